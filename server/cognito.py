@@ -1,0 +1,83 @@
+"""The Cognito user-pool client: botocore's async client (aiobotocore), unsigned, with set timeouts.
+
+The public user-pool calls (SignUp, InitiateAuth, ...) are authorised by the app client's id and
+SECRET_HASH, not by AWS credentials, so requests are sent unsigned and no credentials are looked up.
+Every call goes through ``call``, which turns any failure into our ``ApiError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import re
+from typing import Any
+
+import aiobotocore.session
+from aiobotocore.config import AioConfig
+from botocore import UNSIGNED
+
+from server.cognito_errors import from_exception
+from server.config import Config
+
+# Cognito's standard attributes that a user may set on their own account. ``email`` is the sign-in
+# name in these pools and ``sub`` / ``*_verified`` are Cognito's to set, so they are not here.
+STANDARD_ATTRIBUTES = frozenset({
+    "address", "birthdate", "family_name", "gender", "given_name", "locale", "middle_name", "name",
+    "nickname", "phone_number", "picture", "preferred_username", "profile", "updated_at", "website",
+    "zoneinfo",
+})
+
+
+def secret_hash(username: str, client_id: str, client_secret: str) -> str:
+    """Cognito's SECRET_HASH: base64(HMAC-SHA256(key=client secret, message=username + client id))."""
+    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _snake_case(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+class CognitoClient:
+    """One long-lived async client per process, opened by ``start`` and closed by ``close``."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._exit_stack = contextlib.AsyncExitStack()
+        self._client: Any = None
+
+    @property
+    def client_id(self) -> str:
+        return self.config.client_id
+
+    def secret_hash(self, username: str) -> str:
+        return secret_hash(username, self.config.client_id, self.config.client_secret)
+
+    async def start(self) -> None:
+        boto_config = AioConfig(
+            signature_version=UNSIGNED,
+            connect_timeout=self.config.cognito_connect_timeout,
+            read_timeout=self.config.cognito_read_timeout,
+            retries={"mode": "standard", "total_max_attempts": self.config.cognito_max_attempts},
+            max_pool_connections=self.config.cognito_max_connections,
+        )
+        session = aiobotocore.session.get_session()
+        self._client = await self._exit_stack.enter_async_context(session.create_client(
+            "cognito-idp",
+            region_name=self.config.region,
+            endpoint_url=self.config.endpoint_url,
+            config=boto_config,
+        ))
+
+    async def close(self) -> None:
+        await self._exit_stack.aclose()
+        self._client = None
+
+    async def call(self, operation: str, **params: Any) -> dict:
+        """Call a cognito-idp ``operation`` (e.g. "SignUp"); raise ApiError on any failure."""
+        try:
+            return await getattr(self._client, _snake_case(operation))(**params)
+        except Exception as error:  # every failure becomes one of our codes, never a traceback
+            raise from_exception(operation, error) from None

@@ -1,0 +1,143 @@
+"""Configuration: one frozen dataclass, read once from the environment at start-up.
+
+With none of the pool variables set (``POOL_NAMES``) the server runs in local mode: it starts the
+embedded local Cognito and fills in the pool, client and endpoint from it. As soon as any of them is
+set, the configuration is taken as a real one and every required name must be present.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Mapping
+
+DEFAULT_PORT = 3006
+DEFAULT_REFRESH_COOKIE_DAYS = 30
+
+# Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
+POOL_NAMES = (
+    "COGNITO_REGION_NAME",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_USER_CLIENT_ID",
+    "COGNITO_CLIENT_SECRET",
+    "COGNITO_ENDPOINT_URL",
+)
+
+# The names a real (non-local) configuration cannot do without.
+REQUIRED_FOR_REAL_POOL = (
+    "COGNITO_REGION_NAME",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_USER_CLIENT_ID",
+    "COGNITO_CLIENT_SECRET",
+    "COOKIE_SECRET",
+)
+
+
+class ConfigError(Exception):
+    """The environment does not describe a configuration the server can start with."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    region: str
+    user_pool_id: str
+    client_id: str
+    client_secret: str = dataclasses.field(repr=False)
+    # Newest first: the first secret signs, every one of them verifies.
+    cookie_secrets: tuple[str, ...] = dataclasses.field(repr=False)
+    port: int = DEFAULT_PORT
+    endpoint_url: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    refresh_cookie_days: float = DEFAULT_REFRESH_COOKIE_DAYS
+    cognito_connect_timeout: float = 3.0
+    cognito_read_timeout: float = 10.0
+    cognito_max_attempts: int = 3
+    cognito_max_connections: int = 256
+    # Local mode: the embedded Cognito is started and fills in the fields above.
+    local: bool = False
+    local_data_dir: str = ".local-cognito"
+    local_code: str | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the pool publishes the keys its tokens are signed with."""
+        if self.endpoint_url:
+            return f"{self.endpoint_url.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
+        return (
+            f"https://cognito-idp.{self.region}.amazonaws.com/"
+            f"{self.user_pool_id}/.well-known/jwks.json"
+        )
+
+
+def _split_list(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.replace(",", " ").split() if part.strip())
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind=float):
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero, got {raw!r}.")
+    return value
+
+
+def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -> Config:
+    """Read the configuration from ``env`` (default: the process environment).
+
+    ``port`` (from ``--port``) wins over ``PORT``. Raises ConfigError naming every missing or
+    malformed variable.
+    """
+    env = os.environ if env is None else env
+    cognito_names = [name for name in POOL_NAMES if env.get(name)]
+    local = not cognito_names
+
+    common = dict(
+        port=port or _number(env, "PORT", DEFAULT_PORT, int),
+        allowed_origins=tuple(o.rstrip("/") for o in _split_list(env.get("ALLOWED_ORIGINS"))),
+        refresh_cookie_days=_number(env, "REFRESH_COOKIE_DAYS", DEFAULT_REFRESH_COOKIE_DAYS),
+        cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
+        cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 10.0),
+        cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 3, int),
+    )
+
+    if local:
+        return Config(
+            region="us-east-1",
+            user_pool_id="",
+            client_id="",
+            client_secret="",
+            cookie_secrets=_split_list(env.get("COOKIE_SECRET")),
+            local=True,
+            local_data_dir=env.get("LOCAL_COGNITO_DATA") or ".local-cognito",
+            local_code=(env.get("LOCAL_COGNITO_CODE") or None),
+            **common,
+        )
+
+    missing = [name for name in REQUIRED_FOR_REAL_POOL if not env.get(name)]
+    if missing:
+        raise ConfigError(
+            "The Cognito configuration is incomplete (found "
+            + ", ".join(cognito_names)
+            + "); also set: "
+            + ", ".join(missing)
+            + ". Unset all of them to run on the embedded local Cognito instead."
+        )
+    endpoint_url = env.get("COGNITO_ENDPOINT_URL") or None
+    if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
+        raise ConfigError(f"COGNITO_ENDPOINT_URL must start with http:// or https://, got {endpoint_url!r}.")
+    return Config(
+        region=env["COGNITO_REGION_NAME"],
+        user_pool_id=env["COGNITO_USER_POOL_ID"],
+        client_id=env["COGNITO_USER_CLIENT_ID"],
+        client_secret=env["COGNITO_CLIENT_SECRET"],
+        cookie_secrets=_split_list(env["COOKIE_SECRET"]),
+        endpoint_url=endpoint_url.rstrip("/") if endpoint_url else None,
+        **common,
+    )

@@ -1,0 +1,184 @@
+"""The request pipeline behind ``POST /``: parse the body, pick the envelope, run the method.
+
+Two envelopes share the one registry:
+
+- the tutorial's: ``{"env": "signIn", "user": ..., "pass": ...}``, answered with
+  ``{"message": "OK", ...results}`` or ``{"message": "<sentence>", "error": "<Code>"}`` and the
+  error's HTTP status;
+- JSON-RPC 2.0, to the letter of the specification: single requests, batches and notifications,
+  the standard error codes, and application errors as -32000 with our code in ``data``. Its answers
+  are HTTP 200 (204 when there is nothing to answer: only notifications).
+
+Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import Any, Callable
+
+from server.call import Call
+from server.errors import ApiError
+from server.registry import METHODS, Method, bind
+
+log = logging.getLogger("server.dispatch")
+
+# JSON-RPC 2.0's reserved codes.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+APPLICATION_ERROR = -32000
+
+_BIND_ERRORS = {"MissingField", "InvalidField", "UnknownField"}
+
+
+@dataclasses.dataclass
+class Answer:
+    status: int
+    body: Any  # None: no body at all
+    retry_after: int | None = None
+    method: str | None = None  # for the access log: which method ran (never the body)
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of ``body``; ApiError InvalidJson for anything that is not strict JSON."""
+
+    def refuse_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        return json.loads(body.decode("utf-8-sig"), parse_constant=refuse_constant)
+    except UnicodeDecodeError:
+        raise ApiError("InvalidJson", "The request body is not UTF-8 text.") from None
+    except (ValueError, RecursionError):
+        raise ApiError("InvalidJson") from None
+
+
+def error_body(error: ApiError, request_id: str) -> dict:
+    body = {"message": error.message, "error": error.code}
+    if error.status >= 500:
+        body["request_id"] = request_id
+    return body
+
+
+async def _run(method: Method, arguments: dict, call: Call) -> dict:
+    """Run a bound method; anything but ApiError is logged and becomes InternalError."""
+    try:
+        result = await method.handler(call, **arguments)
+    except ApiError:
+        raise
+    except Exception:
+        log.exception("Method %s failed (request %s)", method.name, call.request_id)
+        raise ApiError("InternalError") from None
+    return {"message": "OK", **(result or {})}
+
+
+async def dispatch(body: bytes, make_call: Callable[[], Call]) -> Answer:
+    """Answer one ``POST /`` body."""
+    call = make_call()
+    try:
+        payload = parse_json(body)
+    except ApiError as error:
+        if b'"jsonrpc"' in body:
+            return Answer(200, _rpc_error(None, PARSE_ERROR, "Parse error", error))
+        return Answer(error.status, error_body(error, call.request_id))
+
+    if isinstance(payload, list) or (isinstance(payload, dict) and "jsonrpc" in payload):
+        return await _dispatch_rpc(payload, call)
+    return await _dispatch_env(payload, call)
+
+
+# --- the tutorial's envelope -------------------------------------------------------------------
+
+async def _dispatch_env(payload: Any, call: Call) -> Answer:
+    name = payload.get("env") if isinstance(payload, dict) else None
+    try:
+        if not isinstance(payload, dict):
+            raise ApiError("InvalidRequest")
+        if "env" not in payload:
+            raise ApiError("MissingEnv")
+        if not isinstance(name, str):
+            raise ApiError("InvalidField", 'The field "env" must be a string naming the method.', field="env")
+        method = METHODS.get(name)
+        if method is None:
+            raise ApiError("UnknownMethod", f'There is no method named "{name[:64]}".')
+        params = {key: value for key, value in payload.items() if key != "env"}
+        result = await _run(method, bind(method, params), call)
+        return Answer(200, result, method=name)
+    except ApiError as error:
+        return Answer(error.status, error_body(error, call.request_id), error.retry_after,
+                      method=name if isinstance(name, str) and name in METHODS else None)
+
+
+# --- JSON-RPC 2.0 ------------------------------------------------------------------------------
+
+def _rpc_error(request_id: Any, code: int, message: str, error: ApiError | None = None,
+               call: Call | None = None) -> dict:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if error is not None:
+        data: dict[str, Any] = {"error": error.code, "message": error.message, "status": error.status}
+        if error.retry_after is not None:
+            data["retry_after"] = error.retry_after
+        if error.status >= 500 and call is not None:
+            data["request_id"] = call.request_id
+        body["data"] = data
+    return {"jsonrpc": "2.0", "error": body, "id": request_id}
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (
+        isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+async def _dispatch_rpc(payload: Any, call: Call) -> Answer:
+    if isinstance(payload, list):
+        if not payload:
+            return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request"))
+        # One after the other, in order: cookie changes then follow the order of the batch.
+        answers = [await _rpc_one(item, call) for item in payload]
+        responses = [response for response, _ in answers if response is not None]
+        retry = max((r for _, r in answers if r is not None), default=None)
+        return Answer(200 if responses else 204, responses or None, retry, method="batch")
+    response, retry = await _rpc_one(payload, call)
+    method = payload.get("method") if isinstance(payload.get("method"), str) else None
+    return Answer(200 if response is not None else 204, response, retry,
+                  method=method if method in METHODS else None)
+
+
+async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
+    """(the response object or None for a notification, a Retry-After hint or None)."""
+    if not isinstance(request, dict):
+        return _rpc_error(None, INVALID_REQUEST, "Invalid Request"), None
+    request_id = request.get("id")
+    if not _valid_id(request_id):
+        return _rpc_error(None, INVALID_REQUEST, "Invalid Request"), None
+    is_notification = "id" not in request
+    name = request.get("method")
+    params = request.get("params", {})
+    if request.get("jsonrpc") != "2.0" or not isinstance(name, str) or not isinstance(params, (dict, list)):
+        return _rpc_error(request_id, INVALID_REQUEST, "Invalid Request"), None
+
+    method = METHODS.get(name)
+    if method is None:
+        response = _rpc_error(request_id, METHOD_NOT_FOUND, "Method not found")
+        return (None if is_notification else response), None
+    try:
+        arguments = bind(method, params)
+    except ApiError as error:
+        response = _rpc_error(request_id, INVALID_PARAMS, "Invalid params", error)
+        return (None if is_notification else response), None
+    try:
+        result = await _run(method, arguments, call)
+    except ApiError as error:
+        if error.code == "InternalError":
+            response = _rpc_error(request_id, INTERNAL_ERROR, "Internal error", error, call)
+        else:
+            response = _rpc_error(request_id, APPLICATION_ERROR, error.message, error, call)
+        return (None if is_notification else response), error.retry_after
+    if is_notification:
+        return None, None
+    return {"jsonrpc": "2.0", "result": result, "id": request_id}, None

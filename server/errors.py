@@ -1,0 +1,77 @@
+"""The one error type a method may raise, and the catalogue of stable error codes.
+
+A handler raises ``ApiError`` (usually through ``ApiError.of(code)``); the endpoint turns it into
+an HTTP answer. The catalogue is the error table in README: code, HTTP status, and the sentence a
+person reads. Messages never carry an exception's text, a password, a token or a secret.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorKind:
+    status: int
+    message: str
+
+
+# code -> (HTTP status, the default sentence). README's error table lists the same rows.
+CATALOGUE: dict[str, ErrorKind] = {
+    # The request itself.
+    "InvalidJson": ErrorKind(400, "The request body is not valid JSON."),
+    "InvalidRequest": ErrorKind(400, "The request body must be a JSON object."),
+    "MissingEnv": ErrorKind(
+        400, 'The request body needs an "env" field naming the method, or must be a JSON-RPC 2.0 request.'),
+    "UnknownMethod": ErrorKind(400, "There is no method with that name."),
+    "MissingField": ErrorKind(400, "A required field is missing."),
+    "InvalidField": ErrorKind(400, "A field has the wrong type or value."),
+    "UnknownField": ErrorKind(400, "The request has a field this method does not take."),
+    "BodyTooLarge": ErrorKind(413, "The request body is larger than 64 KiB."),
+    "MethodNotAllowed": ErrorKind(405, "Send the request with POST."),
+    # Sessions and cookies.
+    "NoSession": ErrorKind(401, "You are not signed in: there is no session cookie. Sign in again."),
+    "SessionExpired": ErrorKind(401, "Your session has expired or was signed out. Sign in again."),
+    # Answers from Cognito.
+    "NotAuthorized": ErrorKind(401, "Incorrect username or password."),
+    "UserNotConfirmed": ErrorKind(
+        403, "This account is not confirmed yet. Enter the code that was emailed to you, "
+             "or ask for a new one with resendCode."),
+    "PasswordResetRequired": ErrorKind(
+        403, "This account needs a new password. Use forgotPassword to get a reset code."),
+    "UsernameExists": ErrorKind(409, "An account with this email already exists."),
+    "AliasExists": ErrorKind(409, "Another account already uses this email."),
+    "CodeMismatch": ErrorKind(400, "The code is wrong. Check the code and try again."),
+    "ExpiredCode": ErrorKind(400, "The code has expired. Ask for a new one."),
+    "InvalidPassword": ErrorKind(400, "The password does not meet the user pool's password rules."),
+    "InvalidParameter": ErrorKind(400, "Cognito did not accept one of the values sent."),
+    "TooManyRequests": ErrorKind(429, "Too many requests. Wait a moment and try again."),
+    "LimitExceeded": ErrorKind(429, "Too many attempts. Wait a while and try again."),
+    # Cognito itself.
+    "CognitoUnavailable": ErrorKind(503, "The sign-in service cannot be reached. Try again shortly."),
+    "CognitoTimeout": ErrorKind(504, "The sign-in service took too long to answer. Try again."),
+    "CognitoError": ErrorKind(502, "The sign-in service failed to answer the request. Try again."),
+    # Anything else.
+    "InternalError": ErrorKind(500, "Something went wrong on our side. Quote the request id if you report it."),
+}
+
+# Seconds a client should wait before retrying, for the 429 codes.
+RETRY_AFTER_SECONDS = {"TooManyRequests": 1, "LimitExceeded": 30}
+
+
+class ApiError(Exception):
+    """A failure with a stable code, an HTTP status and a sentence safe to show to a person."""
+
+    def __init__(self, code: str, message: str | None = None, *, status: int | None = None,
+                 retry_after: int | None = None, field: str | None = None):
+        kind = CATALOGUE[code]
+        self.code = code
+        self.message = message or kind.message
+        self.status = status or kind.status
+        self.retry_after = retry_after if retry_after is not None else RETRY_AFTER_SECONDS.get(code)
+        # The request field the error is about, when there is one.
+        self.field = field
+        super().__init__(code)
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.code!r}, status={self.status})"

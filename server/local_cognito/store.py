@@ -1,0 +1,81 @@
+"""The local Cognito's data folder: its state file, written whole and atomically after each change.
+
+The folder (``LOCAL_COGNITO_DATA``, default ``.local-cognito/``) holds ``state.json`` (the pool, the
+app client, users with scrypt password hashes, pending codes, and refresh tokens by their SHA-256)
+and ``signing-key.pem``. Both are readable by their owner only. A state file this version cannot
+read is set aside, never overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import tempfile
+import time
+
+log = logging.getLogger("local_cognito")
+
+STATE_VERSION = 1
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def password_matches(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def token_digest(token: str) -> str:
+    """How a refresh token is kept: never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StateFile:
+    def __init__(self, folder: str):
+        self.folder = folder
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        self.path = os.path.join(folder, "state.json")
+        self.key_path = os.path.join(folder, "signing-key.pem")
+
+    def load(self) -> dict | None:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                state = json.load(handle)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            state = None
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            kept = f"{self.path}.unreadable-{int(time.time())}"
+            os.replace(self.path, kept)
+            log.error("The local Cognito could not read %s; it was kept as %s and a new pool starts.",
+                      self.path, kept)
+            return None
+        return state
+
+    def save(self, state: dict) -> None:
+        state = dict(state, version=STATE_VERSION)
+        descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".state-", suffix=".json")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(state, handle, indent=1, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise

@@ -1,0 +1,141 @@
+"""The method registry: one dict from method name to handler, filled by the ``@method`` decorator.
+
+Both envelopes (the tutorial's ``env`` and JSON-RPC 2.0) look methods up here. A handler is an
+``async def`` whose first parameter is the ``Call`` and whose other parameters are the request's
+fields, typed; ``bind`` checks a request's fields against that signature before anything runs.
+A field whose name is a Python keyword (the tutorial's ``pass``) is declared with a trailing
+underscore (``pass_``), as PEP 8 suggests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import keyword
+import types
+import typing
+from typing import Any, Awaitable, Callable
+
+from server.errors import ApiError
+
+Handler = Callable[..., Awaitable[dict]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One request field a method takes."""
+
+    name: str  # as the client spells it
+    parameter: str  # as the handler declares it
+    type: type
+    required: bool
+    nullable: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    name: str
+    handler: Handler
+    fields: tuple[Field, ...]
+    # The type of ``**extra`` fields, when the handler takes them (their names are the handler's
+    # to check).
+    extra_type: type | None
+    # Every parameter name of the handler: an extra field may not take one of these.
+    parameter_names: frozenset[str]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+METHODS: dict[str, Method] = {}
+
+
+def field_name(parameter: str) -> str:
+    """The request field for a handler parameter: ``pass_`` answers to ``pass``."""
+    if parameter.endswith("_") and keyword.iskeyword(parameter[:-1]):
+        return parameter[:-1]
+    return parameter
+
+
+def _plain_type(annotation: Any) -> tuple[type, bool]:
+    """(the type, whether None is allowed) for ``str``, ``int``, ``bool``, ``X | None``."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) != 1:
+            raise TypeError(f"unsupported annotation {annotation!r}")
+        return _plain_type(members[0])[0], True
+    if annotation not in (str, int, bool, float):
+        raise TypeError(f"unsupported annotation {annotation!r}")
+    return annotation, False
+
+
+def method(*names: str) -> Callable[[Handler], Handler]:
+    """Register the decorated handler under each of ``names`` (the first is its own name)."""
+
+    def register(handler: Handler) -> Handler:
+        hints = typing.get_type_hints(handler)
+        parameters = list(inspect.signature(handler).parameters.values())[1:]  # skip the Call
+        fields = []
+        extra_type = None
+        for parameter in parameters:
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                extra_type = _plain_type(hints[parameter.name])[0]
+                continue
+            field_type, nullable = _plain_type(hints[parameter.name])
+            fields.append(Field(
+                name=field_name(parameter.name),
+                parameter=parameter.name,
+                type=field_type,
+                required=parameter.default is inspect.Parameter.empty,
+                nullable=nullable,
+            ))
+        for name in names:
+            if name in METHODS:
+                raise ValueError(f"method {name!r} registered twice")
+            METHODS[name] = Method(name, handler, tuple(fields), extra_type,
+                                   frozenset(inspect.signature(handler).parameters))
+        return handler
+
+    return register
+
+
+_TYPE_WORDS = {str: "a string", int: "a whole number", bool: "true or false", float: "a number"}
+
+
+def _check_type(method_: Method, name: str, value: Any, expected: type, nullable: bool) -> None:
+    if value is None and nullable:
+        return
+    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise ApiError("InvalidField", f'The field "{name}" of {method_.name} must be {_TYPE_WORDS[expected]}.',
+                       field=name)
+
+
+def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
+    """Check ``params`` against the method's fields; return keyword arguments for its handler."""
+    if isinstance(params, list):
+        if len(params) > len(method_.fields):
+            raise ApiError("UnknownField", f"{method_.name} takes at most {len(method_.fields)} "
+                                           "positional parameters.")
+        params = {f.name: value for f, value in zip(method_.fields, params)}
+
+    arguments: dict[str, Any] = {}
+    for name, value in params.items():
+        field = method_.field(name)
+        if field is None:
+            if method_.extra_type is None or name in method_.parameter_names:
+                raise ApiError("UnknownField", f'{method_.name} does not take a field named "{name[:64]}".',
+                               field=name[:64])
+            _check_type(method_, name, value, method_.extra_type, nullable=False)
+            arguments[name] = value
+            continue
+        _check_type(method_, name, value, field.type, field.nullable)
+        arguments[field.parameter] = value
+
+    for field in method_.fields:
+        if field.required and field.parameter not in arguments:
+            raise ApiError("MissingField", f'{method_.name} needs the field "{field.name}".', field=field.name)
+    return arguments
