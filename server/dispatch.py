@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from server.call import Call
 from server.errors import ApiError
@@ -77,9 +77,8 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
     return {"message": "OK", **(result or {})}
 
 
-async def dispatch(body: bytes, make_call: Callable[[], Call]) -> Answer:
+async def dispatch(body: bytes, call: Call) -> Answer:
     """Answer one ``POST /`` body."""
-    call = make_call()
     try:
         payload = parse_json(body)
     except ApiError as error:

@@ -82,6 +82,7 @@ class LocalUserPool:
         self.backend = CognitoIdpBackend(REGION, DEFAULT_ACCOUNT_ID)
         self.codes: dict[str, dict] = {}  # "<purpose>:<sub>" -> {"code", "expires"}
         self.refresh_tokens: dict[str, dict] = {}  # token digest -> record
+        self._decoy_hash = hash_password(secrets.token_urlsafe(16))
         self._restore(self.store.load())
         self.operations: dict[str, Callable[[dict], dict]] = {
             "SignUp": self.sign_up,
@@ -361,7 +362,9 @@ class LocalUserPool:
         username = auth.get("USERNAME")
         self._check_secret_hash(params, username)
         user = self._find_user(username)
-        if user is None or not password_matches(auth.get("PASSWORD") or "", user.password):
+        # An unknown user costs the same hash as a known one: the time taken tells nothing either.
+        stored = user.password if user is not None else self._decoy_hash
+        if not password_matches(auth.get("PASSWORD") or "", stored) or user is None:
             raise _not_authorized()
         if not user.enabled:
             raise _not_authorized("User is disabled.")

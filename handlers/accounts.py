@@ -1,0 +1,97 @@
+"""Accounts: createAccount, confirmAccount, resendCode, getUser, updateUser, deleteAcct."""
+
+from __future__ import annotations
+
+from server.call import Call
+from server.cognito import STANDARD_ATTRIBUTES
+from server.errors import ApiError
+from server.registry import method
+from handlers.sessions import password_sign_in
+
+
+def confirmation_code(code: str) -> str:
+    """A code as the person pasted it: spaces and line breaks inside it are ignored."""
+    return "".join(code.split())
+
+
+def delivery_answer(response: dict) -> dict:
+    details = response.get("CodeDeliveryDetails") or {}
+    return {"delivery": {"destination": details.get("Destination"), "medium": details.get("DeliveryMedium")}}
+
+
+def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
+    """Cognito's Name/Value list for standard attributes; UnknownField for anything else."""
+    for name in attributes:
+        if name == "email":
+            raise ApiError("InvalidField", 'The sign-in email ("email") cannot be changed here.', field=name)
+        if name not in STANDARD_ATTRIBUTES:
+            raise ApiError("UnknownField", f'"{name[:64]}" is not a field of this method nor a standard '
+                                           "attribute a user can set.", field=name[:64])
+    return [{"Name": name, "Value": value} for name, value in attributes.items()]
+
+
+@method("createAccount")
+async def create_account(call: Call, user: str, pass_: str, **attributes: str) -> dict:
+    """Sign up with the email as user name; ``nickname`` and other standard attributes are optional."""
+    user = user.strip()
+    response = await call.cognito.call(
+        "SignUp",
+        ClientId=call.cognito.client_id,
+        SecretHash=call.cognito.secret_hash(user),
+        Username=user,
+        Password=pass_,
+        UserAttributes=[{"Name": "email", "Value": user}, *attribute_list(attributes)],
+    )
+    return {"user_confirmed": bool(response.get("UserConfirmed")), **delivery_answer(response)}
+
+
+@method("confirmAccount")
+async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> dict:
+    """Confirm the account with the emailed code, then sign in (as the tutorial does)."""
+    user = user.strip()
+    await call.cognito.call(
+        "ConfirmSignUp",
+        ClientId=call.cognito.client_id,
+        SecretHash=call.cognito.secret_hash(user),
+        Username=user,
+        ConfirmationCode=confirmation_code(conf_code),
+    )
+    return await password_sign_in(call, user, pass_)
+
+
+@method("resendCode")
+async def resend_code(call: Call, user: str) -> dict:
+    user = user.strip()
+    response = await call.cognito.call(
+        "ResendConfirmationCode",
+        ClientId=call.cognito.client_id,
+        SecretHash=call.cognito.secret_hash(user),
+        Username=user,
+    )
+    return delivery_answer(response)
+
+
+@method("getUser")
+async def get_user(call: Call, access_token: str) -> dict:
+    response = await call.cognito.call("GetUser", AccessToken=access_token)
+    return {
+        "username": response["Username"],
+        "attributes": {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])},
+    }
+
+
+@method("updateUser")
+async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
+    """Change standard attributes of the signed-in user, e.g. ``{"nickname": "Sam"}``."""
+    if not attributes:
+        raise ApiError("MissingField", "updateUser needs at least one attribute to change, e.g. \"nickname\".")
+    await call.cognito.call("UpdateUserAttributes", AccessToken=access_token,
+                            UserAttributes=attribute_list(attributes))
+    return {}
+
+
+@method("deleteAcct")
+async def delete_account(call: Call, access_token: str) -> dict:
+    await call.cognito.call("DeleteUser", AccessToken=access_token)
+    call.cookies.clear()
+    return {}

@@ -1,0 +1,32 @@
+"""Passwords: changePass (signed in) and the reset flow, forgotPassword then confirmForgotPassword."""
+
+from __future__ import annotations
+
+from server.call import Call
+from server.registry import method
+from handlers.accounts import confirmation_code, delivery_answer
+
+
+@method("changePass")
+async def change_password(call: Call, old_pass: str, new_pass: str, access_token: str) -> dict:
+    await call.cognito.call("ChangePassword", PreviousPassword=old_pass, ProposedPassword=new_pass,
+                            AccessToken=access_token)
+    return {}
+
+
+@method("forgotPassword")
+async def forgot_password(call: Call, user: str) -> dict:
+    """Email a reset code. An unknown user gets the same answer (no user enumeration)."""
+    user = user.strip()
+    response = await call.cognito.call("ForgotPassword", ClientId=call.cognito.client_id,
+                                       SecretHash=call.cognito.secret_hash(user), Username=user)
+    return delivery_answer(response)
+
+
+@method("confirmForgotPassword")
+async def confirm_forgot_password(call: Call, user: str, conf_code: str, new_pass: str) -> dict:
+    user = user.strip()
+    await call.cognito.call("ConfirmForgotPassword", ClientId=call.cognito.client_id,
+                            SecretHash=call.cognito.secret_hash(user), Username=user,
+                            ConfirmationCode=confirmation_code(conf_code), Password=new_pass)
+    return {}

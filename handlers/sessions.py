@@ -1,0 +1,121 @@
+"""Signing in and out: signIn, refresh, signOut, and the session start shared with confirmAccount.
+
+The refresh token never appears in an answer: it goes into the HttpOnly refresh cookie together
+with the user name Cognito assigned (the access token's ``username`` claim; for pools with email as
+the user name that is the ``sub``), which REFRESH_TOKEN_AUTH needs for SECRET_HASH.
+"""
+
+from __future__ import annotations
+
+import jwt
+
+from server.call import Call
+from server.cookies import RefreshSession
+from server.errors import ApiError
+from server.registry import method
+
+# The challenges that mean "ask the person for a one-time code".
+MFA_CHALLENGES = {"SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"}
+
+
+def cognito_username(access_token: str) -> str:
+    """The ``username`` claim of an access token Cognito has just issued to us."""
+    # The token arrived from Cognito over the connection we opened; its signature is checked
+    # wherever a token comes from a client instead.
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    return claims["username"]
+
+
+def token_answer(result: dict) -> dict:
+    return {
+        "access_token": result["AccessToken"],
+        "id_token": result["IdToken"],
+        "expires_in": result["ExpiresIn"],
+        "token_type": result["TokenType"],
+    }
+
+
+def start_session(call: Call, response: dict) -> dict:
+    """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
+    if "AuthenticationResult" not in response:
+        challenge = response.get("ChallengeName", "")
+        return {
+            "message": "MFA_REQUIRED" if challenge in MFA_CHALLENGES else challenge,
+            "challenge": challenge,
+            "session": response.get("Session"),
+        }
+    result = response["AuthenticationResult"]
+    call.cookies.store(RefreshSession(refresh_token=result["RefreshToken"],
+                                      username=cognito_username(result["AccessToken"])))
+    return token_answer(result)
+
+
+async def password_sign_in(call: Call, user: str, password: str) -> dict:
+    response = await call.cognito.call(
+        "InitiateAuth",
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=call.cognito.client_id,
+        AuthParameters={"USERNAME": user, "PASSWORD": password,
+                        "SECRET_HASH": call.cognito.secret_hash(user)},
+    )
+    return start_session(call, response)
+
+
+@method("signIn")
+async def sign_in(call: Call, user: str, pass_: str) -> dict:
+    return await password_sign_in(call, user.strip(), pass_)
+
+
+async def refreshed_tokens(call: Call) -> dict:
+    """New tokens from the refresh cookie; 401 (and the cookie cleared) when it is refused."""
+    session = call.cookies.current()
+    try:
+        response = await call.cognito.call(
+            "InitiateAuth",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=call.cognito.client_id,
+            AuthParameters={"REFRESH_TOKEN": session.refresh_token,
+                            # The name Cognito assigned, not the email: the hash is checked on it.
+                            "SECRET_HASH": call.cognito.secret_hash(session.username)},
+        )
+    except ApiError as error:
+        if error.code in ("NotAuthorized", "PasswordResetRequired", "UserNotConfirmed"):
+            call.cookies.clear()
+            raise ApiError("SessionExpired") from None
+        raise
+    result = response["AuthenticationResult"]
+    # With refresh-token rotation on, Cognito sends a new refresh token; keep whichever is current.
+    call.cookies.store(RefreshSession(refresh_token=result.get("RefreshToken") or session.refresh_token,
+                                      username=session.username))
+    return result
+
+
+@method("refresh")
+async def refresh(call: Call) -> dict:
+    return token_answer(await refreshed_tokens(call))
+
+
+@method("signOut")
+async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
+    """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookie."""
+    call.cookies.clear()
+    if global_:
+        if access_token is None:
+            access_token = (await refreshed_tokens(call))["AccessToken"]
+            call.cookies.clear()
+        await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+        return {}
+    if not call.cookies.present:
+        return {}
+    try:
+        session = call.cookies.current()
+    except ApiError:
+        return {}  # an expired or tampered cookie: nothing left to revoke
+    try:
+        await call.cognito.call("RevokeToken", Token=session.refresh_token,
+                                ClientId=call.cognito.client_id,
+                                ClientSecret=call.cognito.config.client_secret)
+    except ApiError as error:
+        if error.code != "NotAuthorized":
+            raise
+    return {}

@@ -1,0 +1,128 @@
+"""``POST /``: the HTTP side of the endpoint, and the one place where an answer becomes HTTP.
+
+It reads the body (any Content-Type; at most 64 KiB, streamed so a larger one is refused with 413
+before it is read whole), hands it to the dispatcher, and writes the answer with the refresh cookie,
+CORS headers for allowed origins, ``X-Request-Id`` and ``Retry-After``. Whatever goes wrong, the
+client gets JSON with a stable code: never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+import tornado.web
+
+from server.call import Call
+from server.dispatch import Answer, dispatch, error_body
+from server.errors import ApiError
+
+log = logging.getLogger("server.endpoint")
+
+MAX_BODY_BYTES = 64 * 1024
+# The request headers a cross-origin page may send.
+ALLOWED_REQUEST_HEADERS = "Content-Type, X-Request-Id"
+
+
+class JsonHandler(tornado.web.RequestHandler):
+    """Shared by every JSON route: request id, CORS, and JSON answers for every error."""
+
+    request_id: str
+    method_name: str | None = None
+
+    def initialize(self, services: Any) -> None:
+        self.services = services
+
+    def prepare(self) -> None:
+        self.request_id = uuid.uuid4().hex
+        self.set_header("X-Request-Id", self.request_id)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self._cors_headers()
+
+    def _cors_headers(self) -> None:
+        self.set_header("Vary", "Origin")
+        origin = self.request.headers.get("Origin")
+        if origin and origin.rstrip("/") in self.services.config.allowed_origins:
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Allow-Credentials", "true")
+
+    def options(self, *args: Any) -> None:
+        """CORS preflight: allowed origins get the methods and headers they may use."""
+        if self._headers.get("Access-Control-Allow-Origin"):
+            self.set_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+            self.set_header("Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS)
+            self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+        self.finish()
+
+    def write_answer(self, answer: Answer) -> None:
+        self.method_name = answer.method
+        self.set_status(answer.status)
+        if answer.retry_after is not None:
+            self.set_header("Retry-After", str(answer.retry_after))
+        if answer.body is None:
+            self.finish()
+            return
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(answer.body, ensure_ascii=False))
+
+    def write_api_error(self, error: ApiError) -> None:
+        self.write_answer(Answer(error.status, error_body(error, self.request_id), error.retry_after))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Tornado's last resort (an exception outside the dispatcher): JSON, never a traceback."""
+        if status_code == 405:
+            self.set_header("Allow", "POST, OPTIONS")
+            error = ApiError("MethodNotAllowed")
+        elif status_code == 404:
+            error = ApiError("UnknownMethod", "There is nothing at this address. POST JSON to /.", status=404)
+        elif status_code < 500:
+            error = ApiError("InvalidRequest", "The request could not be read.", status=status_code)
+        else:
+            error = ApiError("InternalError")
+        self.clear_header("Retry-After")
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(error_body(error, getattr(self, "request_id", ""))))
+
+
+@tornado.web.stream_request_body
+class EndpointHandler(JsonHandler):
+    """``POST /`` with either envelope."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._too_large = False
+        length = self.request.headers.get("Content-Length")
+        if self.request.method == "POST" and length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            self.write_api_error(ApiError("BodyTooLarge"))
+
+    def data_received(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._received > MAX_BODY_BYTES:
+            self._too_large = True
+            self._chunks.clear()
+        elif not self._too_large:
+            self._chunks.append(chunk)
+
+    async def post(self) -> None:
+        if self._too_large:
+            self.write_api_error(ApiError("BodyTooLarge"))
+            return
+        cookies = self.services.session_cookies(";".join(self.request.headers.get_list("Cookie")))
+        call = Call(config=self.services.config, cognito=self.services.cognito, cookies=cookies,
+                    request_id=self.request_id)
+        answer = await dispatch(b"".join(self._chunks), call)
+        if cookies.set_cookie:
+            self.add_header("Set-Cookie", cookies.set_cookie)
+        self.write_answer(answer)
+
+
+class NotFoundHandler(JsonHandler):
+    def prepare(self) -> None:
+        super().prepare()
+        raise tornado.web.HTTPError(404)
