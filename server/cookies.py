@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import zlib
-from http.cookies import SimpleCookie, CookieError
 
+from tornado.httputil import parse_cookie
 from tornado.web import create_signed_value, decode_signed_value
 
 from server.errors import ApiError
@@ -73,21 +73,12 @@ class RefreshCookieCodec:
 
 
 def read_cookie(cookie_header: str, name: str) -> str | None:
-    """The value of cookie ``name`` in a Cookie request header, or None."""
-    if not cookie_header:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        # One malformed cookie from another app on the same host must not hide ours.
-        for part in cookie_header.split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == name:
-                return value
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+    """The value of cookie ``name`` in a Cookie request header, or None.
+
+    Tornado's lenient parser: one malformed cookie from another app on the same host must not hide
+    ours.
+    """
+    return parse_cookie(cookie_header or "").get(name) or None
 
 
 class SessionCookies:

@@ -1,0 +1,51 @@
+"""Shared fixtures: one local Cognito and one server for the session, a fresh client per test."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from server.config import load_config
+from server.local_cognito import start_local_cognito
+from tests.support import CODE, PASSWORD, Client, serve_app
+
+
+@pytest.fixture(scope="session")
+def local_pool(tmp_path_factory):
+    data = tmp_path_factory.mktemp("local-cognito")
+    local, config = start_local_cognito(load_config({"LOCAL_COGNITO_DATA": str(data),
+                                                     "LOCAL_COGNITO_CODE": CODE}))
+    yield local, config
+    local.stop()
+
+
+@pytest.fixture(scope="session")
+def config(local_pool):
+    return local_pool[1]
+
+
+@pytest.fixture(scope="session")
+def base_url(config):
+    server = serve_app(config)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture
+def client(base_url):
+    return Client(base_url)
+
+
+@pytest.fixture
+def email():
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+@pytest.fixture
+def signed_in(client, email):
+    """A confirmed user, signed in: (client with the refresh cookie, email, the signIn answer)."""
+    assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
+    reply = client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD})
+    assert reply.status == 200, reply.body
+    return client, email, reply.json

@@ -1,0 +1,231 @@
+"""Unit tests where the logic is pure: SECRET_HASH, configuration, field binding, error mapping,
+and the refresh cookie's codec."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConnectionError,
+                                 ParamValidationError, ReadTimeoutError)
+from tornado.web import create_signed_value
+
+from server.cognito import secret_hash
+from server.cognito_errors import COGNITO_TO_OURS, from_exception
+from server.config import ConfigError, load_config
+from server.cookies import REFRESH_COOKIE, RefreshCookieCodec, RefreshSession, read_cookie
+from server.dispatch import parse_json
+from server.errors import ApiError
+from server.registry import METHODS, bind, field_name
+
+import handlers  # noqa: F401
+
+
+# --- SECRET_HASH --------------------------------------------------------------------------------
+
+def test_secret_hash_matches_the_reference_vector():
+    assert secret_hash("alice@example.com", "abc123clientid", "topsecret") == \
+        "bXxy/dOfH+mr4mAW3CYDmFMsz8MbBWeIUA5prPOth48="
+
+
+def test_secret_hash_depends_on_the_username():
+    assert secret_hash("a@example.com", "c", "s") != secret_hash("b@example.com", "c", "s")
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+REAL = {"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_abc",
+        "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret", "COOKIE_SECRET": "k1"}
+
+
+def test_no_cognito_variables_means_local_mode():
+    config = load_config({})
+    assert config.local and config.port == 3006
+
+
+def test_a_partial_configuration_names_what_is_missing():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "p"})
+    message = str(caught.value)
+    for name in ("COGNITO_USER_CLIENT_ID", "COGNITO_CLIENT_SECRET", "COOKIE_SECRET"):
+        assert name in message
+    assert "COGNITO_REGION_NAME, COGNITO_USER_POOL_ID" in message  # what was found
+
+
+def test_a_real_configuration_is_read_once_with_its_defaults():
+    config = load_config(dict(REAL, PORT="8080", ALLOWED_ORIGINS="https://a.example, http://localhost:5173/",
+                              COOKIE_SECRET="new old"))
+    assert not config.local
+    assert (config.port, config.region, config.client_id) == (8080, "eu-west-1", "client")
+    assert config.allowed_origins == ("https://a.example", "http://localhost:5173")
+    assert config.cookie_secrets == ("new", "old")
+    assert config.jwks_url == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json"
+    assert "secret" not in repr(config)
+
+
+def test_the_port_option_wins_and_the_endpoint_moves_the_jwks():
+    config = load_config(dict(REAL, PORT="8080", COGNITO_ENDPOINT_URL="http://localhost:4566/"), port=9000)
+    assert config.port == 9000
+    assert config.jwks_url == "http://localhost:4566/eu-west-1_abc/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize("name,value", [("PORT", "eighty"), ("REFRESH_COOKIE_DAYS", "-1"),
+                                        ("COGNITO_ENDPOINT_URL", "localhost:4566")])
+def test_malformed_values_stop_start_up(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config(dict(REAL, **{name: value}))
+
+
+# --- binding fields to a method -----------------------------------------------------------------
+
+def test_keyword_fields_are_declared_with_a_trailing_underscore():
+    assert field_name("pass_") == "pass" and field_name("global_") == "global"
+    assert field_name("access_token") == "access_token"
+
+
+def test_bind_maps_the_tutorial_fields_to_parameters():
+    arguments = bind(METHODS["signIn"], {"user": "a@example.com", "pass": "x"})
+    assert arguments == {"user": "a@example.com", "pass_": "x"}
+
+
+@pytest.mark.parametrize("params,code,field", [
+    ({"user": "a@example.com"}, "MissingField", "pass"),
+    ({"user": 5, "pass": "x"}, "InvalidField", "user"),
+    ({"user": "a@example.com", "pass": None}, "InvalidField", "pass"),
+    ({"user": "a@example.com", "pass": "x", "pas": "y"}, "UnknownField", "pas"),
+    ({"user": "a@example.com", "pass_": "x"}, "UnknownField", "pass_"),
+])
+def test_bind_refuses_bad_fields_naming_them(params, code, field):
+    with pytest.raises(ApiError) as caught:
+        bind(METHODS["signIn"], params)
+    assert caught.value.code == code and caught.value.field == field
+    assert f'"{field}"' in caught.value.message
+
+
+def test_bind_takes_positional_params_in_declared_order():
+    assert bind(METHODS["signIn"], ["a@example.com", "x"]) == {"user": "a@example.com", "pass_": "x"}
+    with pytest.raises(ApiError):
+        bind(METHODS["signIn"], ["a", "b", "c"])
+
+
+def test_bind_checks_booleans_strictly():
+    assert bind(METHODS["signOut"], {"global": True}) == {"global_": True}
+    with pytest.raises(ApiError):
+        bind(METHODS["signOut"], {"global": "yes"})
+
+
+def test_extra_attribute_fields_cannot_shadow_parameters():
+    with pytest.raises(ApiError) as caught:
+        bind(METHODS["createAccount"], {"user": "a@example.com", "pass": "x", "call": "y"})
+    assert caught.value.code == "UnknownField"
+
+
+@pytest.mark.parametrize("body", [b"{", b"nope", b'{"a": NaN}', b"\xff\xfe{", b"[" * 100000])
+def test_parse_json_refuses_what_is_not_strict_json(body):
+    with pytest.raises(ApiError) as caught:
+        parse_json(body)
+    assert caught.value.code == "InvalidJson"
+
+
+def test_parse_json_accepts_a_byte_order_mark():
+    assert parse_json(b'\xef\xbb\xbf{"env": "x"}') == {"env": "x"}
+
+
+# --- Cognito errors -----------------------------------------------------------------------------
+
+def client_error(code: str, status: int = 400, message: str = "User alice@example.com does x") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message},
+                        "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+
+@pytest.mark.parametrize("cognito_code,ours,status", [
+    ("NotAuthorizedException", "NotAuthorized", 401),
+    ("UserNotFoundException", "NotAuthorized", 401),
+    ("UserNotConfirmedException", "UserNotConfirmed", 403),
+    ("UsernameExistsException", "UsernameExists", 409),
+    ("CodeMismatchException", "CodeMismatch", 400),
+    ("ExpiredCodeException", "ExpiredCode", 400),
+    ("InvalidPasswordException", "InvalidPassword", 400),
+    ("InvalidParameterException", "InvalidParameter", 400),
+    ("TooManyRequestsException", "TooManyRequests", 429),
+    ("LimitExceededException", "LimitExceeded", 429),
+])
+def test_cognito_codes_map_to_ours(cognito_code, ours, status):
+    error = from_exception("SignUp", client_error(cognito_code))
+    assert (error.code, error.status) == (ours, status)
+    assert "alice" not in error.message  # Cognito's text is never passed on
+    if status == 429:
+        assert error.retry_after and error.retry_after > 0
+
+
+def test_unknown_user_and_wrong_password_are_the_same_error():
+    wrong = from_exception("InitiateAuth", client_error("NotAuthorizedException"))
+    unknown = from_exception("InitiateAuth", client_error("UserNotFoundException"))
+    assert (wrong.code, wrong.status, wrong.message) == (unknown.code, unknown.status, unknown.message)
+
+
+def test_unexpected_cognito_errors_are_internal_or_bad_gateway():
+    assert from_exception("SignUp", client_error("ResourceNotFoundException")).status == 500
+    assert from_exception("SignUp", client_error("SomethingNew", status=503)).code == "CognitoError"
+    assert from_exception("SignUp", client_error("InternalErrorException", status=500)).status == 502
+
+
+def test_transport_failures_map_to_503_and_504():
+    assert from_exception("SignUp", EndpointConnectionError(endpoint_url="http://x")).status == 503
+    assert from_exception("SignUp", ConnectTimeoutError(endpoint_url="http://x")).status == 503
+    assert from_exception("SignUp", ReadTimeoutError(endpoint_url="http://x")).status == 504
+    assert from_exception("SignUp", ParamValidationError(report="too short")).status == 400
+    assert from_exception("SignUp", RuntimeError("boom")).code == "InternalError"
+
+
+def test_every_mapped_code_is_in_the_catalogue():
+    for ours in COGNITO_TO_OURS.values():
+        ApiError(ours)  # raises KeyError for a code missing from the catalogue
+
+
+# --- the refresh cookie -------------------------------------------------------------------------
+
+SESSION = RefreshSession(refresh_token="rt-123", username="3f1c-sub")
+
+
+def test_cookie_round_trip_and_attributes():
+    codec = RefreshCookieCodec(("s1",), 30)
+    header = codec.set_cookie_header(SESSION)
+    name, _, rest = header.partition("=")
+    value, *attributes = rest.split("; ")
+    assert name == REFRESH_COOKIE
+    assert set(attributes) == {"Max-Age=2592000", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"}
+    assert "Domain" not in header  # the __Host- prefix forbids it
+    assert codec.decode(value) == SESSION
+    assert "rt-123" not in repr(codec.decode(value))
+
+
+def test_cookie_tampering_is_refused():
+    codec = RefreshCookieCodec(("s1",), 30)
+    value = codec.encode(SESSION)
+    assert codec.decode(value[:-2] + ("00" if not value.endswith("00") else "11")) is None
+    assert codec.decode("garbage") is None
+    assert RefreshCookieCodec(("other",), 30).decode(value) is None
+
+
+def test_cookie_secret_rotation_keeps_old_cookies_valid():
+    old = RefreshCookieCodec(("old",), 30).encode(SESSION)
+    rotated = RefreshCookieCodec(("new", "old"), 30)
+    assert rotated.decode(old) == SESSION  # signed with the old secret, still accepted
+    fresh = rotated.encode(SESSION)
+    assert RefreshCookieCodec(("new",), 30).decode(fresh) == SESSION  # signed with the new one
+    assert RefreshCookieCodec(("old",), 30).decode(fresh) is None
+
+
+def test_expired_cookie_is_refused():
+    codec = RefreshCookieCodec(("s1",), 1)
+    stale = create_signed_value({codec._current_version: "s1"}, REFRESH_COOKIE,
+                                '{"t":"rt","u":"u"}', version=2, key_version=codec._current_version,
+                                clock=lambda: time.time() - 2 * 86400).decode()
+    assert codec.decode(stale) is None
+
+
+def test_read_cookie_survives_other_malformed_cookies():
+    assert read_cookie('a="unterminated; __Host-refresh=v1', REFRESH_COOKIE) == "v1"
+    assert read_cookie("x=1; __Host-refresh=v2", REFRESH_COOKIE) == "v2"
+    assert read_cookie("", REFRESH_COOKIE) is None

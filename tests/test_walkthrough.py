@@ -1,0 +1,131 @@
+"""End to end: ``python tornado_server.py`` as a process, on the embedded local Cognito, played
+through the tutorial's Thunder Client walkthrough with its exact bodies, then refresh, sign-out,
+a restart, and account deletion."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import Client, wait_for_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The bodies exactly as the tutorial prints them (tabs, spaces and all).
+CREATE = b'''{
+	"env":"createAccount",
+	"user":"shieldmousetower734@gmail.com",
+	"pass":"I_love_apples" 
+}'''
+CONFIRM = b'''{
+	"env":"confirmAccount",
+	"user":"shieldmousetower734@gmail.com",
+    "pass":"I_love_apples",
+	"conf_code":"110260" 
+}'''
+CHANGE = '''{
+	"env":"changePass",
+    "old_pass":"I_love_apples",
+    "new_pass":"I_love_apples_again",
+    "access_token":"%s"
+}'''
+SIGN_IN = b'''{
+	"env":"signIn",
+	"user":"shieldmousetower734@gmail.com",
+    "pass":"I_love_apples_again"
+}'''
+DELETE = '''{
+	"env":"deleteAcct",
+    "access_token":"%s"
+}'''
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerProcess:
+    def __init__(self, data_dir: str, port: int):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "COOKIE_"))}
+        env.update(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port))
+        self.process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.url = f"http://localhost:{port}"
+        wait_for_port(self.url)
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        output, _ = self.process.communicate(timeout=20)
+        assert self.process.returncode == 0, output
+        return output
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return str(tmp_path / "local-cognito")
+
+
+def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
+    port = free_port()
+    server = ServerProcess(data_dir, port)
+    client = Client(server.url)
+    try:
+        # Thunder Client sends these as JSON; Postman's "raw text" sends text/plain.
+        reply = client.post(CREATE, content_type="text/plain")
+        assert reply.status == 200 and reply.json["message"] == "OK"
+
+        reply = client.post(CONFIRM)
+        assert reply.status == 200, reply.body
+        access_token = reply.json["access_token"]
+        assert reply.json["token_type"] == "Bearer" and reply.json["expires_in"] > 0
+        assert "refresh" not in reply.body.decode().lower()  # the refresh token is only in the cookie
+        assert "__Host-refresh" in client.cookies
+
+        reply = client.post((CHANGE % access_token).encode(), content_type=None)
+        assert reply.status == 200 and reply.json == {"message": "OK"}
+
+        reply = client.post(SIGN_IN)
+        assert reply.status == 200
+        assert reply.json["access_token"] != access_token
+
+        reply = client.call("refresh")
+        assert reply.status == 200 and reply.json["access_token"]
+        access_token = reply.json["access_token"]
+    finally:
+        first_run_log = server.stop()
+
+    # A restart keeps the user, the password and the session (cookie and refresh token).
+    server = ServerProcess(data_dir, port)
+    try:
+        reply = client.call("refresh")
+        assert reply.status == 200, reply.body
+        assert client.call("getUser", access_token=reply.json["access_token"]).json["attributes"][
+            "email"] == "shieldmousetower734@gmail.com"
+
+        kept_cookies = dict(client.cookies)
+        reply = client.call("signOut")
+        assert reply.status == 200 and "__Host-refresh" not in client.cookies
+        # The revoked refresh token no longer works, even for a client that kept the old cookie.
+        client.cookies = kept_cookies
+        reply = client.call("refresh")
+        assert reply.status == 401 and reply.json["error"] == "SessionExpired"
+
+        reply = client.post(SIGN_IN)
+        assert reply.status == 200
+        reply = client.post((DELETE % reply.json["access_token"]).encode())
+        assert reply.status == 200 and "__Host-refresh" not in client.cookies
+        assert client.post(SIGN_IN).status == 401
+    finally:
+        second_run_log = server.stop()
+
+    log = first_run_log + second_run_log
+    assert "Local Cognito" in log and "110260" in log  # the banner, and the "email" with the code
+    for secret in ("I_love_apples", access_token):
+        assert secret not in log
