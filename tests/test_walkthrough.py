@@ -51,11 +51,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def clean_environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "COOKIE_"))}
+    # The scripts call "python": the one running the tests.
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
+
+
 class ServerProcess:
-    def __init__(self, data_dir: str, port: int):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "COOKIE_"))}
-        env.update(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port))
-        self.process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=env,
+    def __init__(self, data_dir: str, port: int, command: list[str] | None = None):
+        env = clean_environment(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port))
+        command = command or [sys.executable, "tornado_server.py"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.url = f"http://localhost:{port}"
         wait_for_port(self.url)
@@ -129,3 +137,21 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
     assert "Local Cognito" in log and "110260" in log  # the banner, and the "email" with the code
     for secret in ("I_love_apples", access_token):
         assert secret not in log
+
+
+def test_set_backend_env_sh_starts_the_server(data_dir):
+    port = free_port()
+    server = ServerProcess(data_dir, port, ["bash", "set_backend_env.sh", "--port", str(port)])
+    try:
+        assert Client(server.url).post(CREATE).status == 200
+    finally:
+        server.stop()
+
+
+def test_a_partial_configuration_stops_start_up_naming_what_is_missing():
+    env = clean_environment(COGNITO_USER_POOL_ID="us-east-1_abc")
+    result = subprocess.run([sys.executable, "tornado_server.py"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "COGNITO_REGION_NAME" in result.stderr and "COGNITO_CLIENT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,27 @@
+# Sets the backend's environment and starts the server. Fill in the values for your user pool;
+# leave the COGNITO_* ones empty to run on the embedded local Cognito instead.
+# Usage: .\set_backend_env.ps1 [--port 3006]
+
+$settings = [ordered]@{
+    # The user pool and its app client (Cognito console: User pools > your pool > App clients).
+    COGNITO_REGION_NAME    = ""   # e.g. us-east-1
+    COGNITO_USER_POOL_ID   = ""   # e.g. us-east-1_AbC123xYz
+    COGNITO_USER_CLIENT_ID = ""   # the app client id
+    COGNITO_CLIENT_SECRET  = ""   # the app client secret (stays on this server)
+    COGNITO_ENDPOINT_URL   = ""   # only for LocalStack or moto's server, e.g. http://localhost:4566
+    # Signs the refresh cookie. Several secrets, separated by spaces: the first signs, all verify.
+    COOKIE_SECRET          = ""
+    PORT                   = "3006"
+    ALLOWED_ORIGINS        = ""   # pages allowed to call with credentials, e.g. http://localhost:5173
+    REFRESH_COOKIE_DAYS    = "30"
+}
+
+foreach ($name in $settings.Keys) {
+    # Only what is filled in here is set; an empty one leaves the environment as it is.
+    if ($settings[$name] -ne "") {
+        Set-Item -Path "Env:$name" -Value $settings[$name]
+    }
+}
+
+Set-Location $PSScriptRoot
+python tornado_server.py @args
