@@ -150,11 +150,14 @@ def stand_in():
     ("LimitExceededException", 400, "LimitExceeded", "30"),
     ("InternalErrorException", 500, "CognitoError", None),
     ("ResourceNotFoundException", 400, "InternalError", None),
+    ("PasswordResetRequiredException", 400, "PasswordResetRequired", None),
+    ("AliasExistsException", 400, "AliasExists", None),
 ])
 def test_cognito_errors_over_http(stand_in, cognito_code, http_status, code, retry_after):
     stand_in.fail("InitiateAuth", cognito_code, status=http_status)
     reply = stand_in.client.call("signIn", user="a@example.com", **PASS)
-    status = {"TooManyRequests": 429, "LimitExceeded": 429, "CognitoError": 502, "InternalError": 500}[code]
+    status = {"TooManyRequests": 429, "LimitExceeded": 429, "CognitoError": 502, "InternalError": 500,
+              "PasswordResetRequired": 403, "AliasExists": 409}[code]
     body = assert_error(reply, status, code)
     assert reply.headers.get("Retry-After") == retry_after
     assert "secret details" not in reply.body.decode()
@@ -238,3 +241,35 @@ def test_other_origins_get_no_cors_headers(cors_url):
                                {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
         assert "Access-Control-Allow-Origin" not in reply.headers
         assert "Access-Control-Allow-Credentials" not in reply.headers
+
+
+# --- nothing we can send gets a 5xx -------------------------------------------------------------
+
+NASTY_VALUES = [None, True, 0, -1, 1e308, 10 ** 40, "", " ", "\u0000", "a" * 5000, "\ud83d\ude00" * 50,
+                [], {}, [[[[[]]]]], {"a": {"b": {"c": {}}}}, "<script>alert(1)</script>", "x@y",
+                "a@b.c\u0000d", "%s%n", "' OR 1=1 --"]
+
+
+@pytest.mark.parametrize("env", ["createAccount", "confirmAccount", "resendCode", "signIn", "refresh",
+                                 "signOut", "changePass", "forgotPassword", "confirmForgotPassword",
+                                 "getUser", "updateUser", "deleteAcct"])
+def test_no_field_value_gets_a_5xx(client, env):
+    from server.registry import METHODS
+
+    names = [field.name for field in METHODS[env].fields] or ["nickname"]
+    for value in NASTY_VALUES:
+        body = {"env": env, **{name: value for name in names}}
+        reply = client.post(body)
+        assert reply.status < 500, (env, value, reply.body)
+        assert reply.json["message"]
+        reply = client.post({"jsonrpc": "2.0", "method": env, "params": body, "id": 1})
+        assert reply.status == 200 and ("error" in reply.json or "result" in reply.json)
+
+
+@pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"env": "signIn"' + b', "user": 1' * 3000 + b"}",
+                                  b"\x00\x01\x02", b"null", b'{"env": null}', b'{"jsonrpc": "2.0"}',
+                                  b'{"jsonrpc": 2, "method": "signIn", "id": 1}', b"[[]]", b'{"env": ""}'])
+def test_no_body_gets_a_5xx(client, body):
+    reply = client.post(body)
+    assert reply.status < 500, reply.body
+    assert "Traceback" not in reply.body.decode()
