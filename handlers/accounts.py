@@ -36,9 +36,7 @@ async def create_account(call: Call, user: str, pass_: str, **attributes: str) -
     user = user.strip()
     response = await call.cognito.call(
         "SignUp",
-        ClientId=call.cognito.client_id,
-        SecretHash=call.cognito.secret_hash(user),
-        Username=user,
+        **call.cognito.user_params(user),
         Password=pass_,
         UserAttributes=[{"Name": "email", "Value": user}, *attribute_list(attributes)],
     )
@@ -51,9 +49,7 @@ async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> 
     user = user.strip()
     await call.cognito.call(
         "ConfirmSignUp",
-        ClientId=call.cognito.client_id,
-        SecretHash=call.cognito.secret_hash(user),
-        Username=user,
+        **call.cognito.user_params(user),
         ConfirmationCode=confirmation_code(conf_code),
     )
     return await password_sign_in(call, user, pass_)
@@ -64,9 +60,7 @@ async def resend_code(call: Call, user: str) -> dict:
     user = user.strip()
     response = await call.cognito.call(
         "ResendConfirmationCode",
-        ClientId=call.cognito.client_id,
-        SecretHash=call.cognito.secret_hash(user),
-        Username=user,
+        **call.cognito.user_params(user),
     )
     return delivery_answer(response)
 

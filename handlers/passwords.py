@@ -18,15 +18,13 @@ async def change_password(call: Call, old_pass: str, new_pass: str, access_token
 async def forgot_password(call: Call, user: str) -> dict:
     """Email a reset code. An unknown user gets the same answer (no user enumeration)."""
     user = user.strip()
-    response = await call.cognito.call("ForgotPassword", ClientId=call.cognito.client_id,
-                                       SecretHash=call.cognito.secret_hash(user), Username=user)
+    response = await call.cognito.call("ForgotPassword", **call.cognito.user_params(user))
     return delivery_answer(response)
 
 
 @method("confirmForgotPassword")
 async def confirm_forgot_password(call: Call, user: str, conf_code: str, new_pass: str) -> dict:
     user = user.strip()
-    await call.cognito.call("ConfirmForgotPassword", ClientId=call.cognito.client_id,
-                            SecretHash=call.cognito.secret_hash(user), Username=user,
+    await call.cognito.call("ConfirmForgotPassword", **call.cognito.user_params(user),
                             ConfirmationCode=confirmation_code(conf_code), Password=new_pass)
     return {}

@@ -50,8 +50,8 @@ class Config:
     allowed_origins: tuple[str, ...] = ()
     refresh_cookie_days: float = DEFAULT_REFRESH_COOKIE_DAYS
     cognito_connect_timeout: float = 3.0
-    cognito_read_timeout: float = 10.0
-    cognito_max_attempts: int = 3
+    cognito_read_timeout: float = 5.0
+    cognito_max_attempts: int = 2
     cognito_max_connections: int = 256
     # Local mode: the embedded Cognito is started and fills in the fields above.
     local: bool = False
@@ -103,8 +103,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         allowed_origins=tuple(o.rstrip("/") for o in _split_list(env.get("ALLOWED_ORIGINS"))),
         refresh_cookie_days=_number(env, "REFRESH_COOKIE_DAYS", DEFAULT_REFRESH_COOKIE_DAYS),
         cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
-        cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 10.0),
-        cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 3, int),
+        cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 5.0),
+        cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 2, int),
     )
 
     if local:

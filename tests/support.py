@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
 from http.cookies import SimpleCookie
 from typing import Any, Callable
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 
 from server.app import make_app
+from server.background import BackgroundServer
 from server.cognito import CognitoClient
 from server.config import Config
 
@@ -25,57 +23,13 @@ CODE = "123456"  # LOCAL_COGNITO_CODE in the tests
 PASSWORD = "I_love_apples"
 
 
-class LoopThread:
-    """An asyncio loop on a thread of its own, serving one HTTP app on 127.0.0.1."""
-
-    def __init__(self, build: Callable[[], Any]):
-        self._build = build  # async callable answering a tornado Application
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self.port = 0
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    def start(self) -> "LoopThread":
-        self._thread.start()
-        self._ready.wait(30)
-        if self.error:
-            raise self.error
-        return self
-
-    async def _main(self) -> None:
-        try:
-            app, cleanup = await self._build()
-            sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
-            self.port = sockets[0].getsockname()[1]
-            server = tornado.httpserver.HTTPServer(app)
-            server.add_sockets(sockets)
-        except BaseException as error:  # reported to the test that started us
-            self.error = error
-            self._ready.set()
-            return
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._ready.set()
-        await self._stop.wait()
-        server.stop()
-        await server.close_all_connections()
-        await cleanup()
-
-    def stop(self) -> None:
-        if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-
-def serve_app(config: Config) -> LoopThread:
-    async def build():
+def serve_app(config: Config) -> BackgroundServer:
+    async def build(port: int):
         cognito = CognitoClient(config)
         await cognito.start()
         return make_app(config, cognito), cognito.close
 
-    return LoopThread(build).start()
+    return BackgroundServer(build).start()
 
 
 @dataclasses.dataclass
@@ -150,13 +104,11 @@ class StandInCognito:
                 self.set_header("Content-Type", "application/x-amz-json-1.1")
                 self.finish(json.dumps(body))
 
-        async def build():
-            async def nothing():
-                return None
-            return tornado.web.Application([(r"/", Handler)]), nothing
+        async def build(port: int):
+            return tornado.web.Application([(r"/", Handler)]), None
 
-        self._thread = LoopThread(build).start()
-        self.url = f"http://127.0.0.1:{self._thread.port}"
+        self._thread = BackgroundServer(build).start()
+        self.url = self._thread.url
 
     def answer(self, operation: str, status: int = 200, body: dict | None = None, delay: float = 0.0):
         self.answers[operation] = (status, body or {}, delay)

@@ -1,21 +1,19 @@
 """The local Cognito over HTTP: the cognito-idp JSON protocol and the pool's JWKS, on loopback only.
 
-It runs on its own thread with its own event loop, so its work (scrypt password hashes, saving the
-state file) never holds up the server's IOLoop; the server reaches it over HTTP like any Cognito.
+It runs on a thread with its own event loop (``BackgroundServer``), so its work (scrypt password
+hashes, saving the state file) never holds up the server's IOLoop; the server reaches it over HTTP
+like any Cognito.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import threading
 import uuid
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 
+from server.background import BackgroundServer
 from server.local_cognito.service import CognitoFault, LocalUserPool
 
 log = logging.getLogger("local_cognito")
@@ -77,49 +75,24 @@ class LocalCognito:
 
     def __init__(self, pool: LocalUserPool, port: int = 0):
         self.pool = pool
-        self._requested_port = port
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._error: BaseException | None = None
-        self.port = 0
+
+        async def build(bound_port: int):
+            self.pool.issuer = f"http://127.0.0.1:{bound_port}/{self.pool.pool_id}"
+            return make_local_cognito_app(pool), None
+
+        self._server = BackgroundServer(build, port, name="local-cognito")
+
+    @property
+    def port(self) -> int:
+        return self._server.port
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     def start(self) -> "LocalCognito":
-        self._thread = threading.Thread(target=self._run, name="local-cognito", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        if self._error is not None:
-            raise self._error
+        self._server.start()
         return self
 
-    def _run(self) -> None:
-        asyncio.run(self._serve())
-
-    async def _serve(self) -> None:
-        try:
-            sockets = tornado.netutil.bind_sockets(self._requested_port, address="127.0.0.1")
-        except OSError as error:
-            self._error = error
-            self._ready.set()
-            return
-        self.port = sockets[0].getsockname()[1]
-        self.pool.issuer = f"{self.endpoint_url}/{self.pool.pool_id}"
-        server = tornado.httpserver.HTTPServer(make_local_cognito_app(self.pool))
-        server.add_sockets(sockets)
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._ready.set()
-        await self._stop.wait()
-        server.stop()
-        await server.close_all_connections()
-
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._server.stop()

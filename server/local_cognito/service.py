@@ -335,13 +335,17 @@ class LocalUserPool:
         self.save()
         return {}
 
-    def resend_confirmation_code(self, params: dict) -> dict:
+    def _user_asking_for_a_code(self, params: dict) -> CognitoIdpUser | None:
+        """The user a code request is for; None for an unknown user, who gets a simulated
+        delivery (PreventUserExistenceErrors)."""
         self._check_client(params)
-        username = params.get("Username")
-        self._check_secret_hash(params, username)
-        user = self._find_user(username)
+        self._check_secret_hash(params, params.get("Username"))
+        return self._find_user(params.get("Username"))
+
+    def resend_confirmation_code(self, params: dict) -> dict:
+        user = self._user_asking_for_a_code(params)
         if user is None:
-            return {"CodeDeliveryDetails": self._delivery(str(username))}
+            return {"CodeDeliveryDetails": self._delivery(str(params.get("Username")))}
         if user.status is UserStatus.CONFIRMED:
             raise CognitoFault("InvalidParameterException", "User is already confirmed.")
         delivery = self._send_code(user, "signup", SIGN_UP_CODE_SECONDS)
@@ -424,12 +428,9 @@ class LocalUserPool:
         return {}
 
     def forgot_password(self, params: dict) -> dict:
-        self._check_client(params)
-        username = params.get("Username")
-        self._check_secret_hash(params, username)
-        user = self._find_user(username)
+        user = self._user_asking_for_a_code(params)
         if user is None:
-            return {"CodeDeliveryDetails": self._delivery(str(username))}
+            return {"CodeDeliveryDetails": self._delivery(str(params.get("Username")))}
         if not user.enabled:
             raise _not_authorized("User is disabled.")
         if user.attribute_lookup.get("email_verified") != "true":
