@@ -100,6 +100,8 @@ async def sign_out(call: Call, global_: bool = False, access_token: str | None =
     """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookie."""
     call.cookies.clear()
     if global_:
+        if access_token is None and not call.cookies.present:
+            return {}  # no session here, and no token naming whose sessions to end
         if access_token is None:
             access_token = (await refreshed_tokens(call))["AccessToken"]
             call.cookies.clear()

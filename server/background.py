@@ -27,6 +27,7 @@ class BackgroundServer:
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), name=name, daemon=True)
+        self.address = ""
         self.port = 0
 
     @property
@@ -44,7 +45,7 @@ class BackgroundServer:
     async def _serve(self) -> None:
         try:
             sockets = tornado.netutil.bind_sockets(self._requested_port, address="127.0.0.1")
-            self.port = sockets[0].getsockname()[1]
+            self.address, self.port = sockets[0].getsockname()[:2]
             app, cleanup = await self._build(self.port)
             server = tornado.httpserver.HTTPServer(app)
             server.add_sockets(sockets)

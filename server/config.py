@@ -88,6 +88,12 @@ def _number(env: Mapping[str, str], name: str, default: float, kind=float):
     return value
 
 
+def _port(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise ConfigError(f"PORT (or --port) must be between 1 and 65535, got {value}.")
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -> Config:
     """Read the configuration from ``env`` (default: the process environment).
 
@@ -99,7 +105,7 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
     local = not cognito_names
 
     common = dict(
-        port=port or _number(env, "PORT", DEFAULT_PORT, int),
+        port=_port(port or _number(env, "PORT", DEFAULT_PORT, int)),
         allowed_origins=tuple(o.rstrip("/") for o in _split_list(env.get("ALLOWED_ORIGINS"))),
         refresh_cookie_days=_number(env, "REFRESH_COOKIE_DAYS", DEFAULT_REFRESH_COOKIE_DAYS),
         cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
@@ -129,6 +135,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
             + ", ".join(missing)
             + ". Unset all of them to run on the embedded local Cognito instead."
         )
+    if not _split_list(env["COOKIE_SECRET"]):
+        raise ConfigError("COOKIE_SECRET holds no secret: give one or more, separated by spaces or commas.")
     endpoint_url = env.get("COGNITO_ENDPOINT_URL") or None
     if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
         raise ConfigError(f"COGNITO_ENDPOINT_URL must start with http:// or https://, got {endpoint_url!r}.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from typing import Any
 
 from server.call import Call
@@ -44,15 +45,28 @@ class Answer:
     method: str | None = None  # for the access log: which method ran (never the body)
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: JSON has no infinity, and none can be answered back
+        raise ValueError("number out of range")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(body: bytes) -> Any:
-    """The JSON value of ``body``; ApiError InvalidJson for anything that is not strict JSON."""
+    """The JSON value of ``body``; ApiError InvalidJson for anything that is not strict JSON.
 
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
+    Strict means UTF-8 throughout: a lone surrogate escape such as "\\ud800" is valid JSON syntax
+    but no text, and would fail later wherever the string is encoded.
+    """
     try:
-        return json.loads(body.decode("utf-8-sig"), parse_constant=refuse_constant)
-    except UnicodeDecodeError:
+        value = json.loads(body.decode("utf-8-sig"), parse_constant=_refuse_constant, parse_float=_finite)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeError:
         raise ApiError("InvalidJson", "The request body is not UTF-8 text.") from None
     except (ValueError, RecursionError):
         raise ApiError("InvalidJson") from None
@@ -175,6 +189,8 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
     except ApiError as error:
         if error.code == "InternalError":
             response = _rpc_error(request_id, INTERNAL_ERROR, "Internal error", error, call)
+        elif error.code in _BIND_ERRORS:  # a handler's own check of its fields
+            response = _rpc_error(request_id, INVALID_PARAMS, "Invalid params", error)
         else:
             response = _rpc_error(request_id, APPLICATION_ERROR, error.message, error, call)
         return (None if is_notification else response), error.retry_after

@@ -37,6 +37,9 @@ class JsonHandler(tornado.web.RequestHandler):
 
     def prepare(self) -> None:
         self.request_id = uuid.uuid4().hex
+        self._common_headers()
+
+    def _common_headers(self) -> None:
         self.set_header("X-Request-Id", self.request_id)
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
@@ -67,13 +70,17 @@ class JsonHandler(tornado.web.RequestHandler):
             self.finish()
             return
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(answer.body, ensure_ascii=False))
+        self.finish(json.dumps(answer.body))
 
     def write_api_error(self, error: ApiError) -> None:
         self.write_answer(Answer(error.status, error_body(error, self.request_id), error.retry_after))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Tornado's last resort (an exception outside the dispatcher): JSON, never a traceback."""
+        # send_error() has cleared the headers: put back the ones every answer carries.
+        if not hasattr(self, "request_id"):
+            self.request_id = uuid.uuid4().hex
+        self._common_headers()
         if status_code == 405:
             self.set_header("Allow", "POST, OPTIONS")
             error = ApiError("MethodNotAllowed")
@@ -83,9 +90,8 @@ class JsonHandler(tornado.web.RequestHandler):
             error = ApiError("InvalidRequest", "The request could not be read.", status=status_code)
         else:
             error = ApiError("InternalError")
-        self.clear_header("Retry-After")
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(error_body(error, getattr(self, "request_id", ""))))
+        self.finish(json.dumps(error_body(error, self.request_id)))
 
 
 @tornado.web.stream_request_body

@@ -91,12 +91,14 @@ class StandInCognito:
     def __init__(self):
         self.answers: dict[str, tuple[int, dict, float]] = {}
         self.received: list[tuple[str, dict]] = []
+        self.headers: list[dict[str, str]] = []
         stand_in = self
 
         class Handler(tornado.web.RequestHandler):
             async def post(self):
                 operation = self.request.headers.get("X-Amz-Target", "").split(".")[-1]
                 stand_in.received.append((operation, json.loads(self.request.body or b"{}")))
+                stand_in.headers.append(dict(self.request.headers))
                 status, body, delay = stand_in.answers.get(operation, (200, {}, 0.0))
                 if delay:
                     await asyncio.sleep(delay)

@@ -70,8 +70,17 @@ def test_a_chunked_body_over_64_kib_is_413(base_url):
 
 
 def test_get_is_405_and_other_paths_404(client):
-    assert_error(client.request("GET", "/"), 405, "MethodNotAllowed")
-    assert client.request("POST", "/nothing/here", b"{}").status == 404
+    reply = client.request("GET", "/")
+    assert_error(reply, 405, "MethodNotAllowed")
+    assert reply.headers["Allow"] == "POST, OPTIONS"
+    assert len(reply.headers["X-Request-Id"]) == 32 and reply.headers["Cache-Control"] == "no-store"
+    reply = client.request("POST", "/nothing/here", b"{}")
+    assert reply.status == 404 and reply.headers["X-Request-Id"]
+
+
+def test_a_lone_surrogate_is_invalid_json(client):
+    for body in (b'{"env": "\\ud800"}', b'{"env": "signIn", "user": "a@b.co", "pass": "\\ud800abcdefgh"}'):
+        assert_error(client.post(body), 400, "InvalidJson")
 
 
 def test_answers_carry_a_request_id_and_are_not_cached(client):
@@ -209,6 +218,8 @@ def test_public_calls_are_unsigned(stand_in):
     assert stand_in.client.call("createAccount", user="a@example.com", **PASS).status == 200
     [(operation, params)] = stand_in.received
     assert operation == "SignUp" and params["SecretHash"]
+    headers = stand_in.headers[-1]
+    assert "Authorization" not in headers and "X-Amz-Security-Token" not in headers
 
 
 # --- CORS ---------------------------------------------------------------------------------------
@@ -247,7 +258,7 @@ def test_other_origins_get_no_cors_headers(cors_url):
 
 NASTY_VALUES = [None, True, 0, -1, 1e308, 10 ** 40, "", " ", "\u0000", "a" * 5000, "\ud83d\ude00" * 50,
                 [], {}, [[[[[]]]]], {"a": {"b": {"c": {}}}}, "<script>alert(1)</script>", "x@y",
-                "a@b.c\u0000d", "%s%n", "' OR 1=1 --"]
+                "a@b.c\u0000d", "%s%n", "' OR 1=1 --", "\ud800", "ab\udfffcdefgh"]
 
 
 @pytest.mark.parametrize("env", ["createAccount", "confirmAccount", "resendCode", "signIn", "refresh",
@@ -258,12 +269,17 @@ def test_no_field_value_gets_a_5xx(client, env):
 
     names = [field.name for field in METHODS[env].fields] or ["nickname"]
     for value in NASTY_VALUES:
-        body = {"env": env, **{name: value for name in names}}
-        reply = client.post(body)
+        params = {name: value for name in names}
+        if env in ("createAccount", "updateUser"):
+            params["nickname"] = value  # an attribute too: it is stored
+        reply = client.post(json.dumps({"env": env, **params}).encode())
         assert reply.status < 500, (env, value, reply.body)
         assert reply.json["message"]
-        reply = client.post({"jsonrpc": "2.0", "method": env, "params": body, "id": 1})
-        assert reply.status == 200 and ("error" in reply.json or "result" in reply.json)
+        reply = client.post(json.dumps({"jsonrpc": "2.0", "method": env, "params": params, "id": 1}).encode())
+        assert reply.status == 200, reply.body
+        error = reply.json.get("error")
+        if error is not None:
+            assert error["code"] != -32603 and error["data"]["status"] < 500, (env, value, reply.body)
 
 
 @pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"env": "signIn"' + b', "user": 1' * 3000 + b"}",

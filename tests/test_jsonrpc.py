@@ -68,6 +68,19 @@ def test_invalid_params_carry_our_code(client):
     assert error["data"]["error"] == "MissingField" and '"pass"' in error["data"]["message"]
 
 
+def test_field_errors_found_by_a_method_are_invalid_params(signed_in):
+    client, _, answer = signed_in
+    reply = client.post(rpc("updateUser", {"access_token": answer["access_token"]}))
+    assert reply.json["error"]["code"] == -32602
+    assert reply.json["error"]["data"]["error"] == "MissingField"
+
+
+def test_an_id_out_of_float_range_is_a_parse_error(client):
+    reply = client.post(b'{"jsonrpc": "2.0", "method": "signIn", "id": 1e400}')
+    assert reply.json["error"]["code"] == -32700
+    assert b"Infinity" not in reply.body
+
+
 def test_application_errors_are_in_the_32000_range(client):
     reply = client.post(rpc("signIn", {"user": "nobody@example.com", "pass": "whatever1"}, 3))
     error = reply.json["error"]

@@ -175,4 +175,30 @@ def test_it_never_starts_with_a_real_configuration():
 
 def test_it_listens_on_loopback_only(local_pool):
     local, _ = local_pool
-    assert local.endpoint_url.startswith("http://127.0.0.1:")
+    assert local.address == "127.0.0.1"
+    assert local.endpoint_url == f"http://127.0.0.1:{local.port}"
+
+
+def test_wrong_codes_lock_the_code_after_five_tries(tmp_path):
+    pool = LocalUserPool(str(tmp_path), pinned_code="424242")
+    email = "guesser@example.com"
+    base = {"ClientId": pool.client_id, "Username": email,
+            "SecretHash": secret_hash(email, pool.client_id, pool.client_secret)}
+    pool.sign_up(dict(base, Password=PASSWORD))
+    for guess in range(5):
+        with pytest.raises(CognitoFault) as caught:
+            pool.confirm_sign_up(dict(base, ConfirmationCode=f"{guess:06d}"))
+        assert caught.value.name == "CodeMismatchException"
+    with pytest.raises(CognitoFault) as caught:
+        pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+    assert caught.value.name == "LimitExceededException"
+    pool.resend_confirmation_code(base)  # a new code starts a new count
+    pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+
+
+def test_an_unexpected_failure_is_a_json_error(idp, email):
+    # A lone surrogate cannot be hashed; the answer is still Cognito-shaped JSON.
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        idp._make_api_call("SignUp", {"ClientId": idp.client_id, "SecretHash": idp.hash(email),
+                                      "Username": email, "Password": "abc\ud800defgh"})
+    assert caught.value.response["Error"]["Code"] == "InternalErrorException"

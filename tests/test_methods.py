@@ -92,6 +92,7 @@ def test_sign_out_revokes_the_refresh_token_and_its_access_tokens(signed_in):
 
 def test_sign_out_without_a_session_is_harmless(client):
     assert client.call("signOut").status == 200
+    assert client.call("signOut", **{"global": True}).status == 200
 
 
 def test_global_sign_out_ends_every_session(signed_in, base_url):

@@ -69,8 +69,9 @@ def test_the_port_option_wins_and_the_endpoint_moves_the_jwks():
     assert config.jwks_url == "http://localhost:4566/eu-west-1_abc/.well-known/jwks.json"
 
 
-@pytest.mark.parametrize("name,value", [("PORT", "eighty"), ("REFRESH_COOKIE_DAYS", "-1"),
-                                        ("COGNITO_ENDPOINT_URL", "localhost:4566")])
+@pytest.mark.parametrize("name,value", [("PORT", "eighty"), ("PORT", "70000"), ("REFRESH_COOKIE_DAYS", "-1"),
+                                        ("COGNITO_ENDPOINT_URL", "localhost:4566"),
+                                        ("COOKIE_SECRET", " , ")])
 def test_malformed_values_stop_start_up(name, value):
     with pytest.raises(ConfigError, match=name):
         load_config(dict(REAL, **{name: value}))
@@ -120,7 +121,8 @@ def test_extra_attribute_fields_cannot_shadow_parameters():
     assert caught.value.code == "UnknownField"
 
 
-@pytest.mark.parametrize("body", [b"{", b"nope", b'{"a": NaN}', b"\xff\xfe{", b"[" * 100000])
+@pytest.mark.parametrize("body", [b"{", b"nope", b'{"a": NaN}', b"\xff\xfe{", b"[" * 100000,
+                                  b'{"a": "\\ud800"}', b'{"a": 1e400}', b'{"a": -Infinity}'])
 def test_parse_json_refuses_what_is_not_strict_json(body):
     with pytest.raises(ApiError) as caught:
         parse_json(body)

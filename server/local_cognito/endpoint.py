@@ -43,7 +43,13 @@ class CognitoApiHandler(tornado.web.RequestHandler):
                 raise CognitoFault("SerializationException", "The request body is not JSON.") from None
             if not isinstance(params, dict):
                 raise CognitoFault("SerializationException", "The request body is not a JSON object.")
-            result = operation(params)
+            try:
+                result = operation(params)
+            except CognitoFault:
+                raise
+            except Exception:  # answered as Cognito would: a JSON error, never a stack trace
+                log.exception("The local Cognito failed on %s", target)
+                raise CognitoFault("InternalErrorException", "Internal error.", status=500) from None
         except CognitoFault as fault:
             self.set_status(fault.status)
             self.set_header("x-amzn-ErrorType", fault.name)
@@ -85,6 +91,11 @@ class LocalCognito:
     @property
     def port(self) -> int:
         return self._server.port
+
+    @property
+    def address(self) -> str:
+        """The address the socket is bound to."""
+        return self._server.address
 
     @property
     def endpoint_url(self) -> str:

@@ -43,6 +43,7 @@ CLIENT_NAME = "local-app-client"
 SIGN_UP_CODE_SECONDS = 24 * 3600  # Cognito: confirmation codes are good for 24 hours
 RESET_CODE_SECONDS = 3600  # Cognito: password reset codes are good for one hour
 REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
+MAX_CODE_FAILURES = 5  # wrong codes accepted before a code is locked
 MIN_PASSWORD_LENGTH = 8  # the tutorial's pool: length 8, no character classes required
 MAX_PASSWORD_LENGTH = 256
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -271,8 +272,15 @@ class LocalUserPool:
 
     def _use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
         record = self.codes.get(f"{purpose}:{user.id}") if user else None
+        if record is not None and record.get("failures", 0) >= MAX_CODE_FAILURES:
+            # Like Cognito: after a few wrong guesses even the right code is refused until a new
+            # one is asked for, so six digits cannot be guessed.
+            raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
         if record is None or not isinstance(given, str) or not hmac.compare_digest(
                 record["code"].encode(), given.encode()):
+            if record is not None:
+                record["failures"] = record.get("failures", 0) + 1
+                self.save()
             raise CognitoFault("CodeMismatchException",
                                "Invalid verification code provided, please try again.")
         if record["expires"] <= self.clock():
