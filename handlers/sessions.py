@@ -66,9 +66,9 @@ async def sign_in(call: Call, user: str, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
 
 
-async def refreshed_tokens(call: Call) -> dict:
-    """New tokens from the refresh cookie; 401 (and the cookie cleared) when it is refused."""
-    session = call.cookies.current()
+async def refreshed_tokens(call: Call, session: RefreshSession) -> dict:
+    """New tokens for the session in the refresh cookie (which it leaves as it is); 401 and the
+    cookie cleared when Cognito refuses it."""
     try:
         response = await call.cognito.call(
             "InitiateAuth",
@@ -83,16 +83,17 @@ async def refreshed_tokens(call: Call) -> dict:
             call.cookies.clear()
             raise ApiError("SessionExpired") from None
         raise
-    result = response["AuthenticationResult"]
-    # With refresh-token rotation on, Cognito sends a new refresh token; keep whichever is current.
-    call.cookies.store(RefreshSession(refresh_token=result.get("RefreshToken") or session.refresh_token,
-                                      username=session.username))
-    return result
+    return response["AuthenticationResult"]
 
 
 @method("refresh")
 async def refresh(call: Call) -> dict:
-    return token_answer(await refreshed_tokens(call))
+    session = call.cookies.current()
+    result = await refreshed_tokens(call, session)
+    # With refresh-token rotation on, Cognito sends a new refresh token; keep whichever is current.
+    call.cookies.store(RefreshSession(refresh_token=result.get("RefreshToken") or session.refresh_token,
+                                      username=session.username))
+    return token_answer(result)
 
 
 @method("signOut")
@@ -103,8 +104,7 @@ async def sign_out(call: Call, global_: bool = False, access_token: str | None =
         if access_token is None and not call.cookies.present:
             return {}  # no session here, and no token naming whose sessions to end
         if access_token is None:
-            access_token = (await refreshed_tokens(call))["AccessToken"]
-            call.cookies.clear()
+            access_token = (await refreshed_tokens(call, call.cookies.current()))["AccessToken"]
         await call.cognito.call("GlobalSignOut", AccessToken=access_token)
         return {}
     if not call.cookies.present:

@@ -65,7 +65,7 @@ def _plain_type(annotation: Any) -> tuple[type, bool]:
         if len(members) != 1:
             raise TypeError(f"unsupported annotation {annotation!r}")
         return _plain_type(members[0])[0], True
-    if annotation not in (str, int, bool, float):
+    if annotation not in (str, int, bool):
         raise TypeError(f"unsupported annotation {annotation!r}")
     return annotation, False
 
@@ -75,7 +75,8 @@ def method(*names: str) -> Callable[[Handler], Handler]:
 
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
-        parameters = list(inspect.signature(handler).parameters.values())[1:]  # skip the Call
+        signature = inspect.signature(handler)
+        parameters = list(signature.parameters.values())[1:]  # skip the Call
         fields = []
         extra_type = None
         for parameter in parameters:
@@ -93,23 +94,21 @@ def method(*names: str) -> Callable[[Handler], Handler]:
         for name in names:
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
-            METHODS[name] = Method(name, handler, tuple(fields), extra_type,
-                                   frozenset(inspect.signature(handler).parameters))
+            METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters))
         return handler
 
     return register
 
 
-_TYPE_WORDS = {str: "a string", int: "a whole number", bool: "true or false", float: "a number"}
+_TYPE_WORDS = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
 def _check_type(method_: Method, name: str, value: Any, expected: type, nullable: bool) -> None:
     if value is None and nullable:
         return
-    ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        ok = True
-    if not ok:
+    # Decoded JSON holds exactly these types, so an exact match is the check (and keeps
+    # true/false out of whole-number fields, bool being a subclass of int).
+    if type(value) is not expected:
         raise ApiError("InvalidField", f'The field "{name}" of {method_.name} must be {_TYPE_WORDS[expected]}.',
                        field=name)
 

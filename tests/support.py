@@ -109,8 +109,8 @@ class StandInCognito:
         async def build(port: int):
             return tornado.web.Application([(r"/", Handler)]), None
 
-        self._thread = BackgroundServer(build).start()
-        self.url = self._thread.url
+        self._server = BackgroundServer(build).start()
+        self.url = self._server.url
 
     def answer(self, operation: str, status: int = 200, body: dict | None = None, delay: float = 0.0):
         self.answers[operation] = (status, body or {}, delay)
@@ -119,7 +119,7 @@ class StandInCognito:
         self.answer(operation, status, {"__type": cognito_code, "message": message})
 
     def stop(self):
-        self._thread.stop()
+        self._server.stop()
 
 
 def wait_for_port(url: str, timeout: float = 20.0) -> None:

@@ -85,7 +85,9 @@ def test_sign_out_revokes_the_refresh_token_and_its_access_tokens(signed_in):
     reply = client.call("signOut")
     assert reply.status == 200 and "__Host-refresh" not in client.cookies
     client.cookies = kept
-    assert client.call("refresh").status == 401
+    reply = client.call("refresh")
+    assert (reply.status, reply.json["error"]) == (401, "SessionExpired")
+    assert "__Host-refresh" not in client.cookies  # the dead cookie is cleared
     reply = client.call("getUser", access_token=answer["access_token"])
     assert (reply.status, reply.json["error"]) == (401, "NotAuthorized")
 
