@@ -57,6 +57,13 @@ class Config:
     local: bool = False
     local_data_dir: str = ".local-cognito"
     local_code: str | None = dataclasses.field(default=None, repr=False)
+    # Admin methods: the Cognito group whose members may call them.
+    admin_group: str = "admin"
+    # The name an authenticator app shows for this service's TOTP entries.
+    app_name: str = "Cognito Backend"
+    # Local mode: a confirmed user in the admin group, made at start-up.
+    local_admin_email: str | None = None
+    local_admin_password: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def jwks_url(self) -> str:
@@ -111,6 +118,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
         cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 5.0),
         cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 2, int),
+        admin_group=env.get("ADMIN_GROUP") or "admin",
+        app_name=env.get("APP_NAME") or "Cognito Backend",
     )
 
     if local:
@@ -123,6 +132,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
             local=True,
             local_data_dir=env.get("LOCAL_COGNITO_DATA") or ".local-cognito",
             local_code=(env.get("LOCAL_COGNITO_CODE") or None),
+            local_admin_email=env.get("LOCAL_ADMIN_EMAIL") or None,
+            local_admin_password=env.get("LOCAL_ADMIN_PASSWORD") or None,
             **common,
         )
 

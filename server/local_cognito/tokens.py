@@ -58,7 +58,8 @@ class TokenSigner:
         jwk.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
         return {"keys": [jwk]}
 
-    def _sign(self, claims: dict) -> str:
+    def sign(self, claims: dict) -> str:
+        """A JWT of ``claims`` signed with the pool's key (RS256, with its ``kid``)."""
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
     def issue(self, *, issuer: str, client_id: str, sub: str, attributes: dict[str, str],
@@ -88,7 +89,7 @@ class TokenSigner:
                 identity[name] = value == "true"
             else:
                 identity[name] = value
-        return self._sign(access), self._sign(identity), self.access_token_seconds
+        return self.sign(access), self.sign(identity), self.access_token_seconds
 
     def verify_access_token(self, token: str) -> dict:
         """The claims of an access token this pool issued; InvalidToken otherwise.
