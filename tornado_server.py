@@ -15,8 +15,8 @@ import signal
 import sys
 
 from server.app import make_app
-from server.cognito import CognitoClient
 from server.config import Config, ConfigError, load_config
+from server.services import Services
 
 log = logging.getLogger("server")
 
@@ -51,9 +51,8 @@ async def serve(config: Config, host: str | None) -> None:
 
         local, config = start_local_cognito(config)
     host = host or ("localhost" if config.local else "")
-    cognito = CognitoClient(config)
-    await cognito.start()
-    server = make_app(config, cognito).listen(config.port, address=host, xheaders=False)
+    services = await Services.start(config)
+    server = make_app(services).listen(config.port, address=host, xheaders=False)
     if local is not None:
         log.info(banner(config, local.endpoint_url, host))
     else:
@@ -67,7 +66,7 @@ async def serve(config: Config, host: str | None) -> None:
     log.info("Stopping: no new connections; finishing requests in flight.")
     server.stop()
     await asyncio.wait_for(server.close_all_connections(), timeout=10)
-    await cognito.close()
+    await services.close()
     if local is not None:
         local.stop()
 

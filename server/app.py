@@ -1,31 +1,16 @@
-"""The application factory: routes, shared services, settings and the access log."""
+"""The application factory: routes, settings and the access log, over the shared services."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
-from server.cognito import CognitoClient
-from server.config import Config
-from server.cookies import RefreshCookieCodec, SessionCookies
 from server.endpoint import EndpointHandler, NotFoundHandler
+from server.services import Services
 
 access_log = logging.getLogger("server.access")
-
-
-@dataclasses.dataclass
-class Services:
-    """What every handler shares: built once per process, handed to handlers by the app."""
-
-    config: Config
-    cognito: CognitoClient
-    refresh_cookie: RefreshCookieCodec
-
-    def session_cookies(self, cookie_header: str) -> SessionCookies:
-        return SessionCookies(self.refresh_cookie, cookie_header)
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
@@ -37,12 +22,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
                     getattr(handler, "request_id", "-"))
 
 
-def make_app(config: Config, cognito: CognitoClient) -> tornado.web.Application:
-    services = Services(
-        config=config,
-        cognito=cognito,
-        refresh_cookie=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
-    )
+def make_app(services: Services) -> tornado.web.Application:
     return tornado.web.Application(
         [(r"/", EndpointHandler, {"services": services})],
         default_handler_class=NotFoundHandler,

@@ -1,13 +1,16 @@
-"""The Cognito user-pool client: botocore's async client (aiobotocore), unsigned, with set timeouts.
+"""The Cognito user-pool clients: botocore's async client (aiobotocore), with set timeouts.
 
 The public user-pool calls (SignUp, InitiateAuth, ...) are authorised by the app client's id and
-SECRET_HASH, not by AWS credentials, so requests are sent unsigned and no credentials are looked up.
-Every call goes through ``call``, which turns any failure into our ``ApiError``.
+SECRET_HASH, not by AWS credentials, so that client sends them unsigned and looks up no
+credentials. The admin client (``admin=True``) signs its calls with the AWS credentials from
+``server.aws_credentials``; it opens on its first call, so a server that never makes one never
+looks for credentials. Every call goes through ``call``, which turns any failure into our ``ApiError``.
 """
 
 from __future__ import annotations
 
 import base64
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -18,6 +21,7 @@ import aiobotocore.session
 from aiobotocore.config import AioConfig
 from botocore import UNSIGNED
 
+from server.aws_credentials import admin_session
 from server.cognito_errors import from_exception
 from server.config import Config
 
@@ -41,12 +45,15 @@ def _snake_case(operation: str) -> str:
 
 
 class CognitoClient:
-    """One long-lived async client per process, opened by ``start`` and closed by ``close``."""
+    """One long-lived async client per process, opened by ``start`` (or its first call) and closed
+    by ``close``."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, *, admin: bool = False):
         self.config = config
+        self.admin = admin
         self._exit_stack = contextlib.AsyncExitStack()
         self._client: Any = None
+        self._starting: asyncio.Lock | None = None
 
     @property
     def client_id(self) -> str:
@@ -62,19 +69,25 @@ class CognitoClient:
 
     async def start(self) -> None:
         boto_config = AioConfig(
-            signature_version=UNSIGNED,
+            **({} if self.admin else {"signature_version": UNSIGNED}),
             connect_timeout=self.config.cognito_connect_timeout,
             read_timeout=self.config.cognito_read_timeout,
             retries={"mode": "standard", "total_max_attempts": self.config.cognito_max_attempts},
             max_pool_connections=self.config.cognito_max_connections,
         )
-        session = aiobotocore.session.get_session()
+        session = admin_session(self.config) if self.admin else aiobotocore.session.get_session()
         self._client = await self._exit_stack.enter_async_context(session.create_client(
             "cognito-idp",
             region_name=self.config.region,
             endpoint_url=self.config.endpoint_url,
             config=boto_config,
         ))
+
+    async def _start_once(self) -> None:
+        self._starting = self._starting or asyncio.Lock()
+        async with self._starting:
+            if self._client is None:
+                await self.start()
 
     async def close(self) -> None:
         await self._exit_stack.aclose()
@@ -83,6 +96,8 @@ class CognitoClient:
     async def call(self, operation: str, **params: Any) -> dict:
         """Call a cognito-idp ``operation`` (e.g. "SignUp"); raise ApiError on any failure."""
         try:
+            if self._client is None:
+                await self._start_once()
             return await getattr(self._client, _snake_case(operation))(**params)
         except Exception as error:  # every failure becomes one of our codes, never a traceback
             raise from_exception(operation, error) from None

@@ -12,13 +12,15 @@ import logging
 from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     EndpointConnectionError,
     HTTPClientError,
+    NoCredentialsError,
     ParamValidationError,
     ReadTimeoutError,
 )
 
-from server.errors import ApiError
+from server.errors import CATALOGUE, ApiError
 
 log = logging.getLogger("server.cognito")
 
@@ -31,6 +33,9 @@ COGNITO_TO_OURS = {
     "UsernameExistsException": "UsernameExists",
     "AliasExistsException": "AliasExists",
     "CodeMismatchException": "CodeMismatch",
+    # VerifySoftwareToken's word for a wrong authenticator-app code.
+    "EnableSoftwareTokenMFAException": "CodeMismatch",
+    "SoftwareTokenMFANotFoundException": "MfaNotSetUp",
     "ExpiredCodeException": "ExpiredCode",
     "InvalidPasswordException": "InvalidPassword",
     "InvalidParameterException": "InvalidParameter",
@@ -38,6 +43,12 @@ COGNITO_TO_OURS = {
     "ThrottlingException": "TooManyRequests",
     "LimitExceededException": "LimitExceeded",
     "TooManyFailedAttemptsException": "LimitExceeded",
+    # The server's AWS credentials (for admin calls) are missing, wrong, expired or not allowed.
+    "MissingAuthenticationTokenException": "AdminUnavailable",
+    "UnrecognizedClientException": "AdminUnavailable",
+    "InvalidSignatureException": "AdminUnavailable",
+    "ExpiredTokenException": "AdminUnavailable",
+    "AccessDeniedException": "AdminUnavailable",
     "InternalErrorException": "CognitoError",
     "ServiceUnavailable": "CognitoUnavailable",
     "ServiceUnavailableException": "CognitoUnavailable",
@@ -45,6 +56,13 @@ COGNITO_TO_OURS = {
 
 # Where an access token is the credential, "not authorized" means the token is no good.
 _TOKEN_REFUSED = "The access token is invalid, expired or revoked. Sign in again, or call refresh."
+
+# Admin calls (signed with AWS credentials) name users and groups that an admin chose: there a
+# missing user is not a sign-in secret, and is told as it is.
+ADMIN_TO_OURS = {
+    "UserNotFoundException": "UserNotFound",
+    "ResourceNotFoundException": "GroupNotFound",
+}
 
 MESSAGES = {
     ("ChangePassword", "NotAuthorized"):
@@ -59,19 +77,42 @@ MESSAGES = {
     ("ResendConfirmationCode", "NotAuthorized"): "This account cannot get a confirmation code.",
     ("UpdateUserAttributes", "InvalidParameter"): "One of the attributes has an invalid value.",
     ("SignUp", "InvalidParameter"): "The email or one of the attributes has an invalid value.",
+    ("AssociateSoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
+    ("VerifySoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
+    ("SetUserMFAPreference", "NotAuthorized"): _TOKEN_REFUSED,
+    ("SetUserMFAPreference", "InvalidParameter"): CATALOGUE["MfaNotSetUp"].message,
+    ("VerifySoftwareToken", "InvalidParameter"): CATALOGUE["MfaNotSetUp"].message,
+    ("AdminCreateUser", "UsernameExists"): "An account with this email already exists.",
+    ("AdminConfirmSignUp", "NotAuthorized"): "This account cannot be confirmed: it is already confirmed.",
+    ("ListUsers", "InvalidParameter"):
+        'The filter is not valid. Write it as Cognito does, e.g. email ^= "sam" or status = "Disabled".',
 }
+
+
+def is_admin_operation(operation: str) -> bool:
+    """Whether ``operation`` is one of the IAM-authorised calls the server signs."""
+    return operation.startswith("Admin") or operation in ("ListUsers", "CreateGroup", "GetGroup")
+
+
+def _our_code(operation: str, cognito_code: str) -> str | None:
+    if operation == "RespondToAuthChallenge" and cognito_code == "NotAuthorizedException":
+        return "ChallengeExpired"  # the challenge's session ran out or was used
+    if is_admin_operation(operation) and cognito_code in ADMIN_TO_OURS:
+        return ADMIN_TO_OURS[cognito_code]
+    return COGNITO_TO_OURS.get(cognito_code)
 
 
 def from_client_error(operation: str, error: ClientError) -> ApiError:
     """Our error for an error answer Cognito gave to ``operation``."""
     cognito_code = error.response.get("Error", {}).get("Code", "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    ours = COGNITO_TO_OURS.get(cognito_code)
-    if ours is None:
-        ours = "CognitoError" if status >= 500 else "InternalError"
+    ours = _our_code(operation, cognito_code)
+    if ours is None or ours == "AdminUnavailable":
         # Not shown to the client; the server's log keeps it for whoever runs the server.
         log.error("Cognito %s answered %s (HTTP %s): %s", operation, cognito_code, status,
                   error.response.get("Error", {}).get("Message", ""))
+    if ours is None:
+        ours = "CognitoError" if status >= 500 else "InternalError"
     return ApiError(ours, MESSAGES.get((operation, ours)))
 
 
@@ -83,6 +124,9 @@ def from_exception(operation: str, error: Exception) -> ApiError:
         return ApiError("CognitoTimeout")
     if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, HTTPClientError)):
         return ApiError("CognitoUnavailable")
+    if isinstance(error, (NoCredentialsError, CredentialRetrievalError)):
+        log.error("Cognito %s needs AWS credentials and none could be got: %s", operation, error)
+        return ApiError("AdminUnavailable")
     if isinstance(error, ParamValidationError):
         # botocore's own checks (lengths, patterns) caught a value Cognito would refuse.
         return ApiError("InvalidParameter")

@@ -33,6 +33,17 @@ REQUIRED_FOR_REAL_POOL = (
 )
 
 
+ROOT_KEYS_REFUSED = (
+    "{names} {verb} AWS root-account keys, and this server refuses them. Root keys can do anything "
+    "in the account (close it, change its billing, delete every resource), no IAM policy can limit "
+    "them, and AWS advises never to make access keys for the root user. Make an IAM user or role "
+    "allowed only the cognito-idp Admin* and ListUsers actions on this user pool, give its keys "
+    "through the standard AWS credential chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a "
+    "profile, or an instance or task role) or as STS_USER_CLIENT_ID and STS_USER_CLIENT_SECRET, "
+    "unset {names}, and delete the root keys in the AWS console."
+)
+
+
 class ConfigError(Exception):
     """The environment does not describe a configuration the server can start with."""
 
@@ -64,16 +75,29 @@ class Config:
     # Local mode: a confirmed user in the admin group, made at start-up.
     local_admin_email: str | None = None
     local_admin_password: str | None = dataclasses.field(default=None, repr=False)
+    # Long-lived IAM user keys that admin calls exchange for STS session credentials (the
+    # tutorial's names); without them, admin calls use the standard AWS credential chain.
+    sts_access_key_id: str | None = None
+    sts_secret_access_key: str | None = dataclasses.field(default=None, repr=False)
+    sts_endpoint_url: str | None = None
+    # The ``iss`` of the pool's tokens, when it is not the one derived from the endpoint.
+    issuer_override: str | None = None
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` claim of the pool's tokens."""
+        if self.issuer_override:
+            return self.issuer_override
+        if self.endpoint_url:
+            return f"{self.endpoint_url.rstrip('/')}/{self.user_pool_id}"
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
     @property
     def jwks_url(self) -> str:
         """Where the pool publishes the keys its tokens are signed with."""
         if self.endpoint_url:
             return f"{self.endpoint_url.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
-        return (
-            f"https://cognito-idp.{self.region}.amazonaws.com/"
-            f"{self.user_pool_id}/.well-known/jwks.json"
-        )
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}/.well-known/jwks.json"
 
 
 def _split_list(value: str | None) -> tuple[str, ...]:
@@ -95,6 +119,20 @@ def _number(env: Mapping[str, str], name: str, default: float, kind=float):
     return value
 
 
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    """An http(s) URL without a trailing slash, or None when ``name`` is unset."""
+    value = env.get(name) or None
+    if value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://, got {value!r}.")
+    return value.rstrip("/") if value else None
+
+
+def _both_or_neither(env: Mapping[str, str], first: str, second: str) -> None:
+    if bool(env.get(first)) != bool(env.get(second)):
+        given, missing = (first, second) if env.get(first) else (second, first)
+        raise ConfigError(f"{given} is set but {missing} is not: set both, or neither.")
+
+
 def _port(value: int) -> int:
     if not 1 <= value <= 65535:
         raise ConfigError(f"PORT (or --port) must be between 1 and 65535, got {value}.")
@@ -108,6 +146,12 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
     malformed variable.
     """
     env = os.environ if env is None else env
+    root_names = sorted(name for name in env if name.startswith("ROOT_USER_") and env[name])
+    if root_names:
+        raise ConfigError(ROOT_KEYS_REFUSED.format(
+            names=" and ".join(root_names), verb="hold" if len(root_names) > 1 else "holds"))
+    _both_or_neither(env, "STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET")
+    _both_or_neither(env, "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD")
     cognito_names = [name for name in POOL_NAMES if env.get(name)]
     local = not cognito_names
 
@@ -120,6 +164,9 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 2, int),
         admin_group=env.get("ADMIN_GROUP") or "admin",
         app_name=env.get("APP_NAME") or "Cognito Backend",
+        sts_access_key_id=env.get("STS_USER_CLIENT_ID") or None,
+        sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
+        sts_endpoint_url=_url(env, "AWS_ENDPOINT_URL_STS"),
     )
 
     if local:
@@ -148,15 +195,14 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         )
     if not _split_list(env["COOKIE_SECRET"]):
         raise ConfigError("COOKIE_SECRET holds no secret: give one or more, separated by spaces or commas.")
-    endpoint_url = env.get("COGNITO_ENDPOINT_URL") or None
-    if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
-        raise ConfigError(f"COGNITO_ENDPOINT_URL must start with http:// or https://, got {endpoint_url!r}.")
+    endpoint_url = _url(env, "COGNITO_ENDPOINT_URL")
     return Config(
         region=env["COGNITO_REGION_NAME"],
         user_pool_id=env["COGNITO_USER_POOL_ID"],
         client_id=env["COGNITO_USER_CLIENT_ID"],
         client_secret=env["COGNITO_CLIENT_SECRET"],
         cookie_secrets=_split_list(env["COOKIE_SECRET"]),
-        endpoint_url=endpoint_url.rstrip("/") if endpoint_url else None,
+        endpoint_url=endpoint_url,
+        issuer_override=_url(env, "COGNITO_ISSUER"),
         **common,
     )

@@ -1,28 +1,20 @@
 """The refresh cookie: what it holds, how it is signed, and its attributes.
 
 It carries Cognito's refresh token and the user name Cognito assigned (needed for SECRET_HASH on
-REFRESH_TOKEN_AUTH). It is signed with Tornado's signed values (format 2, with a key version), so
-``COOKIE_SECRET`` may list several secrets: the first signs, all of them verify, and a secret can be
-rotated without signing everyone out. The key version of a secret is derived from the secret itself,
-so adding or dropping other secrets never changes it.
+REFRESH_TOKEN_AUTH). It is a signed value (``server.signing``), so ``COOKIE_SECRET`` may list
+several secrets and a secret can be rotated without signing everyone out.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import zlib
 
 from tornado.httputil import parse_cookie
-from tornado.web import create_signed_value, decode_signed_value
 
 from server.errors import ApiError
+from server.signing import SignedValues
 
 REFRESH_COOKIE = "__Host-refresh"
-
-
-def key_version(secret: str) -> int:
-    return zlib.crc32(secret.encode())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,30 +27,18 @@ class RefreshCookieCodec:
     """Encodes and decodes the signed refresh cookie with the configured secrets."""
 
     def __init__(self, secrets: tuple[str, ...], lifetime_days: float):
-        if not secrets:
-            raise ValueError("at least one cookie secret is needed")
-        self._secrets = {key_version(secret): secret for secret in secrets}
-        self._current_version = key_version(secrets[0])
+        self._signed = SignedValues(secrets, REFRESH_COOKIE, lifetime_days)
         self.lifetime_days = lifetime_days
 
     def encode(self, session: RefreshSession) -> str:
-        payload = json.dumps({"t": session.refresh_token, "u": session.username}, separators=(",", ":"))
-        return create_signed_value(self._secrets, REFRESH_COOKIE, payload,
-                                   version=2, key_version=self._current_version).decode()
+        return self._signed.encode({"t": session.refresh_token, "u": session.username})
 
     def decode(self, value: str) -> RefreshSession | None:
         """The session in ``value``, or None when it is tampered with, expired or malformed."""
+        data = self._signed.decode(value)
         try:
-            raw = decode_signed_value(self._secrets, REFRESH_COOKIE, value,
-                                      max_age_days=self.lifetime_days, min_version=2)
-        except Exception:  # a value no signature check could parse is simply not a session
-            return None
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
             return RefreshSession(refresh_token=data["t"], username=data["u"])
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError):
             return None
 
     def set_cookie_header(self, session: RefreshSession) -> str:

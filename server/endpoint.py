@@ -120,8 +120,7 @@ class EndpointHandler(JsonHandler):
             self.write_api_error(ApiError("BodyTooLarge"))
             return
         cookies = self.services.session_cookies(";".join(self.request.headers.get_list("Cookie")))
-        call = Call(config=self.services.config, cognito=self.services.cognito, cookies=cookies,
-                    request_id=self.request_id)
+        call = Call(services=self.services, cookies=cookies, request_id=self.request_id)
         answer = await dispatch(b"".join(self._chunks), call)
         if cookies.set_cookie:
             self.add_header("Set-Cookie", cookies.set_cookie)

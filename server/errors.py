@@ -32,6 +32,17 @@ CATALOGUE: dict[str, ErrorKind] = {
     # Sessions and cookies.
     "NoSession": ErrorKind(401, "You are not signed in: there is no session cookie. Sign in again."),
     "SessionExpired": ErrorKind(401, "Your session has expired or was signed out. Sign in again."),
+    # Access tokens sent by the client.
+    "MissingToken": ErrorKind(401, 'This method needs the "access_token" of a signed-in user.'),
+    "InvalidToken": ErrorKind(
+        401, "The access token is not valid for this user pool, or was revoked. Sign in again."),
+    "TokenExpired": ErrorKind(401, "The access token has expired. Call refresh for a new one."),
+    "Forbidden": ErrorKind(403, "Only members of the admin group may do this."),
+    # Sign-in challenges (authenticator-app codes, new passwords).
+    "ChallengeExpired": ErrorKind(
+        401, "This sign-in step has expired or was already used. Sign in again."),
+    "MfaNotSetUp": ErrorKind(
+        400, "Set up an authenticator app first: QR_init, then QR_TOTP with a code from the app."),
     # Answers from Cognito.
     "NotAuthorized": ErrorKind(401, "Incorrect username or password."),
     "UserNotConfirmed": ErrorKind(
@@ -45,6 +56,11 @@ CATALOGUE: dict[str, ErrorKind] = {
     "ExpiredCode": ErrorKind(400, "The code has expired. Ask for a new one."),
     "InvalidPassword": ErrorKind(400, "The password does not meet the user pool's password rules."),
     "InvalidParameter": ErrorKind(400, "Cognito did not accept one of the values sent."),
+    # Admin methods.
+    "UserNotFound": ErrorKind(404, "There is no user with this email."),
+    "GroupNotFound": ErrorKind(404, "There is no group with this name."),
+    "AdminUnavailable": ErrorKind(
+        503, "The server's AWS credentials cannot make admin calls. Whoever runs the server must fix them."),
     "TooManyRequests": ErrorKind(429, "Too many requests. Wait a moment and try again."),
     "LimitExceeded": ErrorKind(429, "Too many attempts. Wait a while and try again."),
     # Cognito itself.

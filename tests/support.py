@@ -16,8 +16,8 @@ import tornado.web
 
 from server.app import make_app
 from server.background import BackgroundServer
-from server.cognito import CognitoClient
 from server.config import Config
+from server.services import Services
 
 CODE = "123456"  # LOCAL_COGNITO_CODE in the tests
 PASSWORD = "I_love_apples"
@@ -25,9 +25,8 @@ PASSWORD = "I_love_apples"
 
 def serve_app(config: Config) -> BackgroundServer:
     async def build(port: int):
-        cognito = CognitoClient(config)
-        await cognito.start()
-        return make_app(config, cognito), cognito.close
+        services = await Services.start(config)
+        return make_app(services), services.close
 
     return BackgroundServer(build).start()
 

@@ -14,6 +14,7 @@ from server.cognito import secret_hash
 from server.cognito_errors import COGNITO_TO_OURS, from_exception
 from server.config import ConfigError, load_config
 from server.cookies import REFRESH_COOKIE, RefreshCookieCodec, RefreshSession, read_cookie
+from server.signing import SignedValues, key_version
 from server.dispatch import parse_json
 from server.errors import ApiError
 from server.registry import METHODS, bind, field_name
@@ -221,10 +222,19 @@ def test_cookie_secret_rotation_keeps_old_cookies_valid():
 
 def test_expired_cookie_is_refused():
     codec = RefreshCookieCodec(("s1",), 1)
-    stale = create_signed_value({codec._current_version: "s1"}, REFRESH_COOKIE,
-                                '{"t":"rt","u":"u"}', version=2, key_version=codec._current_version,
-                                clock=lambda: time.time() - 2 * 86400).decode()
+    version = key_version("s1")
+    stale = create_signed_value({version: "s1"}, REFRESH_COOKIE, '{"t":"rt","u":"u"}', version=2,
+                                key_version=version, clock=lambda: time.time() - 2 * 86400).decode()
     assert codec.decode(stale) is None
+    fresh = create_signed_value({version: "s1"}, REFRESH_COOKIE, '{"t":"rt","u":"u"}', version=2,
+                                key_version=version).decode()
+    assert codec.decode(fresh) == RefreshSession("rt", "u")
+
+
+def test_a_value_signed_for_one_purpose_is_refused_for_another():
+    challenge = SignedValues(("s1",), "challenge", 1).encode({"t": "rt", "u": "u"})
+    assert RefreshCookieCodec(("s1",), 30).decode(challenge) is None
+    assert SignedValues(("s1",), "challenge", 1).decode(challenge) == {"t": "rt", "u": "u"}
 
 
 def test_read_cookie_survives_other_malformed_cookies():

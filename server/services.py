@@ -1,0 +1,45 @@
+"""What every request shares: the configuration and the long-lived clients, built once per process."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from server.cognito import CognitoClient
+from server.config import Config
+from server.cookies import RefreshCookieCodec, SessionCookies
+from server.signing import SignedValues
+from server.tokens import TokenVerifier
+
+# A sign-in challenge (authenticator code, new password) must be answered within this time;
+# Cognito's own session for it lasts 3 to 15 minutes.
+CHALLENGE_MINUTES = 15
+
+
+@dataclasses.dataclass
+class Services:
+    config: Config
+    cognito: CognitoClient  # public calls, unsigned
+    admin_cognito: CognitoClient  # admin calls, signed with AWS credentials
+    tokens: TokenVerifier
+    refresh_cookie: RefreshCookieCodec
+    challenges: SignedValues  # the "session" handed out with a sign-in challenge
+
+    @classmethod
+    async def start(cls, config: Config) -> "Services":
+        cognito = CognitoClient(config)
+        await cognito.start()
+        return cls(
+            config=config,
+            cognito=cognito,
+            admin_cognito=CognitoClient(config, admin=True),
+            tokens=TokenVerifier(jwks_url=config.jwks_url, issuer=config.issuer, client_id=config.client_id),
+            refresh_cookie=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
+            challenges=SignedValues(config.cookie_secrets, "challenge", CHALLENGE_MINUTES / (24 * 60)),
+        )
+
+    async def close(self) -> None:
+        await self.cognito.close()
+        await self.admin_cognito.close()
+
+    def session_cookies(self, cookie_header: str) -> SessionCookies:
+        return SessionCookies(self.refresh_cookie, cookie_header)
