@@ -1,8 +1,14 @@
-"""Signing in and out: signIn, refresh, signOut, and the session start shared with confirmAccount.
+"""Signing in and out: signIn, respondToChallenge, refresh, signOut, and the session start shared
+with confirmAccount.
 
 The refresh token never appears in an answer: it goes into the HttpOnly refresh cookie together
 with the user name Cognito assigned (the access token's ``username`` claim; for pools with email as
 the user name that is the ``sub``), which REFRESH_TOKEN_AUTH needs for SECRET_HASH.
+
+A sign-in that needs another step (an authenticator code, a new password) answers a ``session``:
+Cognito's session for the step, signed by this server together with the challenge's name and the
+user name Cognito assigned (``USER_ID_FOR_SRP``), because the answer's SECRET_HASH must be computed
+on that name, not on the email the person typed.
 """
 
 from __future__ import annotations
@@ -13,9 +19,15 @@ from server.call import Call
 from server.cookies import RefreshSession
 from server.errors import ApiError
 from server.registry import method
+from handlers.mfa import authenticator_code
 
-# The challenges that mean "ask the person for a one-time code".
-MFA_CHALLENGES = {"SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"}
+# The challenges that mean "ask the person for a one-time code", and where the code goes.
+MFA_CODE_RESPONSES = {
+    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+    "SMS_MFA": "SMS_MFA_CODE",
+    "EMAIL_OTP": "EMAIL_OTP_CODE",
+}
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 
 
 def cognito_username(access_token: str) -> str:
@@ -39,10 +51,11 @@ def start_session(call: Call, response: dict) -> dict:
     """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
     if "AuthenticationResult" not in response:
         challenge = response.get("ChallengeName", "")
+        username = (response.get("ChallengeParameters") or {}).get("USER_ID_FOR_SRP")
         return {
-            "message": "MFA_REQUIRED" if challenge in MFA_CHALLENGES else challenge,
+            "message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
             "challenge": challenge,
-            "session": response.get("Session"),
+            "session": call.challenges.encode({"s": response.get("Session"), "c": challenge, "u": username}),
         }
     result = response["AuthenticationResult"]
     call.cookies.store(RefreshSession(refresh_token=result["RefreshToken"],
@@ -64,6 +77,43 @@ async def password_sign_in(call: Call, user: str, password: str) -> dict:
 @method("signIn")
 async def sign_in(call: Call, user: str, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
+
+
+@method("respondToChallenge")
+async def respond_to_challenge(call: Call, session: str, user: str | None = None, totp: str | None = None,
+                               new_pass: str | None = None) -> dict:
+    """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
+    user an admin created. Answers tokens and the refresh cookie, or the next step."""
+    step = call.challenges.decode(session)
+    if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
+        raise ApiError("ChallengeExpired")
+    challenge = step["c"]
+    username = step.get("u") or (user or "").strip()
+    if not username:
+        raise ApiError("MissingField", 'respondToChallenge needs the field "user".', field="user")
+    responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
+    if challenge in MFA_CODE_RESPONSES:
+        _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
+        responses[MFA_CODE_RESPONSES[challenge]] = authenticator_code(totp, "totp")
+    elif challenge == NEW_PASSWORD_REQUIRED:
+        _one_answer(challenge, given=("new_pass", new_pass), unexpected=("totp", totp))
+        responses["NEW_PASSWORD"] = new_pass
+    else:
+        raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.",
+                       field="session")
+    response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
+                                       ChallengeName=challenge, Session=step["s"],
+                                       ChallengeResponses=responses)
+    return start_session(call, response)
+
+
+def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple[str, str | None]) -> None:
+    if given[1] is None:
+        raise ApiError("MissingField", f'The sign-in step {challenge} needs the field "{given[0]}".',
+                       field=given[0])
+    if unexpected[1] is not None:
+        raise ApiError("InvalidField", f'The sign-in step {challenge} does not take "{unexpected[0]}".',
+                       field=unexpected[0])
 
 
 async def refreshed_tokens(call: Call, session: RefreshSession) -> dict:
