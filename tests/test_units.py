@@ -70,8 +70,50 @@ def test_the_port_option_wins_and_the_endpoint_moves_the_jwks():
     assert config.jwks_url == "http://localhost:4566/eu-west-1_abc/.well-known/jwks.json"
 
 
+def test_the_issuer_follows_the_endpoint_unless_given():
+    assert load_config(REAL).issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+    local_stack = load_config(dict(REAL, COGNITO_ENDPOINT_URL="http://localhost:4566/"))
+    assert local_stack.issuer == "http://localhost:4566/eu-west-1_abc"
+    given = load_config(dict(REAL, COGNITO_ENDPOINT_URL="http://localhost:4566",
+                             COGNITO_ISSUER="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/"))
+    assert given.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+
+
+def test_admin_settings_are_read_and_secrets_kept_out_of_repr():
+    config = load_config(dict(REAL, ADMIN_GROUP="staff", APP_NAME="Photo Share", STS_USER_CLIENT_ID="AKIAEXAMPLE",
+                              STS_USER_CLIENT_SECRET="sts-secret-value", AWS_ENDPOINT_URL_STS="http://127.0.0.1:1/"))
+    assert (config.admin_group, config.app_name) == ("staff", "Photo Share")
+    assert (config.sts_access_key_id, config.sts_endpoint_url) == ("AKIAEXAMPLE", "http://127.0.0.1:1")
+    assert "sts-secret-value" not in repr(config)
+    assert load_config(REAL).admin_group == "admin"
+    local = load_config({"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "local-admin-pw"})
+    assert local.local_admin_email == "boss@example.com" and "local-admin-pw" not in repr(local)
+
+
+@pytest.mark.parametrize("env", [{"ROOT_USER_CLIENT_ID": "AKIAROOT"}, {"ROOT_USER_CLIENT_SECRET": "s"},
+                                 dict(REAL, ROOT_USER_CLIENT_ID="AKIAROOT", ROOT_USER_CLIENT_SECRET="s")])
+def test_root_account_keys_are_refused_with_the_reason(env):
+    with pytest.raises(ConfigError) as caught:
+        load_config(env)
+    message = str(caught.value)
+    for name in (n for n in env if n.startswith("ROOT_USER_")):
+        assert name in message
+    assert "root" in message and "IAM" in message and "STS_USER_CLIENT_ID" in message
+    assert "AKIAROOT" not in message
+
+
+@pytest.mark.parametrize("given, missing", [("STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET"),
+                                           ("STS_USER_CLIENT_SECRET", "STS_USER_CLIENT_ID"),
+                                           ("LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD"),
+                                           ("LOCAL_ADMIN_PASSWORD", "LOCAL_ADMIN_EMAIL")])
+def test_half_a_pair_of_settings_is_refused(given, missing):
+    with pytest.raises(ConfigError, match=f"{given} is set but {missing} is not"):
+        load_config({given: "value"})
+
+
 @pytest.mark.parametrize("name,value", [("PORT", "eighty"), ("PORT", "70000"), ("REFRESH_COOKIE_DAYS", "-1"),
                                         ("COGNITO_ENDPOINT_URL", "localhost:4566"),
+                                        ("AWS_ENDPOINT_URL_STS", "sts.local"), ("COGNITO_ISSUER", "issuer"),
                                         ("COOKIE_SECRET", " , ")])
 def test_malformed_values_stop_start_up(name, value):
     with pytest.raises(ConfigError, match=name):

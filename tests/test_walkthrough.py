@@ -52,7 +52,8 @@ def free_port() -> int:
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "COOKIE_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP"))}
     # The scripts call "python": the one running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)
@@ -155,3 +156,12 @@ def test_a_partial_configuration_stops_start_up_naming_what_is_missing():
     assert result.returncode == 2
     assert "COGNITO_REGION_NAME" in result.stderr and "COGNITO_CLIENT_SECRET" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_root_account_keys_stop_start_up_with_the_reason():
+    env = clean_environment(ROOT_USER_CLIENT_ID="AKIAROOTKEY", ROOT_USER_CLIENT_SECRET="root-secret")
+    result = subprocess.run([sys.executable, "tornado_server.py"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "Cannot start: ROOT_USER_CLIENT_ID and ROOT_USER_CLIENT_SECRET hold AWS root-account keys" in result.stderr
+    assert "root-secret" not in result.stderr and "Traceback" not in result.stderr
