@@ -32,7 +32,9 @@ class Caller:
         self.email = "-"
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.sub})" if self.sub != "-" else "-"
+        if self.email != "-":
+            return f"{self.email} ({self.sub})"
+        return self.sub
 
 
 async def check_admin(call: Call, access_token: str | None, caller: Caller) -> None:

@@ -14,12 +14,11 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import re
 from typing import Any
 
 import aiobotocore.session
 from aiobotocore.config import AioConfig
-from botocore import UNSIGNED
+from botocore import UNSIGNED, xform_name
 
 from server.aws_credentials import admin_session
 from server.cognito_errors import from_exception
@@ -38,10 +37,6 @@ def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     """Cognito's SECRET_HASH: base64(HMAC-SHA256(key=client secret, message=username + client id))."""
     digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
-
-
-def _snake_case(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 class CognitoClient:
@@ -98,6 +93,6 @@ class CognitoClient:
         try:
             if self._client is None:
                 await self._start_once()
-            return await getattr(self._client, _snake_case(operation))(**params)
+            return await getattr(self._client, xform_name(operation))(**params)
         except Exception as error:  # every failure becomes one of our codes, never a traceback
             raise from_exception(operation, error) from None

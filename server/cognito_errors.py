@@ -20,7 +20,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from server.errors import CATALOGUE, ApiError
+from server.errors import ApiError
 
 log = logging.getLogger("server.cognito")
 
@@ -80,8 +80,9 @@ MESSAGES = {
     ("AssociateSoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifySoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
     ("SetUserMFAPreference", "NotAuthorized"): _TOKEN_REFUSED,
-    ("SetUserMFAPreference", "InvalidParameter"): CATALOGUE["MfaNotSetUp"].message,
-    ("VerifySoftwareToken", "InvalidParameter"): CATALOGUE["MfaNotSetUp"].message,
+    ("VerifySoftwareToken", "InvalidParameter"): "Start the set-up again with QR_init, then send a new code.",
+    ("AdminResetUserPassword", "InvalidParameter"):
+        "This user has no verified email, so no reset code can be sent. Confirm the email first.",
     ("AdminCreateUser", "UsernameExists"): "An account with this email already exists.",
     ("AdminConfirmSignUp", "NotAuthorized"): "This account cannot be confirmed: it is already confirmed.",
     ("ListUsers", "InvalidParameter"):
@@ -94,9 +95,18 @@ def is_admin_operation(operation: str) -> bool:
     return operation.startswith("Admin") or operation in ("ListUsers", "CreateGroup", "GetGroup")
 
 
+# Where one operation's error means something more precise than the code does in general.
+OPERATION_CODES = {
+    # The challenge's session ran out, or was used already.
+    ("RespondToAuthChallenge", "NotAuthorizedException"): "ChallengeExpired",
+    # "User has not verified software token mfa".
+    ("SetUserMFAPreference", "InvalidParameterException"): "MfaNotSetUp",
+}
+
+
 def _our_code(operation: str, cognito_code: str) -> str | None:
-    if operation == "RespondToAuthChallenge" and cognito_code == "NotAuthorizedException":
-        return "ChallengeExpired"  # the challenge's session ran out or was used
+    if (operation, cognito_code) in OPERATION_CODES:
+        return OPERATION_CODES[operation, cognito_code]
     if is_admin_operation(operation) and cognito_code in ADMIN_TO_OURS:
         return ADMIN_TO_OURS[cognito_code]
     return COGNITO_TO_OURS.get(cognito_code)

@@ -74,6 +74,8 @@ def parse_json(body: bytes) -> Any:
 
 def error_body(error: ApiError, request_id: str) -> dict:
     body = {"message": error.message, "error": error.code}
+    if error.field is not None:
+        body["field"] = error.field  # so a form can point at the field
     if error.status >= 500:
         body["request_id"] = request_id
     return body
@@ -136,6 +138,8 @@ def _rpc_error(request_id: Any, code: int, message: str, error: ApiError | None 
         data: dict[str, Any] = {"error": error.code, "message": error.message, "status": error.status}
         if error.retry_after is not None:
             data["retry_after"] = error.retry_after
+        if error.field is not None:
+            data["field"] = error.field
         if error.status >= 500 and call is not None:
             data["request_id"] = call.request_id
         body["data"] = data

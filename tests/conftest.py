@@ -8,14 +8,15 @@ import pytest
 
 from server.config import load_config
 from server.local_cognito import start_local_cognito
-from tests.support import CODE, PASSWORD, Client, serve_app
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, serve_app
 
 
 @pytest.fixture(scope="session")
 def local_pool(tmp_path_factory):
     data = tmp_path_factory.mktemp("local-cognito")
-    local, config = start_local_cognito(load_config({"LOCAL_COGNITO_DATA": str(data),
-                                                     "LOCAL_COGNITO_CODE": CODE}))
+    local, config = start_local_cognito(load_config({
+        "LOCAL_COGNITO_DATA": str(data), "LOCAL_COGNITO_CODE": CODE,
+        "LOCAL_ADMIN_EMAIL": ADMIN_EMAIL, "LOCAL_ADMIN_PASSWORD": ADMIN_PASSWORD}))
     yield local, config
     local.stop()
 
@@ -49,3 +50,12 @@ def signed_in(client, email):
     reply = client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD})
     assert reply.status == 200, reply.body
     return client, email, reply.json
+
+
+@pytest.fixture
+def admin(base_url):
+    """The local admin, signed in: (client, access token)."""
+    client = Client(base_url)
+    reply = client.call("signIn", user=ADMIN_EMAIL, **{"pass": ADMIN_PASSWORD})
+    assert reply.status == 200, reply.body
+    return client, reply.json["access_token"]

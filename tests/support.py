@@ -21,6 +21,8 @@ from server.services import Services
 
 CODE = "123456"  # LOCAL_COGNITO_CODE in the tests
 PASSWORD = "I_love_apples"
+ADMIN_EMAIL = "admin@example.com"  # LOCAL_ADMIN_EMAIL in the tests
+ADMIN_PASSWORD = "Admin_password_1"
 
 
 def serve_app(config: Config) -> BackgroundServer:
