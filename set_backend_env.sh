@@ -18,8 +18,23 @@ PORT="3006"
 ALLOWED_ORIGINS=""                # pages allowed to call with credentials, e.g. http://localhost:5173
 REFRESH_COOKIE_DAYS="30"
 
+# Admin methods: members of this Cognito group may call them.
+ADMIN_GROUP="admin"
+# Keys of an IAM user allowed the cognito-idp admin actions; exchanged for STS session credentials.
+# Leave empty to use the standard AWS credential chain (AWS_PROFILE, an instance or task role, ...).
+# Never put root-account keys anywhere here: the server refuses ROOT_USER_* at start-up.
+STS_USER_CLIENT_ID=""
+STS_USER_CLIENT_SECRET=""
+# The name authenticator apps show next to the account.
+APP_NAME=""
+# Local mode only: a confirmed user in the admin group, made at start-up.
+LOCAL_ADMIN_EMAIL=""
+LOCAL_ADMIN_PASSWORD=""
+
 for name in COGNITO_REGION_NAME COGNITO_USER_POOL_ID COGNITO_USER_CLIENT_ID COGNITO_CLIENT_SECRET \
-            COGNITO_ENDPOINT_URL COOKIE_SECRET PORT ALLOWED_ORIGINS REFRESH_COOKIE_DAYS; do
+            COGNITO_ENDPOINT_URL COOKIE_SECRET PORT ALLOWED_ORIGINS REFRESH_COOKIE_DAYS \
+            ADMIN_GROUP STS_USER_CLIENT_ID STS_USER_CLIENT_SECRET APP_NAME \
+            LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD; do
     # Only what is filled in here is exported; an empty one leaves the environment as it is.
     if [ -n "${!name}" ]; then
         export "$name"

@@ -39,6 +39,9 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
         f"    data        {os.path.abspath(config.local_data_dir)}  (users survive a restart)",
         "    codes       printed below as 'Email to ...'"
         + (" and pinned by LOCAL_COGNITO_CODE" if config.local_code else ""),
+        (f"    admin       {config.local_admin_email}  (in the {config.admin_group!r} group; "
+         "password from LOCAL_ADMIN_PASSWORD)") if config.local_admin_email
+        else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
         f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/",
         "",
     ])
