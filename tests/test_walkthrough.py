@@ -9,7 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
+import pyotp
 import pytest
 
 from tests.support import Client, wait_for_port
@@ -61,8 +63,9 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: str, port: int, command: list[str] | None = None):
-        env = clean_environment(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port))
+    def __init__(self, data_dir: str, port: int, command: list[str] | None = None, **env_extra: str):
+        env = clean_environment(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port),
+                                **env_extra)
         command = command or [sys.executable, "tornado_server.py"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -165,3 +168,39 @@ def test_root_account_keys_stop_start_up_with_the_reason():
     assert result.returncode == 2
     assert "Cannot start: ROOT_USER_CLIENT_ID and ROOT_USER_CLIENT_SECRET hold AWS root-account keys" in result.stderr
     assert "root-secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_newcomer_sets_up_mfa_and_uses_the_admin_methods_as_the_local_admin(data_dir):
+    admin_env = {"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "Boss_password_1",
+                 "APP_NAME": "Photo Share"}
+    server = ServerProcess(data_dir, free_port(), **admin_env)
+    try:
+        person = Client(server.url)
+        assert person.post(CREATE).status == 200
+        token = person.post(CONFIRM).json["access_token"]
+        # The authenticator app reads the URI (or its QR code) and shows codes.
+        setup = person.call("QR_init", access_token=token, user="shieldmousetower734@gmail.com").json
+        app = pyotp.parse_uri(setup["otpauth_uri"])
+        assert app.issuer == "Photo Share" and "<svg" in setup["qr_svg"]
+        assert person.call("QR_TOTP", access_token=token, totp=app.now()).json["mfa_enabled"] is True
+        step = person.post(SIGN_IN.replace(b"_again", b"")).json
+        assert step["challenge"] == "SOFTWARE_TOKEN_MFA"
+        reply = person.call("respondToChallenge", session=step["session"], totp=app.at(time.time() + 30))
+        assert reply.status == 200 and "access_token" in reply.json
+
+        boss = Client(server.url)
+        boss_token = boss.call("signIn", user="boss@example.com", **{"pass": "Boss_password_1"}).json["access_token"]
+        users = boss.call("adminListUsers", access_token=boss_token).json["users"]
+        assert sorted(u["email"] for u in users) == ["boss@example.com", "shieldmousetower734@gmail.com"]
+        person_seen = boss.call("adminGetUser", access_token=boss_token, user="shieldmousetower734@gmail.com")
+        assert person_seen.json["user"]["mfa"] == ["SOFTWARE_TOKEN_MFA"]
+        # The person is not an admin; the admin is, and can act on the person.
+        refused = person.call("adminDisableUser", access_token=reply.json["access_token"], user="boss@example.com")
+        assert refused.status == 403
+        assert boss.call("adminDisableUser", access_token=boss_token,
+                         user="shieldmousetower734@gmail.com").status == 200
+    finally:
+        output = server.stop()
+    assert "boss@example.com" in output  # the banner names the local admin
+    assert "Boss_password_1" not in output
+    assert "action=adminDisableUser by=boss@example.com" in output  # the audit line
