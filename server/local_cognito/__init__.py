@@ -1,7 +1,9 @@
 """The embedded local Cognito: a user pool on loopback, built on moto, for running with no AWS account.
 
 ``start_local_cognito(config)`` starts it and answers the configuration completed with its pool,
-app client, secret and endpoint. It refuses to start when a real pool is configured.
+app client, secret and endpoint. It refuses to start when a real pool is configured. With
+``LOCAL_ADMIN_EMAIL`` and ``LOCAL_ADMIN_PASSWORD`` set it first makes sure that user exists,
+confirmed, with that password, in the ``ADMIN_GROUP`` group.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import secrets
 from server.config import Config
 from server.local_cognito.endpoint import LocalCognito
 from server.local_cognito.service import LocalUserPool
+
 
 
 def _local_cookie_secret(folder: str) -> str:
@@ -35,6 +38,8 @@ def start_local_cognito(config: Config, *, port: int = 0,
         raise RuntimeError("the local Cognito never starts when a real user pool is configured")
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
                          access_token_seconds=access_token_seconds)
+    if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
+        pool.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     local = LocalCognito(pool, port=port).start()
     completed = dataclasses.replace(
         config,

@@ -1,5 +1,8 @@
 """The local Cognito over HTTP: the cognito-idp JSON protocol and the pool's JWKS, on loopback only.
 
+Operations Cognito authorises with IAM (the admin ones) need a SigV4 ``Authorization`` header, as
+they do at AWS; the signature itself is not checked.
+
 It runs on a thread with its own event loop (``BackgroundServer``), so its work (scrypt password
 hashes, saving the state file) never holds up the server's IOLoop; the server reaches it over HTTP
 like any Cognito.
@@ -14,11 +17,14 @@ import uuid
 import tornado.web
 
 from server.background import BackgroundServer
-from server.local_cognito.service import CognitoFault, LocalUserPool
+from server.local_cognito.admin import needs_signature
+from server.local_cognito.faults import CognitoFault
+from server.local_cognito.service import LocalUserPool
 
 log = logging.getLogger("local_cognito")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+SIGV4_PREFIX = "AWS4-HMAC-SHA256 Credential="
 
 
 class CognitoApiHandler(tornado.web.RequestHandler):
@@ -32,9 +38,15 @@ class CognitoApiHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/x-amz-json-1.1")
         self.set_header("x-amzn-RequestId", str(uuid.uuid4()))
         target = self.request.headers.get("X-Amz-Target", "")
-        operation = self.pool.operations.get(target.removeprefix(TARGET_PREFIX))
+        name = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else None
+        operation = self.pool.operations.get(name) if name else None
+        signed = self.request.headers.get("Authorization", "").startswith(SIGV4_PREFIX)
         try:
-            if operation is None or not target.startswith(TARGET_PREFIX):
+            if name and needs_signature(name) and not signed:
+                # Cognito authorises these with IAM. Any SigV4 signature will do here: the server
+                # signs with whatever credentials it has, in local mode fixed dummy ones.
+                raise CognitoFault("MissingAuthenticationTokenException", "Missing Authentication Token")
+            if operation is None:
                 raise CognitoFault("UnknownOperationException",
                                    f"The local Cognito does not implement {target or 'this request'}.")
             try:

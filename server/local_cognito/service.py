@@ -1,7 +1,7 @@
-"""The local Cognito's user-pool operations, on moto's Cognito model, behaving as Cognito documents.
+"""The local Cognito's user pool: its state, the checks every operation shares, and the public calls.
 
-moto keeps the pool, its app client and its users. Where moto falls short of Cognito for the calls
-this backend makes, this module does what Cognito does:
+moto keeps the pool, its app client, its users and its groups. Where moto falls short of Cognito for
+the calls this backend makes, the local pool does what Cognito does:
 
 - SECRET_HASH is checked on every flow (moto skips it for SignUp and USER_PASSWORD_AUTH); for
   REFRESH_TOKEN_AUTH it must be computed with the user name Cognito assigned (the ``sub``).
@@ -12,57 +12,49 @@ this backend makes, this module does what Cognito does:
   revocation (moto only remembers the strings it issued, and forgets them on restart).
 - The app client has PreventUserExistenceErrors enabled: an unknown user signs in like a wrong
   password, and code requests for one answer with a simulated delivery.
-- Users, their password hashes, pending codes and refresh tokens are saved after every change.
+- TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
+  sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
+  accepts any code); see ``mfa.py``.
+- The admin operations work on the pool's own user records, need a SigV4-signed request, and send
+  invitations and reset codes to the console log; see ``admin.py``.
+- Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
+  after every change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hmac
 import logging
-import re
 import secrets
 import string
 import time
 import uuid
 from typing import Any, Callable
 
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, UserStatus
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpGroup, CognitoIdpUser, UserStatus
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from server.cognito import STANDARD_ATTRIBUTES, secret_hash
-from server.local_cognito.store import StateFile, hash_password, password_matches, token_digest
+from server.local_cognito.admin import AdminOperations
+from server.local_cognito.faults import CognitoFault, not_authorized
+from server.local_cognito.mfa import AuthSession, MfaOperations
+from server.local_cognito.pool_settings import (CLIENT_NAME, EMAIL, MAX_CODE_FAILURES,
+                                                MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH,
+                                                PASSWORD_PATTERN, POOL_NAME, REFRESH_TOKEN_SECONDS,
+                                                REGION, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS,
+                                                TEMPORARY_PASSWORD_DAYS)
+from server.local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
+                                        password_matches, token_digest)
 from server.local_cognito.tokens import InvalidToken, TokenSigner
+from server.local_cognito.totp import SoftwareToken
 
 log = logging.getLogger("local_cognito")
 mail_log = logging.getLogger("local_cognito.mail")
 
-REGION = "us-east-1"
-POOL_NAME = "local-pool"
-CLIENT_NAME = "local-app-client"
-SIGN_UP_CODE_SECONDS = 24 * 3600  # Cognito: confirmation codes are good for 24 hours
-RESET_CODE_SECONDS = 3600  # Cognito: password reset codes are good for one hour
-REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
-MAX_CODE_FAILURES = 5  # wrong codes accepted before a code is locked
-MIN_PASSWORD_LENGTH = 8  # the tutorial's pool: length 8, no character classes required
-MAX_PASSWORD_LENGTH = 256
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Cognito's pattern for passwords: no whitespace at either end.
-PASSWORD_PATTERN = re.compile(r"^\S(.*\S)?$", re.DOTALL)
 
-
-class CognitoFault(Exception):
-    """An error answer in Cognito's own terms: its exception name and its message."""
-
-    def __init__(self, name: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.name = name
-        self.message = message
-        self.status = status
-
-
-def _not_authorized(message: str = "Incorrect username or password.") -> CognitoFault:
-    return CognitoFault("NotAuthorizedException", message)
+__all__ = ["CognitoFault", "LocalUserPool"]
 
 
 def _masked(email: str) -> str:
@@ -70,8 +62,12 @@ def _masked(email: str) -> str:
     return f"{local[:1]}***@{domain[:1]}***"
 
 
-class LocalUserPool:
-    """One user pool with one app client (with a secret), kept in ``data_dir``."""
+class LocalUserPool(MfaOperations, AdminOperations):
+    """One user pool with one app client (with a secret), kept in ``data_dir``.
+
+    The MFA and challenge operations (``mfa.py``) and the admin operations (``admin.py``) are
+    mixed in; they use the state and the checks defined here.
+    """
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time):
@@ -83,6 +79,9 @@ class LocalUserPool:
         self.backend = CognitoIdpBackend(REGION, DEFAULT_ACCOUNT_ID)
         self.codes: dict[str, dict] = {}  # "<purpose>:<sub>" -> {"code", "expires"}
         self.refresh_tokens: dict[str, dict] = {}  # token digest -> record
+        self.software_tokens: dict[str, SoftwareToken] = {}  # sub -> TOTP secrets and settings
+        self.temporary_passwords: dict[str, float] = {}  # sub -> when the admin-set password expires
+        self.auth_sessions: dict[str, AuthSession] = {}  # sign-in challenges; in memory only
         self._decoy_hash = hash_password(secrets.token_urlsafe(16))
         self._restore(self.store.load())
         self.operations: dict[str, Callable[[dict], dict]] = {
@@ -90,6 +89,7 @@ class LocalUserPool:
             "ConfirmSignUp": self.confirm_sign_up,
             "ResendConfirmationCode": self.resend_confirmation_code,
             "InitiateAuth": self.initiate_auth,
+            "RespondToAuthChallenge": self.respond_to_auth_challenge,
             "RevokeToken": self.revoke_token,
             "GlobalSignOut": self.global_sign_out,
             "ChangePassword": self.change_password,
@@ -98,6 +98,25 @@ class LocalUserPool:
             "GetUser": self.get_user,
             "UpdateUserAttributes": self.update_user_attributes,
             "DeleteUser": self.delete_user,
+            "AssociateSoftwareToken": self.associate_software_token,
+            "VerifySoftwareToken": self.verify_software_token,
+            "SetUserMFAPreference": self.set_user_mfa_preference,
+            # IAM-authorised: the HTTP layer refuses them unsigned (see admin.needs_signature).
+            "AdminCreateUser": self.admin_create_user,
+            "AdminGetUser": self.admin_get_user,
+            "ListUsers": self.list_users,
+            "AdminDisableUser": self.admin_disable_user,
+            "AdminEnableUser": self.admin_enable_user,
+            "AdminDeleteUser": self.admin_delete_user,
+            "AdminResetUserPassword": self.admin_reset_user_password,
+            "AdminConfirmSignUp": self.admin_confirm_sign_up,
+            "AdminAddUserToGroup": self.admin_add_user_to_group,
+            "AdminRemoveUserFromGroup": self.admin_remove_user_from_group,
+            "AdminListGroupsForUser": self.admin_list_groups_for_user,
+            "AdminUserGlobalSignOut": self.admin_user_global_sign_out,
+            "CreateGroup": self.create_group,
+            "GetGroup": self.get_group,
+            "ListGroups": self.list_groups,
         }
 
     # --- the pool, its client, and saving ------------------------------------------------------
@@ -107,12 +126,14 @@ class LocalUserPool:
             "UsernameAttributes": ["email"],
             "AutoVerifiedAttributes": ["email"],
             "UsernameConfiguration": {"CaseSensitive": False},
+            "MfaConfiguration": "OPTIONAL",
             "Policies": {"PasswordPolicy": {
                 "MinimumLength": MIN_PASSWORD_LENGTH, "RequireUppercase": False,
                 "RequireLowercase": False, "RequireNumbers": False, "RequireSymbols": False,
-                "TemporaryPasswordValidityDays": 7}},
+                "TemporaryPasswordValidityDays": TEMPORARY_PASSWORD_DAYS}},
         }
         self.pool = self.backend.create_user_pool(POOL_NAME, pool_config)
+        self.pool.token_mfa_config = {"Enabled": True}
         self.client = self.backend.create_user_pool_client(self.pool.id, True, {
             "ClientName": CLIENT_NAME,
             "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
@@ -134,6 +155,7 @@ class LocalUserPool:
         self.client.id = state["client"]["id"]
         self.client.secret = state["client"]["secret"]
         self.pool.clients[self.client.id] = self.client
+        # Keys added after the first version are read with .get(): older state files still load.
         for saved in state.get("users", []):
             user = CognitoIdpUser(self.pool.id, saved["sub"], saved.get("password_hash"),
                                   UserStatus[saved["status"]],
@@ -141,10 +163,22 @@ class LocalUserPool:
             user.id = saved["sub"]
             user.update_attributes([{"Name": "sub", "Value": user.id}])
             user.enabled = saved.get("enabled", True)
-            user.create_date = datetime.datetime.fromtimestamp(saved["created"], datetime.timezone.utc)
-            user.last_modified_date = datetime.datetime.fromtimestamp(saved["modified"],
-                                                                      datetime.timezone.utc)
+            user.create_date = from_timestamp(saved["created"])
+            user.last_modified_date = from_timestamp(saved["modified"])
             self.pool.users[user.username] = user
+            if saved.get("software_token"):
+                self.software_tokens[user.id] = SoftwareToken.from_saved(saved["software_token"])
+            if saved.get("temporary_password_expires") is not None:
+                self.temporary_passwords[user.id] = saved["temporary_password_expires"]
+        for saved in state.get("groups", []):
+            group = CognitoIdpGroup(self.pool.id, saved["name"], saved.get("description", ""),
+                                    saved.get("role_arn"), saved.get("precedence"))
+            group.creation_date = from_timestamp(saved["created"])
+            group.last_modified_date = from_timestamp(saved["modified"])
+            self.pool.groups[group.group_name] = group
+            for sub in saved.get("members", []):
+                if sub in self.pool.users:
+                    self._link(self.pool.users[sub], group)
         self.codes = dict(state.get("codes", {}))
         self.refresh_tokens = dict(state.get("refresh_tokens", {}))
 
@@ -155,18 +189,36 @@ class LocalUserPool:
         self.store.save({
             "pool": {"id": self.pool.id, "name": POOL_NAME},
             "client": {"id": self.client.id, "secret": self.client.secret},
-            "users": [{
-                "sub": user.id,
-                "status": user.status.name if isinstance(user.status, UserStatus) else str(user.status),
-                "enabled": user.enabled,
-                "attributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
-                "password_hash": user.password,
-                "created": user.create_date.timestamp(),
-                "modified": user.last_modified_date.timestamp(),
-            } for user in self.pool.users.values()],
+            "users": [self._saved_user(user) for user in self.pool.users.values()],
+            "groups": [{
+                "name": group.group_name,
+                "description": group.description,
+                "role_arn": group.role_arn,
+                "precedence": group.precedence,
+                "created": as_timestamp(group.creation_date),
+                "modified": as_timestamp(group.last_modified_date),
+                "members": sorted(user.id for user in group.users),
+            } for group in self.pool.groups.values()],
             "codes": self.codes,
             "refresh_tokens": self.refresh_tokens,
         })
+
+    def _saved_user(self, user: CognitoIdpUser) -> dict:
+        saved = {
+            "sub": user.id,
+            "status": user.status.name if isinstance(user.status, UserStatus) else str(user.status),
+            "enabled": user.enabled,
+            "attributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
+            "password_hash": user.password,
+            "created": as_timestamp(user.create_date),
+            "modified": as_timestamp(user.last_modified_date),
+        }
+        token = self.software_tokens.get(user.id)
+        if token is not None:
+            saved["software_token"] = dataclasses.asdict(token)
+        if user.id in self.temporary_passwords:
+            saved["temporary_password_expires"] = self.temporary_passwords[user.id]
+        return saved
 
     @property
     def client_id(self) -> str:
@@ -180,6 +232,9 @@ class LocalUserPool:
     def pool_id(self) -> str:
         return self.pool.id
 
+    def _now(self) -> datetime.datetime:
+        return from_timestamp(self.clock())
+
     # --- checks shared by the operations --------------------------------------------------------
 
     def _check_client(self, params: dict) -> None:
@@ -189,11 +244,11 @@ class LocalUserPool:
     def _check_secret_hash(self, params: dict, username: str | None) -> None:
         given = params.get("SecretHash") or (params.get("AuthParameters") or {}).get("SECRET_HASH")
         if not given:
-            raise _not_authorized(f"Client {self.client.id} is configured with secret but "
-                                  "SECRET_HASH was not received")
+            raise not_authorized(f"Client {self.client.id} is configured with secret but "
+                                 "SECRET_HASH was not received")
         expected = secret_hash(username or "", self.client.id, self.client.secret)
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise _not_authorized(f"Unable to verify secret hash for client {self.client.id}")
+            raise not_authorized(f"Unable to verify secret hash for client {self.client.id}")
 
     def _find_user(self, username: str | None) -> CognitoIdpUser | None:
         """By user name (the sub) or by email, case-insensitively, as the pool is configured."""
@@ -239,21 +294,21 @@ class LocalUserPool:
 
     def _user_for_access_token(self, token: Any) -> CognitoIdpUser:
         if not isinstance(token, str):
-            raise _not_authorized("Invalid Access Token")
+            raise not_authorized("Invalid Access Token")
         try:
             claims = self.signer.verify_access_token(token)
         except InvalidToken as invalid:
-            raise _not_authorized("Access Token has expired" if invalid.expired
-                                  else "Invalid Access Token") from None
+            raise not_authorized("Access Token has expired" if invalid.expired
+                                 else "Invalid Access Token") from None
         if claims.get("client_id") != self.client.id:
-            raise _not_authorized("Invalid Access Token")
+            raise not_authorized("Invalid Access Token")
         if not any(r["origin_jti"] == claims.get("origin_jti") for r in self.refresh_tokens.values()):
-            raise _not_authorized("Access Token has been revoked")
+            raise not_authorized("Access Token has been revoked")
         user = self.pool.users.get(claims["sub"])
         if user is None:
-            raise _not_authorized("Access Token has been revoked")
+            raise not_authorized("Access Token has been revoked")
         if not user.enabled:
-            raise _not_authorized("User is disabled.")
+            raise not_authorized("User is disabled.")
         return user
 
     # --- codes ----------------------------------------------------------------------------------
@@ -335,8 +390,8 @@ class LocalUserPool:
         self._check_client(params)
         self._check_secret_hash(params, params.get("Username"))
         user = self._find_user(params.get("Username"))
-        if user is not None and user.status is UserStatus.CONFIRMED:
-            raise _not_authorized("User cannot be confirmed. Current status is CONFIRMED")
+        if user is not None and user.status is not UserStatus.UNCONFIRMED:
+            raise not_authorized(f"User cannot be confirmed. Current status is {user.status.value}")
         self._use_code(user, "signup", params.get("ConfirmationCode"))
         user.status = UserStatus.CONFIRMED
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
@@ -354,7 +409,7 @@ class LocalUserPool:
         user = self._user_asking_for_a_code(params)
         if user is None:
             return {"CodeDeliveryDetails": self._delivery(str(params.get("Username")))}
-        if user.status is UserStatus.CONFIRMED:
+        if user.status is not UserStatus.UNCONFIRMED:
             raise CognitoFault("InvalidParameterException", "User is already confirmed.")
         delivery = self._send_code(user, "signup", SIGN_UP_CODE_SECONDS)
         self.save()
@@ -377,14 +432,17 @@ class LocalUserPool:
         # An unknown user costs the same hash as a known one: the time taken tells nothing either.
         stored = user.password if user is not None else self._decoy_hash
         if not password_matches(auth.get("PASSWORD") or "", stored) or user is None:
-            raise _not_authorized()
+            raise not_authorized()
         if not user.enabled:
-            raise _not_authorized("User is disabled.")
+            raise not_authorized("User is disabled.")
         if user.status is UserStatus.UNCONFIRMED:
             raise CognitoFault("UserNotConfirmedException", "User is not confirmed.")
         if user.status is UserStatus.RESET_REQUIRED:
             raise CognitoFault("PasswordResetRequiredException", "Password reset required for the user")
-        result = self._sign_in(user)
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+            result = self._new_password_challenge(user)
+        else:
+            result = self._after_password(user)
         self.save()
         return result
 
@@ -392,16 +450,16 @@ class LocalUserPool:
         token = auth.get("REFRESH_TOKEN")
         record = self.refresh_tokens.get(token_digest(token)) if isinstance(token, str) else None
         if record is None or record["client_id"] != self.client.id:
-            raise _not_authorized("Invalid Refresh Token")
+            raise not_authorized("Invalid Refresh Token")
         if record["expires"] <= self.clock():
-            raise _not_authorized("Refresh Token has expired")
+            raise not_authorized("Refresh Token has expired")
         # The user name Cognito assigned, not the email the user typed.
         self._check_secret_hash(params, record["sub"])
         user = self.pool.users.get(record["sub"])
         if user is None:
-            raise _not_authorized("Invalid Refresh Token")
+            raise not_authorized("Invalid Refresh Token")
         if not user.enabled:
-            raise _not_authorized("User is disabled.")
+            raise not_authorized("User is disabled.")
         access, identity, expires_in = self._tokens(user, record["origin_jti"], record["auth_time"])
         return {"ChallengeParameters": {}, "AuthenticationResult": {
             "AccessToken": access, "IdToken": identity, "ExpiresIn": expires_in, "TokenType": "Bearer"}}
@@ -428,10 +486,10 @@ class LocalUserPool:
     def change_password(self, params: dict) -> dict:
         user = self._user_for_access_token(params.get("AccessToken"))
         if not password_matches(params.get("PreviousPassword") or "", user.password):
-            raise _not_authorized()
+            raise not_authorized()
         self._check_password_policy(params.get("ProposedPassword"))
         user.password = hash_password(params["ProposedPassword"])
-        user.last_modified_date = datetime.datetime.now(datetime.timezone.utc)
+        user.last_modified_date = self._now()
         self.save()
         return {}
 
@@ -440,7 +498,9 @@ class LocalUserPool:
         if user is None:
             return {"CodeDeliveryDetails": self._delivery(str(params.get("Username")))}
         if not user.enabled:
-            raise _not_authorized("User is disabled.")
+            raise not_authorized("User is disabled.")
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:  # an admin's invitation comes first
+            raise not_authorized("User password cannot be reset in the current state.")
         if user.attribute_lookup.get("email_verified") != "true":
             raise CognitoFault("InvalidParameterException",
                                "Cannot reset password for the user as there is no registered/verified "
@@ -458,7 +518,7 @@ class LocalUserPool:
         user.password = hash_password(params["Password"])
         if user.status is UserStatus.RESET_REQUIRED:
             user.status = UserStatus.CONFIRMED
-        user.last_modified_date = datetime.datetime.now(datetime.timezone.utc)
+        user.last_modified_date = self._now()
         self.save()
         return {}
 
@@ -468,7 +528,7 @@ class LocalUserPool:
             "Username": user.username,
             "UserAttributes": [{"Name": k, "Value": v} for k, v in user.attribute_lookup.items()],
             "MFAOptions": [],
-            "UserMFASettingList": [],
+            **self._mfa_settings(user),
         }
 
     def update_user_attributes(self, params: dict) -> dict:
@@ -491,8 +551,17 @@ class LocalUserPool:
 
     def delete_user(self, params: dict) -> dict:
         user = self._user_for_access_token(params.get("AccessToken"))
+        self._remove_user(user)
+        self.save()
+        return {}
+
+    def _remove_user(self, user: CognitoIdpUser) -> None:
+        """The user and everything kept for them: tokens, codes, TOTP secrets, groups, sessions."""
         del self.pool.users[user.username]
         self._revoke_user_tokens(user.id)
         self.codes = {k: v for k, v in self.codes.items() if not k.endswith(":" + user.id)}
-        self.save()
-        return {}
+        self.software_tokens.pop(user.id, None)
+        self.temporary_passwords.pop(user.id, None)
+        self.auth_sessions = {k: v for k, v in self.auth_sessions.items() if v.sub != user.id}
+        for group in list(user.groups):
+            self._unlink(user, group)

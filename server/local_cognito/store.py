@@ -1,14 +1,16 @@
 """The local Cognito's data folder: its state file, written whole and atomically after each change.
 
 The folder (``LOCAL_COGNITO_DATA``, default ``.local-cognito/``) holds ``state.json`` (the pool, the
-app client, users with scrypt password hashes, pending codes, and refresh tokens by their SHA-256)
-and ``signing-key.pem``. Both are readable by their owner only. A state file this version cannot
-read is set aside, never overwritten.
+app client, users with scrypt password hashes, their TOTP secrets and MFA settings, groups and their
+members, pending codes, and refresh tokens by their SHA-256) and ``signing-key.pem``. Both are
+readable by their owner only. Keys added since the first version are optional, so older state files
+still load; a state file this version cannot read is set aside, never overwritten.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -36,6 +38,17 @@ def password_matches(password: str, stored: str | None) -> bool:
     _, salt, digest = stored.split("$")
     candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), **_SCRYPT)
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def as_timestamp(moment: datetime.datetime) -> float:
+    """Seconds since the epoch; moto's dates are naive UTC, the pool's own are aware."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+def from_timestamp(seconds: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
 
 
 def token_digest(token: str) -> str:

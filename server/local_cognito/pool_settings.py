@@ -1,0 +1,19 @@
+"""The local user pool's fixed settings: its names, password policy, and how long codes and tokens last."""
+
+from __future__ import annotations
+
+import re
+
+REGION = "us-east-1"
+POOL_NAME = "local-pool"
+CLIENT_NAME = "local-app-client"
+SIGN_UP_CODE_SECONDS = 24 * 3600  # Cognito: confirmation codes are good for 24 hours
+RESET_CODE_SECONDS = 3600  # Cognito: password reset codes are good for one hour
+REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
+MAX_CODE_FAILURES = 5  # wrong codes accepted before a code is locked
+TEMPORARY_PASSWORD_DAYS = 7  # Cognito's default TemporaryPasswordValidityDays
+MIN_PASSWORD_LENGTH = 8  # the tutorial's pool: length 8, no character classes required
+MAX_PASSWORD_LENGTH = 256
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Cognito's pattern for passwords: no whitespace at either end.
+PASSWORD_PATTERN = re.compile(r"^\S(.*\S)?$", re.DOTALL)
