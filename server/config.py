@@ -82,6 +82,17 @@ class Config:
     sts_endpoint_url: str | None = None
     # The ``iss`` of the pool's tokens, when it is not the one derived from the endpoint.
     issuer_override: str | None = None
+    # Hosted-UI sign-in (/login, /callback, /logout, /me): where the hosted UI is (from
+    # COGNITO_DOMAIN: "https://{domain}"; in local mode the local Cognito's URL) and where this
+    # server is reached by browsers (BASE_URL, no trailing slash). Both set, or the routes are off.
+    hosted_ui_url: str | None = None
+    base_url: str | None = None
+    # Local mode: the local Cognito's port (0: any free one).
+    local_cognito_port: int = 0
+
+    @property
+    def hosted_ui(self) -> bool:
+        return bool(self.hosted_ui_url and self.base_url)
 
     @property
     def issuer(self) -> str:
@@ -168,8 +179,16 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
         sts_endpoint_url=_url(env, "AWS_ENDPOINT_URL_STS"),
     )
+    base_url = _url(env, "BASE_URL")
+    domain = (env.get("COGNITO_DOMAIN") or "").strip().rstrip("/")
+    if "/" in domain or ":" in domain:
+        raise ConfigError(f"COGNITO_DOMAIN is a host name only (e.g. NAME.auth.us-east-1.amazoncognito.com), "
+                          f"got {domain!r}.")
 
     if local:
+        # By default the one after PORT, so the hosted UI's address stays the same from run to run.
+        local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else _port(
+            _number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int))
         return Config(
             region="us-east-1",
             user_pool_id="",
@@ -181,6 +200,9 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
             local_code=(env.get("LOCAL_COGNITO_CODE") or None),
             local_admin_email=env.get("LOCAL_ADMIN_EMAIL") or None,
             local_admin_password=env.get("LOCAL_ADMIN_PASSWORD") or None,
+            # The local Cognito serves the hosted UI itself: its URL is known once it has started.
+            base_url=base_url or f"http://localhost:{common['port']}",
+            local_cognito_port=local_port,
             **common,
         )
 
@@ -204,5 +226,7 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         cookie_secrets=_split_list(env["COOKIE_SECRET"]),
         endpoint_url=endpoint_url,
         issuer_override=_url(env, "COGNITO_ISSUER"),
+        hosted_ui_url=f"https://{domain}" if domain else None,
+        base_url=base_url,
         **common,
     )

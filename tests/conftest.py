@@ -15,7 +15,7 @@ from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, s
 def local_pool(tmp_path_factory):
     data = tmp_path_factory.mktemp("local-cognito")
     local, config = start_local_cognito(load_config({
-        "LOCAL_COGNITO_DATA": str(data), "LOCAL_COGNITO_CODE": CODE,
+        "LOCAL_COGNITO_DATA": str(data), "LOCAL_COGNITO_CODE": CODE, "LOCAL_COGNITO_PORT": "0",
         "LOCAL_ADMIN_EMAIL": ADMIN_EMAIL, "LOCAL_ADMIN_PASSWORD": ADMIN_PASSWORD}))
     yield local, config
     local.stop()
