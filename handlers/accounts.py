@@ -87,5 +87,5 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
 @method("deleteAcct")
 async def delete_account(call: Call, access_token: str) -> dict:
     await call.cognito.call("DeleteUser", AccessToken=access_token)
-    call.cookies.clear()
+    call.clear_sessions()
     return {}

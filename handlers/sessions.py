@@ -19,6 +19,7 @@ from server.call import Call
 from server.cookies import RefreshSession
 from server.errors import ApiError
 from server.registry import method
+from server.sessions import refreshed_tokens
 from handlers.mfa import authenticator_code
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
@@ -116,30 +117,10 @@ def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple
                        field=unexpected[0])
 
 
-async def refreshed_tokens(call: Call, session: RefreshSession) -> dict:
-    """New tokens for the session in the refresh cookie (which it leaves as it is); 401 and the
-    cookie cleared when Cognito refuses it."""
-    try:
-        response = await call.cognito.call(
-            "InitiateAuth",
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            ClientId=call.cognito.client_id,
-            AuthParameters={"REFRESH_TOKEN": session.refresh_token,
-                            # The name Cognito assigned, not the email: the hash is checked on it.
-                            "SECRET_HASH": call.cognito.secret_hash(session.username)},
-        )
-    except ApiError as error:
-        if error.code in ("NotAuthorized", "PasswordResetRequired", "UserNotConfirmed"):
-            call.cookies.clear()
-            raise ApiError("SessionExpired") from None
-        raise
-    return response["AuthenticationResult"]
-
-
 @method("refresh")
 async def refresh(call: Call) -> dict:
     session = call.cookies.current()
-    result = await refreshed_tokens(call, session)
+    result = await refreshed_tokens(call.cognito, call.cookies, session)
     # With refresh-token rotation on, Cognito sends a new refresh token; keep whichever is current.
     call.cookies.store(RefreshSession(refresh_token=result.get("RefreshToken") or session.refresh_token,
                                       username=session.username))
@@ -148,13 +129,13 @@ async def refresh(call: Call) -> dict:
 
 @method("signOut")
 async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
-    """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookie."""
-    call.cookies.clear()
+    """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookies."""
+    call.clear_sessions()
     if global_:
         if access_token is None and not call.cookies.present:
             return {}  # no session here, and no token naming whose sessions to end
         if access_token is None:
-            access_token = (await refreshed_tokens(call, call.cookies.current()))["AccessToken"]
+            access_token = (await refreshed_tokens(call.cognito, call.cookies, call.cookies.current()))["AccessToken"]
         await call.cognito.call("GlobalSignOut", AccessToken=access_token)
         return {}
     if not call.cookies.present:

@@ -7,6 +7,7 @@ import logging
 import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
+from handlers import hosted_ui
 from server.endpoint import EndpointHandler, NotFoundHandler
 from server.services import Services
 
@@ -24,7 +25,8 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 
 def make_app(services: Services) -> tornado.web.Application:
     return tornado.web.Application(
-        [(r"/", EndpointHandler, {"services": services})],
+        [(r"/", EndpointHandler, {"services": services}),
+         *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES)],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
         log_function=log_request,

@@ -1,4 +1,5 @@
-"""What a method handler gets besides its fields: the shared services and this request's cookies."""
+"""What a method handler gets besides its fields: the shared services and this request's cookies
+(the refresh cookie, and the browser session of hosted-UI sign-in)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from server.cognito import CognitoClient
 from server.config import Config
 from server.cookies import SessionCookies
 from server.services import Services
+from server.sessions import BrowserSession
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
 
@@ -16,7 +18,13 @@ from server.tokens import TokenVerifier
 class Call:
     services: Services
     cookies: SessionCookies
+    browser: BrowserSession
     request_id: str
+
+    def clear_sessions(self) -> None:
+        """Sign this browser out: both cookies go."""
+        self.cookies.clear()
+        self.browser.clear()
 
     @property
     def config(self) -> Config:

@@ -22,7 +22,7 @@ from typing import Any
 
 from server.call import Call
 from server.errors import ApiError
-from server.registry import METHODS, Method, bind
+from server.registry import SESSION_FIELDS, METHODS, Method, bind
 
 log = logging.getLogger("server.dispatch")
 
@@ -83,6 +83,12 @@ def error_body(error: ApiError, request_id: str) -> dict:
 
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
+    for field in method.fields:
+        if field.name in SESSION_FIELDS and arguments.get(field.parameter) is None and call.browser.present:
+            arguments = {**arguments, field.parameter: await call.browser.access_token()}
+        elif field.name in SESSION_FIELDS and field.required and field.parameter not in arguments:
+            raise ApiError("MissingField", f'{method.name} needs the field "{field.name}", or a browser '
+                                           "session from the hosted UI.", field=field.name)
     try:
         result = await method.handler(call, **arguments)
     except ApiError:

@@ -61,6 +61,17 @@ class JsonHandler(tornado.web.RequestHandler):
         self.set_status(204)
         self.finish()
 
+    def new_call(self) -> Call:
+        cookie_header = ";".join(self.request.headers.get_list("Cookie"))
+        cookies = self.services.session_cookies(cookie_header)
+        return Call(services=self.services, cookies=cookies, browser=self.services.browser(cookie_header, cookies),
+                    request_id=self.request_id)
+
+    def set_session_cookies(self, call: Call) -> None:
+        for header in (call.cookies.set_cookie, call.browser.set_cookie):
+            if header:
+                self.add_header("Set-Cookie", header)
+
     def write_answer(self, answer: Answer) -> None:
         self.method_name = answer.method
         self.set_status(answer.status)
@@ -119,11 +130,9 @@ class EndpointHandler(JsonHandler):
         if self._too_large:
             self.write_api_error(ApiError("BodyTooLarge"))
             return
-        cookies = self.services.session_cookies(";".join(self.request.headers.get_list("Cookie")))
-        call = Call(services=self.services, cookies=cookies, request_id=self.request_id)
+        call = self.new_call()
         answer = await dispatch(b"".join(self._chunks), call)
-        if cookies.set_cookie:
-            self.add_header("Set-Cookie", cookies.set_cookie)
+        self.set_session_cookies(call)
         self.write_answer(answer)
 
 

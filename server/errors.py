@@ -56,6 +56,14 @@ CATALOGUE: dict[str, ErrorKind] = {
     "ExpiredCode": ErrorKind(400, "The code has expired. Ask for a new one."),
     "InvalidPassword": ErrorKind(400, "The password does not meet the user pool's password rules."),
     "InvalidParameter": ErrorKind(400, "Cognito did not accept one of the values sent."),
+    # Hosted-UI sign-in (/login, /callback).
+    "HostedUiOff": ErrorKind(
+        503, "Sign-in through the hosted UI is not set up on this server (it needs COGNITO_DOMAIN and BASE_URL)."),
+    "InvalidNext": ErrorKind(400, 'After sign-in, "next" can only lead to a page of this site, like /photos.'),
+    "InvalidProvider": ErrorKind(400, 'The "provider" is not an identity provider name.'),
+    "SignInStateMismatch": ErrorKind(
+        400, "This sign-in did not start here, or took longer than 10 minutes. Start again from /login."),
+    "SignInFailed": ErrorKind(400, "The sign-in did not complete. Start again from /login."),
     # Admin methods.
     "UserNotFound": ErrorKind(404, "There is no user with this email."),
     "GroupNotFound": ErrorKind(404, "There is no group with this name."),

@@ -49,6 +49,10 @@ class Method:
 
 METHODS: dict[str, Method] = {}
 
+# Fields a browser session can fill in when the request leaves them out (hosted-UI sign-in: the
+# page never sees the access token).
+SESSION_FIELDS = frozenset({"access_token"})
+
 
 def field_name(parameter: str) -> str:
     """The request field for a handler parameter: ``pass_`` answers to ``pass``."""
@@ -135,6 +139,6 @@ def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
         arguments[field.parameter] = value
 
     for field in method_.fields:
-        if field.required and field.parameter not in arguments:
+        if field.required and field.parameter not in arguments and field.name not in SESSION_FIELDS:
             raise ApiError("MissingField", f'{method_.name} needs the field "{field.name}".', field=field.name)
     return arguments

@@ -7,12 +7,16 @@ import dataclasses
 from server.cognito import CognitoClient
 from server.config import Config
 from server.cookies import RefreshCookieCodec, SessionCookies
+from server.sessions import BrowserSession, BrowserSessionCodec
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
 
 # A sign-in challenge (authenticator code, new password) must be answered within this time;
 # Cognito's own session for it lasts 3 to 15 minutes.
 CHALLENGE_MINUTES = 15
+# Between /login and /callback: state, PKCE verifier, nonce and where to go next.
+OAUTH_STATE_COOKIE = "__Host-oauth-state"
+OAUTH_STATE_MINUTES = 10
 
 
 @dataclasses.dataclass
@@ -23,6 +27,8 @@ class Services:
     tokens: TokenVerifier
     refresh_cookie: RefreshCookieCodec
     challenges: SignedValues  # the "session" handed out with a sign-in challenge
+    browser_session: BrowserSessionCodec  # hosted-UI sign-in's session cookie
+    oauth_state: SignedValues  # the state cookie between /login and /callback
 
     @classmethod
     async def start(cls, config: Config) -> "Services":
@@ -35,6 +41,8 @@ class Services:
             tokens=TokenVerifier(jwks_url=config.jwks_url, issuer=config.issuer, client_id=config.client_id),
             refresh_cookie=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
             challenges=SignedValues(config.cookie_secrets, "challenge", CHALLENGE_MINUTES / (24 * 60)),
+            browser_session=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
+            oauth_state=SignedValues(config.cookie_secrets, OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES / (24 * 60)),
         )
 
     async def close(self) -> None:
@@ -43,3 +51,6 @@ class Services:
 
     def session_cookies(self, cookie_header: str) -> SessionCookies:
         return SessionCookies(self.refresh_cookie, cookie_header)
+
+    def browser(self, cookie_header: str, refresh: SessionCookies) -> BrowserSession:
+        return BrowserSession(self.browser_session, self.cognito, refresh, cookie_header)

@@ -1,0 +1,164 @@
+"""Hosted-UI sign-in for browsers: ``GET /login``, ``/callback``, ``/logout`` and ``/me``.
+
+``/login`` sends the browser to Cognito's hosted UI with the authorization-code flow, PKCE (S256), a
+random ``state`` and a ``nonce``, which travel to ``/callback`` in a short-lived signed cookie together
+with where to go afterwards. ``/callback`` checks the state, exchanges the code, verifies the id token
+(signature, issuer, audience, ``token_use``, expiry, nonce) and the access token, and starts the
+browser session (``server.sessions``) with the refresh token in the refresh cookie. Errors are shown
+as a page to browsers and as JSON to everything else, and never start a session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import html
+import re
+import secrets
+from typing import Any
+
+from server.cookies import RefreshSession
+from server.endpoint import JsonHandler
+from server.errors import ApiError
+from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
+from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
+from server.sessions import Person
+
+PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def safe_next(value: str | None) -> str:
+    """A path on this site to go to after sign-in. Absolute URLs are refused, because following one
+    would make /login an open redirect; so are ``//host`` and ``/\\host``, which browsers read as one."""
+    if not value:
+        return "/"
+    if (not value.startswith("/") or value.startswith(("//", "/\\")) or any(c in value for c in "\\\r\n\t")
+            or len(value) > 2000):
+        raise ApiError("InvalidNext")
+    return value
+
+
+def _state_cookie(value: str, max_age: int) -> str:
+    return f"{OAUTH_STATE_COOKIE}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Lax"
+
+
+class HostedUiHandler(JsonHandler):
+    """Errors as a short page for browsers, JSON for scripts."""
+
+    def check_hosted_ui(self) -> None:
+        if not self.services.config.hosted_ui:
+            raise ApiError("HostedUiOff")
+
+    def wants_html(self) -> bool:
+        return "text/html" in self.request.headers.get("Accept", "")
+
+    def write_api_error(self, error: ApiError) -> None:
+        if not self.wants_html():
+            super().write_api_error(error)
+            return
+        self.set_status(error.status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(
+            "<!doctype html><html lang=en><meta charset=utf-8>"
+            "<meta name=viewport content='width=device-width, initial-scale=1'>"
+            f"<title>Sign-in problem</title><h1>Sign-in problem</h1><p>{html.escape(error.message)}</p>"
+            f"<p><a href='/login'>Sign in again</a> or <a href='/'>go to the home page</a>.</p>"
+            f"<p><small>Error {html.escape(error.code)}, request {html.escape(self.request_id)}</small></p>")
+
+    async def guarded(self, run) -> None:
+        try:
+            await run()
+        except ApiError as error:
+            self.write_api_error(error)
+
+
+class LoginHandler(HostedUiHandler):
+    async def get(self) -> None:
+        await self.guarded(self._login)
+
+    async def _login(self) -> None:
+        self.check_hosted_ui()
+        provider = self.get_query_argument("provider", None)
+        if provider is not None and not PROVIDER.match(provider):
+            raise ApiError("InvalidProvider")
+        next_path = safe_next(self.get_query_argument("next", None))
+        verifier, challenge = new_pkce()
+        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        cookie = self.services.oauth_state.encode({"s": state, "v": verifier, "n": nonce, "x": next_path})
+        self.add_header("Set-Cookie", _state_cookie(cookie, OAUTH_STATE_MINUTES * 60))
+        self.redirect(authorize_url(self.services.config, state=state, code_challenge=challenge, nonce=nonce,
+                                    provider=provider))
+
+
+class CallbackHandler(HostedUiHandler):
+    async def get(self) -> None:
+        await self.guarded(self._callback)
+
+    async def _callback(self) -> None:
+        self.check_hosted_ui()
+        call = self.new_call()
+        # Whatever happens next, this sign-in attempt is over.
+        self.add_header("Set-Cookie", _state_cookie("", 0))
+        started = self.services.oauth_state.decode(self.get_cookie(OAUTH_STATE_COOKIE) or "")
+        state = self.get_query_argument("state", "")
+        if not isinstance(started, dict) or not hmac.compare_digest(str(started.get("s", "")).encode(),
+                                                                    state.encode()):
+            raise ApiError("SignInStateMismatch")
+        if self.get_query_argument("error", None) is not None:
+            raise ApiError("SignInFailed")  # the person cancelled, or Cognito refused the request
+        code = self.get_query_argument("code", "")
+        if not code:
+            raise ApiError("SignInFailed")
+        tokens = await exchange_code(self.services.config, code, started["v"])
+        identity = await self.services.tokens.verify_id_token(tokens["id_token"], nonce=started["n"])
+        access = await self.services.tokens.verify_access_token(tokens["access_token"])
+        if access["sub"] != identity["sub"]:
+            raise ApiError("InvalidToken")
+        call.cookies.store(RefreshSession(refresh_token=tokens["refresh_token"], username=access["username"]))
+        call.browser.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
+        self.set_session_cookies(call)
+        self.redirect(started["x"])
+
+
+class LogoutHandler(HostedUiHandler):
+    async def get(self) -> None:
+        await self.guarded(self._logout)
+
+    async def _logout(self) -> None:
+        self.check_hosted_ui()
+        call = self.new_call()
+        if call.cookies.present:
+            try:
+                session = call.cookies.current()
+                await call.cognito.call("RevokeToken", Token=session.refresh_token, ClientId=call.cognito.client_id,
+                                        ClientSecret=self.services.config.client_secret)
+            except ApiError:
+                pass  # an expired or already revoked session: nothing left to revoke
+        call.clear_sessions()
+        self.set_session_cookies(call)
+        self.redirect(logout_url(self.services.config))
+
+
+class MeHandler(HostedUiHandler):
+    """What the page needs: whether someone is signed in, and who."""
+
+    async def get(self) -> None:
+        await self.guarded(self._me)
+
+    async def _me(self) -> None:
+        call = self.new_call()
+        person = await call.browser.person()
+        self.set_session_cookies(call)
+        answer: dict[str, Any] = {"signed_in": person is not None}
+        if person is not None:
+            answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(answer))
+
+
+ROUTES = [
+    (r"/login", LoginHandler),
+    (r"/callback", CallbackHandler),
+    (r"/logout", LogoutHandler),
+    (r"/me", MeHandler),
+]

@@ -1,0 +1,149 @@
+"""Sessions kept in cookies: refreshing tokens with the refresh cookie, and the browser session of
+hosted-UI sign-in.
+
+The browser session (``__Host-session``: signed, HttpOnly, Secure, SameSite=Lax) holds what a page
+needs to know about the person (email, nickname, groups) and the current access token, so a browser
+signed in through the hosted UI never handles tokens: the JSON methods that take an
+``access_token`` use the session's when the request has none. It is separate from the refresh
+cookie, which keeps the refresh token. When the access token is about to expire the session is
+renewed with the refresh token (REFRESH_TOKEN_AUTH) instead of ending; when Cognito refuses the
+refresh, both cookies are cleared and the person is signed out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import jwt
+
+from server.cognito import CognitoClient
+from server.cookies import RefreshSession, SessionCookies, read_cookie
+from server.errors import ApiError
+from server.signing import SignedValues
+
+BROWSER_SESSION_COOKIE = "__Host-session"
+# Renew this long before the access token expires, so a request never carries a token that
+# expires on its way.
+RENEW_SECONDS = 30
+
+
+async def refreshed_tokens(cognito: CognitoClient, cookies: SessionCookies, session: RefreshSession) -> dict:
+    """New tokens for the session in the refresh cookie (which it leaves as it is); 401
+    ``SessionExpired`` and the cookie cleared when Cognito refuses it."""
+    try:
+        response = await cognito.call(
+            "InitiateAuth",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=cognito.client_id,
+            AuthParameters={"REFRESH_TOKEN": session.refresh_token,
+                            # The name Cognito assigned, not the email: the hash is checked on it.
+                            "SECRET_HASH": cognito.secret_hash(session.username)},
+        )
+    except ApiError as error:
+        if error.code in ("NotAuthorized", "PasswordResetRequired", "UserNotConfirmed"):
+            cookies.clear()
+            raise ApiError("SessionExpired") from None
+        raise
+    return response["AuthenticationResult"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    """Who is signed in, as the page shows it."""
+
+    sub: str
+    email: str | None
+    nickname: str | None
+    groups: tuple[str, ...]
+
+    @classmethod
+    def from_id_token(cls, claims: dict) -> "Person":
+        return cls(sub=claims["sub"], email=claims.get("email"), nickname=claims.get("nickname"),
+                   groups=tuple(claims.get("cognito:groups") or ()))
+
+
+class BrowserSessionCodec:
+    def __init__(self, secrets: tuple[str, ...], lifetime_days: float):
+        self._signed = SignedValues(secrets, BROWSER_SESSION_COOKIE, lifetime_days)
+        self.lifetime_days = lifetime_days
+
+    def set_cookie_header(self, person: Person, access_token: str, expires_at: int) -> str:
+        value = self._signed.encode({"p": dataclasses.asdict(person), "a": access_token, "x": expires_at})
+        return (f"{BROWSER_SESSION_COOKIE}={value}; Max-Age={int(self.lifetime_days * 86400)}; Path=/; "
+                "Secure; HttpOnly; SameSite=Lax")
+
+    @staticmethod
+    def clear_cookie_header() -> str:
+        return (f"{BROWSER_SESSION_COOKIE}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; "
+                "Secure; HttpOnly; SameSite=Lax")
+
+    def decode(self, value: str) -> tuple[Person, str, int] | None:
+        data = self._signed.decode(value)
+        try:
+            person = Person(**{**data["p"], "groups": tuple(data["p"]["groups"])})
+            return person, data["a"], int(data["x"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class BrowserSession:
+    """One request's view of the browser session, and what its answer must do to the cookie."""
+
+    def __init__(self, codec: BrowserSessionCodec, cognito: CognitoClient, refresh: SessionCookies,
+                 cookie_header: str, clock=time.time):
+        self._codec = codec
+        self._cognito = cognito
+        self._refresh = refresh
+        self._raw = read_cookie(cookie_header, BROWSER_SESSION_COOKIE)
+        self._clock = clock
+        self._current: tuple[Person, str, int] | None = None
+        self.set_cookie: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return bool(self._raw) or self._current is not None
+
+    def start(self, person: Person, access_token: str, expires_in: int) -> None:
+        expires_at = int(self._clock()) + int(expires_in)
+        self._current = (person, access_token, expires_at)
+        self.set_cookie = self._codec.set_cookie_header(person, access_token, expires_at)
+
+    def clear(self) -> None:
+        self._raw = None
+        self._current = None
+        self.set_cookie = self._codec.clear_cookie_header()
+
+    async def person(self) -> Person | None:
+        """Who is signed in, with tokens renewed if they were about to expire; None if nobody."""
+        current = await self._renewed()
+        return current[0] if current else None
+
+    async def access_token(self) -> str:
+        """The session's access token, renewed if needed; 401 when there is no session."""
+        current = await self._renewed()
+        if current is None:
+            raise ApiError("MissingToken")
+        return current[1]
+
+    async def _renewed(self) -> tuple[Person, str, int] | None:
+        if self._current is None and self._raw:
+            self._current = self._codec.decode(self._raw)
+            if self._current is None:
+                self.clear()  # tampered with or too old
+        if self._current is None:
+            return None
+        person, token, expires_at = self._current
+        if expires_at - RENEW_SECONDS > self._clock():
+            return self._current
+        try:
+            result = await refreshed_tokens(self._cognito, self._refresh, self._refresh.current())
+        except ApiError as error:
+            if error.code in ("NoSession", "SessionExpired"):
+                self.clear()
+                self._refresh.clear()
+                return None
+            raise
+        claims = jwt.decode(result["IdToken"], options={"verify_signature": False})
+        self.start(Person.from_id_token(claims), result["AccessToken"], result["ExpiresIn"])
+        return self._current
