@@ -43,6 +43,7 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
          "password from LOCAL_ADMIN_PASSWORD)") if config.local_admin_email
         else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
         f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/",
+        f"  Hosted-UI sign-in: {config.base_url}/login",
         "",
     ])
 
@@ -60,6 +61,9 @@ async def serve(config: Config, host: str | None) -> None:
         log.info(banner(config, local.endpoint_url, host))
     else:
         log.info("Serving POST on port %d for user pool %s", config.port, config.user_pool_id)
+        if not config.hosted_ui:
+            log.warning("Hosted-UI sign-in (/login, /callback, /logout) is off: set COGNITO_DOMAIN and "
+                        "BASE_URL to turn it on.")
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
