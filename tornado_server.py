@@ -56,7 +56,13 @@ async def serve(config: Config, host: str | None) -> None:
         local, config = start_local_cognito(config)
     host = host or ("localhost" if config.local else "")
     services = await Services.start(config)
-    server = make_app(services).listen(config.port, address=host, xheaders=False)
+    try:
+        server = make_app(services).listen(config.port, address=host, xheaders=False)
+    except OSError:
+        await services.close()
+        if local is not None:
+            local.stop()
+        raise
     if local is not None:
         log.info(banner(config, local.endpoint_url, host))
     else:

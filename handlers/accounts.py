@@ -6,12 +6,8 @@ from server.call import Call
 from server.cognito import STANDARD_ATTRIBUTES
 from server.errors import ApiError
 from server.registry import method
+from handlers.codes import confirmation_code
 from handlers.sessions import password_sign_in
-
-
-def confirmation_code(code: str) -> str:
-    """A code as the person pasted it: spaces and line breaks inside it are ignored."""
-    return "".join(code.split())
 
 
 def delivery_answer(response: dict) -> dict:

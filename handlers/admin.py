@@ -22,6 +22,7 @@ from handlers.accounts import attribute_list
 audit_log = logging.getLogger("server.audit")
 
 MAX_PAGE_SIZE = 60  # ListUsers' limit
+MAX_AUDIT_TARGET = 256  # characters of a target kept in the audit line
 
 
 class Caller:
@@ -42,7 +43,8 @@ async def check_admin(call: Call, access_token: str | None, caller: Caller) -> N
         raise ApiError("MissingToken")
     claims = await call.tokens.verify_access_token(access_token)
     caller.sub = claims["sub"]
-    if call.config.admin_group not in (claims.get("cognito:groups") or []):
+    groups = claims.get("cognito:groups")
+    if not isinstance(groups, list) or call.config.admin_group not in groups:
         raise ApiError("Forbidden")
     try:
         me = await call.cognito.call("GetUser", AccessToken=access_token)
@@ -65,7 +67,7 @@ async def admin_action(call: Call, access_token: str | None, action: str, target
         raise
     finally:
         audit_log.info("admin action=%s by=%s target=%r outcome=%s request_id=%s",
-                       action, caller, target, outcome, call.request_id)
+                       action, caller, target[:MAX_AUDIT_TARGET], outcome, call.request_id)
 
 
 async def admin_call(call: Call, operation: str, **params: Any) -> dict:
@@ -126,9 +128,10 @@ async def admin_list_users(call: Call, access_token: str | None = None, filter: 
                            limit: int | None = None, page: str | None = None) -> dict:
     """Users, a page at a time; ``filter`` in Cognito's syntax, e.g. ``email ^= "sam"``; ``page`` is
     the ``next_page`` of the previous answer."""
-    if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ApiError("InvalidField", f'The field "limit" must be between 1 and {MAX_PAGE_SIZE}.', field="limit")
     async with admin_action(call, access_token, "adminListUsers", filter or "*"):
+        if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ApiError("InvalidField", f'The field "limit" must be between 1 and {MAX_PAGE_SIZE}.',
+                           field="limit")
         params: dict[str, Any] = {"Limit": limit or MAX_PAGE_SIZE}
         if filter:
             params["Filter"] = filter

@@ -16,17 +16,10 @@ import segno
 from server.call import Call
 from server.errors import ApiError
 from server.registry import method
+from handlers.codes import authenticator_code
 
-TOTP_CODE = re.compile(r"^[0-9]{6}$")
-
-
-def authenticator_code(value: str, field: str) -> str:
-    """The six digits an authenticator app shows, as typed ("123 456" is fine)."""
-    code = "".join(value.split())
-    if not TOTP_CODE.match(code):
-        raise ApiError("InvalidField", f'The field "{field}" must be the 6-digit code your authenticator '
-                                       "app shows.", field=field)
-    return code
+MAX_ACCOUNT_LABEL = 128  # what an authenticator app shows beside the code; keeps the QR code small
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def otpauth_uri(issuer: str, account: str, secret: str) -> str:
@@ -47,9 +40,13 @@ def qr_svg(text: str) -> str:
 @method("QR_init")
 async def qr_init(call: Call, access_token: str, user: str) -> dict:
     """Start setting up an authenticator app: a new secret, its otpauth URI and its QR code."""
+    account = user.strip()
+    if len(account) > MAX_ACCOUNT_LABEL or not EMAIL.match(account):
+        raise ApiError("InvalidField", f'The field "user" must be the email of the account (at most '
+                                       f"{MAX_ACCOUNT_LABEL} characters).", field="user")
     response = await call.cognito.call("AssociateSoftwareToken", AccessToken=access_token)
     secret = response["SecretCode"]
-    uri = otpauth_uri(call.config.app_name, user.strip(), secret)
+    uri = otpauth_uri(call.config.app_name, account, secret)
     return {"secret_code": secret, "otpauth_uri": uri, "qr_svg": qr_svg(uri)}
 
 
@@ -62,8 +59,10 @@ async def set_totp_preference(call: Call, access_token: str, enabled: bool) -> N
 async def qr_totp(call: Call, access_token: str, totp: str, device_name: str | None = None) -> dict:
     """Finish the set-up with a code from the app, then make TOTP the user's MFA."""
     params = {"FriendlyDeviceName": device_name} if device_name else {}
-    await call.cognito.call("VerifySoftwareToken", AccessToken=access_token,
-                            UserCode=authenticator_code(totp, "totp"), **params)
+    response = await call.cognito.call("VerifySoftwareToken", AccessToken=access_token,
+                                       UserCode=authenticator_code(totp, "totp"), **params)
+    if response.get("Status") != "SUCCESS":
+        raise ApiError("CodeMismatch")
     await set_totp_preference(call, access_token, True)
     return {"mfa_enabled": True}
 

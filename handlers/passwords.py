@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from server.call import Call
 from server.registry import method
-from handlers.accounts import confirmation_code, delivery_answer
+from handlers.accounts import delivery_answer
+from handlers.codes import confirmation_code
 
 
 @method("changePass")
@@ -16,7 +17,9 @@ async def change_password(call: Call, old_pass: str, new_pass: str, access_token
 
 @method("forgotPassword")
 async def forgot_password(call: Call, user: str) -> dict:
-    """Email a reset code. An unknown user gets the same answer (no user enumeration)."""
+    """Email a reset code. An unknown user gets the same answer as a known one (Cognito's
+    PreventUserExistenceErrors); a known user whose status rules out a reset is refused, as Cognito
+    does."""
     user = user.strip()
     response = await call.cognito.call("ForgotPassword", **call.cognito.user_params(user))
     return delivery_answer(response)

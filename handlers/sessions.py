@@ -20,7 +20,7 @@ from server.cookies import RefreshSession
 from server.errors import ApiError
 from server.registry import method
 from server.sessions import refreshed_tokens
-from handlers.mfa import authenticator_code
+from handlers.codes import authenticator_code, confirmation_code
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
 MFA_CODE_RESPONSES = {
@@ -95,7 +95,8 @@ async def respond_to_challenge(call: Call, session: str, user: str | None = None
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
     if challenge in MFA_CODE_RESPONSES:
         _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
-        responses[MFA_CODE_RESPONSES[challenge]] = authenticator_code(totp, "totp")
+        code = authenticator_code(totp, "totp") if challenge == "SOFTWARE_TOKEN_MFA" else confirmation_code(totp)
+        responses[MFA_CODE_RESPONSES[challenge]] = code
     elif challenge == NEW_PASSWORD_REQUIRED:
         _one_answer(challenge, given=("new_pass", new_pass), unexpected=("totp", totp))
         responses["NEW_PASSWORD"] = new_pass

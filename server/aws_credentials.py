@@ -5,7 +5,8 @@ Three sources, in this order:
 - local mode: fixed keys, because the local Cognito only needs the requests to be signed;
 - ``STS_USER_CLIENT_ID`` / ``STS_USER_CLIENT_SECRET`` (the tutorial's names): an IAM user's keys,
   exchanged with STS GetSessionToken for session credentials, which are renewed before they
-  expire (botocore's refreshable credentials refresh when under 15 minutes are left);
+  expire (botocore's refreshable credentials refresh when under 15 minutes are left). STS
+  GetCallerIdentity is asked first: keys that turn out to be the root account's are refused;
 - otherwise the standard AWS credential chain: environment, shared profile, SSO, container or
   instance role.
 
@@ -55,9 +56,17 @@ class StsSessionTokenProvider(CredentialProvider):
                 aws_access_key_id=self.config.sts_access_key_id,
                 aws_secret_access_key=self.config.sts_secret_access_key,
             ) as sts:
+                identity = await sts.get_caller_identity()
+                if identity["Arn"].endswith(":root"):
+                    log.error("STS_USER_CLIENT_ID holds the AWS account's root keys, which this server "
+                              "refuses: make an IAM user allowed only the cognito-idp admin actions, use its "
+                              "keys instead, and delete the root keys.")
+                    raise CredentialRetrievalError(provider=self.METHOD, error_msg="root keys refused")
                 answer = await sts.get_session_token(DurationSeconds=STS_SESSION_SECONDS)
+        except CredentialRetrievalError:
+            raise
         except Exception as error:  # whatever went wrong, admin calls answer AdminUnavailable
-            log.error("STS GetSessionToken with STS_USER_CLIENT_ID failed: %r", error)
+            log.error("STS with STS_USER_CLIENT_ID failed: %r", error)
             raise CredentialRetrievalError(provider=self.METHOD, error_msg=type(error).__name__) from None
         credentials = answer["Credentials"]
         log.info("Got STS session credentials for admin calls, good until %s", credentials["Expiration"])

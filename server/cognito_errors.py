@@ -61,7 +61,10 @@ _TOKEN_REFUSED = "The access token is invalid, expired or revoked. Sign in again
 # missing user is not a sign-in secret, and is told as it is.
 ADMIN_TO_OURS = {
     "UserNotFoundException": "UserNotFound",
-    "ResourceNotFoundException": "GroupNotFound",
+    # The user's status does not allow the action (e.g. confirming a confirmed user): the admin's
+    # token is fine, so this is not the 401 it would be for a sign-in.
+    "NotAuthorizedException": "UserStateConflict",
+    "UnsupportedUserStateException": "UserStateConflict",
 }
 
 MESSAGES = {
@@ -84,9 +87,15 @@ MESSAGES = {
     ("AdminResetUserPassword", "InvalidParameter"):
         "This user has no verified email, so no reset code can be sent. Confirm the email first.",
     ("AdminCreateUser", "UsernameExists"): "An account with this email already exists.",
-    ("AdminConfirmSignUp", "NotAuthorized"): "This account cannot be confirmed: it is already confirmed.",
+    ("AdminConfirmSignUp", "UserStateConflict"): "Only an account waiting for confirmation can be confirmed.",
+    ("AdminResetUserPassword", "UserStateConflict"):
+        "Only a confirmed account can have its password reset; this one is not confirmed or has a "
+        "temporary password.",
+    ("AdminCreateUser", "UserStateConflict"): "The invitation can only be sent again to a user who has not "
+                                              "signed in yet.",
     ("ListUsers", "InvalidParameter"):
-        'The filter is not valid. Write it as Cognito does, e.g. email ^= "sam" or status = "Disabled".',
+        'The filter or the page is not valid. Write filters as Cognito does, e.g. email ^= "sam" or '
+        'status = "Disabled", and pass "page" back as it came in "next_page".',
 }
 
 
@@ -101,6 +110,11 @@ OPERATION_CODES = {
     ("RespondToAuthChallenge", "NotAuthorizedException"): "ChallengeExpired",
     # "User has not verified software token mfa".
     ("SetUserMFAPreference", "InvalidParameterException"): "MfaNotSetUp",
+    # MFA was turned off while the challenge waited: this sign-in cannot go on.
+    ("RespondToAuthChallenge", "SoftwareTokenMFANotFoundException"): "ChallengeExpired",
+    # Only the group operations name a group; anywhere else it is the pool that was not found.
+    ("AdminAddUserToGroup", "ResourceNotFoundException"): "GroupNotFound",
+    ("AdminRemoveUserFromGroup", "ResourceNotFoundException"): "GroupNotFound",
 }
 
 

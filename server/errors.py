@@ -67,6 +67,7 @@ CATALOGUE: dict[str, ErrorKind] = {
     # Admin methods.
     "UserNotFound": ErrorKind(404, "There is no user with this email."),
     "GroupNotFound": ErrorKind(404, "There is no group with this name."),
+    "UserStateConflict": ErrorKind(409, "The user's current status does not allow this."),
     "AdminUnavailable": ErrorKind(
         503, "The server's AWS credentials cannot make admin calls. Whoever runs the server must fix them."),
     "TooManyRequests": ErrorKind(429, "Too many requests. Wait a moment and try again."),

@@ -78,6 +78,8 @@ class TokenVerifier:
     async def _key(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys and self._may_fetch():
             await self._fetch_once()
+        if not self._keys:  # the keys could not be fetched lately: the token may well be good
+            raise ApiError("CognitoUnavailable")
         key = self._keys.get(kid)
         if key is None:
             raise ApiError("InvalidToken")

@@ -67,7 +67,9 @@ def test_forged_expired_and_foreign_tokens_are_401(admin, local_pool, config, tm
         "expired": pool.signer.sign(admin_claims(config, token, iat=now - 7200, exp=now - 3600)),
         "another pool": other_pool.sign(admin_claims(
             config, token, iss=config.issuer.rsplit("/", 1)[0] + "/us-east-1_OTHERPOOL")),
-        "another pool, same key id": other_pool.sign(admin_claims(config, token)),
+        "another pool, our key id": jwt.encode(
+            admin_claims(config, token, iss=config.issuer.rsplit("/", 1)[0] + "/us-east-1_OTHERPOOL"),
+            other_pool._key, algorithm="RS256", headers={"kid": pool.signer.kid}),
         "another client": pool.signer.sign(admin_claims(config, token, client_id="another-app-client")),
         "another issuer": pool.signer.sign(admin_claims(config, token, iss="https://evil.example/pool")),
         "an id token": client.call("signIn", user=ADMIN_EMAIL, **{"pass": "Admin_password_1"}).json["id_token"],
@@ -76,7 +78,7 @@ def test_forged_expired_and_foreign_tokens_are_401(admin, local_pool, config, tm
     for name, bad in refused.items():
         reply = client.call("adminListUsers", access_token=bad)
         assert reply.status == 401, name
-        assert reply.json["error"] in ("InvalidToken", "TokenExpired"), name
+        assert reply.json["error"] == ("TokenExpired" if name == "expired" else "InvalidToken"), name
     assert client.call("adminListUsers", access_token=pool.signer.sign(
         admin_claims(config, token, exp=now - 1))).json["error"] == "TokenExpired"
     assert client.call("adminListUsers", access_token=token).status == 200  # the real one works
@@ -165,6 +167,9 @@ def test_disable_enable_confirm_reset_sign_out_and_delete(admin, base_url):
     # A confirmed sign-up has not verified the email: no reset code can be sent to it.
     unverified = client.call("adminResetPassword", access_token=token, user=email)
     assert (unverified.status, unverified.json["error"]) == (400, "InvalidParameter")
+    # Confirming twice is a conflict with the user's status, not a bad admin token.
+    twice = client.call("adminConfirmSignUp", access_token=token, user=email)
+    assert (twice.status, twice.json["error"]) == (409, "UserStateConflict")
 
     assert client.call("adminDeleteUser", access_token=token, user=email).status == 200
     gone = client.call("adminGetUser", access_token=token, user=email)
@@ -172,6 +177,13 @@ def test_disable_enable_confirm_reset_sign_out_and_delete(admin, base_url):
     other, other_email = new_user(base_url)
     assert client.call("adminDeleteAcct", access_token=token, user=other_email).status == 200  # the tutorial's name
     assert client.call("adminDeleteAcct", access_token=token, user=other_email).json["error"] == "UserNotFound"
+
+
+def test_reset_password_of_an_unconfirmed_user_is_a_conflict(admin, base_url):
+    client, token = admin
+    _, email = new_user(base_url)
+    reply = client.call("adminResetPassword", access_token=token, user=email)
+    assert (reply.status, reply.json["error"]) == (409, "UserStateConflict")
 
 
 def test_reset_password_sends_a_code_and_stops_the_old_password(admin, signed_in):
@@ -208,8 +220,10 @@ def test_each_admin_action_leaves_one_audit_line_without_secrets(admin, signed_i
     client.call("adminDisableUser", access_token=token, user="nobody@example.com")
     person.call("adminDisableUser", access_token=answer["access_token"], user=email)
     Client(client.base_url).call("adminDisableUser", user=email)
+    Client(client.base_url).call("adminListUsers", filter="x" * 20000)
     lines = [r.getMessage() for r in caplog.records if r.name == "server.audit"]
-    assert len(lines) == 4, lines
+    assert len(lines) == 5, lines
+    assert "outcome=MissingToken" in lines[4] and len(lines[4]) < 500  # anyone's input, kept short
     assert "action=adminCreateUser" in lines[0] and f"by={ADMIN_EMAIL}" in lines[0] and "outcome=ok" in lines[0]
     assert "target='nobody@example.com'" in lines[1] and "outcome=UserNotFound" in lines[1]
     assert "outcome=Forbidden" in lines[2] and "by=-" not in lines[2]

@@ -25,15 +25,23 @@ class StandInSts:
 
     def __init__(self):
         self.lined_up: list[tuple[str, datetime.timedelta]] = []
-        self.requests: list[tuple[str, str]] = []  # (Authorization header, body)
+        self.requests: list[tuple[str, str]] = []  # (Authorization header, body) of GetSessionToken
+        self.caller_arn = "arn:aws:iam::123456789012:user/cognito-admin"
         sts = self
 
         class Handler(tornado.web.RequestHandler):
             def post(self):
+                self.set_header("Content-Type", "text/xml")
+                if "Action=GetCallerIdentity" in self.request.body.decode():
+                    self.finish(
+                        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                        f"<GetCallerIdentityResult><Arn>{sts.caller_arn}</Arn><UserId>AIDA</UserId>"
+                        "<Account>123456789012</Account></GetCallerIdentityResult>"
+                        "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+                    return
                 sts.requests.append((self.request.headers.get("Authorization", ""), self.request.body.decode()))
                 key, lifetime = sts.lined_up.pop(0)
                 expires = (datetime.datetime.now(datetime.timezone.utc) + lifetime).strftime("%Y-%m-%dT%H:%M:%SZ")
-                self.set_header("Content-Type", "text/xml")
                 self.finish(
                     '<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
                     "<GetSessionTokenResult><Credentials>"
@@ -102,6 +110,18 @@ def test_sts_session_credentials_sign_admin_calls_and_are_renewed_before_they_ex
     assert keys == ["ASIAFIRST", "ASIASECOND", "ASIASECOND"]
     assert [h["X-Amz-Security-Token"] for h in cognito.headers] == [
         "token-of-ASIAFIRST", "token-of-ASIASECOND", "token-of-ASIASECOND"]
+
+
+def test_root_keys_given_as_sts_keys_are_refused(stand_ins, caplog):
+    cognito, sts = stand_ins
+    sts.caller_arn = "arn:aws:iam::123456789012:root"
+    sts.lined_up = [("ASIAFIRST", datetime.timedelta(hours=1))]
+    config = real_config(cognito.url, STS_USER_CLIENT_ID=STS_KEY, STS_USER_CLIENT_SECRET=STS_SECRET,
+                         AWS_ENDPOINT_URL_STS=sts.url)
+    error = one_admin_call(config)
+    assert (error.code, error.status) == ("AdminUnavailable", 503)
+    assert sts.requests == [] and cognito.received == []  # no session token asked for, nothing sent
+    assert "root keys" in caplog.text
 
 
 def test_failing_sts_answers_admin_unavailable_without_details(stand_ins, caplog):

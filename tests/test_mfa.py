@@ -57,6 +57,13 @@ def test_qr_init_answers_the_secret_the_uri_and_a_qr_code(signed_in):
     assert client.call("QR_init", access_token=answer["access_token"], user=email).json["secret_code"] != secret
 
 
+@pytest.mark.parametrize("user", ["not an email", "x" * 120 + "@example.com", ""])
+def test_qr_init_wants_the_accounts_email_as_label(signed_in, user):
+    client, _, answer = signed_in
+    reply = client.call("QR_init", access_token=answer["access_token"], user=user)
+    assert (reply.status, reply.json["error"], reply.json["field"]) == (400, "InvalidField", "user")
+
+
 def test_the_otpauth_uri_encodes_issuer_and_account():
     uri = otpauth_uri("Photo Share: Dev & Test", "sam+mfa@example.com", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     assert uri.startswith("otpauth://totp/Photo%20Share%3A%20Dev%20%26%20Test:sam%2Bmfa@example.com?")

@@ -4,12 +4,16 @@ how it fetches keys (once, again for a new kid, never in a storm)."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import time
 import uuid
 
 import pytest
 import tornado.web
+from cryptography.hazmat.primitives import serialization
 
 from server.background import BackgroundServer
 from server.errors import ApiError
@@ -118,7 +122,11 @@ def test_unsigned_symmetric_and_garbage_tokens_are_refused(jwks, signer):
     header = {"kid": signer.kid}
     assert refused(verifier, jwt.encode(access_claims(), None, algorithm="none", headers=header)) == "InvalidToken"
     # The public key's PEM used as an HMAC secret: the classic algorithm-confusion forgery.
-    assert refused(verifier, jwt.encode(access_claims(), "x" * 32, algorithm="HS256", headers=header)) == "InvalidToken"
+    pem = signer._public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    signing_input = b".".join(base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
+                              for part in ({"alg": "HS256", "typ": "JWT", "kid": signer.kid}, access_claims()))
+    mac = base64.urlsafe_b64encode(hmac.new(pem, signing_input, hashlib.sha256).digest()).rstrip(b"=")
+    assert refused(verifier, (signing_input + b"." + mac).decode()) == "InvalidToken"
     for garbage in ("", "abc", "a.b.c", "e30.e30.", "." * 3000):
         assert refused(verifier, garbage) == "InvalidToken"
 
@@ -164,6 +172,12 @@ def test_made_up_kids_cannot_make_the_server_hammer_the_jwks(jwks, signer, other
 
 def test_an_unreachable_jwks_is_503_not_401(jwks, signer):
     jwks.status = 500
-    assert refused(make_verifier(jwks), signer.sign(access_claims())) == "CognitoUnavailable"
+    verifier = make_verifier(jwks)
+    assert refused(verifier, signer.sign(access_claims())) == "CognitoUnavailable"
+    # Still 503 while fetches are held back, not a 401 that would make clients drop good tokens.
+    assert refused(verifier, signer.sign(access_claims())) == "CognitoUnavailable"
+    jwks.status = 200
+    verifier.refetch_seconds = 0
+    assert verify(verifier, signer.sign(access_claims()))["token_use"] == "access"
     nowhere = TokenVerifier(jwks_url="http://127.0.0.1:9/jwks.json", issuer=ISSUER, client_id=CLIENT_ID)
     assert refused(nowhere, signer.sign(access_claims())) == "CognitoUnavailable"
