@@ -8,6 +8,7 @@ import dataclasses
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.cookies import SimpleCookie
 from typing import Any, Callable
@@ -38,6 +39,7 @@ class Reply:
     status: int
     headers: Any
     body: bytes
+    url: str = ""  # where the answer came from (after redirects)
 
     @property
     def json(self) -> Any:
@@ -47,33 +49,59 @@ class Reply:
         return self.headers.get_all("Set-Cookie") or []
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect is answered as it is; Client follows it itself when asked
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 class Client:
-    """POSTs to the server and keeps cookies as a browser does on http://localhost (where Secure
-    cookies are allowed): set by Set-Cookie, removed by Max-Age=0, sent back in Cookie."""
+    """Talks to the server as a browser on http://localhost does: keeps cookies per host (Secure
+    ones too, as browsers do for loopback), set by Set-Cookie, removed by Max-Age=0, sent back in
+    Cookie; follows redirects only when asked (``follow=True``), across hosts."""
 
     def __init__(self, base_url: str):
         self.base_url = base_url
-        self.cookies: dict[str, str] = {}
+        self.jars: dict[str, dict[str, str]] = {}
+        self.cookies = self.jar(base_url)  # the server's own cookies
+
+    def jar(self, url: str) -> dict[str, str]:
+        return self.jars.setdefault(urllib.parse.urlsplit(url).netloc, {})
 
     def request(self, method: str, path: str = "/", body: bytes | None = None,
-                headers: dict[str, str] | None = None, send_cookies: bool = True) -> Reply:
+                headers: dict[str, str] | None = None, send_cookies: bool = True, follow: bool = False) -> Reply:
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        for _ in range(20):
+            reply = self._once(method, url, body, headers, send_cookies)
+            if not (follow and reply.status in (301, 302, 303, 307, 308) and reply.headers.get("Location")):
+                return reply
+            url = urllib.parse.urljoin(url, reply.headers["Location"])
+            if reply.status in (301, 302, 303):
+                method, body = "GET", None
+        raise AssertionError("too many redirects")
+
+    def _once(self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None,
+              send_cookies: bool) -> Reply:
+        jar = self.jar(url)
         all_headers = dict(headers or {})
-        if send_cookies and self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        request = urllib.request.Request(self.base_url + path, data=body, method=method, headers=all_headers)
+        if send_cookies and jar:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        request = urllib.request.Request(url, data=body, method=method, headers=all_headers)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                reply = Reply(response.status, response.headers, response.read())
+            with _opener.open(request, timeout=30) as response:
+                reply = Reply(response.status, response.headers, response.read(), url)
         except urllib.error.HTTPError as error:
-            reply = Reply(error.code, error.headers, error.read())
+            reply = Reply(error.code, error.headers, error.read(), url)
         for header in reply.set_cookies():
-            jar = SimpleCookie()
-            jar.load(header)
-            for name, morsel in jar.items():
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
                 if morsel["max-age"] == "0":
-                    self.cookies.pop(name, None)
+                    jar.pop(name, None)
                 else:
-                    self.cookies[name] = morsel.value
+                    jar[name] = morsel.value
         return reply
 
     def post(self, payload: Any, content_type: str | None = "application/json", **kwargs) -> Reply:
