@@ -23,8 +23,8 @@ from server.errors import ApiError
 from server.signing import SignedValues
 
 BROWSER_SESSION_COOKIE = "__Host-session"
-# Renew this long before the access token expires, so a request never carries a token that
-# expires on its way.
+# Renew this long before the access token expires (or a quarter of its lifetime, if shorter), so a
+# request never carries a token that expires on its way.
 RENEW_SECONDS = 30
 
 
@@ -68,8 +68,8 @@ class BrowserSessionCodec:
         self._signed = SignedValues(secrets, BROWSER_SESSION_COOKIE, lifetime_days)
         self.lifetime_days = lifetime_days
 
-    def set_cookie_header(self, person: Person, access_token: str, expires_at: int) -> str:
-        value = self._signed.encode({"p": dataclasses.asdict(person), "a": access_token, "x": expires_at})
+    def set_cookie_header(self, person: Person, access_token: str, renew_at: int) -> str:
+        value = self._signed.encode({"p": dataclasses.asdict(person), "a": access_token, "x": renew_at})
         return (f"{BROWSER_SESSION_COOKIE}={value}; Max-Age={int(self.lifetime_days * 86400)}; Path=/; "
                 "Secure; HttpOnly; SameSite=Lax")
 
@@ -105,9 +105,9 @@ class BrowserSession:
         return bool(self._raw) or self._current is not None
 
     def start(self, person: Person, access_token: str, expires_in: int) -> None:
-        expires_at = int(self._clock()) + int(expires_in)
-        self._current = (person, access_token, expires_at)
-        self.set_cookie = self._codec.set_cookie_header(person, access_token, expires_at)
+        renew_at = int(self._clock()) + int(expires_in) - min(RENEW_SECONDS, int(expires_in) // 4)
+        self._current = (person, access_token, renew_at)
+        self.set_cookie = self._codec.set_cookie_header(person, access_token, renew_at)
 
     def clear(self) -> None:
         self._raw = None
@@ -133,8 +133,7 @@ class BrowserSession:
                 self.clear()  # tampered with or too old
         if self._current is None:
             return None
-        person, token, expires_at = self._current
-        if expires_at - RENEW_SECONDS > self._clock():
+        if self._current[2] > self._clock():
             return self._current
         try:
             result = await refreshed_tokens(self._cognito, self._refresh, self._refresh.current())

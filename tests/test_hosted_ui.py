@@ -3,14 +3,24 @@ whole flow through the local Cognito's hosted UI, following redirects like a bro
 
 from __future__ import annotations
 
+import dataclasses
+import html.parser
+import json
+import time
 import urllib.parse
+import uuid
 
+import jwt
 import pytest
+import tornado.web
 
 from handlers.hosted_ui import safe_next
+from server.background import BackgroundServer
 from server.config import load_config
 from server.errors import ApiError
-from tests.support import Client, StandInCognito, serve_app
+from server.local_cognito import start_local_cognito
+from server.local_cognito.tokens import TokenSigner
+from tests.support import CODE, PASSWORD, Client, Reply, StandInCognito, serve_app
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -110,3 +120,228 @@ def test_without_domain_and_base_url_the_routes_answer_503():
     finally:
         server.stop()
         cognito.stop()
+
+
+# --- the whole flow, through the local Cognito's hosted UI -----------------------------------------
+
+class _Form(html.parser.HTMLParser):
+    """The first form of a page: its action, method and fields."""
+
+    def __init__(self):
+        super().__init__()
+        self.action, self.method, self.fields, self._in_form, self._done = None, "GET", [], False, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and not self._done and self.action is None:
+            self.action, self.method, self._in_form = attrs.get("action", ""), attrs.get("method", "GET"), True
+        elif tag in ("input", "button") and self._in_form and attrs.get("name"):
+            self.fields.append((attrs["name"], attrs.get("type", "text"), attrs.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+
+def submit(browser: Client, page: Reply, follow: bool = True, **typed: str) -> Reply:
+    """Fill the page's form like a person (email, password, code) and send it."""
+    form = _Form()
+    form.feed(page.body.decode())
+    assert form.action is not None, page.body[:500]
+    values = []
+    for name, kind, value in form.fields:
+        if kind == "email" or name in ("username", "email"):
+            value = typed.get("email", value)
+        elif kind == "password":
+            value = typed.get("password", value)
+        elif name in typed:
+            value = typed[name]
+        values.append((name, value))
+    body = urllib.parse.urlencode(values).encode()
+    return browser.request(form.method.upper(), urllib.parse.urljoin(page.url, form.action), body,
+                           {"Content-Type": "application/x-www-form-urlencoded"}, follow=follow)
+
+
+def hosted_sign_in_page(browser: Client, path: str = "/login") -> Reply:
+    page = browser.request("GET", path, headers={"Accept": "text/html"}, follow=True)
+    assert page.status == 200 and "/oauth2/authorize" in page.url, (page.status, page.url)
+    return page
+
+
+def callback_url_of(browser: Client, page: Reply, email: str) -> str:
+    """Sign in on the hosted UI and stop at the redirect back to /callback."""
+    reply = submit(browser, page, follow=False, email=email, password=PASSWORD)
+    assert reply.status == 302 and "/callback?" in reply.headers["Location"], (reply.status, reply.body[:300])
+    return reply.headers["Location"]
+
+
+@pytest.fixture
+def person(client, email):
+    assert client.call("createAccount", user=email, nickname="Sam", **{"pass": PASSWORD}).status == 200
+    assert client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
+    return email
+
+
+def test_the_whole_hosted_ui_flow(base_url, config, person):
+    browser = Client(base_url)
+    page = hosted_sign_in_page(browser, "/login?next=/me")
+    landed = submit(browser, page, email=person, password=PASSWORD)
+    # Back through /callback to next=/me, signed in.
+    assert landed.url == base_url + "/me", landed.url
+    assert landed.json == {"signed_in": True, "email": person, "nickname": "Sam", "groups": []}
+    assert "__Host-session" in browser.cookies and "__Host-refresh" in browser.cookies
+    assert "__Host-oauth-state" not in browser.cookies
+
+    # The JSON methods take the access token from the session.
+    reply = browser.call("getUser")
+    assert reply.status == 200 and reply.json["attributes"]["email"] == person
+    assert browser.call("updateUser", nickname="Samantha").status == 200
+
+    refresh_cookie = browser.cookies["__Host-refresh"]
+    out = browser.request("GET", "/logout", follow=False)
+    assert out.status == 302
+    assert out.headers["Location"] == (f"{config.hosted_ui_url}/logout?client_id={config.client_id}"
+                                       f"&logout_uri={urllib.parse.quote(config.base_url + '/', safe='')}")
+    assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
+    assert browser.request("GET", "/me").json == {"signed_in": False}
+    # The refresh token was revoked, not only forgotten.
+    thief = Client(base_url)
+    thief.cookies["__Host-refresh"] = refresh_cookie
+    assert thief.call("refresh").json["error"] == "SessionExpired"
+
+
+def test_a_replayed_code_starts_no_session(base_url, person):
+    browser = Client(base_url)
+    callback = callback_url_of(browser, hosted_sign_in_page(browser), person)
+    assert browser.request("GET", callback, follow=False).status == 302  # the first use signs in
+    code = query_of(callback)["code"]
+
+    attacker = Client(base_url)
+    state = query_of(attacker.request("GET", "/login", follow=False).headers["Location"])["state"]
+    reply = attacker.request("GET", f"/callback?code={code}&state={state}", follow=False)
+    assert (reply.status, reply.json["error"]) == (400, "SignInFailed")
+    assert "__Host-session" not in attacker.cookies
+
+
+def test_a_code_made_for_another_login_fails_its_pkce_check(base_url, person):
+    victim, attacker = Client(base_url), Client(base_url)
+    attacker_callback = callback_url_of(attacker, hosted_sign_in_page(attacker), person)
+    # The victim's browser started its own login; the attacker slips in their code.
+    state = query_of(victim.request("GET", "/login", follow=False).headers["Location"])["state"]
+    code = query_of(attacker_callback)["code"]
+    reply = victim.request("GET", f"/callback?code={code}&state={state}", follow=False)
+    assert (reply.status, reply.json["error"]) == (400, "SignInFailed")
+    assert "__Host-session" not in victim.cookies
+
+
+# --- tokens from the token endpoint are checked, not trusted ---------------------------------------
+
+class StandInTokenEndpoint:
+    """A hosted UI's /oauth2/token that answers whatever tokens a test made."""
+
+    def __init__(self):
+        self.tokens: dict = {}
+        endpoint = self
+
+        class Handler(tornado.web.RequestHandler):
+            def post(self):
+                self.set_header("Content-Type", "application/json")
+                self.finish(json.dumps(endpoint.tokens))
+
+        async def build(port):
+            return tornado.web.Application([(r"/oauth2/token", Handler)]), None
+
+        self._server = BackgroundServer(build).start()
+        self.url = self._server.url
+
+    def stop(self):
+        self._server.stop()
+
+
+@pytest.fixture
+def forging(config):
+    endpoint = StandInTokenEndpoint()
+    server = serve_app(dataclasses.replace(config, hosted_ui_url=endpoint.url))
+    yield endpoint, f"http://127.0.0.1:{server.port}"
+    server.stop()
+    endpoint.stop()
+
+
+def made_tokens(signer, config, nonce: str, **changes) -> dict:
+    now, sub = int(time.time()), str(uuid.uuid4())
+    identity = {"sub": sub, "iss": config.issuer, "aud": config.client_id, "token_use": "id", "iat": now,
+                "exp": now + 300, "nonce": nonce, "email": "forged@example.com", **changes.get("id", {})}
+    access = {"sub": sub, "iss": config.issuer, "client_id": config.client_id, "token_use": "access",
+              "iat": now, "exp": now + 300, "username": sub, **changes.get("access", {})}
+    sign = changes.get("sign", signer.sign)
+    return {"id_token": sign(identity), "access_token": sign(access), "refresh_token": "r" * 40,
+            "token_type": "Bearer", "expires_in": 300}
+
+
+@pytest.mark.parametrize("case", ["good", "another key", "another nonce", "another audience",
+                                  "expired", "access token of another client", "an access token as id token"])
+def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp_path, case):
+    endpoint, server_url = forging
+    signer = local_pool[0].pool.signer
+    browser = Client(server_url)
+    login = query_of(browser.request("GET", "/login", follow=False).headers["Location"])
+    nonce = login["nonce"]
+    stranger = TokenSigner(str(tmp_path / "stranger.pem"))
+    changes = {
+        "good": {},
+        "another key": {"sign": lambda claims: jwt.encode(claims, stranger._key, algorithm="RS256",
+                                                          headers={"kid": signer.kid})},
+        "another nonce": {"id": {"nonce": "not-the-one"}},
+        "another audience": {"id": {"aud": "another-client"}},
+        "expired": {"id": {"exp": int(time.time()) - 10}},
+        "access token of another client": {"access": {"client_id": "another-client"}},
+        "an access token as id token": {"id": {"token_use": "access"}},
+    }[case]
+    endpoint.tokens = made_tokens(signer, config, nonce, **changes)
+    reply = browser.request("GET", f"/callback?code=c0de&state={login['state']}", follow=False)
+    if case == "good":
+        assert reply.status == 302 and "__Host-session" in browser.cookies
+        return
+    assert reply.status == 401, reply.body
+    assert reply.json["error"] == ("TokenExpired" if case == "expired" else "InvalidToken")
+    assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
+
+
+# --- sessions that refresh instead of expiring -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def short_lived(tmp_path_factory):
+    """A local Cognito whose access tokens last 4 seconds, and a server on it."""
+    data = tmp_path_factory.mktemp("short-lived")
+    local, config = start_local_cognito(load_config({"LOCAL_COGNITO_DATA": str(data), "LOCAL_COGNITO_CODE": CODE,
+                                                     "LOCAL_COGNITO_PORT": "0"}), access_token_seconds=4)
+    server = serve_app(config)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+    local.stop()
+
+
+def test_an_expired_session_refreshes_silently_and_ends_cleanly_when_revoked(short_lived):
+    email = f"short-{uuid.uuid4().hex[:8]}@example.com"
+    browser = Client(short_lived)
+    assert browser.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
+    assert browser.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
+    browser.jars.clear()
+    browser.cookies = browser.jar(short_lived)
+    landed = submit(browser, hosted_sign_in_page(browser, "/login?next=/me"), email=email, password=PASSWORD)
+    assert landed.json["signed_in"] is True
+    first = browser.cookies["__Host-session"]
+
+    time.sleep(4.5)  # the access token has expired
+    assert browser.request("GET", "/me").json["signed_in"] is True
+    assert browser.cookies["__Host-session"] != first  # renewed with the refresh token
+    assert browser.call("getUser").status == 200  # and the renewed token works
+
+    # The refresh token is revoked elsewhere; at the next expiry the person is signed out cleanly.
+    other = Client(short_lived)
+    other.cookies["__Host-refresh"] = browser.cookies["__Host-refresh"]
+    assert other.call("signOut").status == 200
+    time.sleep(4.5)
+    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
+    assert browser.call("getUser").json["error"] == "MissingToken"
