@@ -14,6 +14,11 @@ $settings = [ordered]@{
     PORT                   = "3006"
     ALLOWED_ORIGINS        = ""   # pages allowed to call with credentials, e.g. http://localhost:5173
     REFRESH_COOKIE_DAYS    = "30"
+    # Hosted-UI sign-in (/login, /callback, /logout): the hosted UI's host name, and where browsers
+    # reach this server (no trailing slash). Not needed in local mode.
+    COGNITO_DOMAIN         = ""   # e.g. my-app.auth.us-east-1.amazoncognito.com
+    BASE_URL               = ""   # e.g. https://app.example.com
+    LOCAL_COGNITO_PORT     = ""   # local mode: the local Cognito's port (default PORT + 1)
     # Admin methods: members of this Cognito group may call them.
     ADMIN_GROUP            = "admin"
     # Keys of an IAM user allowed the cognito-idp admin actions; exchanged for STS session credentials.

@@ -18,6 +18,12 @@ PORT="3006"
 ALLOWED_ORIGINS=""                # pages allowed to call with credentials, e.g. http://localhost:5173
 REFRESH_COOKIE_DAYS="30"
 
+# Hosted-UI sign-in (/login, /callback, /logout): the hosted UI's host name, and where browsers
+# reach this server (no trailing slash). Not needed in local mode.
+COGNITO_DOMAIN=""                 # e.g. my-app.auth.us-east-1.amazoncognito.com
+BASE_URL=""                       # e.g. https://app.example.com
+LOCAL_COGNITO_PORT=""             # local mode: the local Cognito's port (default PORT + 1)
+
 # Admin methods: members of this Cognito group may call them.
 ADMIN_GROUP="admin"
 # Keys of an IAM user allowed the cognito-idp admin actions; exchanged for STS session credentials.
@@ -33,7 +39,7 @@ LOCAL_ADMIN_PASSWORD=""
 
 for name in COGNITO_REGION_NAME COGNITO_USER_POOL_ID COGNITO_USER_CLIENT_ID COGNITO_CLIENT_SECRET \
             COGNITO_ENDPOINT_URL COOKIE_SECRET PORT ALLOWED_ORIGINS REFRESH_COOKIE_DAYS \
-            ADMIN_GROUP STS_USER_CLIENT_ID STS_USER_CLIENT_SECRET APP_NAME \
+            COGNITO_DOMAIN BASE_URL LOCAL_COGNITO_PORT ADMIN_GROUP STS_USER_CLIENT_ID STS_USER_CLIENT_SECRET APP_NAME \
             LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD; do
     # Only what is filled in here is exported; an empty one leaves the environment as it is.
     if [ -n "${!name}" ]; then
