@@ -144,9 +144,9 @@ def _both_or_neither(env: Mapping[str, str], first: str, second: str) -> None:
         raise ConfigError(f"{given} is set but {missing} is not: set both, or neither.")
 
 
-def _port(value: int) -> int:
+def _port(value: int, name: str = "PORT (or --port)") -> int:
     if not 1 <= value <= 65535:
-        raise ConfigError(f"PORT (or --port) must be between 1 and 65535, got {value}.")
+        raise ConfigError(f"{name} must be between 1 and 65535, got {value}.")
     return value
 
 
@@ -188,7 +188,7 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
     if local:
         # By default the one after PORT, so the hosted UI's address stays the same from run to run.
         local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else _port(
-            _number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int))
+            _number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT")
         return Config(
             region="us-east-1",
             user_pool_id="",

@@ -102,6 +102,22 @@ def test_root_account_keys_are_refused_with_the_reason(env):
     assert "AKIAROOT" not in message
 
 
+def test_hosted_ui_settings():
+    config = load_config(dict(REAL, COGNITO_DOMAIN="app.auth.eu-west-1.amazoncognito.com",
+                              BASE_URL="https://app.example/"))
+    assert (config.hosted_ui_url, config.base_url, config.hosted_ui) == (
+        "https://app.auth.eu-west-1.amazoncognito.com", "https://app.example", True)
+    assert load_config(dict(REAL, BASE_URL="https://app.example")).hosted_ui is False
+    local = load_config({"PORT": "4000"})
+    assert (local.base_url, local.local_cognito_port) == ("http://localhost:4000", 4001)
+    assert load_config({"LOCAL_COGNITO_PORT": "0"}).local_cognito_port == 0
+    for domain in ("https://app.auth.eu-west-1.amazoncognito.com", "app.example/path"):
+        with pytest.raises(ConfigError, match="COGNITO_DOMAIN"):
+            load_config(dict(REAL, COGNITO_DOMAIN=domain))
+    with pytest.raises(ConfigError, match="LOCAL_COGNITO_PORT"):
+        load_config({"LOCAL_COGNITO_PORT": "99999"})
+
+
 @pytest.mark.parametrize("given, missing", [("STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET"),
                                            ("STS_USER_CLIENT_SECRET", "STS_USER_CLIENT_ID"),
                                            ("LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD"),
