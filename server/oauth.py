@@ -22,7 +22,9 @@ from server.errors import ApiError
 
 log = logging.getLogger("server.oauth")
 
-SCOPES = "openid email profile"
+# aws.cognito.signin.user.admin lets the session's access token call the user-pool API (getUser,
+# changePass, QR_init, ...), which Cognito refuses to tokens without it.
+SCOPES = "openid email profile aws.cognito.signin.user.admin"
 
 
 def new_pkce() -> tuple[str, str]:

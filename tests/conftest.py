@@ -8,15 +8,14 @@ import pytest
 
 from server.config import load_config
 from server.local_cognito import start_local_cognito
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, serve_app
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, local_config, serve_app
 
 
 @pytest.fixture(scope="session")
 def local_pool(tmp_path_factory):
     data = tmp_path_factory.mktemp("local-cognito")
-    local, config = start_local_cognito(load_config({
-        "LOCAL_COGNITO_DATA": str(data), "LOCAL_COGNITO_CODE": CODE, "LOCAL_COGNITO_PORT": "0",
-        "LOCAL_ADMIN_EMAIL": ADMIN_EMAIL, "LOCAL_ADMIN_PASSWORD": ADMIN_PASSWORD}))
+    local, config = start_local_cognito(load_config(local_config(
+        str(data), LOCAL_ADMIN_EMAIL=ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD=ADMIN_PASSWORD)))
     yield local, config
     local.stop()
 
@@ -28,8 +27,8 @@ def config(local_pool):
 
 @pytest.fixture(scope="session")
 def base_url(config):
-    server = serve_app(config)
-    yield f"http://127.0.0.1:{server.port}"
+    server = serve_app(config, config.port)
+    yield config.base_url
     server.stop()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -26,12 +27,26 @@ ADMIN_EMAIL = "admin@example.com"  # LOCAL_ADMIN_EMAIL in the tests
 ADMIN_PASSWORD = "Admin_password_1"
 
 
-def serve_app(config: Config) -> BackgroundServer:
-    async def build(port: int):
+def serve_app(config: Config, port: int = 0) -> BackgroundServer:
+    async def build(bound_port: int):
         services = await Services.start(config)
         return make_app(services), services.close
 
-    return BackgroundServer(build).start()
+    return BackgroundServer(build, port).start()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def local_config(data_dir: str, **env: str) -> dict[str, str]:
+    """The environment of a local-mode server for tests: a port chosen now, so the hosted UI's
+    callback address ({BASE_URL}/callback) is known before the local Cognito starts."""
+    port = free_port()
+    return {"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": CODE, "LOCAL_COGNITO_PORT": "0",
+            "PORT": str(port), "BASE_URL": f"http://127.0.0.1:{port}", **env}
 
 
 @dataclasses.dataclass
@@ -65,7 +80,17 @@ class Client:
     def __init__(self, base_url: str):
         self.base_url = base_url
         self.jars: dict[str, dict[str, str]] = {}
-        self.cookies = self.jar(base_url)  # the server's own cookies
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The server's own cookies."""
+        return self.jar(self.base_url)
+
+    @cookies.setter
+    def cookies(self, value: dict[str, str]) -> None:
+        jar = self.jar(self.base_url)
+        jar.clear()
+        jar.update(value)
 
     def jar(self, url: str) -> dict[str, str]:
         return self.jars.setdefault(urllib.parse.urlsplit(url).netloc, {})

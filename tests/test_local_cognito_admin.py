@@ -423,7 +423,7 @@ def test_a_state_file_from_before_mfa_and_groups_still_loads(tmp_path):
 
 
 def local_config(data_dir, **env):
-    return load_config({"LOCAL_COGNITO_DATA": str(data_dir), **env})
+    return load_config({"LOCAL_COGNITO_DATA": str(data_dir), "LOCAL_COGNITO_PORT": "0", **env})
 
 
 def test_the_local_admin_is_made_once_and_can_sign_in(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import time
 import pyotp
 import pytest
 
-from tests.support import Client, wait_for_port
+from tests.support import Client, free_port, wait_for_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,11 +45,6 @@ DELETE = '''{
     "access_token":"%s"
 }'''
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def clean_environment(**extra: str) -> dict[str, str]:

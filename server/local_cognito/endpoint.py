@@ -1,4 +1,6 @@
-"""The local Cognito over HTTP: the cognito-idp JSON protocol and the pool's JWKS, on loopback only.
+"""The local Cognito over HTTP: the cognito-idp JSON protocol, the pool's JWKS, and the hosted UI
+(``hosted_ui.py``: authorize, sign-in and sign-up pages, token, userInfo, logout, OpenID Connect
+discovery), all on one loopback host and port, as a pool's domain serves them at Cognito.
 
 Operations Cognito authorises with IAM (the admin ones) need a SigV4 ``Authorization`` header, as
 they do at AWS; the signature itself is not checked.
@@ -19,6 +21,7 @@ import tornado.web
 from server.background import BackgroundServer
 from server.local_cognito.admin import needs_signature
 from server.local_cognito.faults import CognitoFault
+from server.local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from server.local_cognito.service import LocalUserPool
 
 log = logging.getLogger("local_cognito")
@@ -81,11 +84,16 @@ class JwksHandler(tornado.web.RequestHandler):
         self.finish(json.dumps(self.pool.signer.jwks()))
 
 
-def make_local_cognito_app(pool: LocalUserPool) -> tornado.web.Application:
+def make_local_cognito_app(pool: LocalUserPool, base_url: str) -> tornado.web.Application:
+    """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
+    endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
+    carry authorization codes."""
     return tornado.web.Application([
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
-    ], log_function=lambda handler: None)
+        *hosted_ui_routes(HostedUi(pool, base_url)),
+    ], log_function=lambda handler: None, xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
 
 
 class LocalCognito:
@@ -95,8 +103,9 @@ class LocalCognito:
         self.pool = pool
 
         async def build(bound_port: int):
-            self.pool.issuer = f"http://127.0.0.1:{bound_port}/{self.pool.pool_id}"
-            return make_local_cognito_app(pool), None
+            base_url = f"http://127.0.0.1:{bound_port}"
+            self.pool.issuer = f"{base_url}/{self.pool.pool_id}"
+            return make_local_cognito_app(pool, base_url), None
 
         self._server = BackgroundServer(build, port, name="local-cognito")
 

@@ -183,6 +183,12 @@ class MfaOperations:
         return result
 
     def _answer_totp(self, user: CognitoIdpUser, session: AuthSession, code: Any) -> dict:
+        self._check_totp_answer(user, session, code)
+        return self._sign_in(user)
+
+    def _check_totp_answer(self, user: CognitoIdpUser, session: AuthSession, code: Any) -> None:
+        """Accepts the code (and spends its time step and the session), or raises; the hosted UI
+        shares it with RespondToAuthChallenge."""
         if not isinstance(code, str) or not code:
             raise invalid_parameter("Missing required parameter SOFTWARE_TOKEN_MFA_CODE")
         token = self.software_tokens.get(user.id)
@@ -196,9 +202,14 @@ class MfaOperations:
             raise CognitoFault("CodeMismatchException", "Invalid code received for user")
         token.last_step = step
         session.spent = True
-        return self._sign_in(user)
 
     def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any) -> dict:
+        self._set_new_password(user, session, password)
+        return self._after_password(user)
+
+    def _set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any) -> None:
+        """The password chosen in answer to NEW_PASSWORD_REQUIRED, checked against the policy; the
+        hosted UI shares it with RespondToAuthChallenge."""
         if password is None:
             raise invalid_parameter("Missing required parameter NEW_PASSWORD")
         self._check_password_policy(password)
@@ -207,4 +218,3 @@ class MfaOperations:
         user.last_modified_date = self._now()
         self.temporary_passwords.pop(user.id, None)
         session.spent = True
-        return self._after_password(user)

@@ -17,6 +17,9 @@ the calls this backend makes, the local pool does what Cognito does:
   accepts any code); see ``mfa.py``.
 - The admin operations work on the pool's own user records, need a SigV4-signed request, and send
   invitations and reset codes to the console log; see ``admin.py``.
+- The app client is also an OAuth 2.0 / OpenID Connect client of the pool's hosted UI: authorization
+  codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth.py`` (and
+  ``hosted_ui.py`` for its pages).
 - Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
   after every change.
 """
@@ -40,6 +43,7 @@ from server.cognito import STANDARD_ATTRIBUTES, secret_hash
 from server.local_cognito.admin import AdminOperations
 from server.local_cognito.faults import CognitoFault, not_authorized
 from server.local_cognito.mfa import AuthSession, MfaOperations
+from server.local_cognito.oauth import AuthorizationCode, HostedSession, OAuthOperations
 from server.local_cognito.pool_settings import (CLIENT_NAME, EMAIL, MAX_CODE_FAILURES,
                                                 MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH,
                                                 PASSWORD_PATTERN, POOL_NAME, REFRESH_TOKEN_SECONDS,
@@ -47,7 +51,7 @@ from server.local_cognito.pool_settings import (CLIENT_NAME, EMAIL, MAX_CODE_FAI
                                                 TEMPORARY_PASSWORD_DAYS)
 from server.local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
                                         password_matches, token_digest)
-from server.local_cognito.tokens import InvalidToken, TokenSigner
+from server.local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from server.local_cognito.totp import SoftwareToken
 
 log = logging.getLogger("local_cognito")
@@ -62,11 +66,12 @@ def _masked(email: str) -> str:
     return f"{local[:1]}***@{domain[:1]}***"
 
 
-class LocalUserPool(MfaOperations, AdminOperations):
+class LocalUserPool(MfaOperations, AdminOperations, OAuthOperations):
     """One user pool with one app client (with a secret), kept in ``data_dir``.
 
-    The MFA and challenge operations (``mfa.py``) and the admin operations (``admin.py``) are
-    mixed in; they use the state and the checks defined here.
+    The MFA and challenge operations (``mfa.py``), the admin operations (``admin.py``) and the
+    hosted UI's OAuth 2.0 side (``oauth.py``) are mixed in; they use the state and the checks
+    defined here.
     """
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
@@ -82,8 +87,14 @@ class LocalUserPool(MfaOperations, AdminOperations):
         self.software_tokens: dict[str, SoftwareToken] = {}  # sub -> TOTP secrets and settings
         self.temporary_passwords: dict[str, float] = {}  # sub -> when the admin-set password expires
         self.auth_sessions: dict[str, AuthSession] = {}  # sign-in challenges; in memory only
+        # The hosted UI's authorization codes (live and spent) and browser sessions, by the SHA-256
+        # of the code or session id; in memory only, so a restart signs browsers out of it.
+        self.authorization_codes: dict[str, AuthorizationCode] = {}
+        self.spent_codes: dict[str, dict] = {}
+        self.hosted_sessions: dict[str, HostedSession] = {}
         self._decoy_hash = hash_password(secrets.token_urlsafe(16))
         self._restore(self.store.load())
+        self.configure_hosted_ui()  # no callback URLs until start-up gives them (``__init__.py``)
         self.operations: dict[str, Callable[[dict], dict]] = {
             "SignUp": self.sign_up,
             "ConfirmSignUp": self.confirm_sign_up,
@@ -293,6 +304,11 @@ class LocalUserPool(MfaOperations, AdminOperations):
         return attributes
 
     def _user_for_access_token(self, token: Any) -> CognitoIdpUser:
+        return self._access_token_user_and_claims(token)[0]
+
+    def _access_token_user_and_claims(self, token: Any) -> tuple[CognitoIdpUser, dict]:
+        """The user an access token belongs to and its claims, checked as GetUser checks them:
+        signature, expiry, client, revocation, and that the user still exists and is enabled."""
         if not isinstance(token, str):
             raise not_authorized("Invalid Access Token")
         try:
@@ -309,7 +325,7 @@ class LocalUserPool(MfaOperations, AdminOperations):
             raise not_authorized("Access Token has been revoked")
         if not user.enabled:
             raise not_authorized("User is disabled.")
-        return user
+        return user, claims
 
     # --- codes ----------------------------------------------------------------------------------
 
@@ -344,21 +360,31 @@ class LocalUserPool(MfaOperations, AdminOperations):
 
     # --- tokens ---------------------------------------------------------------------------------
 
-    def _tokens(self, user: CognitoIdpUser, origin_jti: str, auth_time: int) -> tuple[str, str, int]:
+    def _tokens(self, user: CognitoIdpUser, origin_jti: str, auth_time: int,
+                scope: str = ACCESS_SCOPE, nonce: str | None = None) -> tuple[str, str, int]:
         return self.signer.issue(
             issuer=self.issuer, client_id=self.client.id, sub=user.id,
             attributes=user.attribute_lookup, groups=sorted(g.group_name for g in user.groups),
-            origin_jti=origin_jti, auth_time=auth_time)
+            origin_jti=origin_jti, auth_time=auth_time, scope=scope, nonce=nonce)
 
-    def _sign_in(self, user: CognitoIdpUser) -> dict:
+    def _sign_in(self, user: CognitoIdpUser, *, scope: str | None = None, nonce: str | None = None,
+                 auth_time: int | None = None) -> dict:
+        """Tokens for a completed sign-in, and the refresh token's record. The hosted UI gives the
+        scopes granted, the authorize request's nonce and when the user authenticated; a refresh
+        keeps the scopes (whichever way it is asked for)."""
         refresh_token = secrets.token_urlsafe(96)
         origin_jti = str(uuid.uuid4())
         now = int(self.clock())
-        self.refresh_tokens[token_digest(refresh_token)] = {
+        auth_time = now if auth_time is None else auth_time
+        record = {
             "client_id": self.client.id, "sub": user.id, "origin_jti": origin_jti,
-            "auth_time": now, "expires": now + REFRESH_TOKEN_SECONDS,
+            "auth_time": auth_time, "expires": now + REFRESH_TOKEN_SECONDS,
         }
-        access, identity, expires_in = self._tokens(user, origin_jti, now)
+        if scope is not None:
+            record["scope"] = scope
+        self.refresh_tokens[token_digest(refresh_token)] = record
+        access, identity, expires_in = self._tokens(user, origin_jti, auth_time,
+                                                    scope or ACCESS_SCOPE, nonce)
         return {"ChallengeParameters": {}, "AuthenticationResult": {
             "AccessToken": access, "IdToken": identity, "RefreshToken": refresh_token,
             "ExpiresIn": expires_in, "TokenType": "Bearer"}}
@@ -425,16 +451,22 @@ class LocalUserPool(MfaOperations, AdminOperations):
             return self._refresh_auth(params, auth)
         raise CognitoFault("InvalidParameterException", f"Initiate Auth method not supported: {flow}")
 
-    def _password_auth(self, params: dict, auth: dict) -> dict:
-        username = auth.get("USERNAME")
-        self._check_secret_hash(params, username)
-        user = self._find_user(username)
+    def _checked_password(self, username: Any, password: Any) -> CognitoIdpUser:
+        """The enabled user whose password this is; NotAuthorized, the same for an unknown user and
+        a wrong password, otherwise. The caller looks at the user's status."""
+        user = self._find_user(username if isinstance(username, str) else None)
         # An unknown user costs the same hash as a known one: the time taken tells nothing either.
         stored = user.password if user is not None else self._decoy_hash
-        if not password_matches(auth.get("PASSWORD") or "", stored) or user is None:
+        if not password_matches(password if isinstance(password, str) else "", stored) or user is None:
             raise not_authorized()
         if not user.enabled:
             raise not_authorized("User is disabled.")
+        return user
+
+    def _password_auth(self, params: dict, auth: dict) -> dict:
+        username = auth.get("USERNAME")
+        self._check_secret_hash(params, username)
+        user = self._checked_password(username, auth.get("PASSWORD"))
         if user.status is UserStatus.UNCONFIRMED:
             raise CognitoFault("UserNotConfirmedException", "User is not confirmed.")
         if user.status is UserStatus.RESET_REQUIRED:
@@ -460,7 +492,8 @@ class LocalUserPool(MfaOperations, AdminOperations):
             raise not_authorized("Invalid Refresh Token")
         if not user.enabled:
             raise not_authorized("User is disabled.")
-        access, identity, expires_in = self._tokens(user, record["origin_jti"], record["auth_time"])
+        access, identity, expires_in = self._tokens(user, record["origin_jti"], record["auth_time"],
+                                                    record.get("scope") or ACCESS_SCOPE)
         return {"ChallengeParameters": {}, "AuthenticationResult": {
             "AccessToken": access, "IdToken": identity, "ExpiresIn": expires_in, "TokenType": "Bearer"}}
 
@@ -563,5 +596,6 @@ class LocalUserPool(MfaOperations, AdminOperations):
         self.software_tokens.pop(user.id, None)
         self.temporary_passwords.pop(user.id, None)
         self.auth_sessions = {k: v for k, v in self.auth_sessions.items() if v.sub != user.id}
+        self._forget_hosted_ui(user.id)
         for group in list(user.groups):
             self._unlink(user, group)

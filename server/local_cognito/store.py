@@ -2,8 +2,9 @@
 
 The folder (``LOCAL_COGNITO_DATA``, default ``.local-cognito/``) holds ``state.json`` (the pool, the
 app client, users with scrypt password hashes, their TOTP secrets and MFA settings, groups and their
-members, pending codes, and refresh tokens by their SHA-256) and ``signing-key.pem``. Both are
-readable by their owner only. Keys added since the first version are optional, so older state files
+members, pending codes, and refresh tokens by their SHA-256), ``signing-key.pem``, and random
+secrets (``secret(name)``: the server's cookie secret, the key that signs the hosted UI's cookie and
+forms). All are readable by their owner only. Keys added since the first version are optional, so older state files
 still load; a state file this version cannot read is set aside, never overwritten.
 """
 
@@ -78,6 +79,19 @@ class StateFile:
                       self.path, kept)
             return None
         return state
+
+    def secret(self, name: str) -> str:
+        """The random secret kept in the file ``name``, made on first use."""
+        path = os.path.join(self.folder, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().strip()
+        except FileNotFoundError:
+            secret = secrets.token_urlsafe(48)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(secret)
+            return secret
 
     def save(self, state: dict) -> None:
         state = dict(state, version=STATE_VERSION)

@@ -5,6 +5,10 @@ verify against the pool's JWKS exactly as Cognito's do (RS256, ``kid`` in the he
 follow Cognito's: for a pool with email as the user name, ``username`` / ``cognito:username`` is
 the user's ``sub``, and every token carries the ``origin_jti`` of the refresh token it came from,
 which is how revoking a refresh token also revokes the access tokens issued with it.
+
+Tokens from the hosted UI's token endpoint carry the OAuth scopes granted (``scope``, space-separated)
+and, in the id token, the ``nonce`` of the authorize request; tokens from the API carry Cognito's
+``aws.cognito.signin.user.admin`` scope.
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ class TokenSigner:
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
     def issue(self, *, issuer: str, client_id: str, sub: str, attributes: dict[str, str],
-              groups: list[str], origin_jti: str, auth_time: int) -> tuple[str, str, int]:
+              groups: list[str], origin_jti: str, auth_time: int, scope: str = ACCESS_SCOPE,
+              nonce: str | None = None) -> tuple[str, str, int]:
         """(access token, id token, lifetime in seconds) for one sign-in or refresh."""
         now = int(time.time())
         event_id = str(uuid.uuid4())
@@ -78,9 +83,11 @@ class TokenSigner:
         }
         if groups:
             common["cognito:groups"] = list(groups)
-        access = dict(common, client_id=client_id, token_use="access", scope=ACCESS_SCOPE,
+        access = dict(common, client_id=client_id, token_use="access", scope=scope,
                       jti=str(uuid.uuid4()), username=sub)
         identity = dict(common, aud=client_id, token_use="id", jti=str(uuid.uuid4()))
+        if nonce is not None:
+            identity["nonce"] = nonce
         identity["cognito:username"] = sub
         for name, value in attributes.items():
             if name in ("sub",) or name.startswith("dev:"):

@@ -1,0 +1,376 @@
+"""The hosted UI over HTTP, on the local Cognito's own host and port, at Cognito's paths.
+
+- ``GET /oauth2/authorize``: checks the request; with a hosted-UI session, straight back to the app
+  with a code, otherwise on to the sign-in page (``/login``, with the same parameters, as Cognito).
+- ``GET /login`` and ``/signup`` show the forms; ``POST /login``, ``/login/mfa``,
+  ``/login/new-password``, ``/signup`` and ``/confirm`` take each step of a sign-in or sign-up.
+- ``POST /oauth2/token``, ``GET``/``POST /oauth2/userInfo``: JSON, for the app's server.
+- ``GET /logout``: ends the hosted-UI session, then back to a sign-out URL or the sign-in page.
+- ``GET /{pool}/.well-known/openid-configuration``: OpenID Connect discovery.
+
+Every form carries the authorize request in one hidden field, ``flow``, signed with a key kept in
+the data folder (so it cannot be altered, and a step cannot be replayed as another), and Tornado's
+``_xsrf`` token, whose cookie (HttpOnly, SameSite=Lax) a cross-site form post does not carry. The
+hosted-UI session is the ``cognito`` cookie (HttpOnly, SameSite=Lax, Path=/, one hour), signed with
+the same key and naming a session the pool keeps in memory. Faults become answers in one place per
+kind: ``answers_with_pages`` for the browser's pages, ``JsonHandler.fail`` for the JSON endpoints.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import re
+import urllib.parse
+from typing import Any, Callable
+
+import tornado.web
+from moto.cognitoidp.models import CognitoIdpUser
+
+from server.local_cognito import pages
+from server.local_cognito.faults import CognitoFault
+from server.local_cognito.oauth import (HOSTED_SESSION_SECONDS, AuthorizeRequest, ErrorPage, OAuthError,
+                                        RedirectError, SignInStep, as_lists)
+from server.local_cognito.service import LocalUserPool
+from server.signing import SignedValues
+
+
+SESSION_COOKIE = "cognito"  # the name Cognito's own hosted UI uses
+FORM_SECONDS = 3600  # how long a sign-in or sign-up form stays usable
+EXPIRED_FORM = "This page has expired or was changed. Go back to the app and sign in again."
+SPACES = re.compile(r"\s+")
+
+
+class HostedUi:
+    """What the hosted UI's handlers share: the pool, the URL it is served at, and the signers of
+    its form state and session cookie (one key, kept in the data folder; distinct names, so one
+    cannot pass for the other)."""
+
+    def __init__(self, pool: LocalUserPool, base_url: str):
+        self.pool = pool
+        self.base_url = base_url
+        key = (pool.store.secret("hosted-ui-secret"),)
+        self.forms = SignedValues(key, "local-cognito-form", FORM_SECONDS / 86400, clock=pool.clock)
+        self.sessions = SignedValues(key, SESSION_COOKIE, HOSTED_SESSION_SECONDS / 86400, clock=pool.clock)
+
+
+def _with_query(path: str, params: dict[str, str]) -> str:
+    return f"{path}?{urllib.parse.urlencode(params)}"
+
+
+def answers_with_pages(method: Callable) -> Callable:
+    """Faults of a page handler: back to the app's redirect_uri, or an error page."""
+
+    @functools.wraps(method)
+    def handle(self: "PageHandler", *args: Any) -> None:
+        try:
+            method(self, *args)
+        except RedirectError as redirect:
+            self.redirect(redirect.location)
+        except ErrorPage as fault:
+            self.show(pages.error(fault.message), fault.status)
+
+    return handle
+
+
+class PageHandler(tornado.web.RequestHandler):
+    """A page for the browser: its headers, its form state, and the hosted-UI session."""
+
+    def initialize(self, ui: HostedUi) -> None:
+        self.ui = ui
+        self.pool = ui.pool
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        # No form-action: a form's answer redirects to the app, which that directive would block.
+        self.set_header("Content-Security-Policy",
+                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+
+    def show(self, html: str, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(html)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # 403 is Tornado's answer to a form without its _xsrf cookie and field.
+        message = EXPIRED_FORM if status_code == 403 else \
+            "Something went wrong. Go back to the app and try again."
+        self.show(pages.error(message), status_code)
+
+    def query(self) -> dict[str, list[str]]:
+        try:
+            return {name: [value.decode("utf-8") for value in values]
+                    for name, values in self.request.query_arguments.items()}
+        except UnicodeDecodeError:
+            raise ErrorPage("The request's parameters are not UTF-8.") from None
+
+    # --- the signed form state ----------------------------------------------------------------------
+
+    def flow(self, step: str, request: AuthorizeRequest, **extra: str) -> str:
+        return self.ui.forms.encode({"step": step, "request": request.params(), **extra})
+
+    def posted_flow(self, step: str) -> tuple[AuthorizeRequest, dict]:
+        """The authorize request a form carries, checked again, and the rest of its state."""
+        payload = self.ui.forms.decode(self.get_body_argument("flow", ""))
+        if not isinstance(payload, dict) or payload.get("step") != step or \
+                not isinstance(payload.get("request"), dict):
+            raise ErrorPage(EXPIRED_FORM)
+        return self.pool.authorize_request(as_lists(payload["request"])), payload
+
+    # --- the hosted-UI session ----------------------------------------------------------------------
+
+    def _session_id(self) -> str | None:
+        cookie = self.get_cookie(SESSION_COOKIE)
+        payload = self.ui.sessions.decode(cookie) if cookie else None
+        return payload.get("sid") if isinstance(payload, dict) else None
+
+    def resume_session(self) -> tuple[CognitoIdpUser, int] | None:
+        """The browser's signed-in user, whose session (and cookie) then lasts another hour."""
+        session_id = self._session_id()
+        signed_in = self.pool.resume_hosted_session(session_id)
+        if signed_in is not None:
+            self._set_session_cookie(session_id)
+        return signed_in
+
+    def _set_session_cookie(self, session_id: str) -> None:
+        self.set_cookie(SESSION_COOKIE, self.ui.sessions.encode({"sid": session_id}), path="/",
+                        max_age=HOSTED_SESSION_SECONDS, httponly=True, samesite="Lax")
+
+    def end_session(self) -> None:
+        self.pool.end_hosted_session(self._session_id())
+        if self.get_cookie(SESSION_COOKIE) is not None:
+            self.set_cookie(SESSION_COOKIE, "", path="/", max_age=0, httponly=True, samesite="Lax",
+                            expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
+
+    def sign_in_done(self, request: AuthorizeRequest, user: CognitoIdpUser) -> None:
+        """A new hosted-UI session (replacing any in this browser), and back to the app with a code."""
+        self.pool.end_hosted_session(self._session_id())
+        auth_time = int(self.pool.clock())
+        self._set_session_cookie(self.pool.start_hosted_session(user, auth_time))
+        self.redirect(request.redirect(code=self.pool.issue_code(request, user, auth_time)))
+
+    # --- the pages of a sign-in ---------------------------------------------------------------------
+
+    def show_sign_in(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
+                     status: int = 200) -> None:
+        self.show(pages.sign_in(xsrf=self.xsrf_form_html(), flow=self.flow("password", request),
+                                request=request.params(), email=email, error=error), status)
+
+    def show_confirm(self, flow: str, *, error: str | None = None, note: str | None = None,
+                     status: int = 200) -> None:
+        self.show(pages.confirm(xsrf=self.xsrf_form_html(), flow=flow, error=error, note=note), status)
+
+    def continue_sign_in(self, request: AuthorizeRequest, step: SignInStep) -> None:
+        xsrf = self.xsrf_form_html()
+        if step.next == "done":
+            self.sign_in_done(request, step.user)
+        elif step.next == "mfa":
+            self.show(pages.mfa(xsrf=xsrf, flow=self.flow("mfa", request, session=step.session)))
+        elif step.next == "new_password":
+            self.show(pages.new_password(xsrf=xsrf, flow=self.flow("new_password", request,
+                                                                   session=step.session)))
+        else:  # "confirm": the password was right, the account is not confirmed yet
+            self.show_confirm(self.flow("confirm", request, sub=step.user.id),
+                              note="This account is not confirmed yet: enter the code we emailed, "
+                                   "or ask for a new one.")
+
+
+class AuthorizeHandler(PageHandler):
+    @answers_with_pages
+    def get(self) -> None:
+        params = self.query()
+        request = self.pool.authorize_request(params)
+        self.pool.check_identity_provider(params)
+        signed_in = self.resume_session()
+        if signed_in is None:
+            self.redirect(_with_query("/login", request.params()))
+            return
+        user, auth_time = signed_in
+        self.redirect(request.redirect(code=self.pool.issue_code(request, user, auth_time)))
+
+
+class LoginHandler(PageHandler):
+    @answers_with_pages
+    def get(self) -> None:
+        self.show_sign_in(self.pool.authorize_request(self.query()))
+
+    @answers_with_pages
+    def post(self) -> None:
+        request, _ = self.posted_flow("password")
+        email = self.get_body_argument("email", "").strip()
+        try:
+            step = self.pool.hosted_password_sign_in(email, self.get_body_argument("password", ""))
+        except CognitoFault as fault:  # wrong password and unknown user read the same
+            self.show_sign_in(request, email=email, error=fault.message, status=400)
+            return
+        self.continue_sign_in(request, step)
+
+
+class MfaHandler(PageHandler):
+    @answers_with_pages
+    def post(self) -> None:
+        request, state = self.posted_flow("mfa")
+        code = SPACES.sub("", self.get_body_argument("code", ""))
+        try:
+            step = self.pool.hosted_totp(state.get("session"), code)
+        except CognitoFault as fault:
+            if fault.name in ("CodeMismatchException", "InvalidParameterException"):
+                self.show(pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
+                                    error=fault.message), 400)
+            else:  # the sign-in session expired, was used up, or the user can no longer sign in
+                self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
+            return
+        self.continue_sign_in(request, step)
+
+
+class NewPasswordHandler(PageHandler):
+    @answers_with_pages
+    def post(self) -> None:
+        request, state = self.posted_flow("new_password")
+        try:
+            step = self.pool.hosted_new_password(state.get("session"), self.get_body_argument("password", ""))
+        except CognitoFault as fault:
+            if fault.name in ("InvalidPasswordException", "InvalidParameterException"):
+                self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
+                                             error=fault.message), 400)
+            else:
+                self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
+            return
+        self.continue_sign_in(request, step)
+
+
+class SignUpHandler(PageHandler):
+    def show_sign_up(self, request: AuthorizeRequest, *, email: str = "", nickname: str = "",
+                     error: str | None = None, status: int = 200) -> None:
+        self.show(pages.sign_up(xsrf=self.xsrf_form_html(), flow=self.flow("signup", request),
+                                request=request.params(), email=email, nickname=nickname, error=error),
+                  status)
+
+    @answers_with_pages
+    def get(self) -> None:
+        self.show_sign_up(self.pool.authorize_request(self.query()))
+
+    @answers_with_pages
+    def post(self) -> None:
+        request, _ = self.posted_flow("signup")
+        email = self.get_body_argument("email", "").strip()
+        nickname = self.get_body_argument("nickname", "").strip()
+        try:
+            sub, delivery = self.pool.hosted_sign_up(email, self.get_body_argument("password", ""), nickname)
+        except CognitoFault as fault:
+            self.show_sign_up(request, email=email, nickname=nickname, error=fault.message, status=400)
+            return
+        self.show_confirm(self.flow("confirm", request, sub=sub),
+                          note=f"We emailed a confirmation code to {delivery['Destination']}.")
+
+
+class ConfirmHandler(PageHandler):
+    @answers_with_pages
+    def post(self) -> None:
+        request, state = self.posted_flow("confirm")
+        flow = self.get_body_argument("flow")
+        try:
+            if self.get_body_argument("action", "confirm") == "resend":
+                delivery = self.pool.hosted_resend_code(state.get("sub"))
+                self.show_confirm(flow, note=f"We emailed a new code to {delivery['Destination']}.")
+                return
+            step = self.pool.hosted_confirm(state.get("sub"), SPACES.sub("", self.get_body_argument("code", "")))
+        except CognitoFault as fault:
+            self.show_confirm(flow, error=fault.message, status=400)
+            return
+        self.continue_sign_in(request, step)
+
+
+class LogoutHandler(PageHandler):
+    @answers_with_pages
+    def get(self) -> None:
+        params = self.query()
+        logout_uri = self.pool.check_logout_uri(params)
+        # Without a logout_uri, back to the sign-in page with the authorize parameters (Cognito's
+        # "sign out and sign in as someone else").
+        target = logout_uri or _with_query("/login", self.pool.authorize_request(params).params())
+        self.end_session()
+        self.redirect(target)
+
+
+class JsonHandler(tornado.web.RequestHandler):
+    """An endpoint for the app's server: JSON answers, OAuth errors as ``error`` and
+    ``error_description``."""
+
+    def initialize(self, ui: HostedUi) -> None:
+        self.ui = ui
+        self.pool = ui.pool
+
+    def check_xsrf_cookie(self) -> None:  # called by servers, authenticated by client secret or token
+        pass
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json;charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Pragma", "no-cache")
+
+    def fail(self, fault: OAuthError) -> None:
+        self.set_status(fault.status)
+        self.finish(json.dumps({"error": fault.error, "error_description": fault.description}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.finish(json.dumps({"error": "server_error" if status_code >= 500 else "invalid_request"}))
+
+
+class TokenHandler(JsonHandler):
+    def post(self) -> None:
+        self.set_header("Access-Control-Allow-Origin", "*")  # as Cognito's token endpoint
+        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        try:
+            if content_type != "application/x-www-form-urlencoded":
+                raise OAuthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded")
+            try:
+                form = {name: [value.decode("utf-8") for value in values]
+                        for name, values in self.request.body_arguments.items()}
+            except UnicodeDecodeError:
+                raise OAuthError("invalid_request", "The request body is not UTF-8") from None
+            answer = self.pool.token_answer(form, self.request.headers.get("Authorization"))
+        except OAuthError as fault:
+            self.fail(fault)
+            return
+        self.finish(json.dumps(answer))
+
+
+class UserInfoHandler(JsonHandler):
+    def get(self) -> None:
+        try:
+            answer = self.pool.user_info(self.request.headers.get("Authorization"))
+        except OAuthError as fault:
+            self.set_header("WWW-Authenticate",
+                            f'Bearer error="{fault.error}", error_description="{fault.description}"')
+            self.fail(fault)
+            return
+        self.finish(json.dumps(answer))
+
+    post = get
+
+
+class OpenIdConfigurationHandler(JsonHandler):
+    def get(self, pool_id: str) -> None:
+        if pool_id != self.pool.pool_id:
+            raise tornado.web.HTTPError(404)
+        self.finish(json.dumps(self.pool.openid_configuration(self.ui.base_url)))
+
+
+def hosted_ui_routes(ui: HostedUi) -> list:
+    return [
+        (r"/oauth2/authorize", AuthorizeHandler, {"ui": ui}),
+        (r"/oauth2/token", TokenHandler, {"ui": ui}),
+        (r"/oauth2/userInfo", UserInfoHandler, {"ui": ui}),
+        (r"/login", LoginHandler, {"ui": ui}),
+        (r"/login/mfa", MfaHandler, {"ui": ui}),
+        (r"/login/new-password", NewPasswordHandler, {"ui": ui}),
+        (r"/signup", SignUpHandler, {"ui": ui}),
+        (r"/confirm", ConfirmHandler, {"ui": ui}),
+        (r"/logout", LogoutHandler, {"ui": ui}),
+        (r"/([^/]+)/\.well-known/openid-configuration", OpenIdConfigurationHandler, {"ui": ui}),
+    ]

@@ -1,0 +1,628 @@
+"""The local Cognito as an OAuth 2.0 / OpenID Connect provider: everything its hosted UI does but draw pages.
+
+It follows Amazon Cognito's documentation of the user pool endpoints:
+
+- The app client's OAuth settings (callback and sign-out URLs, flows, scopes, identity providers)
+  are kept in moto's client record; ``configure_hosted_ui`` sets them at every start, from the
+  configuration, so they are not part of the saved state.
+- ``authorize_request`` checks an authorize request (also the sign-in page's, and a logout that goes
+  back to the sign-in page). An unknown ``client_id``, or a ``redirect_uri`` that is not one of the
+  client's callback URLs, is an ``ErrorPage``: redirecting there would be an open redirect. Any
+  other fault goes back to the redirect_uri as ``error`` and ``error_description``, with the
+  ``state`` (``RedirectError``).
+- Authorization codes are random, work once, last five minutes, and are bound to the client, the
+  redirect_uri, the scopes, the nonce, the PKCE challenge (S256, the only method Cognito supports),
+  the user and when they signed in. A code is spent by its first redemption, right or wrong; one
+  presented again is refused, and the tokens its first use issued are revoked (RFC 6749 section
+  4.1.2 asks for both).
+- The token endpoint authenticates the client (HTTP Basic, each half form-urlencoded first, or
+  ``client_secret`` in the body) and answers the authorization_code and refresh_token grants with
+  tokens made by the pool's own ``_sign_in`` / ``_tokens``: the refresh token also works with
+  InitiateAuth REFRESH_TOKEN_AUTH, RevokeToken and GlobalSignOut, the access token with GetUser.
+  Every error is HTTP 400 with ``error`` and ``error_description``, as Cognito documents it.
+- userInfo answers the user's attributes within the access token's scopes; the token must carry
+  ``openid`` (the API's tokens do not) and is checked as GetUser checks it.
+- The hosted UI's sign-in steps reuse the pool's checks: the password as InitiateAuth checks it, the
+  new-password and TOTP challenges as RespondToAuthChallenge answers them, and sign-up as SignUp and
+  ConfirmSignUp do.
+- A hosted-UI session (what lets a browser skip the form, as Cognito's own ``cognito`` cookie does)
+  lasts an hour from its last use, and is kept by the SHA-256 of its random id, like codes. As at
+  Cognito, the logout endpoint ends it and GlobalSignOut does not; a disabled user's cannot be
+  used. Codes and sessions are in memory only.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import urllib.parse
+from typing import Any, Iterable, Mapping
+
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus
+
+from server.cognito import secret_hash
+from server.local_cognito.faults import CognitoFault, not_authorized
+from server.local_cognito.store import token_digest
+from server.local_cognito.tokens import ACCESS_SCOPE
+
+log = logging.getLogger("local_cognito")
+
+AUTHORIZATION_CODE_SECONDS = 300  # Cognito: "a one time use code that is valid for five minutes"
+HOSTED_SESSION_SECONDS = 3600  # Cognito's hosted-UI session cookie lasts an hour
+SPENT_CODE_MEMORY_SECONDS = 3600  # how long a used code is still recognised as a replay
+MAX_PARAMETER_LENGTH = 2048  # state and nonce: round-tripped, so kept to a sane size
+PKCE_VALUE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # RFC 7636: verifier and S256 challenge alphabet
+# What the server asks for: OpenID Connect, and the scope that lets the access token call the
+# user-pool API (GetUser, ChangePassword, ...) as Cognito requires.
+DEFAULT_SCOPES = ("openid", "email", "profile", "aws.cognito.signin.user.admin")
+# The scopes Cognito reserves; an app client may be allowed any of them.
+RESERVED_SCOPES = ("openid", "email", "phone", "profile", "aws.cognito.signin.user.admin")
+# What each OIDC scope lets userInfo show, as Cognito documents it ("openid" alone shows everything).
+SCOPE_ATTRIBUTES = {
+    "email": ("email", "email_verified"),
+    "phone": ("phone_number", "phone_number_verified"),
+    "profile": ("name", "family_name", "given_name", "middle_name", "nickname", "preferred_username",
+                "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale",
+                "updated_at", "address"),
+}
+INVALID_TOKEN = "Access token is expired, disabled, or deleted, or the user has globally signed out."
+
+
+class OAuthError(Exception):
+    """An OAuth 2.0 error answer: ``error``, ``error_description`` and the HTTP status."""
+
+    def __init__(self, error: str, description: str, status: int = 400):
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+class ErrorPage(Exception):
+    """A fault the browser is shown, never redirected with (the redirect target is not trusted)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class RedirectError(Exception):
+    """A fault sent back to the app's registered redirect_uri."""
+
+    def __init__(self, location: str):
+        super().__init__(location)
+        self.location = location
+
+
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """``url`` with ``params`` added to its query string."""
+    parts = urllib.parse.urlsplit(url)
+    extra = urllib.parse.urlencode(params)
+    return urllib.parse.urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
+
+
+def s256(verifier: str) -> str:
+    """The PKCE S256 challenge of a code verifier (RFC 7636 section 4.2)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
+
+
+@dataclasses.dataclass(frozen=True)
+class OAuthSettings:
+    """The app client's OAuth settings, as in Cognito's UserPoolClientType."""
+
+    enabled: bool
+    callback_urls: tuple[str, ...]
+    logout_urls: tuple[str, ...]
+    flows: tuple[str, ...]
+    scopes: tuple[str, ...]
+    identity_providers: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthorizeRequest:
+    """A checked authorize request: what its code will be bound to."""
+
+    client_id: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    state: str | None = None
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+
+    @property
+    def scope(self) -> str:
+        return " ".join(self.scopes)
+
+    def params(self) -> dict[str, str]:
+        """The request as query parameters (for the sign-in and sign-up pages, and form state)."""
+        params = {"response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
+                  "scope": self.scope}
+        for name in ("state", "nonce", "code_challenge", "code_challenge_method"):
+            if getattr(self, name) is not None:
+                params[name] = getattr(self, name)
+        return params
+
+    def redirect(self, **params: str) -> str:
+        """The redirect_uri with ``params`` and the request's state."""
+        if self.state is not None:
+            params["state"] = self.state
+        return with_query(self.redirect_uri, params)
+
+
+@dataclasses.dataclass
+class AuthorizationCode:
+    client_id: str
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    sub: str
+    auth_time: int
+    expires: float
+
+
+@dataclasses.dataclass
+class HostedSession:
+    sub: str
+    auth_time: int
+    expires: float
+
+
+@dataclasses.dataclass
+class SignInStep:
+    """Where a hosted-UI sign-in stands: ``done``, or waiting for ``mfa``, ``new_password`` (both
+    with a challenge ``session``) or ``confirm`` (the account's sign-up code)."""
+
+    user: CognitoIdpUser
+    next: str
+    session: str | None = None
+
+
+class _Repeated(Exception):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _one(params: Mapping[str, list[str]], name: str) -> str | None:
+    """The one value of ``name``; OAuth parameters must not be repeated (RFC 6749 section 3.1)."""
+    values = params.get(name) or []
+    if len(values) > 1:
+        raise _Repeated(name)
+    return values[0] if values else None
+
+
+def as_lists(params: Mapping[str, str]) -> dict[str, list[str]]:
+    return {name: [value] for name, value in params.items()}
+
+
+class OAuthOperations:
+    """The hosted UI's OAuth 2.0 side; mixed into ``LocalUserPool``, whose client, users, tokens,
+    challenges and clock it uses."""
+
+    # --- the app client's OAuth settings --------------------------------------------------------
+
+    def configure_hosted_ui(self, *, callback_urls: Iterable[str] = (), logout_urls: Iterable[str] = (),
+                            flows: Iterable[str] = ("code",), scopes: Iterable[str] = DEFAULT_SCOPES,
+                            identity_providers: Iterable[str] = ("COGNITO",)) -> None:
+        """Set the app client's callback and sign-out URLs, OAuth flows, scopes and identity
+        providers (CreateUserPoolClient's names), as a Cognito app client with a domain has them."""
+        callback_urls, logout_urls = list(callback_urls), list(logout_urls)
+        for url in callback_urls + logout_urls:
+            parts = urllib.parse.urlsplit(url)
+            if not parts.scheme or not parts.netloc or parts.fragment:  # Cognito's rules for them
+                raise ValueError(f"{url!r} is not an absolute URL without a fragment")
+        unknown = set(scopes) - set(RESERVED_SCOPES)
+        if unknown:
+            raise ValueError(f"the local Cognito has no scope {sorted(unknown)}")
+        self.client.extended_config.update({
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "CallbackURLs": callback_urls,
+            "LogoutURLs": logout_urls,
+            "AllowedOAuthFlows": list(flows),
+            "AllowedOAuthScopes": list(scopes),
+            "SupportedIdentityProviders": list(identity_providers),
+        })
+
+    @property
+    def oauth_settings(self) -> OAuthSettings:
+        config = self.client.extended_config
+        return OAuthSettings(
+            enabled=bool(config.get("AllowedOAuthFlowsUserPoolClient")),
+            callback_urls=tuple(config.get("CallbackURLs", ())),
+            logout_urls=tuple(config.get("LogoutURLs", ())),
+            flows=tuple(config.get("AllowedOAuthFlows", ())),
+            scopes=tuple(config.get("AllowedOAuthScopes", ())),
+            identity_providers=tuple(config.get("SupportedIdentityProviders", ())),
+        )
+
+    def openid_configuration(self, base_url: str) -> dict:
+        """The pool's OpenID Connect discovery document, with the fields Cognito's has."""
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{base_url}/oauth2/authorize",
+            "token_endpoint": f"{base_url}/oauth2/token",
+            "userinfo_endpoint": f"{base_url}/oauth2/userInfo",
+            "jwks_uri": f"{base_url}/{self.pool_id}/.well-known/jwks.json",
+            "response_types_supported": ["code"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }
+
+    # --- authorize, login and logout requests -----------------------------------------------------
+
+    def _check_oauth_client(self, params: Mapping[str, list[str]]) -> OAuthSettings:
+        try:
+            client_id = _one(params, "client_id")
+        except _Repeated:
+            raise ErrorPage("The request names more than one client_id.") from None
+        settings = self.oauth_settings
+        if client_id is None:
+            raise ErrorPage("The request has no client_id.")
+        if client_id != self.client.id or not settings.enabled:
+            raise ErrorPage("The client_id does not name an app client of this user pool that signs "
+                            "in with the hosted UI.")
+        return settings
+
+    def authorize_request(self, params: Mapping[str, list[str]]) -> AuthorizeRequest:
+        """The checked request; ErrorPage or RedirectError when it cannot be served."""
+        settings = self._check_oauth_client(params)
+        try:
+            redirect_uri = _one(params, "redirect_uri")
+        except _Repeated:
+            redirect_uri = None
+        if redirect_uri is None or redirect_uri not in settings.callback_urls:
+            raise ErrorPage("redirect_mismatch: the redirect_uri is not one of this app client's "
+                            "callback URLs.")
+        states = params.get("state") or []
+        state = states[0] if len(states) == 1 else None
+
+        def fail(error: str, description: str) -> RedirectError:
+            answer = {"error": error, "error_description": description}
+            if state is not None and len(state) <= MAX_PARAMETER_LENGTH:
+                answer["state"] = state
+            return RedirectError(with_query(redirect_uri, answer))
+
+        try:
+            if len(states) > 1:
+                raise _Repeated("state")
+            response_type = _one(params, "response_type")
+            nonce = _one(params, "nonce")
+            challenge = _one(params, "code_challenge")
+            method = _one(params, "code_challenge_method")
+            scope = _one(params, "scope")
+        except _Repeated as repeated:
+            raise fail("invalid_request", f"{repeated.name} is given more than once") from None
+        if response_type is None:
+            raise fail("invalid_request", "response_type is missing")
+        if response_type not in ("code", "token"):
+            raise fail("unsupported_response_type", "response_type must be code")
+        if response_type == "token" and "implicit" not in settings.flows or \
+                response_type == "code" and "code" not in settings.flows:
+            raise fail("unauthorized_client", f"This app client is not allowed response_type {response_type}")
+        for name, value in (("state", state), ("nonce", nonce)):
+            if value is not None and len(value) > MAX_PARAMETER_LENGTH:
+                raise fail("invalid_request", f"{name} is longer than {MAX_PARAMETER_LENGTH} characters")
+        if challenge is not None or method is not None:
+            if challenge is None:
+                raise fail("invalid_request", "code_challenge_method was given without code_challenge")
+            if method != "S256":
+                raise fail("invalid_request", "code_challenge_method must be S256")
+            if not PKCE_VALUE.match(challenge):
+                raise fail("invalid_request", "code_challenge is not an S256 challenge")
+        return AuthorizeRequest(client_id=self.client.id, redirect_uri=redirect_uri,
+                                scopes=self._granted_scopes(scope, settings, fail), state=state,
+                                nonce=nonce, code_challenge=challenge, code_challenge_method=method)
+
+    @staticmethod
+    def _granted_scopes(scope: str | None, settings: OAuthSettings, fail) -> tuple[str, ...]:
+        if scope is None or not scope.strip():
+            return settings.scopes  # Cognito: no scope asks for all the client's scopes
+        asked = tuple(dict.fromkeys(scope.split()))
+        refused = [s for s in asked if s not in settings.scopes]
+        if refused:
+            raise fail("invalid_scope", f"This app client is not allowed the scope {' '.join(refused)}")
+        if "openid" not in asked and any(s in asked for s in SCOPE_ATTRIBUTES):
+            raise fail("invalid_scope", "email, phone and profile need the openid scope")
+        return asked
+
+    def check_identity_provider(self, params: Mapping[str, list[str]]) -> None:
+        """An ``identity_provider`` (or ``idp_identifier``) the client does not support gets
+        Cognito's own error page, not a redirect."""
+        try:
+            provider, identifier = _one(params, "identity_provider"), _one(params, "idp_identifier")
+        except _Repeated:
+            raise ErrorPage("Login option is not available. Please try another one.") from None
+        if provider is not None and provider not in self.oauth_settings.identity_providers or \
+                identifier is not None:  # no identity provider of this pool has identifiers
+            raise ErrorPage("Login option is not available. Please try another one.")
+
+    def check_logout_uri(self, params: Mapping[str, list[str]]) -> str | None:
+        """The registered sign-out URL the request names, None when it names none (and so must go
+        back to the sign-in page); ErrorPage for an unknown client or an unregistered URL."""
+        settings = self._check_oauth_client(params)
+        try:
+            logout_uri = _one(params, "logout_uri")
+        except _Repeated:
+            raise ErrorPage("The request names more than one logout_uri.") from None
+        if logout_uri is None:
+            if not params.get("redirect_uri"):
+                raise ErrorPage("The request has neither a logout_uri nor a redirect_uri.")
+            return None
+        if logout_uri not in settings.logout_urls:
+            raise ErrorPage("The logout_uri is not one of this app client's sign-out URLs.")
+        return logout_uri
+
+    # --- codes and hosted-UI sessions ---------------------------------------------------------------
+
+    def _forget_expired_codes(self) -> None:
+        now = self.clock()
+        self.authorization_codes = {k: c for k, c in self.authorization_codes.items() if c.expires > now}
+        self.spent_codes = {k: c for k, c in self.spent_codes.items() if c["expires"] > now}
+        self.hosted_sessions = {k: s for k, s in self.hosted_sessions.items() if s.expires > now}
+
+    def issue_code(self, request: AuthorizeRequest, user: CognitoIdpUser, auth_time: int) -> str:
+        self._forget_expired_codes()
+        code = secrets.token_urlsafe(32)
+        self.authorization_codes[token_digest(code)] = AuthorizationCode(
+            client_id=request.client_id, redirect_uri=request.redirect_uri, scope=request.scope,
+            nonce=request.nonce, code_challenge=request.code_challenge, sub=user.id,
+            auth_time=auth_time, expires=self.clock() + AUTHORIZATION_CODE_SECONDS)
+        return code
+
+    def start_hosted_session(self, user: CognitoIdpUser, auth_time: int) -> str:
+        self._forget_expired_codes()
+        session_id = secrets.token_urlsafe(32)
+        self.hosted_sessions[token_digest(session_id)] = HostedSession(
+            user.id, auth_time, self.clock() + HOSTED_SESSION_SECONDS)
+        return session_id
+
+    def resume_hosted_session(self, session_id: Any) -> tuple[CognitoIdpUser, int] | None:
+        """The signed-in user and when they signed in, while the session lasts and the user may
+        still sign in; the session then lasts another hour (Cognito resets its cookie's hour)."""
+        record = self.hosted_sessions.get(token_digest(session_id)) if isinstance(session_id, str) else None
+        if record is None or record.expires <= self.clock():
+            return None
+        user = self.pool.users.get(record.sub)
+        if user is None or not user.enabled or user.status is not UserStatus.CONFIRMED:
+            return None
+        record.expires = self.clock() + HOSTED_SESSION_SECONDS
+        return user, record.auth_time
+
+    def end_hosted_session(self, session_id: Any) -> None:
+        if isinstance(session_id, str):
+            self.hosted_sessions.pop(token_digest(session_id), None)
+
+    def _forget_hosted_ui(self, sub: str) -> None:
+        """A deleted user's sessions and codes."""
+        self.hosted_sessions = {k: s for k, s in self.hosted_sessions.items() if s.sub != sub}
+        self.authorization_codes = {k: c for k, c in self.authorization_codes.items() if c.sub != sub}
+
+    # --- the hosted UI's sign-in, sign-up and confirmation steps ------------------------------------
+
+    def _step_after_password(self, user: CognitoIdpUser) -> SignInStep:
+        if self._mfa_enabled(user):
+            return SignInStep(user, "mfa", self._challenge(user, "SOFTWARE_TOKEN_MFA", {})["Session"])
+        return SignInStep(user, "done")
+
+    def hosted_password_sign_in(self, email: str, password: str) -> SignInStep:
+        """The password checked as InitiateAuth USER_PASSWORD_AUTH checks it; CognitoFault as it."""
+        user = self._checked_password(email, password)
+        if user.status is UserStatus.UNCONFIRMED:
+            return SignInStep(user, "confirm")  # the password was right: the page asks for the code
+        if user.status is UserStatus.RESET_REQUIRED:
+            raise CognitoFault("PasswordResetRequiredException", "Password reset required for the user")
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+            step = SignInStep(user, "new_password", self._new_password_challenge(user)["Session"])
+        else:
+            step = self._step_after_password(user)
+        self.save()
+        return step
+
+    def _challenged_user(self, session_id: Any, challenge: str):
+        session = self._open_session(session_id)
+        if session.challenge != challenge:
+            raise not_authorized("Invalid session for the user.")
+        user = self.pool.users.get(session.sub)
+        if user is None:
+            raise not_authorized("Invalid session for the user.")
+        if not user.enabled:
+            session.spent = True
+            raise not_authorized("User is disabled.")
+        return user, session
+
+    def hosted_new_password(self, session_id: Any, password: Any) -> SignInStep:
+        user, session = self._challenged_user(session_id, "NEW_PASSWORD_REQUIRED")
+        self._set_new_password(user, session, password)
+        step = self._step_after_password(user)
+        self.save()
+        return step
+
+    def hosted_totp(self, session_id: Any, code: Any) -> SignInStep:
+        user, session = self._challenged_user(session_id, "SOFTWARE_TOKEN_MFA")
+        self._check_totp_answer(user, session, code)  # no code is accepted twice
+        self.save()
+        return SignInStep(user, "done")
+
+    def _app_params(self, username: str) -> dict:
+        return {"ClientId": self.client.id, "Username": username,
+                "SecretHash": secret_hash(username, self.client.id, self.client.secret)}
+
+    def hosted_sign_up(self, email: str, password: str, nickname: str) -> tuple[str, dict]:
+        """SignUp, with its rules; the new user's sub and where the code went."""
+        attributes = [{"Name": "nickname", "Value": nickname}] if nickname else []
+        answer = self.sign_up(dict(self._app_params(email), Password=password, UserAttributes=attributes))
+        return answer["UserSub"], answer["CodeDeliveryDetails"]
+
+    def _unconfirmed_user(self, sub: Any) -> CognitoIdpUser:
+        user = self.pool.users.get(sub) if isinstance(sub, str) else None
+        if user is None:
+            raise not_authorized("User cannot be confirmed.")
+        return user
+
+    def hosted_confirm(self, sub: Any, code: str) -> SignInStep:
+        """ConfirmSignUp for the user who signed up (or gave their password) in this browser, who is
+        then signed in, as the hosted UI does."""
+        user = self._unconfirmed_user(sub)
+        self.confirm_sign_up(dict(self._app_params(user.attribute_lookup.get("email", "")),
+                                  ConfirmationCode=code))
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        step = self._step_after_password(user)
+        self.save()
+        return step
+
+    def hosted_resend_code(self, sub: Any) -> dict:
+        user = self._unconfirmed_user(sub)
+        email = user.attribute_lookup.get("email", "")
+        return self.resend_confirmation_code(self._app_params(email))["CodeDeliveryDetails"]
+
+    # --- the token endpoint ----------------------------------------------------------------------------
+
+    def token_answer(self, form: Mapping[str, list[str]], authorization: str | None) -> dict:
+        """The token endpoint's answer to a form-urlencoded request; OAuthError otherwise."""
+        try:
+            client_id = self._authenticated_client(form, authorization)
+            grant_type = _one(form, "grant_type")
+            if grant_type is None:
+                raise OAuthError("invalid_request", "grant_type is missing")
+            if grant_type == "authorization_code":
+                return self._code_grant(form, client_id)
+            if grant_type == "refresh_token":
+                return self._refresh_grant(form)
+            if grant_type == "client_credentials":
+                raise OAuthError("unauthorized_client", "This app client is not allowed the "
+                                                        "client_credentials grant")
+            raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or "
+                                                       "refresh_token")
+        except _Repeated as repeated:
+            raise OAuthError("invalid_request", f"{repeated.name} is given more than once") from None
+
+    def _authenticated_client(self, form: Mapping[str, list[str]], authorization: str | None) -> str:
+        body_id, body_secret = _one(form, "client_id"), _one(form, "client_secret")
+        failed = OAuthError("invalid_client", "Client authentication failed")
+        if authorization is not None:
+            scheme, _, credentials = authorization.strip().partition(" ")
+            if scheme.lower() != "basic":
+                raise failed
+            if body_secret is not None:
+                raise OAuthError("invalid_request", "Authenticate the client one way: the Authorization "
+                                                    "header or client_secret, not both")
+            try:
+                pair = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+            except (ValueError, UnicodeError):
+                raise failed from None
+            raw_id, colon, raw_secret = pair.partition(":")
+            if not colon:
+                raise failed
+            # RFC 6749 section 2.3.1: each half is form-urlencoded before they are joined.
+            client_id, secret = urllib.parse.unquote_plus(raw_id), urllib.parse.unquote_plus(raw_secret)
+            if body_id is not None and body_id != client_id:
+                raise failed
+        else:
+            client_id, secret = body_id, body_secret
+        if client_id is None or secret is None:
+            raise failed
+        right_id = hmac.compare_digest(client_id.encode(), self.client.id.encode())
+        right_secret = hmac.compare_digest(secret.encode(), self.client.secret.encode())
+        if not (right_id and right_secret):
+            raise failed
+        if "code" not in self.oauth_settings.flows:
+            raise OAuthError("unauthorized_client", "This app client does not use the hosted UI")
+        return client_id
+
+    def _code_grant(self, form: Mapping[str, list[str]], client_id: str) -> dict:
+        code, redirect_uri = _one(form, "code"), _one(form, "redirect_uri")
+        verifier = _one(form, "code_verifier")
+        if code is None:
+            raise OAuthError("invalid_request", "code is missing")
+        if redirect_uri is None:
+            raise OAuthError("invalid_request", "redirect_uri is missing")
+        self._forget_expired_codes()
+        digest = token_digest(code)
+        spent = self.spent_codes.get(digest)
+        if spent is not None:
+            if spent["refresh"] and self.refresh_tokens.pop(spent["refresh"], None) is not None:
+                log.warning("An authorization code was presented again: the tokens it was exchanged "
+                            "for are revoked.")
+                self.save()
+            raise OAuthError("invalid_grant", "Authorization code has been consumed already")
+        record = self.authorization_codes.pop(digest, None)
+        if record is None or record.expires <= self.clock():
+            raise OAuthError("invalid_grant", "Authorization code does not exist or has expired")
+        # Spent now, whatever follows: a code is tried once.
+        self.spent_codes[digest] = {"refresh": None, "expires": self.clock() + SPENT_CODE_MEMORY_SECONDS}
+        if record.client_id != client_id:
+            raise OAuthError("invalid_grant", "Authorization code was issued to another client")
+        if redirect_uri != record.redirect_uri:
+            raise OAuthError("invalid_grant", "redirect_uri is not the one of the authorize request")
+        if record.code_challenge is not None:
+            if verifier is None:
+                raise OAuthError("invalid_grant", "code_verifier is missing")
+            if not PKCE_VALUE.match(verifier) or not hmac.compare_digest(
+                    s256(verifier).encode(), record.code_challenge.encode()):
+                raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
+        elif verifier is not None:
+            raise OAuthError("invalid_grant", "The authorize request had no code_challenge")
+        user = self.pool.users.get(record.sub)
+        if user is None or not user.enabled or user.status is not UserStatus.CONFIRMED:
+            raise OAuthError("invalid_grant", "User cannot sign in")
+        result = self._sign_in(user, scope=record.scope, nonce=record.nonce,
+                               auth_time=record.auth_time)["AuthenticationResult"]
+        self.spent_codes[digest]["refresh"] = token_digest(result["RefreshToken"])
+        self.save()
+        answer = {"access_token": result["AccessToken"], "refresh_token": result["RefreshToken"],
+                  "token_type": "Bearer", "expires_in": result["ExpiresIn"]}
+        if "openid" in record.scope.split():
+            answer["id_token"] = result["IdToken"]
+        return answer
+
+    def _refresh_grant(self, form: Mapping[str, list[str]]) -> dict:
+        token = _one(form, "refresh_token")
+        if token is None:
+            raise OAuthError("invalid_request", "refresh_token is missing")
+        record = self.refresh_tokens.get(token_digest(token))
+        if record is None or record["client_id"] != self.client.id:
+            raise OAuthError("invalid_grant", "Invalid Refresh Token")
+        if record["expires"] <= self.clock():
+            raise OAuthError("invalid_grant", "Refresh Token has expired")
+        user = self.pool.users.get(record["sub"])
+        if user is None or not user.enabled:
+            raise OAuthError("invalid_grant", "User cannot sign in")
+        scope = record.get("scope") or ACCESS_SCOPE
+        access, identity, expires_in = self._tokens(user, record["origin_jti"], record["auth_time"], scope)
+        answer = {"access_token": access, "token_type": "Bearer", "expires_in": expires_in}
+        if "scope" not in record or "openid" in scope.split():  # the API's tokens always had one
+            answer["id_token"] = identity
+        return answer
+
+    # --- userInfo --------------------------------------------------------------------------------------
+
+    def user_info(self, authorization: str | None) -> dict:
+        """The user's attributes within the access token's scopes (strings, as Cognito gives them)."""
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise OAuthError("invalid_request", "Bad OAuth2 request at UserInfo Endpoint", 400)
+        try:
+            user, claims = self._access_token_user_and_claims(token.strip())
+        except CognitoFault:
+            raise OAuthError("invalid_token", INVALID_TOKEN, 401) from None
+        scopes = str(claims.get("scope", "")).split()
+        if "openid" not in scopes:
+            raise OAuthError("invalid_token", "Access token does not contain openid scope", 401)
+        shown = {name for scope in scopes for name in SCOPE_ATTRIBUTES.get(scope, ())}
+        answer = {"sub": user.id}
+        for name, value in user.attribute_lookup.items():
+            if name != "sub" and not name.startswith("dev:") and (not shown or name in shown):
+                answer[name] = value
+        answer["username"] = user.username
+        return answer
