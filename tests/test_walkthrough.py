@@ -199,3 +199,23 @@ def test_a_newcomer_sets_up_mfa_and_uses_the_admin_methods_as_the_local_admin(da
     assert "boss@example.com" in output  # the banner names the local admin
     assert "Boss_password_1" not in output
     assert "action=adminDisableUser by=boss@example.com" in output  # the audit line
+
+
+def test_hosted_ui_sign_in_works_with_no_settings(data_dir):
+    """The second tutorial's flow on a fresh checkout: BASE_URL and the hosted UI need no setting."""
+    from tests.test_hosted_ui import hosted_sign_in_page, submit
+
+    port = free_port()
+    server = ServerProcess(data_dir, port)
+    try:
+        browser = Client(server.url)
+        assert browser.post(CREATE).status == 200 and browser.post(CONFIRM).status == 200
+        browser.jars.clear()  # a new browser, signing in through the hosted UI
+        page = hosted_sign_in_page(browser, "/login?next=/me")
+        landed = submit(browser, page, email="shieldmousetower734@gmail.com", password="I_love_apples")
+        assert landed.url == f"{server.url}/me"
+        assert landed.json["signed_in"] is True and landed.json["email"] == "shieldmousetower734@gmail.com"
+        assert browser.call("getUser").json["attributes"]["email"] == "shieldmousetower734@gmail.com"
+    finally:
+        output = server.stop()
+    assert f"Hosted-UI sign-in: http://localhost:{port}/login" in output
