@@ -93,7 +93,10 @@ async def exchange_code(config: Config, code: str, code_verifier: str) -> dict:
     if response.code >= 500:
         log.error("The hosted UI's token endpoint answered HTTP %d", response.code)
         raise ApiError("CognitoError")
-    if response.code != 200 or not isinstance(answer, dict) or "id_token" not in answer:
+    complete = isinstance(answer, dict) and all(
+        isinstance(answer.get(name), str) for name in ("id_token", "access_token", "refresh_token")) and \
+        type(answer.get("expires_in")) is int
+    if response.code != 200 or not complete:
         # invalid_grant (a used, expired or foreign code, a wrong verifier), invalid_client, ...
         log.warning("The token endpoint refused a code: HTTP %d %s", response.code,
                     answer.get("error") if isinstance(answer, dict) else "")

@@ -280,6 +280,18 @@ def made_tokens(signer, config, nonce: str, **changes) -> dict:
             "token_type": "Bearer", "expires_in": 300}
 
 
+def test_an_incomplete_token_answer_starts_no_session(forging, local_pool, config):
+    endpoint, server_url = forging
+    browser = Client(server_url)
+    login = query_of(browser.request("GET", "/login", follow=False).headers["Location"])
+    tokens = made_tokens(local_pool[0].pool.signer, config, login["nonce"])
+    del tokens["refresh_token"]
+    endpoint.tokens = tokens
+    reply = browser.request("GET", f"/callback?code=c0de&state={login['state']}", follow=False)
+    assert (reply.status, reply.json["error"]) == (400, "SignInFailed")
+    assert "__Host-session" not in browser.cookies
+
+
 @pytest.mark.parametrize("case", ["good", "another key", "another nonce", "another audience",
                                   "expired", "access token of another client", "an access token as id token"])
 def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp_path, case):
