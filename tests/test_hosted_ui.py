@@ -358,3 +358,13 @@ def test_an_expired_session_refreshes_silently_and_ends_cleanly_when_revoked(sho
     assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
     reply = browser.call("getUser")
     assert (reply.status, reply.json["error"], reply.json["field"]) == (400, "MissingField", "access_token")
+
+
+def test_the_json_sign_out_ends_the_browser_session_too(base_url, person):
+    browser = Client(base_url)
+    submit(browser, hosted_sign_in_page(browser), email=person, password=PASSWORD)
+    assert browser.request("GET", "/me").json["signed_in"] is True
+    reply = browser.call("signOut")
+    assert reply.status == 200
+    assert any(c.startswith("__Host-session=;") and "Max-Age=0" in c for c in reply.set_cookies())
+    assert browser.request("GET", "/me").json == {"signed_in": False}
