@@ -32,8 +32,8 @@ def safe_next(value: str | None) -> str:
     would make /login an open redirect; so are ``//host`` and ``/\\host``, which browsers read as one."""
     if not value:
         return "/"
-    if (not value.startswith("/") or value.startswith(("//", "/\\")) or any(c in value for c in "\\\r\n\t")
-            or len(value) > 2000):
+    if (not value.startswith("/") or value.startswith(("//", "/\\")) or "\\" in value
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000):
         raise ApiError("InvalidNext")
     return value
 
@@ -127,6 +127,14 @@ class LogoutHandler(HostedUiHandler):
     async def _logout(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
+        if call.browser.present and not call.cookies.present and not self.get_query_argument("again", None):
+            # Arrived from another site: the Strict refresh cookie was not sent, so its token
+            # cannot be revoked from here. One step through this site's own page brings it along.
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish("<!doctype html><html lang=en><meta charset=utf-8>"
+                        "<meta http-equiv=refresh content='0;url=/logout?again=1'>"
+                        "<title>Signing out</title><p><a href='/logout?again=1'>Sign out</a></p>")
+            return
         if call.cookies.present:
             try:
                 session = call.cookies.current()

@@ -59,6 +59,8 @@ def start_session(call: Call, response: dict) -> dict:
             "session": call.challenges.encode({"s": response.get("Session"), "c": challenge, "u": username}),
         }
     result = response["AuthenticationResult"]
+    if call.browser.present:
+        call.browser.clear()  # a hosted-UI session of whoever signed in before ends here
     call.cookies.store(RefreshSession(refresh_token=result["RefreshToken"],
                                       username=cognito_username(result["AccessToken"])))
     return token_answer(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import urllib.parse
 from typing import Mapping
 
 DEFAULT_PORT = 3006
@@ -180,6 +181,10 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         sts_endpoint_url=_url(env, "AWS_ENDPOINT_URL_STS"),
     )
     base_url = _url(env, "BASE_URL")
+    if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (
+            "localhost", "127.0.0.1", "::1"):
+        raise ConfigError(f"BASE_URL must start with https:// (got {base_url!r}): browsers keep the "
+                          "server's __Host- cookies only over https, or on http://localhost.")
     domain = (env.get("COGNITO_DOMAIN") or "").strip().rstrip("/")
     if "/" in domain or ":" in domain:
         raise ConfigError(f"COGNITO_DOMAIN is a host name only (e.g. NAME.auth.us-east-1.amazoncognito.com), "

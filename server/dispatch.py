@@ -84,9 +84,17 @@ def error_body(error: ApiError, request_id: str) -> dict:
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
     for field in method.fields:
-        if field.name in SESSION_FIELDS and arguments.get(field.parameter) is None and call.browser.present:
-            arguments = {**arguments, field.parameter: await call.browser.access_token()}
-        elif field.name in SESSION_FIELDS and field.required and field.parameter not in arguments:
+        if field.name not in SESSION_FIELDS or arguments.get(field.parameter) is not None:
+            continue
+        if call.browser.present:
+            try:
+                arguments = {**arguments, field.parameter: await call.browser.access_token()}
+                continue
+            except ApiError:
+                if field.required:
+                    raise
+                continue  # an optional field stays empty: the method does without it
+        if field.required:
             raise ApiError("MissingField", f'{method.name} needs the field "{field.name}", or a browser '
                                            "session from the hosted UI.", field=field.name)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 import uuid
 from typing import Any
 
@@ -24,6 +25,12 @@ log = logging.getLogger("server.endpoint")
 MAX_BODY_BYTES = 64 * 1024
 # The request headers a cross-origin page may send.
 ALLOWED_REQUEST_HEADERS = "Content-Type, X-Request-Id"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, as browsers write it in Origin."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class JsonHandler(tornado.web.RequestHandler):
@@ -61,11 +68,21 @@ class JsonHandler(tornado.web.RequestHandler):
         self.set_status(204)
         self.finish()
 
+    def trusted_origin(self) -> bool:
+        """Whether the request comes from this site's pages or an allowed origin. Browsers name the
+        page's origin in Origin (and Sec-Fetch-Site); a request without them is not from a page."""
+        config = self.services.config
+        origin = self.request.headers.get("Origin")
+        if origin is not None:
+            own = origin_of(config.base_url) if config.base_url else None
+            return origin.rstrip("/") in config.allowed_origins or origin == own
+        return self.request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
     def new_call(self) -> Call:
         cookie_header = ";".join(self.request.headers.get_list("Cookie"))
         cookies = self.services.session_cookies(cookie_header)
-        return Call(services=self.services, cookies=cookies, browser=self.services.browser(cookie_header, cookies),
-                    request_id=self.request_id)
+        browser = self.services.browser(cookie_header, cookies, self.trusted_origin())
+        return Call(services=self.services, cookies=cookies, browser=browser, request_id=self.request_id)
 
     def set_session_cookies(self, call: Call) -> None:
         for header in (call.cookies.set_cookie, call.browser.set_cookie):

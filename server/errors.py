@@ -64,6 +64,8 @@ CATALOGUE: dict[str, ErrorKind] = {
     "SignInStateMismatch": ErrorKind(
         400, "This sign-in did not start here, or took longer than 10 minutes. Start again from /login."),
     "SignInFailed": ErrorKind(400, "The sign-in did not complete. Start again from /login."),
+    "UntrustedOrigin": ErrorKind(
+        403, "A page from another origin cannot use your sign-in session. Send the access token instead."),
     # Admin methods.
     "UserNotFound": ErrorKind(404, "There is no user with this email."),
     "GroupNotFound": ErrorKind(404, "There is no group with this name."),

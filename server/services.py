@@ -52,5 +52,6 @@ class Services:
     def session_cookies(self, cookie_header: str) -> SessionCookies:
         return SessionCookies(self.refresh_cookie, cookie_header)
 
-    def browser(self, cookie_header: str, refresh: SessionCookies) -> BrowserSession:
-        return BrowserSession(self.browser_session, self.cognito, refresh, cookie_header)
+    def browser(self, cookie_header: str, refresh: SessionCookies, trusted_origin: bool) -> BrowserSession:
+        return BrowserSession(self.browser_session, self.cognito, self.tokens, refresh, cookie_header,
+                              trusted_origin)

@@ -15,12 +15,11 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import jwt
-
 from server.cognito import CognitoClient
 from server.cookies import RefreshSession, SessionCookies, read_cookie
 from server.errors import ApiError
 from server.signing import SignedValues
+from server.tokens import TokenVerifier
 
 BROWSER_SESSION_COOKIE = "__Host-session"
 # Renew this long before the access token expires (or a quarter of its lifetime, if shorter), so a
@@ -90,11 +89,15 @@ class BrowserSessionCodec:
 class BrowserSession:
     """One request's view of the browser session, and what its answer must do to the cookie."""
 
-    def __init__(self, codec: BrowserSessionCodec, cognito: CognitoClient, refresh: SessionCookies,
-                 cookie_header: str, clock=time.time):
+    def __init__(self, codec: BrowserSessionCodec, cognito: CognitoClient, tokens: TokenVerifier,
+                 refresh: SessionCookies, cookie_header: str, trusted_origin: bool = True, clock=time.time):
         self._codec = codec
         self._cognito = cognito
+        self._tokens = tokens
         self._refresh = refresh
+        # Whether the request comes from this site's own pages (or an allowed origin): only those
+        # may act with the session, which a cross-origin page could otherwise ride on (CSRF).
+        self.trusted_origin = trusted_origin
         self._raw = read_cookie(cookie_header, BROWSER_SESSION_COOKIE)
         self._clock = clock
         self._current: tuple[Person, str, int] | None = None
@@ -120,7 +123,10 @@ class BrowserSession:
         return current[0] if current else None
 
     async def access_token(self) -> str:
-        """The session's access token, renewed if needed; 401 when there is no session."""
+        """The session's access token, renewed if needed; 401 when there is no session, 403 for a
+        request from another origin."""
+        if not self.trusted_origin:
+            raise ApiError("UntrustedOrigin")
         current = await self._renewed()
         if current is None:
             raise ApiError("MissingToken")
@@ -135,14 +141,21 @@ class BrowserSession:
             return None
         if self._current[2] > self._clock():
             return self._current
+        if not self._refresh.present:
+            # The Strict refresh cookie is not sent on a navigation from another site: nothing can
+            # be renewed on this request, but the session is not over.
+            return None
+        session = self._refresh.current()
         try:
-            result = await refreshed_tokens(self._cognito, self._refresh, self._refresh.current())
+            result = await refreshed_tokens(self._cognito, self._refresh, session)
         except ApiError as error:
             if error.code in ("NoSession", "SessionExpired"):
                 self.clear()
                 self._refresh.clear()
                 return None
             raise
-        claims = jwt.decode(result["IdToken"], options={"verify_signature": False})
+        claims = await self._tokens.verify_id_token(result["IdToken"])
+        if result.get("RefreshToken"):  # rotation: keep the new one
+            self._refresh.store(RefreshSession(refresh_token=result["RefreshToken"], username=session.username))
         self.start(Person.from_id_token(claims), result["AccessToken"], result["ExpiresIn"])
         return self._current

@@ -55,6 +55,8 @@ class Reply:
     headers: Any
     body: bytes
     url: str = ""  # where the answer came from (after redirects)
+    # Set-Cookie headers of every answer on the way, redirects included.
+    history_set_cookies: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def json(self) -> Any:
@@ -98,9 +100,12 @@ class Client:
     def request(self, method: str, path: str = "/", body: bytes | None = None,
                 headers: dict[str, str] | None = None, send_cookies: bool = True, follow: bool = False) -> Reply:
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        seen: list[str] = []
         for _ in range(20):
             reply = self._once(method, url, body, headers, send_cookies)
+            seen += reply.set_cookies()
             if not (follow and reply.status in (301, 302, 303, 307, 308) and reply.headers.get("Location")):
+                reply.history_set_cookies = seen
                 return reply
             url = urllib.parse.urljoin(url, reply.headers["Location"])
             if reply.status in (301, 302, 303):

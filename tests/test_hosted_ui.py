@@ -33,7 +33,8 @@ def test_next_may_be_a_path_of_this_site(value):
 
 
 @pytest.mark.parametrize("value", ["https://evil.example", "//evil.example", "/\\evil.example", "evil.example",
-                                   "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1", "http:/evil.example"])
+                                   "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1", "http:/evil.example",
+                                   "/a\x0bb", "/a\x0cb", "/a\x7fb", "/a\\b"])
 def test_next_refuses_anything_that_leaves_the_site(value):
     with pytest.raises(ApiError) as caught:
         safe_next(value)
@@ -55,8 +56,6 @@ def test_login_redirects_to_the_hosted_ui_with_pkce_state_and_nonce(base_url, co
     [cookie] = [c for c in reply.set_cookies() if c.startswith("__Host-oauth-state=")]
     for attribute in ("Max-Age=600", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"):
         assert attribute in cookie.split("; ")
-    for secret_part in (query["state"], query["nonce"]):
-        assert secret_part not in location.split("state=")[0]  # nothing secret beyond what is sent
     # Every login is a new state, verifier and nonce.
     other = query_of(Client(base_url).request("GET", "/login", follow=False).headers["Location"])
     assert other["state"] != query["state"] and other["code_challenge"] != query["code_challenge"]
@@ -192,6 +191,11 @@ def test_the_whole_hosted_ui_flow(base_url, config, person):
     assert landed.url == base_url + "/me", landed.url
     assert landed.json == {"signed_in": True, "email": person, "nickname": "Sam", "groups": []}
     assert "__Host-session" in browser.cookies and "__Host-refresh" in browser.cookies
+    # Every attribute of the session cookie, as the callback set it.
+    callback = browser.request("GET", "/login", follow=True)  # a second sign-in skips the form
+    [session_cookie] = [c for c in callback.history_set_cookies if c.startswith("__Host-session=")]
+    name_value, *attributes = session_cookie.split("; ")
+    assert set(attributes) == {"Max-Age=2592000", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"}
     assert "__Host-oauth-state" not in browser.cookies
 
     # The JSON methods take the access token from the session.
@@ -215,14 +219,15 @@ def test_the_whole_hosted_ui_flow(base_url, config, person):
 def test_a_replayed_code_starts_no_session(base_url, person):
     browser = Client(base_url)
     callback = callback_url_of(browser, hosted_sign_in_page(browser), person)
+    started = browser.cookies["__Host-oauth-state"]
     assert browser.request("GET", callback, follow=False).status == 302  # the first use signs in
-    code = query_of(callback)["code"]
 
-    attacker = Client(base_url)
-    state = query_of(attacker.request("GET", "/login", follow=False).headers["Location"])["state"]
-    reply = attacker.request("GET", f"/callback?code={code}&state={state}", follow=False)
+    # The same callback again, with the state cookie it came with: the code itself is refused.
+    replay = Client(base_url)
+    replay.cookies["__Host-oauth-state"] = started
+    reply = replay.request("GET", callback, follow=False)
     assert (reply.status, reply.json["error"]) == (400, "SignInFailed")
-    assert "__Host-session" not in attacker.cookies
+    assert "__Host-session" not in replay.cookies and "__Host-refresh" not in replay.cookies
 
 
 def test_a_code_made_for_another_login_fails_its_pkce_check(base_url, person):
@@ -293,7 +298,8 @@ def test_an_incomplete_token_answer_starts_no_session(forging, local_pool, confi
 
 
 @pytest.mark.parametrize("case", ["good", "another key", "another nonce", "another audience",
-                                  "expired", "access token of another client", "an access token as id token"])
+                                  "expired", "access token of another client", "an access token as id token",
+                                  "an access token of another user"])
 def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp_path, case):
     endpoint, server_url = forging
     signer = local_pool[0].pool.signer
@@ -310,6 +316,7 @@ def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp
         "expired": {"id": {"exp": int(time.time()) - 10}},
         "access token of another client": {"access": {"client_id": "another-client"}},
         "an access token as id token": {"id": {"token_use": "access"}},
+        "an access token of another user": {"access": {"sub": str(uuid.uuid4())}},
     }[case]
     endpoint.tokens = made_tokens(signer, config, nonce, **changes)
     reply = browser.request("GET", f"/callback?code=c0de&state={login['state']}", follow=False)
@@ -345,6 +352,11 @@ def test_an_expired_session_refreshes_silently_and_ends_cleanly_when_revoked(sho
     first = browser.cookies["__Host-session"]
 
     time.sleep(4.5)  # the access token has expired
+    # Reached from another site, the Strict refresh cookie is not sent: no renewal, but no sign-out.
+    cross_site = Client(short_lived)
+    cross_site.cookies["__Host-session"] = browser.cookies["__Host-session"]
+    reply = cross_site.request("GET", "/me")
+    assert reply.json == {"signed_in": False} and not reply.set_cookies()
     assert browser.request("GET", "/me").json["signed_in"] is True
     assert browser.cookies["__Host-session"] != first  # renewed with the refresh token
     assert browser.call("getUser").status == 200  # and the renewed token works
@@ -368,3 +380,60 @@ def test_the_json_sign_out_ends_the_browser_session_too(base_url, person):
     assert reply.status == 200
     assert any(c.startswith("__Host-session=;") and "Max-Age=0" in c for c in reply.set_cookies())
     assert browser.request("GET", "/me").json == {"signed_in": False}
+
+
+def signed_in_browser(base_url, email) -> Client:
+    browser = Client(base_url)
+    submit(browser, hosted_sign_in_page(browser), email=email, password=PASSWORD)
+    assert browser.request("GET", "/me").json["signed_in"] is True
+    return browser
+
+
+def test_pages_of_other_origins_cannot_act_with_the_session(base_url, person):
+    browser = signed_in_browser(base_url, person)
+    own_origin = base_url
+    for headers in ({"Origin": "http://evil.localhost:8080"}, {"Origin": "null"},
+                    {"Sec-Fetch-Site": "same-site"}, {"Sec-Fetch-Site": "cross-site"}):
+        reply = browser.request("POST", "/", json.dumps({"env": "updateUser", "nickname": "pwned"}).encode(),
+                                {"Content-Type": "text/plain", **headers})
+        assert (reply.status, reply.json["error"]) == (403, "UntrustedOrigin"), headers
+    assert browser.call("getUser").json["attributes"]["nickname"] == "Sam"  # nothing changed
+    # This site's own pages, and clients that are not pages, may.
+    reply = browser.request("POST", "/", json.dumps({"env": "getUser"}).encode(),
+                            {"Content-Type": "application/json", "Origin": own_origin,
+                             "Sec-Fetch-Site": "same-origin"})
+    assert reply.status == 200
+
+
+def test_a_json_sign_in_ends_the_previous_browser_session(base_url, person, email):
+    browser = signed_in_browser(base_url, person)
+    other = f"other-{email}"
+    assert browser.call("createAccount", user=other, **{"pass": PASSWORD}).status == 200
+    reply = browser.call("confirmAccount", user=other, conf_code=CODE, **{"pass": PASSWORD})
+    assert reply.status == 200
+    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert browser.call("getUser", access_token=reply.json["access_token"]).json["attributes"]["email"] == other
+
+
+def test_sign_out_with_a_broken_session_cookie_still_revokes(base_url, person):
+    browser = signed_in_browser(base_url, person)
+    refresh_cookie = browser.cookies["__Host-refresh"]
+    browser.cookies["__Host-session"] = "garbage"
+    assert browser.call("signOut").status == 200
+    thief = Client(base_url)
+    thief.cookies["__Host-refresh"] = refresh_cookie
+    assert thief.call("refresh").json["error"] == "SessionExpired"
+
+
+def test_a_logout_link_from_another_site_signs_out_through_this_site(base_url, person):
+    browser = signed_in_browser(base_url, person)
+    refresh_cookie = browser.cookies.pop("__Host-refresh")  # a cross-site navigation does not send it
+    page = browser.request("GET", "/logout", follow=False)
+    assert page.status == 200 and b"url=/logout?again=1" in page.body
+    assert "__Host-session" in browser.cookies  # nothing done yet
+    browser.cookies["__Host-refresh"] = refresh_cookie  # the page's own navigation sends it
+    reply = browser.request("GET", "/logout?again=1", follow=False)
+    assert reply.status == 302 and "__Host-session" not in browser.cookies
+    thief = Client(base_url)
+    thief.cookies["__Host-refresh"] = refresh_cookie
+    assert thief.call("refresh").json["error"] == "SessionExpired"

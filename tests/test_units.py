@@ -3,6 +3,7 @@ and the refresh cookie's codec."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -114,6 +115,9 @@ def test_hosted_ui_settings():
     for domain in ("https://app.auth.eu-west-1.amazoncognito.com", "app.example/path"):
         with pytest.raises(ConfigError, match="COGNITO_DOMAIN"):
             load_config(dict(REAL, COGNITO_DOMAIN=domain))
+    with pytest.raises(ConfigError, match="BASE_URL must start with https://"):
+        load_config(dict(REAL, BASE_URL="http://app.example"))
+    assert load_config(dict(REAL, BASE_URL="http://localhost:8000")).base_url == "http://localhost:8000"
     with pytest.raises(ConfigError, match="LOCAL_COGNITO_PORT"):
         load_config({"LOCAL_COGNITO_PORT": "99999"})
 
@@ -299,3 +303,11 @@ def test_read_cookie_survives_other_malformed_cookies():
     assert read_cookie('a="unterminated; __Host-refresh=v1', REFRESH_COOKIE) == "v1"
     assert read_cookie("x=1; __Host-refresh=v2", REFRESH_COOKIE) == "v2"
     assert read_cookie("", REFRESH_COOKIE) is None
+
+
+def test_the_readme_error_table_lists_every_code_with_its_status():
+    import os
+    from server.errors import CATALOGUE
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    table = dict((code, int(status)) for status, code in re.findall(r"^\| (\d{3}) \| `(\w+)` \|", readme, re.M))
+    assert table == {code: kind.status for code, kind in CATALOGUE.items()}
