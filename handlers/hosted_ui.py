@@ -17,7 +17,7 @@ import re
 import secrets
 from typing import Any
 
-from server.cookies import RefreshSession
+from server.cookies import RefreshSession, host_cookie_header
 from server.endpoint import JsonHandler
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
@@ -36,10 +36,6 @@ def safe_next(value: str | None) -> str:
             or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000):
         raise ApiError("InvalidNext")
     return value
-
-
-def _state_cookie(value: str, max_age: int) -> str:
-    return f"{OAUTH_STATE_COOKIE}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Lax"
 
 
 class HostedUiHandler(JsonHandler):
@@ -85,7 +81,7 @@ class LoginHandler(HostedUiHandler):
         verifier, challenge = new_pkce()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         cookie = self.services.oauth_state.encode({"s": state, "v": verifier, "n": nonce, "x": next_path})
-        self.add_header("Set-Cookie", _state_cookie(cookie, OAUTH_STATE_MINUTES * 60))
+        self.add_header("Set-Cookie", host_cookie_header(OAUTH_STATE_COOKIE, cookie, OAUTH_STATE_MINUTES * 60, "Lax"))
         self.redirect(authorize_url(self.services.config, state=state, code_challenge=challenge, nonce=nonce,
                                     provider=provider))
 
@@ -98,7 +94,7 @@ class CallbackHandler(HostedUiHandler):
         self.check_hosted_ui()
         call = self.new_call()
         # Whatever happens next, this sign-in attempt is over.
-        self.add_header("Set-Cookie", _state_cookie("", 0))
+        self.add_header("Set-Cookie", host_cookie_header(OAUTH_STATE_COOKIE, "", 0, "Lax"))
         started = self.services.oauth_state.decode(self.get_cookie(OAUTH_STATE_COOKIE) or "")
         state = self.get_query_argument("state", "")
         if not isinstance(started, dict) or not hmac.compare_digest(str(started.get("s", "")).encode(),

@@ -43,13 +43,18 @@ class RefreshCookieCodec:
 
     def set_cookie_header(self, session: RefreshSession) -> str:
         max_age = int(self.lifetime_days * 86400)
-        return (f"{REFRESH_COOKIE}={self.encode(session)}; Max-Age={max_age}; Path=/; "
-                "Secure; HttpOnly; SameSite=Strict")
+        return host_cookie_header(REFRESH_COOKIE, self.encode(session), max_age, "Strict")
 
     @staticmethod
     def clear_cookie_header() -> str:
-        return (f"{REFRESH_COOKIE}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; "
-                "Secure; HttpOnly; SameSite=Strict")
+        return host_cookie_header(REFRESH_COOKIE, "", 0, "Strict")
+
+
+def host_cookie_header(name: str, value: str, max_age: int, same_site: str) -> str:
+    """A Set-Cookie header for one of our ``__Host-`` cookies: Secure, HttpOnly, Path=/ and no Domain,
+    as the prefix demands. ``max_age`` 0 deletes it (with an Expires in the past for old browsers)."""
+    expires = "; Expires=Thu, 01 Jan 1970 00:00:00 GMT" if max_age == 0 else ""
+    return f"{name}={value}; Max-Age={max_age}{expires}; Path=/; Secure; HttpOnly; SameSite={same_site}"
 
 
 def read_cookie(cookie_header: str, name: str) -> str | None:

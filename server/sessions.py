@@ -16,7 +16,7 @@ import dataclasses
 import time
 
 from server.cognito import CognitoClient
-from server.cookies import RefreshSession, SessionCookies, read_cookie
+from server.cookies import RefreshSession, SessionCookies, host_cookie_header, read_cookie
 from server.errors import ApiError
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
@@ -69,13 +69,11 @@ class BrowserSessionCodec:
 
     def set_cookie_header(self, person: Person, access_token: str, renew_at: int) -> str:
         value = self._signed.encode({"p": dataclasses.asdict(person), "a": access_token, "x": renew_at})
-        return (f"{BROWSER_SESSION_COOKIE}={value}; Max-Age={int(self.lifetime_days * 86400)}; Path=/; "
-                "Secure; HttpOnly; SameSite=Lax")
+        return host_cookie_header(BROWSER_SESSION_COOKIE, value, int(self.lifetime_days * 86400), "Lax")
 
     @staticmethod
     def clear_cookie_header() -> str:
-        return (f"{BROWSER_SESSION_COOKIE}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; "
-                "Secure; HttpOnly; SameSite=Lax")
+        return host_cookie_header(BROWSER_SESSION_COOKIE, "", 0, "Lax")
 
     def decode(self, value: str) -> tuple[Person, str, int] | None:
         data = self._signed.decode(value)
