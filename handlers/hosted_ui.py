@@ -23,6 +23,7 @@ from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
 from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
 from server.sessions import Person
+from handlers.sessions import revoke_refresh_token
 
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -131,13 +132,10 @@ class LogoutHandler(HostedUiHandler):
                         "<meta http-equiv=refresh content='0;url=/logout?again=1'>"
                         "<title>Signing out</title><p><a href='/logout?again=1'>Sign out</a></p>")
             return
-        if call.cookies.present:
-            try:
-                session = call.cookies.current()
-                await call.cognito.call("RevokeToken", Token=session.refresh_token, ClientId=call.cognito.client_id,
-                                        ClientSecret=self.services.config.client_secret)
-            except ApiError:
-                pass  # an expired or already revoked session: nothing left to revoke
+        try:
+            await revoke_refresh_token(call)
+        except ApiError:
+            pass  # Cognito unreachable: the browser is signed out all the same
         call.clear_sessions()
         self.set_session_cookies(call)
         self.redirect(logout_url(self.services.config))

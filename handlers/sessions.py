@@ -123,35 +123,40 @@ def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple
 @method("refresh")
 async def refresh(call: Call) -> dict:
     session = call.cookies.current()
-    result = await refreshed_tokens(call.cognito, call.cookies, session)
-    # With refresh-token rotation on, Cognito sends a new refresh token; keep whichever is current.
-    call.cookies.store(RefreshSession(refresh_token=result.get("RefreshToken") or session.refresh_token,
-                                      username=session.username))
+    result = await refreshed_tokens(call.cognito, call.cookies, session)  # keeps a rotated token
+    if not result.get("RefreshToken"):
+        call.cookies.store(session)  # the same token: its cookie's lifetime starts again
     return token_answer(result)
 
 
 @method("signOut")
 async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
     """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookies."""
-    call.clear_sessions()
-    if global_:
-        if access_token is None and not call.cookies.present:
-            return {}  # no session here, and no token naming whose sessions to end
-        if access_token is None:
-            access_token = (await refreshed_tokens(call.cognito, call.cookies, call.cookies.current()))["AccessToken"]
-        await call.cognito.call("GlobalSignOut", AccessToken=access_token)
-        return {}
+    try:
+        if not global_:
+            await revoke_refresh_token(call)
+        elif access_token is not None or call.cookies.present:  # else no token names whose sessions to end
+            if access_token is None:
+                access_token = (await refreshed_tokens(call.cognito, call.cookies,
+                                                       call.cookies.current()))["AccessToken"]
+            await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+    finally:
+        call.clear_sessions()  # last, so nothing stored on the way survives
+    return {}
+
+
+async def revoke_refresh_token(call: Call) -> None:
+    """Revoke the refresh token in the cookie, if there is a readable one (one already revoked is
+    no error)."""
     if not call.cookies.present:
-        return {}
+        return
     try:
         session = call.cookies.current()
     except ApiError:
-        return {}  # an expired or tampered cookie: nothing left to revoke
+        return  # an expired or tampered cookie: nothing left to revoke
     try:
-        await call.cognito.call("RevokeToken", Token=session.refresh_token,
-                                ClientId=call.cognito.client_id,
-                                ClientSecret=call.cognito.config.client_secret)
+        await call.cognito.call("RevokeToken", Token=session.refresh_token, ClientId=call.cognito.client_id,
+                                ClientSecret=call.config.client_secret)
     except ApiError as error:
         if error.code != "NotAuthorized":
             raise
-    return {}

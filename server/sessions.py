@@ -28,8 +28,9 @@ RENEW_SECONDS = 30
 
 
 async def refreshed_tokens(cognito: CognitoClient, cookies: SessionCookies, session: RefreshSession) -> dict:
-    """New tokens for the session in the refresh cookie (which it leaves as it is); 401
-    ``SessionExpired`` and the cookie cleared when Cognito refuses it."""
+    """New tokens for the session in the refresh cookie; 401 ``SessionExpired`` and the cookie
+    cleared when Cognito refuses it. With refresh-token rotation on, Cognito sends a new refresh
+    token, which replaces the old one in the cookie."""
     try:
         response = await cognito.call(
             "InitiateAuth",
@@ -44,7 +45,10 @@ async def refreshed_tokens(cognito: CognitoClient, cookies: SessionCookies, sess
             cookies.clear()
             raise ApiError("SessionExpired") from None
         raise
-    return response["AuthenticationResult"]
+    result = response["AuthenticationResult"]
+    if result.get("RefreshToken"):
+        cookies.store(RefreshSession(refresh_token=result["RefreshToken"], username=session.username))
+    return result
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,9 +147,8 @@ class BrowserSession:
             # The Strict refresh cookie is not sent on a navigation from another site: nothing can
             # be renewed on this request, but the session is not over.
             return None
-        session = self._refresh.current()
         try:
-            result = await refreshed_tokens(self._cognito, self._refresh, session)
+            result = await refreshed_tokens(self._cognito, self._refresh, self._refresh.current())
         except ApiError as error:
             if error.code in ("NoSession", "SessionExpired"):
                 self.clear()
@@ -153,7 +156,5 @@ class BrowserSession:
                 return None
             raise
         claims = await self._tokens.verify_id_token(result["IdToken"])
-        if result.get("RefreshToken"):  # rotation: keep the new one
-            self._refresh.store(RefreshSession(refresh_token=result["RefreshToken"], username=session.username))
         self.start(Person.from_id_token(claims), result["AccessToken"], result["ExpiresIn"])
         return self._current
