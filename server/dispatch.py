@@ -89,12 +89,10 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
         if call.browser.present:
             try:
                 arguments = {**arguments, field.parameter: await call.browser.access_token()}
-                continue
             except ApiError:
                 if field.required:
-                    raise
-                continue  # an optional field stays empty: the method does without it
-        if field.required:
+                    raise  # an optional field stays empty: the method does without it
+        elif field.required:
             raise ApiError("MissingField", f'{method.name} needs the field "{field.name}", or a browser '
                                            "session from the hosted UI.", field=field.name)
     try:
