@@ -62,12 +62,6 @@ class HostedUiHandler(JsonHandler):
             f"<p><a href='/login'>Sign in again</a> or <a href='/'>go to the home page</a>.</p>"
             f"<p><small>Error {html.escape(error.code)}, request {html.escape(self.request_id)}</small></p>")
 
-    async def guarded(self, run) -> None:
-        try:
-            await run()
-        except ApiError as error:
-            self.write_api_error(error)
-
 
 class LoginHandler(HostedUiHandler):
     async def get(self) -> None:

@@ -7,8 +7,8 @@ import logging
 import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
-from handlers import hosted_ui
-from server.endpoint import EndpointHandler, NotFoundHandler
+from handlers import hosted_ui, page, photos
+from server.endpoint import NotFoundHandler
 from server.services import Services
 
 access_log = logging.getLogger("server.access")
@@ -25,8 +25,9 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 
 def make_app(services: Services) -> tornado.web.Application:
     return tornado.web.Application(
-        [(r"/", EndpointHandler, {"services": services}),
-         *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES)],
+        [(r"/", page.PageHandler, {"services": services}),
+         *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES + photos.ROUTES),
+         *page.ROUTES],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
         log_function=log_request,

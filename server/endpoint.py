@@ -38,6 +38,8 @@ class JsonHandler(tornado.web.RequestHandler):
 
     request_id: str
     method_name: str | None = None
+    # The Allow header of a 405 answer.
+    allowed_methods = "POST, OPTIONS"
 
     def initialize(self, services: Any) -> None:
         self.services = services
@@ -103,6 +105,13 @@ class JsonHandler(tornado.web.RequestHandler):
     def write_api_error(self, error: ApiError) -> None:
         self.write_answer(Answer(error.status, error_body(error, self.request_id), error.retry_after))
 
+    async def guarded(self, run) -> None:
+        """Run ``run()``; an ApiError becomes the answer (anything else reaches write_error)."""
+        try:
+            await run()
+        except ApiError as error:
+            self.write_api_error(error)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Tornado's last resort (an exception outside the dispatcher): JSON, never a traceback."""
         # send_error() has cleared the headers: put back the ones every answer carries.
@@ -110,7 +119,7 @@ class JsonHandler(tornado.web.RequestHandler):
             self.request_id = uuid.uuid4().hex
         self._common_headers()
         if status_code == 405:
-            self.set_header("Allow", "POST, OPTIONS")
+            self.set_header("Allow", self.allowed_methods)
             error = ApiError("MethodNotAllowed")
         elif status_code == 404:
             error = ApiError("UnknownMethod", "There is nothing at this address. POST JSON to /.", status=404)
@@ -123,32 +132,48 @@ class JsonHandler(tornado.web.RequestHandler):
 
 
 @tornado.web.stream_request_body
-class EndpointHandler(JsonHandler):
-    """``POST /`` with either envelope."""
+class BoundedBodyHandler(JsonHandler):
+    """Reads a request body of at most ``max_body_bytes``, streamed, so that a larger one is refused
+    with ``too_large`` (413) without being held in memory. A body up to ``drain_bytes`` is read to
+    its end and dropped before the answer, because a client still sending when the server answers
+    and closes sees a reset connection instead of the 413; a larger announced one is answered at once."""
+
+    max_body_bytes = MAX_BODY_BYTES
+    drain_bytes = 1024 * 1024
+    too_large = "BodyTooLarge"
 
     def prepare(self) -> None:
         super().prepare()
         self._chunks: list[bytes] = []
         self._received = 0
-        self._too_large = False
         length = self.request.headers.get("Content-Length")
-        if self.request.method == "POST" and length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            self.write_api_error(ApiError("BodyTooLarge"))
+        if length and length.isdigit() and int(length) > max(self.max_body_bytes, self.drain_bytes):
+            self.write_api_error(ApiError(self.too_large))
 
     def data_received(self, chunk: bytes) -> None:
         self._received += len(chunk)
-        if self._received > MAX_BODY_BYTES:
-            self._too_large = True
+        if self._received > self.max_body_bytes:
             self._chunks.clear()
-        elif not self._too_large:
+        else:
             self._chunks.append(chunk)
 
+    def body(self) -> bytes:
+        if self._received > self.max_body_bytes:
+            raise ApiError(self.too_large)
+        return b"".join(self._chunks)
+
+
+class EndpointHandler(BoundedBodyHandler):
+    """``POST /`` with either envelope."""
+
     async def post(self) -> None:
-        if self._too_large:
-            self.write_api_error(ApiError("BodyTooLarge"))
+        try:
+            body = self.body()
+        except ApiError as error:
+            self.write_api_error(error)
             return
         call = self.new_call()
-        answer = await dispatch(b"".join(self._chunks), call)
+        answer = await dispatch(body, call)
         self.set_session_cookies(call)
         self.write_answer(answer)
 

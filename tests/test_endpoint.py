@@ -69,10 +69,10 @@ def test_a_chunked_body_over_64_kib_is_413(base_url):
     assert json.loads(response.read())["error"] == "BodyTooLarge"
 
 
-def test_get_is_405_and_other_paths_404(client):
-    reply = client.request("GET", "/")
+def test_put_is_405_and_other_paths_404(client):
+    reply = client.request("PUT", "/", b"{}")
     assert_error(reply, 405, "MethodNotAllowed")
-    assert reply.headers["Allow"] == "POST, OPTIONS"
+    assert reply.headers["Allow"] == "GET, POST, OPTIONS"
     assert len(reply.headers["X-Request-Id"]) == 32 and reply.headers["Cache-Control"] == "no-store"
     reply = client.request("POST", "/nothing/here", b"{}")
     assert reply.status == 404 and reply.headers["X-Request-Id"]

@@ -1,0 +1,58 @@
+"""``GET /``: the single page (web/index.html) and its scripts and styles under ``/static/``.
+
+The page is plain HTML and JavaScript with no build step. It talks only to this server: the JSON
+endpoint (``POST /``), the hosted-UI routes and the photos API. The headers keep it from being framed
+and from running any script that is not one of its own files.
+"""
+
+from __future__ import annotations
+
+import os
+
+import tornado.web
+
+from server.endpoint import EndpointHandler
+
+WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
+PAGE_FILE = os.path.join(WEB_DIR, "index.html")
+
+# Only the page's own files run; images may also be blob: URLs (photos fetched with the token)
+# and data: URLs (the authenticator QR code).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+
+
+def set_page_headers(handler: tornado.web.RequestHandler) -> None:
+    handler.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    handler.set_header("X-Frame-Options", "DENY")
+    handler.set_header("X-Content-Type-Options", "nosniff")
+    handler.set_header("Referrer-Policy", "same-origin")
+
+
+class PageHandler(EndpointHandler):
+    """``/``: the page for GET, the JSON endpoint for POST."""
+
+    allowed_methods = "GET, POST, OPTIONS"
+
+    async def get(self) -> None:
+        with open(PAGE_FILE, "rb") as page:  # a few KiB from the page cache
+            body = page.read()
+        set_page_headers(self)
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(body)
+
+
+class StaticHandler(tornado.web.StaticFileHandler):
+    """The page's scripts and styles, revalidated on each load so an update is seen at once."""
+
+    def set_extra_headers(self, path: str) -> None:
+        set_page_headers(self)
+        self.set_header("Cache-Control", "no-cache")
+
+
+ROUTES = [
+    (r"/static/(.*)", StaticHandler, {"path": WEB_DIR}),
+]
