@@ -31,12 +31,15 @@ MFA_CODE_RESPONSES = {
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 
 
+def cognito_claims(access_token: str) -> dict:
+    """The claims of an access token Cognito has just issued to us, or just accepted."""
+    # The token arrived from Cognito over the connection we opened, or Cognito has just acted on
+    # it; its signature is checked wherever a token from a client is trusted on its own.
+    return jwt.decode(access_token, options={"verify_signature": False})
+
+
 def cognito_username(access_token: str) -> str:
-    """The ``username`` claim of an access token Cognito has just issued to us."""
-    # The token arrived from Cognito over the connection we opened; its signature is checked
-    # wherever a token comes from a client instead.
-    claims = jwt.decode(access_token, options={"verify_signature": False})
-    return claims["username"]
+    return cognito_claims(access_token)["username"]
 
 
 def token_answer(result: dict) -> dict:

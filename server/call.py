@@ -7,6 +7,7 @@ import dataclasses
 
 from server.cognito import CognitoClient
 from server.config import Config
+from server.photo_store import PhotoStore
 from server.cookies import SessionCookies
 from server.services import Services
 from server.sessions import BrowserSession
@@ -45,3 +46,7 @@ class Call:
     @property
     def challenges(self) -> SignedValues:
         return self.services.challenges
+
+    @property
+    def photos(self) -> PhotoStore:
+        return self.services.photos

@@ -90,6 +90,11 @@ class Config:
     base_url: str | None = None
     # Local mode: the local Cognito's port (0: any free one).
     local_cognito_port: int = 0
+    # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
+    # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
+    photos_dir: str = ".photos"
+    photos_bucket: str | None = None
+    s3_endpoint_url: str | None = None
 
     @property
     def hosted_ui(self) -> bool:
@@ -179,6 +184,9 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         sts_access_key_id=env.get("STS_USER_CLIENT_ID") or None,
         sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
         sts_endpoint_url=_url(env, "AWS_ENDPOINT_URL_STS"),
+        photos_dir=env.get("PHOTOS_DATA") or ".photos",
+        photos_bucket=env.get("PHOTOS_BUCKET") or None,
+        s3_endpoint_url=_url(env, "AWS_ENDPOINT_URL_S3"),
     )
     base_url = _url(env, "BASE_URL")
     if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (
@@ -191,6 +199,10 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
                           f"got {domain!r}.")
 
     if local:
+        if common["photos_bucket"] and not common["s3_endpoint_url"]:
+            raise ConfigError("PHOTOS_BUCKET is set but AWS_ENDPOINT_URL_S3 is not: with the local Cognito "
+                              "there are no AWS credentials, so the bucket must be on a local S3 (moto, "
+                              "LocalStack). Unset PHOTOS_BUCKET to keep photos on disk.")
         # By default the one after PORT, so the hosted UI's address stays the same from run to run.
         local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else _port(
             _number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT")

@@ -66,6 +66,11 @@ CATALOGUE: dict[str, ErrorKind] = {
     "SignInFailed": ErrorKind(400, "The sign-in did not complete. Start again from /login."),
     "UntrustedOrigin": ErrorKind(
         403, "A page from another origin cannot use your sign-in session. Send the access token instead."),
+    # Photos (/photos).
+    "PhotoNotFound": ErrorKind(404, "There is no photo of yours with this id."),
+    "NotAnImage": ErrorKind(400, "The file is not a picture this site takes: send a JPEG, PNG, GIF or WebP photo."),
+    "PhotoTooLarge": ErrorKind(413, "The photo is larger than 5 MiB."),
+    "StorageUnavailable": ErrorKind(503, "Photos cannot be stored or read right now. Try again shortly."),
     # Admin methods.
     "UserNotFound": ErrorKind(404, "There is no user with this email."),
     "GroupNotFound": ErrorKind(404, "There is no group with this name."),

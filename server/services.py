@@ -7,6 +7,7 @@ import dataclasses
 from server.cognito import CognitoClient
 from server.config import Config
 from server.cookies import RefreshCookieCodec, SessionCookies
+from server.photo_store import PhotoStore
 from server.sessions import BrowserSession, BrowserSessionCodec
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
@@ -29,6 +30,7 @@ class Services:
     challenges: SignedValues  # the "session" handed out with a sign-in challenge
     browser_session: BrowserSessionCodec  # hosted-UI sign-in's session cookie
     oauth_state: SignedValues  # the state cookie between /login and /callback
+    photos: PhotoStore
 
     @classmethod
     async def start(cls, config: Config) -> "Services":
@@ -43,11 +45,13 @@ class Services:
             challenges=SignedValues(config.cookie_secrets, "challenge", CHALLENGE_MINUTES / (24 * 60)),
             browser_session=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
             oauth_state=SignedValues(config.cookie_secrets, OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES / (24 * 60)),
+            photos=await PhotoStore.start(config),
         )
 
     async def close(self) -> None:
         await self.cognito.close()
         await self.admin_cognito.close()
+        await self.photos.close()
 
     def session_cookies(self, cookie_header: str) -> SessionCookies:
         return SessionCookies(self.refresh_cookie, cookie_header)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import socket
 import time
 import urllib.error
@@ -46,7 +47,8 @@ def local_config(data_dir: str, **env: str) -> dict[str, str]:
     callback address ({BASE_URL}/callback) is known before the local Cognito starts."""
     port = free_port()
     return {"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": CODE, "LOCAL_COGNITO_PORT": "0",
-            "PORT": str(port), "BASE_URL": f"http://127.0.0.1:{port}", **env}
+            "PORT": str(port), "BASE_URL": f"http://127.0.0.1:{port}",
+            "PHOTOS_DATA": os.path.join(data_dir, "photos"), **env}
 
 
 @dataclasses.dataclass

@@ -1,0 +1,180 @@
+"""The photos API: each signed-in person's own photos.
+
+- ``GET /photos``: the caller's photos, newest first.
+- ``POST /photos``: a multipart form with ``photo`` (a JPEG, PNG, GIF or WebP picture of at most
+  5 MiB, checked by decoding it) and ``description`` (plain text, at most 500 characters). A
+  300×300 thumbnail is made, turned upright by the EXIF orientation.
+- ``GET /photos/{id}/image``, ``GET /photos/{id}/thumbnail``: the bytes.
+- ``DELETE /photos/{id}``: the record and both stored objects.
+
+Who is calling: ``Authorization: Bearer <access token>``, verified here against the pool's keys
+(signature, issuer, client, expiry), or the hosted-UI session cookie from this site's own pages.
+Another person's photo is answered exactly as a photo that does not exist (404), so ids cannot be
+probed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import unicodedata
+from typing import Any
+
+import tornado.httputil
+import tornado.web
+
+from server.endpoint import BoundedBodyHandler
+from server.errors import ApiError
+from server.images import check_photo
+from server.photo_store import PhotoRecord
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_DESCRIPTION_CHARACTERS = 500
+# Room in a request for the form's boundaries, part headers and the description.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def photo_view(record: PhotoRecord) -> dict[str, Any]:
+    created = datetime.datetime.fromtimestamp(record.created_at, datetime.timezone.utc)
+    return {
+        "id": record.id,
+        "description": record.description,
+        "created_at": created.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "image_url": f"/photos/{record.id}/image",
+        "thumbnail_url": f"/photos/{record.id}/thumbnail",
+        "content_type": record.content_type,
+        "width": record.width,
+        "height": record.height,
+        "size": record.size,
+    }
+
+
+def description_text(values: list[bytes]) -> str:
+    """The description as plain text: UTF-8, no control characters but line breaks and tabs."""
+    if not values:
+        return ""
+    if len(values) > 1:
+        raise ApiError("InvalidField", "Send one description.", field="description")
+    try:
+        text = values[0].decode("utf-8").replace("\r\n", "\n").strip()
+    except UnicodeDecodeError:
+        raise ApiError("InvalidField", "The description is not UTF-8 text.", field="description") from None
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        raise ApiError("InvalidField", "The description can only hold plain text.", field="description")
+    if len(text) > MAX_DESCRIPTION_CHARACTERS:
+        raise ApiError("InvalidField", f"The description can be at most {MAX_DESCRIPTION_CHARACTERS} characters.",
+                       field="description")
+    return text
+
+
+def uploaded_form(content_type: str, body: bytes) -> tuple[bytes, str]:
+    """The photo's bytes and the description from a multipart/form-data body."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise ApiError("InvalidRequest", 'Send the photo as multipart/form-data, with the fields "photo" '
+                                         'and "description".')
+    arguments: dict[str, list[bytes]] = {}
+    files: dict[str, list[tornado.httputil.HTTPFile]] = {}
+    try:
+        tornado.httputil.parse_body_arguments(content_type, body, arguments, files)
+    except tornado.httputil.HTTPInputError:
+        raise ApiError("InvalidRequest", "The form could not be read.") from None
+    photos = files.get("photo") or []
+    if not photos:
+        raise ApiError("MissingField", 'The form needs the picture as a file field named "photo".', field="photo")
+    if len(photos) > 1:
+        raise ApiError("InvalidField", "Send one photo at a time.", field="photo")
+    if len(photos[0].body) > MAX_PHOTO_BYTES:
+        raise ApiError("PhotoTooLarge", field="photo")
+    return photos[0].body, description_text(arguments.get("description", []))
+
+
+class PhotosApiHandler(BoundedBodyHandler):
+    """Who is calling, for every photos route."""
+
+    async def owner(self) -> str:
+        """The ``sub`` of the caller's verified access token: 401 without one."""
+        header = self.request.headers.get("Authorization")
+        if header is not None:
+            scheme, _, token = header.strip().partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError("InvalidToken", 'Send the access token as "Authorization: Bearer <token>".')
+        else:
+            call = self.new_call()
+            try:
+                token = await call.browser.access_token()  # renewed if it was about to expire
+            finally:
+                self.set_session_cookies(call)
+        claims = await self.services.tokens.verify_access_token(token.strip())
+        return claims["sub"]
+
+    def write_json(self, status: int, body: dict) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(body))
+
+
+class PhotosHandler(PhotosApiHandler):
+    """``GET /photos`` and ``POST /photos``."""
+
+    max_body_bytes = MAX_PHOTO_BYTES + FORM_OVERHEAD_BYTES
+    drain_bytes = 64 * 1024 * 1024
+    too_large = "PhotoTooLarge"
+    allowed_methods = "GET, POST"
+
+    async def get(self) -> None:
+        await self.guarded(self._list)
+
+    async def _list(self) -> None:
+        owner = await self.owner()
+        photos = await self.services.photos.of_owner(owner)
+        self.write_json(200, {"photos": [photo_view(photo) for photo in photos]})
+
+    async def post(self) -> None:
+        await self.guarded(self._upload)
+
+    async def _upload(self) -> None:
+        owner = await self.owner()
+        image, description = uploaded_form(self.request.headers.get("Content-Type", ""), self.body())
+        checked = await asyncio.get_running_loop().run_in_executor(None, check_photo, image)
+        record = await self.services.photos.add(
+            owner, description, image, checked.content_type, checked.width, checked.height, checked.thumbnail)
+        self.write_json(201, {"photo": photo_view(record)})
+
+
+class PhotoHandler(PhotosApiHandler):
+    """``DELETE /photos/{id}``."""
+
+    allowed_methods = "DELETE"
+
+    async def delete(self, photo_id: str) -> None:
+        async def remove() -> None:
+            owner = await self.owner()
+            await self.services.photos.delete(owner, photo_id)
+            self.write_json(200, {})
+        await self.guarded(remove)
+
+
+class PhotoBytesHandler(PhotosApiHandler):
+    """``GET /photos/{id}/image`` and ``/photos/{id}/thumbnail``."""
+
+    allowed_methods = "GET"
+
+    async def get(self, photo_id: str, kind: str) -> None:
+        async def send() -> None:
+            owner = await self.owner()
+            data, content_type = await self.services.photos.read(owner, photo_id, kind)
+            self.set_header("Content-Type", content_type)
+            # Private to the signed-in person; never shown as anything but a picture.
+            self.set_header("Cache-Control", "private, no-store")
+            self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+            self.set_header("Content-Disposition", "inline")
+            self.finish(data)
+        await self.guarded(send)
+
+
+ROUTES = [
+    (r"/photos", PhotosHandler),
+    (r"/photos/([A-Za-z0-9_-]{1,64})", PhotoHandler),
+    (r"/photos/([A-Za-z0-9_-]{1,64})/(image|thumbnail)", PhotoBytesHandler),
+]

@@ -1,0 +1,297 @@
+"""Where photos are kept: records in SQLite, bytes on disk or in S3.
+
+Every photo has two stored objects, its image (the uploaded bytes, unchanged) and its thumbnail,
+under ``{owner}/{photo id}/image`` and ``.../thumbnail``: files under ``PHOTOS_DATA`` by default, or
+keys of ``PHOTOS_BUCKET``. The records (owner, description, time, type, size) are rows of one SQLite
+file under ``PHOTOS_DATA``, so they survive a restart, and several processes on one machine can share
+them (WAL mode). All of it is blocking I/O or an S3 call: the IOLoop only awaits.
+
+Bytes are written before their record and removed before it, so an interrupted upload or deletion
+leaves at worst unreferenced bytes, never a record whose bytes are gone; a failed deletion can be
+repeated. Owners are the ``sub`` claims of verified tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+import secrets
+import sqlite3
+import time
+from typing import Any
+
+from aiobotocore.config import AioConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from server.aws_credentials import admin_session
+from server.config import Config
+from server.errors import ApiError
+
+log = logging.getLogger("server.photos")
+
+KINDS = ("image", "thumbnail")
+# Photo ids are made here; owners come from verified tokens. Both become parts of file paths and
+# keys, so both are checked against these anyway.
+PHOTO_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+OWNER = re.compile(r"^[A-Za-z0-9-]{1,128}$")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS photos (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    content_type TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS photos_by_owner ON photos (owner, created_at DESC);
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoRecord:
+    id: str
+    owner: str
+    description: str
+    created_at: float
+    content_type: str
+    width: int
+    height: int
+    size: int
+
+
+def object_key(owner: str, photo_id: str, kind: str) -> str:
+    if not OWNER.match(owner) or not PHOTO_ID.match(photo_id) or kind not in KINDS:
+        raise ApiError("PhotoNotFound")
+    return f"{owner}/{photo_id}/{kind}"
+
+
+class PhotoRecords:
+    """The SQLite table of photos, used from one thread of its own."""
+
+    def __init__(self, path: str):
+        self._path = path
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="photo-records")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, work, *args) -> Any:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        except sqlite3.Error:
+            log.exception("photo records at %s failed", self._path)
+            raise ApiError("StorageUnavailable") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            os.makedirs(os.path.dirname(self._path), mode=0o700, exist_ok=True)
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.executescript(SCHEMA)
+            self._db = db
+        return self._db
+
+    async def add(self, record: PhotoRecord) -> None:
+        def insert() -> None:
+            self._connection().execute(
+                "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(record))
+        await self._run(insert)
+
+    async def of_owner(self, owner: str) -> list[PhotoRecord]:
+        """Newest first."""
+        def select() -> list[PhotoRecord]:
+            rows = self._connection().execute(
+                "SELECT * FROM photos WHERE owner = ? ORDER BY created_at DESC, rowid DESC", (owner,))
+            return [PhotoRecord(*row) for row in rows]
+        return await self._run(select)
+
+    async def get(self, owner: str, photo_id: str) -> PhotoRecord:
+        """The owner's photo; PhotoNotFound for an unknown id and for another owner's photo alike."""
+        def select() -> tuple | None:
+            return self._connection().execute(
+                "SELECT * FROM photos WHERE owner = ? AND id = ?", (owner, photo_id)).fetchone()
+        row = await self._run(select)
+        if row is None:
+            raise ApiError("PhotoNotFound")
+        return PhotoRecord(*row)
+
+    async def delete(self, owner: str, photo_id: str) -> None:
+        def remove() -> None:
+            self._connection().execute("DELETE FROM photos WHERE owner = ? AND id = ?", (owner, photo_id))
+        await self._run(remove)
+
+    async def close(self) -> None:
+        def disconnect() -> None:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+        await asyncio.get_running_loop().run_in_executor(self._executor, disconnect)
+        self._executor.shutdown(wait=True)
+
+
+class DiskBytes:
+    """Stored objects as files under a folder (0700 folders, 0600 files, written atomically)."""
+
+    def __init__(self, root: str):
+        self.root = root
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.root, *key.split("/"))
+
+    async def _run(self, work, *args) -> Any:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, work, *args)
+        except FileNotFoundError:
+            raise ApiError("PhotoNotFound") from None
+        except OSError:
+            log.exception("photo bytes under %s failed", self.root)
+            raise ApiError("StorageUnavailable") from None
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        def write() -> None:
+            path = self.path(key)
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            temporary = f"{path}.{secrets.token_hex(4)}.tmp"
+            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        await self._run(write)
+
+    async def get(self, key: str) -> bytes:
+        def read() -> bytes:
+            with open(self.path(key), "rb") as file:
+                return file.read()
+        return await self._run(read)
+
+    async def delete(self, key: str) -> None:
+        def remove() -> None:
+            path = self.path(key)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            with contextlib.suppress(OSError):  # the photo's folder, once empty
+                os.rmdir(os.path.dirname(path))
+        await self._run(remove)
+
+    async def close(self) -> None:
+        pass
+
+
+class S3Bytes:
+    """Stored objects as keys of an S3 bucket, through one long-lived async client signed with the
+    server's AWS credentials (the same ones as the admin calls)."""
+
+    def __init__(self, config: Config):
+        self.bucket = config.photos_bucket
+        self._config = config
+        self._exit_stack = contextlib.AsyncExitStack()
+        self._client: Any = None
+
+    async def start(self) -> None:
+        boto_config = AioConfig(connect_timeout=self._config.cognito_connect_timeout,
+                                read_timeout=self._config.cognito_read_timeout,
+                                retries={"mode": "standard", "total_max_attempts": 2})
+        self._client = await self._exit_stack.enter_async_context(admin_session(self._config).create_client(
+            "s3", region_name=self._config.region, endpoint_url=self._config.s3_endpoint_url, config=boto_config))
+
+    async def _run(self, operation: str, **params: Any) -> dict:
+        try:
+            return await getattr(self._client, operation)(Bucket=self.bucket, **params)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise ApiError("PhotoNotFound") from None
+            log.error("S3 %s on bucket %s failed: %s", operation, self.bucket,
+                      error.response.get("Error", {}).get("Code"))
+            raise ApiError("StorageUnavailable") from None
+        except (BotoCoreError, OSError, asyncio.TimeoutError) as error:
+            log.error("S3 %s on bucket %s failed: %s", operation, self.bucket, type(error).__name__)
+            raise ApiError("StorageUnavailable") from None
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await self._run("put_object", Key=key, Body=data, ContentType=content_type)
+
+    async def get(self, key: str) -> bytes:
+        response = await self._run("get_object", Key=key)
+        try:
+            async with response["Body"] as body:
+                return await body.read()
+        except (BotoCoreError, OSError, asyncio.TimeoutError):
+            raise ApiError("StorageUnavailable") from None
+
+    async def delete(self, key: str) -> None:
+        await self._run("delete_object", Key=key)  # S3 answers 204 for a key already gone
+
+    async def close(self) -> None:
+        await self._exit_stack.aclose()
+
+
+class PhotoStore:
+    """Records and bytes together: what the photos handlers use."""
+
+    def __init__(self, records: PhotoRecords, objects: DiskBytes | S3Bytes, clock=time.time):
+        self.records = records
+        self.objects = objects
+        self._clock = clock
+
+    @classmethod
+    async def start(cls, config: Config) -> "PhotoStore":
+        records = PhotoRecords(os.path.join(config.photos_dir, "photos.sqlite3"))
+        if config.photos_bucket:
+            objects: DiskBytes | S3Bytes = S3Bytes(config)
+            await objects.start()
+        else:
+            objects = DiskBytes(os.path.join(config.photos_dir, "objects"))
+        return cls(records, objects)
+
+    async def add(self, owner: str, description: str, image: bytes, content_type: str, width: int,
+                  height: int, thumbnail: bytes) -> PhotoRecord:
+        record = PhotoRecord(id=secrets.token_urlsafe(12), owner=owner, description=description,
+                             created_at=self._clock(), content_type=content_type, width=width,
+                             height=height, size=len(image))
+        stored: list[str] = []
+        try:
+            for kind, data, data_type in (("image", image, content_type),
+                                          ("thumbnail", thumbnail, "image/jpeg")):
+                key = object_key(owner, record.id, kind)
+                await self.objects.put(key, data, data_type)
+                stored.append(key)
+            await self.records.add(record)
+        except ApiError:
+            for key in stored:  # no bytes without a record
+                with contextlib.suppress(ApiError):
+                    await self.objects.delete(key)
+            raise
+        return record
+
+    async def of_owner(self, owner: str) -> list[PhotoRecord]:
+        return await self.records.of_owner(owner)
+
+    async def read(self, owner: str, photo_id: str, kind: str) -> tuple[bytes, str]:
+        """The bytes of the owner's photo (``kind`` "image" or "thumbnail") and their type."""
+        record = await self.records.get(owner, photo_id)
+        data = await self.objects.get(object_key(owner, photo_id, kind))
+        return data, record.content_type if kind == "image" else "image/jpeg"
+
+    async def delete(self, owner: str, photo_id: str) -> None:
+        """Remove the owner's photo: its bytes first, then its record."""
+        await self.records.get(owner, photo_id)
+        for kind in KINDS:
+            await self.objects.delete(object_key(owner, photo_id, kind))
+        await self.records.delete(owner, photo_id)
+
+    async def delete_all(self, owner: str) -> int:
+        """Remove every photo of ``owner`` (their account is gone); how many there were."""
+        photos = await self.records.of_owner(owner)
+        for photo in photos:
+            await self.delete(owner, photo.id)
+        return len(photos)
+
+    async def close(self) -> None:
+        await self.records.close()
+        await self.objects.close()
