@@ -31,6 +31,11 @@ $settings = [ordered]@{
     # Local mode only: a confirmed user in the admin group, made at start-up.
     LOCAL_ADMIN_EMAIL      = ""
     LOCAL_ADMIN_PASSWORD   = ""
+    # Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
+    # the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it).
+    PHOTOS_DATA            = ""   # default .photos
+    PHOTOS_BUCKET          = ""
+    AWS_ENDPOINT_URL_S3    = ""   # only for LocalStack or moto's server
 }
 
 foreach ($name in $settings.Keys) {

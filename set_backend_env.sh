@@ -37,10 +37,16 @@ APP_NAME=""
 LOCAL_ADMIN_EMAIL=""
 LOCAL_ADMIN_PASSWORD=""
 
+# Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
+# the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it).
+PHOTOS_DATA=""                    # default .photos
+PHOTOS_BUCKET=""
+AWS_ENDPOINT_URL_S3=""            # only for LocalStack or moto's server
+
 for name in COGNITO_REGION_NAME COGNITO_USER_POOL_ID COGNITO_USER_CLIENT_ID COGNITO_CLIENT_SECRET \
             COGNITO_ENDPOINT_URL COOKIE_SECRET PORT ALLOWED_ORIGINS REFRESH_COOKIE_DAYS \
             COGNITO_DOMAIN BASE_URL LOCAL_COGNITO_PORT ADMIN_GROUP STS_USER_CLIENT_ID STS_USER_CLIENT_SECRET APP_NAME \
-            LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD; do
+            LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD PHOTOS_DATA PHOTOS_BUCKET AWS_ENDPOINT_URL_S3; do
     # Only what is filled in here is exported; an empty one leaves the environment as it is.
     if [ -n "${!name}" ]; then
         export "$name"
