@@ -148,8 +148,6 @@ class DiskBytes:
     async def _run(self, work, *args) -> Any:
         try:
             return await asyncio.get_running_loop().run_in_executor(None, work, *args)
-        except FileNotFoundError:
-            raise ApiError("PhotoNotFound") from None
         except OSError:
             log.exception("photo bytes under %s failed", self.root)
             raise ApiError("StorageUnavailable") from None
@@ -157,17 +155,27 @@ class DiskBytes:
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         def write() -> None:
             path = self.path(key)
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
             temporary = f"{path}.{secrets.token_hex(4)}.tmp"
-            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+            for attempt in (1, 2):
+                os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+                try:
+                    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    break
+                except FileNotFoundError:  # the owner's folder, found empty, was just removed
+                    if attempt == 2:
+                        raise
+            with open(descriptor, "wb") as file:
                 file.write(data)
             os.replace(temporary, path)
         await self._run(write)
 
     async def get(self, key: str) -> bytes:
         def read() -> bytes:
-            with open(self.path(key), "rb") as file:
-                return file.read()
+            try:
+                with open(self.path(key), "rb") as file:
+                    return file.read()
+            except FileNotFoundError:
+                raise ApiError("PhotoNotFound") from None
         return await self._run(read)
 
     async def delete(self, key: str) -> None:
@@ -175,8 +183,9 @@ class DiskBytes:
             path = self.path(key)
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
-            with contextlib.suppress(OSError):  # the photo's folder, once empty
+            with contextlib.suppress(OSError):  # the photo's folder, then the owner's, once empty
                 os.rmdir(os.path.dirname(path))
+                os.rmdir(os.path.dirname(os.path.dirname(path)))
         await self._run(remove)
 
     async def close(self) -> None:

@@ -17,64 +17,10 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from server.local_cognito.tokens import TokenSigner
-from tests.support import CODE, PASSWORD, Client, serve_app
+from tests.support import CODE, PASSWORD, Client, Photos, form, picture, serve_app
 from tests.test_hosted_ui import signed_in_browser
 
 FIVE_MIB = 5 * 1024 * 1024
-
-
-def picture(kind: str = "JPEG", size=(400, 200), orientation: int | None = None) -> bytes:
-    """A real picture: red on the left half, blue on the right."""
-    image = Image.new("RGB", size, (0, 0, 255))
-    image.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
-    output = io.BytesIO()
-    if orientation is not None:
-        exif = Image.Exif()
-        exif[0x0112] = orientation
-        image.save(output, kind, exif=exif.tobytes())
-    else:
-        image.save(output, kind)
-    return output.getvalue()
-
-
-def form(photo: bytes | None, description: str | bytes | None = None, filename: str = "photo.jpg",
-         file_type: str = "image/jpeg") -> tuple[bytes, dict[str, str]]:
-    """A multipart/form-data body as a browser sends it."""
-    boundary = uuid.uuid4().hex
-    parts = []
-    if description is not None:
-        text = description if isinstance(description, bytes) else description.encode()
-        parts.append(b'Content-Disposition: form-data; name="description"\r\n\r\n' + text)
-    if photo is not None:
-        parts.append(f'Content-Disposition: form-data; name="photo"; filename="{filename}"\r\n'
-                     f"Content-Type: {file_type}\r\n\r\n".encode() + photo)
-    body = b"".join(b"--" + boundary.encode() + b"\r\n" + part + b"\r\n" for part in parts)
-    body += b"--" + boundary.encode() + b"--\r\n"
-    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-
-
-class Photos:
-    """A signed-in person's side of the photos API."""
-
-    def __init__(self, client: Client, token: str):
-        self.client = client
-        self.token = token
-
-    def headers(self, extra: dict | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
-
-    def upload(self, photo: bytes | None, description: str | bytes | None = "", **kwargs):
-        body, headers = form(photo, description, **kwargs)
-        return self.client.request("POST", "/photos", body, self.headers(headers))
-
-    def list(self):
-        return self.client.request("GET", "/photos", headers=self.headers())
-
-    def get(self, photo_id: str, kind: str):
-        return self.client.request("GET", f"/photos/{photo_id}/{kind}", headers=self.headers())
-
-    def delete(self, photo_id: str):
-        return self.client.request("DELETE", f"/photos/{photo_id}", headers=self.headers())
 
 
 def new_person(base_url: str) -> tuple[Photos, str]:

@@ -13,7 +13,7 @@ import time
 import pyotp
 import pytest
 
-from tests.support import Client, free_port, wait_for_port
+from tests.support import Client, Photos, free_port, picture, wait_for_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,7 +59,7 @@ def clean_environment(**extra: str) -> dict[str, str]:
 class ServerProcess:
     def __init__(self, data_dir: str, port: int, command: list[str] | None = None, **env_extra: str):
         env = clean_environment(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port),
-                                LOCAL_COGNITO_PORT="0",
+                                LOCAL_COGNITO_PORT="0", PHOTOS_DATA=os.path.join(data_dir, "photos"),
                                 **env_extra)
         command = command or [sys.executable, "tornado_server.py"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env,
@@ -105,6 +105,9 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
         reply = client.call("refresh")
         assert reply.status == 200 and reply.json["access_token"]
         access_token = reply.json["access_token"]
+
+        photos = Photos(client, access_token)
+        photo = photos.upload(picture(), "before the restart").json["photo"]
     finally:
         first_run_log = server.stop()
 
@@ -115,6 +118,10 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
         assert reply.status == 200, reply.body
         assert client.call("getUser", access_token=reply.json["access_token"]).json["attributes"][
             "email"] == "shieldmousetower734@gmail.com"
+        # ... and the photos, records and bytes.
+        photos.token = reply.json["access_token"]
+        assert photos.list().json["photos"] == [photo]
+        assert photos.get(photo["id"], "image").body == picture()
 
         kept_cookies = dict(client.cookies)
         reply = client.call("signOut")
@@ -129,6 +136,7 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
         reply = client.post((DELETE % reply.json["access_token"]).encode())
         assert reply.status == 200 and "__Host-refresh" not in client.cookies
         assert client.post(SIGN_IN).status == 401
+        assert not os.listdir(os.path.join(data_dir, "photos", "objects"))  # the account's photos went too
     finally:
         second_run_log = server.stop()
 
