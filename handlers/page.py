@@ -34,7 +34,7 @@ def set_page_headers(handler: tornado.web.RequestHandler) -> None:
 class PageHandler(EndpointHandler):
     """``/``: the page for GET, the JSON endpoint for POST."""
 
-    allowed_methods = "GET, POST, OPTIONS"
+    allowed_methods = "GET, POST"
 
     async def get(self) -> None:
         with open(PAGE_FILE, "rb") as page:  # a few KiB from the page cache

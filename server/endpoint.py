@@ -24,7 +24,7 @@ log = logging.getLogger("server.endpoint")
 
 MAX_BODY_BYTES = 64 * 1024
 # The request headers a cross-origin page may send.
-ALLOWED_REQUEST_HEADERS = "Content-Type, X-Request-Id"
+ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-Id"
 
 
 def origin_of(url: str) -> str:
@@ -38,8 +38,8 @@ class JsonHandler(tornado.web.RequestHandler):
 
     request_id: str
     method_name: str | None = None
-    # The Allow header of a 405 answer.
-    allowed_methods = "POST, OPTIONS"
+    # What the route answers (and OPTIONS): the Allow header of a 405, and what CORS allows.
+    allowed_methods = "POST"
 
     def initialize(self, services: Any) -> None:
         self.services = services
@@ -64,7 +64,7 @@ class JsonHandler(tornado.web.RequestHandler):
     def options(self, *args: Any) -> None:
         """CORS preflight: allowed origins get the methods and headers they may use."""
         if self._headers.get("Access-Control-Allow-Origin"):
-            self.set_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+            self.set_header("Access-Control-Allow-Methods", f"{self.allowed_methods}, OPTIONS")
             self.set_header("Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS)
             self.set_header("Access-Control-Max-Age", "600")
         self.set_status(204)
@@ -119,7 +119,7 @@ class JsonHandler(tornado.web.RequestHandler):
             self.request_id = uuid.uuid4().hex
         self._common_headers()
         if status_code == 405:
-            self.set_header("Allow", self.allowed_methods)
+            self.set_header("Allow", f"{self.allowed_methods}, OPTIONS")
             error = ApiError("MethodNotAllowed")
         elif status_code == 404:
             error = ApiError("UnknownMethod", "There is nothing at this address. POST JSON to /.", status=404)

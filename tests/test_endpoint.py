@@ -245,6 +245,19 @@ def test_allowed_origin_gets_cors_with_credentials(cors_url):
     assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
 
 
+def test_a_page_of_an_allowed_origin_may_send_the_bearer_token_to_the_photos_api(cors_url):
+    client = Client(cors_url)
+    reply = client.request("OPTIONS", "/photos/somePhotoId1", headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "DELETE",
+        "Access-Control-Request-Headers": "authorization"})
+    assert reply.status == 204
+    assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert reply.headers["Access-Control-Allow-Methods"] == "DELETE, OPTIONS"
+    assert "Authorization" in reply.headers["Access-Control-Allow-Headers"]
+    reply = client.request("GET", "/photos", headers={"Origin": "http://localhost:5173"})
+    assert reply.status == 401 and reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
 def test_other_origins_get_no_cors_headers(cors_url):
     client = Client(cors_url)
     for method in ("OPTIONS", "POST"):
