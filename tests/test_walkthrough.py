@@ -58,9 +58,9 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 class ServerProcess:
     def __init__(self, data_dir: str, port: int, command: list[str] | None = None, **env_extra: str):
-        env = clean_environment(LOCAL_COGNITO_DATA=data_dir, LOCAL_COGNITO_CODE="110260", PORT=str(port),
-                                LOCAL_COGNITO_PORT="0", PHOTOS_DATA=os.path.join(data_dir, "photos"),
-                                **env_extra)
+        env = clean_environment(**{"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": "110260",
+                                   "PORT": str(port), "LOCAL_COGNITO_PORT": "0",
+                                   "PHOTOS_DATA": os.path.join(data_dir, "photos"), **env_extra})
         command = command or [sys.executable, "tornado_server.py"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
