@@ -57,7 +57,9 @@ async def serve(config: Config, host: str | None) -> None:
     host = host or ("localhost" if config.local else "")
     services = await Services.start(config)
     try:
-        server = make_app(services).listen(config.port, address=host, xheaders=False)
+        # A connection that goes quiet, or a body that takes minutes, is closed rather than held.
+        server = make_app(services).listen(config.port, address=host, xheaders=False,
+                                           idle_connection_timeout=60, body_timeout=120)
     except OSError:
         await services.close()
         if local is not None:

@@ -3,16 +3,13 @@ removes the account's photos)."""
 
 from __future__ import annotations
 
-import logging
-
 from server.call import Call
 from server.cognito import STANDARD_ATTRIBUTES
 from server.errors import ApiError
 from server.registry import method
 from handlers.codes import confirmation_code
+from handlers.photos import remove_photos_of
 from handlers.sessions import cognito_claims, password_sign_in
-
-log = logging.getLogger("handlers.accounts")
 
 
 def delivery_answer(response: dict) -> dict:
@@ -90,9 +87,5 @@ async def delete_account(call: Call, access_token: str) -> dict:
     """Delete the signed-in user's account, then their photos."""
     await call.cognito.call("DeleteUser", AccessToken=access_token)
     call.clear_sessions()
-    owner = cognito_claims(access_token)["sub"]
-    try:
-        await call.photos.delete_all(owner)
-    except ApiError:  # the account is gone all the same; what is left is found by owner
-        log.error("photos of deleted account %s could not all be removed", owner)
+    await remove_photos_of(call, cognito_claims(access_token)["sub"])
     return {}

@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator
 from server.call import Call
 from server.errors import ApiError
 from server.registry import method
+from handlers.photos import remove_photos_of
 from handlers.accounts import attribute_list
 
 audit_log = logging.getLogger("server.audit")
@@ -46,10 +47,7 @@ async def check_admin(call: Call, access_token: str | None, caller: Caller) -> N
     groups = claims.get("cognito:groups")
     if not isinstance(groups, list) or call.config.admin_group not in groups:
         raise ApiError("Forbidden")
-    try:
-        me = await call.cognito.call("GetUser", AccessToken=access_token)
-    except ApiError as error:
-        raise ApiError("InvalidToken") if error.code == "NotAuthorized" else error from None
+    me = await call.cognito.current_user(access_token)
     caller.email = next((a["Value"] for a in me.get("UserAttributes", []) if a["Name"] == "email"), "-")
 
 
@@ -162,7 +160,13 @@ async def admin_enable_user(call: Call, user: str, access_token: str | None = No
 
 @method("adminDeleteUser", "adminDeleteAcct")
 async def admin_delete_user(call: Call, user: str, access_token: str | None = None) -> dict:
-    return await _user_action(call, access_token, "adminDeleteUser", "AdminDeleteUser", user)
+    """Delete the user's account, then their photos."""
+    user = user.strip()
+    async with admin_action(call, access_token, "adminDeleteUser", user):
+        found = user_view(await admin_call(call, "AdminGetUser", Username=user))
+        await admin_call(call, "AdminDeleteUser", Username=user)
+    await remove_photos_of(call, found["attributes"]["sub"])
+    return {}
 
 
 @method("adminResetPassword")

@@ -31,14 +31,19 @@ def set_page_headers(handler: tornado.web.RequestHandler) -> None:
     handler.set_header("Referrer-Policy", "same-origin")
 
 
+def read_page() -> bytes:
+    with open(PAGE_FILE, "rb") as page:
+        return page.read()
+
+
 class PageHandler(EndpointHandler):
     """``/``: the page for GET, the JSON endpoint for POST."""
 
     allowed_methods = "GET, POST"
+    page = read_page()  # read once, at start-up, not on the IOLoop
 
     async def get(self) -> None:
-        with open(PAGE_FILE, "rb") as page:  # a few KiB from the page cache
-            body = page.read()
+        body = self.page
         set_page_headers(self)
         self.set_header("Cache-Control", "no-cache")
         self.set_header("Content-Type", "text/html; charset=UTF-8")

@@ -15,24 +15,36 @@ probed.
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import json
+import logging
 import unicodedata
 from typing import Any
 
 import tornado.httputil
 import tornado.web
 
+from server.call import Call
 from server.endpoint import BoundedBodyHandler
 from server.errors import ApiError
-from server.images import check_photo
+from server.images import checked_photo
 from server.photo_store import PhotoRecord
+
+log = logging.getLogger("handlers.photos")
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DESCRIPTION_CHARACTERS = 500
 # Room in a request for the form's boundaries, part headers and the description.
 FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+async def remove_photos_of(call: Call, owner: str) -> None:
+    """After an account is deleted: its photos go too. A failure is logged, not answered, because
+    the account is gone all the same; the photos left are found by their owner's ``sub``."""
+    try:
+        await call.photos.delete_all(owner)
+    except ApiError:
+        log.error("photos of deleted account %s could not all be removed", owner)
 
 
 def photo_view(record: PhotoRecord) -> dict[str, Any]:
@@ -75,6 +87,8 @@ def uploaded_form(content_type: str, body: bytes) -> tuple[bytes, str]:
                                          'and "description".')
     arguments: dict[str, list[bytes]] = {}
     files: dict[str, list[tornado.httputil.HTTPFile]] = {}
+    # Media types are case-insensitive; Tornado's parser only knows the lower-case name.
+    content_type = "multipart/form-data" + content_type[len("multipart/form-data"):]
     try:
         tornado.httputil.parse_body_arguments(content_type, body, arguments, files)
     except tornado.httputil.HTTPInputError:
@@ -84,6 +98,8 @@ def uploaded_form(content_type: str, body: bytes) -> tuple[bytes, str]:
         raise ApiError("MissingField", 'The form needs the picture as a file field named "photo".', field="photo")
     if len(photos) > 1:
         raise ApiError("InvalidField", "Send one photo at a time.", field="photo")
+    if "description" in files:
+        raise ApiError("InvalidField", "The description is text, not a file.", field="description")
     if len(photos[0].body) > MAX_PHOTO_BYTES:
         raise ApiError("PhotoTooLarge", field="photo")
     return photos[0].body, description_text(arguments.get("description", []))
@@ -92,8 +108,9 @@ def uploaded_form(content_type: str, body: bytes) -> tuple[bytes, str]:
 class PhotosApiHandler(BoundedBodyHandler):
     """Who is calling, for every photos route."""
 
-    async def owner(self) -> str:
-        """The ``sub`` of the caller's verified access token: 401 without one."""
+    async def owner(self, live: bool = False) -> str:
+        """The ``sub`` of the caller's verified access token: 401 without one. With ``live``, Cognito
+        is asked too, so a token of a signed-out or deleted account stores nothing."""
         header = self.request.headers.get("Authorization")
         if header is not None:
             scheme, _, token = header.strip().partition(" ")
@@ -101,11 +118,15 @@ class PhotosApiHandler(BoundedBodyHandler):
                 raise ApiError("InvalidToken", 'Send the access token as "Authorization: Bearer <token>".')
         else:
             call = self.new_call()
+            if not call.browser.present:
+                raise ApiError("MissingToken")
             try:
                 token = await call.browser.access_token()  # renewed if it was about to expire
             finally:
                 self.set_session_cookies(call)
         claims = await self.services.tokens.verify_access_token(token.strip())
+        if live:
+            await self.services.cognito.current_user(token.strip())
         return claims["sub"]
 
     def write_json(self, status: int, body: dict) -> None:
@@ -130,13 +151,27 @@ class PhotosHandler(PhotosApiHandler):
         photos = await self.services.photos.of_owner(owner)
         self.write_json(200, {"photos": [photo_view(photo) for photo in photos]})
 
+    async def prepare(self) -> None:
+        super().prepare()
+        self._uploader: str | ApiError | None = None
+        if self.request.method == "POST" and not self._finished:
+            # Who is uploading is known before the body is read, so a refused upload's body is
+            # dropped as it arrives, not held.
+            try:
+                self._uploader = await self.owner(live=True)
+            except ApiError as error:
+                self._uploader = error
+                self.discard_body()
+
     async def post(self) -> None:
         await self.guarded(self._upload)
 
     async def _upload(self) -> None:
-        owner = await self.owner()
+        if isinstance(self._uploader, ApiError):
+            raise self._uploader
+        owner = self._uploader
         image, description = uploaded_form(self.request.headers.get("Content-Type", ""), self.body())
-        checked = await asyncio.get_running_loop().run_in_executor(None, check_photo, image)
+        checked = await checked_photo(image)
         record = await self.services.photos.add(
             owner, description, image, checked.content_type, checked.width, checked.height, checked.thumbnail)
         self.write_json(201, {"photo": photo_view(record)})

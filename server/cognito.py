@@ -23,6 +23,7 @@ from botocore import UNSIGNED, xform_name
 from server.aws_credentials import admin_session
 from server.cognito_errors import from_exception
 from server.config import Config
+from server.errors import ApiError
 
 # Cognito's standard attributes that a user may set on their own account. ``email`` is the sign-in
 # name in these pools and ``sub`` / ``*_verified`` are Cognito's to set, so they are not here.
@@ -87,6 +88,14 @@ class CognitoClient:
     async def close(self) -> None:
         await self._exit_stack.aclose()
         self._client = None
+
+    async def current_user(self, access_token: str) -> dict:
+        """GetUser: Cognito's own word that the token is live (not signed out, its user not deleted
+        or disabled), which a token checked only against the JWKS cannot give. 401 InvalidToken if not."""
+        try:
+            return await self.call("GetUser", AccessToken=access_token)
+        except ApiError as error:
+            raise ApiError("InvalidToken") if error.code == "NotAuthorized" else error from None
 
     async def call(self, operation: str, **params: Any) -> dict:
         """Call a cognito-idp ``operation`` (e.g. "SignUp"); raise ApiError on any failure."""

@@ -120,7 +120,8 @@ class JsonHandler(tornado.web.RequestHandler):
         self._common_headers()
         if status_code == 405:
             self.set_header("Allow", f"{self.allowed_methods}, OPTIONS")
-            error = ApiError("MethodNotAllowed")
+            error = ApiError("MethodNotAllowed", None if self.allowed_methods == "POST"
+                             else f"This address takes {self.allowed_methods}.")
         elif status_code == 404:
             error = ApiError("UnknownMethod", "There is nothing at this address. POST JSON to /.", status=404)
         elif status_code < 500:
@@ -146,13 +147,19 @@ class BoundedBodyHandler(JsonHandler):
         super().prepare()
         self._chunks: list[bytes] = []
         self._received = 0
+        self._discarding = False
         length = self.request.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > max(self.max_body_bytes, self.drain_bytes):
             self.write_api_error(ApiError(self.too_large))
 
+    def discard_body(self) -> None:
+        """Read the body to its end but keep none of it (the answer is known already)."""
+        self._discarding = True
+        self._chunks.clear()
+
     def data_received(self, chunk: bytes) -> None:
         self._received += len(chunk)
-        if self._received > self.max_body_bytes:
+        if self._received > self.max_body_bytes or self._discarding:
             self._chunks.clear()
         else:
             self._chunks.append(chunk)

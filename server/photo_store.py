@@ -6,9 +6,10 @@ keys of ``PHOTOS_BUCKET``. The records (owner, description, time, type, size) ar
 file under ``PHOTOS_DATA``, so they survive a restart, and several processes on one machine can share
 them (WAL mode). All of it is blocking I/O or an S3 call: the IOLoop only awaits.
 
-Bytes are written before their record and removed before it, so an interrupted upload or deletion
-leaves at worst unreferenced bytes, never a record whose bytes are gone; a failed deletion can be
-repeated. Owners are the ``sub`` claims of verified tokens.
+Bytes are written before their record, and an upload whose record cannot be written removes them,
+so no upload leaves a record without bytes. A deletion removes the bytes, then the record: one that
+fails half-way leaves the photo listed without its bytes (404), and repeating it finishes it.
+Owners are the ``sub`` claims of verified tokens.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class PhotoRecords:
     async def _run(self, work, *args) -> Any:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             log.exception("photo records at %s failed", self._path)
             raise ApiError("StorageUnavailable") from None
 
@@ -157,16 +158,21 @@ class DiskBytes:
             path = self.path(key)
             temporary = f"{path}.{secrets.token_hex(4)}.tmp"
             for attempt in (1, 2):
-                os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
                 try:
+                    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
                     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                     break
-                except FileNotFoundError:  # the owner's folder, found empty, was just removed
+                except FileNotFoundError:  # a deletion removed the owner's folder, found empty, meanwhile
                     if attempt == 2:
                         raise
-            with open(descriptor, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
+            try:
+                with open(descriptor, "wb") as file:
+                    file.write(data)
+                os.replace(temporary, path)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.remove(temporary)
+                raise
         await self._run(write)
 
     async def get(self, key: str) -> bytes:

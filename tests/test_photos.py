@@ -3,10 +3,14 @@ tokens, deletion of the stored bytes, a restart, the hosted-UI session, and S3 (
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import http.client
 import io
 import json
 import os
+import sqlite3
+import struct
 import time
 import uuid
 
@@ -274,3 +278,128 @@ def test_when_the_bucket_fails_nothing_is_half_stored(s3):
     assert "request_id" in reply.json
     assert [p["id"] for p in photos.list().json["photos"]] == [kept["id"]]
     assert photos.get(kept["id"], "image").status == 200
+
+
+def exif_with_a_badly_typed_tag(orientation: int) -> bytes:
+    """EXIF with the orientation and an ImageDescription stored as a number, as some cameras write
+    it: Pillow's own exif_transpose fails to write such EXIF back."""
+    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 2)
+    tiff += struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+    tiff += struct.pack("<HHII", 0x010E, 5, 1, 38)  # RATIONAL where ASCII belongs
+    tiff += struct.pack("<I", 0) + struct.pack("<II", 1, 3)
+    return b"Exif\x00\x00" + tiff
+
+
+def saved(image: Image.Image, kind: str, **options) -> bytes:
+    output = io.BytesIO()
+    image.save(output, kind, **options)
+    return output.getvalue()
+
+
+def test_odd_exif_animations_and_transparency_are_handled(person):
+    red_left = Image.open(io.BytesIO(picture("JPEG", (400, 200))))
+    odd = person.upload(saved(red_left, "JPEG", exif=exif_with_a_badly_typed_tag(6)))
+    assert odd.status == 201, odd.body
+    assert (odd.json["photo"]["width"], odd.json["photo"]["height"]) == (200, 400)  # still turned upright
+    with Image.open(io.BytesIO(person.get(odd.json["photo"]["id"], "thumbnail").body)) as small:
+        assert small.convert("RGB").getpixel((150, 20))[0] > 200  # red on top
+
+    frames = [Image.new("P", (50, 50), colour) for colour in (1, 2, 3)]
+    animated = saved(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    reply = person.upload(animated)
+    assert reply.status == 201 and reply.json["photo"]["content_type"] == "image/gif"
+    assert person.get(reply.json["photo"]["id"], "image").body == animated
+
+    clear = person.upload(saved(Image.new("RGBA", (64, 64), (0, 0, 0, 0)), "PNG")).json["photo"]
+    with Image.open(io.BytesIO(person.get(clear["id"], "thumbnail").body)) as small:
+        assert min(small.convert("RGB").getpixel((150, 150))) > 245  # white, not black
+
+
+def test_a_picture_with_too_many_pixels_is_refused_before_it_is_decoded(person):
+    huge = saved(Image.new("L", (8000, 5001)), "PNG")  # 40,008,000 pixels in a small file
+    assert len(huge) < 200_000
+    reply = person.upload(huge)
+    assert_error(reply, 400, "NotAnImage")
+    assert "pixels" in reply.json["message"]
+    assert person.upload(saved(Image.new("L", (8000, 5000)), "PNG")).status == 201  # exactly the limit
+
+
+def test_no_token_is_401_even_from_another_site(base_url):
+    anonymous = Client(base_url)
+    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        assert_error(anonymous.request("GET", "/photos", headers=headers), 401, "MissingToken")
+
+
+def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base_url, person, config):
+    photo = person.upload(picture()).json["photo"]
+    owner = sub_of(person.token)
+    assert person.client.call("deleteAcct", access_token=person.token).status == 200
+    with contextlib.closing(sqlite3.connect(os.path.join(config.photos_dir, "photos.sqlite3"))) as db:
+        assert db.execute("SELECT count(*) FROM photos WHERE owner = ?", (owner,)).fetchone() == (0,)
+    assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
+    assert_error(person.get(photo["id"], "image"), 404, "PhotoNotFound")
+    # The token has not expired, but Cognito no longer knows it: nothing more is stored with it.
+    assert_error(person.upload(picture(), "after deletion"), 401, "InvalidToken")
+
+    signed_out, _ = new_person(base_url)
+    assert signed_out.client.call("signOut", **{"global": True}).status == 200
+    assert_error(signed_out.upload(picture()), 401, "InvalidToken")
+
+
+def test_an_admin_deleting_a_user_deletes_their_photos(base_url, admin, config):
+    photos, email = new_person(base_url)
+    photos.upload(picture())
+    owner = sub_of(photos.token)
+    admin_client, admin_token = admin
+    assert admin_client.call("adminDeleteUser", user=email, access_token=admin_token).status == 200
+    assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
+    with contextlib.closing(sqlite3.connect(os.path.join(config.photos_dir, "photos.sqlite3"))) as db:
+        assert db.execute("SELECT count(*) FROM photos WHERE owner = ?", (owner,)).fetchone() == (0,)
+
+
+def test_form_details(person):
+    body, headers = form(picture(), "Upper-case type")
+    reply = person.client.request("POST", "/photos", body, person.headers(
+        {"Content-Type": headers["Content-Type"].replace("multipart/form-data", "Multipart/Form-Data")}))
+    assert reply.status == 201 and reply.json["photo"]["description"] == "Upper-case type"
+    # A description sent as a file is refused, not dropped.
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n\r\n'.encode()
+            + picture() + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="description"; '
+            f'filename="d.txt"\r\n\r\ntext\r\n--{boundary}--\r\n'.encode())
+    reply = person.client.request("POST", "/photos", body, person.headers(
+        {"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+    assert_error(reply, 400, "InvalidField")
+    reply = person.client.request("PUT", "/photos", b"", person.headers())
+    assert_error(reply, 405, "MethodNotAllowed")
+    assert reply.headers["Allow"] == "GET, POST, OPTIONS" and "GET, POST" in reply.json["message"]
+
+
+def test_a_refused_upload_is_answered_after_its_body_and_a_huge_one_at_once(base_url):
+    body, headers = form(os.urandom(2 * 1024 * 1024))
+    # No token: the 2 MiB body is read and dropped, then the 401 arrives (no reset connection).
+    reply = Client(base_url).request("POST", "/photos", body, headers)
+    assert_error(reply, 401, "MissingToken")
+    # Announced far over the limit: answered before any of it is sent.
+    connection = http.client.HTTPConnection(base_url.split("//")[1], timeout=10)
+    connection.putrequest("POST", "/photos")
+    connection.putheader("Content-Length", str(200 * 1024 * 1024))
+    connection.putheader("Content-Type", headers["Content-Type"])
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413 and json.loads(response.read())["error"] == "PhotoTooLarge"
+    connection.close()
+
+
+def test_an_unusable_photos_folder_is_503_not_500(config, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the photos folder should be")
+    server = serve_app(dataclasses.replace(config, photos_dir=str(blocker / "photos")))
+    try:
+        photos, _ = new_person(f"http://127.0.0.1:{server.port}")
+        reply = photos.upload(picture())
+        assert_error(reply, 503, "StorageUnavailable")
+        assert "request_id" in reply.json and "not-a-folder" not in reply.body.decode()
+        assert_error(photos.list(), 503, "StorageUnavailable")
+    finally:
+        server.stop()
