@@ -2,7 +2,7 @@
 // settings and "My photos", all through this server: the JSON endpoint (POST /) and the photos API.
 //
 // The access token lives only in this script's memory. A reload gets a new one from `refresh`,
-// which uses the server's HttpOnly refresh cookie; nothing is kept in localStorage, sessionStorage
+// which uses the server's HttpOnly refresh cookie; no token is kept in localStorage, sessionStorage
 // or readable cookies. Text that comes from the server or from people (descriptions, names) is
 // always set with textContent, never parsed as HTML.
 "use strict";
@@ -14,6 +14,9 @@
   const SESSION_ENDED_SENTENCE = "Your session has ended. Please log in again.";
   const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
   const RENEW_BEFORE_MS = 60 * 1000; // renew the access token this long before it expires
+  const ACCOUNT_CHANGED_SENTENCE = "Someone signed in with another account in this browser, so this page now shows that account.";
+  const TOO_MANY_CODES_SENTENCE = "Too many wrong codes. Ask for a new code.";
+  const DELETED_FLAG = "account-deleted"; // sessionStorage, one shot: "1" between deleteAcct and /logout's return
 
   // Friendlier sentences for some error codes; the server's own sentence is shown otherwise.
   // Some read differently depending on what the person was doing.
@@ -37,9 +40,17 @@
   };
   const SENTENCES_BY_ACTION = {
     changePass: { NotAuthorized: "Your current password is wrong." },
-    confirmAccount: { NotAuthorized: "This account is confirmed already, or the password is wrong. Try logging in." },
+    confirmAccount: {
+      NotAuthorized: "This account is confirmed already, or the password is wrong. Try logging in.",
+      LimitExceeded: TOO_MANY_CODES_SENTENCE,
+    },
     forgotPassword: { NotAuthorized: "The password of this account cannot be reset." },
-    confirmForgotPassword: { NotAuthorized: "The password of this account cannot be reset." },
+    confirmForgotPassword: {
+      NotAuthorized: "The password of this account cannot be reset.",
+      LimitExceeded: TOO_MANY_CODES_SENTENCE,
+    },
+    // An authenticator code cannot be sent again: a new log-in asks for the app's next code.
+    respondToChallenge: { LimitExceeded: "Too many wrong codes. Log in again and type the newest code from your app." },
   };
   // When the answer is not our JSON (a proxy's page, say), a sentence from the status.
   const STATUS_SENTENCES = {
@@ -57,8 +68,16 @@
     pending: null, // {email, password} between sign-up (or an unconfirmed log-in) and confirmation
     challenge: null, // the signIn answer's session while the authenticator code is asked
     resetEmail: null,
+    sub: null, // whose token this page holds (the access token's `sub`)
+    // Bumped whenever the person shown changes (sign-in, sign-out, another account in this browser):
+    // answers to requests started under an older epoch are dropped.
+    epoch: 0,
     photoUrls: [], // blob: URLs of the drawn list, revoked when it is drawn again
     listGeneration: 0,
+    loadSeq: 0, // the newest loadPhotos; older answers are ignored
+    loadsInFlight: 0,
+    deletedIds: new Set(), // photos deleted in this epoch: never drawn again from an older answer
+    viewerSeq: 0, // the photo the viewer was opened for last; bytes of an older one are dropped
     viewerUrl: null,
   };
 
@@ -116,68 +135,134 @@
     return (await readJson(response)) || {};
   }
 
+  // The `sub` claim of an access token (a JWT: its middle part is base64url JSON). Not verified:
+  // the server does that; here it only tells whose token this is.
+  function tokenSub(token) {
+    try {
+      const part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const text = atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "="));
+      const claims = JSON.parse(decodeURIComponent(Array.from(text,
+        (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join("")));
+      return typeof claims.sub === "string" && claims.sub ? claims.sub : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   function keepTokens(answer) {
     state.accessToken = answer.access_token;
+    state.sub = tokenSub(answer.access_token);
     const seconds = Number(answer.expires_in) > 0 ? Number(answer.expires_in) : 3600;
     state.expiresAt = Date.now() + seconds * 1000;
   }
 
   // A new access token from the refresh cookie. Calls made at the same time share one refresh.
+  // The cookie is shared by every tab of this browser: when it now holds another person's session
+  // (signed in elsewhere), this page drops everything of the old person and shows the new one.
+  // An answer that arrives after a sign-out or sign-in here is ignored.
   let refreshing = null;
   function refreshTokens() {
     if (!refreshing) {
-      refreshing = call("refresh", {}).then(keepTokens).finally(() => { refreshing = null; });
+      const epoch = state.epoch;
+      refreshing = call("refresh", {}).then((answer) => {
+        if (epoch !== state.epoch) {
+          return;
+        }
+        const sub = tokenSub(answer.access_token);
+        if (state.sub && sub !== state.sub) {
+          accountChanged(answer);
+          return;
+        }
+        keepTokens(answer);
+      }).finally(() => { refreshing = null; });
     }
     return refreshing;
   }
 
-  // Refresh while signed in; when the session is over, show the signed-out page and stop.
-  async function renew() {
+  // Refresh while signed in; when the session is over, show the signed-out page and stop. When the
+  // person changed (or this page signed out meanwhile), the caller's work is for nobody: SessionEnded.
+  async function renew(isCurrent) {
+    const epoch = state.epoch;
     try {
       await refreshTokens();
     } catch (error) {
+      if (epoch !== state.epoch || (isCurrent && !isCurrent())) {
+        throw new SessionEnded();
+      }
       if (error.status === 401) {
         showSignedOut(SESSION_ENDED_SENTENCE);
         throw new SessionEnded();
       }
       throw error;
     }
+    if (epoch !== state.epoch || !state.accessToken) {
+      throw new SessionEnded();
+    }
   }
 
-  // Run `action(token)` with a current access token; when the token turns out to have expired
-  // (one of `retryOn`), refresh once and try again.
-  async function withToken(action, retryOn) {
+  function isAuthFailure(error, codes) {
+    return error instanceof ApiError && error.status === 401 && codes.includes(error.code);
+  }
+
+  // Run `action(token)` with a current access token; when the token turns out to have expired or
+  // been revoked (one of `retryOn`), refresh once and try again; refused again, the session is over.
+  // `isCurrent` says whether the caller still wants the answer (a thumbnail of a list drawn since
+  // does not): when it does not, nothing is shown, not even the signed-out page.
+  async function withToken(action, retryOn, isCurrent) {
+    const epoch = state.epoch;
+    const current = () => epoch === state.epoch && (!isCurrent || isCurrent());
     if (!state.accessToken) {
-      showSignedOut(SESSION_ENDED_SENTENCE);
+      if (current()) {
+        showSignedOut(SESSION_ENDED_SENTENCE);
+      }
       throw new SessionEnded();
     }
     if (Date.now() > state.expiresAt - RENEW_BEFORE_MS) {
-      await renew();
+      await renew(current);
     }
+    let result;
     try {
-      return await action(state.accessToken);
+      result = await action(state.accessToken);
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401 && retryOn.includes(error.code))) {
+      if (!current()) {
+        throw new SessionEnded();
+      }
+      if (!isAuthFailure(error, retryOn)) {
         throw error;
       }
-      await renew();
-      return action(state.accessToken);
+      await renew(current);
+      try {
+        result = await action(state.accessToken);
+      } catch (again) {
+        if (!current()) {
+          throw new SessionEnded();
+        }
+        if (isAuthFailure(again, retryOn)) {
+          showSignedOut(SESSION_ENDED_SENTENCE);
+          throw new SessionEnded();
+        }
+        throw again;
+      }
     }
+    if (!current()) {
+      throw new SessionEnded();
+    }
+    return result;
   }
 
-  // A JSON method that takes the access token. Cognito answers NotAuthorized for an expired one,
-  // except for changePass, where it also means a wrong current password (not worth a refresh).
+  // A JSON method that takes the access token. These answer NotAuthorized for a token that expired
+  // or was revoked (never TokenExpired); changePass is handled by changePassword below.
   function userCall(method, fields) {
-    const retryOn = method === "changePass" ? ["TokenExpired"] : ["TokenExpired", "NotAuthorized", "InvalidToken"];
-    return withToken((token) => call(method, { ...fields, access_token: token }), retryOn);
+    return withToken((token) => call(method, { ...fields, access_token: token }), ["NotAuthorized"]);
   }
 
-  // A request to the photos API, with the access token as a Bearer header.
-  function photosRequest(url, init) {
+  // A request to the photos API, with the access token as a Bearer header. It answers TokenExpired
+  // for an old token and InvalidToken for one whose session ended (signed out, account deleted).
+  function photosRequest(url, init, isCurrent) {
     return withToken((token) => send(url, {
       ...(init || {}),
       headers: { ...((init && init.headers) || {}), Authorization: `Bearer ${token}` },
-    }), ["TokenExpired"]);
+    }), ["TokenExpired", "InvalidToken"], isCurrent);
   }
 
   // ---------------------------------------------------------------- messages
@@ -250,9 +335,28 @@
     return true;
   }
 
+  // A disabled button loses the focus to <body>; when nothing else took it meanwhile, it goes back
+  // to the element that had it (or the first field of its form) once the work is over.
+  function restoreFocus(had) {
+    const active = document.activeElement;
+    if (active && active !== document.body) {
+      return;
+    }
+    if (had && had.isConnected && had.getClientRects().length > 0 && !had.disabled) {
+      had.focus();
+      return;
+    }
+    const form = had && had.closest ? had.closest("form") : null;
+    const field = form && !form.hidden ? form.querySelector("input:not([type=hidden]):not([hidden]), textarea") : null;
+    if (field && field.getClientRects().length > 0) {
+      field.focus();
+    }
+  }
+
   // Disable a form's buttons while its request runs, so Enter twice does not send it twice.
   async function busy(form, work) {
     const buttons = form.querySelectorAll("button");
+    const had = form.contains(document.activeElement) ? document.activeElement : null;
     form.setAttribute("aria-busy", "true");
     buttons.forEach((button) => { button.disabled = true; });
     try {
@@ -260,7 +364,35 @@
     } finally {
       form.removeAttribute("aria-busy");
       buttons.forEach((button) => { button.disabled = false; });
+      restoreFocus(had);
     }
+  }
+
+  // The same for a lone button (not in a form): disabled while `work` runs, the focus kept.
+  async function busyButton(button, work) {
+    if (button.disabled) {
+      return undefined;
+    }
+    const had = document.activeElement === button ? button : null;
+    button.disabled = true;
+    try {
+      return await work();
+    } finally {
+      button.disabled = false;
+      restoreFocus(had);
+    }
+  }
+
+  // An authenticator code, spaces allowed: 6 digits, else a sentence naming the field as people
+  // know it. Returns the digits, or null after saying what is wrong.
+  function authenticatorCode(form, field, messageElement) {
+    const digits = field.value.replace(/\s+/g, "");
+    if (!/^[0-9]{6}$/.test(digits)) {
+      say(messageElement, "The authenticator code is the 6 digits your app shows. Please check it.", "error");
+      markInvalid(form, field, messageElement);
+      return null;
+    }
+    return digits;
   }
 
   function onSubmit(form, handler) {
@@ -313,11 +445,27 @@
     showLogInForm($("sign-in-form"));
   }
 
-  function showSignedOut(notice) {
+  // Forget the person shown: their token, identity, photos (and blob URLs), viewer and forms.
+  // Requests still running for them are answered to nobody (the epoch changed).
+  function forgetPerson() {
+    state.epoch += 1;
     state.accessToken = null;
+    state.sub = null;
     state.expiresAt = 0;
     state.viaHostedUi = false;
     state.email = null;
+    state.deletedIds = new Set();
+    state.loadSeq += 1;
+    clearPhotos();
+    closeViewer();
+    resetSignedInForms();
+    $("who").hidden = true;
+    $("who").textContent = "";
+    $("password-form-username").setAttribute("value", "");
+  }
+
+  function showSignedOut(notice, kind) {
+    forgetPerson();
     clearPhotos();
     closeViewer();
     resetSignedInForms();
@@ -326,8 +474,23 @@
     $("who").hidden = true;
     $("who").textContent = "";
     $("status").textContent = SIGNED_OUT_SENTENCE;
-    say($("page-message"), notice || "", notice ? "error" : null);
+    say($("page-message"), notice || "", notice ? (kind || "error") : null);
     resetSignedOutForms();
+  }
+
+  // The refresh cookie (shared by this browser's tabs) now holds another person's session: drop
+  // the old person's everything and show the new one, saying why.
+  async function accountChanged(answer) {
+    forgetPerson();
+    keepTokens(answer);
+    const epoch = state.epoch;
+    const viaHostedUi = await hostedUiSession();
+    if (epoch !== state.epoch) {
+      return;
+    }
+    state.viaHostedUi = viaHostedUi;
+    await showSignedIn(ACCOUNT_CHANGED_SENTENCE);
+    $("status").focus();
   }
 
   function resetSignedInForms() {
@@ -345,13 +508,16 @@
     choosePanel(null);
   }
 
-  async function showSignedIn() {
+  async function showSignedIn(notice) {
     $("signed-out").hidden = true;
     $("signed-in").hidden = false;
     say($("page-message"), "");
     $("status").textContent = SIGNED_IN_SENTENCE;
     $("who").hidden = true;
     resetSignedInForms();
+    if (notice) {
+      say($("signed-in-message"), notice, "ok");
+    }
     try {
       const answer = await userCall("getUser", {});
       const attributes = answer.attributes || {};
@@ -374,6 +540,7 @@
 
   // After tokens arrived from a JSON sign-in: the signed-in page, with the focus on its sentence.
   async function signedIn(answer) {
+    forgetPerson();
     keepTokens(answer);
     state.viaHostedUi = false; // a JSON sign-in ends any hosted-UI session (the server does so)
     state.pending = null;
@@ -439,13 +606,19 @@
     if (!checkForm(form, message)) {
       return;
     }
+    const code = authenticatorCode(form, $("mfa-code"), message);
+    if (!code) {
+      return;
+    }
     busy(form, async () => {
       try {
-        await signedIn(await call("respondToChallenge", { session: state.challenge, totp: $("mfa-code").value }));
+        await signedIn(await call("respondToChallenge", { session: state.challenge, totp: code }));
       } catch (error) {
-        if (error instanceof ApiError && error.code === "ChallengeExpired") {
+        if (error instanceof ApiError && ["ChallengeExpired", "LimitExceeded"].includes(error.code)) {
+          state.challenge = null;
           showLogInForm($("sign-in-form"));
           showError(error, $("sign-in-message"), "respondToChallenge");
+          $("sign-in-password").value = "";
           $("sign-in-password").focus();
           return;
         }
@@ -499,10 +672,27 @@
     chooseSignedOutPanel("sign-up");
     showOnly($("sign-up-panel"), $("confirm-form"));
     $("confirm-form").reset();
+    $("confirm-email").textContent = email; // as typed, not the masked address the answer gives
     $("confirm-note").textContent = note;
     say($("confirm-message"), "");
+    clearInvalid($("confirm-form"));
     $("confirm-code").focus();
   }
+
+  // Back from the code step to the sign-up form, the email ready to be corrected.
+  $("confirm-back").addEventListener("click", () => {
+    const email = state.pending ? state.pending.email : "";
+    state.pending = null;
+    showOnly($("sign-up-panel"), $("sign-up-form"));
+    say($("confirm-message"), "");
+    say($("sign-up-message"), "");
+    clearInvalid($("sign-up-form"));
+    if (email) {
+      $("sign-up-email").value = email;
+    }
+    $("sign-up-email").focus();
+    $("sign-up-email").select();
+  });
 
   onSubmit($("confirm-form"), () => {
     const form = $("confirm-form");
@@ -521,7 +711,10 @@
         }));
       } catch (error) {
         showError(error, message, "confirmAccount", form);
-        if (error instanceof ApiError && ["CodeMismatch", "ExpiredCode"].includes(error.code)) {
+        if (error instanceof ApiError && error.code === "LimitExceeded") {
+          $("resend-code").disabled = false;
+          $("resend-code").focus();
+        } else if (error instanceof ApiError && ["CodeMismatch", "ExpiredCode"].includes(error.code)) {
           $("confirm-code").select();
           $("confirm-code").focus();
         }
@@ -573,14 +766,37 @@
         state.resetEmail = email;
         $("reset-form-username").setAttribute("value", email);
         $("reset-form").reset();
+        clearInvalid($("reset-form"));
         say($("reset-message"), "");
-        const where = answer.delivery && typeof answer.delivery.destination === "string"
-          ? answer.delivery.destination : email;
-        $("reset-note").textContent = `If ${email} has an account, we emailed a code to ${where}.`;
+        $("reset-note").textContent = resetNote(answer, email);
         showLogInForm($("reset-form"));
         $("reset-code").focus();
       } catch (error) {
         showError(error, message, "forgotPassword", form);
+      }
+    });
+  });
+
+  function resetNote(answer, email) {
+    const where = answer && answer.delivery && typeof answer.delivery.destination === "string"
+      ? answer.delivery.destination : email;
+    return `If ${email} has an account, we emailed a code to ${where}.`;
+  }
+
+  $("reset-resend").addEventListener("click", () => {
+    const form = $("reset-form");
+    if (!state.resetEmail || form.getAttribute("aria-busy") === "true") {
+      return;
+    }
+    busy(form, async () => {
+      try {
+        const answer = await call("forgotPassword", { user: state.resetEmail });
+        $("reset-note").textContent = resetNote(answer, state.resetEmail);
+        say($("reset-message"), "A new code is on its way.", "ok");
+        $("reset-code").value = "";
+        $("reset-code").focus();
+      } catch (error) {
+        showError(error, $("reset-message"), "forgotPassword");
       }
     });
   });
@@ -603,6 +819,13 @@
         $("sign-in-password").focus();
       } catch (error) {
         showError(error, message, "confirmForgotPassword", form);
+        if (error instanceof ApiError && error.code === "LimitExceeded") {
+          $("reset-resend").disabled = false;
+          $("reset-resend").focus();
+        } else if (error instanceof ApiError && ["CodeMismatch", "ExpiredCode"].includes(error.code)) {
+          $("reset-code").select();
+          $("reset-code").focus();
+        }
       }
     });
   });
@@ -632,17 +855,20 @@
     if (button.disabled) {
       return;
     }
-    button.disabled = true;
     const viaHostedUi = state.viaHostedUi;
-    try {
-      await call("signOut", {});
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) {
-        showError(error, $("signed-in-message"), "signOut");
-        return;
+    const signedOut = await busyButton(button, async () => {
+      try {
+        await call("signOut", {});
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) {
+          showError(error, $("signed-in-message"), "signOut");
+          return false;
+        }
       }
-    } finally {
-      button.disabled = false;
+      return true;
+    });
+    if (!signedOut) {
+      return;
     }
     if (viaHostedUi) {
       window.location.assign("/logout"); // ends the hosted UI's own session too, then comes back here
@@ -662,14 +888,44 @@
     }
     busy(form, async () => {
       try {
-        await userCall("changePass", { old_pass: $("old-password").value, new_pass: $("new-password").value });
+        await changePassword($("old-password").value, $("new-password").value);
         form.reset();
         say(message, "Your password is changed.", "ok");
       } catch (error) {
         showError(error, message, "changePass", form);
+        if (error instanceof ApiError && error.code === "NotAuthorized") {
+          markInvalid(form, $("old-password"), message);
+          $("old-password").select();
+        }
       }
     });
   });
+
+  // changePass answers NotAuthorized both for a wrong current password and for a token whose
+  // session ended. getUser with the same token tells them apart: it works, so the password is
+  // wrong; it is refused, so refresh (signed out if that fails, the new person if the browser's
+  // account changed) and try once more with the new token.
+  async function changePassword(oldPass, newPass) {
+    const attempt = (token) => call("changePass", { old_pass: oldPass, new_pass: newPass, access_token: token });
+    return withToken(async (token) => {
+      try {
+        return await attempt(token);
+      } catch (error) {
+        if (!isAuthFailure(error, ["NotAuthorized"])) {
+          throw error;
+        }
+        try {
+          await call("getUser", { access_token: token });
+        } catch (check) {
+          if (isAuthFailure(check, ["NotAuthorized"])) {
+            throw new ApiError("TokenRefused", check.message, null, 401);
+          }
+          throw check;
+        }
+        throw error; // the token works: the current password is wrong
+      }
+    }, ["TokenRefused"]);
+  }
 
   function hideTotpSetup() {
     $("totp-form").hidden = true;
@@ -684,20 +940,20 @@
       say(message, "We could not read your email address, which the authenticator app needs. Reload the page and try again.", "error");
       return;
     }
-    $("mfa-start").disabled = true;
-    try {
-      const answer = await userCall("QR_init", { user: state.email });
-      // The SVG is shown as an image from a data: URL: never inserted into the page as markup.
-      $("totp-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.qr_svg)}`;
-      $("totp-secret").textContent = answer.secret_code;
-      $("totp-form").reset();
-      $("totp-form").hidden = false;
-      $("totp-code").focus();
-    } catch (error) {
-      showError(error, message, "QR_init");
-    } finally {
-      $("mfa-start").disabled = false;
-    }
+    await busyButton($("mfa-start"), async () => {
+      try {
+        const answer = await userCall("QR_init", { user: state.email });
+        // The SVG is shown as an image from a data: URL: never inserted into the page as markup.
+        $("totp-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.qr_svg)}`;
+        $("totp-secret").textContent = answer.secret_code;
+        $("totp-form").reset();
+        clearInvalid($("totp-form"));
+        $("totp-form").hidden = false;
+        $("totp-code").focus();
+      } catch (error) {
+        showError(error, message, "QR_init");
+      }
+    });
   });
 
   onSubmit($("totp-form"), () => {
@@ -706,9 +962,13 @@
     if (!checkForm(form, message)) {
       return;
     }
+    const code = authenticatorCode(form, $("totp-code"), message);
+    if (!code) {
+      return;
+    }
     busy(form, async () => {
       try {
-        await userCall("QR_TOTP", { totp: $("totp-code").value });
+        await userCall("QR_TOTP", { totp: code });
         hideTotpSetup();
         say(message, "Authenticator codes are on. Logging in will ask for a code from your app.", "ok");
         $("mfa-start").focus();
@@ -728,16 +988,15 @@
 
   $("mfa-off").addEventListener("click", async () => {
     const message = $("mfa-setup-message");
-    $("mfa-off").disabled = true;
-    try {
-      await userCall("setMfa", { enabled: false });
-      hideTotpSetup();
-      say(message, "Authenticator codes are off. Logging in needs only your password.", "ok");
-    } catch (error) {
-      showError(error, message, "setMfa");
-    } finally {
-      $("mfa-off").disabled = false;
-    }
+    await busyButton($("mfa-off"), async () => {
+      try {
+        await userCall("setMfa", { enabled: false });
+        hideTotpSetup();
+        say(message, "Authenticator codes are off. Logging in needs only your password.", "ok");
+      } catch (error) {
+        showError(error, message, "setMfa");
+      }
+    });
   });
 
   $("delete-start").addEventListener("click", () => {
@@ -755,16 +1014,26 @@
 
   $("delete-yes").addEventListener("click", async () => {
     const viaHostedUi = state.viaHostedUi;
-    $("delete-yes").disabled = true;
-    try {
-      await userCall("deleteAcct", {});
-    } catch (error) {
-      showError(error, $("delete-message"), "deleteAcct");
+    const deleted = await busyButton($("delete-yes"), async () => {
+      try {
+        await userCall("deleteAcct", {});
+        return true;
+      } catch (error) {
+        showError(error, $("delete-message"), "deleteAcct");
+        return false;
+      }
+    });
+    if (!deleted) {
       return;
-    } finally {
-      $("delete-yes").disabled = false;
     }
     if (viaHostedUi) {
+      // /logout also ends the hosted UI's session and comes back to "/": a one-shot flag (no token,
+      // no name) lets the page say the account is deleted once it lands.
+      try {
+        sessionStorage.setItem(DELETED_FLAG, "1");
+      } catch (_) {
+        // storage refused: the page lands signed out without the sentence
+      }
       window.location.assign("/logout");
       return;
     }
@@ -803,28 +1072,39 @@
     return when ? `Photo added ${when}` : "Photo";
   }
 
+  // The list from the server. Only the newest load of the current person is drawn: an answer
+  // that arrives after a newer load, a sign-out, another person or a deletion is ignored.
   async function loadPhotos() {
     const message = $("photos-message");
+    const seq = ++state.loadSeq;
+    const epoch = state.epoch;
+    const current = () => seq === state.loadSeq && epoch === state.epoch;
     say(message, "Loading your photos…");
+    state.loadsInFlight += 1;
     try {
-      const response = await photosRequest("/photos", { method: "GET" });
+      const response = await photosRequest("/photos", { method: "GET" }, current);
       const body = (await readJson(response)) || {};
+      if (!current()) {
+        return;
+      }
       drawPhotos(Array.isArray(body.photos) ? body.photos : []);
       say(message, "");
     } catch (error) {
-      showError(error, message, "photos");
+      if (current()) {
+        showError(error, message, "photos");
+      }
+    } finally {
+      state.loadsInFlight -= 1;
     }
   }
 
-  function drawPhotos(photos) {
+  function drawPhotos(all) {
     clearPhotos();
     const generation = state.listGeneration;
     const list = $("photo-list");
+    const photos = all.filter((photo) => photo && typeof photo.id === "string" && !state.deletedIds.has(photo.id));
     $("photos-empty").hidden = photos.length > 0;
     for (const photo of photos) {
-      if (!photo || typeof photo.id !== "string") {
-        continue;
-      }
       const item = document.createElement("li");
       item.className = "photo";
       item.dataset.photoId = photo.id;
@@ -880,10 +1160,14 @@
 
   // Images need the Bearer header, so they are fetched here and shown from blob: URLs.
   async function loadImage(url, image, generation) {
+    const current = () => generation === state.listGeneration;
     try {
-      const blob = await (await photosRequest(url, { method: "GET" })).blob();
+      const blob = await (await photosRequest(url, { method: "GET" }, current)).blob();
+      if (!current()) {
+        return;
+      }
       const objectUrl = URL.createObjectURL(blob);
-      if (generation !== state.listGeneration) {
+      if (!current()) {
         URL.revokeObjectURL(objectUrl); // the list was drawn again meanwhile
         return;
       }
@@ -898,17 +1182,31 @@
 
   async function deletePhoto(photo, item, button) {
     const message = $("photos-message");
+    const epoch = state.epoch;
+    const seqAtStart = state.loadSeq;
     button.disabled = true;
     try {
       await photosRequest(`/photos/${encodeURIComponent(photo.id)}`, { method: "DELETE" });
       say(message, "The photo is deleted.", "ok");
     } catch (error) {
+      if (epoch !== state.epoch) {
+        return;
+      }
       if (!(error instanceof ApiError && error.code === "PhotoNotFound")) {
         button.disabled = false;
         showError(error, message, "photos");
         return;
       }
       say(message, SENTENCES.PhotoNotFound, "ok");
+    }
+    state.deletedIds.add(photo.id);
+    // A list asked for while the deletion ran may still hold the photo: ask again, now that it is
+    // gone, and let that newer answer win.
+    if (state.loadsInFlight > 0 || state.loadSeq !== seqAtStart) {
+      loadPhotos();
+    }
+    if (!item.isConnected) {
+      return; // the list was drawn again meanwhile (without the photo)
     }
     // Focus goes to the next photo's delete button, or the previous one's, or the upload form.
     const next = item.nextElementSibling || item.previousElementSibling;
@@ -941,10 +1239,14 @@
     const data = new FormData();
     data.append("photo", file, file.name);
     data.append("description", $("upload-description").value);
+    const epoch = state.epoch;
     busy(form, async () => {
       say(message, "Uploading…");
       try {
         await photosRequest("/photos", { method: "POST", body: data });
+        if (epoch !== state.epoch) {
+          return;
+        }
         form.reset();
         say(message, "Your photo is uploaded.", "ok");
         await loadPhotos();
@@ -958,41 +1260,65 @@
   });
 
   // The full-size photo, in a dialog (Escape or "Close" closes it; focus returns to the thumbnail).
+  // Each opening has its own number: bytes that arrive for an earlier opening (or after closing)
+  // are dropped, and a blob: URL is revoked as soon as it is replaced or the viewer closes.
   async function openViewer(photo) {
     const viewer = $("photo-viewer");
     closeViewer();
+    const seq = ++state.viewerSeq;
+    const current = () => seq === state.viewerSeq && viewer.open;
+    $("photo-viewer").dataset.photoId = photo.id;
     $("viewer-title").textContent = photoName(photo);
     $("viewer-description").textContent = typeof photo.description === "string" ? photo.description : "";
     $("viewer-image").alt = typeof photo.description === "string" ? photo.description : "";
     say($("viewer-message"), "Loading the photo…");
     viewer.showModal();
     try {
-      const blob = await (await photosRequest(imageUrl(photo), { method: "GET" })).blob();
-      if (!viewer.open) {
+      const blob = await (await photosRequest(imageUrl(photo), { method: "GET" }, current)).blob();
+      if (!current()) {
         return;
       }
-      state.viewerUrl = URL.createObjectURL(blob);
-      $("viewer-image").src = state.viewerUrl;
+      setViewerImage(URL.createObjectURL(blob));
       say($("viewer-message"), "");
     } catch (error) {
-      showError(error, $("viewer-message"), "photos");
+      if (current()) {
+        showError(error, $("viewer-message"), "photos");
+      }
+    }
+  }
+
+  function setViewerImage(url) {
+    const previous = state.viewerUrl;
+    state.viewerUrl = url;
+    if (url) {
+      $("viewer-image").src = url;
+    } else {
+      $("viewer-image").removeAttribute("src");
+    }
+    if (previous && previous !== url) {
+      URL.revokeObjectURL(previous);
     }
   }
 
   function closeViewer() {
     const viewer = $("photo-viewer");
+    state.viewerSeq += 1;
     if (viewer.open) {
       viewer.close();
     }
+    setViewerImage(null);
   }
 
   $("viewer-close").addEventListener("click", closeViewer);
+  // Closed by Escape too. The event comes a moment after close(): if the viewer was opened again
+  // meanwhile, that opening is left alone.
   $("photo-viewer").addEventListener("close", () => {
-    $("viewer-image").removeAttribute("src");
-    if (state.viewerUrl) {
-      URL.revokeObjectURL(state.viewerUrl);
-      state.viewerUrl = null;
+    if ($("photo-viewer").open) {
+      return;
     }
+    state.viewerSeq += 1;
+    setViewerImage(null);
+    delete $("photo-viewer").dataset.photoId;
   });
 
   // ---------------------------------------------------------------- start
@@ -1008,13 +1334,28 @@
     }
   }
 
+  // Set just before the hosted-UI path's /logout after deleting the account: said once, then gone.
+  function takeDeletedFlag() {
+    try {
+      const flag = sessionStorage.getItem(DELETED_FLAG) === "1";
+      sessionStorage.removeItem(DELETED_FLAG);
+      return flag;
+    } catch (_) {
+      return false;
+    }
+  }
+
   async function start() {
+    const deleted = takeDeletedFlag();
     try {
       await refreshTokens();
     } catch (error) {
       // 401 NoSession / SessionExpired: nobody is signed in here, which is no error.
-      showSignedOut(error instanceof ApiError && error.status === 401 ? null
-        : `We could not check whether you are signed in. ${sentenceFor(error, "refresh")}`);
+      if (error instanceof ApiError && error.status === 401) {
+        showSignedOut(deleted ? "Your account is deleted." : null, "ok");
+      } else {
+        showSignedOut(`We could not check whether you are signed in. ${sentenceFor(error, "refresh")}`);
+      }
       return;
     }
     state.viaHostedUi = await hostedUiSession();
