@@ -44,6 +44,7 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
         else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
         f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/",
         f"  Hosted-UI sign-in: {config.base_url}/login",
+        f"  The photos page: {config.base_url}/  (photos kept in {os.path.abspath(config.photos_dir)})",
         "",
     ])
 

@@ -119,7 +119,8 @@ class PhotosApiHandler(BoundedBodyHandler):
         else:
             call = self.new_call()
             if not call.browser.present:
-                raise ApiError("MissingToken")
+                raise ApiError("MissingToken", 'Send the access token as "Authorization: Bearer <token>", '
+                                               "or sign in on this site.")
             try:
                 token = await call.browser.access_token()  # renewed if it was about to expire
             finally:

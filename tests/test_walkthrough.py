@@ -227,3 +227,4 @@ def test_hosted_ui_sign_in_works_with_no_settings(data_dir):
     finally:
         output = server.stop()
     assert f"Hosted-UI sign-in: http://localhost:{port}/login" in output
+    assert f"The photos page: http://localhost:{port}/" in output
