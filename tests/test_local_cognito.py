@@ -202,3 +202,22 @@ def test_an_unexpected_failure_is_a_json_error(idp, email):
         idp._make_api_call("SignUp", {"ClientId": idp.client_id, "SecretHash": idp.hash(email),
                                       "Username": email, "Password": "abc\ud800defgh"})
     assert caught.value.response["Error"]["Code"] == "InternalErrorException"
+
+
+def test_wrong_reset_codes_lock_the_code_after_five_tries(tmp_path):
+    pool = LocalUserPool(str(tmp_path), pinned_code="424242")
+    email = "resetter@example.com"
+    base = {"ClientId": pool.client_id, "Username": email,
+            "SecretHash": secret_hash(email, pool.client_id, pool.client_secret)}
+    pool.sign_up(dict(base, Password=PASSWORD))
+    pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+    pool.forgot_password(base)
+    for guess in range(5):
+        with pytest.raises(CognitoFault) as caught:
+            pool.confirm_forgot_password(dict(base, ConfirmationCode=f"{guess:06d}", Password="New_password_1"))
+        assert caught.value.name == "CodeMismatchException"
+    with pytest.raises(CognitoFault) as caught:
+        pool.confirm_forgot_password(dict(base, ConfirmationCode="424242", Password="New_password_1"))
+    assert caught.value.name == "LimitExceededException"
+    pool.forgot_password(base)  # a new code starts a new count
+    pool.confirm_forgot_password(dict(base, ConfirmationCode="424242", Password="New_password_1"))
