@@ -11,13 +11,13 @@ as a page to browsers and as JSON to everything else, and never start a session.
 from __future__ import annotations
 
 import hmac
-import json
 import html
 import re
 import secrets
 from typing import Any
 
 from server.cookies import RefreshSession, host_cookie_header
+from server.dispatch import Answer
 from server.endpoint import JsonHandler
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
@@ -148,8 +148,7 @@ class MeHandler(HostedUiHandler):
         answer: dict[str, Any] = {"signed_in": person is not None}
         if person is not None:
             answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(answer))
+        self.write_answer(Answer(200, answer))
 
 
 ROUTES = [

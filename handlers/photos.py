@@ -16,7 +16,6 @@ probed.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import unicodedata
 from typing import Any
@@ -25,6 +24,7 @@ import tornado.httputil
 import tornado.web
 
 from server.call import Call
+from server.dispatch import Answer
 from server.endpoint import BoundedBodyHandler
 from server.errors import ApiError
 from server.images import checked_photo
@@ -125,15 +125,11 @@ class PhotosApiHandler(BoundedBodyHandler):
                 token = await call.browser.access_token()  # renewed if it was about to expire
             finally:
                 self.set_session_cookies(call)
-        claims = await self.services.tokens.verify_access_token(token.strip())
+        token = token.strip()
+        claims = await self.services.tokens.verify_access_token(token)
         if live:
-            await self.services.cognito.current_user(token.strip())
+            await self.services.cognito.current_user(token)
         return claims["sub"]
-
-    def write_json(self, status: int, body: dict) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(body))
 
 
 class PhotosHandler(PhotosApiHandler):
@@ -150,7 +146,7 @@ class PhotosHandler(PhotosApiHandler):
     async def _list(self) -> None:
         owner = await self.owner()
         photos = await self.services.photos.of_owner(owner)
-        self.write_json(200, {"photos": [photo_view(photo) for photo in photos]})
+        self.write_answer(Answer(200, {"photos": [photo_view(photo) for photo in photos]}))
 
     async def prepare(self) -> None:
         super().prepare()
@@ -175,7 +171,7 @@ class PhotosHandler(PhotosApiHandler):
         checked = await checked_photo(image)
         record = await self.services.photos.add(
             owner, description, image, checked.content_type, checked.width, checked.height, checked.thumbnail)
-        self.write_json(201, {"photo": photo_view(record)})
+        self.write_answer(Answer(201, {"photo": photo_view(record)}))
 
 
 class PhotoHandler(PhotosApiHandler):
@@ -187,7 +183,7 @@ class PhotoHandler(PhotosApiHandler):
         async def remove() -> None:
             owner = await self.owner()
             await self.services.photos.delete(owner, photo_id)
-            self.write_json(200, {})
+            self.write_answer(Answer(200, {}))
         await self.guarded(remove)
 
 

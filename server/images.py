@@ -105,8 +105,8 @@ def _reduced(image: Image.Image) -> Image.Image:
 
 
 def _flattened(image: Image.Image) -> Image.Image:
-    """RGB for the JPEG thumbnail; transparent parts become white, not black."""
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+    """RGB for the JPEG thumbnail, from ``_reduced``'s modes; transparent parts become white, not black."""
+    if image.mode in ("RGBA", "LA"):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))

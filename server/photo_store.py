@@ -294,18 +294,22 @@ class PhotoStore:
         return data, record.content_type if kind == "image" else "image/jpeg"
 
     async def delete(self, owner: str, photo_id: str) -> None:
-        """Remove the owner's photo: its bytes first, then its record."""
+        """Remove the owner's photo (PhotoNotFound if it is not theirs)."""
         await self.records.get(owner, photo_id)
-        for kind in KINDS:
-            await self.objects.delete(object_key(owner, photo_id, kind))
-        await self.records.delete(owner, photo_id)
+        await self._remove(owner, photo_id)
 
     async def delete_all(self, owner: str) -> int:
         """Remove every photo of ``owner`` (their account is gone); how many there were."""
         photos = await self.records.of_owner(owner)
         for photo in photos:
-            await self.delete(owner, photo.id)
+            await self._remove(owner, photo.id)
         return len(photos)
+
+    async def _remove(self, owner: str, photo_id: str) -> None:
+        """Its bytes first, then its record."""
+        for kind in KINDS:
+            await self.objects.delete(object_key(owner, photo_id, kind))
+        await self.records.delete(owner, photo_id)
 
     async def close(self) -> None:
         await self.records.close()

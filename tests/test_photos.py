@@ -41,6 +41,12 @@ def person(base_url) -> Photos:
     return new_person(base_url)[0]
 
 
+def stored_records(config, owner: str) -> int:
+    """How many rows the photos' SQLite file holds for ``owner``."""
+    with contextlib.closing(sqlite3.connect(os.path.join(config.photos_dir, "photos.sqlite3"))) as db:
+        return db.execute("SELECT count(*) FROM photos WHERE owner = ?", (owner,)).fetchone()[0]
+
+
 def sub_of(token: str) -> str:
     return jwt.decode(token, options={"verify_signature": False})["sub"]
 
@@ -334,8 +340,7 @@ def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base
     photo = person.upload(picture()).json["photo"]
     owner = sub_of(person.token)
     assert person.client.call("deleteAcct", access_token=person.token).status == 200
-    with contextlib.closing(sqlite3.connect(os.path.join(config.photos_dir, "photos.sqlite3"))) as db:
-        assert db.execute("SELECT count(*) FROM photos WHERE owner = ?", (owner,)).fetchone() == (0,)
+    assert stored_records(config, owner) == 0
     assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
     assert_error(person.get(photo["id"], "image"), 404, "PhotoNotFound")
     # The token has not expired, but Cognito no longer knows it: nothing more is stored with it.
@@ -353,8 +358,7 @@ def test_an_admin_deleting_a_user_deletes_their_photos(base_url, admin, config):
     admin_client, admin_token = admin
     assert admin_client.call("adminDeleteUser", user=email, access_token=admin_token).status == 200
     assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
-    with contextlib.closing(sqlite3.connect(os.path.join(config.photos_dir, "photos.sqlite3"))) as db:
-        assert db.execute("SELECT count(*) FROM photos WHERE owner = ?", (owner,)).fetchone() == (0,)
+    assert stored_records(config, owner) == 0
 
 
 def test_form_details(person):
