@@ -8,6 +8,7 @@ import dataclasses
 from server.cognito import CognitoClient
 from server.config import Config
 from server.photo_store import PhotoStore
+from server.rate_limits import RateLimits
 from server.cookies import SessionCookies
 from server.services import Services
 from server.sessions import BrowserSession
@@ -21,6 +22,7 @@ class Call:
     cookies: SessionCookies
     browser: BrowserSession
     request_id: str
+    client_address: str  # the caller's IP address (behind a trusted proxy: the one it names)
 
     def clear_sessions(self) -> None:
         """Sign this browser out: both cookies go."""
@@ -50,3 +52,7 @@ class Call:
     @property
     def photos(self) -> PhotoStore:
         return self.services.photos
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        return self.services.rate_limits

@@ -8,12 +8,17 @@ set, the configuration is taken as a real one and every required name must be pr
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import urllib.parse
 from typing import Mapping
 
 DEFAULT_PORT = 3006
 DEFAULT_REFRESH_COOKIE_DAYS = 30
+# Calls per client address, and per user name, to each rate-limited method: (calls, seconds).
+DEFAULT_RATE_LIMIT_PER_ADDRESS = (30, 60.0)
+DEFAULT_RATE_LIMIT_PER_USER = (10, 60.0)
+LOG_FORMATS = ("text", "json")
 
 # Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
 POOL_NAMES = (
@@ -95,6 +100,17 @@ class Config:
     photos_dir: str = ".photos"
     photos_bucket: str | None = None
     s3_endpoint_url: str | None = None
+    # Processes serving one port (reuse_port), each with its own clients.
+    workers: int = 1
+    # "text" (one readable line per record) or "json" (one JSON object per line).
+    log_format: str = "text"
+    # Peers whose X-Forwarded-For is believed (the load balancer); nobody else's.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Rate limits on the guessable methods: (calls, per seconds), or None for no limit; shared
+    # through Redis when redis_url is set, else counted in this process.
+    rate_limit_per_address: tuple[int, float] | None = DEFAULT_RATE_LIMIT_PER_ADDRESS
+    rate_limit_per_user: tuple[int, float] | None = DEFAULT_RATE_LIMIT_PER_USER
+    redis_url: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def hosted_ui(self) -> bool:
@@ -144,10 +160,54 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return value.rstrip("/") if value else None
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: tuple[int, float]) -> tuple[int, float] | None:
+    """``CALLS/SECONDS`` (e.g. ``30/60``), or ``off``."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw == "off":
+        return None
+    calls, _, seconds = raw.partition("/")
+    try:
+        limit = (int(calls), float(seconds))
+    except ValueError:
+        limit = (0, 0.0)
+    if limit[0] < 1 or not 0 < limit[1] <= 86400:
+        raise ConfigError(f"{name} must be CALLS/SECONDS (e.g. 30/60) or off, got {env[name]!r}.")
+    return limit
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple:
+    try:
+        return tuple(ipaddress.ip_network(part, strict=False) for part in _split_list(env.get(name)))
+    except ValueError as error:
+        raise ConfigError(f"{name} must list IP addresses or networks (e.g. 127.0.0.1 10.0.0.0/8): {error}.") from None
+
+
 def _both_or_neither(env: Mapping[str, str], first: str, second: str) -> None:
     if bool(env.get(first)) != bool(env.get(second)):
         given, missing = (first, second) if env.get(first) else (second, first)
         raise ConfigError(f"{given} is set but {missing} is not: set both, or neither.")
+
+
+def _workers(value: int) -> int:
+    if not 1 <= value <= 256:
+        raise ConfigError(f"WORKERS (or --processes) must be between 1 and 256, got {value}.")
+    return value
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("LOG_FORMAT") or "text").strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {env['LOG_FORMAT']!r}.")
+    return value
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    value = env.get("REDIS_URL") or None
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
+    return value
 
 
 def _port(value: int, name: str = "PORT (or --port)") -> int:
@@ -156,10 +216,11 @@ def _port(value: int, name: str = "PORT (or --port)") -> int:
     return value
 
 
-def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -> Config:
+def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
+                workers: int | None = None) -> Config:
     """Read the configuration from ``env`` (default: the process environment).
 
-    ``port`` (from ``--port``) wins over ``PORT``. Raises ConfigError naming every missing or
+    ``port`` (from ``--port``) wins over ``PORT``, ``workers`` (``--processes``) over ``WORKERS``. Raises ConfigError naming every missing or
     malformed variable.
     """
     env = os.environ if env is None else env
@@ -187,6 +248,12 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None) -
         photos_dir=env.get("PHOTOS_DATA") or ".photos",
         photos_bucket=env.get("PHOTOS_BUCKET") or None,
         s3_endpoint_url=_url(env, "AWS_ENDPOINT_URL_S3"),
+        workers=_workers(workers or _number(env, "WORKERS", 1, int)),
+        log_format=_log_format(env),
+        trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+        rate_limit_per_address=_rate_limit(env, "RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS),
+        rate_limit_per_user=_rate_limit(env, "RATE_LIMIT_PER_USER", DEFAULT_RATE_LIMIT_PER_USER),
+        redis_url=_redis_url(env),
     )
     base_url = _url(env, "BASE_URL")
     if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (

@@ -83,6 +83,7 @@ def error_body(error: ApiError, request_id: str) -> dict:
 
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
+    await call.rate_limits.check(method.name, call.client_address, arguments)
     for field in method.fields:
         if field.name not in SESSION_FIELDS or arguments.get(field.parameter) is not None:
             continue

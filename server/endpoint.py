@@ -8,8 +8,10 @@ client gets JSON with a stable code: never a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import re
 import urllib.parse
 import uuid
 from typing import Any
@@ -23,6 +25,8 @@ from server.errors import ApiError
 log = logging.getLogger("server.endpoint")
 
 MAX_BODY_BYTES = 64 * 1024
+# A request id a proxy sends (nginx's $request_id, a trace id) is kept when it looks like one.
+FORWARDED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 # The request headers a cross-origin page may send.
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-Id"
 
@@ -31,6 +35,29 @@ def origin_of(url: str) -> str:
     """``scheme://host[:port]`` of ``url``, as browsers write it in Origin."""
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _trusted(address: str, proxies: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def client_address(peer: str, forwarded_for: list[str], proxies: tuple) -> str:
+    """Walk X-Forwarded-For from the right (the entries the proxies themselves added) while the
+    hop is a trusted proxy; the first other hop is the client. Entries further left were written by
+    the client and prove nothing."""
+    hop = peer
+    hops = [part.strip() for header in forwarded_for for part in header.split(",")]
+    while _trusted(hop, proxies) and hops:
+        candidate = hops.pop()
+        try:
+            hop = str(ipaddress.ip_address(candidate))
+        except ValueError:
+            break  # a malformed entry: stop at the last hop we can name
+    return hop
 
 
 class JsonHandler(tornado.web.RequestHandler):
@@ -45,8 +72,15 @@ class JsonHandler(tornado.web.RequestHandler):
         self.services = services
 
     def prepare(self) -> None:
-        self.request_id = uuid.uuid4().hex
+        forwarded = self.request.headers.get("X-Request-Id", "")
+        self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else uuid.uuid4().hex
         self._common_headers()
+
+    def client_address(self) -> str:
+        """The caller's address. X-Forwarded-For counts only when the peer is a trusted proxy: the
+        address is then the last one in it that is not itself a trusted proxy."""
+        return client_address(self.request.remote_ip, self.request.headers.get_list("X-Forwarded-For"),
+                              self.services.config.trusted_proxies)
 
     def _common_headers(self) -> None:
         self.set_header("X-Request-Id", self.request_id)
@@ -84,7 +118,8 @@ class JsonHandler(tornado.web.RequestHandler):
         cookie_header = ";".join(self.request.headers.get_list("Cookie"))
         cookies = self.services.session_cookies(cookie_header)
         browser = self.services.browser(cookie_header, cookies, self.trusted_origin())
-        return Call(services=self.services, cookies=cookies, browser=browser, request_id=self.request_id)
+        return Call(services=self.services, cookies=cookies, browser=browser, request_id=self.request_id,
+                    client_address=self.client_address())
 
     def set_session_cookies(self, call: Call) -> None:
         for header in (call.cookies.set_cookie, call.browser.set_cookie):

@@ -79,10 +79,12 @@ CATALOGUE: dict[str, ErrorKind] = {
         503, "The server's AWS credentials cannot make admin calls. Whoever runs the server must fix them."),
     "TooManyRequests": ErrorKind(429, "Too many requests. Wait a moment and try again."),
     "LimitExceeded": ErrorKind(429, "Too many attempts. Wait a while and try again."),
+    "RateLimited": ErrorKind(429, "Too many attempts from here or for this user. Wait and try again."),
     # Cognito itself.
     "CognitoUnavailable": ErrorKind(503, "The sign-in service cannot be reached. Try again shortly."),
     "CognitoTimeout": ErrorKind(504, "The sign-in service took too long to answer. Try again."),
     "CognitoError": ErrorKind(502, "The sign-in service failed to answer the request. Try again."),
+    "Stopping": ErrorKind(503, "This server is shutting down. Try again: another one will answer."),
     # Anything else.
     "InternalError": ErrorKind(500, "Something went wrong on our side. Quote the request id if you report it."),
 }

@@ -8,6 +8,7 @@ from server.cognito import CognitoClient
 from server.config import Config
 from server.cookies import RefreshCookieCodec, SessionCookies
 from server.photo_store import PhotoStore
+from server.rate_limits import RateLimits
 from server.sessions import BrowserSession, BrowserSessionCodec
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
@@ -31,6 +32,9 @@ class Services:
     browser_session: BrowserSessionCodec  # hosted-UI sign-in's session cookie
     oauth_state: SignedValues  # the state cookie between /login and /callback
     photos: PhotoStore
+    rate_limits: RateLimits
+    # Set on SIGTERM: /readyz answers 503 while requests in flight finish.
+    stopping: bool = False
 
     @classmethod
     async def start(cls, config: Config) -> "Services":
@@ -46,12 +50,14 @@ class Services:
             browser_session=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
             oauth_state=SignedValues(config.cookie_secrets, OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES / (24 * 60)),
             photos=await PhotoStore.start(config),
+            rate_limits=await RateLimits.start(config),
         )
 
     async def close(self) -> None:
         await self.cognito.close()
         await self.admin_cognito.close()
         await self.photos.close()
+        await self.rate_limits.close()
 
     def session_cookies(self, cookie_header: str) -> SessionCookies:
         return SessionCookies(self.refresh_cookie, cookie_header)
