@@ -8,7 +8,7 @@ import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
 from handlers import hosted_ui, page, photos
-from server import health
+from server import health, openapi
 from server.endpoint import NotFoundHandler
 from server.services import Services
 
@@ -27,7 +27,8 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 def make_app(services: Services) -> tornado.web.Application:
     return tornado.web.Application(
         [(r"/", page.PageHandler, {"services": services}),
-         *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES + photos.ROUTES + health.ROUTES),
+         *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES + photos.ROUTES + health.ROUTES
+                                                       + openapi.ROUTES),
          *page.ROUTES],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
