@@ -1,8 +1,9 @@
 """Entry point: parse the options, read the configuration, build the app, and serve it.
 
-    python tornado_server.py [--port 3006] [--host ADDRESS]
+    python tornado_server.py [--port 3006] [--host ADDRESS] [--processes N]
 
-With no Cognito configuration in the environment it starts the embedded local Cognito first.
+With no Cognito configuration in the environment it starts the embedded local Cognito first (or
+joins the one another server runs over the same data folder). With N processes, they share the port.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 
-from server.app import make_app
 from server.config import Config, ConfigError, load_config
-from server.services import Services
+from server.logs import configure_logging
+from server.serving import serve, supervise
 
 log = logging.getLogger("server")
 
@@ -26,6 +26,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=None, help="port to serve on (default: PORT or 3006)")
     parser.add_argument("--host", default=os.environ.get("HOST"),
                         help="address to listen on (default: HOST; loopback in local mode, else all)")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="processes serving the port, each with its own clients (default: WORKERS or 1)")
     return parser.parse_args(argv)
 
 
@@ -42,65 +44,57 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
         (f"    admin       {config.local_admin_email}  (in the {config.admin_group!r} group; "
          "password from LOCAL_ADMIN_PASSWORD)") if config.local_admin_email
         else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
-        f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/",
+        f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/"
+        + (f"  ({config.workers} processes)" if config.workers > 1 else ""),
         f"  Hosted-UI sign-in: {config.base_url}/login",
         f"  The photos page: {config.base_url}/  (photos kept in {os.path.abspath(config.photos_dir)})",
         "",
     ])
 
 
-async def serve(config: Config, host: str | None) -> None:
-    local = None
-    if config.local:
-        from server.local_cognito import start_local_cognito
-
-        local, config = start_local_cognito(config)
-    host = host or ("localhost" if config.local else "")
-    services = await Services.start(config)
-    try:
-        # A connection that goes quiet, or a body that takes minutes, is closed rather than held.
-        server = make_app(services).listen(config.port, address=host, xheaders=False,
-                                           idle_connection_timeout=60, body_timeout=120)
-    except OSError:
-        await services.close()
-        if local is not None:
-            local.stop()
-        raise
-    if local is not None:
+def announce(config: Config, local, host: str) -> None:
+    if local is not None and local.joined:
+        log.info("Joined the local Cognito at %s (run by process %s over %s); serving POST on port %d.",
+                 local.endpoint_url, local.owner_pid, os.path.abspath(config.local_data_dir), config.port)
+    elif local is not None:
         log.info(banner(config, local.endpoint_url, host))
     else:
-        log.info("Serving POST on port %d for user pool %s", config.port, config.user_pool_id)
+        log.info("Serving POST on port %d for user pool %s%s", config.port, config.user_pool_id,
+                 f" ({config.workers} processes)" if config.workers > 1 else "")
         if not config.hosted_ui:
             log.warning("Hosted-UI sign-in (/login, /callback, /logout) is off: set COGNITO_DOMAIN and "
                         "BASE_URL to turn it on.")
 
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    await stopping.wait()
-    log.info("Stopping: no new connections; finishing requests in flight.")
-    server.stop()
-    await asyncio.wait_for(server.close_all_connections(), timeout=10)
-    await services.close()
-    if local is not None:
-        local.stop()
+
+def run(config: Config, host: str | None) -> int:
+    local = None
+    if config.local:
+        from server.local_cognito import start_local_cognito  # loads moto: only when needed
+
+        local, config = start_local_cognito(config)
+    host = host or ("localhost" if config.local else "")
+    try:
+        if config.workers == 1:
+            return asyncio.run(serve(config, host, on_listening=lambda: announce(config, local, host)))
+        return supervise(config, host, on_listening=lambda: announce(config, local, host))
+    finally:
+        if local is not None:
+            local.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(port=options.port)
+        config = load_config(port=options.port, workers=options.processes)
     except ConfigError as error:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
+    configure_logging(config.log_format)
     try:
-        asyncio.run(serve(config, options.host))
+        return run(config, options.host)
     except OSError as error:
         print(f"Cannot start: {error.strerror or error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
-"""The application factory: routes, settings and the access log, over the shared services."""
+"""The application factory: routes, settings and the access log, over the shared services; and
+the count of requests in flight, so a stopping server lets them finish."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
+import tornado.httputil
 import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
@@ -16,16 +20,64 @@ access_log = logging.getLogger("server.access")
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
-    """One line per request: method name (never the body), status, duration, request id."""
+    """One line per request: method name (never the body), status, duration, request id. The path
+    is logged without its query string, which can hold an authorization code (/callback)."""
     request = handler.request
-    access_log.info("%s %s %s %d %.1fms request_id=%s",
-                    request.method, request.path, getattr(handler, "method_name", None) or "-",
-                    handler.get_status(), 1000.0 * request.request_time(),
-                    getattr(handler, "request_id", "-"))
+    fields = {"http_method": request.method, "path": request.path,
+              "rpc": getattr(handler, "method_name", None) or "-", "status": handler.get_status(),
+              "duration_ms": round(1000.0 * request.request_time(), 1),
+              "request_id": getattr(handler, "request_id", "-")}
+    access_log.info("%(http_method)s %(path)s %(rpc)s %(status)d %(duration_ms).1fms request_id=%(request_id)s",
+                    fields, extra=fields)
 
 
-def make_app(services: Services) -> tornado.web.Application:
-    return tornado.web.Application(
+class _InFlight(tornado.httputil.HTTPMessageDelegate):
+    """Marks a connection busy from a request's headers until it is answered (and logged), or
+    until the connection closes before that."""
+
+    def __init__(self, app: "ServerApplication", inner: tornado.httputil.HTTPMessageDelegate,
+                 connection: tornado.httputil.HTTPConnection):
+        self.app, self.inner, self.connection = app, inner, connection
+
+    def headers_received(self, start_line, headers):
+        self.app.busy_connections.add(self.connection)
+        return self.inner.headers_received(start_line, headers)
+
+    def data_received(self, chunk):
+        return self.inner.data_received(chunk)
+
+    def finish(self) -> None:
+        self.inner.finish()
+
+    def on_connection_close(self) -> None:
+        self.app.busy_connections.discard(self.connection)
+        self.inner.on_connection_close()
+
+
+class ServerApplication(tornado.web.Application):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.busy_connections: set = set()
+
+    def start_request(self, server_conn, request_conn):
+        return _InFlight(self, super().start_request(server_conn, request_conn), request_conn)
+
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        super().log_request(handler)  # the answer has been written when it is logged
+        self.busy_connections.discard(handler.request.connection)
+
+    async def requests_finished(self, timeout: float) -> bool:
+        """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.busy_connections:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+
+def make_app(services: Services) -> ServerApplication:
+    return ServerApplication(
         [(r"/", page.PageHandler, {"services": services}),
          *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES + photos.ROUTES + health.ROUTES
                                                        + openapi.ROUTES),

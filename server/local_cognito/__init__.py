@@ -8,6 +8,9 @@ sure that user exists, confirmed, with that password, in the ``ADMIN_GROUP`` gro
 The app client's hosted-UI settings come from the configuration at every start (not from the saved
 pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback URL is
 ``{BASE_URL}/callback`` and its sign-out URL ``{BASE_URL}/``.
+
+When another process already runs a local Cognito over the same data folder, this one joins it
+(see ``sharing``): the pool, client and hosted-UI settings are then that process's.
 """
 
 from __future__ import annotations
@@ -17,14 +20,43 @@ import dataclasses
 from server.config import Config
 from server.local_cognito.endpoint import LocalCognito
 from server.local_cognito.service import LocalUserPool
-
+from server.local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
 
 
 def start_local_cognito(config: Config, *, port: int | None = None,
-                        access_token_seconds: int = 3600) -> tuple[LocalCognito, Config]:
-    """Start it on ``port`` (default ``config.local_cognito_port``; 0 is any free port)."""
+                        access_token_seconds: int = 3600) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
+    """Start it on ``port`` (default ``config.local_cognito_port``; 0 is any free port), or join
+    the one another process runs over the same data folder."""
     if not config.local:
         raise RuntimeError("the local Cognito never starts when a real user pool is configured")
+    claim = FolderClaim(config.local_data_dir)
+    if not claim.acquire():
+        details = running_details(config.local_data_dir)
+        return JoinedLocalCognito(details), _completed(config, details)
+    try:
+        local, details = _start(config, port, access_token_seconds)
+        claim.publish(details)
+    except BaseException:
+        claim.release()
+        raise
+    local.on_stop(claim.release)
+    return local, _completed(config, details)
+
+
+def _completed(config: Config, details: dict) -> Config:
+    return dataclasses.replace(
+        config,
+        user_pool_id=details["user_pool_id"],
+        client_id=details["client_id"],
+        client_secret=details["client_secret"],
+        endpoint_url=details["endpoint_url"],
+        hosted_ui_url=details["endpoint_url"],
+        # A cookie secret kept beside the pool, so signed-in browsers stay signed in across restarts.
+        cookie_secrets=config.cookie_secrets or (details["cookie_secret"],),
+    )
+
+
+def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple[LocalCognito, dict]:
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
                          access_token_seconds=access_token_seconds)
     if config.base_url:
@@ -33,14 +65,6 @@ def start_local_cognito(config: Config, *, port: int | None = None,
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()
-    completed = dataclasses.replace(
-        config,
-        user_pool_id=pool.pool_id,
-        client_id=pool.client_id,
-        client_secret=pool.client_secret,
-        endpoint_url=local.endpoint_url,
-        hosted_ui_url=local.endpoint_url,
-        # A cookie secret kept beside the pool, so signed-in browsers stay signed in across restarts.
-        cookie_secrets=config.cookie_secrets or (pool.store.secret("cookie-secret"),),
-    )
-    return local, completed
+    return local, {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
+                   "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
+                   "cookie_secret": pool.store.secret("cookie-secret")}

@@ -99,6 +99,8 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str) -> tornado.web.Ap
 class LocalCognito:
     """Runs a ``LocalUserPool`` behind HTTP on 127.0.0.1, on a thread of its own."""
 
+    joined = False  # this process runs it (see sharing.JoinedLocalCognito)
+
     def __init__(self, pool: LocalUserPool, port: int = 0):
         self.pool = pool
 
@@ -108,6 +110,7 @@ class LocalCognito:
             return make_local_cognito_app(pool, base_url), None
 
         self._server = BackgroundServer(build, port, name="local-cognito")
+        self._on_stop: list = []
 
     @property
     def port(self) -> int:
@@ -126,5 +129,11 @@ class LocalCognito:
         self._server.start()
         return self
 
+    def on_stop(self, callback) -> None:
+        """Call ``callback()`` once the server has stopped."""
+        self._on_stop.append(callback)
+
     def stop(self) -> None:
         self._server.stop()
+        while self._on_stop:
+            self._on_stop.pop()()

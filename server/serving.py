@@ -1,0 +1,160 @@
+"""Serving the app: one process on the port, or several on one port under a supervisor.
+
+Several processes share the port with ``SO_REUSEPORT``: the kernel spreads new connections over
+them, and each has its own Cognito clients, executors and connection pools. The processes keep no
+per-user state in memory (sessions live in signed cookies and in Cognito; rate limits in Redis when
+REDIS_URL is set), so which one answers does not matter. Workers are started fresh (``spawn``), not
+forked, so none inherits the supervisor's threads, such as the local Cognito's.
+
+SIGTERM or SIGINT stops a server gracefully: it stops accepting connections, ``/readyz`` answers
+503, requests in flight get up to ``DRAIN_SECONDS`` to finish, the idle connections are closed, and
+the process exits 0. The supervisor passes the signal on and exits 0 when every worker did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sys
+import time
+from typing import Callable
+
+import tornado.httpserver
+import tornado.netutil
+
+from server.app import make_app
+from server.config import Config
+from server.logs import configure_logging
+from server.services import Services
+
+log = logging.getLogger("server")
+
+DRAIN_SECONDS = 10.0
+# Enough for a burst of new connections (a load test opening hundreds at once) without dropped SYNs.
+LISTEN_BACKLOG = 1024
+# A worker that keeps dying is not restarted for ever: this many restarts a minute stop the server.
+MAX_RESTARTS_PER_MINUTE = 5
+
+
+async def serve(config: Config, host: str, *, reuse_port: bool = False,
+                on_listening: Callable[[], None] | None = None) -> int:
+    """Serve until SIGTERM or SIGINT, then drain; the exit status (0). OSError if the port is taken."""
+    services = await Services.start(config)
+    app = make_app(services)
+    # A connection that goes quiet, or a body that takes minutes, is closed rather than held.
+    server = tornado.httpserver.HTTPServer(app, xheaders=False, idle_connection_timeout=60, body_timeout=120)
+    try:
+        sockets = tornado.netutil.bind_sockets(config.port, address=host or None, backlog=LISTEN_BACKLOG,
+                                               reuse_port=reuse_port)
+    except OSError:
+        await services.close()
+        raise
+    server.add_sockets(sockets)
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    if on_listening is not None:
+        on_listening()
+    await stopping.wait()
+
+    log.info("Stopping: no new connections; finishing requests in flight (up to %.0f s).", DRAIN_SECONDS)
+    services.stopping = True
+    server.stop()
+    if not await app.requests_finished(DRAIN_SECONDS):
+        log.warning("%d requests were still in flight after %.0f s and are cut off.",
+                    len(app.busy_connections), DRAIN_SECONDS)
+    await server.close_all_connections()
+    await services.close()
+    return 0
+
+
+def _run_worker(config: Config, host: str, listening) -> None:
+    """A worker process: serve on the shared port; ``listening`` is set once it accepts."""
+    configure_logging(config.log_format)
+    try:
+        status = asyncio.run(serve(config, host, reuse_port=True, on_listening=listening.set))
+    except OSError as error:
+        log.error("Cannot serve on port %d: %s", config.port, error.strerror or error)
+        status = 1
+    sys.exit(status)
+
+
+class _Supervisor:
+    def __init__(self, config: Config, host: str):
+        self.config = config
+        self.host = host
+        self.context = multiprocessing.get_context("spawn")
+        self.workers: list = []
+        self.restarts: list[float] = []
+        self.stop_requested = False
+
+    def start_worker(self):
+        listening = self.context.Event()
+        worker = self.context.Process(target=_run_worker, args=(self.config, self.host, listening),
+                                      name=f"worker-{len(self.workers) + 1}", daemon=False)
+        worker.start()
+        return worker, listening
+
+    def wait_until_listening(self, started: list, timeout: float = 120.0) -> bool:
+        deadline = time.monotonic() + timeout
+        for worker, listening in started:
+            while not listening.wait(0.1):
+                if not worker.is_alive() or self.stop_requested or time.monotonic() > deadline:
+                    return False
+        return True
+
+    def stop_all(self) -> int:
+        for worker in self.workers:
+            if worker.is_alive():
+                os.kill(worker.pid, signal.SIGTERM)
+        deadline = time.monotonic() + DRAIN_SECONDS + 5
+        for worker in self.workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                log.error("%s did not stop in time and is killed.", worker.name)
+                worker.kill()
+                worker.join()
+        return 0 if all(worker.exitcode == 0 for worker in self.workers) else 1
+
+    def run(self, on_listening: Callable[[], None] | None) -> int:
+        def request_stop(signum, frame):
+            self.stop_requested = True
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        started = [self.start_worker() for _ in range(self.config.workers)]
+        self.workers = [worker for worker, _ in started]
+        if not self.wait_until_listening(started):
+            if not self.stop_requested:
+                log.error("A worker could not start; stopping the others.")
+            status = self.stop_all()
+            return status if self.stop_requested else 1
+        log.info("%d worker processes serve port %d.", len(self.workers), self.config.port)
+        if on_listening is not None:
+            on_listening()
+        while not self.stop_requested:
+            multiprocessing.connection.wait([worker.sentinel for worker in self.workers], timeout=0.5)
+            for index, worker in enumerate(self.workers):
+                if worker.is_alive() or self.stop_requested:
+                    continue
+                now = time.monotonic()
+                self.restarts = [t for t in self.restarts if now - t < 60] + [now]
+                if len(self.restarts) > MAX_RESTARTS_PER_MINUTE:
+                    log.error("Workers keep exiting (%s exited with %s); stopping.", worker.name, worker.exitcode)
+                    self.stop_all()
+                    return 1
+                log.error("%s exited with %s; starting another.", worker.name, worker.exitcode)
+                replacement, listening = self.start_worker()
+                self.workers[index] = replacement
+        return self.stop_all()
+
+
+def supervise(config: Config, host: str, on_listening: Callable[[], None] | None = None) -> int:
+    """Run ``config.workers`` processes on one port until SIGTERM or SIGINT; the exit status."""
+    return _Supervisor(config, host).run(on_listening)
