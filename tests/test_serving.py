@@ -1,0 +1,198 @@
+"""``tornado_server.py`` as real processes: graceful stop on SIGTERM, several processes on one port,
+and a second local-mode server joining the local Cognito that already runs over its data folder."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import jwt
+import pytest
+
+from tests.support import PASSWORD, Client, StandInCognito, free_port, wait_for_port
+from tests.test_walkthrough import ROOT, ServerProcess, clean_environment
+
+ACCESS_TOKEN = jwt.encode({"username": "5e0f-sub", "token_use": "access"}, "k" * 32, algorithm="HS256")
+TOKENS = {"AuthenticationResult": {"AccessToken": ACCESS_TOKEN, "IdToken": "i.d.t", "RefreshToken": "r",
+                                   "ExpiresIn": 3600, "TokenType": "Bearer"}}
+
+
+def real_pool_server(cognito_url: str, port: int, **env: str) -> subprocess.Popen:
+    """The server in real-pool mode, pointed at a stand-in Cognito."""
+    environment = clean_environment(
+        COGNITO_REGION_NAME="us-east-1", COGNITO_USER_POOL_ID="us-east-1_test", COGNITO_USER_CLIENT_ID="client",
+        COGNITO_CLIENT_SECRET="client-secret", COOKIE_SECRET="cookie-secret", COGNITO_ENDPOINT_URL=cognito_url,
+        COGNITO_READ_TIMEOUT="30", PORT=str(port), **env)
+    process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_for_port(f"http://127.0.0.1:{port}")
+    return process
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+@pytest.fixture
+def stand_in():
+    cognito = StandInCognito()
+    yield cognito
+    cognito.stop()
+
+
+def test_sigterm_lets_requests_in_flight_finish_and_exits_0(stand_in):
+    stand_in.answer("InitiateAuth", body=TOKENS, delay=2.0)
+    port = free_port()
+    server = real_pool_server(stand_in.url, port)
+    client = Client(f"http://127.0.0.1:{port}")
+    with concurrent.futures.ThreadPoolExecutor() as pool:
+        in_flight = pool.submit(client.call, "signIn", user="a@example.com", **{"pass": PASSWORD})
+        while not stand_in.received:  # the request has reached Cognito
+            time.sleep(0.02)
+        signalled = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 1.5
+        while not refuses_connections(port):  # no new connections once stopping
+            assert time.monotonic() < deadline, "still accepting connections after SIGTERM"
+            time.sleep(0.05)
+        reply = in_flight.result(timeout=10)
+    output, _ = server.communicate(timeout=15)
+    assert reply.status == 200 and reply.json["access_token"] == ACCESS_TOKEN, output
+    assert server.returncode == 0, output
+    assert time.monotonic() - signalled < 5
+    assert "Stopping" in output and "POST / signIn 200" in output
+
+
+def test_a_request_still_running_after_10_seconds_is_cut_off_and_the_exit_is_still_0(stand_in):
+    stand_in.answer("InitiateAuth", body=TOKENS, delay=25.0)
+    port = free_port()
+    server = real_pool_server(stand_in.url, port)
+    client = Client(f"http://127.0.0.1:{port}")
+    with concurrent.futures.ThreadPoolExecutor() as pool:
+        in_flight = pool.submit(client.call, "signIn", user="a@example.com", **{"pass": PASSWORD})
+        while not stand_in.received:
+            time.sleep(0.02)
+        signalled = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=20)
+        stopped_after = time.monotonic() - signalled
+        with pytest.raises(Exception):  # the connection is closed under it
+            in_flight.result(timeout=10)
+    assert server.returncode == 0, output
+    assert 9.5 <= stopped_after < 13, stopped_after
+    assert "still in flight after 10 s" in output
+
+
+def test_readyz_answers_503_while_stopping(stand_in):
+    """A load balancer polling /readyz on a kept-alive connection sees the server leave."""
+    import http.client
+
+    stand_in.answer("InitiateAuth", body=TOKENS, delay=2.0)
+    port = free_port()
+    server = real_pool_server(stand_in.url, port)
+    try:
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        probe.request("GET", "/readyz")
+        first = probe.getresponse()
+        first.read()
+        # /readyz fetches the pool's JWKS, which the POST-only stand-in cannot serve.
+        assert first.status == 503 and first.getheader("Content-Type").startswith("application/json")
+        probe.request("GET", "/healthz")
+        alive = probe.getresponse()
+        assert alive.status == 200 and json.loads(alive.read()) == {"status": "alive"}
+        with concurrent.futures.ThreadPoolExecutor() as pool:
+            client = Client(f"http://127.0.0.1:{port}")
+            in_flight = pool.submit(client.call, "signIn", user="a@example.com", **{"pass": PASSWORD})
+            while not stand_in.received:
+                time.sleep(0.02)
+            server.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            probe.request("GET", "/readyz")
+            stopping = probe.getresponse()
+            assert stopping.status == 503 and json.loads(stopping.read())["error"] == "Stopping"
+            assert in_flight.result(timeout=10).status == 200
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=20)
+    assert server.returncode == 0, output
+
+
+def test_processes_share_one_port_and_stop_together(tmp_path):
+    port = free_port()
+    server = ServerProcess(str(tmp_path / "cognito"), port, command=[sys.executable, "tornado_server.py",
+                                                                     "--processes", "2"], LOG_FORMAT="json",
+                           RATE_LIMIT_PER_USER="1000/60", RATE_LIMIT_PER_ADDRESS="1000/60")
+    client = Client(server.url)
+    email = "two@example.com"
+    assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
+    assert client.call("confirmAccount", user=email, conf_code="110260", **{"pass": PASSWORD}).status == 200
+    # Each request on a new connection: the kernel spreads them over both processes.
+    statuses = [Client(server.url).call("signIn", user=email, **{"pass": PASSWORD}).status for _ in range(40)]
+    signed_in = Client(server.url)
+    signed_in.call("signIn", user=email, **{"pass": PASSWORD})
+    refreshed = [Client(server.url) for _ in range(10)]
+    for other in refreshed:
+        other.cookies = dict(signed_in.cookies)
+    refresh_statuses = [other.call("refresh").status for other in refreshed]
+    supervisor_pid = server.process.pid
+    output = server.stop()
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    served_by = {record["pid"] for record in records if record.get("rpc") == "signIn"}
+    refreshed_by = {record["pid"] for record in records if record.get("rpc") == "refresh"}
+    assert set(statuses) == {200} and set(refresh_statuses) == {200}
+    assert len(served_by) == 2 and supervisor_pid not in served_by, served_by
+    assert len(refreshed_by) == 2, "every refresh was served by one process"
+    # Both workers drained and exited with the supervisor.
+    assert sum("Stopping" in record["message"] for record in records) == 2
+    for pid in served_by:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/status").read().find("zombie") >= 0
+
+
+def test_processes_that_cannot_listen_stop_the_server_with_an_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        environment = clean_environment(LOCAL_COGNITO_DATA=str(tmp_path), LOCAL_COGNITO_PORT="0",
+                                        PHOTOS_DATA=str(tmp_path / "photos"))
+        result = subprocess.run([sys.executable, "tornado_server.py", "--port", str(port), "--processes", "2"],
+                                cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert f"Cannot serve on port {port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_local_mode_server_joins_the_running_local_cognito(tmp_path):
+    data = str(tmp_path / "cognito")
+    first = ServerProcess(data, free_port())
+    try:
+        second = ServerProcess(data, free_port())
+        try:
+            one, two = Client(first.url), Client(second.url)
+            email = "shared@example.com"
+            assert one.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
+            # The account made through one server is confirmed and used through the other.
+            assert two.call("confirmAccount", user=email, conf_code="110260", **{"pass": PASSWORD}).status == 200
+            assert one.call("signIn", user=email, **{"pass": PASSWORD}).status == 200
+            two.cookies = dict(one.cookies)
+            assert two.call("refresh").status == 200
+        finally:
+            second_output = second.stop()
+    finally:
+        first_output = first.stop()
+    assert "Joined the local Cognito" in second_output
+    assert second_output.count("Local Cognito: no AWS account needed") == 0
+    assert "Local Cognito: no AWS account needed" in first_output
+    # The folder is free again: the next server runs its own local Cognito.
+    assert not os.path.exists(os.path.join(data, "running.json"))
