@@ -147,6 +147,17 @@ class JsonHandler(tornado.web.RequestHandler):
         except ApiError as error:
             self.write_api_error(error)
 
+    def log_exception(self, typ, value, tb) -> None:
+        """Tornado's own logs name the full URI, and a query string can hold an authorization code
+        (/callback): these name the path only, and the request id."""
+        if isinstance(value, tornado.web.HTTPError):
+            if value.log_message:
+                log.warning("%d %s %s (request %s)", value.status_code, self.request.method, self.request.path,
+                            getattr(self, "request_id", "-"))
+            return
+        log.error("Uncaught exception in %s %s (request %s)", self.request.method, self.request.path,
+                  getattr(self, "request_id", "-"), exc_info=(typ, value, tb))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Tornado's last resort (an exception outside the dispatcher): JSON, never a traceback."""
         # send_error() has cleared the headers: put back the ones every answer carries.

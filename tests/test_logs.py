@@ -149,3 +149,19 @@ def test_the_log_has_one_line_per_request_and_no_secret(tmp_path, log_format):
     assert CODE not in log
     assert "/callback?" not in log and "code=" not in log
     assert "Traceback" not in log
+
+
+def test_an_unexpected_failure_on_callback_logs_the_path_without_its_query(base_url, monkeypatch, caplog):
+    """Tornado's own log of an uncaught exception names the full URI; ours leaves out the query,
+    which holds the authorization code."""
+    from handlers.hosted_ui import CallbackHandler
+
+    async def broken(self, *args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(CallbackHandler, "get", broken)
+    reply = Client(base_url).request("GET", "/callback?code=SECRET-CODE-1234&state=SECRET-STATE")
+    assert reply.status == 500 and reply.json["error"] == "InternalError"
+    logged = caplog.text
+    assert "Uncaught exception in GET /callback" in logged and reply.json["request_id"] in logged
+    assert "SECRET-CODE" not in logged and "SECRET-STATE" not in logged
