@@ -141,7 +141,9 @@ def test_an_invalid_access_token_is_401(client):
 REAL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
         "COGNITO_USER_CLIENT_ID": "standinclient", "COGNITO_CLIENT_SECRET": "standin-secret",
         "COOKIE_SECRET": "test-cookie-secret", "COGNITO_MAX_ATTEMPTS": "1",
-        "COGNITO_READ_TIMEOUT": "0.5", "COGNITO_CONNECT_TIMEOUT": "0.5"}
+        "COGNITO_READ_TIMEOUT": "0.5", "COGNITO_CONNECT_TIMEOUT": "0.5",
+        # These tests sign in again and again from one address; tests/test_rate_limits.py has the limits.
+        "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
 
 
 @pytest.fixture(scope="module")
