@@ -3,55 +3,61 @@
 # leave the COGNITO_* ones empty to run on the embedded local Cognito instead.
 # Usage: ./set_backend_env.sh [--port 3006]
 
+# Only what is filled in here is exported; an empty one leaves the environment as it is.
+setting() {
+    if [ -n "$2" ]; then
+        export "$1=$2"
+    fi
+}
+
 # The user pool and its app client (Cognito console: User pools > your pool > App clients).
-COGNITO_REGION_NAME=""            # e.g. us-east-1
-COGNITO_USER_POOL_ID=""           # e.g. us-east-1_AbC123xYz
-COGNITO_USER_CLIENT_ID=""         # the app client id
-COGNITO_CLIENT_SECRET=""          # the app client secret (stays on this server)
-COGNITO_ENDPOINT_URL=""           # only for LocalStack or moto's server, e.g. http://localhost:4566
+setting COGNITO_REGION_NAME ""            # e.g. us-east-1
+setting COGNITO_USER_POOL_ID ""           # e.g. us-east-1_AbC123xYz
+setting COGNITO_USER_CLIENT_ID ""         # the app client id
+setting COGNITO_CLIENT_SECRET ""          # the app client secret (stays on this server)
+setting COGNITO_ENDPOINT_URL ""           # only for LocalStack or moto's server, e.g. http://localhost:4566
 
 # Signs the refresh cookie. Several secrets, separated by spaces: the first signs, all verify.
 # Make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"
-COOKIE_SECRET=""
+setting COOKIE_SECRET ""
 
-PORT="3006"
-ALLOWED_ORIGINS=""                # pages allowed to call with credentials, e.g. http://localhost:5173
-REFRESH_COOKIE_DAYS="30"
+setting PORT "3006"
+setting ALLOWED_ORIGINS ""                # pages allowed to call with credentials, e.g. http://localhost:5173
+setting REFRESH_COOKIE_DAYS "30"
 
 # Hosted-UI sign-in (/login, /callback, /logout): the hosted UI's host name, and where browsers
 # reach this server (no trailing slash). Not needed in local mode.
-COGNITO_DOMAIN=""                 # e.g. my-app.auth.us-east-1.amazoncognito.com
-BASE_URL=""                       # e.g. https://app.example.com
-LOCAL_COGNITO_PORT=""             # local mode: the local Cognito's port (default PORT + 1)
+setting COGNITO_DOMAIN ""                 # e.g. my-app.auth.us-east-1.amazoncognito.com
+setting BASE_URL ""                       # e.g. https://app.example.com
+setting LOCAL_COGNITO_PORT ""             # local mode: the local Cognito's port (default PORT + 1)
 
 # Admin methods: members of this Cognito group may call them.
-ADMIN_GROUP="admin"
+setting ADMIN_GROUP "admin"
 # Keys of an IAM user allowed the cognito-idp admin actions; exchanged for STS session credentials.
 # Leave empty to use the standard AWS credential chain (AWS_PROFILE, an instance or task role, ...).
 # Never put root-account keys anywhere here: the server refuses ROOT_USER_* at start-up.
-STS_USER_CLIENT_ID=""
-STS_USER_CLIENT_SECRET=""
+setting STS_USER_CLIENT_ID ""
+setting STS_USER_CLIENT_SECRET ""
 # The name authenticator apps show next to the account.
-APP_NAME=""
+setting APP_NAME ""
 # Local mode only: a confirmed user in the admin group, made at start-up.
-LOCAL_ADMIN_EMAIL=""
-LOCAL_ADMIN_PASSWORD=""
+setting LOCAL_ADMIN_EMAIL ""
+setting LOCAL_ADMIN_PASSWORD ""
 
 # Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
 # the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it).
-PHOTOS_DATA=""                    # default .photos
-PHOTOS_BUCKET=""
-AWS_ENDPOINT_URL_S3=""            # only for LocalStack or moto's server
+setting PHOTOS_DATA ""                    # default .photos
+setting PHOTOS_BUCKET ""
+setting AWS_ENDPOINT_URL_S3 ""            # only for LocalStack or moto's server
 
-for name in COGNITO_REGION_NAME COGNITO_USER_POOL_ID COGNITO_USER_CLIENT_ID COGNITO_CLIENT_SECRET \
-            COGNITO_ENDPOINT_URL COOKIE_SECRET PORT ALLOWED_ORIGINS REFRESH_COOKIE_DAYS \
-            COGNITO_DOMAIN BASE_URL LOCAL_COGNITO_PORT ADMIN_GROUP STS_USER_CLIENT_ID STS_USER_CLIENT_SECRET APP_NAME \
-            LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD PHOTOS_DATA PHOTOS_BUCKET AWS_ENDPOINT_URL_S3; do
-    # Only what is filled in here is exported; an empty one leaves the environment as it is.
-    if [ -n "${!name}" ]; then
-        export "$name"
-    fi
-done
+# Production: processes on the one port, the log format, the load balancer's addresses (whose
+# X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them.
+setting WORKERS ""                  # default 1
+setting LOG_FORMAT ""               # text (default) or json
+setting TRUSTED_PROXIES ""          # e.g. 127.0.0.1 behind nginx on this machine
+setting RATE_LIMIT_PER_ADDRESS ""   # default 30/60
+setting RATE_LIMIT_PER_USER ""      # default 10/60
+setting REDIS_URL ""                # e.g. redis://localhost:6379/0
 
 cd "$(dirname "$0")"
 exec python tornado_server.py "$@"

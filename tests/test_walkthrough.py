@@ -152,7 +152,10 @@ def test_set_backend_env_sh_starts_the_server(data_dir):
     try:
         assert Client(server.url).post(CREATE).status == 200
     finally:
-        server.stop()
+        output = server.stop()
+    # What the script leaves empty keeps the environment's value (here, the test's folders).
+    assert f"photos kept in {os.path.join(data_dir, 'photos')}" in output
+    assert f"data        {data_dir}" in output
 
 
 def test_a_partial_configuration_stops_start_up_naming_what_is_missing():
