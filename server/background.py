@@ -31,6 +31,11 @@ class BackgroundServer:
         self.port = 0
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop serving the app (None until it has started)."""
+        return self._loop
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

@@ -5,6 +5,14 @@ SECRET_HASH, not by AWS credentials, so that client sends them unsigned and look
 credentials. The admin client (``admin=True``) signs its calls with the AWS credentials from
 ``server.aws_credentials``; it opens on its first call, so a server that never makes one never
 looks for credentials. Every call goes through ``call``, which turns any failure into our ``ApiError``.
+
+Retries are ours, not botocore's, because a retry is only safe when a second send cannot change the
+outcome. A call that never reached Cognito (refused, or the connection not made in time) is sent
+again whatever it is. A call that may have reached it (a read timeout, a 5xx, throttling) is sent
+again only when it is ``REPEATABLE``: a SignUp whose answer was lost and that is sent again answers
+"this user exists" for the account the first send made. Each call, retries and waits included, has
+one deadline, because botocore's read timeout counts from the last byte received, and an answer
+that trickles in would otherwise hold the request for ever.
 """
 
 from __future__ import annotations
@@ -14,11 +22,13 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import random
 from typing import Any
 
 import aiobotocore.session
 from aiobotocore.config import AioConfig
 from botocore import UNSIGNED, xform_name
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from server.aws_credentials import admin_session
 from server.cognito_errors import from_exception
@@ -32,6 +42,33 @@ STANDARD_ATTRIBUTES = frozenset({
     "nickname", "phone_number", "picture", "preferred_username", "profile", "updated_at", "website",
     "zoneinfo",
 })
+
+
+# Operations that can be sent twice without a different outcome: reads, and settings that end the
+# same whichever send is applied last. Any other is retried only when it never reached Cognito.
+REPEATABLE = frozenset({
+    "InitiateAuth", "GetUser", "ListUsers", "AdminGetUser", "AdminListGroupsForUser", "RevokeToken",
+    "SetUserMFAPreference", "UpdateUserAttributes", "AssociateSoftwareToken", "AdminAddUserToGroup",
+    "AdminRemoveUserFromGroup", "AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut",
+})
+# Cognito refused the call without acting on it: worth another try after a pause.
+THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException"})
+# The pause before the n-th retry is random, up to FIRST_BACKOFF * 2**(n - 1) seconds.
+FIRST_BACKOFF = 0.2
+
+
+def _retryable(error: Exception, repeatable: bool) -> bool:
+    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError)):
+        return True  # nothing was sent
+    if not repeatable:
+        return False
+    if isinstance(error, ReadTimeoutError):
+        return True
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in THROTTLED or status >= 500
+    return False
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -50,6 +87,10 @@ class CognitoClient:
         self._exit_stack = contextlib.AsyncExitStack()
         self._client: Any = None
         self._starting: asyncio.Lock | None = None
+        attempts = config.cognito_max_attempts
+        # Every attempt may take its connect and read timeouts, and the pauses come between them.
+        self.deadline = (attempts * (config.cognito_connect_timeout + config.cognito_read_timeout)
+                         + FIRST_BACKOFF * (2 ** (attempts - 1) - 1))
 
     @property
     def client_id(self) -> str:
@@ -68,7 +109,7 @@ class CognitoClient:
             **({} if self.admin else {"signature_version": UNSIGNED}),
             connect_timeout=self.config.cognito_connect_timeout,
             read_timeout=self.config.cognito_read_timeout,
-            retries={"mode": "standard", "total_max_attempts": self.config.cognito_max_attempts},
+            retries={"mode": "standard", "total_max_attempts": 1},  # see REPEATABLE
             max_pool_connections=self.config.cognito_max_connections,
         )
         session = admin_session(self.config) if self.admin else aiobotocore.session.get_session()
@@ -100,8 +141,24 @@ class CognitoClient:
     async def call(self, operation: str, **params: Any) -> dict:
         """Call a cognito-idp ``operation`` (e.g. "SignUp"); raise ApiError on any failure."""
         try:
-            if self._client is None:
-                await self._start_once()
-            return await getattr(self._client, xform_name(operation))(**params)
+            async with asyncio.timeout(self.deadline):
+                return await self._attempts(operation, params)
+        except TimeoutError:
+            raise ApiError("CognitoTimeout") from None
         except Exception as error:  # every failure becomes one of our codes, never a traceback
             raise from_exception(operation, error) from None
+
+    async def _attempts(self, operation: str, params: dict) -> dict:
+        if self._client is None:
+            await self._start_once()
+        send = getattr(self._client, xform_name(operation))
+        repeatable = operation in REPEATABLE
+        attempt = 1
+        while True:
+            try:
+                return await send(**params)
+            except Exception as error:
+                if attempt >= self.config.cognito_max_attempts or not _retryable(error, repeatable):
+                    raise
+            await asyncio.sleep(random.uniform(0, FIRST_BACKOFF * 2 ** (attempt - 1)))
+            attempt += 1

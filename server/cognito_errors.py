@@ -136,7 +136,9 @@ def from_client_error(operation: str, error: ClientError) -> ApiError:
         log.error("Cognito %s answered %s (HTTP %s): %s", operation, cognito_code, status,
                   error.response.get("Error", {}).get("Message", ""))
     if ours is None:
-        ours = "CognitoError" if status >= 500 else "InternalError"
+        # A bare 503 or 504 (a load balancer's page, not Cognito's JSON) says what it is.
+        ours = {503: "CognitoUnavailable", 504: "CognitoTimeout"}.get(
+            status, "CognitoError" if status >= 500 else "InternalError")
     return ApiError(ours, MESSAGES.get((operation, ours)))
 
 
