@@ -7,7 +7,6 @@ import asyncio
 import logging
 import time
 
-import tornado.httputil
 import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
@@ -31,36 +30,14 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
                     fields, extra=fields)
 
 
-class _InFlight(tornado.httputil.HTTPMessageDelegate):
-    """Marks a connection busy from a request's headers until it is answered (and logged), or
-    until the connection closes before that."""
-
-    def __init__(self, app: "ServerApplication", inner: tornado.httputil.HTTPMessageDelegate,
-                 connection: tornado.httputil.HTTPConnection):
-        self.app, self.inner, self.connection = app, inner, connection
-
-    def headers_received(self, start_line, headers):
-        self.app.busy_connections.add(self.connection)
-        return self.inner.headers_received(start_line, headers)
-
-    def data_received(self, chunk):
-        return self.inner.data_received(chunk)
-
-    def finish(self) -> None:
-        self.inner.finish()
-
-    def on_connection_close(self) -> None:
-        self.app.busy_connections.discard(self.connection)
-        self.inner.on_connection_close()
-
-
 class ServerApplication(tornado.web.Application):
+    """The app, with the connections whose request is being answered: a handler adds its connection
+    when it starts (JsonHandler.prepare), and it leaves once the answer is logged, or the
+    connection closes."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.busy_connections: set = set()
-
-    def start_request(self, server_conn, request_conn):
-        return _InFlight(self, super().start_request(server_conn, request_conn), request_conn)
 
     def log_request(self, handler: tornado.web.RequestHandler) -> None:
         super().log_request(handler)  # the answer has been written when it is logged

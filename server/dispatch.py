@@ -64,7 +64,8 @@ def parse_json(body: bytes) -> Any:
     """
     try:
         value = json.loads(body.decode("utf-8-sig"), parse_constant=_refuse_constant, parse_float=_finite)
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        if b"\\u" in body:  # only an escape can make a lone surrogate: UTF-8 text cannot hold one
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
         return value
     except UnicodeError:
         raise ApiError("InvalidJson", "The request body is not UTF-8 text.") from None

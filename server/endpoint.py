@@ -12,8 +12,8 @@ import ipaddress
 import json
 import logging
 import re
+import secrets
 import urllib.parse
-import uuid
 from typing import Any
 
 import tornado.web
@@ -49,6 +49,8 @@ def client_address(peer: str, forwarded_for: list[str], proxies: tuple) -> str:
     """Walk X-Forwarded-For from the right (the entries the proxies themselves added) while the
     hop is a trusted proxy; the first other hop is the client. Entries further left were written by
     the client and prove nothing."""
+    if not proxies:
+        return peer
     hop = peer
     hops = [part.strip() for header in forwarded_for for part in header.split(",")]
     while _trusted(hop, proxies) and hops:
@@ -72,9 +74,14 @@ class JsonHandler(tornado.web.RequestHandler):
         self.services = services
 
     def prepare(self) -> None:
+        self.application.busy_connections.add(self.request.connection)  # a stopping server waits for it
         forwarded = self.request.headers.get("X-Request-Id", "")
-        self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else uuid.uuid4().hex
+        self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else secrets.token_hex(16)
         self._common_headers()
+
+    def on_connection_close(self) -> None:
+        self.application.busy_connections.discard(self.request.connection)
+        super().on_connection_close()
 
     def client_address(self) -> str:
         """The caller's address. X-Forwarded-For counts only when the peer is a trusted proxy: the
@@ -162,7 +169,7 @@ class JsonHandler(tornado.web.RequestHandler):
         """Tornado's last resort (an exception outside the dispatcher): JSON, never a traceback."""
         # send_error() has cleared the headers: put back the ones every answer carries.
         if not hasattr(self, "request_id"):
-            self.request_id = uuid.uuid4().hex
+            self.request_id = secrets.token_hex(16)
         self._common_headers()
         if status_code == 405:
             self.set_header("Allow", f"{self.allowed_methods}, OPTIONS")
