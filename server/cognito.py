@@ -8,7 +8,8 @@ looks for credentials. Every call goes through ``call``, which turns any failure
 
 Retries are ours, not botocore's, because a retry is only safe when a second send cannot change the
 outcome. A call that never reached Cognito (refused, or the connection not made in time) is sent
-again whatever it is. A call that may have reached it (a read timeout, a 5xx, throttling) is sent
+again whatever it is. A call that may have reached it (a read timeout, a reset connection, a 5xx,
+throttling) is sent
 again only when it is ``REPEATABLE``: a SignUp whose answer was lost and that is sent again answers
 "this user exists" for the account the first send made. Each call, retries and waits included, has
 one deadline, because botocore's read timeout counts from the last byte received, and an answer
@@ -23,12 +24,15 @@ import contextlib
 import hashlib
 import hmac
 import random
+import socket
 from typing import Any
 
 import aiobotocore.session
+import aiohttp
 from aiobotocore.config import AioConfig
 from botocore import UNSIGNED, xform_name
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
+                                 ReadTimeoutError)
 
 from server.aws_credentials import admin_session
 from server.cognito_errors import from_exception
@@ -57,13 +61,23 @@ THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException"})
 FIRST_BACKOFF = 0.2
 
 
+def _never_sent(error: Exception) -> bool:
+    """Whether the call failed before any of it reached Cognito: the connection was never made.
+    botocore's EndpointConnectionError also covers a connection reset after the request went out,
+    so only the connector's own failures (refused, unreachable, name not found) count."""
+    if isinstance(error, ConnectTimeoutError):
+        return True
+    return isinstance(error, EndpointConnectionError) and isinstance(
+        error.kwargs.get("error"), (aiohttp.ClientConnectorError, socket.gaierror))
+
+
 def _retryable(error: Exception, repeatable: bool) -> bool:
-    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError)):
-        return True  # nothing was sent
+    if _never_sent(error):
+        return True
     if not repeatable:
         return False
-    if isinstance(error, ReadTimeoutError):
-        return True
+    if isinstance(error, (ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)):
+        return True  # it may have arrived; sending it again changes nothing
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)

@@ -5,11 +5,11 @@ that it serves normally again once Cognito recovers, and that faults leave no ta
 The server runs in real-pool mode against ``FaultyCognito``, a stand-in on a port of its own that a
 test switches between answering normally, answering a fault, and being down.
 
-Bounds. ``server/cognito.py`` gives botocore "standard" retries with ``total_max_attempts`` =
-COGNITO_MAX_ATTEMPTS: a connection failure, a timeout, a 5xx and a throttling answer are all tried
-again, after a sleep of rand(0, 1) × 2^(attempt - 1) seconds, so before attempt n + 1 at most
-2^(n - 1) s. A call therefore ends within attempts × (connect timeout + read timeout) + the sum of
-those sleeps, plus SLACK for HTTP both ways on a shared 2-core machine.
+Bounds. ``server/cognito.py`` makes up to COGNITO_MAX_ATTEMPTS attempts: a call that never reached
+Cognito is tried again whatever it is; one that may have (a timeout, a reset, a 5xx, throttling)
+only when it is repeatable (sign-in, reads). Before attempt n + 1 it sleeps at most
+FIRST_BACKOFF × 2^(n - 1) seconds. A call therefore ends within attempts × (connect timeout + read
+timeout) + the sum of those sleeps, plus SLACK for HTTP both ways on a shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import os
 import random
 import select
 import socket
+import struct
 import time
 import uuid
 
@@ -32,6 +33,7 @@ import tornado.iostream
 import tornado.web
 
 from server.background import BackgroundServer
+from server.cognito import FIRST_BACKOFF
 from server.config import load_config
 from server.errors import CATALOGUE
 from tests.support import PASSWORD, Client, serve_app
@@ -39,8 +41,8 @@ from tests.support import PASSWORD, Client, serve_app
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 1.0
 MAX_ATTEMPTS = 2
-# botocore's sleeps before attempts 2..MAX_ATTEMPTS, each at most 2^(attempt - 1) seconds.
-BACKOFF_BOUND = float(sum(2 ** (attempt - 1) for attempt in range(1, MAX_ATTEMPTS)))
+# The sleeps before attempts 2..MAX_ATTEMPTS, each at most FIRST_BACKOFF × 2^(attempt - 1) seconds.
+BACKOFF_BOUND = float(sum(FIRST_BACKOFF * 2 ** (attempt - 1) for attempt in range(1, MAX_ATTEMPTS)))
 SLACK = 1.0
 # The longest a faulty call may take: every attempt times out on connect or on read, plus the sleeps.
 CALL_BOUND = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + BACKOFF_BOUND + SLACK
@@ -104,6 +106,7 @@ class FaultyCognito:
         self.delay = 0.0
         self.trickle: tuple[float, float] | None = None  # (seconds between pieces, seconds in all)
         self.keep_alive = True
+        self.reset = False  # read each request whole, then reset the connection instead of answering
         self._http: BackgroundServer | None = None
         self._silent_sockets: list[socket.socket] = []
         self._serve()
@@ -115,6 +118,11 @@ class FaultyCognito:
             async def post(self):
                 operation = self.request.headers.get("X-Amz-Target", "").rpartition(".")[2]
                 stand_in.operations.append(operation)
+                if stand_in.reset:
+                    connection = self.request.connection.stream.socket
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.request.connection.stream.close()
+                    return
                 if stand_in.delay:
                     await asyncio.sleep(stand_in.delay)
                 stand_in.answer_headers(self)
@@ -165,6 +173,10 @@ class FaultyCognito:
     def answer_slowly(self, seconds: float = SLOW_ANSWER) -> None:
         self.delay = seconds
 
+    def reset_after_reading(self) -> None:
+        """Read each request whole, then reset the connection: the call arrived, its answer is lost."""
+        self.reset = True
+
     def answer_in_trickles(self, every: float, in_all: float) -> None:
         """Answer normally, a few bytes every ``every`` seconds, for ``in_all`` seconds."""
         self.trickle = (every, in_all)
@@ -204,6 +216,7 @@ class FaultyCognito:
         self.fault = None
         self.delay = 0.0
         self.trickle = None
+        self.reset = False
         if self._http is None:
             self._close_silent_sockets()
             self._serve()
@@ -343,6 +356,21 @@ def test_a_slow_sign_up_is_not_sent_again(cognito, serve_against):
     assert_error(status, body, 504, "CognitoTimeout")
     assert cognito.operations == ["SignUp"]
     assert READ_TIMEOUT - 0.05 <= seconds < READ_TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize("env,operation,attempts", [
+    ("createAccount", "SignUp", 1),  # not repeatable: a reset may have come after Cognito made the account
+    ("signIn", "InitiateAuth", MAX_ATTEMPTS),  # repeatable: asking again changes nothing
+])
+def test_a_connection_reset_after_the_call_arrived_is_retried_only_when_repeatable(
+        cognito, serve_against, env, operation, attempts):
+    server = serve_against(cognito)
+    cognito.reset_after_reading()
+    status, body, _, _ = timed_request(server, "POST", "/", {"env": env, "user": "new@example.com", "pass": PASSWORD})
+    assert_error(status, body, 503, "CognitoUnavailable")
+    assert cognito.operations == [operation] * attempts
+    cognito.recover()
+    assert_signs_in(server)
 
 
 # --- Cognito answering errors ---------------------------------------------------------------------
