@@ -1,6 +1,6 @@
 """The signIn benchmark: throughput, latency and memory of this server against two references.
 
-    python -m bench                    # full run (about 10 minutes): prints the table, writes bench/results.md
+    python -m bench                    # full run (about 12 minutes): prints the table, writes bench/results.md
     python -m bench --quick            # a smoke test of a few seconds
     python bench/run.py --help         # the options
 
@@ -65,7 +65,7 @@ DEFAULT_CLIENTS = (1, 16, 64, 256)
 MEMORY_CLIENTS = 64
 SCALING_CLIENTS = (64, 256)
 
-# The targets of the issue.
+# The targets the benchmark checks.
 TARGET_SHARE_OF_BARE = 0.90
 TARGET_TIMES_SYNC = 20.0
 TARGET_P99_LATENCIES = 4.0
@@ -260,16 +260,6 @@ def sign_in_once(url: str) -> tuple[int, bytes]:
         return 0, b""
 
 
-def has_processes_option() -> bool:
-    """Whether tornado_server.py takes ``--processes``."""
-    try:
-        help_text = subprocess.run([sys.executable, "tornado_server.py", "--help"], cwd=ROOT, capture_output=True,
-                                   text=True, timeout=60).stdout
-    except subprocess.TimeoutExpired:
-        return False
-    return "--processes" in help_text
-
-
 # --- wrk ---------------------------------------------------------------------------------------
 
 def wrk_version(wrk: str) -> str:
@@ -460,34 +450,30 @@ def run(options: argparse.Namespace) -> Report:
 
             if options.processes > 1:
                 scaling_clients = tuple(c for c in SCALING_CLIENTS if c in options.clients) or (max(options.clients),)
-                if has_processes_option():
-                    log(f"1 process against {options.processes}, at {', '.join(map(str, scaling_clients))} clients")
-                    try:
-                        servers.append(ServerProcess(OURS, env, log_dir))
-                        servers.append(ServerProcess(OURS, env, log_dir, options.processes))
-                        for server in servers:
-                            server.wait_ready()
-                            warm_up(wrk, server, options.warmup)
-                        scaling_cells: list[Cell] = []
-                        run_cells(wrk, servers, standin.pid, scaling_clients, options, memory_clients,
-                                  scaling_cells)
-                    except RuntimeError as error:
-                        # The main table stands without this section.
-                        report.scaling = f"not measured: {str(error).splitlines()[0]}"
-                        log(f"{report.scaling}\n{error}")
-                    else:
-                        report.labels[servers[1].key] = servers[1].label
-                        report.scaling_key = servers[1].key
-                        # The one-process cells of this phase pair with the N-process ones; the
-                        # main table keeps its own.
-                        for cell in scaling_cells:
-                            if cell.server == OURS.key:
-                                cell.server = "scaling 1"
-                        report.cells += scaling_cells
-                        report.scaling = "measured"
+                log(f"1 process against {options.processes}, at {', '.join(map(str, scaling_clients))} clients")
+                try:
+                    servers.append(ServerProcess(OURS, env, log_dir))
+                    servers.append(ServerProcess(OURS, env, log_dir, options.processes))
+                    for server in servers:
+                        server.wait_ready()
+                        warm_up(wrk, server, options.warmup)
+                    scaling_cells: list[Cell] = []
+                    run_cells(wrk, servers, standin.pid, scaling_clients, options, memory_clients,
+                              scaling_cells)
+                except RuntimeError as error:
+                    # The main table stands without this section.
+                    report.scaling = f"not measured: {str(error).splitlines()[0]}"
+                    log(f"{report.scaling}\n{error}")
                 else:
-                    report.scaling = "not measured: tornado_server.py has no --processes option yet"
-                    log(report.scaling)
+                    report.labels[servers[1].key] = servers[1].label
+                    report.scaling_key = servers[1].key
+                    # The one-process cells of this phase pair with the N-process ones; the
+                    # main table keeps its own.
+                    for cell in scaling_cells:
+                        if cell.server == OURS.key:
+                            cell.server = "scaling 1"
+                    report.cells += scaling_cells
+                    report.scaling = "measured"
             failed = False
         finally:
             for server in servers:
@@ -510,7 +496,7 @@ def _verdict(passed: bool | None) -> str:
 
 
 def targets(report: Report) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, passed) for each target of the issue; passed is None when not measured."""
+    """(target, measured, passed) for each target; passed is None when not measured."""
     latency_ms = report.options.latency_ms
     rows = []
     share = report.ratio(OURS.key, BARE.key, 64)

@@ -1,7 +1,8 @@
 """A stand-in for Cognito's user-pool API that answers InitiateAuth after a chosen latency.
 
-The benchmark points every server under test at it (``COGNITO_ENDPOINT_URL``), and tests may use it
-to make Cognito slow, throttled, failing or unreachable. It shares the machine's cores with the
+The benchmark points every server under test at it (``COGNITO_ENDPOINT_URL``). Its modes make it
+slow, throttled, failing or unreachable, to try a server's fault handling by hand
+(tests/test_faults.py has a stand-in of its own, for faults it times). It shares the machine's cores with the
 servers it serves, so it is a bare asyncio ``Protocol`` that parses only what botocore sends (HTTP/1.1
 with keep-alive and ``Content-Length``) and answers with ``loop.call_later(latency, ...)``.
 

@@ -31,17 +31,14 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 
 
 class ServerApplication(tornado.web.Application):
-    """The app, with the connections whose request is being answered: a handler adds its connection
-    when it starts (JsonHandler.prepare), and it leaves once the answer is logged, or the
-    connection closes."""
+    """The app, with the connections whose request is being answered (JsonHandler adds its
+    connection when it starts and removes it when it has answered or the connection has closed),
+    and the OpenAPI document once it is built."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.busy_connections: set = set()
-
-    def log_request(self, handler: tornado.web.RequestHandler) -> None:
-        super().log_request(handler)  # the answer has been written when it is logged
-        self.busy_connections.discard(handler.request.connection)
+        self.openapi_document: bytes | None = None
 
     async def requests_finished(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""

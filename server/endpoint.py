@@ -79,6 +79,9 @@ class JsonHandler(tornado.web.RequestHandler):
         self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else secrets.token_hex(16)
         self._common_headers()
 
+    def on_finish(self) -> None:
+        self.application.busy_connections.discard(self.request.connection)
+
     def on_connection_close(self) -> None:
         self.application.busy_connections.discard(self.request.connection)
         super().on_connection_close()

@@ -1,7 +1,7 @@
 """Logging set-up: readable lines, or one JSON object per line for log pipelines (LOG_FORMAT=json).
 
 The access log (``server.access``) writes one record per request with its fields in ``extra``:
-``method`` (HTTP), ``path``, ``rpc`` (the method name that ran, never the body), ``status``,
+``http_method``, ``path``, ``rpc`` (the method name that ran, never the body), ``status``,
 ``duration_ms`` and ``request_id``. The JSON form carries them as keys; the text form as one line.
 """
 

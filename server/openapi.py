@@ -17,7 +17,6 @@ import dataclasses
 import inspect
 import json
 import re
-import weakref
 from typing import Any, Iterator
 
 import tornado.util
@@ -617,22 +616,18 @@ def build_document(application: tornado.web.Application, title: str) -> dict:
     }
 
 
-# Built once per application: its routes and the registry do not change while it serves.
-_documents: "weakref.WeakKeyDictionary[tornado.web.Application, bytes]" = weakref.WeakKeyDictionary()
-
-
 class OpenApiHandler(JsonHandler):
     """The document, as JSON."""
 
     allowed_methods = "GET"
 
     def get(self) -> None:
-        document = _documents.get(self.application)
-        if document is None:
-            document = json.dumps(build_document(self.application, self.services.config.app_name)).encode()
-            _documents[self.application] = document
+        # Built once per application: its routes and the registry do not change while it serves.
+        if self.application.openapi_document is None:
+            self.application.openapi_document = json.dumps(
+                build_document(self.application, self.services.config.app_name)).encode()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(document)
+        self.finish(self.application.openapi_document)
 
 
 ROUTES = [(r"/openapi.json", OpenApiHandler)]

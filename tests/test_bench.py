@@ -56,7 +56,7 @@ def test_quick_benchmark_measures_every_server(tmp_path):
 
 
 def test_standin_answers_sign_in_and_switches_modes():
-    """The stand-in's own contract, which the benchmark and fault tests rely on."""
+    """The stand-in's own contract: what the benchmark relies on, and the modes it offers."""
 
     async def scenario() -> list:
         standin = StandinCognito(latency=0.01, password="right password")

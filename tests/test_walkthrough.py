@@ -48,8 +48,10 @@ DELETE = '''{
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
+    """This environment without the server's settings (a developer's shell may have some set)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP"))}
+           if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP",
+                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL"))}
     # The scripts call "python": the one running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)

@@ -36,6 +36,11 @@ class FolderClaim:
             handle.close()
             return False
         self._handle = handle
+        # A details file left by a process that died is stale: joiners wait for this one's instead.
+        try:
+            os.remove(os.path.join(self.folder, DETAILS_FILE))
+        except FileNotFoundError:
+            pass
         return True
 
     def publish(self, details: dict) -> None:
