@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from server.errors import CATALOGUE
 from tests.support import CODE, PASSWORD, Reply, form, free_port
 from tests.test_walkthrough import ROOT, ServerProcess
 
@@ -392,6 +393,15 @@ def padded_refresh(size: int) -> bytes:
     return body + b" " * (size - len(body))
 
 
+def assert_refused_by_nginx(stack, reply, code: str) -> None:
+    """nginx answered 413 itself, with the server's own JSON for ``code``, and passed nothing on."""
+    assert reply.status == 413, reply.body
+    assert reply.json == {"message": CATALOGUE[code].message, "error": code}
+    refused = request_id(reply)
+    assert "upstream=- " in stack.nginx.access_log_line(refused)
+    assert not stack.logged_by_a_server(refused)
+
+
 def test_nginx_refuses_a_body_larger_than_the_server_takes_before_it_reaches_a_process(stack):
     browser = Browser(stack, LIMITS_CLIENT)
 
@@ -401,12 +411,7 @@ def test_nginx_refuses_a_body_larger_than_the_server_takes_before_it_reaches_a_p
     stack.served_by(request_id(reply))
 
     # One byte more: nginx answers, with the server's JSON, and passes nothing on.
-    reply = browser.post(padded_refresh(64 * 1024 + 1))
-    assert reply.status == 413, reply.body
-    assert reply.json == {"message": "The request body is larger than 64 KiB.", "error": "BodyTooLarge"}
-    refused = request_id(reply)
-    assert "upstream=- " in stack.nginx.access_log_line(refused)
-    assert not stack.logged_by_a_server(refused)
+    assert_refused_by_nginx(stack, browser.post(padded_refresh(64 * 1024 + 1)), "BodyTooLarge")
 
 
 def test_nginx_lets_a_5_mib_photo_through_and_refuses_a_larger_body(stack):
@@ -420,12 +425,7 @@ def test_nginx_lets_a_5_mib_photo_through_and_refuses_a_larger_body(stack):
     stack.served_by(request_id(reply))
 
     body, headers = form(photo + photo[:1024 * 1024 + 1], "too large")
-    reply = browser.request("POST", "/photos", body, headers)
-    assert reply.status == 413, reply.body
-    assert reply.json == {"message": "The photo is larger than 5 MiB.", "error": "PhotoTooLarge"}
-    refused = request_id(reply)
-    assert "upstream=- " in stack.nginx.access_log_line(refused)
-    assert not stack.logged_by_a_server(refused)
+    assert_refused_by_nginx(stack, browser.request("POST", "/photos", body, headers), "PhotoTooLarge")
 
 
 def test_plain_http_is_redirected_to_https(stack):
