@@ -70,8 +70,17 @@ def run(config: Config, host: str | None) -> int:
     local = None
     if config.local:
         from server.local_cognito import start_local_cognito  # loads moto: only when needed
+        from server.local_cognito.sharing import FolderBusy
 
-        local, config = start_local_cognito(config)
+        try:
+            local, config = start_local_cognito(config)
+        except OSError as error:
+            print(f"Cannot start the local Cognito on port {config.local_cognito_port}: "
+                  f"{error.strerror or error}", file=sys.stderr)
+            return 1
+        except FolderBusy as error:
+            print(f"Cannot start: {error}.", file=sys.stderr)
+            return 1
     host = host or ("localhost" if config.local else "")
     try:
         if config.workers == 1:
@@ -93,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(config, options.host)
     except OSError as error:
-        print(f"Cannot start: {error.strerror or error}", file=sys.stderr)
+        print(f"Cannot start on port {config.port}: {error.strerror or error}", file=sys.stderr)
         return 1
+
 
 
 if __name__ == "__main__":

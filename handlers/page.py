@@ -11,7 +11,7 @@ import os
 
 import tornado.web
 
-from server.endpoint import EndpointHandler
+from server.endpoint import EndpointHandler, log_exception_without_query
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 PAGE_FILE = os.path.join(WEB_DIR, "index.html")
@@ -56,6 +56,14 @@ class StaticHandler(tornado.web.StaticFileHandler):
     def set_extra_headers(self, path: str) -> None:
         set_page_headers(self)
         self.set_header("Cache-Control", "no-cache")
+
+    def parse_url_path(self, url_path: str) -> str:
+        if "\x00" in url_path:  # no file has one, and the file system refuses to look
+            raise tornado.web.HTTPError(404)
+        return super().parse_url_path(url_path)
+
+    def log_exception(self, typ, value, tb) -> None:
+        log_exception_without_query(self, typ, value, tb)
 
 
 ROUTES = [

@@ -39,6 +39,7 @@ class ServerApplication(tornado.web.Application):
         super().__init__(*args, **kwargs)
         self.busy_connections: set = set()
         self.openapi_document: bytes | None = None
+        self.cognito_check = None  # the /readyz check running now, or the last one (server/health.py)
 
     async def requests_finished(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""

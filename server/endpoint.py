@@ -62,6 +62,19 @@ def client_address(peer: str, forwarded_for: list[str], proxies: tuple) -> str:
     return hop
 
 
+def log_exception_without_query(handler: tornado.web.RequestHandler, typ, value, tb) -> None:
+    """Tornado's own logs name the full URI, and a query string can hold an authorization code
+    (/callback): these name the path only, and the request id."""
+    request = handler.request
+    if isinstance(value, tornado.web.HTTPError):
+        if value.log_message:
+            log.warning("%d %s %s (request %s)", value.status_code, request.method, request.path,
+                        getattr(handler, "request_id", "-"))
+        return
+    log.error("Uncaught exception in %s %s (request %s)", request.method, request.path,
+              getattr(handler, "request_id", "-"), exc_info=(typ, value, tb))
+
+
 class JsonHandler(tornado.web.RequestHandler):
     """Shared by every JSON route: request id, CORS, and JSON answers for every error."""
 
@@ -158,15 +171,7 @@ class JsonHandler(tornado.web.RequestHandler):
             self.write_api_error(error)
 
     def log_exception(self, typ, value, tb) -> None:
-        """Tornado's own logs name the full URI, and a query string can hold an authorization code
-        (/callback): these name the path only, and the request id."""
-        if isinstance(value, tornado.web.HTTPError):
-            if value.log_message:
-                log.warning("%d %s %s (request %s)", value.status_code, self.request.method, self.request.path,
-                            getattr(self, "request_id", "-"))
-            return
-        log.error("Uncaught exception in %s %s (request %s)", self.request.method, self.request.path,
-                  getattr(self, "request_id", "-"), exc_info=(typ, value, tb))
+        log_exception_without_query(self, typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Tornado's last resort (an exception outside the dispatcher): JSON, never a traceback."""

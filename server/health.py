@@ -7,6 +7,8 @@ fetched within the Cognito connect and read timeouts, which proves both the endp
 
 from __future__ import annotations
 
+import asyncio
+
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from server.dispatch import Answer
@@ -15,14 +17,16 @@ from server.errors import ApiError
 
 
 class HealthHandler(JsonHandler):
-    allowed_methods = "GET"
+    allowed_methods = "GET, HEAD"
 
     def get(self) -> None:
         self.write_answer(Answer(200, {"status": "alive"}))
 
+    head = get
+
 
 class ReadyHandler(JsonHandler):
-    allowed_methods = "GET"
+    allowed_methods = "GET, HEAD"
 
     async def get(self) -> None:
         services = self.services
@@ -30,14 +34,27 @@ class ReadyHandler(JsonHandler):
         if services.stopping:
             self.write_api_error(ApiError("Stopping"))
             return
-        try:
-            await AsyncHTTPClient().fetch(config.jwks_url, connect_timeout=config.cognito_connect_timeout,
-                                          request_timeout=config.cognito_connect_timeout
-                                          + config.cognito_read_timeout)
-        except (HTTPClientError, OSError):
+        # One check at a time: probes that come while one runs share its answer, so a flood of them
+        # makes no flood of fetches (nor a queue in the HTTP client that /callback also uses).
+        check = self.application.cognito_check
+        if check is None or check.done():
+            check = self.application.cognito_check = asyncio.ensure_future(cognito_answers(config))
+        if not await asyncio.shield(check):
             self.write_api_error(ApiError("CognitoUnavailable"))
             return
         self.write_answer(Answer(200, {"status": "ready"}))
+
+    head = get
+
+
+async def cognito_answers(config) -> bool:
+    """Whether the pool's JWKS can be fetched within the Cognito timeouts."""
+    try:
+        await AsyncHTTPClient().fetch(config.jwks_url, connect_timeout=config.cognito_connect_timeout,
+                                      request_timeout=config.cognito_connect_timeout + config.cognito_read_timeout)
+    except (HTTPClientError, OSError):
+        return False
+    return True
 
 
 ROUTES = [(r"/healthz", HealthHandler), (r"/readyz", ReadyHandler)]

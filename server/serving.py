@@ -14,6 +14,7 @@ the process exits 0. The supervisor passes the signal on and exits 0 when every 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import logging
 import multiprocessing
@@ -37,6 +38,7 @@ log = logging.getLogger("server")
 DRAIN_SECONDS = 10.0
 # Enough for a burst of new connections (a load test opening hundreds at once) without dropped SYNs.
 LISTEN_BACKLOG = 1024
+PR_SET_PDEATHSIG = 1  # prctl(2)
 # The collector's first-generation threshold (Python's default is 700 allocations).
 GC_THRESHOLD = 20_000
 # A worker that keeps dying is not restarted for ever: this many restarts a minute stop the server.
@@ -81,15 +83,44 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
     return 0
 
 
+def _stop_with_the_supervisor() -> None:
+    """Ask Linux to send this worker SIGTERM when the supervisor dies (even by SIGKILL), so no
+    worker goes on serving the port alone."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: a worker then outlives a supervisor killed outright
+    if os.getppid() == 1:  # the supervisor died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _run_worker(config: Config, host: str, listening) -> None:
     """A worker process: serve on the shared port; ``listening`` is set once it accepts."""
     configure_logging(config.log_format)
+    # Ctrl-C reaches every process of the terminal's group: the supervisor passes it on as SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop_with_the_supervisor()
     try:
         status = asyncio.run(serve(config, host, reuse_port=True, on_listening=listening.set))
     except OSError as error:
         log.error("Cannot serve on port %d: %s", config.port, error.strerror or error)
         status = 1
+    # Drained: a second SIGTERM (the supervisor's, or systemd's to the whole group) must not turn
+    # this clean exit into a killed one.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(status)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether nothing holds the port, not even a group of processes sharing it with SO_REUSEPORT
+    (which would let these workers join another server's group unnoticed)."""
+    try:
+        for probe in tornado.netutil.bind_sockets(port, address=host or None):
+            probe.close()
+    except OSError:
+        return False
+    return True
 
 
 class _Supervisor:
@@ -135,6 +166,9 @@ class _Supervisor:
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        if not port_is_free(self.host, self.config.port):
+            log.error("Cannot serve on port %d: it is in use.", self.config.port)
+            return 1
         started = [self.start_worker() for _ in range(self.config.workers)]
         self.workers = [worker for worker, _ in started]
         if not self.wait_until_listening(started):

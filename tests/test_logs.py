@@ -165,3 +165,9 @@ def test_an_unexpected_failure_on_callback_logs_the_path_without_its_query(base_
     logged = caplog.text
     assert "Uncaught exception in GET /callback" in logged and reply.json["request_id"] in logged
     assert "SECRET-CODE" not in logged and "SECRET-STATE" not in logged
+
+
+def test_a_static_path_with_a_null_byte_is_404_and_its_query_is_not_logged(base_url, caplog):
+    reply = Client(base_url).request("GET", "/static/app.js%00?token=SECRET-TOKEN-5678")
+    assert reply.status == 404
+    assert "SECRET-TOKEN" not in caplog.text and "Traceback" not in caplog.text

@@ -205,3 +205,53 @@ def test_a_second_local_mode_server_joins_the_running_local_cognito(tmp_path):
     assert "Local Cognito: no AWS account needed" in first_output
     # The folder is free again: the next server runs its own local Cognito.
     assert not os.path.exists(os.path.join(data, "running.json"))
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started: its workers (and multiprocessing's helper)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
+def test_a_second_server_on_a_port_that_processes_share_is_refused(tmp_path):
+    port = free_port()
+    first = ServerProcess(str(tmp_path / "one"), port, command=[sys.executable, "tornado_server.py",
+                                                               "--processes", "2"])
+    try:
+        environment = clean_environment(LOCAL_COGNITO_DATA=str(tmp_path / "two"), LOCAL_COGNITO_PORT="0",
+                                        PHOTOS_DATA=str(tmp_path / "two-photos"))
+        second = subprocess.run([sys.executable, "tornado_server.py", "--port", str(port), "--processes", "2"],
+                                cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    finally:
+        first.stop()
+    assert second.returncode == 1, second.stderr
+    assert f"Cannot serve on port {port}: it is in use" in second.stderr
+
+
+def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
+    port = free_port()
+    server = ServerProcess(str(tmp_path / "cognito"), port, command=[sys.executable, "tornado_server.py",
+                                                                    "--processes", "2"])
+    workers = child_pids(server.process.pid)
+    assert len(workers) >= 2
+    server.process.kill()
+    server.process.communicate(timeout=20)
+    deadline = time.monotonic() + 15
+    while any(os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()
+              for pid in workers):
+        assert time.monotonic() < deadline, "a worker went on without its supervisor"
+        time.sleep(0.1)
+    assert refuses_connections(port)
+
+
+def test_ctrl_c_to_the_whole_process_group_exits_0(tmp_path):
+    port = free_port()
+    environment = clean_environment(LOCAL_COGNITO_DATA=str(tmp_path), LOCAL_COGNITO_PORT="0",
+                                    PHOTOS_DATA=str(tmp_path / "photos"), PORT=str(port))
+    server = subprocess.Popen([sys.executable, "tornado_server.py", "--processes", "2"], cwd=ROOT, env=environment,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    wait_for_port(f"http://127.0.0.1:{port}")
+    os.killpg(server.pid, signal.SIGINT)  # what a terminal sends every process of the group on Ctrl-C
+    output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    assert "Traceback" not in output

@@ -31,8 +31,9 @@ def start_local_cognito(config: Config, *, port: int | None = None,
         raise RuntimeError("the local Cognito never starts when a real user pool is configured")
     claim = FolderClaim(config.local_data_dir)
     if not claim.acquire():
-        details = running_details(config.local_data_dir)
-        return JoinedLocalCognito(details), _completed(config, details)
+        details = running_details(claim)
+        if details is not None:
+            return JoinedLocalCognito(details), _completed(config, details)
     try:
         local, details = _start(config, port, access_token_seconds)
         claim.publish(details)

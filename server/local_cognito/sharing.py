@@ -64,18 +64,25 @@ class FolderClaim:
         self._handle = None
 
 
-def running_details(folder: str, timeout: float = 20.0) -> dict:
-    """What the process holding the folder published; it may still be starting, so wait for it."""
-    path = os.path.join(folder, DETAILS_FILE)
+class FolderBusy(Exception):
+    """Another process holds the folder but never says where its local Cognito listens."""
+
+
+def running_details(claim: FolderClaim, timeout: float = 20.0) -> dict | None:
+    """What the process holding the folder published; it may still be starting, so wait for it.
+    None when that process let the folder go meanwhile (it failed to start) and ``claim`` now has it."""
+    path = os.path.join(claim.folder, DETAILS_FILE)
     deadline = time.monotonic() + timeout
     while True:
         try:
             with open(path, encoding="utf-8") as handle:
                 return json.load(handle)
         except (FileNotFoundError, ValueError):
+            if claim.acquire():
+                return None
             if time.monotonic() > deadline:
-                raise RuntimeError(f"another process holds the local Cognito folder {folder!r} but has "
-                                   "not said where it listens") from None
+                raise FolderBusy(f"another process holds the local Cognito folder {claim.folder} but has "
+                                 "not said where it listens") from None
             time.sleep(0.05)
 
 
