@@ -207,6 +207,10 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     value = env.get("REDIS_URL") or None
     if value and not value.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
+    try:
+        value and urllib.parse.urlsplit(value).port
+    except ValueError:
+        raise ConfigError("REDIS_URL has a port that is not a number.") from None
     return value
 
 

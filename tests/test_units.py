@@ -103,6 +103,30 @@ def test_root_account_keys_are_refused_with_the_reason(env):
     assert "AKIAROOT" not in message
 
 
+@pytest.mark.parametrize("env,needle", [
+    ({"WORKERS": "0"}, "WORKERS"), ({"WORKERS": "many"}, "WORKERS"), ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ({"TRUSTED_PROXIES": "nginx.local"}, "TRUSTED_PROXIES"), ({"RATE_LIMIT_PER_USER": "10"}, "RATE_LIMIT_PER_USER"),
+    ({"RATE_LIMIT_PER_ADDRESS": "0/60"}, "RATE_LIMIT_PER_ADDRESS"), ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+    ({"REDIS_URL": "redis://localhost:notaport/0"}, "REDIS_URL"),
+])
+def test_production_settings_that_make_no_sense_stop_start_up_naming_them(env, needle):
+    with pytest.raises(ConfigError, match=needle):
+        load_config(env)
+
+
+def test_production_settings_are_read():
+    config = load_config({"WORKERS": "3", "LOG_FORMAT": "JSON", "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+                          "RATE_LIMIT_PER_ADDRESS": "5/10", "RATE_LIMIT_PER_USER": "off",
+                          "REDIS_URL": "redis://:pw@localhost:6379/0"}, workers=None)
+    assert (config.workers, config.log_format, config.rate_limit_per_address, config.rate_limit_per_user) == (
+        3, "json", (5, 10.0), None)
+    assert [str(n) for n in config.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+    assert "pw" not in repr(config)
+    assert load_config({"WORKERS": "3"}, workers=2).workers == 2
+    with pytest.raises(ConfigError, match="WORKERS"):
+        load_config({}, workers=0)
+
+
 def test_hosted_ui_settings():
     config = load_config(dict(REAL, COGNITO_DOMAIN="app.auth.eu-west-1.amazoncognito.com",
                               BASE_URL="https://app.example/"))
