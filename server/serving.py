@@ -169,7 +169,11 @@ class _Supervisor:
         if not port_is_free(self.host, self.config.port):
             log.error("Cannot serve on port %d: it is in use.", self.config.port)
             return 1
+        # Workers start with Ctrl-C ignored (an ignored signal stays ignored in a new program), so one
+        # pressed while they import is not a traceback in each: the supervisor passes it on as SIGTERM.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         started = [self.start_worker() for _ in range(self.config.workers)]
+        signal.signal(signal.SIGINT, request_stop)
         self.workers = [worker for worker, _ in started]
         if not self.wait_until_listening(started):
             if not self.stop_requested:

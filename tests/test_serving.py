@@ -250,8 +250,13 @@ def test_ctrl_c_to_the_whole_process_group_exits_0(tmp_path):
                                     PHOTOS_DATA=str(tmp_path / "photos"), PORT=str(port))
     server = subprocess.Popen([sys.executable, "tornado_server.py", "--processes", "2"], cwd=ROOT, env=environment,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    wait_for_port(f"http://127.0.0.1:{port}")
+    started = []
+    for line in server.stdout:  # until every worker listens (the supervisor says so)
+        started.append(line)
+        if "worker processes serve port" in line:
+            break
     os.killpg(server.pid, signal.SIGINT)  # what a terminal sends every process of the group on Ctrl-C
     output, _ = server.communicate(timeout=30)
+    output = "".join(started) + output
     assert server.returncode == 0, output
     assert "Traceback" not in output
