@@ -195,7 +195,7 @@ class _Supervisor:
                     self.stop_all()
                     return 1
                 log.error("%s exited with %s; starting another.", worker.name, worker.exitcode)
-                replacement, listening = self.start_worker()
+                replacement, _ = self.start_worker()
                 self.workers[index] = replacement
         return self.stop_all()
 

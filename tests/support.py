@@ -17,6 +17,7 @@ import urllib.request
 from http.cookies import SimpleCookie
 from typing import Any
 
+import jwt
 import tornado.web
 from PIL import Image
 
@@ -149,6 +150,18 @@ class Client:
 
     def call(self, env: str, **fields: Any) -> Reply:
         return self.post({"env": env, **fields})
+
+
+# A real-pool configuration for a server pointed at a stand-in (add COGNITO_ENDPOINT_URL).
+STAND_IN_POOL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
+                 "COGNITO_USER_CLIENT_ID": "standinclient", "COGNITO_CLIENT_SECRET": "standin-secret",
+                 "COOKIE_SECRET": "test-cookie-secret"}
+
+
+def issued_access_token(username: str = "5e0f-sub-id") -> str:
+    """An access token as a stand-in Cognito hands it out: the server reads the claims of a token
+    Cognito has just issued without checking its signature, so any key will do."""
+    return jwt.encode({"username": username, "token_use": "access"}, "k" * 32, algorithm="HS256")
 
 
 class StandInCognito:

@@ -14,8 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bench import run as bench_run
 from bench.standin_cognito import CLIENT_ID, CLIENT_SECRET, StandinCognito, secret_hash
 

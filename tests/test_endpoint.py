@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 
 from server.config import load_config
-from tests.support import CODE, PASSWORD, Client, StandInCognito, serve_app
+from tests.support import CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, serve_app
 
 PASS = {"pass": PASSWORD}
 
@@ -138,9 +138,7 @@ def test_an_invalid_access_token_is_401(client):
 
 # --- Cognito failing ----------------------------------------------------------------------------
 
-REAL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
-        "COGNITO_USER_CLIENT_ID": "standinclient", "COGNITO_CLIENT_SECRET": "standin-secret",
-        "COOKIE_SECRET": "test-cookie-secret", "COGNITO_MAX_ATTEMPTS": "1",
+REAL = {**STAND_IN_POOL, "COGNITO_MAX_ATTEMPTS": "1",
         "COGNITO_READ_TIMEOUT": "0.5", "COGNITO_CONNECT_TIMEOUT": "0.5",
         # These tests sign in again and again from one address; tests/test_rate_limits.py has the limits.
         "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
@@ -195,11 +193,9 @@ def test_unreachable_cognito_is_503(config):
 
 def test_the_refresh_hash_uses_the_name_cognito_assigned(stand_in):
     """The bug many wrappers have: SECRET_HASH for REFRESH_TOKEN_AUTH computed on the email."""
-    import jwt
-
     from server.cognito import secret_hash
 
-    access = jwt.encode({"username": "5e0f-sub-id", "token_use": "access"}, "k" * 32, algorithm="HS256")
+    access = issued_access_token("5e0f-sub-id")
     stand_in.answer("InitiateAuth", body={"AuthenticationResult": {
         "AccessToken": access, "IdToken": "id", "RefreshToken": "the-refresh-token",
         "ExpiresIn": 3600, "TokenType": "Bearer"}})
@@ -210,8 +206,8 @@ def test_the_refresh_hash_uses_the_name_cognito_assigned(stand_in):
     [(operation, params)] = stand_in.received
     assert operation == "InitiateAuth" and params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
     assert params["AuthParameters"]["REFRESH_TOKEN"] == "the-refresh-token"
-    assert params["AuthParameters"]["SECRET_HASH"] == secret_hash("5e0f-sub-id", "standinclient",
-                                                                  "standin-secret")
+    assert params["AuthParameters"]["SECRET_HASH"] == secret_hash(
+        "5e0f-sub-id", STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], STAND_IN_POOL["COGNITO_CLIENT_SECRET"])
 
 
 def test_public_calls_are_unsigned(stand_in):

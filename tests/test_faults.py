@@ -27,7 +27,6 @@ import struct
 import time
 import uuid
 
-import jwt
 import pytest
 import tornado.iostream
 import tornado.web
@@ -36,7 +35,7 @@ from server.background import BackgroundServer
 from server.cognito import FIRST_BACKOFF
 from server.config import load_config
 from server.errors import CATALOGUE
-from tests.support import PASSWORD, Client, serve_app
+from tests.support import PASSWORD, STAND_IN_POOL, Client, issued_access_token, serve_app
 
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 1.0
@@ -48,9 +47,7 @@ SLACK = 1.0
 CALL_BOUND = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + BACKOFF_BOUND + SLACK
 SLOW_ANSWER = 3.0  # seconds the stand-in sits on a request when told to be slow
 
-POOL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_faulty1",
-        "COGNITO_USER_CLIENT_ID": "faultyclient", "COGNITO_CLIENT_SECRET": "faulty-secret",
-        "COOKIE_SECRET": "test-cookie-secret",
+POOL = {**STAND_IN_POOL,
         "COGNITO_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT), "COGNITO_READ_TIMEOUT": str(READ_TIMEOUT),
         "COGNITO_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
         # Many sign-ins from one address and one user are the point here, not something to limit.
@@ -239,8 +236,7 @@ class FaultyCognito:
 def normal_answer(operation: str) -> dict:
     if operation != "InitiateAuth":
         return {}
-    access = jwt.encode({"username": "5e0f-sub-id", "token_use": "access"}, "k" * 32, algorithm="HS256")
-    return {"AuthenticationResult": {"AccessToken": access, "IdToken": "the-id-token",
+    return {"AuthenticationResult": {"AccessToken": issued_access_token(), "IdToken": "the-id-token",
                                      "RefreshToken": "the-refresh-token", "ExpiresIn": 3600,
                                      "TokenType": "Bearer"}}
 

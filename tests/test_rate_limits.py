@@ -25,7 +25,8 @@ import redis
 from server.config import load_config
 from server.errors import CATALOGUE, ApiError
 from server.rate_limits import LocalCounters, RateLimits, as_limit
-from tests.support import CODE, PASSWORD, Client, StandInCognito, free_port, serve_app, wait_for_port
+from tests.support import (PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, serve_app,
+                           wait_for_port)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REDIS_SERVER = shutil.which("redis-server") or next(
@@ -42,11 +43,6 @@ LIMITED = {
 NOT_ENFORCED = "Rate limits are not enforced"
 
 # A user pool of the stand-in Cognito: it answers at once, so timings are the limiter's.
-STAND_IN_POOL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
-                 "COGNITO_USER_CLIENT_ID": "standinclient", "COGNITO_CLIENT_SECRET": "standin-secret",
-                 "COOKIE_SECRET": "test-cookie-secret"}
-
-
 def attempt(client: Client, method: str = "signIn", user: str = "sam@example.com",
             forwarded_for: str | None = None, **fields):
     body = json.dumps({"env": method, "user": user, **LIMITED.get(method, {}), **fields}).encode()

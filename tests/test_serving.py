@@ -4,6 +4,7 @@ and a second local-mode server joining the local Cognito that already runs over 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import signal
@@ -12,23 +13,20 @@ import subprocess
 import sys
 import time
 
-import jwt
 import pytest
 
-from tests.support import PASSWORD, Client, StandInCognito, free_port, wait_for_port
+from tests.support import PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, issued_access_token, wait_for_port
 from tests.test_walkthrough import ROOT, ServerProcess, clean_environment
 
-ACCESS_TOKEN = jwt.encode({"username": "5e0f-sub", "token_use": "access"}, "k" * 32, algorithm="HS256")
+ACCESS_TOKEN = issued_access_token()
 TOKENS = {"AuthenticationResult": {"AccessToken": ACCESS_TOKEN, "IdToken": "i.d.t", "RefreshToken": "r",
                                    "ExpiresIn": 3600, "TokenType": "Bearer"}}
 
 
 def real_pool_server(cognito_url: str, port: int, **env: str) -> subprocess.Popen:
     """The server in real-pool mode, pointed at a stand-in Cognito."""
-    environment = clean_environment(
-        COGNITO_REGION_NAME="us-east-1", COGNITO_USER_POOL_ID="us-east-1_test", COGNITO_USER_CLIENT_ID="client",
-        COGNITO_CLIENT_SECRET="client-secret", COOKIE_SECRET="cookie-secret", COGNITO_ENDPOINT_URL=cognito_url,
-        COGNITO_READ_TIMEOUT="30", PORT=str(port), **env)
+    environment = clean_environment(**STAND_IN_POOL, COGNITO_ENDPOINT_URL=cognito_url, COGNITO_READ_TIMEOUT="30",
+                                    PORT=str(port), **env)
     process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=environment,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_for_port(f"http://127.0.0.1:{port}")
@@ -61,15 +59,22 @@ def stand_in():
     cognito.stop()
 
 
-def test_sigterm_lets_requests_in_flight_finish_and_exits_0(stand_in):
-    stand_in.answer("InitiateAuth", body=TOKENS, delay=2.0)
+@contextlib.contextmanager
+def sigterm_with_a_sign_in_in_flight(stand_in: StandInCognito, cognito_seconds: float):
+    """A server sent SIGTERM while its signIn waits ``cognito_seconds`` at the stand-in: yields
+    (the server process, its port, the signIn's future, when the signal was sent)."""
+    stand_in.answer("InitiateAuth", body=TOKENS, delay=cognito_seconds)
     port = free_port()
     server = real_pool_server(stand_in.url, port)
-    client = Client(f"http://127.0.0.1:{port}")
     with concurrent.futures.ThreadPoolExecutor() as pool:
-        in_flight = sign_in_held_at_cognito(pool, client, stand_in)
+        in_flight = sign_in_held_at_cognito(pool, Client(f"http://127.0.0.1:{port}"), stand_in)
         signalled = time.monotonic()
         server.send_signal(signal.SIGTERM)
+        yield server, port, in_flight, signalled
+
+
+def test_sigterm_lets_requests_in_flight_finish_and_exits_0(stand_in):
+    with sigterm_with_a_sign_in_in_flight(stand_in, 2.0) as (server, port, in_flight, signalled):
         deadline = time.monotonic() + 1.5
         while not refuses_connections(port):  # no new connections once stopping
             assert time.monotonic() < deadline, "still accepting connections after SIGTERM"
@@ -83,14 +88,7 @@ def test_sigterm_lets_requests_in_flight_finish_and_exits_0(stand_in):
 
 
 def test_a_request_still_running_after_10_seconds_is_cut_off_and_the_exit_is_still_0(stand_in):
-    stand_in.answer("InitiateAuth", body=TOKENS, delay=25.0)
-    port = free_port()
-    server = real_pool_server(stand_in.url, port)
-    client = Client(f"http://127.0.0.1:{port}")
-    with concurrent.futures.ThreadPoolExecutor() as pool:
-        in_flight = sign_in_held_at_cognito(pool, client, stand_in)
-        signalled = time.monotonic()
-        server.send_signal(signal.SIGTERM)
+    with sigterm_with_a_sign_in_in_flight(stand_in, 25.0) as (server, _port, in_flight, signalled):
         output, _ = server.communicate(timeout=20)
         stopped_after = time.monotonic() - signalled
         with pytest.raises(Exception):  # the connection is closed under it
