@@ -27,8 +27,8 @@ from server.errors import CATALOGUE, ApiError
 from server.rate_limits import LocalCounters, RateLimits, as_limit
 from tests.support import (PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, serve_app,
                            wait_for_port)
+from tests.test_walkthrough import ROOT, clean_environment
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REDIS_SERVER = shutil.which("redis-server") or next(
     (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(path)), None)
 
@@ -339,10 +339,8 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(folder, f"server-{name}.log")
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith(("COGNITO_", "COOKIE_", "RATE_LIMIT_", "REDIS_", "TRUSTED_"))}
-        environment.update(PORT=str(self.port), HOST="127.0.0.1", PHOTOS_DATA=os.path.join(folder, f"photos-{name}"),
-                           **env)
+        environment = clean_environment(PORT=str(self.port), HOST="127.0.0.1",
+                                        PHOTOS_DATA=os.path.join(folder, f"photos-{name}"), **env)
         self.process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=environment,
                                         stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
 
