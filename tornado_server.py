@@ -69,8 +69,8 @@ def announce(config: Config, local, host: str) -> None:
 def run(config: Config, host: str | None) -> int:
     local = None
     if config.local:
-        from server.local_cognito import start_local_cognito  # loads moto: only when needed
-        from server.local_cognito.sharing import FolderBusy
+        from local_cognito import start_local_cognito  # loads moto: only when needed
+        from local_cognito.sharing import FolderBusy
 
         try:
             local, config = start_local_cognito(config)

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
+from local_cognito import start_local_cognito
 from server.config import load_config
-from server.local_cognito import start_local_cognito
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, local_config, serve_app
 
 

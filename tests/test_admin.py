@@ -10,7 +10,7 @@ import uuid
 import jwt
 import pytest
 
-from server.local_cognito.tokens import TokenSigner
+from local_cognito.tokens import TokenSigner
 from server.registry import METHODS
 from tests.support import ADMIN_EMAIL, CODE, PASSWORD, Client
 

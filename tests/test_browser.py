@@ -398,7 +398,7 @@ def test_sign_in_through_the_hosted_ui_and_out_of_it_then_delete_the_account(pag
 
     def hosted_sign_in(screenshot: str | None = None) -> None:
         page.get_by_test_id("hosted-ui-link").click()
-        # The local Cognito's sign-in page (server/local_cognito/pages.py), on its own address.
+        # The local Cognito's sign-in page (local_cognito/pages.py), on its own address.
         expect(page.locator("h1")).to_have_text("Sign in")
         assert not page.url.startswith(server.url)
         page.fill("#email", email)

@@ -15,11 +15,11 @@ import pytest
 import tornado.web
 
 from handlers.hosted_ui import safe_next
+from local_cognito import start_local_cognito
+from local_cognito.tokens import TokenSigner
 from server.background import BackgroundServer
 from server.config import load_config
 from server.errors import ApiError
-from server.local_cognito import start_local_cognito
-from server.local_cognito.tokens import TokenSigner
 from tests.support import CODE, PASSWORD, Client, Reply, StandInCognito, local_config, serve_app
 
 

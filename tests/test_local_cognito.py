@@ -14,10 +14,10 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config as BotoConfig
 
+from local_cognito import start_local_cognito
+from local_cognito.service import CognitoFault, LocalUserPool
 from server.cognito import secret_hash
 from server.config import load_config
-from server.local_cognito import start_local_cognito
-from server.local_cognito.service import CognitoFault, LocalUserPool
 
 PASSWORD = "I_love_apples"
 

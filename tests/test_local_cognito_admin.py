@@ -16,12 +16,12 @@ import jwt
 import pyotp
 import pytest
 
+from local_cognito import start_local_cognito
+from local_cognito.endpoint import LocalCognito
+from local_cognito.service import CognitoFault, LocalUserPool
+from local_cognito.totp import STEP_SECONDS
 from server.cognito import secret_hash
 from server.config import ConfigError, load_config
-from server.local_cognito import start_local_cognito
-from server.local_cognito.endpoint import LocalCognito
-from server.local_cognito.service import CognitoFault, LocalUserPool
-from server.local_cognito.totp import STEP_SECONDS
 from tests.test_local_cognito import PASSWORD, error_code
 from tests.test_local_cognito_mfa import (CODE, Clock, clients, code_at, error_message, new_email,
                                           password_auth, signed_in, with_mfa)

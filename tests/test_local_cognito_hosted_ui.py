@@ -23,11 +23,11 @@ from http.cookies import SimpleCookie
 import jwt
 import pytest
 
+from local_cognito import start_local_cognito
+from local_cognito.endpoint import LocalCognito
+from local_cognito.service import LocalUserPool
+from local_cognito.totp import STEP_SECONDS
 from server.config import load_config
-from server.local_cognito import start_local_cognito
-from server.local_cognito.endpoint import LocalCognito
-from server.local_cognito.service import LocalUserPool
-from server.local_cognito.totp import STEP_SECONDS
 from tests.test_local_cognito import PASSWORD, error_code
 from tests.test_local_cognito_mfa import (CODE, Clock, admin_created, clients, code_at, new_email,
                                           password_auth, signed_in, with_mfa)

@@ -18,10 +18,10 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config as BotoConfig
 
+from local_cognito.endpoint import LocalCognito
+from local_cognito.service import LocalUserPool
+from local_cognito.totp import STEP_SECONDS, SoftwareToken, accepted_step, new_secret
 from server.cognito import secret_hash
-from server.local_cognito.endpoint import LocalCognito
-from server.local_cognito.service import LocalUserPool
-from server.local_cognito.totp import STEP_SECONDS, SoftwareToken, accepted_step, new_secret
 from tests.test_local_cognito import PASSWORD, error_code
 
 CODE = "123456"

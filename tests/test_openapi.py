@@ -17,11 +17,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
+from local_cognito import start_local_cognito
 from server import openapi
 from server.config import load_config
 from server.endpoint import JsonHandler
 from server.errors import CATALOGUE
-from server.local_cognito import start_local_cognito
 from server.openapi import OTHER_ROUTES
 from server.registry import METHODS
 from tests.support import CODE, PASSWORD, Client, Photos, local_config, picture, serve_app

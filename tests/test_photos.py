@@ -20,7 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
-from server.local_cognito.tokens import TokenSigner
+from local_cognito.tokens import TokenSigner
 from tests.support import CODE, PASSWORD, Client, Photos, form, picture, serve_app
 from tests.test_hosted_ui import signed_in_browser
 

@@ -15,9 +15,9 @@ import pytest
 import tornado.web
 from cryptography.hazmat.primitives import serialization
 
+from local_cognito.tokens import TokenSigner
 from server.background import BackgroundServer
 from server.errors import ApiError
-from server.local_cognito.tokens import TokenSigner
 from server.tokens import TokenVerifier
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TESTPOOL"

@@ -18,11 +18,11 @@ import uuid
 
 import tornado.web
 
+from local_cognito.admin import needs_signature
+from local_cognito.faults import CognitoFault
+from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
+from local_cognito.service import LocalUserPool
 from server.background import BackgroundServer
-from server.local_cognito.admin import needs_signature
-from server.local_cognito.faults import CognitoFault
-from server.local_cognito.hosted_ui import HostedUi, hosted_ui_routes
-from server.local_cognito.service import LocalUserPool
 
 log = logging.getLogger("local_cognito")
 

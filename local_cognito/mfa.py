@@ -21,9 +21,9 @@ from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
-from server.local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
-from server.local_cognito.store import hash_password
-from server.local_cognito.totp import SoftwareToken, accepted_step, new_secret
+from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
+from local_cognito.store import hash_password
+from local_cognito.totp import SoftwareToken, accepted_step, new_secret
 
 AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
 SPENT_SESSION_MEMORY_SECONDS = 3600  # how long a used or expired session is still told apart

@@ -39,20 +39,20 @@ from typing import Any, Callable
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpGroup, CognitoIdpUser, UserStatus
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from local_cognito.admin import AdminOperations
+from local_cognito.faults import CognitoFault, not_authorized
+from local_cognito.mfa import AuthSession, MfaOperations
+from local_cognito.oauth import AuthorizationCode, HostedSession, OAuthOperations
+from local_cognito.pool_settings import (CLIENT_NAME, EMAIL, MAX_CODE_FAILURES,
+                                         MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH,
+                                         PASSWORD_PATTERN, POOL_NAME, REFRESH_TOKEN_SECONDS,
+                                         REGION, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS,
+                                         TEMPORARY_PASSWORD_DAYS)
+from local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
+                                 password_matches, token_digest)
+from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
+from local_cognito.totp import SoftwareToken
 from server.cognito import STANDARD_ATTRIBUTES, secret_hash
-from server.local_cognito.admin import AdminOperations
-from server.local_cognito.faults import CognitoFault, not_authorized
-from server.local_cognito.mfa import AuthSession, MfaOperations
-from server.local_cognito.oauth import AuthorizationCode, HostedSession, OAuthOperations
-from server.local_cognito.pool_settings import (CLIENT_NAME, EMAIL, MAX_CODE_FAILURES,
-                                                MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH,
-                                                PASSWORD_PATTERN, POOL_NAME, REFRESH_TOKEN_SECONDS,
-                                                REGION, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS,
-                                                TEMPORARY_PASSWORD_DAYS)
-from server.local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
-                                        password_matches, token_digest)
-from server.local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
-from server.local_cognito.totp import SoftwareToken
 
 log = logging.getLogger("local_cognito")
 mail_log = logging.getLogger("local_cognito.mail")

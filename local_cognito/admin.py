@@ -21,10 +21,10 @@ from typing import Any, Callable, Iterable
 
 from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
 
+from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
+from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
+from local_cognito.store import as_timestamp, hash_password, password_matches
 from server.config import ConfigError
-from server.local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
-from server.local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
-from server.local_cognito.store import as_timestamp, hash_password, password_matches
 
 log = logging.getLogger("local_cognito")
 mail_log = logging.getLogger("local_cognito.mail")

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from local_cognito.endpoint import LocalCognito
+from local_cognito.service import LocalUserPool
+from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
 from server.config import Config
-from server.local_cognito.endpoint import LocalCognito
-from server.local_cognito.service import LocalUserPool
-from server.local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
 
 
 def start_local_cognito(config: Config, *, port: int | None = None,

@@ -45,10 +45,10 @@ from typing import Any, Iterable, Mapping
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
+from local_cognito.faults import CognitoFault, not_authorized
+from local_cognito.store import token_digest
+from local_cognito.tokens import ACCESS_SCOPE
 from server.cognito import secret_hash
-from server.local_cognito.faults import CognitoFault, not_authorized
-from server.local_cognito.store import token_digest
-from server.local_cognito.tokens import ACCESS_SCOPE
 
 log = logging.getLogger("local_cognito")
 

@@ -28,11 +28,11 @@ from typing import Any, Callable
 import tornado.web
 from moto.cognitoidp.models import CognitoIdpUser
 
-from server.local_cognito import pages
-from server.local_cognito.faults import CognitoFault
-from server.local_cognito.oauth import (HOSTED_SESSION_SECONDS, AuthorizeRequest, ErrorPage, OAuthError,
-                                        RedirectError, SignInStep, as_lists)
-from server.local_cognito.service import LocalUserPool
+from local_cognito import pages
+from local_cognito.faults import CognitoFault
+from local_cognito.oauth import (HOSTED_SESSION_SECONDS, AuthorizeRequest, ErrorPage, OAuthError,
+                                 RedirectError, SignInStep, as_lists)
+from local_cognito.service import LocalUserPool
 from server.signing import SignedValues
 
 
