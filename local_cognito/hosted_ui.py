@@ -30,8 +30,10 @@ from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito import pages
 from local_cognito.faults import CognitoFault
-from local_cognito.oauth import (HOSTED_SESSION_SECONDS, AuthorizeRequest, ErrorPage, OAuthError,
-                                 RedirectError, SignInStep, as_lists)
+from local_cognito.oauth.errors import ErrorPage, OAuthError, RedirectError
+from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
+from local_cognito.oauth.parameters import as_lists
+from local_cognito.oauth.records import AuthorizeRequest, SignInStep
 from local_cognito.service import LocalUserPool
 from server.signing import SignedValues
 

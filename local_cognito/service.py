@@ -18,7 +18,7 @@ the calls this backend makes, the local pool does what Cognito does:
 - The admin operations work on the pool's own user records, need a SigV4-signed request, and send
   invitations and reset codes to the console log; see ``admin.py``.
 - The app client is also an OAuth 2.0 / OpenID Connect client of the pool's hosted UI: authorization
-  codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth.py`` (and
+  codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth/`` (and
   ``hosted_ui.py`` for its pages).
 - Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
   after every change.
@@ -42,7 +42,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from local_cognito.admin import AdminOperations
 from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.mfa import AuthSession, MfaOperations
-from local_cognito.oauth import AuthorizationCode, HostedSession, OAuthOperations
+from local_cognito.oauth.operations import OAuthOperations
+from local_cognito.oauth.records import AuthorizationCode, HostedSession
 from local_cognito.pool_settings import (CLIENT_NAME, EMAIL, MAX_CODE_FAILURES,
                                          MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH,
                                          PASSWORD_PATTERN, POOL_NAME, REFRESH_TOKEN_SECONDS,
@@ -70,7 +71,7 @@ class LocalUserPool(MfaOperations, AdminOperations, OAuthOperations):
     """One user pool with one app client (with a secret), kept in ``data_dir``.
 
     The MFA and challenge operations (``mfa.py``), the admin operations (``admin.py``) and the
-    hosted UI's OAuth 2.0 side (``oauth.py``) are mixed in; they use the state and the checks
+    hosted UI's OAuth 2.0 side (``oauth/``) are mixed in; they use the state and the checks
     defined here.
     """
 

@@ -1,44 +1,15 @@
-"""The local Cognito as an OAuth 2.0 / OpenID Connect provider: everything its hosted UI does but draw pages.
+"""The local Cognito's OAuth 2.0 / OpenID Connect operations: the app client's settings, authorize and
+logout requests, authorization codes and hosted-UI sessions, the hosted UI's sign-in steps, the token
+endpoint and userInfo.
 
-It follows Amazon Cognito's documentation of the user pool endpoints:
-
-- The app client's OAuth settings (callback and sign-out URLs, flows, scopes, identity providers)
-  are kept in moto's client record; ``configure_hosted_ui`` sets them at every start, from the
-  configuration, so they are not part of the saved state.
-- ``authorize_request`` checks an authorize request (also the sign-in page's, and a logout that goes
-  back to the sign-in page). An unknown ``client_id``, or a ``redirect_uri`` that is not one of the
-  client's callback URLs, is an ``ErrorPage``: redirecting there would be an open redirect. Any
-  other fault goes back to the redirect_uri as ``error`` and ``error_description``, with the
-  ``state`` (``RedirectError``).
-- Authorization codes are random, work once, last five minutes, and are bound to the client, the
-  redirect_uri, the scopes, the nonce, the PKCE challenge (S256, the only method Cognito supports),
-  the user and when they signed in. A code is spent by its first redemption, right or wrong; one
-  presented again is refused, and the tokens its first use issued are revoked (RFC 6749 section
-  4.1.2 asks for both).
-- The token endpoint authenticates the client (HTTP Basic, each half form-urlencoded first, or
-  ``client_secret`` in the body) and answers the authorization_code and refresh_token grants with
-  tokens made by the pool's own ``_sign_in`` / ``_tokens``: the refresh token also works with
-  InitiateAuth REFRESH_TOKEN_AUTH, RevokeToken and GlobalSignOut, the access token with GetUser.
-  Every error is HTTP 400 with ``error`` and ``error_description``, as Cognito documents it.
-- userInfo answers the user's attributes within the access token's scopes; the token must carry
-  ``openid`` (the API's tokens do not) and is checked as GetUser checks it.
-- The hosted UI's sign-in steps reuse the pool's checks: the password as InitiateAuth checks it, the
-  new-password and TOTP challenges as RespondToAuthChallenge answers them, and sign-up as SignUp and
-  ConfirmSignUp do.
-- A hosted-UI session (what lets a browser skip the form, as Cognito's own ``cognito`` cookie does)
-  lasts an hour from its last use, and is kept by the SHA-256 of its random id, like codes. As at
-  Cognito, the logout endpoint ends it and GlobalSignOut does not; a disabled user's cannot be
-  used. Codes and sessions are in memory only.
+What they follow of Cognito's documentation is told in the package's docstring (``__init__.py``).
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
-import hashlib
 import hmac
 import logging
-import re
 import secrets
 import urllib.parse
 from typing import Any, Iterable, Mapping
@@ -46,6 +17,10 @@ from typing import Any, Iterable, Mapping
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
 from local_cognito.faults import CognitoFault, not_authorized
+from local_cognito.oauth.errors import ErrorPage, OAuthError, RedirectError, RepeatedParameter
+from local_cognito.oauth.parameters import PKCE_VALUE, one, s256, with_query
+from local_cognito.oauth.records import (AuthorizationCode, AuthorizeRequest, HostedSession, OAuthSettings,
+                                         SignInStep)
 from local_cognito.store import token_digest
 from local_cognito.tokens import ACCESS_SCOPE
 from server.cognito import secret_hash
@@ -56,7 +31,6 @@ AUTHORIZATION_CODE_SECONDS = 300  # Cognito: "a one time use code that is valid 
 HOSTED_SESSION_SECONDS = 3600  # Cognito's hosted-UI session cookie lasts an hour
 SPENT_CODE_MEMORY_SECONDS = 3600  # how long a used code is still recognised as a replay
 MAX_PARAMETER_LENGTH = 2048  # state and nonce: round-tripped, so kept to a sane size
-PKCE_VALUE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # RFC 7636: verifier and S256 challenge alphabet
 # What the server asks for: OpenID Connect, and the scope that lets the access token call the
 # user-pool API (GetUser, ChangePassword, ...) as Cognito requires.
 DEFAULT_SCOPES = ("openid", "email", "profile", "aws.cognito.signin.user.admin")
@@ -71,136 +45,6 @@ SCOPE_ATTRIBUTES = {
                 "updated_at", "address"),
 }
 INVALID_TOKEN = "Access token is expired, disabled, or deleted, or the user has globally signed out."
-
-
-class OAuthError(Exception):
-    """An OAuth 2.0 error answer: ``error``, ``error_description`` and the HTTP status."""
-
-    def __init__(self, error: str, description: str, status: int = 400):
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
-
-
-class ErrorPage(Exception):
-    """A fault the browser is shown, never redirected with (the redirect target is not trusted)."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class RedirectError(Exception):
-    """A fault sent back to the app's registered redirect_uri."""
-
-    def __init__(self, location: str):
-        super().__init__(location)
-        self.location = location
-
-
-def with_query(url: str, params: Mapping[str, str]) -> str:
-    """``url`` with ``params`` added to its query string."""
-    parts = urllib.parse.urlsplit(url)
-    extra = urllib.parse.urlencode(params)
-    return urllib.parse.urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
-
-
-def s256(verifier: str) -> str:
-    """The PKCE S256 challenge of a code verifier (RFC 7636 section 4.2)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
-
-
-@dataclasses.dataclass(frozen=True)
-class OAuthSettings:
-    """The app client's OAuth settings, as in Cognito's UserPoolClientType."""
-
-    enabled: bool
-    callback_urls: tuple[str, ...]
-    logout_urls: tuple[str, ...]
-    flows: tuple[str, ...]
-    scopes: tuple[str, ...]
-    identity_providers: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class AuthorizeRequest:
-    """A checked authorize request: what its code will be bound to."""
-
-    client_id: str
-    redirect_uri: str
-    scopes: tuple[str, ...]
-    state: str | None = None
-    nonce: str | None = None
-    code_challenge: str | None = None
-    code_challenge_method: str | None = None
-
-    @property
-    def scope(self) -> str:
-        return " ".join(self.scopes)
-
-    def params(self) -> dict[str, str]:
-        """The request as query parameters (for the sign-in and sign-up pages, and form state)."""
-        params = {"response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
-                  "scope": self.scope}
-        for name in ("state", "nonce", "code_challenge", "code_challenge_method"):
-            if getattr(self, name) is not None:
-                params[name] = getattr(self, name)
-        return params
-
-    def redirect(self, **params: str) -> str:
-        """The redirect_uri with ``params`` and the request's state."""
-        if self.state is not None:
-            params["state"] = self.state
-        return with_query(self.redirect_uri, params)
-
-
-@dataclasses.dataclass
-class AuthorizationCode:
-    client_id: str
-    redirect_uri: str
-    scope: str
-    nonce: str | None
-    code_challenge: str | None
-    sub: str
-    auth_time: int
-    expires: float
-
-
-@dataclasses.dataclass
-class HostedSession:
-    sub: str
-    auth_time: int
-    expires: float
-
-
-@dataclasses.dataclass
-class SignInStep:
-    """Where a hosted-UI sign-in stands: ``done``, or waiting for ``mfa``, ``new_password`` (both
-    with a challenge ``session``) or ``confirm`` (the account's sign-up code)."""
-
-    user: CognitoIdpUser
-    next: str
-    session: str | None = None
-
-
-class _Repeated(Exception):
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
-
-
-def _one(params: Mapping[str, list[str]], name: str) -> str | None:
-    """The one value of ``name``; OAuth parameters must not be repeated (RFC 6749 section 3.1)."""
-    values = params.get(name) or []
-    if len(values) > 1:
-        raise _Repeated(name)
-    return values[0] if values else None
-
-
-def as_lists(params: Mapping[str, str]) -> dict[str, list[str]]:
-    return {name: [value] for name, value in params.items()}
 
 
 class OAuthOperations:
@@ -262,8 +106,8 @@ class OAuthOperations:
 
     def _check_oauth_client(self, params: Mapping[str, list[str]]) -> OAuthSettings:
         try:
-            client_id = _one(params, "client_id")
-        except _Repeated:
+            client_id = one(params, "client_id")
+        except RepeatedParameter:
             raise ErrorPage("The request names more than one client_id.") from None
         settings = self.oauth_settings
         if client_id is None:
@@ -277,8 +121,8 @@ class OAuthOperations:
         """The checked request; ErrorPage or RedirectError when it cannot be served."""
         settings = self._check_oauth_client(params)
         try:
-            redirect_uri = _one(params, "redirect_uri")
-        except _Repeated:
+            redirect_uri = one(params, "redirect_uri")
+        except RepeatedParameter:
             redirect_uri = None
         if redirect_uri is None or redirect_uri not in settings.callback_urls:
             raise ErrorPage("redirect_mismatch: the redirect_uri is not one of this app client's "
@@ -294,13 +138,13 @@ class OAuthOperations:
 
         try:
             if len(states) > 1:
-                raise _Repeated("state")
-            response_type = _one(params, "response_type")
-            nonce = _one(params, "nonce")
-            challenge = _one(params, "code_challenge")
-            method = _one(params, "code_challenge_method")
-            scope = _one(params, "scope")
-        except _Repeated as repeated:
+                raise RepeatedParameter("state")
+            response_type = one(params, "response_type")
+            nonce = one(params, "nonce")
+            challenge = one(params, "code_challenge")
+            method = one(params, "code_challenge_method")
+            scope = one(params, "scope")
+        except RepeatedParameter as repeated:
             raise fail("invalid_request", f"{repeated.name} is given more than once") from None
         if response_type is None:
             raise fail("invalid_request", "response_type is missing")
@@ -339,8 +183,8 @@ class OAuthOperations:
         """An ``identity_provider`` (or ``idp_identifier``) the client does not support gets
         Cognito's own error page, not a redirect."""
         try:
-            provider, identifier = _one(params, "identity_provider"), _one(params, "idp_identifier")
-        except _Repeated:
+            provider, identifier = one(params, "identity_provider"), one(params, "idp_identifier")
+        except RepeatedParameter:
             raise ErrorPage("Login option is not available. Please try another one.") from None
         if provider is not None and provider not in self.oauth_settings.identity_providers or \
                 identifier is not None:  # no identity provider of this pool has identifiers
@@ -351,8 +195,8 @@ class OAuthOperations:
         back to the sign-in page); ErrorPage for an unknown client or an unregistered URL."""
         settings = self._check_oauth_client(params)
         try:
-            logout_uri = _one(params, "logout_uri")
-        except _Repeated:
+            logout_uri = one(params, "logout_uri")
+        except RepeatedParameter:
             raise ErrorPage("The request names more than one logout_uri.") from None
         if logout_uri is None:
             if not params.get("redirect_uri"):
@@ -492,7 +336,7 @@ class OAuthOperations:
         """The token endpoint's answer to a form-urlencoded request; OAuthError otherwise."""
         try:
             client_id = self._authenticated_client(form, authorization)
-            grant_type = _one(form, "grant_type")
+            grant_type = one(form, "grant_type")
             if grant_type is None:
                 raise OAuthError("invalid_request", "grant_type is missing")
             if grant_type == "authorization_code":
@@ -504,11 +348,11 @@ class OAuthOperations:
                                                         "client_credentials grant")
             raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or "
                                                        "refresh_token")
-        except _Repeated as repeated:
+        except RepeatedParameter as repeated:
             raise OAuthError("invalid_request", f"{repeated.name} is given more than once") from None
 
     def _authenticated_client(self, form: Mapping[str, list[str]], authorization: str | None) -> str:
-        body_id, body_secret = _one(form, "client_id"), _one(form, "client_secret")
+        body_id, body_secret = one(form, "client_id"), one(form, "client_secret")
         failed = OAuthError("invalid_client", "Client authentication failed")
         if authorization is not None:
             scheme, _, credentials = authorization.strip().partition(" ")
@@ -541,8 +385,8 @@ class OAuthOperations:
         return client_id
 
     def _code_grant(self, form: Mapping[str, list[str]], client_id: str) -> dict:
-        code, redirect_uri = _one(form, "code"), _one(form, "redirect_uri")
-        verifier = _one(form, "code_verifier")
+        code, redirect_uri = one(form, "code"), one(form, "redirect_uri")
+        verifier = one(form, "code_verifier")
         if code is None:
             raise OAuthError("invalid_request", "code is missing")
         if redirect_uri is None:
@@ -587,7 +431,7 @@ class OAuthOperations:
         return answer
 
     def _refresh_grant(self, form: Mapping[str, list[str]]) -> dict:
-        token = _one(form, "refresh_token")
+        token = one(form, "refresh_token")
         if token is None:
             raise OAuthError("invalid_request", "refresh_token is missing")
         record = self.refresh_tokens.get(token_digest(token))
