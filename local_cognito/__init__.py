@@ -11,6 +11,47 @@ pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback 
 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
+
+moto keeps the pool, its app client, its users and its groups. Where moto falls short of Cognito for
+the calls this backend makes, the local pool does what Cognito does:
+
+- SECRET_HASH is checked on every flow (moto skips it for SignUp and USER_PASSWORD_AUTH); for
+  REFRESH_TOKEN_AUTH it must be computed with the user name Cognito assigned (the ``sub``).
+- Confirmation and reset codes are random (or ``LOCAL_COGNITO_CODE``), expire, are sent to the
+  console log, and are checked (moto accepts any code).
+- DeleteUser, ResendConfirmationCode and RevokeToken exist (moto lacks them).
+- Tokens are JWTs signed with the pool's own key; access tokens are checked by signature, expiry and
+  revocation (moto only remembers the strings it issued, and forgets them on restart).
+- The app client has PreventUserExistenceErrors enabled: an unknown user signs in like a wrong
+  password, and code requests for one answer with a simulated delivery.
+- TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
+  sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
+  accepts any code); see ``mfa.py`` and ``sign_in.py``.
+- The admin operations work on the pool's own user records, need a SigV4-signed request, and send
+  invitations and reset codes to the console log; see ``admin.py``.
+- The app client is also an OAuth 2.0 / OpenID Connect client of the pool's hosted UI: authorization
+  codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth/`` (and
+  ``hosted_ui.py`` for its pages).
+- Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
+  after every change.
+
+The modules:
+
+- ``service.py``: ``LocalUserPool``, the pool with its operation groups and the table of the
+  operations the endpoint serves.
+- ``pool.py``: ``UserPool``, the core every operation group builds on: the state, saving and
+  restoring it, user lookup, the shared checks (SECRET_HASH, passwords, access tokens), codes,
+  and the tokens of a completed sign-in.
+- The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
+  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``mfa.py`` (TOTP set-up),
+  ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
+  OAuth 2.0 side and its sign-in steps).
+- Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
+  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages).
+- Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
+  signing key and the JWTs), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
+  ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
+  folder).
 """
 
 from __future__ import annotations
@@ -61,10 +102,10 @@ def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
                          access_token_seconds=access_token_seconds)
     if config.base_url:
-        pool.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
-                                 logout_urls=[f"{config.base_url}/"])
+        pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
+                                       logout_urls=[f"{config.base_url}/"])
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
-        pool.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
+        pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()
     return local, {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
                    "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,

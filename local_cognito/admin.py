@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
 
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
+from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
 from local_cognito.store import as_timestamp, hash_password, password_matches
 from server.config import ConfigError
@@ -82,19 +83,21 @@ def _group_order(group: CognitoIdpGroup) -> tuple:
 
 
 class AdminOperations:
-    """The IAM-authorised operations; mixed into ``LocalUserPool``, whose users, groups, state and
-    checks they use."""
+    """The IAM-authorised operations on the pool's users and groups, and the local admin."""
+
+    def __init__(self, pool: UserPool) -> None:
+        self.pool = pool
 
     # --- shared by the admin operations -----------------------------------------------------------
 
     def _check_pool(self, params: dict) -> None:
-        if params.get("UserPoolId") != self.pool.id:
+        if params.get("UserPoolId") != self.pool.pool_id:
             raise CognitoFault("ResourceNotFoundException",
                                f"User pool {params.get('UserPoolId')} does not exist.")
 
     def _admin_user(self, params: dict) -> CognitoIdpUser:
         self._check_pool(params)
-        user = self._find_user(params.get("Username"))
+        user = self.pool.find_user(params.get("Username"))
         if user is None:
             raise CognitoFault("UserNotFoundException", "User does not exist.")
         return user
@@ -104,16 +107,6 @@ class AdminOperations:
         if group is None:
             raise CognitoFault("ResourceNotFoundException", "Group not found.")
         return group
-
-    @staticmethod
-    def _link(user: CognitoIdpUser, group: CognitoIdpGroup) -> None:
-        group.users.add(user)
-        user.groups.add(group)
-
-    @staticmethod
-    def _unlink(user: CognitoIdpUser, group: CognitoIdpGroup) -> None:
-        group.users.discard(user)
-        user.groups.discard(group)
 
     @staticmethod
     def _user_type(user: CognitoIdpUser, attributes_key: str = "Attributes",
@@ -150,7 +143,7 @@ class AdminOperations:
 
     def _set_temporary_password(self, user: CognitoIdpUser, password: str) -> None:
         user.password = hash_password(password)
-        self.temporary_passwords[user.id] = self.clock() + TEMPORARY_PASSWORD_DAYS * 24 * 3600
+        self.pool.temporary_passwords[user.id] = self.pool.clock() + TEMPORARY_PASSWORD_DAYS * 24 * 3600
 
     # --- users --------------------------------------------------------------------------------------
 
@@ -164,7 +157,7 @@ class AdminOperations:
             raise invalid_parameter("This user pool sends invitations by EMAIL only.")
         temporary = params.get("TemporaryPassword")
         if temporary is not None:
-            self._check_password_policy(temporary)
+            self.pool.check_password_policy(temporary)
         else:
             temporary = secrets.token_urlsafe(12)  # 16 characters: within the policy
         if action == "RESEND":
@@ -174,32 +167,32 @@ class AdminOperations:
                                    f"Resend not possible. {user.id} status is not FORCE_CHANGE_PASSWORD")
             self._set_temporary_password(user, temporary)
             self._invite(user, temporary)
-            self.save()
+            self.pool.save()
             return {"User": self._user_type(user)}
         username = params.get("Username")
         if not isinstance(username, str) or not EMAIL.match(username):
             raise invalid_parameter("Username should be an email.")
-        attributes = self._attributes(params.get("UserAttributes"))
+        attributes = self.pool.checked_attributes(params.get("UserAttributes"))
         if attributes.get("email", username).casefold() != username.casefold():
             raise invalid_parameter("The email attribute must be the user name.")
         if attributes.setdefault("email_verified", "false") not in ("true", "false"):
             raise invalid_parameter("email_verified must be true or false.")
-        if self._find_user(username) is not None:
+        if self.pool.find_user(username) is not None:
             raise CognitoFault("UsernameExistsException", "User account already exists")
         attributes["email"] = username
-        user = CognitoIdpUser(self.pool.id, None, None, UserStatus.FORCE_CHANGE_PASSWORD,
+        user = CognitoIdpUser(self.pool.pool_id, None, None, UserStatus.FORCE_CHANGE_PASSWORD,
                               [{"Name": k, "Value": v} for k, v in attributes.items()])
         self._set_temporary_password(user, temporary)
         self.pool.users[user.username] = user
         if action != "SUPPRESS":
             self._invite(user, temporary)
-        self.save()
+        self.pool.save()
         return {"User": self._user_type(user)}
 
     def admin_get_user(self, params: dict) -> dict:
         user = self._admin_user(params)
         return dict(self._user_type(user, attributes_key="UserAttributes"), MFAOptions=[],
-                    **self._mfa_settings(user))
+                    **self.pool.mfa_settings(user))
 
     def list_users(self, params: dict) -> dict:
         self._check_pool(params)
@@ -207,7 +200,7 @@ class AdminOperations:
         if names is not None:
             if not isinstance(names, list) or any(not isinstance(n, str) for n in names):
                 raise invalid_parameter("AttributesToGet must be a list of attribute names.")
-            self._attributes([{"Name": n, "Value": ""} for n in names if n != "sub"])
+            self.pool.checked_attributes([{"Name": n, "Value": ""} for n in names if n != "sub"])
         matches = self._user_filter(params.get("Filter"))
         users = [u for u in self.pool.users.values() if matches(u)]
         page, token = _page(users, _user_order, params.get("Limit"), params.get("PaginationToken"))
@@ -250,21 +243,21 @@ class AdminOperations:
     def admin_disable_user(self, params: dict) -> dict:
         user = self._admin_user(params)
         user.enabled = False
-        user.last_modified_date = self._now()
-        self._revoke_user_tokens(user.id)  # as Cognito does: a disabled user's sessions end
-        self.save()
+        user.last_modified_date = self.pool.now()
+        self.pool.revoke_user_tokens(user.id)  # as Cognito does: a disabled user's sessions end
+        self.pool.save()
         return {}
 
     def admin_enable_user(self, params: dict) -> dict:
         user = self._admin_user(params)
         user.enabled = True
-        user.last_modified_date = self._now()
-        self.save()
+        user.last_modified_date = self.pool.now()
+        self.pool.save()
         return {}
 
     def admin_delete_user(self, params: dict) -> dict:
-        self._remove_user(self._admin_user(params))
-        self.save()
+        self.pool.remove_user(self._admin_user(params))
+        self.pool.save()
         return {}
 
     def admin_reset_user_password(self, params: dict) -> dict:
@@ -275,9 +268,9 @@ class AdminOperations:
             raise invalid_parameter("Cannot reset password for the user as there is no registered/"
                                     "verified email or phone_number")
         user.status = UserStatus.RESET_REQUIRED
-        user.last_modified_date = self._now()
-        self._send_code(user, "reset", RESET_CODE_SECONDS)
-        self.save()
+        user.last_modified_date = self.pool.now()
+        self.pool.send_code(user, "reset", RESET_CODE_SECONDS)
+        self.pool.save()
         return {}
 
     def admin_confirm_sign_up(self, params: dict) -> dict:
@@ -285,15 +278,15 @@ class AdminOperations:
         if user.status is not UserStatus.UNCONFIRMED:
             raise not_authorized(f"User cannot be confirmed. Current status is {user.status.value}")
         user.status = UserStatus.CONFIRMED
-        user.last_modified_date = self._now()
-        self.codes.pop(f"signup:{user.id}", None)
-        self.save()
+        user.last_modified_date = self.pool.now()
+        self.pool.codes.pop(f"signup:{user.id}", None)
+        self.pool.save()
         return {}
 
     def admin_user_global_sign_out(self, params: dict) -> dict:
         user = self._admin_user(params)
-        self._revoke_user_tokens(user.id)  # and so the access tokens issued with them
-        self.save()
+        self.pool.revoke_user_tokens(user.id)  # and so the access tokens issued with them
+        self.pool.save()
         return {}
 
     # --- groups -------------------------------------------------------------------------------------
@@ -312,10 +305,10 @@ class AdminOperations:
             raise invalid_parameter("Description must be a string of at most 2048 characters.")
         if name in self.pool.groups:
             raise CognitoFault("GroupExistsException", "A group with the name already exists.")
-        group = CognitoIdpGroup(self.pool.id, name, description, params.get("RoleArn"), precedence)
-        group.creation_date = group.last_modified_date = self._now()
+        group = CognitoIdpGroup(self.pool.pool_id, name, description, params.get("RoleArn"), precedence)
+        group.creation_date = group.last_modified_date = self.pool.now()
         self.pool.groups[name] = group
-        self.save()
+        self.pool.save()
         return {"Group": self._group_type(group)}
 
     def get_group(self, params: dict) -> dict:
@@ -328,14 +321,14 @@ class AdminOperations:
 
     def admin_add_user_to_group(self, params: dict) -> dict:
         user = self._admin_user(params)
-        self._link(user, self._group(params.get("GroupName")))
-        self.save()
+        self.pool.link(user, self._group(params.get("GroupName")))
+        self.pool.save()
         return {}
 
     def admin_remove_user_from_group(self, params: dict) -> dict:
         user = self._admin_user(params)
-        self._unlink(user, self._group(params.get("GroupName")))
-        self.save()
+        self.pool.unlink(user, self._group(params.get("GroupName")))
+        self.pool.save()
         return {}
 
     def admin_list_groups_for_user(self, params: dict) -> dict:
@@ -358,18 +351,18 @@ class AdminOperations:
         if not EMAIL.match(email):
             raise ConfigError(f"LOCAL_ADMIN_EMAIL must be an email address, got {email!r}.")
         try:
-            self._check_password_policy(password)
+            self.pool.check_password_policy(password)
         except CognitoFault:
             raise ConfigError("LOCAL_ADMIN_PASSWORD does not meet the local user pool's password "
                               "policy: use 8 to 256 characters, with no space at either end.") from None
         group = self.pool.groups.get(group_name)
         if group is None:
-            self.create_group({"UserPoolId": self.pool.id, "GroupName": group_name,
+            self.create_group({"UserPoolId": self.pool.pool_id, "GroupName": group_name,
                                "Description": "Administrators of this service"})
             group = self.pool.groups[group_name]
-        user = self._find_user(email)
+        user = self.pool.find_user(email)
         if user is None:
-            user = CognitoIdpUser(self.pool.id, None, hash_password(password), UserStatus.CONFIRMED,
+            user = CognitoIdpUser(self.pool.pool_id, None, hash_password(password), UserStatus.CONFIRMED,
                                   [{"Name": "email", "Value": email},
                                    {"Name": "email_verified", "Value": "true"}])
             self.pool.users[user.username] = user
@@ -381,7 +374,7 @@ class AdminOperations:
         user.status = UserStatus.CONFIRMED
         user.enabled = True
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
-        self.temporary_passwords.pop(user.id, None)
-        self.codes.pop(f"signup:{user.id}", None)
-        self._link(user, group)
-        self.save()
+        self.pool.temporary_passwords.pop(user.id, None)
+        self.pool.codes.pop(f"signup:{user.id}", None)
+        self.pool.link(user, group)
+        self.pool.save()

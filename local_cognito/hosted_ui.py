@@ -121,7 +121,7 @@ class PageHandler(tornado.web.RequestHandler):
         if not isinstance(payload, dict) or payload.get("step") != step or \
                 not isinstance(payload.get("request"), dict):
             raise ErrorPage(EXPIRED_FORM)
-        return self.pool.authorize_request(as_lists(payload["request"])), payload
+        return self.pool.oauth.authorize_request(as_lists(payload["request"])), payload
 
     # --- the hosted-UI session ----------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class PageHandler(tornado.web.RequestHandler):
     def resume_session(self) -> tuple[CognitoIdpUser, int] | None:
         """The browser's signed-in user, whose session (and cookie) then lasts another hour."""
         session_id = self._session_id()
-        signed_in = self.pool.resume_hosted_session(session_id)
+        signed_in = self.pool.oauth.resume_hosted_session(session_id)
         if signed_in is not None:
             self._set_session_cookie(session_id)
         return signed_in
@@ -143,17 +143,17 @@ class PageHandler(tornado.web.RequestHandler):
                         max_age=HOSTED_SESSION_SECONDS, httponly=True, samesite="Lax")
 
     def end_session(self) -> None:
-        self.pool.end_hosted_session(self._session_id())
+        self.pool.oauth.end_hosted_session(self._session_id())
         if self.get_cookie(SESSION_COOKIE) is not None:
             self.set_cookie(SESSION_COOKIE, "", path="/", max_age=0, httponly=True, samesite="Lax",
                             expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
 
     def sign_in_done(self, request: AuthorizeRequest, user: CognitoIdpUser) -> None:
         """A new hosted-UI session (replacing any in this browser), and back to the app with a code."""
-        self.pool.end_hosted_session(self._session_id())
+        self.pool.oauth.end_hosted_session(self._session_id())
         auth_time = int(self.pool.clock())
-        self._set_session_cookie(self.pool.start_hosted_session(user, auth_time))
-        self.redirect(request.redirect(code=self.pool.issue_code(request, user, auth_time)))
+        self._set_session_cookie(self.pool.oauth.start_hosted_session(user, auth_time))
+        self.redirect(request.redirect(code=self.pool.oauth.issue_code(request, user, auth_time)))
 
     # --- the pages of a sign-in ---------------------------------------------------------------------
 
@@ -185,27 +185,27 @@ class AuthorizeHandler(PageHandler):
     @answers_with_pages
     def get(self) -> None:
         params = self.query()
-        request = self.pool.authorize_request(params)
-        self.pool.check_identity_provider(params)
+        request = self.pool.oauth.authorize_request(params)
+        self.pool.oauth.check_identity_provider(params)
         signed_in = self.resume_session()
         if signed_in is None:
             self.redirect(_with_query("/login", request.params()))
             return
         user, auth_time = signed_in
-        self.redirect(request.redirect(code=self.pool.issue_code(request, user, auth_time)))
+        self.redirect(request.redirect(code=self.pool.oauth.issue_code(request, user, auth_time)))
 
 
 class LoginHandler(PageHandler):
     @answers_with_pages
     def get(self) -> None:
-        self.show_sign_in(self.pool.authorize_request(self.query()))
+        self.show_sign_in(self.pool.oauth.authorize_request(self.query()))
 
     @answers_with_pages
     def post(self) -> None:
         request, _ = self.posted_flow("password")
         email = self.get_body_argument("email", "").strip()
         try:
-            step = self.pool.hosted_password_sign_in(email, self.get_body_argument("password", ""))
+            step = self.pool.hosted_sign_in.password_sign_in(email, self.get_body_argument("password", ""))
         except CognitoFault as fault:  # wrong password and unknown user read the same
             self.show_sign_in(request, email=email, error=fault.message, status=400)
             return
@@ -218,7 +218,7 @@ class MfaHandler(PageHandler):
         request, state = self.posted_flow("mfa")
         code = SPACES.sub("", self.get_body_argument("code", ""))
         try:
-            step = self.pool.hosted_totp(state.get("session"), code)
+            step = self.pool.hosted_sign_in.answer_totp(state.get("session"), code)
         except CognitoFault as fault:
             if fault.name in ("CodeMismatchException", "InvalidParameterException"):
                 self.show(pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
@@ -234,7 +234,8 @@ class NewPasswordHandler(PageHandler):
     def post(self) -> None:
         request, state = self.posted_flow("new_password")
         try:
-            step = self.pool.hosted_new_password(state.get("session"), self.get_body_argument("password", ""))
+            step = self.pool.hosted_sign_in.set_new_password(state.get("session"),
+                                                             self.get_body_argument("password", ""))
         except CognitoFault as fault:
             if fault.name in ("InvalidPasswordException", "InvalidParameterException"):
                 self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
@@ -254,7 +255,7 @@ class SignUpHandler(PageHandler):
 
     @answers_with_pages
     def get(self) -> None:
-        self.show_sign_up(self.pool.authorize_request(self.query()))
+        self.show_sign_up(self.pool.oauth.authorize_request(self.query()))
 
     @answers_with_pages
     def post(self) -> None:
@@ -262,7 +263,8 @@ class SignUpHandler(PageHandler):
         email = self.get_body_argument("email", "").strip()
         nickname = self.get_body_argument("nickname", "").strip()
         try:
-            sub, delivery = self.pool.hosted_sign_up(email, self.get_body_argument("password", ""), nickname)
+            sub, delivery = self.pool.hosted_sign_in.sign_up(email, self.get_body_argument("password", ""),
+                                                             nickname)
         except CognitoFault as fault:
             self.show_sign_up(request, email=email, nickname=nickname, error=fault.message, status=400)
             return
@@ -277,10 +279,11 @@ class ConfirmHandler(PageHandler):
         flow = self.get_body_argument("flow")
         try:
             if self.get_body_argument("action", "confirm") == "resend":
-                delivery = self.pool.hosted_resend_code(state.get("sub"))
+                delivery = self.pool.hosted_sign_in.resend_code(state.get("sub"))
                 self.show_confirm(flow, note=f"We emailed a new code to {delivery['Destination']}.")
                 return
-            step = self.pool.hosted_confirm(state.get("sub"), SPACES.sub("", self.get_body_argument("code", "")))
+            step = self.pool.hosted_sign_in.confirm(state.get("sub"),
+                                                    SPACES.sub("", self.get_body_argument("code", "")))
         except CognitoFault as fault:
             self.show_confirm(flow, error=fault.message, status=400)
             return
@@ -291,10 +294,10 @@ class LogoutHandler(PageHandler):
     @answers_with_pages
     def get(self) -> None:
         params = self.query()
-        logout_uri = self.pool.check_logout_uri(params)
+        logout_uri = self.pool.oauth.check_logout_uri(params)
         # Without a logout_uri, back to the sign-in page with the authorize parameters (Cognito's
         # "sign out and sign in as someone else").
-        target = logout_uri or _with_query("/login", self.pool.authorize_request(params).params())
+        target = logout_uri or _with_query("/login", self.pool.oauth.authorize_request(params).params())
         self.end_session()
         self.redirect(target)
 
@@ -335,7 +338,7 @@ class TokenHandler(JsonHandler):
                         for name, values in self.request.body_arguments.items()}
             except UnicodeDecodeError:
                 raise OAuthError("invalid_request", "The request body is not UTF-8") from None
-            answer = self.pool.token_answer(form, self.request.headers.get("Authorization"))
+            answer = self.pool.oauth.token_answer(form, self.request.headers.get("Authorization"))
         except OAuthError as fault:
             self.fail(fault)
             return
@@ -345,7 +348,7 @@ class TokenHandler(JsonHandler):
 class UserInfoHandler(JsonHandler):
     def get(self) -> None:
         try:
-            answer = self.pool.user_info(self.request.headers.get("Authorization"))
+            answer = self.pool.oauth.user_info(self.request.headers.get("Authorization"))
         except OAuthError as fault:
             self.set_header("WWW-Authenticate",
                             f'Bearer error="{fault.error}", error_description="{fault.description}"')
@@ -360,7 +363,7 @@ class OpenIdConfigurationHandler(JsonHandler):
     def get(self, pool_id: str) -> None:
         if pool_id != self.pool.pool_id:
             raise tornado.web.HTTPError(404)
-        self.finish(json.dumps(self.pool.openid_configuration(self.ui.base_url)))
+        self.finish(json.dumps(self.pool.oauth.openid_configuration(self.ui.base_url)))
 
 
 def hosted_ui_routes(ui: HostedUi) -> list:

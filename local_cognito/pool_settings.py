@@ -1,8 +1,10 @@
-"""The local user pool's fixed settings: its names, password policy, and how long codes and tokens last."""
+"""The local user pool's fixed settings: its names, password policy, how long codes and tokens last,
+and the settings moto makes the pool and its app client with."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 REGION = "us-east-1"
 POOL_NAME = "local-pool"
@@ -17,3 +19,20 @@ MAX_PASSWORD_LENGTH = 256
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Cognito's pattern for passwords: no whitespace at either end.
 PASSWORD_PATTERN = re.compile(r"^\S(.*\S)?$", re.DOTALL)
+# moto's settings for the pool and its app client, as CreateUserPool and CreateUserPoolClient name them.
+POOL_CONFIG: dict[str, Any] = {
+    "UsernameAttributes": ["email"],
+    "AutoVerifiedAttributes": ["email"],
+    "UsernameConfiguration": {"CaseSensitive": False},
+    "MfaConfiguration": "OPTIONAL",
+    "Policies": {"PasswordPolicy": {
+        "MinimumLength": MIN_PASSWORD_LENGTH, "RequireUppercase": False,
+        "RequireLowercase": False, "RequireNumbers": False, "RequireSymbols": False,
+        "TemporaryPasswordValidityDays": TEMPORARY_PASSWORD_DAYS}},
+}
+CLIENT_CONFIG: dict[str, Any] = {
+    "ClientName": CLIENT_NAME,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "PreventUserExistenceErrors": "ENABLED",
+    "EnableTokenRevocation": True,
+}

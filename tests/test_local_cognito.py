@@ -97,19 +97,19 @@ def test_codes_are_random_logged_and_checked(tmp_path, caplog):
     hashed = lambda name: secret_hash(name, pool.client_id, pool.client_secret)  # noqa: E731
     email = "random-code@example.com"
     with caplog.at_level(logging.WARNING, logger="local_cognito.mail"):
-        pool.sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email,
-                      "Password": PASSWORD})
+        pool.accounts.sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email,
+                               "Password": PASSWORD})
     [code] = re.findall(r"code is (\d{6})", caplog.text)
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(CognitoFault) as caught:
-        pool.confirm_sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email,
-                              "ConfirmationCode": wrong})
+        pool.accounts.confirm_sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email),
+                                       "Username": email, "ConfirmationCode": wrong})
     assert caught.value.name == "CodeMismatchException"
-    pool.confirm_sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email,
-                          "ConfirmationCode": code})
+    pool.accounts.confirm_sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email,
+                                   "ConfirmationCode": code})
     with pytest.raises(CognitoFault) as caught:  # a code works once
-        pool.confirm_sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email,
-                              "ConfirmationCode": code})
+        pool.accounts.confirm_sign_up({"ClientId": pool.client_id, "SecretHash": hashed(email),
+                                       "Username": email, "ConfirmationCode": code})
     assert caught.value.name == "NotAuthorizedException"
 
 
@@ -130,24 +130,24 @@ def test_users_passwords_and_sessions_survive_a_restart(tmp_path):
     hashed = lambda name: secret_hash(name, pool.client_id, pool.client_secret)  # noqa: E731
     email = "persist@example.com"
     base = {"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email}
-    pool.sign_up(dict(base, Password=PASSWORD, UserAttributes=[{"Name": "nickname", "Value": "P"}]))
-    pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
-    result = pool.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                 "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
-                                                    "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
+    pool.accounts.sign_up(dict(base, Password=PASSWORD, UserAttributes=[{"Name": "nickname", "Value": "P"}]))
+    pool.accounts.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+    result = pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                         "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
+                                                            "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
 
     again = LocalUserPool(str(tmp_path))
     assert (again.pool_id, again.client_id, again.client_secret) == (pool.pool_id, pool.client_id,
                                                                       pool.client_secret)
     sub = jwt.decode(result["AccessToken"], options={"verify_signature": False})["sub"]
-    assert again.get_user({"AccessToken": result["AccessToken"]})["Username"] == sub
-    refreshed = again.initiate_auth({"ClientId": again.client_id, "AuthFlow": "REFRESH_TOKEN_AUTH",
-                                     "AuthParameters": {"REFRESH_TOKEN": result["RefreshToken"],
-                                                        "SECRET_HASH": hashed(sub)}})
+    assert again.accounts.get_user({"AccessToken": result["AccessToken"]})["Username"] == sub
+    refreshed = again.sign_in.initiate_auth({"ClientId": again.client_id, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                                             "AuthParameters": {"REFRESH_TOKEN": result["RefreshToken"],
+                                                                "SECRET_HASH": hashed(sub)}})
     assert refreshed["AuthenticationResult"]["AccessToken"]
-    assert again.initiate_auth({"ClientId": again.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
-                                                   "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
+    assert again.sign_in.initiate_auth({"ClientId": again.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                        "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
+                                                           "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
 
     state = (tmp_path / "state.json").read_text()
     assert PASSWORD not in state and result["RefreshToken"] not in state
@@ -184,16 +184,16 @@ def test_wrong_codes_lock_the_code_after_five_tries(tmp_path):
     email = "guesser@example.com"
     base = {"ClientId": pool.client_id, "Username": email,
             "SecretHash": secret_hash(email, pool.client_id, pool.client_secret)}
-    pool.sign_up(dict(base, Password=PASSWORD))
+    pool.accounts.sign_up(dict(base, Password=PASSWORD))
     for guess in range(5):
         with pytest.raises(CognitoFault) as caught:
-            pool.confirm_sign_up(dict(base, ConfirmationCode=f"{guess:06d}"))
+            pool.accounts.confirm_sign_up(dict(base, ConfirmationCode=f"{guess:06d}"))
         assert caught.value.name == "CodeMismatchException"
     with pytest.raises(CognitoFault) as caught:
-        pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+        pool.accounts.confirm_sign_up(dict(base, ConfirmationCode="424242"))
     assert caught.value.name == "LimitExceededException"
-    pool.resend_confirmation_code(base)  # a new code starts a new count
-    pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+    pool.accounts.resend_confirmation_code(base)  # a new code starts a new count
+    pool.accounts.confirm_sign_up(dict(base, ConfirmationCode="424242"))
 
 
 def test_an_unexpected_failure_is_a_json_error(idp, email):
@@ -209,15 +209,16 @@ def test_wrong_reset_codes_lock_the_code_after_five_tries(tmp_path):
     email = "resetter@example.com"
     base = {"ClientId": pool.client_id, "Username": email,
             "SecretHash": secret_hash(email, pool.client_id, pool.client_secret)}
-    pool.sign_up(dict(base, Password=PASSWORD))
-    pool.confirm_sign_up(dict(base, ConfirmationCode="424242"))
-    pool.forgot_password(base)
+    pool.accounts.sign_up(dict(base, Password=PASSWORD))
+    pool.accounts.confirm_sign_up(dict(base, ConfirmationCode="424242"))
+    pool.accounts.forgot_password(base)
     for guess in range(5):
         with pytest.raises(CognitoFault) as caught:
-            pool.confirm_forgot_password(dict(base, ConfirmationCode=f"{guess:06d}", Password="New_password_1"))
+            pool.accounts.confirm_forgot_password(dict(base, ConfirmationCode=f"{guess:06d}",
+                                                       Password="New_password_1"))
         assert caught.value.name == "CodeMismatchException"
     with pytest.raises(CognitoFault) as caught:
-        pool.confirm_forgot_password(dict(base, ConfirmationCode="424242", Password="New_password_1"))
+        pool.accounts.confirm_forgot_password(dict(base, ConfirmationCode="424242", Password="New_password_1"))
     assert caught.value.name == "LimitExceededException"
-    pool.forgot_password(base)  # a new code starts a new count
-    pool.confirm_forgot_password(dict(base, ConfirmationCode="424242", Password="New_password_1"))
+    pool.accounts.forgot_password(base)  # a new code starts a new count
+    pool.accounts.confirm_forgot_password(dict(base, ConfirmationCode="424242", Password="New_password_1"))

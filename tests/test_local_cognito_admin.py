@@ -78,7 +78,7 @@ def test_admin_calls_need_a_signature(idp, pool, operation, params):
     assert caught.value.response["Error"] == {"Code": "MissingAuthenticationTokenException",
                                               "Message": "Missing Authentication Token"}
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert pool._find_user("unsigned@example.com") is None and "unsigned" not in pool.pool.groups
+    assert pool.find_user("unsigned@example.com") is None and "unsigned" not in pool.pool.groups
 
 
 def test_public_calls_still_work_unsigned(idp):
@@ -119,7 +119,7 @@ def test_suppress_sends_no_invitation(admin, pool, caplog):
 def test_admin_create_user_refuses_bad_input(admin, pool, params, expected):
     params = dict({"UserPoolId": pool.pool_id, "Username": new_email()}, **params)
     assert error_code(admin.admin_create_user, **params) == expected
-    assert pool._find_user(params["Username"]) is None
+    assert pool.find_user(params["Username"]) is None
 
 
 def test_an_existing_email_is_refused_and_resend_sends_a_new_password(idp, admin, pool, caplog):
@@ -416,7 +416,7 @@ def test_a_state_file_from_before_mfa_and_groups_still_loads(tmp_path):
 
     again = LocalUserPool(str(tmp_path))
     assert again.pool_id == pool.pool_id and again.pool.groups == {}
-    assert again.get_user({"AccessToken": user["AccessToken"]})["Username"] == user["sub"]
+    assert again.accounts.get_user({"AccessToken": user["AccessToken"]})["Username"] == user["sub"]
 
 
 # --- the local admin from the configuration -------------------------------------------------------------
@@ -434,10 +434,10 @@ def test_the_local_admin_is_made_once_and_can_sign_in(tmp_path):
     pool = LocalUserPool(str(tmp_path))
     admins = [u for u in pool.pool.users.values() if u.attribute_lookup["email"] == "boss@example.com"]
     assert len(admins) == 1 and list(pool.pool.groups) == ["admin"]
-    result = pool.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                 "AuthParameters": {"USERNAME": "boss@example.com",
-                                                    "PASSWORD": "boss password",
-                                                    "SECRET_HASH": hashed(pool, "boss@example.com")}})
+    result = pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                         "AuthParameters": {"USERNAME": "boss@example.com",
+                                                            "PASSWORD": "boss password",
+                                                            "SECRET_HASH": hashed(pool, "boss@example.com")}})
     claims = jwt.decode(result["AuthenticationResult"]["IdToken"], options={"verify_signature": False})
     assert claims["cognito:groups"] == ["admin"] and claims["email_verified"] is True
 
@@ -448,10 +448,10 @@ def hashed(pool, name):
 
 def test_the_environment_sets_the_local_admins_password_status_and_group(tmp_path, caplog):
     pool = LocalUserPool(str(tmp_path), pinned_code=CODE)
-    pool.sign_up({"ClientId": pool.client_id, "SecretHash": hashed(pool, "boss@example.com"),
-                  "Username": "boss@example.com", "Password": "an old password"})
-    sub = pool._find_user("boss@example.com").id
-    pool.admin_disable_user({"UserPoolId": pool.pool_id, "Username": sub})
+    pool.accounts.sign_up({"ClientId": pool.client_id, "SecretHash": hashed(pool, "boss@example.com"),
+                           "Username": "boss@example.com", "Password": "an old password"})
+    sub = pool.find_user("boss@example.com").id
+    pool.admin.admin_disable_user({"UserPoolId": pool.pool_id, "Username": sub})
 
     env = {"LOCAL_ADMIN_EMAIL": "Boss@Example.com", "LOCAL_ADMIN_PASSWORD": "the new password",
            "ADMIN_GROUP": "operators"}
@@ -460,16 +460,16 @@ def test_the_environment_sets_the_local_admins_password_status_and_group(tmp_pat
         local.stop()
     assert "set from LOCAL_ADMIN_PASSWORD" in caplog.text and "the new password" not in caplog.text
     pool = LocalUserPool(str(tmp_path))
-    seen = pool.admin_get_user({"UserPoolId": pool.pool_id, "Username": sub})
+    seen = pool.admin.admin_get_user({"UserPoolId": pool.pool_id, "Username": sub})
     assert (seen["UserStatus"], seen["Enabled"]) == ("CONFIRMED", True)
     assert {"Name": "email_verified", "Value": "true"} in seen["UserAttributes"]
     assert [g.group_name for g in pool.pool.users[sub].groups] == ["operators"]
     auth = {"USERNAME": "boss@example.com", "SECRET_HASH": hashed(pool, "boss@example.com")}
-    assert pool.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                               "AuthParameters": dict(auth, PASSWORD="the new password")})
+    assert pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                       "AuthParameters": dict(auth, PASSWORD="the new password")})
     with pytest.raises(CognitoFault) as caught:
-        pool.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                            "AuthParameters": dict(auth, PASSWORD="an old password")})
+        pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                    "AuthParameters": dict(auth, PASSWORD="an old password")})
     assert caught.value.name == "NotAuthorizedException"
 
 

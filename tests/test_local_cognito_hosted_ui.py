@@ -41,7 +41,7 @@ SIGNED_OUT = f"{APP}/"
 def served(tmp_path_factory):
     clock = Clock()
     pool = LocalUserPool(str(tmp_path_factory.mktemp("hosted-ui")), pinned_code=CODE, clock=clock)
-    pool.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT])
+    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT])
     local = LocalCognito(pool).start()
     idp, admin = clients(local, pool)
     yield local, pool, clock, idp, admin
@@ -370,7 +370,8 @@ def test_global_sign_out_ends_hosted_ui_tokens(browser, local, pool, idp):
 
 def test_without_openid_there_is_no_id_token_and_no_user_info(tmp_path):
     pool = LocalUserPool(str(tmp_path), pinned_code=CODE)
-    pool.configure_hosted_ui(callback_urls=[CALLBACK], scopes=["openid", "aws.cognito.signin.user.admin"])
+    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK],
+                                   scopes=["openid", "aws.cognito.signin.user.admin"])
     local = LocalCognito(pool).start()
     try:
         idp, _ = clients(local, pool)

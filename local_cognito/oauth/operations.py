@@ -1,6 +1,5 @@
 """The local Cognito's OAuth 2.0 / OpenID Connect operations: the app client's settings, authorize and
-logout requests, authorization codes and hosted-UI sessions, the hosted UI's sign-in steps, the token
-endpoint and userInfo.
+logout requests, authorization codes and hosted-UI sessions, the token endpoint and userInfo.
 
 What they follow of Cognito's documentation is told in the package's docstring (``__init__.py``).
 """
@@ -16,14 +15,13 @@ from typing import Any, Iterable, Mapping
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
-from local_cognito.faults import CognitoFault, not_authorized
+from local_cognito.faults import CognitoFault
 from local_cognito.oauth.errors import ErrorPage, OAuthError, RedirectError, RepeatedParameter
 from local_cognito.oauth.parameters import PKCE_VALUE, one, s256, with_query
-from local_cognito.oauth.records import (AuthorizationCode, AuthorizeRequest, HostedSession, OAuthSettings,
-                                         SignInStep)
+from local_cognito.oauth.records import AuthorizationCode, AuthorizeRequest, HostedSession, OAuthSettings
+from local_cognito.pool import UserPool
 from local_cognito.store import token_digest
 from local_cognito.tokens import ACCESS_SCOPE
-from server.cognito import secret_hash
 
 log = logging.getLogger("local_cognito")
 
@@ -48,8 +46,10 @@ INVALID_TOKEN = "Access token is expired, disabled, or deleted, or the user has 
 
 
 class OAuthOperations:
-    """The hosted UI's OAuth 2.0 side; mixed into ``LocalUserPool``, whose client, users, tokens,
-    challenges and clock it uses."""
+    """The hosted UI's OAuth 2.0 side, on the pool's app client, users and tokens."""
+
+    def __init__(self, pool: UserPool) -> None:
+        self.pool = pool
 
     # --- the app client's OAuth settings --------------------------------------------------------
 
@@ -66,7 +66,7 @@ class OAuthOperations:
         unknown = set(scopes) - set(RESERVED_SCOPES)
         if unknown:
             raise ValueError(f"the local Cognito has no scope {sorted(unknown)}")
-        self.client.extended_config.update({
+        self.pool.client.extended_config.update({
             "AllowedOAuthFlowsUserPoolClient": True,
             "CallbackURLs": callback_urls,
             "LogoutURLs": logout_urls,
@@ -77,7 +77,7 @@ class OAuthOperations:
 
     @property
     def oauth_settings(self) -> OAuthSettings:
-        config = self.client.extended_config
+        config = self.pool.client.extended_config
         return OAuthSettings(
             enabled=bool(config.get("AllowedOAuthFlowsUserPoolClient")),
             callback_urls=tuple(config.get("CallbackURLs", ())),
@@ -90,11 +90,11 @@ class OAuthOperations:
     def openid_configuration(self, base_url: str) -> dict:
         """The pool's OpenID Connect discovery document, with the fields Cognito's has."""
         return {
-            "issuer": self.issuer,
+            "issuer": self.pool.issuer,
             "authorization_endpoint": f"{base_url}/oauth2/authorize",
             "token_endpoint": f"{base_url}/oauth2/token",
             "userinfo_endpoint": f"{base_url}/oauth2/userInfo",
-            "jwks_uri": f"{base_url}/{self.pool_id}/.well-known/jwks.json",
+            "jwks_uri": f"{base_url}/{self.pool.pool_id}/.well-known/jwks.json",
             "response_types_supported": ["code"],
             "scopes_supported": ["openid", "email", "phone", "profile"],
             "subject_types_supported": ["public"],
@@ -112,7 +112,7 @@ class OAuthOperations:
         settings = self.oauth_settings
         if client_id is None:
             raise ErrorPage("The request has no client_id.")
-        if client_id != self.client.id or not settings.enabled:
+        if client_id != self.pool.client_id or not settings.enabled:
             raise ErrorPage("The client_id does not name an app client of this user pool that signs "
                             "in with the hosted UI.")
         return settings
@@ -163,7 +163,7 @@ class OAuthOperations:
                 raise fail("invalid_request", "code_challenge_method must be S256")
             if not PKCE_VALUE.match(challenge):
                 raise fail("invalid_request", "code_challenge is not an S256 challenge")
-        return AuthorizeRequest(client_id=self.client.id, redirect_uri=redirect_uri,
+        return AuthorizeRequest(client_id=self.pool.client_id, redirect_uri=redirect_uri,
                                 scopes=self._granted_scopes(scope, settings, fail), state=state,
                                 nonce=nonce, code_challenge=challenge, code_challenge_method=method)
 
@@ -209,126 +209,44 @@ class OAuthOperations:
     # --- codes and hosted-UI sessions ---------------------------------------------------------------
 
     def _forget_expired_codes(self) -> None:
-        now = self.clock()
-        self.authorization_codes = {k: c for k, c in self.authorization_codes.items() if c.expires > now}
-        self.spent_codes = {k: c for k, c in self.spent_codes.items() if c["expires"] > now}
-        self.hosted_sessions = {k: s for k, s in self.hosted_sessions.items() if s.expires > now}
+        now = self.pool.clock()
+        self.pool.authorization_codes = {k: c for k, c in self.pool.authorization_codes.items()
+                                         if c.expires > now}
+        self.pool.spent_codes = {k: c for k, c in self.pool.spent_codes.items() if c["expires"] > now}
+        self.pool.hosted_sessions = {k: s for k, s in self.pool.hosted_sessions.items() if s.expires > now}
 
     def issue_code(self, request: AuthorizeRequest, user: CognitoIdpUser, auth_time: int) -> str:
         self._forget_expired_codes()
         code = secrets.token_urlsafe(32)
-        self.authorization_codes[token_digest(code)] = AuthorizationCode(
+        self.pool.authorization_codes[token_digest(code)] = AuthorizationCode(
             client_id=request.client_id, redirect_uri=request.redirect_uri, scope=request.scope,
             nonce=request.nonce, code_challenge=request.code_challenge, sub=user.id,
-            auth_time=auth_time, expires=self.clock() + AUTHORIZATION_CODE_SECONDS)
+            auth_time=auth_time, expires=self.pool.clock() + AUTHORIZATION_CODE_SECONDS)
         return code
 
     def start_hosted_session(self, user: CognitoIdpUser, auth_time: int) -> str:
         self._forget_expired_codes()
         session_id = secrets.token_urlsafe(32)
-        self.hosted_sessions[token_digest(session_id)] = HostedSession(
-            user.id, auth_time, self.clock() + HOSTED_SESSION_SECONDS)
+        self.pool.hosted_sessions[token_digest(session_id)] = HostedSession(
+            user.id, auth_time, self.pool.clock() + HOSTED_SESSION_SECONDS)
         return session_id
 
     def resume_hosted_session(self, session_id: Any) -> tuple[CognitoIdpUser, int] | None:
         """The signed-in user and when they signed in, while the session lasts and the user may
         still sign in; the session then lasts another hour (Cognito resets its cookie's hour)."""
-        record = self.hosted_sessions.get(token_digest(session_id)) if isinstance(session_id, str) else None
-        if record is None or record.expires <= self.clock():
+        record = (self.pool.hosted_sessions.get(token_digest(session_id)) if isinstance(session_id, str)
+                  else None)
+        if record is None or record.expires <= self.pool.clock():
             return None
         user = self.pool.users.get(record.sub)
         if user is None or not user.enabled or user.status is not UserStatus.CONFIRMED:
             return None
-        record.expires = self.clock() + HOSTED_SESSION_SECONDS
+        record.expires = self.pool.clock() + HOSTED_SESSION_SECONDS
         return user, record.auth_time
 
     def end_hosted_session(self, session_id: Any) -> None:
         if isinstance(session_id, str):
-            self.hosted_sessions.pop(token_digest(session_id), None)
-
-    def _forget_hosted_ui(self, sub: str) -> None:
-        """A deleted user's sessions and codes."""
-        self.hosted_sessions = {k: s for k, s in self.hosted_sessions.items() if s.sub != sub}
-        self.authorization_codes = {k: c for k, c in self.authorization_codes.items() if c.sub != sub}
-
-    # --- the hosted UI's sign-in, sign-up and confirmation steps ------------------------------------
-
-    def _step_after_password(self, user: CognitoIdpUser) -> SignInStep:
-        if self._mfa_enabled(user):
-            return SignInStep(user, "mfa", self._challenge(user, "SOFTWARE_TOKEN_MFA", {})["Session"])
-        return SignInStep(user, "done")
-
-    def hosted_password_sign_in(self, email: str, password: str) -> SignInStep:
-        """The password checked as InitiateAuth USER_PASSWORD_AUTH checks it; CognitoFault as it."""
-        user = self._checked_password(email, password)
-        if user.status is UserStatus.UNCONFIRMED:
-            return SignInStep(user, "confirm")  # the password was right: the page asks for the code
-        if user.status is UserStatus.RESET_REQUIRED:
-            raise CognitoFault("PasswordResetRequiredException", "Password reset required for the user")
-        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
-            step = SignInStep(user, "new_password", self._new_password_challenge(user)["Session"])
-        else:
-            step = self._step_after_password(user)
-        self.save()
-        return step
-
-    def _challenged_user(self, session_id: Any, challenge: str):
-        session = self._open_session(session_id)
-        if session.challenge != challenge:
-            raise not_authorized("Invalid session for the user.")
-        user = self.pool.users.get(session.sub)
-        if user is None:
-            raise not_authorized("Invalid session for the user.")
-        if not user.enabled:
-            session.spent = True
-            raise not_authorized("User is disabled.")
-        return user, session
-
-    def hosted_new_password(self, session_id: Any, password: Any) -> SignInStep:
-        user, session = self._challenged_user(session_id, "NEW_PASSWORD_REQUIRED")
-        self._set_new_password(user, session, password)
-        step = self._step_after_password(user)
-        self.save()
-        return step
-
-    def hosted_totp(self, session_id: Any, code: Any) -> SignInStep:
-        user, session = self._challenged_user(session_id, "SOFTWARE_TOKEN_MFA")
-        self._check_totp_answer(user, session, code)  # no code is accepted twice
-        self.save()
-        return SignInStep(user, "done")
-
-    def _app_params(self, username: str) -> dict:
-        return {"ClientId": self.client.id, "Username": username,
-                "SecretHash": secret_hash(username, self.client.id, self.client.secret)}
-
-    def hosted_sign_up(self, email: str, password: str, nickname: str) -> tuple[str, dict]:
-        """SignUp, with its rules; the new user's sub and where the code went."""
-        attributes = [{"Name": "nickname", "Value": nickname}] if nickname else []
-        answer = self.sign_up(dict(self._app_params(email), Password=password, UserAttributes=attributes))
-        return answer["UserSub"], answer["CodeDeliveryDetails"]
-
-    def _unconfirmed_user(self, sub: Any) -> CognitoIdpUser:
-        user = self.pool.users.get(sub) if isinstance(sub, str) else None
-        if user is None:
-            raise not_authorized("User cannot be confirmed.")
-        return user
-
-    def hosted_confirm(self, sub: Any, code: str) -> SignInStep:
-        """ConfirmSignUp for the user who signed up (or gave their password) in this browser, who is
-        then signed in, as the hosted UI does."""
-        user = self._unconfirmed_user(sub)
-        self.confirm_sign_up(dict(self._app_params(user.attribute_lookup.get("email", "")),
-                                  ConfirmationCode=code))
-        if not user.enabled:
-            raise not_authorized("User is disabled.")
-        step = self._step_after_password(user)
-        self.save()
-        return step
-
-    def hosted_resend_code(self, sub: Any) -> dict:
-        user = self._unconfirmed_user(sub)
-        email = user.attribute_lookup.get("email", "")
-        return self.resend_confirmation_code(self._app_params(email))["CodeDeliveryDetails"]
+            self.pool.hosted_sessions.pop(token_digest(session_id), None)
 
     # --- the token endpoint ----------------------------------------------------------------------------
 
@@ -376,8 +294,8 @@ class OAuthOperations:
             client_id, secret = body_id, body_secret
         if client_id is None or secret is None:
             raise failed
-        right_id = hmac.compare_digest(client_id.encode(), self.client.id.encode())
-        right_secret = hmac.compare_digest(secret.encode(), self.client.secret.encode())
+        right_id = hmac.compare_digest(client_id.encode(), self.pool.client_id.encode())
+        right_secret = hmac.compare_digest(secret.encode(), self.pool.client_secret.encode())
         if not (right_id and right_secret):
             raise failed
         if "code" not in self.oauth_settings.flows:
@@ -393,18 +311,19 @@ class OAuthOperations:
             raise OAuthError("invalid_request", "redirect_uri is missing")
         self._forget_expired_codes()
         digest = token_digest(code)
-        spent = self.spent_codes.get(digest)
+        spent = self.pool.spent_codes.get(digest)
         if spent is not None:
-            if spent["refresh"] and self.refresh_tokens.pop(spent["refresh"], None) is not None:
+            if spent["refresh"] and self.pool.refresh_tokens.pop(spent["refresh"], None) is not None:
                 log.warning("An authorization code was presented again: the tokens it was exchanged "
                             "for are revoked.")
-                self.save()
+                self.pool.save()
             raise OAuthError("invalid_grant", "Authorization code has been consumed already")
-        record = self.authorization_codes.pop(digest, None)
-        if record is None or record.expires <= self.clock():
+        record = self.pool.authorization_codes.pop(digest, None)
+        if record is None or record.expires <= self.pool.clock():
             raise OAuthError("invalid_grant", "Authorization code does not exist or has expired")
         # Spent now, whatever follows: a code is tried once.
-        self.spent_codes[digest] = {"refresh": None, "expires": self.clock() + SPENT_CODE_MEMORY_SECONDS}
+        self.pool.spent_codes[digest] = {"refresh": None,
+                                         "expires": self.pool.clock() + SPENT_CODE_MEMORY_SECONDS}
         if record.client_id != client_id:
             raise OAuthError("invalid_grant", "Authorization code was issued to another client")
         if redirect_uri != record.redirect_uri:
@@ -420,10 +339,10 @@ class OAuthOperations:
         user = self.pool.users.get(record.sub)
         if user is None or not user.enabled or user.status is not UserStatus.CONFIRMED:
             raise OAuthError("invalid_grant", "User cannot sign in")
-        result = self._sign_in(user, scope=record.scope, nonce=record.nonce,
-                               auth_time=record.auth_time)["AuthenticationResult"]
-        self.spent_codes[digest]["refresh"] = token_digest(result["RefreshToken"])
-        self.save()
+        result = self.pool.complete_sign_in(user, scope=record.scope, nonce=record.nonce,
+                                            auth_time=record.auth_time)["AuthenticationResult"]
+        self.pool.spent_codes[digest]["refresh"] = token_digest(result["RefreshToken"])
+        self.pool.save()
         answer = {"access_token": result["AccessToken"], "refresh_token": result["RefreshToken"],
                   "token_type": "Bearer", "expires_in": result["ExpiresIn"]}
         if "openid" in record.scope.split():
@@ -434,16 +353,17 @@ class OAuthOperations:
         token = one(form, "refresh_token")
         if token is None:
             raise OAuthError("invalid_request", "refresh_token is missing")
-        record = self.refresh_tokens.get(token_digest(token))
-        if record is None or record["client_id"] != self.client.id:
+        record = self.pool.refresh_tokens.get(token_digest(token))
+        if record is None or record["client_id"] != self.pool.client_id:
             raise OAuthError("invalid_grant", "Invalid Refresh Token")
-        if record["expires"] <= self.clock():
+        if record["expires"] <= self.pool.clock():
             raise OAuthError("invalid_grant", "Refresh Token has expired")
         user = self.pool.users.get(record["sub"])
         if user is None or not user.enabled:
             raise OAuthError("invalid_grant", "User cannot sign in")
         scope = record.get("scope") or ACCESS_SCOPE
-        access, identity, expires_in = self._tokens(user, record["origin_jti"], record["auth_time"], scope)
+        access, identity, expires_in = self.pool.issue_tokens(user, record["origin_jti"], record["auth_time"],
+                                                              scope)
         answer = {"access_token": access, "token_type": "Bearer", "expires_in": expires_in}
         if "scope" not in record or "openid" in scope.split():  # the API's tokens always had one
             answer["id_token"] = identity
@@ -457,7 +377,7 @@ class OAuthOperations:
         if scheme.lower() != "bearer" or not token.strip():
             raise OAuthError("invalid_request", "Bad OAuth2 request at UserInfo Endpoint", 400)
         try:
-            user, claims = self._access_token_user_and_claims(token.strip())
+            user, claims = self.pool.access_token_user_and_claims(token.strip())
         except CognitoFault:
             raise OAuthError("invalid_token", INVALID_TOKEN, 401) from None
         scopes = str(claims.get("scope", "")).split()

@@ -1,0 +1,403 @@
+"""The local user pool's core: its state, saving and restoring it, and what the operation groups share.
+
+``UserPool`` holds moto's records of the pool, its app client, users and groups, and beside them the
+pool's own (pending codes, refresh tokens, TOTP secrets, temporary passwords, sign-in challenges, the
+hosted UI's codes and sessions). The operation groups (``accounts``, ``sign_in``, ``mfa``, ``admin``,
+``oauth``) each take a ``UserPool`` and use what more than one of them needs: user lookup, the checks
+(app client, SECRET_HASH, password policy, attributes, access tokens), emailed codes, the password
+check and the tokens of a completed sign-in, removing a user, group membership, MFA settings.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+import hmac
+import logging
+import secrets
+import string
+import time
+import uuid
+from typing import Any, Callable
+
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpGroup, CognitoIdpUser, UserStatus
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from local_cognito.faults import CognitoFault, not_authorized
+from local_cognito.oauth.records import AuthorizationCode, HostedSession
+from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_PASSWORD_LENGTH,
+                                         MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
+                                         REFRESH_TOKEN_SECONDS, REGION)
+from local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
+                                 password_matches, token_digest)
+from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
+from local_cognito.totp import SoftwareToken
+from server.cognito import STANDARD_ATTRIBUTES, secret_hash
+
+mail_log = logging.getLogger("local_cognito.mail")
+
+SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # Cognito's name for TOTP MFA, in settings and challenges
+
+
+@dataclasses.dataclass
+class AuthSession:
+    """A sign-in waiting for the answer to one challenge (see ``sign_in.py``)."""
+
+    sub: str
+    challenge: str
+    expires: float
+    failures: int = 0
+    spent: bool = False
+
+
+def _masked(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain[:1]}***"
+
+
+class UserPool:
+    """One user pool with one app client (with a secret), kept in ``data_dir``."""
+
+    def __init__(self, data_dir: str, *, pinned_code: str | None = None,
+                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time) -> None:
+        self.store = StateFile(data_dir)
+        self.signer = TokenSigner(self.store.key_path, access_token_seconds)
+        self.pinned_code = pinned_code
+        self.clock = clock
+        self.issuer = ""  # set by the HTTP layer once the endpoint's URL is known
+        self.backend = CognitoIdpBackend(REGION, DEFAULT_ACCOUNT_ID)
+        self.codes: dict[str, dict] = {}  # "<purpose>:<sub>" -> {"code", "expires"}
+        self.refresh_tokens: dict[str, dict] = {}  # token digest -> record
+        self.software_tokens: dict[str, SoftwareToken] = {}  # sub -> TOTP secrets and settings
+        self.temporary_passwords: dict[str, float] = {}  # sub -> when the admin-set password expires
+        self.auth_sessions: dict[str, AuthSession] = {}  # sign-in challenges; in memory only
+        # The hosted UI's authorization codes (live and spent) and browser sessions, by the SHA-256
+        # of the code or session id; in memory only, so a restart signs browsers out of it.
+        self.authorization_codes: dict[str, AuthorizationCode] = {}
+        self.spent_codes: dict[str, dict] = {}
+        self.hosted_sessions: dict[str, HostedSession] = {}
+        self._decoy_hash = hash_password(secrets.token_urlsafe(16))
+        self._restore(self.store.load())
+
+    # --- the pool, its client, and saving ------------------------------------------------------
+
+    def _restore(self, state: dict | None) -> None:
+        # moto's record of the pool, with its users and groups (the operation groups use them as
+        # ``pool_id``, ``users`` and ``groups``). Settings are copied: moto keeps nested parts.
+        self.pool = self.backend.create_user_pool(POOL_NAME, copy.deepcopy(POOL_CONFIG))
+        self.pool.token_mfa_config = {"Enabled": True}
+        self.client = self.backend.create_user_pool_client(self.pool.id, True,
+                                                           copy.deepcopy(CLIENT_CONFIG))
+        # A pool id shaped like Cognito's ("us-east-1_AbC123xYz"), kept from run to run, as are the
+        # client id and secret, so a configured client stays valid.
+        self.backend.user_pools.pop(self.pool.id)
+        alphabet = string.ascii_letters + string.digits
+        self.pool.id = (state["pool"]["id"] if state
+                        else f"{REGION}_" + "".join(secrets.choice(alphabet) for _ in range(9)))
+        self.backend.user_pools[self.pool.id] = self.pool
+        self.client.user_pool_id = self.pool.id
+        if state is None:
+            self.save()
+            return
+        self.pool.clients.pop(self.client.id)
+        self.client.id = state["client"]["id"]
+        self.client.secret = state["client"]["secret"]
+        self.pool.clients[self.client.id] = self.client
+        # Keys added after the first version are read with .get(): older state files still load.
+        for saved in state.get("users", []):
+            user = CognitoIdpUser(self.pool.id, saved["sub"], saved.get("password_hash"),
+                                  UserStatus[saved["status"]],
+                                  [{"Name": k, "Value": v} for k, v in saved["attributes"].items()])
+            user.id = saved["sub"]
+            user.update_attributes([{"Name": "sub", "Value": user.id}])
+            user.enabled = saved.get("enabled", True)
+            user.create_date = from_timestamp(saved["created"])
+            user.last_modified_date = from_timestamp(saved["modified"])
+            self.pool.users[user.username] = user
+            if saved.get("software_token"):
+                self.software_tokens[user.id] = SoftwareToken.from_saved(saved["software_token"])
+            if saved.get("temporary_password_expires") is not None:
+                self.temporary_passwords[user.id] = saved["temporary_password_expires"]
+        for saved in state.get("groups", []):
+            group = CognitoIdpGroup(self.pool.id, saved["name"], saved.get("description", ""),
+                                    saved.get("role_arn"), saved.get("precedence"))
+            group.creation_date = from_timestamp(saved["created"])
+            group.last_modified_date = from_timestamp(saved["modified"])
+            self.pool.groups[group.group_name] = group
+            for sub in saved.get("members", []):
+                if sub in self.pool.users:
+                    self.link(self.pool.users[sub], group)
+        self.codes = dict(state.get("codes", {}))
+        self.refresh_tokens = dict(state.get("refresh_tokens", {}))
+
+    def save(self) -> None:
+        now = self.clock()
+        self.codes = {k: v for k, v in self.codes.items() if v["expires"] > now}
+        self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v["expires"] > now}
+        self.store.save({
+            "pool": {"id": self.pool.id, "name": POOL_NAME},
+            "client": {"id": self.client.id, "secret": self.client.secret},
+            "users": [self._saved_user(user) for user in self.pool.users.values()],
+            "groups": [{
+                "name": group.group_name,
+                "description": group.description,
+                "role_arn": group.role_arn,
+                "precedence": group.precedence,
+                "created": as_timestamp(group.creation_date),
+                "modified": as_timestamp(group.last_modified_date),
+                "members": sorted(user.id for user in group.users),
+            } for group in self.pool.groups.values()],
+            "codes": self.codes,
+            "refresh_tokens": self.refresh_tokens,
+        })
+
+    def _saved_user(self, user: CognitoIdpUser) -> dict:
+        saved = {
+            "sub": user.id,
+            "status": user.status.name if isinstance(user.status, UserStatus) else str(user.status),
+            "enabled": user.enabled,
+            "attributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
+            "password_hash": user.password,
+            "created": as_timestamp(user.create_date),
+            "modified": as_timestamp(user.last_modified_date),
+        }
+        token = self.software_tokens.get(user.id)
+        if token is not None:
+            saved["software_token"] = dataclasses.asdict(token)
+        if user.id in self.temporary_passwords:
+            saved["temporary_password_expires"] = self.temporary_passwords[user.id]
+        return saved
+
+    @property
+    def client_id(self) -> str:
+        return self.client.id
+
+    @property
+    def client_secret(self) -> str:
+        return self.client.secret
+
+    @property
+    def pool_id(self) -> str:
+        return self.pool.id
+
+    @property
+    def users(self) -> dict[str, CognitoIdpUser]:
+        """The users by their user name, which in this pool is their ``sub``."""
+        return self.pool.users
+
+    @property
+    def groups(self) -> dict[str, CognitoIdpGroup]:
+        """The groups by name."""
+        return self.pool.groups
+
+    def now(self) -> datetime.datetime:
+        return from_timestamp(self.clock())
+
+    # --- checks shared by the operations --------------------------------------------------------
+
+    def check_client(self, params: dict) -> None:
+        if params.get("ClientId") != self.client.id:
+            raise CognitoFault("ResourceNotFoundException", "User pool client does not exist.")
+
+    def check_secret_hash(self, params: dict, username: str | None) -> None:
+        given = params.get("SecretHash") or (params.get("AuthParameters") or {}).get("SECRET_HASH")
+        if not given:
+            raise not_authorized(f"Client {self.client.id} is configured with secret but "
+                                 "SECRET_HASH was not received")
+        expected = secret_hash(username or "", self.client.id, self.client.secret)
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise not_authorized(f"Unable to verify secret hash for client {self.client.id}")
+
+    def find_user(self, username: str | None) -> CognitoIdpUser | None:
+        """By user name (the sub) or by email, case-insensitively, as the pool is configured."""
+        if not username:
+            return None
+        user = self.pool.users.get(username)
+        if user is not None:
+            return user
+        wanted = username.casefold()
+        return next((u for u in self.pool.users.values()
+                     if u.attribute_lookup.get("email", "").casefold() == wanted), None)
+
+    def check_password_policy(self, password: Any) -> None:
+        if not isinstance(password, str) or not PASSWORD_PATTERN.match(password):
+            raise CognitoFault("InvalidParameterException",
+                               "1 validation error detected: Value at 'password' failed to satisfy "
+                               "constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise CognitoFault("InvalidPasswordException",
+                               "Password did not conform with policy: Password not long enough")
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise CognitoFault("InvalidPasswordException",
+                               "Password did not conform with policy: Password is too long")
+
+    def checked_attributes(self, attribute_list: Any) -> dict[str, str]:
+        """A ``UserAttributes`` list as a dict, once every name is in the schema and every value
+        is a short enough string."""
+        if attribute_list is None:
+            return {}
+        if not isinstance(attribute_list, list):
+            raise CognitoFault("InvalidParameterException", "UserAttributes must be a list.")
+        attributes = {}
+        for item in attribute_list:
+            name, value = (item or {}).get("Name"), (item or {}).get("Value")
+            if name not in STANDARD_ATTRIBUTES and name not in ("email", "email_verified"):
+                raise CognitoFault("InvalidParameterException",
+                                   f"Attributes did not conform to the schema: {name}: "
+                                   "Attribute does not exist in the schema.")
+            if not isinstance(value, str) or len(value) > 2048:
+                raise CognitoFault("InvalidParameterException",
+                                   f"Attributes did not conform to the schema: {name}: "
+                                   "String must be no longer than 2048 characters")
+            attributes[name] = value
+        return attributes
+
+    def user_for_access_token(self, token: Any) -> CognitoIdpUser:
+        return self.access_token_user_and_claims(token)[0]
+
+    def access_token_user_and_claims(self, token: Any) -> tuple[CognitoIdpUser, dict]:
+        """The user an access token belongs to and its claims, checked as GetUser checks them:
+        signature, expiry, client, revocation, and that the user still exists and is enabled."""
+        if not isinstance(token, str):
+            raise not_authorized("Invalid Access Token")
+        try:
+            claims = self.signer.verify_access_token(token)
+        except InvalidToken as invalid:
+            raise not_authorized("Access Token has expired" if invalid.expired
+                                 else "Invalid Access Token") from None
+        if claims.get("client_id") != self.client.id:
+            raise not_authorized("Invalid Access Token")
+        if not any(r["origin_jti"] == claims.get("origin_jti") for r in self.refresh_tokens.values()):
+            raise not_authorized("Access Token has been revoked")
+        user = self.pool.users.get(claims["sub"])
+        if user is None:
+            raise not_authorized("Access Token has been revoked")
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        return user, claims
+
+    # --- codes ----------------------------------------------------------------------------------
+
+    def send_code(self, user: CognitoIdpUser, purpose: str, lifetime: int) -> dict:
+        """A new ``purpose`` code ("signup" or "reset") for ``user``, "emailed" to the console log;
+        answers where it went, as CodeDeliveryDetails."""
+        code = self.pinned_code or f"{secrets.randbelow(10 ** 6):06d}"
+        self.codes[f"{purpose}:{user.id}"] = {"code": code, "expires": self.clock() + lifetime}
+        email = user.attribute_lookup.get("email", "")
+        what = "confirmation" if purpose == "signup" else "password reset"
+        mail_log.warning("Email to %s: your %s code is %s", email, what, code)
+        return self.delivery(email)
+
+    @staticmethod
+    def delivery(email: str) -> dict:
+        return {"Destination": _masked(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+    def use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
+        """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise."""
+        record = self.codes.get(f"{purpose}:{user.id}") if user else None
+        if record is not None and record.get("failures", 0) >= MAX_CODE_FAILURES:
+            # Like Cognito: after a few wrong guesses even the right code is refused until a new
+            # one is asked for, so six digits cannot be guessed.
+            raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        if record is None or not isinstance(given, str) or not hmac.compare_digest(
+                record["code"].encode(), given.encode()):
+            if record is not None:
+                record["failures"] = record.get("failures", 0) + 1
+                self.save()
+            raise CognitoFault("CodeMismatchException",
+                               "Invalid verification code provided, please try again.")
+        if record["expires"] <= self.clock():
+            raise CognitoFault("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        del self.codes[f"{purpose}:{user.id}"]
+
+    # --- signing in: the password check and the tokens ------------------------------------------
+
+    def checked_password(self, username: Any, password: Any) -> CognitoIdpUser:
+        """The enabled user whose password this is; NotAuthorized, the same for an unknown user and
+        a wrong password, otherwise. The caller looks at the user's status."""
+        user = self.find_user(username if isinstance(username, str) else None)
+        # An unknown user costs the same hash as a known one: the time taken tells nothing either.
+        stored = user.password if user is not None else self._decoy_hash
+        if not password_matches(password if isinstance(password, str) else "", stored) or user is None:
+            raise not_authorized()
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        return user
+
+    def issue_tokens(self, user: CognitoIdpUser, origin_jti: str, auth_time: int,
+                     scope: str = ACCESS_SCOPE, nonce: str | None = None) -> tuple[str, str, int]:
+        """(access token, id token, lifetime in seconds) for ``user``, tied to the refresh token
+        whose ``origin_jti`` they carry."""
+        return self.signer.issue(
+            issuer=self.issuer, client_id=self.client.id, sub=user.id,
+            attributes=user.attribute_lookup, groups=sorted(g.group_name for g in user.groups),
+            origin_jti=origin_jti, auth_time=auth_time, scope=scope, nonce=nonce)
+
+    def complete_sign_in(self, user: CognitoIdpUser, *, scope: str | None = None,
+                         nonce: str | None = None, auth_time: int | None = None) -> dict:
+        """Tokens for a completed sign-in, and the refresh token's record. The hosted UI gives the
+        scopes granted, the authorize request's nonce and when the user authenticated; a refresh
+        keeps the scopes (whichever way it is asked for)."""
+        refresh_token = secrets.token_urlsafe(96)
+        origin_jti = str(uuid.uuid4())
+        now = int(self.clock())
+        auth_time = now if auth_time is None else auth_time
+        record = {
+            "client_id": self.client.id, "sub": user.id, "origin_jti": origin_jti,
+            "auth_time": auth_time, "expires": now + REFRESH_TOKEN_SECONDS,
+        }
+        if scope is not None:
+            record["scope"] = scope
+        self.refresh_tokens[token_digest(refresh_token)] = record
+        access, identity, expires_in = self.issue_tokens(user, origin_jti, auth_time,
+                                                         scope or ACCESS_SCOPE, nonce)
+        return {"ChallengeParameters": {}, "AuthenticationResult": {
+            "AccessToken": access, "IdToken": identity, "RefreshToken": refresh_token,
+            "ExpiresIn": expires_in, "TokenType": "Bearer"}}
+
+    def revoke_user_tokens(self, sub: str) -> None:
+        """Every refresh token of the user, and so the access tokens issued with them."""
+        self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v["sub"] != sub}
+
+    # --- users and groups -----------------------------------------------------------------------
+
+    def remove_user(self, user: CognitoIdpUser) -> None:
+        """The user and everything kept for them: tokens, codes, TOTP secrets, groups, sessions,
+        and the hosted UI's sessions and codes."""
+        del self.pool.users[user.username]
+        self.revoke_user_tokens(user.id)
+        self.codes = {k: v for k, v in self.codes.items() if not k.endswith(":" + user.id)}
+        self.software_tokens.pop(user.id, None)
+        self.temporary_passwords.pop(user.id, None)
+        self.auth_sessions = {k: v for k, v in self.auth_sessions.items() if v.sub != user.id}
+        self.hosted_sessions = {k: s for k, s in self.hosted_sessions.items() if s.sub != user.id}
+        self.authorization_codes = {k: c for k, c in self.authorization_codes.items()
+                                    if c.sub != user.id}
+        for group in list(user.groups):
+            self.unlink(user, group)
+
+    @staticmethod
+    def link(user: CognitoIdpUser, group: CognitoIdpGroup) -> None:
+        group.users.add(user)
+        user.groups.add(group)
+
+    @staticmethod
+    def unlink(user: CognitoIdpUser, group: CognitoIdpGroup) -> None:
+        group.users.discard(user)
+        user.groups.discard(group)
+
+    # --- what users see of their MFA ------------------------------------------------------------
+
+    def mfa_enabled(self, user: CognitoIdpUser) -> bool:
+        token = self.software_tokens.get(user.id)
+        return bool(token and token.enabled and token.secret)
+
+    def mfa_settings(self, user: CognitoIdpUser) -> dict:
+        """The MFA fields of GetUser and AdminGetUser."""
+        if not self.mfa_enabled(user):
+            return {"UserMFASettingList": []}
+        settings: dict[str, Any] = {"UserMFASettingList": [SOFTWARE_TOKEN_MFA]}
+        if self.software_tokens[user.id].preferred:
+            settings["PreferredMfaSetting"] = SOFTWARE_TOKEN_MFA
+        return settings

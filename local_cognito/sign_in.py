@@ -1,0 +1,217 @@
+"""The local Cognito's sign-in and sign-out operations, with the challenges Cognito documents.
+
+InitiateAuth (USER_PASSWORD_AUTH, and REFRESH_TOKEN_AUTH, whose SECRET_HASH is computed with the
+user name Cognito assigned: the ``sub``), RespondToAuthChallenge, RevokeToken and GlobalSignOut.
+
+- A correct password is followed by a challenge instead of tokens when the user must first choose a
+  password (NEW_PASSWORD_REQUIRED, for users an admin created) or give a TOTP code
+  (SOFTWARE_TOKEN_MFA). RespondToAuthChallenge answers it within the session it came with.
+- Sessions are random strings kept in memory: they expire after three minutes (Cognito's default
+  AuthSessionValidity), are spent by a success or by five wrong codes, and belong to one user.
+- A TOTP code is good for its 30-second step and one step either side, and no step is accepted
+  twice for the same user (RFC 6238 section 5.2).
+
+The hosted UI signs in with the same steps (``oauth/hosted_sign_in.py``): it starts and answers
+challenges through ``start_challenge``, ``new_password_challenge``, ``open_session``,
+``check_totp_answer`` and ``set_new_password``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from typing import Any
+
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus
+
+from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
+from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
+from local_cognito.store import hash_password, token_digest
+from local_cognito.tokens import ACCESS_SCOPE
+from local_cognito.totp import accepted_step
+
+AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
+SPENT_SESSION_MEMORY_SECONDS = 3600  # how long a used or expired session is still told apart
+MAX_MFA_CODE_FAILURES = 5  # wrong codes a session takes before it is spent
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+
+
+class SignInOperations:
+    """Signing in (with its challenges) and signing out."""
+
+    def __init__(self, pool: UserPool) -> None:
+        self.pool = pool
+
+    # --- InitiateAuth ---------------------------------------------------------------------------
+
+    def initiate_auth(self, params: dict) -> dict:
+        self.pool.check_client(params)
+        flow = params.get("AuthFlow")
+        auth = params.get("AuthParameters") or {}
+        if flow == "USER_PASSWORD_AUTH":
+            return self._password_auth(params, auth)
+        if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            return self._refresh_auth(params, auth)
+        raise CognitoFault("InvalidParameterException", f"Initiate Auth method not supported: {flow}")
+
+    def _password_auth(self, params: dict, auth: dict) -> dict:
+        username = auth.get("USERNAME")
+        self.pool.check_secret_hash(params, username)
+        user = self.pool.checked_password(username, auth.get("PASSWORD"))
+        if user.status is UserStatus.UNCONFIRMED:
+            raise CognitoFault("UserNotConfirmedException", "User is not confirmed.")
+        if user.status is UserStatus.RESET_REQUIRED:
+            raise CognitoFault("PasswordResetRequiredException", "Password reset required for the user")
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+            result = self.new_password_challenge(user)
+        else:
+            result = self.after_password(user)
+        self.pool.save()
+        return result
+
+    def _refresh_auth(self, params: dict, auth: dict) -> dict:
+        pool = self.pool
+        token = auth.get("REFRESH_TOKEN")
+        record = pool.refresh_tokens.get(token_digest(token)) if isinstance(token, str) else None
+        if record is None or record["client_id"] != pool.client_id:
+            raise not_authorized("Invalid Refresh Token")
+        if record["expires"] <= pool.clock():
+            raise not_authorized("Refresh Token has expired")
+        # The user name Cognito assigned, not the email the user typed.
+        pool.check_secret_hash(params, record["sub"])
+        user = pool.users.get(record["sub"])
+        if user is None:
+            raise not_authorized("Invalid Refresh Token")
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        access, identity, expires_in = pool.issue_tokens(user, record["origin_jti"], record["auth_time"],
+                                                         record.get("scope") or ACCESS_SCOPE)
+        return {"ChallengeParameters": {}, "AuthenticationResult": {
+            "AccessToken": access, "IdToken": identity, "ExpiresIn": expires_in, "TokenType": "Bearer"}}
+
+    # --- challenges -----------------------------------------------------------------------------
+
+    def start_challenge(self, user: CognitoIdpUser, name: str, parameters: dict[str, str]) -> dict:
+        """A new session for the challenge ``name``, and the answer that sends it."""
+        now = self.pool.clock()
+        self.pool.auth_sessions = {k: s for k, s in self.pool.auth_sessions.items()
+                                   if s.expires + SPENT_SESSION_MEMORY_SECONDS > now}
+        session = secrets.token_urlsafe(96)
+        self.pool.auth_sessions[session] = AuthSession(user.id, name, now + AUTH_SESSION_SECONDS)
+        return {"ChallengeName": name, "Session": session,
+                "ChallengeParameters": dict(parameters, USER_ID_FOR_SRP=user.id)}
+
+    def after_password(self, user: CognitoIdpUser) -> dict:
+        """What a correct (or newly chosen) password leads to: the TOTP challenge, or tokens."""
+        if self.pool.mfa_enabled(user):
+            return self.start_challenge(user, SOFTWARE_TOKEN_MFA, {})
+        return self.pool.complete_sign_in(user)
+
+    def new_password_challenge(self, user: CognitoIdpUser) -> dict:
+        """For a user an admin created, who signed in with the temporary password."""
+        expires = self.pool.temporary_passwords.get(user.id)
+        if expires is not None and expires <= self.pool.clock():
+            raise not_authorized("Temporary password has expired and must be reset by an administrator.")
+        attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
+        return self.start_challenge(user, NEW_PASSWORD_REQUIRED, {
+            "requiredAttributes": "[]", "userAttributes": json.dumps(attributes)})
+
+    def open_session(self, session: Any) -> AuthSession:
+        """The challenge session named ``session``, while it may still be answered."""
+        record = self.pool.auth_sessions.get(session) if isinstance(session, str) else None
+        if record is None or record.failures >= MAX_MFA_CODE_FAILURES:
+            raise not_authorized("Invalid session for the user.")
+        if record.spent:
+            raise not_authorized("Invalid session for the user, session can only be used once.")
+        if record.expires <= self.pool.clock():
+            raise not_authorized("Invalid session for the user, session is expired.")
+        return record
+
+    def respond_to_auth_challenge(self, params: dict) -> dict:
+        pool = self.pool
+        pool.check_client(params)
+        name = params.get("ChallengeName")
+        if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED):
+            raise invalid_parameter(f"The local Cognito does not send the challenge {name}.")
+        session = self.open_session(params.get("Session"))
+        if name != session.challenge:
+            raise invalid_parameter(f"This session is for the {session.challenge} challenge, not {name}.")
+        responses = params.get("ChallengeResponses")
+        if not isinstance(responses, dict) or not isinstance(responses.get("USERNAME"), str):
+            raise invalid_parameter("Missing required parameter USERNAME")
+        username = responses["USERNAME"]
+        # Cognito's clients send USER_ID_FOR_SRP (the sub) here; the email names the user too. The
+        # hash must be computed on whichever was sent.
+        pool.check_secret_hash({"SecretHash": responses.get("SECRET_HASH")}, username)
+        user = pool.users.get(session.sub)
+        if user is None or pool.find_user(username) is not user:
+            raise not_authorized("Invalid session for the user.")
+        if not user.enabled:
+            session.spent = True
+            raise not_authorized("User is disabled.")
+        if name == SOFTWARE_TOKEN_MFA:
+            result = self._answer_totp(user, session, responses.get("SOFTWARE_TOKEN_MFA_CODE"))
+        else:
+            result = self._answer_new_password(user, session, responses.get("NEW_PASSWORD"))
+        pool.save()
+        return result
+
+    def _answer_totp(self, user: CognitoIdpUser, session: AuthSession, code: Any) -> dict:
+        self.check_totp_answer(user, session, code)
+        return self.pool.complete_sign_in(user)
+
+    def check_totp_answer(self, user: CognitoIdpUser, session: AuthSession, code: Any) -> None:
+        """Accepts the code (and spends its time step and the session), or raises; the hosted UI
+        shares it with RespondToAuthChallenge."""
+        if not isinstance(code, str) or not code:
+            raise invalid_parameter("Missing required parameter SOFTWARE_TOKEN_MFA_CODE")
+        token = self.pool.software_tokens.get(user.id)
+        if token is None or token.secret is None or not token.enabled:
+            session.spent = True  # MFA was turned off since the challenge: sign in again
+            raise CognitoFault("SoftwareTokenMFANotFoundException",
+                               "Software token MFA is not enabled for this user.")
+        step = accepted_step(token.secret, code, self.pool.clock(), token.last_step)
+        if step is None:
+            session.failures += 1
+            raise CognitoFault("CodeMismatchException", "Invalid code received for user")
+        token.last_step = step
+        session.spent = True
+
+    def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any) -> dict:
+        self.set_new_password(user, session, password)
+        return self.after_password(user)
+
+    def set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any) -> None:
+        """The password chosen in answer to NEW_PASSWORD_REQUIRED, checked against the policy; the
+        hosted UI shares it with RespondToAuthChallenge."""
+        if password is None:
+            raise invalid_parameter("Missing required parameter NEW_PASSWORD")
+        self.pool.check_password_policy(password)
+        user.password = hash_password(password)
+        user.status = UserStatus.CONFIRMED
+        user.last_modified_date = self.pool.now()
+        self.pool.temporary_passwords.pop(user.id, None)
+        session.spent = True
+
+    # --- signing out ----------------------------------------------------------------------------
+
+    def revoke_token(self, params: dict) -> dict:
+        pool = self.pool
+        pool.check_client(params)
+        given = params.get("ClientSecret")
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), pool.client_secret.encode()):
+            raise CognitoFault("UnauthorizedException", "Client authentication failed.")
+        token = params.get("Token")
+        if not isinstance(token, str):
+            raise CognitoFault("InvalidParameterException", "Token is required.")
+        # As RFC 7009 asks, an unknown or already revoked token is not an error.
+        if pool.refresh_tokens.pop(token_digest(token), None) is not None:
+            pool.save()
+        return {}
+
+    def global_sign_out(self, params: dict) -> dict:
+        user = self.pool.user_for_access_token(params.get("AccessToken"))
+        self.pool.revoke_user_tokens(user.id)
+        self.pool.save()
+        return {}
