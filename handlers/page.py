@@ -1,6 +1,7 @@
 """``GET /``: the single page (web/index.html) and its scripts and styles under ``/static/``.
 
-The page is plain HTML and JavaScript with no build step. It talks only to this server: the JSON
+The page is plain HTML and JavaScript with no build step: its script is a set of ES modules
+(``web/main.js`` imports the others), served as they are. It talks only to this server: the JSON
 endpoint (``POST /``), the hosted-UI routes and the photos API. The headers keep it from being framed
 and from running any script that is not one of its own files.
 """
