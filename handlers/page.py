@@ -58,6 +58,13 @@ class StaticHandler(tornado.web.StaticFileHandler):
         set_page_headers(self)
         self.set_header("Cache-Control", "no-cache")
 
+    def get_content_type(self) -> str:
+        # Browsers run a module script only when it is served as JavaScript. Left to the platform's
+        # type table, .js can come out as text/plain (on Windows the table is read from the registry).
+        if self.absolute_path is not None and self.absolute_path.endswith(".js"):
+            return "text/javascript"
+        return super().get_content_type()
+
     def parse_url_path(self, url_path: str) -> str:
         if "\x00" in url_path:  # no file has one, and the file system refuses to look
             raise tornado.web.HTTPError(404)
