@@ -1,6 +1,7 @@
 """``GET /``: the single page (web/index.html) and its scripts and styles under ``/static/``.
 
-The page is plain HTML and JavaScript with no build step. It talks only to this server: the JSON
+The page is plain HTML and JavaScript with no build step: its script is a set of ES modules
+(``web/main.js`` imports the others), served as they are. It talks only to this server: the JSON
 endpoint (``POST /``), the hosted-UI routes and the photos API. The headers keep it from being framed
 and from running any script that is not one of its own files.
 """
@@ -56,6 +57,13 @@ class StaticHandler(tornado.web.StaticFileHandler):
     def set_extra_headers(self, path: str) -> None:
         set_page_headers(self)
         self.set_header("Cache-Control", "no-cache")
+
+    def get_content_type(self) -> str:
+        # Browsers run a module script only when it is served as JavaScript. Left to the platform's
+        # type table, .js can come out as text/plain (on Windows the table is read from the registry).
+        if self.absolute_path is not None and self.absolute_path.endswith(".js"):
+            return "text/javascript"
+        return super().get_content_type()
 
     def parse_url_path(self, url_path: str) -> str:
         if "\x00" in url_path:  # no file has one, and the file system refuses to look

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import os
+import re
 import socket
 import urllib.parse
 
 import pytest
 
+from handlers.page import WEB_DIR
 from server.config import load_config
 from tests.support import CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, serve_app
 
@@ -76,6 +79,24 @@ def test_put_is_405_and_other_paths_404(client):
     assert len(reply.headers["X-Request-Id"]) == 32 and reply.headers["Cache-Control"] == "no-store"
     reply = client.request("POST", "/nothing/here", b"{}")
     assert reply.status == 404 and reply.headers["X-Request-Id"]
+
+
+def test_the_page_loads_its_modules_as_javascript_under_its_policy(client):
+    """The page's script is ES modules: browsers run them only when served as JavaScript, and the
+    policy (script-src 'self') lets the page import its own. Every module it imports is there."""
+    page = client.request("GET", "/")
+    assert '<script type="module" src="/static/main.js"></script>' in page.body.decode()
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    modules = sorted(name for name in os.listdir(WEB_DIR) if name.endswith(".js"))
+    assert "main.js" in modules
+    for name in modules:
+        reply = client.request("GET", f"/static/{name}")
+        assert reply.status == 200, name
+        assert reply.headers["Content-Type"] == "text/javascript", name
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+        assert reply.headers["Content-Security-Policy"] == page.headers["Content-Security-Policy"]
+        for imported in re.findall(r'^import (?:[^;]*? from )?"\./([\w-]+\.js)";', reply.body.decode(), re.M):
+            assert imported in modules, f"{name} imports {imported}"
 
 
 def test_a_lone_surrogate_is_invalid_json(client):

@@ -168,6 +168,6 @@ def test_an_unexpected_failure_on_callback_logs_the_path_without_its_query(base_
 
 
 def test_a_static_path_with_a_null_byte_is_404_and_its_query_is_not_logged(base_url, caplog):
-    reply = Client(base_url).request("GET", "/static/app.js%00?token=SECRET-TOKEN-5678")
+    reply = Client(base_url).request("GET", "/static/main.js%00?token=SECRET-TOKEN-5678")
     assert reply.status == 404
     assert "SECRET-TOKEN" not in caplog.text and "Traceback" not in caplog.text

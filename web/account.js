@@ -1,0 +1,214 @@
+// The signed-in person's account: sign out (from the hosted UI too when signed in there), change
+// the password, set up an authenticator app or turn its codes off, and delete the account (with
+// the one-shot flag that lets the page say so after the hosted UI's sign-out brings it back).
+
+import { ApiError, isAuthFailure } from "./errors.js";
+import {
+  $, authenticatorCode, busy, busyButton, checkForm, clearInvalid, markInvalid, onSubmit, say, showError,
+} from "./ui.js";
+import { state } from "./state.js";
+import { call, userCall, withToken } from "./api.js";
+import { showSignedOut } from "./session.js";
+
+const DELETED_FLAG = "account-deleted"; // sessionStorage, one shot: "1" between deleteAcct and /logout's return
+
+$("sign-out").addEventListener("click", async () => {
+  const button = $("sign-out");
+  if (button.disabled) {
+    return;
+  }
+  const viaHostedUi = state.viaHostedUi;
+  const signedOut = await busyButton(button, async () => {
+    try {
+      await call("signOut", {});
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) {
+        showError(error, $("signed-in-message"), "signOut");
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!signedOut) {
+    return;
+  }
+  if (viaHostedUi) {
+    window.location.assign("/logout"); // ends the hosted UI's own session too, then comes back here
+    return;
+  }
+  showSignedOut();
+  $("show-log-in").focus();
+});
+
+onSubmit($("password-form"), () => {
+  const form = $("password-form");
+  const message = $("password-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  busy(form, async () => {
+    try {
+      await changePassword($("old-password").value, $("new-password").value);
+      form.reset();
+      say(message, "Your password is changed.", "ok");
+    } catch (error) {
+      showError(error, message, "changePass", form);
+      if (error instanceof ApiError && error.code === "NotAuthorized") {
+        markInvalid(form, $("old-password"), message);
+        $("old-password").select();
+      }
+    }
+  });
+});
+
+// changePass answers NotAuthorized both for a wrong current password and for a token whose
+// session ended. getUser with the same token tells them apart: it works, so the password is
+// wrong; it is refused, so refresh (signed out if that fails, the new person if the browser's
+// account changed) and try once more with the new token.
+async function changePassword(oldPass, newPass) {
+  const attempt = (token) => call("changePass", { old_pass: oldPass, new_pass: newPass, access_token: token });
+  return withToken(async (token) => {
+    try {
+      return await attempt(token);
+    } catch (error) {
+      if (!isAuthFailure(error, ["NotAuthorized"])) {
+        throw error;
+      }
+      try {
+        await call("getUser", { access_token: token });
+      } catch (check) {
+        if (isAuthFailure(check, ["NotAuthorized"])) {
+          throw new ApiError("TokenRefused", check.message, null, 401);
+        }
+        throw check;
+      }
+      throw error; // the token works: the current password is wrong
+    }
+  }, ["TokenRefused"]);
+}
+
+export function hideTotpSetup() {
+  $("totp-form").hidden = true;
+  $("totp-qr").removeAttribute("src");
+  $("totp-secret").textContent = "";
+}
+
+$("mfa-start").addEventListener("click", async () => {
+  const message = $("mfa-setup-message");
+  say(message, "");
+  if (!state.email) {
+    say(message, "We could not read your email address, which the authenticator app needs. Reload the page and try again.", "error");
+    return;
+  }
+  await busyButton($("mfa-start"), async () => {
+    try {
+      const answer = await userCall("QR_init", { user: state.email });
+      // The SVG is shown as an image from a data: URL: never inserted into the page as markup.
+      $("totp-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.qr_svg)}`;
+      $("totp-secret").textContent = answer.secret_code;
+      $("totp-form").reset();
+      clearInvalid($("totp-form"));
+      $("totp-form").hidden = false;
+      $("totp-code").focus();
+    } catch (error) {
+      showError(error, message, "QR_init");
+    }
+  });
+});
+
+onSubmit($("totp-form"), () => {
+  const form = $("totp-form");
+  const message = $("mfa-setup-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  const code = authenticatorCode(form, $("totp-code"), message);
+  if (!code) {
+    return;
+  }
+  busy(form, async () => {
+    try {
+      await userCall("QR_TOTP", { totp: code });
+      hideTotpSetup();
+      say(message, "Authenticator codes are on. Logging in will ask for a code from your app.", "ok");
+      $("mfa-start").focus();
+    } catch (error) {
+      showError(error, message, "QR_TOTP", form);
+      $("totp-code").select();
+      $("totp-code").focus();
+    }
+  });
+});
+
+$("totp-cancel").addEventListener("click", () => {
+  hideTotpSetup();
+  say($("mfa-setup-message"), "");
+  $("mfa-start").focus();
+});
+
+$("mfa-off").addEventListener("click", async () => {
+  const message = $("mfa-setup-message");
+  await busyButton($("mfa-off"), async () => {
+    try {
+      await userCall("setMfa", { enabled: false });
+      hideTotpSetup();
+      say(message, "Authenticator codes are off. Logging in needs only your password.", "ok");
+    } catch (error) {
+      showError(error, message, "setMfa");
+    }
+  });
+});
+
+$("delete-start").addEventListener("click", () => {
+  $("delete-start").hidden = true;
+  $("delete-confirm").hidden = false;
+  say($("delete-message"), "");
+  $("delete-no").focus();
+});
+
+$("delete-no").addEventListener("click", () => {
+  $("delete-confirm").hidden = true;
+  $("delete-start").hidden = false;
+  $("delete-start").focus();
+});
+
+$("delete-yes").addEventListener("click", async () => {
+  const viaHostedUi = state.viaHostedUi;
+  const deleted = await busyButton($("delete-yes"), async () => {
+    try {
+      await userCall("deleteAcct", {});
+      return true;
+    } catch (error) {
+      showError(error, $("delete-message"), "deleteAcct");
+      return false;
+    }
+  });
+  if (!deleted) {
+    return;
+  }
+  if (viaHostedUi) {
+    // /logout also ends the hosted UI's session and comes back to "/": a one-shot flag (no token,
+    // no name) lets the page say the account is deleted once it lands.
+    try {
+      sessionStorage.setItem(DELETED_FLAG, "1");
+    } catch (_) {
+      // storage refused: the page lands signed out without the sentence
+    }
+    window.location.assign("/logout");
+    return;
+  }
+  showSignedOut();
+  say($("page-message"), "Your account is deleted.", "ok");
+  $("show-sign-up").focus();
+});
+
+// Set just before the hosted-UI path's /logout after deleting the account: said once, then gone.
+export function takeDeletedFlag() {
+  try {
+    const flag = sessionStorage.getItem(DELETED_FLAG) === "1";
+    sessionStorage.removeItem(DELETED_FLAG);
+    return flag;
+  } catch (_) {
+    return false;
+  }
+}

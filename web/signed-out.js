@@ -1,0 +1,289 @@
+// The signed-out page's forms: log in (then the authenticator code when the account asks for one),
+// sign up and confirm the emailed code (sent again on request), and a forgotten password (a code
+// by email, then a new password). The hosted-UI link is a plain link in the page; session.js shows
+// it next to the log-in form only.
+
+import { ApiError, SENTENCES } from "./errors.js";
+import { $, authenticatorCode, busy, checkForm, clearInvalid, onSubmit, say, showError } from "./ui.js";
+import { state } from "./state.js";
+import { call } from "./api.js";
+import { chooseSignedOutPanel, showLogInForm, showOnly, signedIn } from "./session.js";
+
+$("show-log-in").addEventListener("click", () => {
+  showLogInForm($("sign-in-form"));
+  $("sign-in-email").focus();
+});
+$("show-sign-up").addEventListener("click", () => {
+  chooseSignedOutPanel("sign-up");
+  if ($("confirm-form").hidden) {
+    $("sign-up-email").focus();
+  } else {
+    $("confirm-code").focus();
+  }
+});
+
+onSubmit($("sign-in-form"), () => {
+  const form = $("sign-in-form");
+  const message = $("sign-in-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  const email = $("sign-in-email").value.trim();
+  const password = $("sign-in-password").value;
+  busy(form, async () => {
+    try {
+      const answer = await call("signIn", { user: email, pass: password });
+      if (answer.access_token) {
+        await signedIn(answer);
+      } else if (answer.message === "MFA_REQUIRED" && answer.session) {
+        state.challenge = answer.session;
+        $("mfa-form").reset();
+        say($("mfa-message"), "");
+        showLogInForm($("mfa-form"));
+        $("mfa-code").focus();
+      } else {
+        say(message, "This account needs a step this page cannot do. Use “Sign in with the hosted UI” instead.", "error");
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "UserNotConfirmed") {
+        startConfirmation(email, password, SENTENCES.UserNotConfirmed);
+        return;
+      }
+      showError(error, message, "signIn", form);
+      if (error instanceof ApiError && error.code === "NotAuthorized") {
+        $("sign-in-password").select();
+        $("sign-in-password").focus();
+      }
+    }
+  });
+});
+
+onSubmit($("mfa-form"), () => {
+  const form = $("mfa-form");
+  const message = $("mfa-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  const code = authenticatorCode(form, $("mfa-code"), message);
+  if (!code) {
+    return;
+  }
+  busy(form, async () => {
+    try {
+      await signedIn(await call("respondToChallenge", { session: state.challenge, totp: code }));
+    } catch (error) {
+      if (error instanceof ApiError && ["ChallengeExpired", "LimitExceeded"].includes(error.code)) {
+        state.challenge = null;
+        showLogInForm($("sign-in-form"));
+        showError(error, $("sign-in-message"), "respondToChallenge");
+        $("sign-in-password").value = "";
+        $("sign-in-password").focus();
+        return;
+      }
+      showError(error, message, "respondToChallenge");
+      $("mfa-code").select();
+      $("mfa-code").focus();
+    }
+  });
+});
+
+$("mfa-cancel").addEventListener("click", () => {
+  state.challenge = null;
+  showLogInForm($("sign-in-form"));
+  $("sign-in-password").value = "";
+  $("sign-in-password").focus();
+});
+
+onSubmit($("sign-up-form"), () => {
+  const form = $("sign-up-form");
+  const message = $("sign-up-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  const email = $("sign-up-email").value.trim();
+  const password = $("sign-up-password").value;
+  busy(form, async () => {
+    try {
+      const answer = await call("createAccount", {
+        user: email, pass: password, nickname: $("sign-up-nickname").value.trim(),
+      });
+      if (answer.user_confirmed) {
+        await signedIn(await call("signIn", { user: email, pass: password }));
+        return;
+      }
+      startConfirmation(email, password, codeSentSentence(answer, email));
+    } catch (error) {
+      showError(error, message, "createAccount", form);
+    }
+  });
+});
+
+function codeSentSentence(answer, email) {
+  const where = answer && answer.delivery && typeof answer.delivery.destination === "string"
+    ? answer.delivery.destination : email;
+  return `We emailed a confirmation code to ${where}. Enter it below.`;
+}
+
+// The confirmation step, for a new account or one whose log-in said it is not confirmed yet.
+function startConfirmation(email, password, note) {
+  state.pending = { email, password };
+  chooseSignedOutPanel("sign-up");
+  showOnly($("sign-up-panel"), $("confirm-form"));
+  $("confirm-form").reset();
+  $("confirm-email").textContent = email; // as typed, not the masked address the answer gives
+  $("confirm-note").textContent = note;
+  say($("confirm-message"), "");
+  clearInvalid($("confirm-form"));
+  $("confirm-code").focus();
+}
+
+// Back from the code step to the sign-up form, the email ready to be corrected.
+$("confirm-back").addEventListener("click", () => {
+  const email = state.pending ? state.pending.email : "";
+  state.pending = null;
+  showOnly($("sign-up-panel"), $("sign-up-form"));
+  say($("confirm-message"), "");
+  say($("sign-up-message"), "");
+  clearInvalid($("sign-up-form"));
+  if (email) {
+    $("sign-up-email").value = email;
+  }
+  $("sign-up-email").focus();
+  $("sign-up-email").select();
+});
+
+onSubmit($("confirm-form"), () => {
+  const form = $("confirm-form");
+  const message = $("confirm-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  if (!state.pending) {
+    showLogInForm($("sign-in-form"));
+    return;
+  }
+  busy(form, async () => {
+    try {
+      await signedIn(await call("confirmAccount", {
+        user: state.pending.email, pass: state.pending.password, conf_code: $("confirm-code").value,
+      }));
+    } catch (error) {
+      showError(error, message, "confirmAccount", form);
+      if (error instanceof ApiError && error.code === "LimitExceeded") {
+        $("resend-code").disabled = false;
+        $("resend-code").focus();
+      } else if (error instanceof ApiError && ["CodeMismatch", "ExpiredCode"].includes(error.code)) {
+        $("confirm-code").select();
+        $("confirm-code").focus();
+      }
+    }
+  });
+});
+
+$("resend-code").addEventListener("click", () => {
+  const form = $("confirm-form");
+  if (!state.pending || form.getAttribute("aria-busy") === "true") {
+    return;
+  }
+  busy(form, async () => {
+    try {
+      const answer = await call("resendCode", { user: state.pending.email });
+      say($("confirm-message"), `A new code is on its way. ${codeSentSentence(answer, state.pending.email)}`, "ok");
+      $("confirm-code").focus();
+    } catch (error) {
+      showError(error, $("confirm-message"), "resendCode");
+    }
+  });
+});
+
+$("show-forgot").addEventListener("click", () => {
+  $("forgot-form").reset();
+  say($("forgot-message"), "");
+  $("forgot-email").value = $("sign-in-email").value;
+  showLogInForm($("forgot-form"));
+  $("forgot-email").focus();
+});
+
+for (const id of ["forgot-cancel", "reset-cancel"]) {
+  $(id).addEventListener("click", () => {
+    showLogInForm($("sign-in-form"));
+    $("sign-in-email").focus();
+  });
+}
+
+onSubmit($("forgot-form"), () => {
+  const form = $("forgot-form");
+  const message = $("forgot-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  const email = $("forgot-email").value.trim();
+  busy(form, async () => {
+    try {
+      const answer = await call("forgotPassword", { user: email });
+      state.resetEmail = email;
+      $("reset-form-username").setAttribute("value", email);
+      $("reset-form").reset();
+      clearInvalid($("reset-form"));
+      say($("reset-message"), "");
+      $("reset-note").textContent = resetNote(answer, email);
+      showLogInForm($("reset-form"));
+      $("reset-code").focus();
+    } catch (error) {
+      showError(error, message, "forgotPassword", form);
+    }
+  });
+});
+
+function resetNote(answer, email) {
+  const where = answer && answer.delivery && typeof answer.delivery.destination === "string"
+    ? answer.delivery.destination : email;
+  return `If ${email} has an account, we emailed a code to ${where}.`;
+}
+
+$("reset-resend").addEventListener("click", () => {
+  const form = $("reset-form");
+  if (!state.resetEmail || form.getAttribute("aria-busy") === "true") {
+    return;
+  }
+  busy(form, async () => {
+    try {
+      const answer = await call("forgotPassword", { user: state.resetEmail });
+      $("reset-note").textContent = resetNote(answer, state.resetEmail);
+      say($("reset-message"), "A new code is on its way.", "ok");
+      $("reset-code").value = "";
+      $("reset-code").focus();
+    } catch (error) {
+      showError(error, $("reset-message"), "forgotPassword");
+    }
+  });
+});
+
+onSubmit($("reset-form"), () => {
+  const form = $("reset-form");
+  const message = $("reset-message");
+  if (!checkForm(form, message)) {
+    return;
+  }
+  busy(form, async () => {
+    try {
+      await call("confirmForgotPassword", {
+        user: state.resetEmail, conf_code: $("reset-code").value, new_pass: $("reset-password").value,
+      });
+      showLogInForm($("sign-in-form"));
+      $("sign-in-email").value = state.resetEmail;
+      $("sign-in-password").value = "";
+      say($("sign-in-message"), "Your password is changed. Log in with the new one.", "ok");
+      $("sign-in-password").focus();
+    } catch (error) {
+      showError(error, message, "confirmForgotPassword", form);
+      if (error instanceof ApiError && error.code === "LimitExceeded") {
+        $("reset-resend").disabled = false;
+        $("reset-resend").focus();
+      } else if (error instanceof ApiError && ["CodeMismatch", "ExpiredCode"].includes(error.code)) {
+        $("reset-code").select();
+        $("reset-code").focus();
+      }
+    }
+  });
+});
