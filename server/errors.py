@@ -1,8 +1,8 @@
 """The one error type a method may raise, and the catalogue of stable error codes.
 
 A handler raises ``ApiError`` (usually through ``ApiError.of(code)``); the endpoint turns it into
-an HTTP answer. The catalogue is the error table in README: code, HTTP status, and the sentence a
-person reads. Messages never carry an exception's text, a password, a token or a secret.
+an HTTP answer. The catalogue is the error table in docs/api.md: code, HTTP status, and the
+sentence a person reads. Messages never carry an exception's text, a password, a token or a secret.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ class ErrorKind:
     message: str
 
 
-# code -> (HTTP status, the default sentence). README's error table lists the same rows.
+# code -> (HTTP status, the default sentence). The error table in docs/api.md lists the same rows.
 CATALOGUE: dict[str, ErrorKind] = {
     # The request itself.
     "InvalidJson": ErrorKind(400, "The request body is not valid JSON."),
