@@ -16,8 +16,8 @@ import re
 import secrets
 from typing import Any
 
+from server.answers import Answer
 from server.cookies import RefreshSession, host_cookie_header
-from server.dispatch import Answer
 from server.endpoint import JsonHandler
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce

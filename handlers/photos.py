@@ -23,8 +23,8 @@ from typing import Any
 import tornado.httputil
 import tornado.web
 
+from server.answers import Answer
 from server.call import Call
-from server.dispatch import Answer
 from server.endpoint import BoundedBodyHandler
 from server.errors import ApiError
 from server.images import checked_photo

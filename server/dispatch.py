@@ -14,12 +14,12 @@ Nothing here knows about HTTP beyond the status it suggests; the endpoint writes
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
 from typing import Any
 
+from server.answers import Answer, error_body
 from server.call import Call
 from server.errors import ApiError
 from server.registry import SESSION_FIELDS, METHODS, Method, bind
@@ -35,14 +35,6 @@ INTERNAL_ERROR = -32603
 APPLICATION_ERROR = -32000
 
 _BIND_ERRORS = {"MissingField", "InvalidField", "UnknownField"}
-
-
-@dataclasses.dataclass
-class Answer:
-    status: int
-    body: Any  # None: no body at all
-    retry_after: int | None = None
-    method: str | None = None  # for the access log: which method ran (never the body)
 
 
 def _finite(text: str) -> float:
@@ -71,15 +63,6 @@ def parse_json(body: bytes) -> Any:
         raise ApiError("InvalidJson", "The request body is not UTF-8 text.") from None
     except (ValueError, RecursionError):
         raise ApiError("InvalidJson") from None
-
-
-def error_body(error: ApiError, request_id: str) -> dict:
-    body = {"message": error.message, "error": error.code}
-    if error.field is not None:
-        body["field"] = error.field  # so a form can point at the field
-    if error.status >= 500:
-        body["request_id"] = request_id
-    return body
 
 
 async def _run(method: Method, arguments: dict, call: Call) -> dict:

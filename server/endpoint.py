@@ -18,8 +18,9 @@ from typing import Any
 
 import tornado.web
 
+from server.answers import Answer, error_body
 from server.call import Call
-from server.dispatch import Answer, dispatch, error_body
+from server.dispatch import dispatch
 from server.errors import ApiError
 
 log = logging.getLogger("server.endpoint")

@@ -11,7 +11,7 @@ import asyncio
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from server.dispatch import Answer
+from server.answers import Answer
 from server.endpoint import JsonHandler
 from server.errors import ApiError
 
