@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
 import re
 from typing import Any, Iterator
 
@@ -27,7 +26,7 @@ from handlers.photos import MAX_DESCRIPTION_CHARACTERS, MAX_PHOTO_BYTES
 from server.cookies import REFRESH_COOKIE
 from server.dispatch import (APPLICATION_ERROR, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
                              PARSE_ERROR)
-from server.endpoint import FORWARDED_REQUEST_ID, MAX_BODY_BYTES, JsonHandler
+from server.endpoint import FORWARDED_REQUEST_ID, MAX_BODY_BYTES
 from server.errors import CATALOGUE
 from server.images import MAX_PIXELS
 from server.registry import METHODS, SESSION_FIELDS, Field, Method
@@ -614,20 +613,3 @@ def build_document(application: tornado.web.Application, title: str) -> dict:
             },
         },
     }
-
-
-class OpenApiHandler(JsonHandler):
-    """The document, as JSON."""
-
-    allowed_methods = "GET"
-
-    def get(self) -> None:
-        # Built once per application: its routes and the registry do not change while it serves.
-        if self.application.openapi_document is None:
-            self.application.openapi_document = json.dumps(
-                build_document(self.application, self.services.config.app_name)).encode()
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(self.application.openapi_document)
-
-
-ROUTES = [(r"/openapi.json", OpenApiHandler)]
