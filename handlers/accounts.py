@@ -9,7 +9,7 @@ from server.errors import ApiError
 from server.registry import method
 from handlers.codes import confirmation_code
 from handlers.photos import remove_photos_of
-from handlers.sessions import cognito_claims, password_sign_in
+from handlers.sign_in import cognito_claims, password_sign_in
 
 
 def delivery_answer(response: dict) -> dict:
@@ -86,6 +86,6 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
 async def delete_account(call: Call, access_token: str) -> dict:
     """Delete the signed-in user's account, then their photos."""
     await call.cognito.call("DeleteUser", AccessToken=access_token)
-    call.clear_sessions()
+    call.clear_cookies()
     await remove_photos_of(call, cognito_claims(access_token)["sub"])
     return {}

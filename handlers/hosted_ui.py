@@ -4,8 +4,8 @@
 random ``state`` and a ``nonce``, which travel to ``/callback`` in a short-lived signed cookie together
 with where to go afterwards. ``/callback`` checks the state, exchanges the code, verifies the id token
 (signature, issuer, audience, ``token_use``, expiry, nonce) and the access token, and starts the
-browser session (``server.sessions``) with the refresh token in the refresh cookie. Errors are shown
-as a page to browsers and as JSON to everything else, and never start a session.
+browser session (``server.browser_session``) with the refresh token in the refresh cookie. Errors are
+shown as a page to browsers and as JSON to everything else, and never start a browser session.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import secrets
 from typing import Any
 
 from server.answers import Answer
-from server.cookies import RefreshSession, host_cookie_header
+from server.browser_session import Person
+from server.cookies import host_cookie_header
 from server.endpoint import JsonHandler
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
+from server.refresh_cookie import StoredRefreshToken
 from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
-from server.sessions import Person
-from handlers.sessions import revoke_refresh_token
+from handlers.sign_in import revoke_refresh_token
 
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -105,9 +106,10 @@ class CallbackHandler(HostedUiHandler):
         access = await self.services.tokens.verify_access_token(tokens["access_token"])
         if access["sub"] != identity["sub"]:
             raise ApiError("InvalidToken")
-        call.cookies.store(RefreshSession(refresh_token=tokens["refresh_token"], username=access["username"]))
-        call.browser.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
-        self.set_session_cookies(call)
+        call.refresh_cookie.store(StoredRefreshToken(refresh_token=tokens["refresh_token"],
+                                                     username=access["username"]))
+        call.browser_session.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
+        self.add_cookie_headers(call)
         self.redirect(started["x"])
 
 
@@ -118,7 +120,8 @@ class LogoutHandler(HostedUiHandler):
     async def _logout(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
-        if call.browser.present and not call.cookies.present and not self.get_query_argument("again", None):
+        if (call.browser_session.present and not call.refresh_cookie.present
+                and not self.get_query_argument("again", None)):
             # Arrived from another site: the Strict refresh cookie was not sent, so its token
             # cannot be revoked from here. One step through this site's own page brings it along.
             self.set_header("Content-Type", "text/html; charset=UTF-8")
@@ -130,8 +133,8 @@ class LogoutHandler(HostedUiHandler):
             await revoke_refresh_token(call)
         except ApiError:
             pass  # Cognito unreachable: the browser is signed out all the same
-        call.clear_sessions()
-        self.set_session_cookies(call)
+        call.clear_cookies()
+        self.add_cookie_headers(call)
         self.redirect(logout_url(self.services.config))
 
 
@@ -143,8 +146,8 @@ class MeHandler(HostedUiHandler):
 
     async def _me(self) -> None:
         call = self.new_call()
-        person = await call.browser.person()
-        self.set_session_cookies(call)
+        person = await call.browser_session.person()
+        self.add_cookie_headers(call)
         answer: dict[str, Any] = {"signed_in": person is not None}
         if person is not None:
             answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))

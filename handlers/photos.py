@@ -118,13 +118,13 @@ class PhotosApiHandler(BoundedBodyHandler):
                 raise ApiError("InvalidToken", 'Send the access token as "Authorization: Bearer <token>".')
         else:
             call = self.new_call()
-            if not call.browser.present:
+            if not call.browser_session.present:
                 raise ApiError("MissingToken", 'Send the access token as "Authorization: Bearer <token>", '
                                                "or sign in on this site.")
             try:
-                token = await call.browser.access_token()  # renewed if it was about to expire
+                token = await call.browser_session.access_token()  # renewed if it was about to expire
             finally:
-                self.set_session_cookies(call)
+                self.add_cookie_headers(call)
         token = token.strip()
         claims = await self.services.tokens.verify_access_token(token)
         if live:

@@ -22,7 +22,7 @@ from typing import Any
 from server.answers import Answer, error_body
 from server.call import Call
 from server.errors import ApiError
-from server.registry import SESSION_FIELDS, METHODS, Method, bind
+from server.registry import BROWSER_SESSION_FIELDS, METHODS, Method, bind
 
 log = logging.getLogger("server.dispatch")
 
@@ -69,11 +69,11 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
     await call.rate_limits.check(method.name, call.client_address, arguments)
     for field in method.fields:
-        if field.name not in SESSION_FIELDS or arguments.get(field.parameter) is not None:
+        if field.name not in BROWSER_SESSION_FIELDS or arguments.get(field.parameter) is not None:
             continue
-        if call.browser.present:
+        if call.browser_session.present:
             try:
-                arguments = {**arguments, field.parameter: await call.browser.access_token()}
+                arguments = {**arguments, field.parameter: await call.browser_session.access_token()}
             except ApiError:
                 if field.required:
                     raise  # an optional field stays empty: the method does without it

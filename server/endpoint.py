@@ -140,13 +140,14 @@ class JsonHandler(tornado.web.RequestHandler):
 
     def new_call(self) -> Call:
         cookie_header = ";".join(self.request.headers.get_list("Cookie"))
-        cookies = self.services.session_cookies(cookie_header)
-        browser = self.services.browser(cookie_header, cookies, self.trusted_origin())
-        return Call(services=self.services, cookies=cookies, browser=browser, request_id=self.request_id,
-                    client_address=self.client_address())
+        refresh_cookie = self.services.refresh_cookie(cookie_header)
+        browser_session = self.services.browser_session(cookie_header, refresh_cookie, self.trusted_origin())
+        return Call(services=self.services, refresh_cookie=refresh_cookie, browser_session=browser_session,
+                    request_id=self.request_id, client_address=self.client_address())
 
-    def set_session_cookies(self, call: Call) -> None:
-        for header in (call.cookies.set_cookie, call.browser.set_cookie):
+    def add_cookie_headers(self, call: Call) -> None:
+        """The Set-Cookie headers the call's refresh cookie and browser session ask for, if any."""
+        for header in (call.refresh_cookie.set_cookie, call.browser_session.set_cookie):
             if header:
                 self.add_header("Set-Cookie", header)
 
@@ -243,7 +244,7 @@ class EndpointHandler(BoundedBodyHandler):
             return
         call = self.new_call()
         answer = await dispatch(body, call)
-        self.set_session_cookies(call)
+        self.add_cookie_headers(call)
         self.write_answer(answer)
 
 

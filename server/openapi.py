@@ -23,15 +23,15 @@ import tornado.web
 
 from handlers.hosted_ui import PROVIDER
 from handlers.photos import MAX_DESCRIPTION_CHARACTERS, MAX_PHOTO_BYTES
-from server.cookies import REFRESH_COOKIE
+from server.browser_session import BROWSER_SESSION_COOKIE
 from server.dispatch import (APPLICATION_ERROR, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
                              PARSE_ERROR)
 from server.endpoint import FORWARDED_REQUEST_ID, MAX_BODY_BYTES
 from server.errors import CATALOGUE
 from server.images import MAX_PIXELS
-from server.registry import METHODS, SESSION_FIELDS, Field, Method
+from server.refresh_cookie import REFRESH_COOKIE
+from server.registry import BROWSER_SESSION_FIELDS, METHODS, Field, Method
 from server.services import OAUTH_STATE_COOKIE
-from server.sessions import BROWSER_SESSION_COOKIE
 
 OPENAPI_VERSION = "3.1.0"
 DOCUMENT_VERSION = "1"
@@ -79,7 +79,7 @@ def _ref(name: str) -> dict:
 def _field_schema(field: Field) -> dict:
     kind = _JSON_TYPES[field.type]
     schema: dict[str, Any] = {"type": [kind, "null"] if field.nullable else kind}
-    if field.name in SESSION_FIELDS:
+    if field.name in BROWSER_SESSION_FIELDS:
         schema["description"] = ("A page signed in through the hosted UI may leave it out: its session's "
                                  "token is used.")
     return schema

@@ -51,7 +51,7 @@ METHODS: dict[str, Method] = {}
 
 # Fields a browser session can fill in when the request leaves them out (hosted-UI sign-in: the
 # page never sees the access token).
-SESSION_FIELDS = frozenset({"access_token"})
+BROWSER_SESSION_FIELDS = frozenset({"access_token"})
 
 
 def field_name(parameter: str) -> str:
@@ -139,6 +139,6 @@ def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
         arguments[field.parameter] = value
 
     for field in method_.fields:
-        if field.required and field.parameter not in arguments and field.name not in SESSION_FIELDS:
+        if field.required and field.parameter not in arguments and field.name not in BROWSER_SESSION_FIELDS:
             raise ApiError("MissingField", f'{method_.name} needs the field "{field.name}".', field=field.name)
     return arguments
