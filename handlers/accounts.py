@@ -41,7 +41,7 @@ async def create_account(call: Call, user: str, pass_: str, **attributes: str) -
     return {"user_confirmed": bool(response.get("UserConfirmed")), **delivery_answer(response)}
 
 
-@method("confirmAccount")
+@method("confirmAccount", rate_limited=True)
 async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> dict:
     """Confirm the account with the emailed code, then sign in (as the tutorial does)."""
     user = user.strip()
@@ -53,7 +53,7 @@ async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> 
     return await password_sign_in(call, user, pass_)
 
 
-@method("resendCode")
+@method("resendCode", rate_limited=True)
 async def resend_code(call: Call, user: str) -> dict:
     user = user.strip()
     response = await call.cognito.call(

@@ -82,7 +82,7 @@ async def password_sign_in(call: Call, user: str, password: str) -> dict:
     return sign_in_answer(call, response)
 
 
-@method("signIn")
+@method("signIn", rate_limited=True)
 async def sign_in(call: Call, user: str, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
 

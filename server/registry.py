@@ -4,7 +4,8 @@ Both envelopes (the tutorial's ``env`` and JSON-RPC 2.0) look methods up here. A
 ``async def`` whose first parameter is the ``Call`` and whose other parameters are the request's
 fields, typed; ``bind`` checks a request's fields against that signature before anything runs.
 A field whose name is a Python keyword (the tutorial's ``pass``) is declared with a trailing
-underscore (``pass_``), as PEP 8 suggests.
+underscore (``pass_``), as PEP 8 suggests. A method whose answers a guesser could learn from (it takes
+a user name) is declared ``rate_limited``, and ``server.rate_limits`` counts its calls.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Method:
     extra_type: type | None
     # Every parameter name of the handler: an extra field may not take one of these.
     parameter_names: frozenset[str]
+    # Whether its calls are counted and refused past the rate limits (server.rate_limits).
+    rate_limited: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -74,8 +77,9 @@ def _plain_type(annotation: Any) -> tuple[type, bool]:
     return annotation, False
 
 
-def method(*names: str) -> Callable[[Handler], Handler]:
-    """Register the decorated handler under each of ``names`` (the first is its own name)."""
+def method(*names: str, rate_limited: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated handler under each of ``names`` (the first is its own name); with
+    ``rate_limited``, its calls are counted per client address and per user name."""
 
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -98,7 +102,8 @@ def method(*names: str) -> Callable[[Handler], Handler]:
         for name in names:
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
-            METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters))
+            METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters),
+                                   rate_limited)
         return handler
 
     return register
