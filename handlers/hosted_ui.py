@@ -19,7 +19,7 @@ from typing import Any
 from server.answers import Answer
 from server.browser_session import Person
 from server.cookies import host_cookie_header
-from server.endpoint import JsonHandler
+from server.endpoint import JsonHandler, guarded
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
 from server.refresh_cookie import StoredRefreshToken
@@ -65,10 +65,8 @@ class HostedUiHandler(JsonHandler):
 
 
 class LoginHandler(HostedUiHandler):
+    @guarded
     async def get(self) -> None:
-        await self.guarded(self._login)
-
-    async def _login(self) -> None:
         self.check_hosted_ui()
         provider = self.get_query_argument("provider", None)
         if provider is not None and not PROVIDER.match(provider):
@@ -83,10 +81,8 @@ class LoginHandler(HostedUiHandler):
 
 
 class CallbackHandler(HostedUiHandler):
+    @guarded
     async def get(self) -> None:
-        await self.guarded(self._callback)
-
-    async def _callback(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
         # Whatever happens next, this sign-in attempt is over.
@@ -114,10 +110,8 @@ class CallbackHandler(HostedUiHandler):
 
 
 class LogoutHandler(HostedUiHandler):
+    @guarded
     async def get(self) -> None:
-        await self.guarded(self._logout)
-
-    async def _logout(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
         if (call.browser_session.present and not call.refresh_cookie.present
@@ -141,10 +135,8 @@ class LogoutHandler(HostedUiHandler):
 class MeHandler(HostedUiHandler):
     """What the page needs: whether someone is signed in, and who."""
 
+    @guarded
     async def get(self) -> None:
-        await self.guarded(self._me)
-
-    async def _me(self) -> None:
         call = self.new_call()
         person = await call.browser_session.person()
         self.add_cookie_headers(call)

@@ -25,7 +25,7 @@ import tornado.web
 
 from server.answers import Answer
 from server.call import Call
-from server.endpoint import BoundedBodyHandler
+from server.endpoint import BoundedBodyHandler, guarded
 from server.errors import ApiError
 from server.images import checked_photo
 from server.photo_store import PhotoRecord
@@ -140,10 +140,8 @@ class PhotosHandler(PhotosApiHandler):
     too_large = "PhotoTooLarge"
     allowed_methods = "GET, POST"
 
+    @guarded
     async def get(self) -> None:
-        await self.guarded(self._list)
-
-    async def _list(self) -> None:
         owner = await self.owner()
         photos = await self.services.photos.of_owner(owner)
         self.write_answer(Answer(200, {"photos": [photo_view(photo) for photo in photos]}))
@@ -160,10 +158,8 @@ class PhotosHandler(PhotosApiHandler):
                 self._uploader = error
                 self.discard_body()
 
+    @guarded
     async def post(self) -> None:
-        await self.guarded(self._upload)
-
-    async def _upload(self) -> None:
         if isinstance(self._uploader, ApiError):
             raise self._uploader
         owner = self._uploader
@@ -179,12 +175,11 @@ class PhotoHandler(PhotosApiHandler):
 
     allowed_methods = "DELETE"
 
+    @guarded
     async def delete(self, photo_id: str) -> None:
-        async def remove() -> None:
-            owner = await self.owner()
-            await self.services.photos.delete(owner, photo_id)
-            self.write_answer(Answer(200, {}))
-        await self.guarded(remove)
+        owner = await self.owner()
+        await self.services.photos.delete(owner, photo_id)
+        self.write_answer(Answer(200, {}))
 
 
 class PhotoBytesHandler(PhotosApiHandler):
@@ -192,17 +187,16 @@ class PhotoBytesHandler(PhotosApiHandler):
 
     allowed_methods = "GET"
 
+    @guarded
     async def get(self, photo_id: str, kind: str) -> None:
-        async def send() -> None:
-            owner = await self.owner()
-            data, content_type = await self.services.photos.read(owner, photo_id, kind)
-            self.set_header("Content-Type", content_type)
-            # Private to the signed-in person; never shown as anything but a picture.
-            self.set_header("Cache-Control", "private, no-store")
-            self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
-            self.set_header("Content-Disposition", "inline")
-            self.finish(data)
-        await self.guarded(send)
+        owner = await self.owner()
+        data, content_type = await self.services.photos.read(owner, photo_id, kind)
+        self.set_header("Content-Type", content_type)
+        # Private to the signed-in person; never shown as anything but a picture.
+        self.set_header("Cache-Control", "private, no-store")
+        self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+        self.set_header("Content-Disposition", "inline")
+        self.finish(data)
 
 
 ROUTES = [

@@ -8,13 +8,14 @@ client gets JSON with a stable code: never a traceback.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
 import re
 import secrets
 import urllib.parse
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import tornado.web
 
@@ -74,6 +75,21 @@ def log_exception_without_query(handler: tornado.web.RequestHandler, typ, value,
         return
     log.error("Uncaught exception in %s %s (request %s)", request.method, request.path,
               getattr(handler, "request_id", "-"), exc_info=(typ, value, tb))
+
+
+def guarded(route_method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """For a route method of a JsonHandler (``get``, ``post``...): an ApiError it raises becomes the
+    answer, as the handler writes errors; anything else reaches write_error. The method keeps its
+    name, signature and docstring, which the OpenAPI document reads."""
+
+    @functools.wraps(route_method)
+    async def answer_errors(handler: JsonHandler, *args: Any, **kwargs: Any) -> None:
+        try:
+            await route_method(handler, *args, **kwargs)
+        except ApiError as error:
+            handler.write_api_error(error)
+
+    return answer_errors
 
 
 class JsonHandler(tornado.web.RequestHandler):
@@ -164,13 +180,6 @@ class JsonHandler(tornado.web.RequestHandler):
 
     def write_api_error(self, error: ApiError) -> None:
         self.write_answer(Answer(error.status, error_body(error, self.request_id), error.retry_after))
-
-    async def guarded(self, run) -> None:
-        """Run ``run()``; an ApiError becomes the answer (anything else reaches write_error)."""
-        try:
-            await run()
-        except ApiError as error:
-            self.write_api_error(error)
 
     def log_exception(self, typ, value, tb) -> None:
         log_exception_without_query(self, typ, value, tb)
