@@ -7,12 +7,15 @@ import json
 
 from server import openapi
 from server.endpoint import JsonHandler
+from server.route_description import Operation, json_answer
 
 
 class OpenApiHandler(JsonHandler):
     """The document, as JSON."""
 
     allowed_methods = "GET"
+    openapi = {"get": Operation("This document", "documents",
+                                {"200": json_answer("The OpenAPI document.", {"type": "object"})})}
 
     def get(self) -> None:
         # Built once per application: its routes and the registry do not change while it serves.

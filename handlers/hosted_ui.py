@@ -17,16 +17,25 @@ import secrets
 from typing import Any
 
 from server.answers import Answer
-from server.browser_session import Person
+from server.browser_session import BROWSER_SESSION_COOKIE, Person
 from server.cookies import host_cookie_header
 from server.endpoint import JsonHandler, guarded
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
-from server.refresh_cookie import StoredRefreshToken
+from server.refresh_cookie import REFRESH_COOKIE, StoredRefreshToken
+from server.route_description import COGNITO_TROUBLE, SET_COOKIE_HEADER, Operation, json_answer, page_answer
 from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
 from handlers.sign_in import revoke_refresh_token
 
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_TEXT = {"type": "string"}
+
+
+def redirect_answer(description: str) -> dict:
+    """A redirect, for /openapi.json: where to, and the cookies it sets or clears."""
+    return {"description": description, "headers": {
+        "Location": {"description": "Where the browser goes next.", "required": True, "schema": _TEXT},
+        "Set-Cookie": SET_COOKIE_HEADER}}
 
 
 def safe_next(value: str | None) -> str:
@@ -65,6 +74,16 @@ class HostedUiHandler(JsonHandler):
 
 
 class LoginHandler(HostedUiHandler):
+    openapi = {"get": Operation(
+        "Sign in through the hosted UI", "hosted UI",
+        {"302": redirect_answer("To the hosted UI's `/oauth2/authorize` (PKCE S256, `state`, `nonce`); the "
+                                f"state travels in `{OAUTH_STATE_COOKIE}`.")},
+        errors=("InvalidRequest", "InvalidNext", "InvalidProvider", "HostedUiOff"),
+        query=(("provider", "An identity provider configured on the app client, e.g. `LoginWithAmazon`: go "
+                            "straight to it.", {"type": "string", "pattern": PROVIDER.pattern}),
+               ("next", "A path of this site to land on afterwards (default `/`); never an absolute URL.", _TEXT)),
+        html_errors=True)}
+
     @guarded
     async def get(self) -> None:
         self.check_hosted_ui()
@@ -81,6 +100,16 @@ class LoginHandler(HostedUiHandler):
 
 
 class CallbackHandler(HostedUiHandler):
+    openapi = {"get": Operation(
+        "Where the hosted UI sends the browser back", "hosted UI",
+        {"302": redirect_answer("Signed in: the session and refresh cookies are set; on to `next`.")},
+        errors=("InvalidRequest", "SignInStateMismatch", "SignInFailed", "InvalidToken", "TokenExpired",
+                "HostedUiOff", *COGNITO_TROUBLE),
+        query=(("code", "The authorization code.", _TEXT), ("state", "The state `/login` sent.", _TEXT),
+               ("error", "The hosted UI's refusal, if it refused.", _TEXT),
+               ("error_description", "Its explanation (not shown).", _TEXT)),
+        cookies=(OAUTH_STATE_COOKIE,), html_errors=True)}
+
     @guarded
     async def get(self) -> None:
         self.check_hosted_ui()
@@ -110,6 +139,16 @@ class CallbackHandler(HostedUiHandler):
 
 
 class LogoutHandler(HostedUiHandler):
+    openapi = {"get": Operation(
+        "Sign out, here and at the hosted UI", "hosted UI",
+        {"302": redirect_answer("The refresh token is revoked, both cookies cleared; on to the hosted UI's "
+                                "`/logout`."),
+         "200": page_answer("Arrived from another site (without the Strict refresh cookie): a page that comes "
+                            "straight back to `/logout?again=1` with it.")},
+        errors=("InvalidRequest", "HostedUiOff"),
+        query=(("again", "Set by the page that brings the refresh cookie along.", _TEXT),),
+        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
+
     @guarded
     async def get(self) -> None:
         self.check_hosted_ui()
@@ -134,6 +173,18 @@ class LogoutHandler(HostedUiHandler):
 
 class MeHandler(HostedUiHandler):
     """What the page needs: whether someone is signed in, and who."""
+
+    openapi = {"get": Operation(
+        "Who is signed in, for the page", "hosted UI",
+        {"200": json_answer("`signed_in`, and when someone is: their email, nickname and groups.", {
+            "type": "object",
+            "properties": {"signed_in": {"type": "boolean"}, "email": {"type": ["string", "null"]},
+                           "nickname": {"type": ["string", "null"]},
+                           "groups": {"type": "array", "items": {"type": "string"}}},
+            "required": ["signed_in"], "additionalProperties": False},
+            headers={"Set-Cookie": SET_COOKIE_HEADER})},
+        errors=("InvalidToken", "TokenExpired", *COGNITO_TROUBLE),
+        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
 
     @guarded
     async def get(self) -> None:

@@ -27,8 +27,9 @@ from server.answers import Answer
 from server.call import Call
 from server.endpoint import BoundedBodyHandler, guarded
 from server.errors import ApiError
-from server.images import checked_photo
+from server.images import MAX_PIXELS, checked_photo
 from server.photo_store import PhotoRecord
+from server.route_description import COGNITO_TROUBLE, Operation, json_answer, ref
 
 log = logging.getLogger("handlers.photos")
 
@@ -36,6 +37,8 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DESCRIPTION_CHARACTERS = 500
 # Room in a request for the form's boundaries, part headers and the description.
 FORM_OVERHEAD_BYTES = 64 * 1024
+# Who is calling the photos API: a Bearer token, or the browser session of this site's pages.
+CALLER_CHECK = ("MissingToken", "InvalidToken", "TokenExpired", "UntrustedOrigin")
 
 
 async def remove_photos_of(call: Call, owner: str) -> None:
@@ -45,6 +48,26 @@ async def remove_photos_of(call: Call, owner: str) -> None:
         await call.photos.delete_all(owner)
     except ApiError:
         log.error("photos of deleted account %s could not all be removed", owner)
+
+
+# What photo_view answers, for /openapi.json.
+PHOTO_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "description": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "image_url": {"type": "string"},
+        "thumbnail_url": {"type": "string"},
+        "content_type": {"type": "string"},
+        "width": {"type": "integer"},
+        "height": {"type": "integer"},
+        "size": {"type": "integer"},
+    },
+    "required": ["id", "description", "created_at", "image_url", "thumbnail_url", "content_type",
+                 "width", "height", "size"],
+    "additionalProperties": False,
+}
 
 
 def photo_view(record: PhotoRecord) -> dict[str, Any]:
@@ -139,6 +162,36 @@ class PhotosHandler(PhotosApiHandler):
     drain_bytes = 64 * 1024 * 1024
     too_large = "PhotoTooLarge"
     allowed_methods = "GET, POST"
+    openapi = {
+        "get": Operation(
+            "The caller's photos, newest first", "photos",
+            {"200": json_answer("The photos.", {
+                "type": "object", "properties": {"photos": {"type": "array", "items": ref("Photo")}},
+                "required": ["photos"], "additionalProperties": False})},
+            errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "StorageUnavailable"), signed_in=True,
+            schemas={"Photo": PHOTO_SCHEMA}),
+        "post": Operation(
+            "Upload a photo", "photos",
+            {"201": json_answer("Stored, with its thumbnail.", {
+                "type": "object", "properties": {"photo": ref("Photo")},
+                "required": ["photo"], "additionalProperties": False})},
+            errors=("InvalidRequest", "MissingField", "InvalidField", "NotAnImage", "PhotoTooLarge", *CALLER_CHECK,
+                    *COGNITO_TROUBLE, "StorageUnavailable"),
+            signed_in=True,
+            request_body={"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object",
+                "properties": {
+                    "photo": {"type": "string", "format": "binary",
+                              "description": "A JPEG, PNG, GIF or WebP picture (checked by decoding it, whatever "
+                                             f"its name or stated type), at most {MAX_PHOTO_BYTES // 2 ** 20} MiB "
+                                             f"and {MAX_PIXELS:,} pixels."},
+                    "description": {"type": "string", "maxLength": MAX_DESCRIPTION_CHARACTERS,
+                                    "description": "Plain text: no control characters but line breaks and tabs."},
+                },
+                "required": ["photo"],
+            }}}},
+            schemas={"Photo": PHOTO_SCHEMA}),
+    }
 
     @guarded
     async def get(self) -> None:
@@ -174,6 +227,10 @@ class PhotoHandler(PhotosApiHandler):
     """``DELETE /photos/{id}``."""
 
     allowed_methods = "DELETE"
+    openapi = {"delete": Operation(
+        "Delete a photo: its bytes, then its record", "photos",
+        {"200": json_answer("Deleted.", {"type": "object", "maxProperties": 0})},
+        errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"), signed_in=True)}
 
     @guarded
     async def delete(self, photo_id: str) -> None:
@@ -186,6 +243,11 @@ class PhotoBytesHandler(PhotosApiHandler):
     """``GET /photos/{id}/image`` and ``/photos/{id}/thumbnail``."""
 
     allowed_methods = "GET"
+    openapi = {"get": Operation(
+        "A photo's bytes, as uploaded, or its thumbnail", "photos",
+        {"200": {"description": "The picture.", "headers": {},
+                 "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}},
+        errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"), signed_in=True)}
 
     @guarded
     async def get(self, photo_id: str, kind: str) -> None:

@@ -9,7 +9,8 @@ Two envelopes share the one registry:
   the standard error codes, and application errors as -32000 with our code in ``data``. Its answers
   are HTTP 200 (204 when there is nothing to answer: only notifications).
 
-Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer.
+Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer. The
+JSON Schemas of both envelopes, for ``/openapi.json``, are at the end.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from server.answers import Answer, error_body
 from server.call import Call
 from server.errors import ApiError
 from server.registry import BROWSER_SESSION_FIELDS, METHODS, Method, bind
+from server.route_description import ref
 
 log = logging.getLogger("server.dispatch")
 
@@ -198,3 +200,70 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
     if is_notification:
         return None, None
     return {"jsonrpc": "2.0", "result": result, "id": request_id}, None
+
+
+# --- the envelopes, as /openapi.json describes them --------------------------------------------
+
+# What the dispatcher takes and answers besides each method's own fields (the document makes those
+# from the registry: EnvRequest, RpcRequest and a schema per method in each envelope).
+ENVELOPE_SCHEMAS = {
+    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1,
+                 "description": "JSON-RPC 2.0 requests, run one after the other in order."},
+    "RpcId": {"type": ["string", "number", "null"]},
+    "Result": {
+        "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
+                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge.",
+        "anyOf": [
+            {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
+             "required": ["message"], "additionalProperties": True},
+            {"title": "Next sign-in step", "type": "object",
+             "properties": {"message": {"type": "string"}, "challenge": {"type": "string"},
+                            "session": {"type": "string"}},
+             "required": ["message", "challenge", "session"], "additionalProperties": False},
+        ],
+    },
+    "RpcErrorData": {
+        "type": "object",
+        "properties": {
+            "error": ref("ErrorCode"),
+            "message": {"type": "string"},
+            "status": {"type": "integer", "description": "The HTTP status the tutorial's envelope would answer."},
+            "field": {"type": "string"},
+            "retry_after": {"type": "integer", "minimum": 0},
+            "request_id": {"type": "string"},
+        },
+        "required": ["error", "message", "status"],
+        "additionalProperties": False,
+    },
+    "RpcSuccess": {
+        "type": "object",
+        "properties": {"jsonrpc": {"const": "2.0"}, "result": ref("Result"), "id": ref("RpcId")},
+        "required": ["jsonrpc", "result", "id"],
+        "additionalProperties": False,
+    },
+    "RpcFailure": {
+        "type": "object",
+        "properties": {
+            "jsonrpc": {"const": "2.0"},
+            "error": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "integer",
+                             "enum": [PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR,
+                                      APPLICATION_ERROR],
+                             "description": f"JSON-RPC's standard codes, and {APPLICATION_ERROR} for the "
+                                            "others (our code is then in `data.error`)."},
+                    "message": {"type": "string"},
+                    "data": ref("RpcErrorData"),
+                },
+                "required": ["code", "message"],
+                "additionalProperties": False,
+            },
+            "id": ref("RpcId"),
+        },
+        "required": ["jsonrpc", "error", "id"],
+        "additionalProperties": False,
+    },
+    "RpcResponse": {"oneOf": [ref("RpcSuccess"), ref("RpcFailure")]},
+    "RpcBatchResponse": {"type": "array", "items": ref("RpcResponse"), "minItems": 1},
+}

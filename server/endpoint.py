@@ -20,9 +20,12 @@ from typing import Any, Awaitable, Callable
 import tornado.web
 
 from server.answers import Answer, error_body
+from server.browser_session import BROWSER_SESSION_COOKIE
 from server.call import Call
-from server.dispatch import dispatch
-from server.errors import ApiError
+from server.dispatch import ENVELOPE_SCHEMAS, dispatch
+from server.errors import CATALOGUE, ApiError
+from server.refresh_cookie import REFRESH_COOKIE
+from server.route_description import RETRY_AFTER_HEADER, SET_COOKIE_HEADER, Operation, json_answer, ref
 
 log = logging.getLogger("server.endpoint")
 
@@ -31,6 +34,12 @@ MAX_BODY_BYTES = 64 * 1024
 FORWARDED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 # The request headers a cross-origin page may send.
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-Id"
+# Codes POST / never answers: those of hosted-UI sign-in, the photos API and readiness, and of an
+# HTTP method a route does not take. Every other code of the catalogue can answer it.
+NOT_FROM_POST = frozenset({
+    "HostedUiOff", "InvalidNext", "InvalidProvider", "SignInStateMismatch", "SignInFailed",
+    "PhotoNotFound", "NotAnImage", "PhotoTooLarge", "StorageUnavailable", "Stopping", "MethodNotAllowed",
+})
 
 
 def origin_of(url: str) -> str:
@@ -99,6 +108,12 @@ class JsonHandler(tornado.web.RequestHandler):
     method_name: str | None = None
     # What the route answers (and OPTIONS): the Allow header of a 405, and what CORS allows.
     allowed_methods = "POST"
+    # The headers every answer carries, as /openapi.json describes them.
+    openapi_headers = {"X-Request-Id": {
+        "description": "This request's id, as in the server's log. A proxy's own id is kept when it looks like one.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^" + FORWARDED_REQUEST_ID.pattern + "$"},
+    }}
 
     def initialize(self, services: Any) -> None:
         self.services = services
@@ -244,6 +259,32 @@ class BoundedBodyHandler(JsonHandler):
 
 class EndpointHandler(BoundedBodyHandler):
     """``POST /`` with either envelope."""
+
+    openapi = {"post": Operation(
+        "Call a method, in the tutorial's envelope or in JSON-RPC 2.0", "methods",
+        {"200": json_answer(
+            "The tutorial's envelope: the method's results. JSON-RPC: its response, or a batch's responses "
+            "(whatever the outcome).",
+            {"anyOf": [ref("Result"), ref("RpcResponse"), ref("RpcBatchResponse")]},
+            headers={"Set-Cookie": SET_COOKIE_HEADER,
+                     "Retry-After": {**RETRY_AFTER_HEADER, "required": False,
+                                     "description": "When a JSON-RPC call was refused for too many requests: "
+                                                    "seconds to wait."}}),
+         "204": {"description": "JSON-RPC: the request held only notifications.",
+                 "headers": {"Set-Cookie": SET_COOKIE_HEADER}}},
+        errors=tuple(code for code in CATALOGUE if code not in NOT_FROM_POST),
+        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
+        request_body={"required": True, "content": {"application/json": {"schema": {"oneOf": [
+            ref("EnvRequest"), ref("RpcRequest"), ref("RpcBatch")]}}}},
+        schemas=ENVELOPE_SCHEMAS,
+        operation_id="call",
+        description=(
+            f"The body is JSON whatever its Content-Type, at most {MAX_BODY_BYTES // 1024} KiB. "
+            "`{\"env\": \"<method>\", ...fields}` is answered with `{\"message\": \"OK\", ...results}` or an "
+            "error and its HTTP status; a JSON-RPC 2.0 request or batch is answered with HTTP 200 (204 when "
+            "it held only notifications), its errors in `error` with our code in `error.data`. Fields are "
+            "checked before Cognito is called."),
+        calls_methods=True)}
 
     async def post(self) -> None:
         try:

@@ -2,10 +2,13 @@
 
 Both envelopes (the tutorial's ``env`` and JSON-RPC 2.0) look methods up here. A handler is an
 ``async def`` whose first parameter is the ``Call`` and whose other parameters are the request's
-fields, typed; ``bind`` checks a request's fields against that signature before anything runs.
-A field whose name is a Python keyword (the tutorial's ``pass``) is declared with a trailing
-underscore (``pass_``), as PEP 8 suggests. A method whose answers a guesser could learn from (it takes
-a user name) is declared ``rate_limited``, and ``server.rate_limits`` counts its calls.
+fields, typed; ``bind`` checks a request's fields against that signature before anything runs, and
+``Field.schema`` and ``Method``'s ``*_schema`` say the same as JSON Schema, for ``/openapi.json``. A
+field whose name is a Python keyword (the tutorial's ``pass``) is declared with a trailing underscore
+(``pass_``), as PEP 8 suggests.
+
+A method whose answers a guesser could learn from (it takes a user name) is declared
+``rate_limited``: ``server.rate_limits`` counts its calls.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from server.errors import ApiError
 
 Handler = Callable[..., Awaitable[dict]]
 
+_JSON_TYPES = {str: "string", int: "integer", bool: "boolean"}
+
 
 @dataclasses.dataclass(frozen=True)
 class Field:
@@ -31,6 +36,15 @@ class Field:
     type: type
     required: bool
     nullable: bool
+
+    def schema(self) -> dict:
+        """The field's JSON Schema."""
+        kind = _JSON_TYPES[self.type]
+        schema: dict[str, Any] = {"type": [kind, "null"] if self.nullable else kind}
+        if self.name in BROWSER_SESSION_FIELDS:
+            schema["description"] = ("A page signed in through the hosted UI may leave it out: its session's "
+                                     "token is used.")
+        return schema
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +62,35 @@ class Method:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def by_name_schema(self) -> dict:
+        """The fields as the members of an object (the ``env`` envelope adds ``env``)."""
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {f.name: f.schema() for f in self.fields},
+        }
+        required = [f.name for f in self.fields if f.required]
+        if required:
+            schema["required"] = required
+        if self.extra_type is None:
+            schema["additionalProperties"] = False
+        else:
+            # Extra fields the handler checks itself (standard attributes); they may not take the name
+            # of one of its other parameters, and "jsonrpc" would make the body a JSON-RPC request.
+            schema["additionalProperties"] = {"type": _JSON_TYPES[self.extra_type]}
+            taken = sorted(self.parameter_names - {f.name for f in self.fields}) + ["jsonrpc"]
+            schema["propertyNames"] = {"not": {"enum": taken}}
+        return schema
+
+    def positional_schema(self) -> dict:
+        """JSON-RPC's by-position ``params``: the fields in the handler's order."""
+        last_required = max((i for i, f in enumerate(self.fields) if f.required), default=-1)
+        schema: dict[str, Any] = {"type": "array", "maxItems": len(self.fields)}
+        if self.fields:
+            schema["prefixItems"] = [f.schema() for f in self.fields]
+        if last_required >= 0:
+            schema["minItems"] = last_required + 1
+        return schema
 
 
 METHODS: dict[str, Method] = {}
