@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from server.browser_session import BrowserSession
 from server.cognito import CognitoClient
 from server.config import Config
 from server.photo_store import PhotoStore
-from server.browser_session import BrowserSession
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie
 from server.services import Services

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from server.browser_session import BrowserSession, BrowserSessionCodec
 from server.cognito import CognitoClient
 from server.config import Config
-from server.browser_session import BrowserSession, BrowserSessionCodec
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie, RefreshCookieCodec
