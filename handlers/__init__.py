@@ -1,3 +1,4 @@
-"""The product's methods, one module per area; importing this package fills the method registry."""
+"""The product: its methods and its routes, one module per area. Importing this package fills the
+method registry; ``server.app`` takes each route module's ``ROUTES``."""
 
-from handlers import accounts, admin, mfa, passwords, sessions  # noqa: F401  (imported for registration)
+from handlers import accounts, admin, mfa, passwords, sign_in  # noqa: F401  (imported for registration)

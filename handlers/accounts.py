@@ -9,7 +9,7 @@ from server.errors import ApiError
 from server.registry import method
 from handlers.codes import confirmation_code
 from handlers.photos import remove_photos_of
-from handlers.sessions import cognito_claims, password_sign_in
+from handlers.sign_in import cognito_claims, password_sign_in
 
 
 def delivery_answer(response: dict) -> dict:
@@ -41,7 +41,7 @@ async def create_account(call: Call, user: str, pass_: str, **attributes: str) -
     return {"user_confirmed": bool(response.get("UserConfirmed")), **delivery_answer(response)}
 
 
-@method("confirmAccount")
+@method("confirmAccount", rate_limited=True)
 async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> dict:
     """Confirm the account with the emailed code, then sign in (as the tutorial does)."""
     user = user.strip()
@@ -53,7 +53,7 @@ async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> 
     return await password_sign_in(call, user, pass_)
 
 
-@method("resendCode")
+@method("resendCode", rate_limited=True)
 async def resend_code(call: Call, user: str) -> dict:
     user = user.strip()
     response = await call.cognito.call(
@@ -86,6 +86,6 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
 async def delete_account(call: Call, access_token: str) -> dict:
     """Delete the signed-in user's account, then their photos."""
     await call.cognito.call("DeleteUser", AccessToken=access_token)
-    call.clear_sessions()
+    call.clear_cookies()
     await remove_photos_of(call, cognito_claims(access_token)["sub"])
     return {}

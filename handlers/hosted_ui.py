@@ -4,8 +4,8 @@
 random ``state`` and a ``nonce``, which travel to ``/callback`` in a short-lived signed cookie together
 with where to go afterwards. ``/callback`` checks the state, exchanges the code, verifies the id token
 (signature, issuer, audience, ``token_use``, expiry, nonce) and the access token, and starts the
-browser session (``server.sessions``) with the refresh token in the refresh cookie. Errors are shown
-as a page to browsers and as JSON to everything else, and never start a session.
+browser session (``server.browser_session``) with the refresh token in the refresh cookie. Errors are
+shown as a page to browsers and as JSON to everything else, and never start a browser session.
 """
 
 from __future__ import annotations
@@ -16,16 +16,26 @@ import re
 import secrets
 from typing import Any
 
-from server.cookies import RefreshSession, host_cookie_header
-from server.dispatch import Answer
-from server.endpoint import JsonHandler
+from server.answers import Answer
+from server.browser_session import BROWSER_SESSION_COOKIE, Person
+from server.cookies import host_cookie_header
+from server.endpoint import JsonHandler, guarded
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
+from server.refresh_cookie import REFRESH_COOKIE, StoredRefreshToken
+from server.route_description import COGNITO_TROUBLE, SET_COOKIE_HEADER, Operation, json_answer, page_answer
 from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
-from server.sessions import Person
-from handlers.sessions import revoke_refresh_token
+from handlers.sign_in import revoke_refresh_token
 
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_TEXT = {"type": "string"}
+
+
+def redirect_answer(description: str) -> dict:
+    """A redirect, for /openapi.json: where to, and the cookies it sets or clears."""
+    return {"description": description, "headers": {
+        "Location": {"description": "Where the browser goes next.", "required": True, "schema": _TEXT},
+        "Set-Cookie": SET_COOKIE_HEADER}}
 
 
 def safe_next(value: str | None) -> str:
@@ -64,10 +74,18 @@ class HostedUiHandler(JsonHandler):
 
 
 class LoginHandler(HostedUiHandler):
-    async def get(self) -> None:
-        await self.guarded(self._login)
+    openapi = {"get": Operation(
+        "Sign in through the hosted UI", "hosted UI",
+        {"302": redirect_answer("To the hosted UI's `/oauth2/authorize` (PKCE S256, `state`, `nonce`); the "
+                                f"state travels in `{OAUTH_STATE_COOKIE}`.")},
+        errors=("InvalidRequest", "InvalidNext", "InvalidProvider", "HostedUiOff"),
+        query=(("provider", "An identity provider configured on the app client, e.g. `LoginWithAmazon`: go "
+                            "straight to it.", {"type": "string", "pattern": PROVIDER.pattern}),
+               ("next", "A path of this site to land on afterwards (default `/`); never an absolute URL.", _TEXT)),
+        html_errors=True)}
 
-    async def _login(self) -> None:
+    @guarded
+    async def get(self) -> None:
         self.check_hosted_ui()
         provider = self.get_query_argument("provider", None)
         if provider is not None and not PROVIDER.match(provider):
@@ -82,10 +100,18 @@ class LoginHandler(HostedUiHandler):
 
 
 class CallbackHandler(HostedUiHandler):
-    async def get(self) -> None:
-        await self.guarded(self._callback)
+    openapi = {"get": Operation(
+        "Where the hosted UI sends the browser back", "hosted UI",
+        {"302": redirect_answer("Signed in: the session and refresh cookies are set; on to `next`.")},
+        errors=("InvalidRequest", "SignInStateMismatch", "SignInFailed", "InvalidToken", "TokenExpired",
+                "HostedUiOff", *COGNITO_TROUBLE),
+        query=(("code", "The authorization code.", _TEXT), ("state", "The state `/login` sent.", _TEXT),
+               ("error", "The hosted UI's refusal, if it refused.", _TEXT),
+               ("error_description", "Its explanation (not shown).", _TEXT)),
+        cookies=(OAUTH_STATE_COOKIE,), html_errors=True)}
 
-    async def _callback(self) -> None:
+    @guarded
+    async def get(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
         # Whatever happens next, this sign-in attempt is over.
@@ -105,20 +131,30 @@ class CallbackHandler(HostedUiHandler):
         access = await self.services.tokens.verify_access_token(tokens["access_token"])
         if access["sub"] != identity["sub"]:
             raise ApiError("InvalidToken")
-        call.cookies.store(RefreshSession(refresh_token=tokens["refresh_token"], username=access["username"]))
-        call.browser.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
-        self.set_session_cookies(call)
+        call.refresh_cookie.store(StoredRefreshToken(refresh_token=tokens["refresh_token"],
+                                                     username=access["username"]))
+        call.browser_session.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
+        self.add_cookie_headers(call)
         self.redirect(started["x"])
 
 
 class LogoutHandler(HostedUiHandler):
-    async def get(self) -> None:
-        await self.guarded(self._logout)
+    openapi = {"get": Operation(
+        "Sign out, here and at the hosted UI", "hosted UI",
+        {"302": redirect_answer("The refresh token is revoked, both cookies cleared; on to the hosted UI's "
+                                "`/logout`."),
+         "200": page_answer("Arrived from another site (without the Strict refresh cookie): a page that comes "
+                            "straight back to `/logout?again=1` with it.")},
+        errors=("InvalidRequest", "HostedUiOff"),
+        query=(("again", "Set by the page that brings the refresh cookie along.", _TEXT),),
+        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
 
-    async def _logout(self) -> None:
+    @guarded
+    async def get(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
-        if call.browser.present and not call.cookies.present and not self.get_query_argument("again", None):
+        if (call.browser_session.present and not call.refresh_cookie.present
+                and not self.get_query_argument("again", None)):
             # Arrived from another site: the Strict refresh cookie was not sent, so its token
             # cannot be revoked from here. One step through this site's own page brings it along.
             self.set_header("Content-Type", "text/html; charset=UTF-8")
@@ -130,21 +166,31 @@ class LogoutHandler(HostedUiHandler):
             await revoke_refresh_token(call)
         except ApiError:
             pass  # Cognito unreachable: the browser is signed out all the same
-        call.clear_sessions()
-        self.set_session_cookies(call)
+        call.clear_cookies()
+        self.add_cookie_headers(call)
         self.redirect(logout_url(self.services.config))
 
 
 class MeHandler(HostedUiHandler):
     """What the page needs: whether someone is signed in, and who."""
 
-    async def get(self) -> None:
-        await self.guarded(self._me)
+    openapi = {"get": Operation(
+        "Who is signed in, for the page", "hosted UI",
+        {"200": json_answer("`signed_in`, and when someone is: their email, nickname and groups.", {
+            "type": "object",
+            "properties": {"signed_in": {"type": "boolean"}, "email": {"type": ["string", "null"]},
+                           "nickname": {"type": ["string", "null"]},
+                           "groups": {"type": "array", "items": {"type": "string"}}},
+            "required": ["signed_in"], "additionalProperties": False},
+            headers={"Set-Cookie": SET_COOKIE_HEADER})},
+        errors=("InvalidToken", "TokenExpired", *COGNITO_TROUBLE),
+        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
 
-    async def _me(self) -> None:
+    @guarded
+    async def get(self) -> None:
         call = self.new_call()
-        person = await call.browser.person()
-        self.set_session_cookies(call)
+        person = await call.browser_session.person()
+        self.add_cookie_headers(call)
         answer: dict[str, Any] = {"signed_in": person is not None}
         if person is not None:
             answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))

@@ -2,7 +2,7 @@
 
 The user's token is enough for all three (AssociateSoftwareToken, VerifySoftwareToken and
 SetUserMFAPreference are authorised by it), so no admin credentials are involved. The sign-in step
-that asks for the code is ``respondToChallenge`` in ``handlers.sessions``.
+that asks for the code is ``respondToChallenge`` in ``handlers.sign_in``.
 """
 
 from __future__ import annotations

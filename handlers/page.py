@@ -13,6 +13,7 @@ import os
 import tornado.web
 
 from server.endpoint import EndpointHandler, log_exception_without_query
+from server.route_description import Operation, page_answer
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 PAGE_FILE = os.path.join(WEB_DIR, "index.html")
@@ -42,6 +43,10 @@ class PageHandler(EndpointHandler):
 
     allowed_methods = "GET, POST"
     page = read_page()  # read once, at start-up, not on the IOLoop
+    openapi = {"get": Operation(  # POST is the endpoint's
+        "The page: sign-up, sign-in, authenticator set-up and the photos", "page",
+        {"200": page_answer("The single page (no build step), with a Content-Security-Policy allowing only its "
+                            "own files.")})}
 
     async def get(self) -> None:
         body = self.page
@@ -53,6 +58,11 @@ class PageHandler(EndpointHandler):
 
 class StaticHandler(tornado.web.StaticFileHandler):
     """The page's scripts and styles, revalidated on each load so an update is seen at once."""
+
+    openapi = {"get": Operation("The page's scripts and styles", "page", {
+        "200": {"description": "The file.", "content": {"*/*": {"schema": {"type": "string"}}}},
+        "403": {"description": "Not a file of the page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+        "404": {"description": "No such file.", "content": {"text/html": {"schema": {"type": "string"}}}}})}
 
     def set_extra_headers(self, path: str) -> None:
         set_page_headers(self)

@@ -15,7 +15,7 @@ async def change_password(call: Call, old_pass: str, new_pass: str, access_token
     return {}
 
 
-@method("forgotPassword")
+@method("forgotPassword", rate_limited=True)
 async def forgot_password(call: Call, user: str) -> dict:
     """Email a reset code. An unknown user gets the same answer as a known one (Cognito's
     PreventUserExistenceErrors); a known user whose status rules out a reset is refused, as Cognito
@@ -25,7 +25,7 @@ async def forgot_password(call: Call, user: str) -> dict:
     return delivery_answer(response)
 
 
-@method("confirmForgotPassword")
+@method("confirmForgotPassword", rate_limited=True)
 async def confirm_forgot_password(call: Call, user: str, conf_code: str, new_pass: str) -> dict:
     user = user.strip()
     await call.cognito.call("ConfirmForgotPassword", **call.cognito.user_params(user),

@@ -23,12 +23,13 @@ from typing import Any
 import tornado.httputil
 import tornado.web
 
+from server.answers import Answer
 from server.call import Call
-from server.dispatch import Answer
-from server.endpoint import BoundedBodyHandler
+from server.endpoint import BoundedBodyHandler, guarded
 from server.errors import ApiError
-from server.images import checked_photo
+from server.images import MAX_PIXELS, checked_photo
 from server.photo_store import PhotoRecord
+from server.route_description import COGNITO_TROUBLE, Operation, json_answer, ref
 
 log = logging.getLogger("handlers.photos")
 
@@ -36,6 +37,8 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DESCRIPTION_CHARACTERS = 500
 # Room in a request for the form's boundaries, part headers and the description.
 FORM_OVERHEAD_BYTES = 64 * 1024
+# Who is calling the photos API: a Bearer token, or the browser session of this site's pages.
+CALLER_CHECK = ("MissingToken", "InvalidToken", "TokenExpired", "UntrustedOrigin")
 
 
 async def remove_photos_of(call: Call, owner: str) -> None:
@@ -45,6 +48,26 @@ async def remove_photos_of(call: Call, owner: str) -> None:
         await call.photos.delete_all(owner)
     except ApiError:
         log.error("photos of deleted account %s could not all be removed", owner)
+
+
+# What photo_view answers, for /openapi.json.
+PHOTO_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "description": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "image_url": {"type": "string"},
+        "thumbnail_url": {"type": "string"},
+        "content_type": {"type": "string"},
+        "width": {"type": "integer"},
+        "height": {"type": "integer"},
+        "size": {"type": "integer"},
+    },
+    "required": ["id", "description", "created_at", "image_url", "thumbnail_url", "content_type",
+                 "width", "height", "size"],
+    "additionalProperties": False,
+}
 
 
 def photo_view(record: PhotoRecord) -> dict[str, Any]:
@@ -118,13 +141,13 @@ class PhotosApiHandler(BoundedBodyHandler):
                 raise ApiError("InvalidToken", 'Send the access token as "Authorization: Bearer <token>".')
         else:
             call = self.new_call()
-            if not call.browser.present:
+            if not call.browser_session.present:
                 raise ApiError("MissingToken", 'Send the access token as "Authorization: Bearer <token>", '
                                                "or sign in on this site.")
             try:
-                token = await call.browser.access_token()  # renewed if it was about to expire
+                token = await call.browser_session.access_token()  # renewed if it was about to expire
             finally:
-                self.set_session_cookies(call)
+                self.add_cookie_headers(call)
         token = token.strip()
         claims = await self.services.tokens.verify_access_token(token)
         if live:
@@ -139,11 +162,39 @@ class PhotosHandler(PhotosApiHandler):
     drain_bytes = 64 * 1024 * 1024
     too_large = "PhotoTooLarge"
     allowed_methods = "GET, POST"
+    openapi = {
+        "get": Operation(
+            "The caller's photos, newest first", "photos",
+            {"200": json_answer("The photos.", {
+                "type": "object", "properties": {"photos": {"type": "array", "items": ref("Photo")}},
+                "required": ["photos"], "additionalProperties": False})},
+            errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "StorageUnavailable"), signed_in=True,
+            schemas={"Photo": PHOTO_SCHEMA}),
+        "post": Operation(
+            "Upload a photo", "photos",
+            {"201": json_answer("Stored, with its thumbnail.", {
+                "type": "object", "properties": {"photo": ref("Photo")},
+                "required": ["photo"], "additionalProperties": False})},
+            errors=("InvalidRequest", "MissingField", "InvalidField", "NotAnImage", "PhotoTooLarge", *CALLER_CHECK,
+                    *COGNITO_TROUBLE, "StorageUnavailable"),
+            signed_in=True,
+            request_body={"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object",
+                "properties": {
+                    "photo": {"type": "string", "format": "binary",
+                              "description": "A JPEG, PNG, GIF or WebP picture (checked by decoding it, whatever "
+                                             f"its name or stated type), at most {MAX_PHOTO_BYTES // 2 ** 20} MiB "
+                                             f"and {MAX_PIXELS:,} pixels."},
+                    "description": {"type": "string", "maxLength": MAX_DESCRIPTION_CHARACTERS,
+                                    "description": "Plain text: no control characters but line breaks and tabs."},
+                },
+                "required": ["photo"],
+            }}}},
+            schemas={"Photo": PHOTO_SCHEMA}),
+    }
 
+    @guarded
     async def get(self) -> None:
-        await self.guarded(self._list)
-
-    async def _list(self) -> None:
         owner = await self.owner()
         photos = await self.services.photos.of_owner(owner)
         self.write_answer(Answer(200, {"photos": [photo_view(photo) for photo in photos]}))
@@ -160,10 +211,8 @@ class PhotosHandler(PhotosApiHandler):
                 self._uploader = error
                 self.discard_body()
 
+    @guarded
     async def post(self) -> None:
-        await self.guarded(self._upload)
-
-    async def _upload(self) -> None:
         if isinstance(self._uploader, ApiError):
             raise self._uploader
         owner = self._uploader
@@ -178,31 +227,38 @@ class PhotoHandler(PhotosApiHandler):
     """``DELETE /photos/{id}``."""
 
     allowed_methods = "DELETE"
+    openapi = {"delete": Operation(
+        "Delete a photo: its bytes, then its record", "photos",
+        {"200": json_answer("Deleted.", {"type": "object", "maxProperties": 0})},
+        errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"), signed_in=True)}
 
+    @guarded
     async def delete(self, photo_id: str) -> None:
-        async def remove() -> None:
-            owner = await self.owner()
-            await self.services.photos.delete(owner, photo_id)
-            self.write_answer(Answer(200, {}))
-        await self.guarded(remove)
+        owner = await self.owner()
+        await self.services.photos.delete(owner, photo_id)
+        self.write_answer(Answer(200, {}))
 
 
 class PhotoBytesHandler(PhotosApiHandler):
     """``GET /photos/{id}/image`` and ``/photos/{id}/thumbnail``."""
 
     allowed_methods = "GET"
+    openapi = {"get": Operation(
+        "A photo's bytes, as uploaded, or its thumbnail", "photos",
+        {"200": {"description": "The picture.", "headers": {},
+                 "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}},
+        errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"), signed_in=True)}
 
+    @guarded
     async def get(self, photo_id: str, kind: str) -> None:
-        async def send() -> None:
-            owner = await self.owner()
-            data, content_type = await self.services.photos.read(owner, photo_id, kind)
-            self.set_header("Content-Type", content_type)
-            # Private to the signed-in person; never shown as anything but a picture.
-            self.set_header("Cache-Control", "private, no-store")
-            self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
-            self.set_header("Content-Disposition", "inline")
-            self.finish(data)
-        await self.guarded(send)
+        owner = await self.owner()
+        data, content_type = await self.services.photos.read(owner, photo_id, kind)
+        self.set_header("Content-Type", content_type)
+        # Private to the signed-in person; never shown as anything but a picture.
+        self.set_header("Cache-Control", "private, no-store")
+        self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+        self.set_header("Content-Disposition", "inline")
+        self.finish(data)
 
 
 ROUTES = [

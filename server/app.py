@@ -10,8 +10,7 @@ import time
 import tornado.web
 
 import handlers  # noqa: F401  (fills the method registry)
-from handlers import hosted_ui, page, photos
-from server import health, openapi
+from handlers import documents, health, hosted_ui, page, photos
 from server.endpoint import NotFoundHandler
 from server.services import Services
 
@@ -39,7 +38,7 @@ class ServerApplication(tornado.web.Application):
         super().__init__(*args, **kwargs)
         self.busy_connections: set = set()
         self.openapi_document: bytes | None = None
-        self.cognito_check = None  # the /readyz check running now, or the last one (server/health.py)
+        self.cognito_check = None  # the /readyz check running now, or the last one (handlers/health.py)
 
     async def requests_finished(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""
@@ -54,8 +53,8 @@ class ServerApplication(tornado.web.Application):
 def make_app(services: Services) -> ServerApplication:
     return ServerApplication(
         [(r"/", page.PageHandler, {"services": services}),
-         *((path, handler, {"services": services}) for path, handler in hosted_ui.ROUTES + photos.ROUTES + health.ROUTES
-                                                       + openapi.ROUTES),
+         *((path, handler, {"services": services})
+           for path, handler in hosted_ui.ROUTES + photos.ROUTES + health.ROUTES + documents.ROUTES),
          *page.ROUTES],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from server.browser_session import BrowserSession
 from server.cognito import CognitoClient
 from server.config import Config
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
-from server.cookies import SessionCookies
+from server.refresh_cookie import RefreshCookie
 from server.services import Services
-from server.sessions import BrowserSession
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
 
@@ -19,15 +19,15 @@ from server.tokens import TokenVerifier
 @dataclasses.dataclass
 class Call:
     services: Services
-    cookies: SessionCookies
-    browser: BrowserSession
+    refresh_cookie: RefreshCookie
+    browser_session: BrowserSession
     request_id: str
     client_address: str  # the caller's IP address (behind a trusted proxy: the one it names)
 
-    def clear_sessions(self) -> None:
-        """Sign this browser out: both cookies go."""
-        self.cookies.clear()
-        self.browser.clear()
+    def clear_cookies(self) -> None:
+        """Sign this browser out: the refresh cookie and the browser session both go."""
+        self.refresh_cookie.clear()
+        self.browser_session.clear()
 
     @property
     def config(self) -> Config:

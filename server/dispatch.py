@@ -9,20 +9,22 @@ Two envelopes share the one registry:
   the standard error codes, and application errors as -32000 with our code in ``data``. Its answers
   are HTTP 200 (204 when there is nothing to answer: only notifications).
 
-Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer.
+Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer. The
+JSON Schemas of both envelopes, for ``/openapi.json``, are at the end.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
 from typing import Any
 
+from server.answers import Answer, error_body
 from server.call import Call
 from server.errors import ApiError
-from server.registry import SESSION_FIELDS, METHODS, Method, bind
+from server.registry import BROWSER_SESSION_FIELDS, METHODS, Method, bind
+from server.route_description import ref
 
 log = logging.getLogger("server.dispatch")
 
@@ -35,14 +37,6 @@ INTERNAL_ERROR = -32603
 APPLICATION_ERROR = -32000
 
 _BIND_ERRORS = {"MissingField", "InvalidField", "UnknownField"}
-
-
-@dataclasses.dataclass
-class Answer:
-    status: int
-    body: Any  # None: no body at all
-    retry_after: int | None = None
-    method: str | None = None  # for the access log: which method ran (never the body)
 
 
 def _finite(text: str) -> float:
@@ -73,24 +67,15 @@ def parse_json(body: bytes) -> Any:
         raise ApiError("InvalidJson") from None
 
 
-def error_body(error: ApiError, request_id: str) -> dict:
-    body = {"message": error.message, "error": error.code}
-    if error.field is not None:
-        body["field"] = error.field  # so a form can point at the field
-    if error.status >= 500:
-        body["request_id"] = request_id
-    return body
-
-
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
     await call.rate_limits.check(method.name, call.client_address, arguments)
     for field in method.fields:
-        if field.name not in SESSION_FIELDS or arguments.get(field.parameter) is not None:
+        if field.name not in BROWSER_SESSION_FIELDS or arguments.get(field.parameter) is not None:
             continue
-        if call.browser.present:
+        if call.browser_session.present:
             try:
-                arguments = {**arguments, field.parameter: await call.browser.access_token()}
+                arguments = {**arguments, field.parameter: await call.browser_session.access_token()}
             except ApiError:
                 if field.required:
                     raise  # an optional field stays empty: the method does without it
@@ -215,3 +200,70 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
     if is_notification:
         return None, None
     return {"jsonrpc": "2.0", "result": result, "id": request_id}, None
+
+
+# --- the envelopes, as /openapi.json describes them --------------------------------------------
+
+# What the dispatcher takes and answers besides each method's own fields (the document makes those
+# from the registry: EnvRequest, RpcRequest and a schema per method in each envelope).
+ENVELOPE_SCHEMAS = {
+    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1,
+                 "description": "JSON-RPC 2.0 requests, run one after the other in order."},
+    "RpcId": {"type": ["string", "number", "null"]},
+    "Result": {
+        "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
+                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge.",
+        "anyOf": [
+            {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
+             "required": ["message"], "additionalProperties": True},
+            {"title": "Next sign-in step", "type": "object",
+             "properties": {"message": {"type": "string"}, "challenge": {"type": "string"},
+                            "session": {"type": "string"}},
+             "required": ["message", "challenge", "session"], "additionalProperties": False},
+        ],
+    },
+    "RpcErrorData": {
+        "type": "object",
+        "properties": {
+            "error": ref("ErrorCode"),
+            "message": {"type": "string"},
+            "status": {"type": "integer", "description": "The HTTP status the tutorial's envelope would answer."},
+            "field": {"type": "string"},
+            "retry_after": {"type": "integer", "minimum": 0},
+            "request_id": {"type": "string"},
+        },
+        "required": ["error", "message", "status"],
+        "additionalProperties": False,
+    },
+    "RpcSuccess": {
+        "type": "object",
+        "properties": {"jsonrpc": {"const": "2.0"}, "result": ref("Result"), "id": ref("RpcId")},
+        "required": ["jsonrpc", "result", "id"],
+        "additionalProperties": False,
+    },
+    "RpcFailure": {
+        "type": "object",
+        "properties": {
+            "jsonrpc": {"const": "2.0"},
+            "error": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "integer",
+                             "enum": [PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR,
+                                      APPLICATION_ERROR],
+                             "description": f"JSON-RPC's standard codes, and {APPLICATION_ERROR} for the "
+                                            "others (our code is then in `data.error`)."},
+                    "message": {"type": "string"},
+                    "data": ref("RpcErrorData"),
+                },
+                "required": ["code", "message"],
+                "additionalProperties": False,
+            },
+            "id": ref("RpcId"),
+        },
+        "required": ["jsonrpc", "error", "id"],
+        "additionalProperties": False,
+    },
+    "RpcResponse": {"oneOf": [ref("RpcSuccess"), ref("RpcFailure")]},
+    "RpcBatchResponse": {"type": "array", "items": ref("RpcResponse"), "minItems": 1},
+}

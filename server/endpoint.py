@@ -8,19 +8,24 @@ client gets JSON with a stable code: never a traceback.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
 import re
 import secrets
 import urllib.parse
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import tornado.web
 
+from server.answers import Answer, error_body
+from server.browser_session import BROWSER_SESSION_COOKIE
 from server.call import Call
-from server.dispatch import Answer, dispatch, error_body
-from server.errors import ApiError
+from server.dispatch import ENVELOPE_SCHEMAS, dispatch
+from server.errors import CATALOGUE, ApiError
+from server.refresh_cookie import REFRESH_COOKIE
+from server.route_description import RETRY_AFTER_HEADER, SET_COOKIE_HEADER, Operation, json_answer, ref
 
 log = logging.getLogger("server.endpoint")
 
@@ -29,6 +34,12 @@ MAX_BODY_BYTES = 64 * 1024
 FORWARDED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 # The request headers a cross-origin page may send.
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-Id"
+# Codes POST / never answers: those of hosted-UI sign-in, the photos API and readiness, and of an
+# HTTP method a route does not take. Every other code of the catalogue can answer it.
+NOT_FROM_POST = frozenset({
+    "HostedUiOff", "InvalidNext", "InvalidProvider", "SignInStateMismatch", "SignInFailed",
+    "PhotoNotFound", "NotAnImage", "PhotoTooLarge", "StorageUnavailable", "Stopping", "MethodNotAllowed",
+})
 
 
 def origin_of(url: str) -> str:
@@ -75,6 +86,21 @@ def log_exception_without_query(handler: tornado.web.RequestHandler, typ, value,
               getattr(handler, "request_id", "-"), exc_info=(typ, value, tb))
 
 
+def guarded(route_method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """For a route method of a JsonHandler (``get``, ``post``...): an ApiError it raises becomes the
+    answer, as the handler writes errors; anything else reaches write_error. The method keeps its
+    name, signature and docstring, which the OpenAPI document reads."""
+
+    @functools.wraps(route_method)
+    async def answer_errors(handler: JsonHandler, *args: Any, **kwargs: Any) -> None:
+        try:
+            await route_method(handler, *args, **kwargs)
+        except ApiError as error:
+            handler.write_api_error(error)
+
+    return answer_errors
+
+
 class JsonHandler(tornado.web.RequestHandler):
     """Shared by every JSON route: request id, CORS, and JSON answers for every error."""
 
@@ -82,6 +108,12 @@ class JsonHandler(tornado.web.RequestHandler):
     method_name: str | None = None
     # What the route answers (and OPTIONS): the Allow header of a 405, and what CORS allows.
     allowed_methods = "POST"
+    # The headers every answer carries, as /openapi.json describes them.
+    openapi_headers = {"X-Request-Id": {
+        "description": "This request's id, as in the server's log. A proxy's own id is kept when it looks like one.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^" + FORWARDED_REQUEST_ID.pattern + "$"},
+    }}
 
     def initialize(self, services: Any) -> None:
         self.services = services
@@ -139,13 +171,14 @@ class JsonHandler(tornado.web.RequestHandler):
 
     def new_call(self) -> Call:
         cookie_header = ";".join(self.request.headers.get_list("Cookie"))
-        cookies = self.services.session_cookies(cookie_header)
-        browser = self.services.browser(cookie_header, cookies, self.trusted_origin())
-        return Call(services=self.services, cookies=cookies, browser=browser, request_id=self.request_id,
-                    client_address=self.client_address())
+        refresh_cookie = self.services.refresh_cookie(cookie_header)
+        browser_session = self.services.browser_session(cookie_header, refresh_cookie, self.trusted_origin())
+        return Call(services=self.services, refresh_cookie=refresh_cookie, browser_session=browser_session,
+                    request_id=self.request_id, client_address=self.client_address())
 
-    def set_session_cookies(self, call: Call) -> None:
-        for header in (call.cookies.set_cookie, call.browser.set_cookie):
+    def add_cookie_headers(self, call: Call) -> None:
+        """The Set-Cookie headers the call's refresh cookie and browser session ask for, if any."""
+        for header in (call.refresh_cookie.set_cookie, call.browser_session.set_cookie):
             if header:
                 self.add_header("Set-Cookie", header)
 
@@ -162,13 +195,6 @@ class JsonHandler(tornado.web.RequestHandler):
 
     def write_api_error(self, error: ApiError) -> None:
         self.write_answer(Answer(error.status, error_body(error, self.request_id), error.retry_after))
-
-    async def guarded(self, run) -> None:
-        """Run ``run()``; an ApiError becomes the answer (anything else reaches write_error)."""
-        try:
-            await run()
-        except ApiError as error:
-            self.write_api_error(error)
 
     def log_exception(self, typ, value, tb) -> None:
         log_exception_without_query(self, typ, value, tb)
@@ -234,6 +260,32 @@ class BoundedBodyHandler(JsonHandler):
 class EndpointHandler(BoundedBodyHandler):
     """``POST /`` with either envelope."""
 
+    openapi = {"post": Operation(
+        "Call a method, in the tutorial's envelope or in JSON-RPC 2.0", "methods",
+        {"200": json_answer(
+            "The tutorial's envelope: the method's results. JSON-RPC: its response, or a batch's responses "
+            "(whatever the outcome).",
+            {"anyOf": [ref("Result"), ref("RpcResponse"), ref("RpcBatchResponse")]},
+            headers={"Set-Cookie": SET_COOKIE_HEADER,
+                     "Retry-After": {**RETRY_AFTER_HEADER, "required": False,
+                                     "description": "When a JSON-RPC call was refused for too many requests: "
+                                                    "seconds to wait."}}),
+         "204": {"description": "JSON-RPC: the request held only notifications.",
+                 "headers": {"Set-Cookie": SET_COOKIE_HEADER}}},
+        errors=tuple(code for code in CATALOGUE if code not in NOT_FROM_POST),
+        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
+        request_body={"required": True, "content": {"application/json": {"schema": {"oneOf": [
+            ref("EnvRequest"), ref("RpcRequest"), ref("RpcBatch")]}}}},
+        schemas=ENVELOPE_SCHEMAS,
+        operation_id="call",
+        description=(
+            f"The body is JSON whatever its Content-Type, at most {MAX_BODY_BYTES // 1024} KiB. "
+            "`{\"env\": \"<method>\", ...fields}` is answered with `{\"message\": \"OK\", ...results}` or an "
+            "error and its HTTP status; a JSON-RPC 2.0 request or batch is answered with HTTP 200 (204 when "
+            "it held only notifications), its errors in `error` with our code in `error.data`. Fields are "
+            "checked before Cognito is called."),
+        calls_methods=True)}
+
     async def post(self) -> None:
         try:
             body = self.body()
@@ -242,7 +294,7 @@ class EndpointHandler(BoundedBodyHandler):
             return
         call = self.new_call()
         answer = await dispatch(body, call)
-        self.set_session_cookies(call)
+        self.add_cookie_headers(call)
         self.write_answer(answer)
 
 

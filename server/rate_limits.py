@@ -1,5 +1,5 @@
-"""Rate limits on the methods whose answers can be guessed at: signIn, confirmAccount,
-forgotPassword, confirmForgotPassword and resendCode.
+"""Rate limits on the methods whose answers can be guessed at: those the registry marks
+``rate_limited`` (``@method("signIn", rate_limited=True)``), which take a user name.
 
 Each call to one of them is counted twice: per (method, client address) and per (method, user
 name, stripped and case-folded). A call over either limit is refused with 429 ``RateLimited`` and
@@ -57,11 +57,10 @@ from typing import Any
 
 from server.config import Config
 from server.errors import ApiError
+from server.registry import METHODS
 
 log = logging.getLogger("server.rate_limits")
 
-# The methods that take a user name and whose answer tells a guesser something.
-LIMITED_METHODS = frozenset({"signIn", "confirmAccount", "forgotPassword", "confirmForgotPassword", "resendCode"})
 # The in-process store's cap on counters (each about 270 bytes with its key: some 27 MB at the cap).
 MAX_KEYS = 100_000
 # Expired counters dropped per charge: more than the two a charge can add, so the store shrinks
@@ -288,8 +287,10 @@ class RateLimits:
         return cls(per_address, per_user, counters)
 
     async def check(self, method: str, address: str, arguments: dict[str, Any]) -> None:
-        """Charge this call to its counters, or raise RateLimited when either is full."""
-        if method not in LIMITED_METHODS:
+        """Charge this call of ``method`` to its counters, or raise RateLimited when either is full;
+        a method the registry does not mark ``rate_limited`` is neither checked nor counted."""
+        registered = METHODS.get(method)
+        if registered is None or not registered.rate_limited:
             return
         keys: list[str] = []
         limits: list[Limit] = []

@@ -2,9 +2,13 @@
 
 Both envelopes (the tutorial's ``env`` and JSON-RPC 2.0) look methods up here. A handler is an
 ``async def`` whose first parameter is the ``Call`` and whose other parameters are the request's
-fields, typed; ``bind`` checks a request's fields against that signature before anything runs.
-A field whose name is a Python keyword (the tutorial's ``pass``) is declared with a trailing
-underscore (``pass_``), as PEP 8 suggests.
+fields, typed; ``bind`` checks a request's fields against that signature before anything runs, and
+``Field.schema`` and ``Method``'s ``*_schema`` say the same as JSON Schema, for ``/openapi.json``. A
+field whose name is a Python keyword (the tutorial's ``pass``) is declared with a trailing underscore
+(``pass_``), as PEP 8 suggests.
+
+A method whose answers a guesser could learn from (it takes a user name) is declared
+``rate_limited``: ``server.rate_limits`` counts its calls.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from server.errors import ApiError
 
 Handler = Callable[..., Awaitable[dict]]
 
+_JSON_TYPES = {str: "string", int: "integer", bool: "boolean"}
+
 
 @dataclasses.dataclass(frozen=True)
 class Field:
@@ -30,6 +36,15 @@ class Field:
     type: type
     required: bool
     nullable: bool
+
+    def schema(self) -> dict:
+        """The field's JSON Schema."""
+        kind = _JSON_TYPES[self.type]
+        schema: dict[str, Any] = {"type": [kind, "null"] if self.nullable else kind}
+        if self.name in BROWSER_SESSION_FIELDS:
+            schema["description"] = ("A page signed in through the hosted UI may leave it out: its session's "
+                                     "token is used.")
+        return schema
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,16 +57,47 @@ class Method:
     extra_type: type | None
     # Every parameter name of the handler: an extra field may not take one of these.
     parameter_names: frozenset[str]
+    # Whether its calls are counted and refused past the rate limits (server.rate_limits).
+    rate_limited: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def by_name_schema(self) -> dict:
+        """The fields as the members of an object (the ``env`` envelope adds ``env``)."""
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {f.name: f.schema() for f in self.fields},
+        }
+        required = [f.name for f in self.fields if f.required]
+        if required:
+            schema["required"] = required
+        if self.extra_type is None:
+            schema["additionalProperties"] = False
+        else:
+            # Extra fields the handler checks itself (standard attributes); they may not take the name
+            # of one of its other parameters, and "jsonrpc" would make the body a JSON-RPC request.
+            schema["additionalProperties"] = {"type": _JSON_TYPES[self.extra_type]}
+            taken = sorted(self.parameter_names - {f.name for f in self.fields}) + ["jsonrpc"]
+            schema["propertyNames"] = {"not": {"enum": taken}}
+        return schema
+
+    def positional_schema(self) -> dict:
+        """JSON-RPC's by-position ``params``: the fields in the handler's order."""
+        last_required = max((i for i, f in enumerate(self.fields) if f.required), default=-1)
+        schema: dict[str, Any] = {"type": "array", "maxItems": len(self.fields)}
+        if self.fields:
+            schema["prefixItems"] = [f.schema() for f in self.fields]
+        if last_required >= 0:
+            schema["minItems"] = last_required + 1
+        return schema
 
 
 METHODS: dict[str, Method] = {}
 
 # Fields a browser session can fill in when the request leaves them out (hosted-UI sign-in: the
 # page never sees the access token).
-SESSION_FIELDS = frozenset({"access_token"})
+BROWSER_SESSION_FIELDS = frozenset({"access_token"})
 
 
 def field_name(parameter: str) -> str:
@@ -74,8 +120,9 @@ def _plain_type(annotation: Any) -> tuple[type, bool]:
     return annotation, False
 
 
-def method(*names: str) -> Callable[[Handler], Handler]:
-    """Register the decorated handler under each of ``names`` (the first is its own name)."""
+def method(*names: str, rate_limited: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated handler under each of ``names`` (the first is its own name); with
+    ``rate_limited``, its calls are counted per client address and per user name."""
 
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -98,7 +145,8 @@ def method(*names: str) -> Callable[[Handler], Handler]:
         for name in names:
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
-            METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters))
+            METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters),
+                                   rate_limited)
         return handler
 
     return register
@@ -139,6 +187,6 @@ def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
         arguments[field.parameter] = value
 
     for field in method_.fields:
-        if field.required and field.parameter not in arguments and field.name not in SESSION_FIELDS:
+        if field.required and field.parameter not in arguments and field.name not in BROWSER_SESSION_FIELDS:
             raise ApiError("MissingField", f'{method_.name} needs the field "{field.name}".', field=field.name)
     return arguments

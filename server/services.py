@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from server.browser_session import BrowserSession, BrowserSessionCodec
 from server.cognito import CognitoClient
 from server.config import Config
-from server.cookies import RefreshCookieCodec, SessionCookies
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
-from server.sessions import BrowserSession, BrowserSessionCodec
+from server.refresh_cookie import RefreshCookie, RefreshCookieCodec
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
 
@@ -27,9 +27,9 @@ class Services:
     cognito: CognitoClient  # public calls, unsigned
     admin_cognito: CognitoClient  # admin calls, signed with AWS credentials
     tokens: TokenVerifier
-    refresh_cookie: RefreshCookieCodec
+    refresh_cookie_codec: RefreshCookieCodec
     challenges: SignedValues  # the "session" handed out with a sign-in challenge
-    browser_session: BrowserSessionCodec  # hosted-UI sign-in's session cookie
+    browser_session_codec: BrowserSessionCodec  # hosted-UI sign-in's session cookie
     oauth_state: SignedValues  # the state cookie between /login and /callback
     photos: PhotoStore
     rate_limits: RateLimits
@@ -45,9 +45,9 @@ class Services:
             cognito=cognito,
             admin_cognito=CognitoClient(config, admin=True),
             tokens=TokenVerifier(jwks_url=config.jwks_url, issuer=config.issuer, client_id=config.client_id),
-            refresh_cookie=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
+            refresh_cookie_codec=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
             challenges=SignedValues(config.cookie_secrets, "challenge", CHALLENGE_MINUTES / (24 * 60)),
-            browser_session=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
+            browser_session_codec=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
             oauth_state=SignedValues(config.cookie_secrets, OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES / (24 * 60)),
             photos=await PhotoStore.start(config),
             rate_limits=await RateLimits.start(config),
@@ -59,9 +59,12 @@ class Services:
         await self.photos.close()
         await self.rate_limits.close()
 
-    def session_cookies(self, cookie_header: str) -> SessionCookies:
-        return SessionCookies(self.refresh_cookie, cookie_header)
+    def refresh_cookie(self, cookie_header: str) -> RefreshCookie:
+        """One request's refresh cookie."""
+        return RefreshCookie(self.refresh_cookie_codec, cookie_header)
 
-    def browser(self, cookie_header: str, refresh: SessionCookies, trusted_origin: bool) -> BrowserSession:
-        return BrowserSession(self.browser_session, self.cognito, self.tokens, refresh, cookie_header,
+    def browser_session(self, cookie_header: str, refresh_cookie: RefreshCookie,
+                        trusted_origin: bool) -> BrowserSession:
+        """One request's browser session, renewed with its refresh cookie."""
+        return BrowserSession(self.browser_session_codec, self.cognito, self.tokens, refresh_cookie, cookie_header,
                               trusted_origin)

@@ -19,14 +19,14 @@ import pytest
 from hypothesis import strategies as st
 
 from local_cognito import start_local_cognito
+from server.browser_session import BROWSER_SESSION_COOKIE
 from server.config import load_config
 from server.dispatch import (APPLICATION_ERROR, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
                              PARSE_ERROR)
-from server.cookies import REFRESH_COOKIE
 from server.endpoint import FORWARDED_REQUEST_ID, MAX_BODY_BYTES
 from server.errors import CATALOGUE
+from server.refresh_cookie import REFRESH_COOKIE
 from server.registry import METHODS
-from server.sessions import BROWSER_SESSION_COOKIE
 from tests.support import Client, local_config, serve_app
 
 RPC_CODES = {PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR, APPLICATION_ERROR}

@@ -14,7 +14,8 @@ from tornado.web import create_signed_value
 from server.cognito import secret_hash
 from server.cognito_errors import COGNITO_TO_OURS, from_exception
 from server.config import ConfigError, load_config
-from server.cookies import REFRESH_COOKIE, RefreshCookieCodec, RefreshSession, read_cookie
+from server.cookies import read_cookie
+from server.refresh_cookie import REFRESH_COOKIE, RefreshCookieCodec, StoredRefreshToken
 from server.signing import SignedValues, key_version
 from server.dispatch import parse_json
 from server.errors import ApiError
@@ -277,7 +278,7 @@ def test_every_mapped_code_is_in_the_catalogue():
 
 # --- the refresh cookie -------------------------------------------------------------------------
 
-SESSION = RefreshSession(refresh_token="rt-123", username="3f1c-sub")
+SESSION = StoredRefreshToken(refresh_token="rt-123", username="3f1c-sub")
 
 
 def test_cookie_round_trip_and_attributes():
@@ -317,7 +318,7 @@ def test_expired_cookie_is_refused():
     assert codec.decode(stale) is None
     fresh = create_signed_value({version: "s1"}, REFRESH_COOKIE, '{"t":"rt","u":"u"}', version=2,
                                 key_version=version).decode()
-    assert codec.decode(fresh) == RefreshSession("rt", "u")
+    assert codec.decode(fresh) == StoredRefreshToken("rt", "u")
 
 
 def test_a_value_signed_for_one_purpose_is_refused_for_another():

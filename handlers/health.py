@@ -11,13 +11,18 @@ import asyncio
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from server.dispatch import Answer
+from server.answers import Answer
 from server.endpoint import JsonHandler
 from server.errors import ApiError
+from server.route_description import Operation, json_answer
+
+_STATUS = {"type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"],
+           "additionalProperties": False}
 
 
 class HealthHandler(JsonHandler):
     allowed_methods = "GET, HEAD"
+    openapi = {"get": Operation("Liveness", "health", {"200": json_answer("The process answers.", _STATUS)})}
 
     def get(self) -> None:
         self.write_answer(Answer(200, {"status": "alive"}))
@@ -27,6 +32,8 @@ class HealthHandler(JsonHandler):
 
 class ReadyHandler(JsonHandler):
     allowed_methods = "GET, HEAD"
+    openapi = {"get": Operation("Readiness: configured, not stopping, and Cognito answers", "health",
+                                {"200": json_answer("Ready.", _STATUS)}, errors=("Stopping", "CognitoUnavailable"))}
 
     async def get(self) -> None:
         services = self.services

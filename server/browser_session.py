@@ -1,13 +1,12 @@
-"""Sessions kept in cookies: refreshing tokens with the refresh cookie, and the browser session of
-hosted-UI sign-in.
+"""The browser session of hosted-UI sign-in (``__Host-session``: signed, HttpOnly, Secure,
+SameSite=Lax).
 
-The browser session (``__Host-session``: signed, HttpOnly, Secure, SameSite=Lax) holds what a page
-needs to know about the person (email, nickname, groups) and the current access token, so a browser
-signed in through the hosted UI never handles tokens: the JSON methods that take an
-``access_token`` use the session's when the request has none. It is separate from the refresh
-cookie, which keeps the refresh token. When the access token is about to expire the session is
-renewed with the refresh token (REFRESH_TOKEN_AUTH) instead of ending; when Cognito refuses the
-refresh, both cookies are cleared and the person is signed out.
+It holds what a page needs to know about the person (email, nickname, groups) and the current access
+token, so a browser signed in through the hosted UI never handles tokens: the JSON methods that take
+an ``access_token`` use the session's when the request has none. It is separate from the refresh
+cookie (``server.refresh_cookie``), which keeps the refresh token. When the access token is about to
+expire the session is renewed with the refresh token (REFRESH_TOKEN_AUTH) instead of ending; when
+Cognito refuses the refresh, both cookies are cleared and the person is signed out.
 """
 
 from __future__ import annotations
@@ -16,8 +15,9 @@ import dataclasses
 import time
 
 from server.cognito import CognitoClient
-from server.cookies import RefreshSession, SessionCookies, host_cookie_header, read_cookie
+from server.cookies import host_cookie_header, read_cookie
 from server.errors import ApiError
+from server.refresh_cookie import RefreshCookie, refreshed_tokens
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
 
@@ -25,30 +25,6 @@ BROWSER_SESSION_COOKIE = "__Host-session"
 # Renew this long before the access token expires (or a quarter of its lifetime, if shorter), so a
 # request never carries a token that expires on its way.
 RENEW_SECONDS = 30
-
-
-async def refreshed_tokens(cognito: CognitoClient, cookies: SessionCookies, session: RefreshSession) -> dict:
-    """New tokens for the session in the refresh cookie; 401 ``SessionExpired`` and the cookie
-    cleared when Cognito refuses it. With refresh-token rotation on, Cognito sends a new refresh
-    token, which replaces the old one in the cookie."""
-    try:
-        response = await cognito.call(
-            "InitiateAuth",
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            ClientId=cognito.client_id,
-            AuthParameters={"REFRESH_TOKEN": session.refresh_token,
-                            # The name Cognito assigned, not the email: the hash is checked on it.
-                            "SECRET_HASH": cognito.secret_hash(session.username)},
-        )
-    except ApiError as error:
-        if error.code in ("NotAuthorized", "PasswordResetRequired", "UserNotConfirmed"):
-            cookies.clear()
-            raise ApiError("SessionExpired") from None
-        raise
-    result = response["AuthenticationResult"]
-    if result.get("RefreshToken"):
-        cookies.store(RefreshSession(refresh_token=result["RefreshToken"], username=session.username))
-    return result
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,11 +68,11 @@ class BrowserSession:
     """One request's view of the browser session, and what its answer must do to the cookie."""
 
     def __init__(self, codec: BrowserSessionCodec, cognito: CognitoClient, tokens: TokenVerifier,
-                 refresh: SessionCookies, cookie_header: str, trusted_origin: bool = True, clock=time.time):
+                 refresh_cookie: RefreshCookie, cookie_header: str, trusted_origin: bool = True, clock=time.time):
         self._codec = codec
         self._cognito = cognito
         self._tokens = tokens
-        self._refresh = refresh
+        self._refresh_cookie = refresh_cookie
         # Whether the request comes from this site's own pages (or an allowed origin): only those
         # may act with the session, which a cross-origin page could otherwise ride on (CSRF).
         self.trusted_origin = trusted_origin
@@ -143,16 +119,16 @@ class BrowserSession:
             return None
         if self._current[2] > self._clock():
             return self._current
-        if not self._refresh.present:
+        if not self._refresh_cookie.present:
             # The Strict refresh cookie is not sent on a navigation from another site: nothing can
             # be renewed on this request, but the session is not over.
             return None
         try:
-            result = await refreshed_tokens(self._cognito, self._refresh, self._refresh.current())
+            result = await refreshed_tokens(self._cognito, self._refresh_cookie, self._refresh_cookie.current())
         except ApiError as error:
             if error.code in ("NoSession", "SessionExpired"):
                 self.clear()
-                self._refresh.clear()
+                self._refresh_cookie.clear()
                 return None
             raise
         claims = await self._tokens.verify_id_token(result["IdToken"])

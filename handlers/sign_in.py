@@ -1,5 +1,5 @@
-"""Signing in and out: signIn, respondToChallenge, refresh, signOut, and the session start shared
-with confirmAccount.
+"""Signing in and out: signIn, respondToChallenge, refresh, signOut, and the answer to a sign-in
+shared with confirmAccount.
 
 The refresh token never appears in an answer: it goes into the HttpOnly refresh cookie together
 with the user name Cognito assigned (the access token's ``username`` claim; for pools with email as
@@ -17,10 +17,9 @@ import base64
 import json
 
 from server.call import Call
-from server.cookies import RefreshSession
 from server.errors import ApiError
+from server.refresh_cookie import StoredRefreshToken, refreshed_tokens
 from server.registry import method
-from server.sessions import refreshed_tokens
 from handlers.codes import authenticator_code, confirmation_code
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
@@ -54,7 +53,7 @@ def token_answer(result: dict) -> dict:
     }
 
 
-def start_session(call: Call, response: dict) -> dict:
+def sign_in_answer(call: Call, response: dict) -> dict:
     """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
     if "AuthenticationResult" not in response:
         challenge = response.get("ChallengeName", "")
@@ -65,10 +64,10 @@ def start_session(call: Call, response: dict) -> dict:
             "session": call.challenges.encode({"s": response.get("Session"), "c": challenge, "u": username}),
         }
     result = response["AuthenticationResult"]
-    if call.browser.present:
-        call.browser.clear()  # a hosted-UI session of whoever signed in before ends here
-    call.cookies.store(RefreshSession(refresh_token=result["RefreshToken"],
-                                      username=cognito_username(result["AccessToken"])))
+    if call.browser_session.present:
+        call.browser_session.clear()  # a hosted-UI session of whoever signed in before ends here
+    call.refresh_cookie.store(StoredRefreshToken(refresh_token=result["RefreshToken"],
+                                                 username=cognito_username(result["AccessToken"])))
     return token_answer(result)
 
 
@@ -80,10 +79,10 @@ async def password_sign_in(call: Call, user: str, password: str) -> dict:
         AuthParameters={"USERNAME": user, "PASSWORD": password,
                         "SECRET_HASH": call.cognito.secret_hash(user)},
     )
-    return start_session(call, response)
+    return sign_in_answer(call, response)
 
 
-@method("signIn")
+@method("signIn", rate_limited=True)
 async def sign_in(call: Call, user: str, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
 
@@ -114,7 +113,7 @@ async def respond_to_challenge(call: Call, session: str, user: str | None = None
     response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
                                        ChallengeName=challenge, Session=step["s"],
                                        ChallengeResponses=responses)
-    return start_session(call, response)
+    return sign_in_answer(call, response)
 
 
 def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple[str, str | None]) -> None:
@@ -128,10 +127,10 @@ def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple
 
 @method("refresh")
 async def refresh(call: Call) -> dict:
-    session = call.cookies.current()
-    result = await refreshed_tokens(call.cognito, call.cookies, session)  # keeps a rotated token
+    stored = call.refresh_cookie.current()
+    result = await refreshed_tokens(call.cognito, call.refresh_cookie, stored)  # keeps a rotated token
     if not result.get("RefreshToken"):
-        call.cookies.store(session)  # the same token: its cookie's lifetime starts again
+        call.refresh_cookie.store(stored)  # the same token: its cookie's lifetime starts again
     return token_answer(result)
 
 
@@ -141,27 +140,27 @@ async def sign_out(call: Call, global_: bool = False, access_token: str | None =
     try:
         if not global_:
             await revoke_refresh_token(call)
-        elif access_token is not None or call.cookies.present:  # else no token names whose sessions to end
+        elif access_token is not None or call.refresh_cookie.present:  # else no token names whose sessions to end
             if access_token is None:
-                access_token = (await refreshed_tokens(call.cognito, call.cookies,
-                                                       call.cookies.current()))["AccessToken"]
+                access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
+                                                       call.refresh_cookie.current()))["AccessToken"]
             await call.cognito.call("GlobalSignOut", AccessToken=access_token)
     finally:
-        call.clear_sessions()  # last, so nothing stored on the way survives
+        call.clear_cookies()  # last, so nothing stored on the way survives
     return {}
 
 
 async def revoke_refresh_token(call: Call) -> None:
     """Revoke the refresh token in the cookie, if there is a readable one (one already revoked is
     no error)."""
-    if not call.cookies.present:
+    if not call.refresh_cookie.present:
         return
     try:
-        session = call.cookies.current()
+        stored = call.refresh_cookie.current()
     except ApiError:
         return  # an expired or tampered cookie: nothing left to revoke
     try:
-        await call.cognito.call("RevokeToken", Token=session.refresh_token, ClientId=call.cognito.client_id,
+        await call.cognito.call("RevokeToken", Token=stored.refresh_token, ClientId=call.cognito.client_id,
                                 ClientSecret=call.config.client_secret)
     except ApiError as error:
         if error.code != "NotAuthorized":

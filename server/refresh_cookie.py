@@ -1,0 +1,114 @@
+"""The refresh cookie (``__Host-refresh``): what it holds, how it is signed, one request's view of
+it, and the one thing it is for: new tokens from Cognito.
+
+It holds a ``StoredRefreshToken``: Cognito's refresh token and the user name Cognito assigned
+(needed for SECRET_HASH on REFRESH_TOKEN_AUTH). It is a signed value (``server.signing``), so
+``COOKIE_SECRET`` may list several secrets and a secret can be rotated without signing everyone
+out. It is HttpOnly, Secure and SameSite=Strict: page scripts never see it.
+
+``refreshed_tokens`` lives here because everything it touches is this cookie: it reads the refresh
+token out of it, writes a rotated one back into it, and clears it when Cognito refuses the token.
+The ``refresh`` and ``signOut`` methods use it, and so does the browser session
+(``server.browser_session``) when it renews its access token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from server.cognito import CognitoClient
+from server.cookies import host_cookie_header, read_cookie
+from server.errors import ApiError
+from server.signing import SignedValues
+
+REFRESH_COOKIE = "__Host-refresh"
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredRefreshToken:
+    """What the refresh cookie holds."""
+
+    refresh_token: str = dataclasses.field(repr=False)
+    username: str  # the name Cognito assigned, not the email: SECRET_HASH is computed on it
+
+
+class RefreshCookieCodec:
+    """Encodes and decodes the signed refresh cookie with the configured secrets."""
+
+    def __init__(self, secrets: tuple[str, ...], lifetime_days: float):
+        self._signed = SignedValues(secrets, REFRESH_COOKIE, lifetime_days)
+        self.lifetime_days = lifetime_days
+
+    def encode(self, stored: StoredRefreshToken) -> str:
+        return self._signed.encode({"t": stored.refresh_token, "u": stored.username})
+
+    def decode(self, value: str) -> StoredRefreshToken | None:
+        """The refresh token in ``value``, or None when it is tampered with, expired or malformed."""
+        data = self._signed.decode(value)
+        try:
+            return StoredRefreshToken(refresh_token=data["t"], username=data["u"])
+        except (KeyError, TypeError):
+            return None
+
+    def set_cookie_header(self, stored: StoredRefreshToken) -> str:
+        max_age = int(self.lifetime_days * 86400)
+        return host_cookie_header(REFRESH_COOKIE, self.encode(stored), max_age, "Strict")
+
+    @staticmethod
+    def clear_cookie_header() -> str:
+        return host_cookie_header(REFRESH_COOKIE, "", 0, "Strict")
+
+
+class RefreshCookie:
+    """What one request knows about the refresh cookie, and what its answer must do to it."""
+
+    def __init__(self, codec: RefreshCookieCodec, cookie_header: str):
+        self._codec = codec
+        self._raw = read_cookie(cookie_header, REFRESH_COOKIE)
+        # The Set-Cookie header the answer carries, if any (the last change wins).
+        self.set_cookie: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return bool(self._raw)
+
+    def current(self) -> StoredRefreshToken:
+        """The refresh token from the cookie; ApiError 401 when missing, expired or tampered."""
+        if not self._raw:
+            raise ApiError("NoSession")
+        stored = self._codec.decode(self._raw)
+        if stored is None:
+            self.clear()
+            raise ApiError("SessionExpired")
+        return stored
+
+    def store(self, stored: StoredRefreshToken) -> None:
+        self.set_cookie = self._codec.set_cookie_header(stored)
+
+    def clear(self) -> None:
+        self.set_cookie = self._codec.clear_cookie_header()
+
+
+async def refreshed_tokens(cognito: CognitoClient, refresh_cookie: RefreshCookie,
+                           stored: StoredRefreshToken) -> dict:
+    """New tokens for the refresh token in the cookie; 401 ``SessionExpired`` and the cookie
+    cleared when Cognito refuses it. With refresh-token rotation on, Cognito sends a new refresh
+    token, which replaces the old one in the cookie."""
+    try:
+        response = await cognito.call(
+            "InitiateAuth",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=cognito.client_id,
+            AuthParameters={"REFRESH_TOKEN": stored.refresh_token,
+                            # The name Cognito assigned, not the email: the hash is checked on it.
+                            "SECRET_HASH": cognito.secret_hash(stored.username)},
+        )
+    except ApiError as error:
+        if error.code in ("NotAuthorized", "PasswordResetRequired", "UserNotConfirmed"):
+            refresh_cookie.clear()
+            raise ApiError("SessionExpired") from None
+        raise
+    result = response["AuthenticationResult"]
+    if result.get("RefreshToken"):
+        refresh_cookie.store(StoredRefreshToken(refresh_token=result["RefreshToken"], username=stored.username))
+    return result
