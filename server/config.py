@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import urllib.parse
 from typing import Mapping
@@ -19,6 +20,13 @@ DEFAULT_REFRESH_COOKIE_DAYS = 30
 DEFAULT_RATE_LIMIT_PER_ADDRESS = (30, 60.0)
 DEFAULT_RATE_LIMIT_PER_USER = (10, 60.0)
 LOG_FORMATS = ("text", "json")
+# How far the pool's clock may be from ours: a token is taken while its iat and nbf are at most this
+# far in our future and its exp at most this far in our past. Bounded, so a typo cannot keep expired
+# tokens good for long.
+DEFAULT_TOKEN_CLOCK_SKEW_SECONDS = 60
+MAX_TOKEN_CLOCK_SKEW_SECONDS = 300
+# Local mode: the local Cognito's clock may be set ahead or behind ours by at most a day.
+MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
 
 # Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
 POOL_NAMES = (
@@ -111,6 +119,10 @@ class Config:
     rate_limit_per_address: tuple[int, float] | None = DEFAULT_RATE_LIMIT_PER_ADDRESS
     rate_limit_per_user: tuple[int, float] | None = DEFAULT_RATE_LIMIT_PER_USER
     redis_url: str | None = dataclasses.field(default=None, repr=False)
+    # Token checks: how many seconds the pool's clock may be ahead of or behind ours.
+    token_clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS
+    # Local mode: seconds the local Cognito's clock is ahead of ours (negative: behind).
+    local_cognito_clock_offset: float = 0.0
 
     @property
     def hosted_ui(self) -> bool:
@@ -214,6 +226,20 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     return value
 
 
+def _seconds_between(env: Mapping[str, str], name: str, low: float, high: float, default: float) -> float:
+    """A number of seconds from ``low`` to ``high`` (either end included)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # NaN and infinities fail too
+        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, got {env[name]!r}.")
+    return int(value) if value.is_integer() else value
+
+
 def _port(value: int, name: str = "PORT (or --port)") -> int:
     if not 1 <= value <= 65535:
         raise ConfigError(f"{name} must be between 1 and 65535, got {value}.")
@@ -258,6 +284,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
         rate_limit_per_address=_rate_limit(env, "RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS),
         rate_limit_per_user=_rate_limit(env, "RATE_LIMIT_PER_USER", DEFAULT_RATE_LIMIT_PER_USER),
         redis_url=_redis_url(env),
+        token_clock_skew_seconds=_seconds_between(env, "TOKEN_CLOCK_SKEW_SECONDS", 0,
+                                                  MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
     )
     base_url = _url(env, "BASE_URL")
     if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (
@@ -291,6 +319,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
             # The local Cognito serves the hosted UI itself: its URL is known once it has started.
             base_url=base_url or f"http://localhost:{common['port']}",
             local_cognito_port=local_port,
+            local_cognito_clock_offset=_seconds_between(env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET,
+                                                        MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
             **common,
         )
 
