@@ -44,6 +44,10 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
         (f"    admin       {config.local_admin_email}  (in the {config.admin_group!r} group; "
          "password from LOCAL_ADMIN_PASSWORD)") if config.local_admin_email
         else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
+        *([f"    clock       {abs(config.local_cognito_clock_offset):g} s "
+           f"{'ahead of' if config.local_cognito_clock_offset > 0 else 'behind'} this server's "
+           f"(LOCAL_COGNITO_CLOCK_OFFSET; tokens are checked with {config.token_clock_skew_seconds:g} s "
+           "of allowance)"] if config.local_cognito_clock_offset else []),
         f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/"
         + (f"  ({config.workers} processes)" if config.workers > 1 else ""),
         f"  Hosted-UI sign-in: {config.base_url}/login",
