@@ -21,7 +21,8 @@ import os
 import urllib.parse
 from typing import Mapping
 
-from server.aws_endpoints import ConfiguredEndpoints, EndpointError, check_names, checked_url, is_aws, service_variable
+from server.aws_endpoints import (ConfiguredEndpoints, EndpointError, check_names, checked_url, is_aws,
+                                  service_variable)
 
 DEFAULT_PORT = 3006
 DEFAULT_REFRESH_COOKIE_DAYS = 30
@@ -354,8 +355,8 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
             base_url=base_url or f"http://localhost:{common['port']}",
             local_cognito_port=local_port,
             unused_cognito_endpoint=f"{elsewhere.source} ({elsewhere.url})" if elsewhere.url else None,
-            local_cognito_clock_offset=_seconds_between(env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET,
-                                                        MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
+            local_cognito_clock_offset=_seconds_between(
+                env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
             **common,
         )
 

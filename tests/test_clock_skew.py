@@ -208,8 +208,8 @@ def moto_pool():
     idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
                        aws_access_key_id="test", aws_secret_access_key="test")
     pool_id = idp.create_user_pool(PoolName="skew")["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="skew",
-                                            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="skew", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
     idp.admin_create_user(UserPoolId=pool_id, Username="alice", TemporaryPassword="Temporary_1")
     idp.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password=MOTO_PASSWORD, Permanent=True)
     yield endpoint, idp, pool_id, client_id
