@@ -14,6 +14,7 @@ $settings = [ordered]@{
     PORT                   = "3006"
     ALLOWED_ORIGINS        = ""   # pages allowed to call with credentials, e.g. http://localhost:5173
     REFRESH_COOKIE_DAYS    = "30"
+    TOKEN_CLOCK_SKEW_SECONDS = ""   # default 60: how far Cognito's clock may be from this server's
     # Hosted-UI sign-in (/login, /callback, /logout): the hosted UI's host name, and where browsers
     # reach this server (no trailing slash). Not needed in local mode.
     COGNITO_DOMAIN         = ""   # e.g. my-app.auth.us-east-1.amazoncognito.com

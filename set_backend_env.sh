@@ -24,6 +24,7 @@ setting COOKIE_SECRET ""
 setting PORT "3006"
 setting ALLOWED_ORIGINS ""                # pages allowed to call with credentials, e.g. http://localhost:5173
 setting REFRESH_COOKIE_DAYS "30"
+setting TOKEN_CLOCK_SKEW_SECONDS ""       # default 60: how far Cognito's clock may be from this server's
 
 # Hosted-UI sign-in (/login, /callback, /logout): the hosted UI's host name, and where browsers
 # reach this server (no trailing slash). Not needed in local mode.

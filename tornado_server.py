@@ -44,6 +44,10 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
         (f"    admin       {config.local_admin_email}  (in the {config.admin_group!r} group; "
          "password from LOCAL_ADMIN_PASSWORD)") if config.local_admin_email
         else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
+        *([f"    clock       {abs(config.local_cognito_clock_offset):g} s "
+           f"{'ahead of' if config.local_cognito_clock_offset > 0 else 'behind'} this server's "
+           f"(LOCAL_COGNITO_CLOCK_OFFSET; tokens are checked with {config.token_clock_skew_seconds:g} s "
+           "of allowance)"] if config.local_cognito_clock_offset else []),
         f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/"
         + (f"  ({config.workers} processes)" if config.workers > 1 else ""),
         f"  Hosted-UI sign-in: {config.base_url}/login",
@@ -53,6 +57,10 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
 
 
 def announce(config: Config, local, host: str) -> None:
+    if config.unused_cognito_endpoint:
+        log.warning("%s is not used for Cognito: with no user pool configured, Cognito calls go to the "
+                    "local Cognito. Set COGNITO_USER_POOL_ID and the other pool settings to use that one.",
+                    config.unused_cognito_endpoint)
     if local is not None and local.joined:
         log.info("Joined the local Cognito at %s (run by process %s over %s); serving POST on port %d.",
                  local.endpoint_url, local.owner_pid, os.path.abspath(config.local_data_dir), config.port)
@@ -61,6 +69,9 @@ def announce(config: Config, local, host: str) -> None:
     else:
         log.info("Serving POST on port %d for user pool %s%s", config.port, config.user_pool_id,
                  f" ({config.workers} processes)" if config.workers > 1 else "")
+        if config.endpoint_url:
+            log.info("Cognito is at %s (from %s); its tokens are checked against %s with issuer %s.",
+                     config.endpoint_url, config.endpoint_source, config.jwks_url, config.issuer)
         if not config.hosted_ui:
             log.warning("Hosted-UI sign-in (/login, /callback, /logout) is off: set COGNITO_DOMAIN and "
                         "BASE_URL to turn it on.")

@@ -189,8 +189,10 @@ class MeHandler(HostedUiHandler):
     @guarded
     async def get(self) -> None:
         call = self.new_call()
-        person = await call.browser_session.person()
-        self.add_cookie_headers(call)
+        try:
+            person = await call.browser_session.person()
+        finally:
+            self.add_cookie_headers(call)  # a refused renewal clears the cookies, and says why
         answer: dict[str, Any] = {"signed_in": person is not None}
         if person is not None:
             answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))

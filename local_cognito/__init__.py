@@ -49,7 +49,8 @@ The modules:
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
   ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages).
 - Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
-  signing key and the JWTs), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
+  signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
+  ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
   ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
   folder).
 """
@@ -58,6 +59,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from local_cognito.clock import ShiftedClock
 from local_cognito.endpoint import LocalCognito
 from local_cognito.service import LocalUserPool
 from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
@@ -67,7 +69,8 @@ from server.config import Config
 def start_local_cognito(config: Config, *, port: int | None = None,
                         access_token_seconds: int = 3600) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
     """Start it on ``port`` (default ``config.local_cognito_port``; 0 is any free port), or join
-    the one another process runs over the same data folder."""
+    the one another process runs over the same data folder. Its clock is ours moved by
+    ``config.local_cognito_clock_offset`` (``local.pool.clock.offset`` changes it while it runs)."""
     if not config.local:
         raise RuntimeError("the local Cognito never starts when a real user pool is configured")
     claim = FolderClaim(config.local_data_dir)
@@ -100,7 +103,8 @@ def _completed(config: Config, details: dict) -> Config:
 
 def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple[LocalCognito, dict]:
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
-                         access_token_seconds=access_token_seconds)
+                         access_token_seconds=access_token_seconds,
+                         clock=ShiftedClock(config.local_cognito_clock_offset))
     if config.base_url:
         pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
                                        logout_urls=[f"{config.base_url}/"])

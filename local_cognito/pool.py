@@ -62,9 +62,9 @@ class UserPool:
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time) -> None:
         self.store = StateFile(data_dir)
-        self.signer = TokenSigner(self.store.key_path, access_token_seconds)
+        self.clock = clock  # tokens too are on it, whichever clock it is given now or later:
+        self.signer = TokenSigner(self.store.key_path, access_token_seconds, clock=lambda: self.clock())
         self.pinned_code = pinned_code
-        self.clock = clock
         self.issuer = ""  # set by the HTTP layer once the endpoint's URL is known
         self.backend = CognitoIdpBackend(REGION, DEFAULT_ACCOUNT_ID)
         self.codes: dict[str, dict] = {}  # "<purpose>:<sub>" -> {"code", "expires"}

@@ -6,6 +6,9 @@ follow Cognito's: for a pool with email as the user name, ``username`` / ``cogni
 the user's ``sub``, and every token carries the ``origin_jti`` of the refresh token it came from,
 which is how revoking a refresh token also revokes the access tokens issued with it.
 
+Times (``iat``, ``exp``, ``auth_time``) are on the pool's clock, which may be set ahead of or behind
+the server's (``clock.py``), and the pool's own check of its access tokens uses that same clock.
+
 Tokens from the hosted UI's token endpoint carry the OAuth scopes granted (``scope``, space-separated)
 and, in the id token, the ``nonce`` of the authorize request; tokens from the API carry Cognito's
 ``aws.cognito.signin.user.admin`` scope.
@@ -19,6 +22,7 @@ import json
 import os
 import time
 import uuid
+from typing import Callable
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -49,13 +53,14 @@ def _load_or_create_key(path: str) -> rsa.RSAPrivateKey:
 
 
 class TokenSigner:
-    def __init__(self, key_path: str, access_token_seconds: int = 3600):
+    def __init__(self, key_path: str, access_token_seconds: int = 3600, clock: Callable[[], float] = time.time):
         self._key = _load_or_create_key(key_path)
         public_der = self._key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         self.kid = base64.urlsafe_b64encode(hashlib.sha256(public_der).digest()[:18]).decode()
         self._public_key = self._key.public_key()
         self.access_token_seconds = access_token_seconds
+        self.clock = clock
 
     def jwks(self) -> dict:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._public_key))
@@ -70,7 +75,7 @@ class TokenSigner:
               groups: list[str], origin_jti: str, auth_time: int, scope: str = ACCESS_SCOPE,
               nonce: str | None = None) -> tuple[str, str, int]:
         """(access token, id token, lifetime in seconds) for one sign-in or refresh."""
-        now = int(time.time())
+        now = int(self.clock())
         event_id = str(uuid.uuid4())
         common = {
             "sub": sub,
@@ -102,15 +107,17 @@ class TokenSigner:
         """The claims of an access token this pool issued; InvalidToken otherwise.
 
         The pool's own key is proof enough of the issuer: the issuer URL names the local endpoint,
-        whose port may change between runs, and tokens stay good across a restart.
+        whose port may change between runs, and tokens stay good across a restart. Expiry is judged
+        by the pool's clock, the one that set ``exp`` (PyJWT would judge it by the wall clock).
         """
         try:
             claims = jwt.decode(token, self._public_key, algorithms=["RS256"],
-                                options={"require": ["exp", "iat", "sub", "token_use", "client_id"]})
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken(expired=True) from None
+                                options={"require": ["exp", "iat", "sub", "token_use", "client_id"],
+                                         "verify_exp": False, "verify_iat": False, "verify_nbf": False})
         except jwt.PyJWTError:
             raise InvalidToken() from None
-        if claims.get("token_use") != "access":
+        if claims.get("token_use") != "access" or type(claims["exp"]) is not int:
             raise InvalidToken()
+        if claims["exp"] <= self.clock():
+            raise InvalidToken(expired=True)
         return claims

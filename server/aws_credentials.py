@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 
 import aiobotocore.session
+from aiobotocore.config import AioConfig
 from aiobotocore.credentials import AioDeferredRefreshableCredentials
 from botocore.credentials import CredentialProvider
 from botocore.exceptions import CredentialRetrievalError
 
+from server.aws_endpoints import IGNORE_CONFIGURED
 from server.config import Config
 
 log = logging.getLogger("server.credentials")
@@ -53,6 +55,7 @@ class StsSessionTokenProvider(CredentialProvider):
                 "sts",
                 region_name=self.config.region,
                 endpoint_url=self.config.sts_endpoint_url,
+                config=AioConfig(**IGNORE_CONFIGURED),  # the endpoint is the configuration's answer
                 aws_access_key_id=self.config.sts_access_key_id,
                 aws_secret_access_key=self.config.sts_secret_access_key,
             ) as sts:

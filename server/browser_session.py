@@ -7,6 +7,15 @@ an ``access_token`` use the session's when the request has none. It is separate 
 cookie (``server.refresh_cookie``), which keeps the refresh token. When the access token is about to
 expire the session is renewed with the refresh token (REFRESH_TOKEN_AUTH) instead of ending; when
 Cognito refuses the refresh, both cookies are cleared and the person is signed out.
+
+When to renew is counted on this server's clock from ``expires_in`` (the token's lifetime, as
+Cognito answers it), never from the token's ``exp``: ``exp`` is a time on the pool's clock, which
+may be ahead of or behind ours, and renewing by it would renew too early (a pool behind us) or too
+late (ahead). Cognito judges a token by its own clock, so it lasts ``expires_in`` from its issue
+whatever our clock says; our own check of it allows TOKEN_CLOCK_SKEW_SECONDS (``server.tokens``).
+The renewed tokens are checked as ``/callback`` checks them; when they are refused (a pool clock
+beyond that allowance), the person is signed out with that error, so the next request does not
+renew again.
 """
 
 from __future__ import annotations
@@ -131,6 +140,17 @@ class BrowserSession:
                 self._refresh_cookie.clear()
                 return None
             raise
-        claims = await self._tokens.verify_id_token(result["IdToken"])
-        self.start(Person.from_id_token(claims), result["AccessToken"], result["ExpiresIn"])
+        try:
+            identity = await self._tokens.verify_id_token(result["IdToken"])
+            access = await self._tokens.verify_access_token(result["AccessToken"])
+            if access["sub"] != identity["sub"]:
+                raise ApiError("InvalidToken")
+        except ApiError as error:
+            if error.code in ("InvalidToken", "TokenExpired"):
+                # Tokens this server cannot take now, it cannot take on the next request either:
+                # signed out here, rather than a refresh on every request.
+                self.clear()
+                self._refresh_cookie.clear()
+            raise
+        self.start(Person.from_id_token(identity), result["AccessToken"], result["ExpiresIn"])
         return self._current

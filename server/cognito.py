@@ -35,6 +35,7 @@ from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTime
                                  ReadTimeoutError)
 
 from server.aws_credentials import admin_session
+from server.aws_endpoints import IGNORE_CONFIGURED
 from server.cognito_errors import from_exception
 from server.config import Config
 from server.errors import ApiError
@@ -125,6 +126,8 @@ class CognitoClient:
             read_timeout=self.config.cognito_read_timeout,
             retries={"mode": "standard", "total_max_attempts": 1},  # see REPEATABLE
             max_pool_connections=self.config.cognito_max_connections,
+            # Only the endpoint given here: the one the JWKS and the issuer are derived from.
+            **IGNORE_CONFIGURED,
         )
         session = admin_session(self.config) if self.admin else aiobotocore.session.get_session()
         self._client = await self._exit_stack.enter_async_context(session.create_client(

@@ -3,15 +3,26 @@
 With none of the pool variables set (``POOL_NAMES``) the server runs in local mode: it starts the
 embedded local Cognito and fills in the pool, client and endpoint from it. As soon as any of them is
 set, the configuration is taken as a real one and every required name must be present.
+
+Where Cognito, S3 and STS are reached is decided here too, as botocore would decide it
+(``server.aws_endpoints``): with a real pool, Cognito's endpoint is ``COGNITO_ENDPOINT_URL``, else the
+one configured for botocore (``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, ``AWS_ENDPOINT_URL``, the
+shared config file), else AWS's; the pool's issuer and JWKS are derived from it. AWS's endpoint
+settings never choose the mode: without a pool setting the server runs on the local Cognito, and it
+refuses to start when ``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`` says Cognito is elsewhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import urllib.parse
 from typing import Mapping
+
+from server.aws_endpoints import (ConfiguredEndpoints, EndpointError, check_names, checked_url, is_aws,
+                                  service_variable)
 
 DEFAULT_PORT = 3006
 DEFAULT_REFRESH_COOKIE_DAYS = 30
@@ -19,6 +30,13 @@ DEFAULT_REFRESH_COOKIE_DAYS = 30
 DEFAULT_RATE_LIMIT_PER_ADDRESS = (30, 60.0)
 DEFAULT_RATE_LIMIT_PER_USER = (10, 60.0)
 LOG_FORMATS = ("text", "json")
+# How far the pool's clock may be from ours: a token is taken while its iat and nbf are at most this
+# far in our future and its exp at most this far in our past. Bounded, so a typo cannot keep expired
+# tokens good for long.
+DEFAULT_TOKEN_CLOCK_SKEW_SECONDS = 60
+MAX_TOKEN_CLOCK_SKEW_SECONDS = 300
+# Local mode: the local Cognito's clock may be set ahead or behind ours by at most a day.
+MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
 
 # Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
 POOL_NAMES = (
@@ -88,6 +106,11 @@ class Config:
     sts_endpoint_url: str | None = None
     # The ``iss`` of the pool's tokens, when it is not the one derived from the endpoint.
     issuer_override: str | None = None
+    # The setting ``endpoint_url`` came from (real mode), e.g. "AWS_ENDPOINT_URL".
+    endpoint_source: str | None = None
+    # Local mode: a Cognito endpoint configured for botocore (AWS_ENDPOINT_URL, the shared config
+    # file) that the local Cognito stands in for, to be mentioned at start-up.
+    unused_cognito_endpoint: str | None = None
     # Hosted-UI sign-in (/login, /callback, /logout, /me): where the hosted UI is (from
     # COGNITO_DOMAIN: "https://{domain}"; in local mode the local Cognito's URL) and where this
     # server is reached by browsers (BASE_URL, no trailing slash). Both set, or the routes are off.
@@ -111,26 +134,33 @@ class Config:
     rate_limit_per_address: tuple[int, float] | None = DEFAULT_RATE_LIMIT_PER_ADDRESS
     rate_limit_per_user: tuple[int, float] | None = DEFAULT_RATE_LIMIT_PER_USER
     redis_url: str | None = dataclasses.field(default=None, repr=False)
+    # Token checks: how many seconds the pool's clock may be ahead of or behind ours.
+    token_clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS
+    # Local mode: seconds the local Cognito's clock is ahead of ours (negative: behind).
+    local_cognito_clock_offset: float = 0.0
 
     @property
     def hosted_ui(self) -> bool:
         return bool(self.hosted_ui_url and self.base_url)
 
     @property
-    def issuer(self) -> str:
-        """The ``iss`` claim of the pool's tokens."""
-        if self.issuer_override:
-            return self.issuer_override
-        if self.endpoint_url:
+    def pool_url(self) -> str:
+        """The pool's address, under which it publishes its keys: ``{endpoint}/{pool}`` at an emulator,
+        AWS's standard one at AWS (whichever of AWS's endpoints the calls go to: FIPS, dual-stack)."""
+        if self.endpoint_url and not is_aws(self.endpoint_url):
             return f"{self.endpoint_url.rstrip('/')}/{self.user_pool_id}"
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
     @property
+    def issuer(self) -> str:
+        """The ``iss`` claim of the pool's tokens: COGNITO_ISSUER for an emulator whose tokens name
+        another address than its endpoint, else the pool's address."""
+        return self.issuer_override or self.pool_url
+
+    @property
     def jwks_url(self) -> str:
         """Where the pool publishes the keys its tokens are signed with."""
-        if self.endpoint_url:
-            return f"{self.endpoint_url.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}/.well-known/jwks.json"
+        return f"{self.pool_url}/.well-known/jwks.json"
 
 
 def _split_list(value: str | None) -> tuple[str, ...]:
@@ -214,6 +244,20 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     return value
 
 
+def _seconds_between(env: Mapping[str, str], name: str, low: float, high: float, default: float) -> float:
+    """A number of seconds from ``low`` to ``high`` (either end included)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # NaN and infinities fail too
+        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, got {env[name]!r}.")
+    return int(value) if value.is_integer() else value
+
+
 def _port(value: int, name: str = "PORT (or --port)") -> int:
     if not 1 <= value <= 65535:
         raise ConfigError(f"{name} must be between 1 and 65535, got {value}.")
@@ -228,6 +272,13 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
     malformed variable.
     """
     env = os.environ if env is None else env
+    try:
+        return _load(env, port, workers)
+    except EndpointError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Config:
     root_names = sorted(name for name in env if name.startswith("ROOT_USER_") and env[name])
     if root_names:
         raise ConfigError(ROOT_KEYS_REFUSED.format(
@@ -236,6 +287,8 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
     _both_or_neither(env, "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD")
     cognito_names = [name for name in POOL_NAMES if env.get(name)]
     local = not cognito_names
+    check_names(env)
+    endpoints = ConfiguredEndpoints(env)
 
     common = dict(
         port=_port(port or _number(env, "PORT", DEFAULT_PORT, int)),
@@ -248,16 +301,18 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
         app_name=env.get("APP_NAME") or "Cognito Backend",
         sts_access_key_id=env.get("STS_USER_CLIENT_ID") or None,
         sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
-        sts_endpoint_url=_url(env, "AWS_ENDPOINT_URL_STS"),
+        sts_endpoint_url=endpoints.configured("sts").url,
         photos_dir=env.get("PHOTOS_DATA") or ".photos",
         photos_bucket=env.get("PHOTOS_BUCKET") or None,
-        s3_endpoint_url=_url(env, "AWS_ENDPOINT_URL_S3"),
+        s3_endpoint_url=endpoints.configured("s3").url,
         workers=_workers(workers if workers is not None else _number(env, "WORKERS", 1, int)),
         log_format=_log_format(env),
         trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         rate_limit_per_address=_rate_limit(env, "RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS),
         rate_limit_per_user=_rate_limit(env, "RATE_LIMIT_PER_USER", DEFAULT_RATE_LIMIT_PER_USER),
         redis_url=_redis_url(env),
+        token_clock_skew_seconds=_seconds_between(env, "TOKEN_CLOCK_SKEW_SECONDS", 0,
+                                                  MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
     )
     base_url = _url(env, "BASE_URL")
     if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (
@@ -271,9 +326,17 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
 
     if local:
         if common["photos_bucket"] and not common["s3_endpoint_url"]:
-            raise ConfigError("PHOTOS_BUCKET is set but AWS_ENDPOINT_URL_S3 is not: with the local Cognito "
-                              "there are no AWS credentials, so the bucket must be on a local S3 (moto, "
-                              "LocalStack). Unset PHOTOS_BUCKET to keep photos on disk.")
+            raise ConfigError("PHOTOS_BUCKET is set but no S3 endpoint is (AWS_ENDPOINT_URL_S3 or "
+                              "AWS_ENDPOINT_URL): with the local Cognito there are no AWS credentials, so the "
+                              "bucket must be on a local S3 (moto, LocalStack). Unset PHOTOS_BUCKET to keep "
+                              "photos on disk.")
+        elsewhere = endpoints.configured("cognito-idp")
+        if elsewhere.source == service_variable("cognito-idp"):
+            raise ConfigError(
+                f"{elsewhere.source} sends Cognito calls to {elsewhere.url}, but no user pool is configured, "
+                "so the server would run on its embedded local Cognito instead. To use that Cognito, also "
+                "set " + ", ".join(REQUIRED_FOR_REAL_POOL) + f"; to run on the local Cognito, unset "
+                f"{elsewhere.source}.")
         # By default the one after PORT, so the hosted UI's address stays the same from run to run.
         local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else _port(
             _number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT")
@@ -291,6 +354,9 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
             # The local Cognito serves the hosted UI itself: its URL is known once it has started.
             base_url=base_url or f"http://localhost:{common['port']}",
             local_cognito_port=local_port,
+            unused_cognito_endpoint=f"{elsewhere.source} ({elsewhere.url})" if elsewhere.url else None,
+            local_cognito_clock_offset=_seconds_between(
+                env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
             **common,
         )
 
@@ -305,14 +371,19 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
         )
     if not _split_list(env["COOKIE_SECRET"]):
         raise ConfigError("COOKIE_SECRET holds no secret: give one or more, separated by spaces or commas.")
-    endpoint_url = _url(env, "COGNITO_ENDPOINT_URL")
+    if env.get("COGNITO_ENDPOINT_URL"):
+        endpoint = checked_url(env["COGNITO_ENDPOINT_URL"], "COGNITO_ENDPOINT_URL")
+        endpoint_source = "COGNITO_ENDPOINT_URL"
+    else:
+        endpoint, endpoint_source = dataclasses.astuple(endpoints.configured("cognito-idp"))
     return Config(
         region=env["COGNITO_REGION_NAME"],
         user_pool_id=env["COGNITO_USER_POOL_ID"],
         client_id=env["COGNITO_USER_CLIENT_ID"],
         client_secret=env["COGNITO_CLIENT_SECRET"],
         cookie_secrets=_split_list(env["COOKIE_SECRET"]),
-        endpoint_url=endpoint_url,
+        endpoint_url=endpoint,
+        endpoint_source=endpoint_source,
         issuer_override=_url(env, "COGNITO_ISSUER"),
         hosted_ui_url=f"https://{domain}" if domain else None,
         base_url=base_url,

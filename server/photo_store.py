@@ -30,6 +30,7 @@ from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from server.aws_credentials import admin_session
+from server.aws_endpoints import IGNORE_CONFIGURED
 from server.config import Config
 from server.errors import ApiError
 
@@ -211,7 +212,8 @@ class S3Bytes:
     async def start(self) -> None:
         boto_config = AioConfig(connect_timeout=self._config.cognito_connect_timeout,
                                 read_timeout=self._config.cognito_read_timeout,
-                                retries={"mode": "standard", "total_max_attempts": 2})
+                                retries={"mode": "standard", "total_max_attempts": 2},
+                                **IGNORE_CONFIGURED)  # the endpoint is the configuration's answer
         self._client = await self._exit_stack.enter_async_context(admin_session(self._config).create_client(
             "s3", region_name=self._config.region, endpoint_url=self._config.s3_endpoint_url, config=boto_config))
 

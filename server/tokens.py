@@ -1,5 +1,13 @@
 """Checking tokens that clients send: signature against the pool's JWKS, issuer, use, client, expiry.
 
+The pool's clock and ours are never quite the same, and a token is checked milliseconds after the
+pool issued it, so its times are compared with ours allowing ``clock_skew_seconds`` either way
+(TOKEN_CLOCK_SKEW_SECONDS): a token is taken while its ``iat`` and ``nbf`` are at most that far in our
+future and its ``exp`` at most that far in our past. PyJWT's ``leeway`` applies it to all three
+(``iat``/``nbf`` later than now + leeway are immature, ``exp`` at or before now - leeway is expired).
+Beyond it, a token from the future is InvalidToken (and logged: it means one of the clocks is wrong)
+and an expired one TokenExpired.
+
 Cognito signs its tokens with RS256 keys it publishes at ``{issuer}/.well-known/jwks.json``. The
 keys are fetched without blocking the IOLoop and kept by ``kid``. A token with a ``kid`` not yet
 known makes one new fetch (Cognito rotates keys rarely), but at most one per ``refetch_seconds``,
@@ -17,6 +25,7 @@ from typing import Callable
 import jwt
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from server.config import DEFAULT_TOKEN_CLOCK_SKEW_SECONDS
 from server.errors import ApiError
 
 log = logging.getLogger("server.tokens")
@@ -28,11 +37,13 @@ class TokenVerifier:
     """Verifies the access and id tokens of one user pool and app client."""
 
     def __init__(self, *, jwks_url: str, issuer: str, client_id: str,
+                 clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
                  refetch_seconds: float = REFETCH_SECONDS, fetch_timeout: float = 5.0,
                  clock: Callable[[], float] = time.monotonic):
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.client_id = client_id
+        self.clock_skew_seconds = clock_skew_seconds
         self.refetch_seconds = refetch_seconds
         self.fetch_timeout = fetch_timeout
         self.clock = clock
@@ -67,13 +78,28 @@ class TokenVerifier:
         try:
             return jwt.decode(
                 token, key, algorithms=["RS256"], issuer=self.issuer, audience=audience,
+                leeway=self.clock_skew_seconds,
                 options={"require": ["exp", "iat", "iss", "sub", "token_use"],
+                         "verify_exp": True, "verify_iat": True, "verify_nbf": True,
                          "verify_aud": audience is not None},
             )
         except jwt.ExpiredSignatureError:
             raise ApiError("TokenExpired") from None
+        except jwt.ImmatureSignatureError:
+            self._log_from_the_future(token)
+            raise ApiError("InvalidToken") from None
         except jwt.PyJWTError:
             raise ApiError("InvalidToken") from None
+
+    def _log_from_the_future(self, token: str) -> None:
+        """A correctly signed token issued later than now, beyond the allowance: a clock is wrong."""
+        claims = jwt.decode(token, options={"verify_signature": False})  # its signature was checked
+        issued = max((claims[name] for name in ("iat", "nbf") if isinstance(claims.get(name), (int, float))),
+                     default=None)
+        ahead = f"{issued - time.time():.0f} s" if issued is not None else "some time"
+        log.warning("Refused a token issued %s ahead of this server's clock, more than "
+                    "TOKEN_CLOCK_SKEW_SECONDS (%g s) allows: check that this server's clock is "
+                    "synchronised (NTP).", ahead, self.clock_skew_seconds)
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys and self._may_fetch():

@@ -313,7 +313,7 @@ def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp
                                                           headers={"kid": signer.kid})},
         "another nonce": {"id": {"nonce": "not-the-one"}},
         "another audience": {"id": {"aud": "another-client"}},
-        "expired": {"id": {"exp": int(time.time()) - 10}},
+        "expired": {"id": {"exp": int(time.time()) - 70}},  # beyond the 60 s clock-skew allowance
         "access token of another client": {"access": {"client_id": "another-client"}},
         "an access token as id token": {"id": {"token_use": "access"}},
         "an access token of another user": {"access": {"sub": str(uuid.uuid4())}},

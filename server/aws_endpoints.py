@@ -1,0 +1,148 @@
+"""Where the AWS services are reached (Cognito, S3, STS): decided once, at start-up, as botocore decides it.
+
+botocore sends a client's calls to a configured endpoint when one is set, looking in this order:
+the service's own variable (``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, ``AWS_ENDPOINT_URL_S3``,
+``AWS_ENDPOINT_URL_STS``), then ``AWS_ENDPOINT_URL``, then in the shared config file
+(``AWS_CONFIG_FILE``, default ``~/.aws/config``) the ``endpoint_url`` of the service in the
+profile's ``services`` section, then the profile's own ``endpoint_url``; none of them when
+``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` (or the profile's ``ignore_configured_endpoint_urls``) is
+true. The profile is ``AWS_DEFAULT_PROFILE``, else ``AWS_PROFILE``, else ``default``.
+
+The server reaches Cognito by itself too (the pool's JWKS, and the issuer its tokens name), so it
+makes that same decision here, hands the answer to its botocore clients explicitly and tells them to
+ignore the configured endpoints (``IGNORE_CONFIGURED``): there is one answer to "where is Cognito",
+and the token checks and the API calls cannot go to different places.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import urllib.parse
+from typing import Mapping
+
+from botocore import configloader
+from botocore.exceptions import ConfigNotFound, ConfigParseError
+
+# botocore's client option that makes a client use only the endpoint it is given (or AWS's own).
+IGNORE_CONFIGURED = {"ignore_configured_endpoint_urls": True}
+
+# Per service: the ending of its AWS_ENDPOINT_URL_* variable and its key in a ``services`` section
+# (botocore's service id, in upper and in lower snake case).
+SERVICE_NAMES = {
+    "cognito-idp": ("COGNITO_IDENTITY_PROVIDER", "cognito_identity_provider"),
+    "s3": ("S3", "s3"),
+    "sts": ("STS", "sts"),
+}
+# Names people reach for that botocore does not read: setting one changes nothing, so it is refused.
+MISTAKEN_NAMES = {
+    "AWS_ENDPOINT_URL_COGNITO_IDP": "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+}
+# Endpoints on these domains are AWS itself (FIPS, dual-stack, PrivateLink names of the service).
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+
+
+class EndpointError(Exception):
+    """An endpoint setting that cannot be used; the message names it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """Where one service is reached: ``url`` None means AWS's own endpoint for the region."""
+
+    url: str | None = None
+    source: str | None = None  # the setting it came from, as a person would look for it
+
+
+def service_variable(service: str) -> str:
+    return "AWS_ENDPOINT_URL_" + SERVICE_NAMES[service][0]
+
+
+def is_aws(url: str) -> bool:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    return host.endswith(AWS_DOMAINS)
+
+
+def checked_url(value: str, source: str) -> str:
+    """An http(s) URL with nothing after its path, without a trailing slash."""
+    value = value.strip()
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise EndpointError(f"{source} must be an http:// or https:// address with no query, got {value!r}.")
+    try:
+        parts.port
+    except ValueError:
+        raise EndpointError(f"{source} has a port that is not a number: {value!r}.") from None
+    return value.rstrip("/")
+
+
+def check_names(env: Mapping[str, str]) -> None:
+    for wrong, right in MISTAKEN_NAMES.items():
+        if env.get(wrong):
+            raise EndpointError(
+                f"{wrong} is set, but botocore does not read that name, so Cognito calls would not go "
+                f"there: the variable for Cognito user pools is {right} (or set COGNITO_ENDPOINT_URL). "
+                f"Rename or unset {wrong}.")
+
+
+class ConfiguredEndpoints:
+    """The endpoint settings of one environment, and the shared config file's profile."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+        self._profile: dict | None = None
+        self._services: dict | None = None
+
+    @property
+    def config_file(self) -> str:
+        return os.path.expanduser(self.env.get("AWS_CONFIG_FILE") or "~/.aws/config")
+
+    @property
+    def profile_name(self) -> str:
+        return self.env.get("AWS_DEFAULT_PROFILE") or self.env.get("AWS_PROFILE") or "default"
+
+    def _load(self) -> None:
+        if self._profile is not None:
+            return
+        try:
+            loaded = configloader.load_config(self.config_file)
+        except ConfigNotFound:
+            loaded = {}
+        except ConfigParseError as error:
+            raise EndpointError(f"The AWS config file {self.config_file} cannot be read: {error}") from None
+        self._profile = loaded.get("profiles", {}).get(self.profile_name, {})
+        self._services = {}
+        section = self._profile.get("services")
+        if section:
+            if section not in loaded.get("services", {}):
+                raise EndpointError(f"The profile {self.profile_name!r} in {self.config_file} names the "
+                                    f"services section {section!r}, which that file does not have.")
+            self._services = loaded["services"][section]
+
+    @property
+    def ignored(self) -> bool:
+        """AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's setting (true or not, as botocore reads it)."""
+        if "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" in self.env:
+            return self.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"].strip().lower() == "true"
+        self._load()
+        return str(self._profile.get("ignore_configured_endpoint_urls", "")).strip().lower() == "true"
+
+    def configured(self, service: str) -> Endpoint:
+        """The endpoint botocore would use for ``service`` (AWS's own when none is configured)."""
+        if self.ignored:
+            return Endpoint()
+        for name in (service_variable(service), "AWS_ENDPOINT_URL"):
+            if self.env.get(name):
+                return Endpoint(checked_url(self.env[name], name), name)
+        self._load()
+        section = "[default]" if self.profile_name == "default" else f"[profile {self.profile_name}]"
+        where = f"{section} of {self.config_file}"
+        key = SERVICE_NAMES[service][1]
+        in_section = self._services.get(key)
+        if isinstance(in_section, dict) and in_section.get("endpoint_url"):
+            source = f"{key}.endpoint_url in the services section {self._profile['services']!r} of {where}"
+            return Endpoint(checked_url(in_section["endpoint_url"], source), source)
+        if self._profile.get("endpoint_url"):
+            source = f"endpoint_url in {where}"
+            return Endpoint(checked_url(self._profile["endpoint_url"], source), source)
+        return Endpoint()

@@ -1,0 +1,422 @@
+"""Where Cognito (and S3, STS) is: COGNITO_ENDPOINT_URL, botocore's AWS_ENDPOINT_URL settings and the
+shared config file, decided once so the API calls, the JWKS and the issuer agree.
+
+The configuration is checked for each combination, and against botocore itself: a botocore client
+made in the same environment must go where the configuration says. Then, over real HTTP, the server
+runs on a real-pool configuration whose Cognito is moto's own server, named only by
+AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER or AWS_ENDPOINT_URL: /readyz answers 200 and moto's
+tokens verify against moto's JWKS (with COGNITO_ISSUER, since moto's tokens name AWS's address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import boto3
+import botocore.session
+import jwt
+import pytest
+
+from server.cognito import CognitoClient
+from server.config import ConfigError, load_config
+from tests.support import Client, Photos, free_port, picture
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POOL = {"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_EndPoint1",
+        "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret", "COOKIE_SECRET": "k"}
+AWS_POOL_URL = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EndPoint1"
+SERVICE_VARIABLE = "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"
+# Every variable that moves an endpoint, cleared before each environment a test makes.
+ENDPOINT_NAMES = ("AWS_ENDPOINT_URL", SERVICE_VARIABLE, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS",
+                  "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+                  "COGNITO_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDP")
+
+
+@pytest.fixture
+def no_config_file(tmp_path):
+    return str(tmp_path / "no-such-config")
+
+
+def config_of(config_file: str, local: bool = False, **env: str):
+    return load_config({**({} if local else POOL), "AWS_CONFIG_FILE": config_file, **env})
+
+
+def write_config_file(tmp_path, text: str) -> str:
+    path = tmp_path / "aws-config"
+    path.write_text(text)
+    return str(path)
+
+
+# --- the configuration ------------------------------------------------------------------------------
+
+def test_without_endpoint_settings_everything_is_at_aws(no_config_file):
+    config = config_of(no_config_file)
+    assert (config.endpoint_url, config.endpoint_source) == (None, None)
+    assert config.issuer == AWS_POOL_URL and config.jwks_url == AWS_POOL_URL + "/.well-known/jwks.json"
+    assert config.s3_endpoint_url is None and config.sts_endpoint_url is None
+
+
+@pytest.mark.parametrize("env, endpoint, source", [
+    ({"COGNITO_ENDPOINT_URL": "http://127.0.0.1:5000/"}, "http://127.0.0.1:5000", "COGNITO_ENDPOINT_URL"),
+    ({SERVICE_VARIABLE: "http://127.0.0.1:5001"}, "http://127.0.0.1:5001", SERVICE_VARIABLE),
+    ({"AWS_ENDPOINT_URL": "http://localhost:4566"}, "http://localhost:4566", "AWS_ENDPOINT_URL"),
+    # The service's own variable wins over the global one, and ours over both.
+    ({"AWS_ENDPOINT_URL": "http://localhost:4566", SERVICE_VARIABLE: "http://127.0.0.1:5001"},
+     "http://127.0.0.1:5001", SERVICE_VARIABLE),
+    ({"AWS_ENDPOINT_URL": "http://localhost:4566", SERVICE_VARIABLE: "http://127.0.0.1:5001",
+      "COGNITO_ENDPOINT_URL": "http://127.0.0.1:5000"}, "http://127.0.0.1:5000", "COGNITO_ENDPOINT_URL"),
+])
+def test_the_cognito_endpoint_and_what_is_derived_from_it(no_config_file, env, endpoint, source):
+    config = config_of(no_config_file, **env)
+    assert (config.endpoint_url, config.endpoint_source) == (endpoint, source)
+    assert config.issuer == f"{endpoint}/eu-west-1_EndPoint1"
+    assert config.jwks_url == f"{endpoint}/eu-west-1_EndPoint1/.well-known/jwks.json"
+    assert not config.local
+
+
+def test_aws_endpoint_url_also_places_s3_and_sts_unless_they_have_their_own(no_config_file):
+    config = config_of(no_config_file, AWS_ENDPOINT_URL="http://localhost:4566",
+                       AWS_ENDPOINT_URL_S3="http://127.0.0.1:9000")
+    assert config.s3_endpoint_url == "http://127.0.0.1:9000"
+    assert config.sts_endpoint_url == "http://localhost:4566"
+    assert config.endpoint_url == "http://localhost:4566"
+
+
+@pytest.mark.parametrize("value, ignored", [("true", True), ("TRUE", True), ("false", False), ("1", False),
+                                            ("", False)])
+def test_aws_ignore_configured_endpoint_urls_as_botocore_reads_it(no_config_file, value, ignored):
+    config = config_of(no_config_file, AWS_ENDPOINT_URL="http://localhost:4566",
+                       AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=value)
+    assert config.endpoint_url == (None if ignored else "http://localhost:4566")
+    assert config.s3_endpoint_url == (None if ignored else "http://localhost:4566")
+    assert config.issuer == (AWS_POOL_URL if ignored else "http://localhost:4566/eu-west-1_EndPoint1")
+    # Our own setting is not one of botocore's configured endpoints: it still counts.
+    ours = config_of(no_config_file, COGNITO_ENDPOINT_URL="http://127.0.0.1:5000",
+                     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=value)
+    assert ours.endpoint_url == "http://127.0.0.1:5000"
+
+
+CONFIG_FILE = """\
+[default]
+endpoint_url = http://127.0.0.1:7000
+
+[profile sections]
+services = emulators
+endpoint_url = http://127.0.0.1:7001
+
+[profile ignoring]
+endpoint_url = http://127.0.0.1:7002
+ignore_configured_endpoint_urls = true
+
+[profile broken]
+services = missing
+
+[services emulators]
+cognito_identity_provider =
+  endpoint_url = http://127.0.0.1:7003
+s3 =
+  endpoint_url = http://127.0.0.1:7004
+"""
+
+
+@pytest.mark.parametrize("env, cognito, s3", [
+    ({}, "http://127.0.0.1:7000", "http://127.0.0.1:7000"),
+    ({"AWS_PROFILE": "sections"}, "http://127.0.0.1:7003", "http://127.0.0.1:7004"),
+    ({"AWS_DEFAULT_PROFILE": "sections", "AWS_PROFILE": "ignoring"}, "http://127.0.0.1:7003",
+     "http://127.0.0.1:7004"),
+    ({"AWS_PROFILE": "sections", "AWS_ENDPOINT_URL": "http://localhost:4566"}, "http://localhost:4566",
+     "http://localhost:4566"),
+    ({"AWS_PROFILE": "ignoring"}, None, None),
+    ({"AWS_PROFILE": "ignoring", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false"}, "http://127.0.0.1:7002",
+     "http://127.0.0.1:7002"),
+    ({"AWS_PROFILE": "no-such-profile"}, None, None),
+])
+def test_the_shared_config_file(tmp_path, env, cognito, s3):
+    config = config_of(write_config_file(tmp_path, CONFIG_FILE), **env)
+    assert (config.endpoint_url, config.s3_endpoint_url) == (cognito, s3)
+    if cognito:
+        assert config.jwks_url == f"{cognito}/eu-west-1_EndPoint1/.well-known/jwks.json"
+        assert "aws-config" in config.endpoint_source or config.endpoint_source == "AWS_ENDPOINT_URL"
+
+
+def test_a_profile_naming_a_missing_services_section_stops_start_up(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        config_of(write_config_file(tmp_path, CONFIG_FILE), AWS_PROFILE="broken")
+    assert "'broken'" in str(caught.value) and "'missing'" in str(caught.value)
+
+
+@pytest.mark.parametrize("env", [
+    {}, {"AWS_ENDPOINT_URL": "http://localhost:4566"}, {SERVICE_VARIABLE: "http://127.0.0.1:5001"},
+    {"AWS_ENDPOINT_URL": "http://localhost:4566", SERVICE_VARIABLE: "http://127.0.0.1:5001"},
+    {"AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+    {"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"},
+    {"AWS_PROFILE": "sections"}, {"AWS_PROFILE": "ignoring"}, {"AWS_DEFAULT_PROFILE": "sections"},
+    {"AWS_DEFAULT_PROFILE": "sections", "AWS_PROFILE": "ignoring"},
+    {"AWS_PROFILE": "ignoring", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false"},
+    {"AWS_PROFILE": "sections", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+])
+def test_botocore_goes_where_the_configuration_says(tmp_path, monkeypatch, env):
+    """The witness: botocore's own endpoint resolution, in the same environment."""
+    config_file = write_config_file(tmp_path, CONFIG_FILE)
+    for name in ENDPOINT_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**env, "AWS_CONFIG_FILE": config_file}.items():
+        monkeypatch.setenv(name, value)
+    config = config_of(config_file, **env)
+    session = botocore.session.Session()
+    for service, ours, aws in (("cognito-idp", config.endpoint_url, "https://cognito-idp.eu-west-1.amazonaws.com"),
+                               ("s3", config.s3_endpoint_url, "https://s3.eu-west-1.amazonaws.com"),
+                               ("sts", config.sts_endpoint_url, "https://sts.eu-west-1.amazonaws.com")):
+        client = session.create_client(service, region_name="eu-west-1", aws_access_key_id="x",
+                                       aws_secret_access_key="x")
+        assert client.meta.endpoint_url == (ours or aws), service
+
+
+def test_our_client_goes_only_where_the_configuration_says(no_config_file, monkeypatch):
+    """An endpoint the configuration did not see (set after it was read) does not move the client."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv(SERVICE_VARIABLE, "http://127.0.0.1:9")
+    for env, expected in (({}, "https://cognito-idp.eu-west-1.amazonaws.com"),
+                          ({"COGNITO_ENDPOINT_URL": "http://127.0.0.1:5000"}, "http://127.0.0.1:5000")):
+        config = config_of(no_config_file, **env)
+
+        async def endpoint_of_a_started_client():
+            client = CognitoClient(config)
+            await client.start()
+            try:
+                return client._client.meta.endpoint_url
+            finally:
+                await client.close()
+
+        assert asyncio.run(endpoint_of_a_started_client()) == expected
+
+
+def test_an_endpoint_of_aws_itself_keeps_the_standard_issuer_and_keys(no_config_file):
+    fips = "https://cognito-idp-fips.eu-west-1.amazonaws.com"
+    config = config_of(no_config_file, **{SERVICE_VARIABLE: fips})
+    assert config.endpoint_url == fips
+    assert config.issuer == AWS_POOL_URL and config.jwks_url == AWS_POOL_URL + "/.well-known/jwks.json"
+
+
+def test_cognito_issuer_overrides_only_the_issuer(no_config_file):
+    config = config_of(no_config_file, AWS_ENDPOINT_URL="http://localhost:4566",
+                       COGNITO_ISSUER="http://localhost.localstack.cloud:4566/eu-west-1_EndPoint1")
+    assert config.issuer == "http://localhost.localstack.cloud:4566/eu-west-1_EndPoint1"
+    assert config.jwks_url == "http://localhost:4566/eu-west-1_EndPoint1/.well-known/jwks.json"
+
+
+def test_aws_endpoint_url_alone_keeps_local_mode_and_is_mentioned(no_config_file):
+    config = config_of(no_config_file, local=True, AWS_ENDPOINT_URL="http://localhost:4566",
+                       PHOTOS_BUCKET="photos")
+    assert config.local and config.endpoint_url is None
+    assert config.unused_cognito_endpoint == "AWS_ENDPOINT_URL (http://localhost:4566)"
+    # S3 follows it as botocore would: a bucket on that local S3 is allowed in local mode.
+    assert config.s3_endpoint_url == "http://localhost:4566"
+    assert config_of(no_config_file, local=True).unused_cognito_endpoint is None
+
+
+def test_a_cognito_endpoint_without_a_pool_stops_start_up(no_config_file):
+    with pytest.raises(ConfigError) as caught:
+        config_of(no_config_file, local=True, **{SERVICE_VARIABLE: "http://localhost:4566"})
+    message = str(caught.value)
+    assert message.startswith(f"{SERVICE_VARIABLE} sends Cognito calls to http://localhost:4566, but no user "
+                              "pool is configured")
+    for name in ("COGNITO_REGION_NAME", "COGNITO_USER_POOL_ID", "COGNITO_USER_CLIENT_ID", "COGNITO_CLIENT_SECRET",
+                 "COOKIE_SECRET"):
+        assert name in message
+    # Ignored, as botocore would ignore it: local mode.
+    assert config_of(no_config_file, local=True, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true",
+                     **{SERVICE_VARIABLE: "http://localhost:4566"}).local
+
+
+@pytest.mark.parametrize("local", [True, False])
+def test_a_variable_botocore_does_not_read_is_refused(no_config_file, local):
+    with pytest.raises(ConfigError) as caught:
+        config_of(no_config_file, local=local, AWS_ENDPOINT_URL_COGNITO_IDP="http://localhost:4566")
+    assert str(caught.value).startswith("AWS_ENDPOINT_URL_COGNITO_IDP is set, but botocore does not read that name")
+    assert SERVICE_VARIABLE in str(caught.value)
+
+
+@pytest.mark.parametrize("name, value", [("AWS_ENDPOINT_URL", "localhost:4566"),
+                                         (SERVICE_VARIABLE, "ftp://localhost"),
+                                         ("AWS_ENDPOINT_URL", "http://localhost:4566/?a=b"),
+                                         ("COGNITO_ENDPOINT_URL", "http://localhost:port"),
+                                         ("AWS_ENDPOINT_URL_S3", "s3.local")])
+def test_a_malformed_endpoint_stops_start_up_naming_it(no_config_file, name, value):
+    with pytest.raises(ConfigError) as caught:
+        config_of(no_config_file, **{name: value})
+    assert str(caught.value).startswith(name + " ")
+
+
+# --- over HTTP: the server on moto's own Cognito -------------------------------------------------------
+
+MOTO_SERVER = os.path.join(os.path.dirname(sys.executable), "moto_server")
+ADMIN = "boss@example.com"
+ADMIN_PASSWORD = "Boss_password_1"
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log_path: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                with open(log_path) as log:
+                    raise RuntimeError(f"{url} never answered:\n{log.read()}") from None
+            time.sleep(0.1)
+
+
+class Process:
+    """A program on a free loopback port, its output in a file."""
+
+    def __init__(self, command: list[str], env: dict[str, str], port: int, log_path: str, probe: str):
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_answering(self.url + probe, self.process, log_path)
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def output(self) -> str:
+        with open(self.log_path) as log:
+            return log.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def secret_hash_of(username: str, client_id: str, secret: str) -> str:
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    """moto's server as a program of its own, with a pool, an app client with a secret, an admin in
+    the admin group, and a bucket."""
+    if not os.path.exists(MOTO_SERVER):
+        pytest.fail(f"moto's server is not installed at {MOTO_SERVER}: pip install 'moto[server]'.", pytrace=False)
+    folder = tmp_path_factory.mktemp("moto")
+    port = free_port()
+    server = Process([MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], dict(os.environ), port,
+                     str(folder / "moto.log"), "/moto-api/")
+    idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=server.url,
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    pool_id = idp.create_user_pool(PoolName="endpoint-settings")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="server", GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+    idp.create_group(UserPoolId=pool_id, GroupName="admin")
+    idp.admin_create_user(UserPoolId=pool_id, Username=ADMIN, TemporaryPassword="Temporary_1",
+                          MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=ADMIN, Password=ADMIN_PASSWORD, Permanent=True)
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=ADMIN, GroupName="admin")
+    bucket = "photos-" + uuid.uuid4().hex[:8]
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=server.url,
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    s3.create_bucket(Bucket=bucket)
+    yield server, idp, pool_id, client, s3, bucket
+    server.stop()
+
+
+def our_server(tmp_path, moto, **settings: str) -> Process:
+    """tornado_server.py on a real-pool configuration for moto's pool: where Cognito is comes only
+    from ``settings``."""
+    server, _, pool_id, client, _, _ = moto
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("COGNITO_", "COOKIE_", "AWS_", "STS_USER_", "LOCAL_", "ROOT_USER_", "PHOTOS_"))}
+    port = free_port()
+    env.update({"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id,
+                "COGNITO_USER_CLIENT_ID": client["ClientId"], "COGNITO_CLIENT_SECRET": client["ClientSecret"],
+                "COOKIE_SECRET": "endpoint-settings-secret", "PORT": str(port), "HOST": "127.0.0.1",
+                "PHOTOS_DATA": str(tmp_path / f"photos-{port}"),
+                # moto takes any keys for the admin calls; no file or instance role is looked at.
+                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                "AWS_EC2_METADATA_DISABLED": "true", **settings})
+    return Process([sys.executable, "tornado_server.py"], env, port, str(tmp_path / f"server-{port}.log"), "/healthz")
+
+
+def moto_issuer(pool_id: str) -> str:
+    return f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+
+
+def test_moto_tokens_name_aws_as_issuer_and_its_jwks_is_on_its_endpoint(moto):
+    """What COGNITO_ISSUER is for: moto's discovery document and tokens name AWS's address."""
+    server, idp, pool_id, client, _, _ = moto
+    discovery = Client(server.url).request("GET", f"/{pool_id}/.well-known/openid-configuration").json
+    assert discovery["issuer"] == moto_issuer(pool_id)
+    assert discovery["jwks_uri"] == f"{server.url}/{pool_id}/.well-known/jwks.json"
+    tokens = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=client["ClientId"], AuthParameters={
+        "USERNAME": ADMIN, "PASSWORD": ADMIN_PASSWORD,
+        "SECRET_HASH": secret_hash_of(ADMIN, client["ClientId"], client["ClientSecret"])})["AuthenticationResult"]
+    assert jwt.decode(tokens["AccessToken"], options={"verify_signature": False})["iss"] == moto_issuer(pool_id)
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL"])
+def test_the_server_on_moto_named_only_by_botocores_endpoint_variable(tmp_path, moto, variable):
+    server, _, pool_id, _, s3, bucket = moto
+    settings = {variable: server.url, "COGNITO_ISSUER": moto_issuer(pool_id)}
+    if variable == "AWS_ENDPOINT_URL":
+        settings["PHOTOS_BUCKET"] = bucket  # S3 is at moto's server too, by the same variable
+    ours = our_server(tmp_path, moto, **settings)
+    try:
+        client = Client(ours.url)
+        ready = client.request("GET", "/readyz")
+        assert (ready.status, ready.json) == (200, {"status": "ready"}), ours.output
+        # Signing in goes to moto (SECRET_HASH and all), and its token verifies against moto's JWKS.
+        signed_in = client.call("signIn", user=ADMIN, **{"pass": ADMIN_PASSWORD})
+        assert signed_in.status == 200, signed_in.body
+        token = signed_in.json["access_token"]
+        assert jwt.decode(token, options={"verify_signature": False})["iss"] == moto_issuer(pool_id)
+        listed = client.call("adminListUsers", access_token=token)
+        assert listed.status == 200, listed.body
+        assert [user["email"] or user["username"] for user in listed.json["users"]] == [ADMIN]
+        photos = Photos(Client(ours.url), token)
+        assert (photos.list().status, photos.list().json) == (200, {"photos": []})
+        if variable == "AWS_ENDPOINT_URL":
+            uploaded = photos.upload(picture(), "in moto's bucket")
+            assert uploaded.status == 201, uploaded.body
+            keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+            assert any(key.endswith(uploaded.json["photo"]["id"] + "/image") for key in keys), keys
+        assert f"Cognito is at {server.url} (from {variable})" in ours.output
+    finally:
+        ours.stop()
+
+
+def test_without_cognito_issuer_moto_answers_but_its_tokens_are_refused(tmp_path, moto):
+    server, _, _, _, _, _ = moto
+    ours = our_server(tmp_path, moto, **{SERVICE_VARIABLE: server.url})
+    try:
+        client = Client(ours.url)
+        assert client.request("GET", "/readyz").status == 200  # the JWKS is reached at moto's endpoint
+        token = client.call("signIn", user=ADMIN, **{"pass": ADMIN_PASSWORD}).json["access_token"]
+        reply = Photos(client, token).list()
+        assert (reply.status, reply.json["error"]) == (401, "InvalidToken")  # iss is not {endpoint}/{pool}
+    finally:
+        ours.stop()
