@@ -30,7 +30,8 @@ from local_cognito import start_local_cognito
 from server.background import BackgroundServer
 from server.config import ConfigError, load_config
 from server.refresh_cookie import RefreshCookieCodec
-from tests.support import CODE, PASSWORD, Client, free_port, local_config, serve_app, wait_for_port
+from tests.support import (CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, issued_access_token,
+                           local_config, serve_app, wait_for_port)
 
 GRACE = 30
 ACCESS_TOKEN_SECONDS = 3
@@ -261,3 +262,159 @@ def test_the_rotation_settings_are_read_and_checked(tmp_path):
                         ("LOCAL_COGNITO_ROTATION_GRACE_SECONDS", "-1"), ("LOCAL_COGNITO_ROTATION_GRACE_SECONDS", "5s")):
         with pytest.raises(ConfigError, match=name):
             load_config(local_config(str(tmp_path), **{name: value}))
+
+
+# --- the fall-back to REFRESH_TOKEN_AUTH, against moto's own server ----------------------------------
+
+class CountingProxy:
+    """Passes requests on to ``target`` and counts them by operation (and InitiateAuth by flow); while
+    ``faults`` has answers left, a GetTokensFromRefreshToken gets the next of them instead."""
+
+    def __init__(self, target: str):
+        self.sent: collections.Counter[str] = collections.Counter()
+        self.passed_on: collections.Counter[str] = collections.Counter()
+        self.faults: list[tuple[int, bytes, str]] = []
+        proxy = self
+
+        class Handler(tornado.web.RequestHandler):
+            async def post(self):
+                operation = self.request.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                if operation == "InitiateAuth":
+                    operation += ":" + json.loads(self.request.body).get("AuthFlow", "")
+                proxy.sent[operation] += 1
+                if operation == "GetTokensFromRefreshToken" and proxy.faults:
+                    status, body, content_type = proxy.faults.pop(0)
+                    self.set_status(status)
+                    self.set_header("Content-Type", content_type)
+                    self.finish(body)
+                    return
+                proxy.passed_on[operation] += 1
+                headers = {k: v for k, v in self.request.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = await tornado.httpclient.AsyncHTTPClient().fetch(
+                    target + self.request.uri, method="POST", body=self.request.body, headers=headers,
+                    raise_error=False)
+                self.set_status(answer.code)
+                for name in ("Content-Type", "x-amzn-ErrorType", "x-amzn-RequestId"):
+                    if name in answer.headers:
+                        self.set_header(name, answer.headers[name])
+                self.finish(answer.body)
+
+        async def build(port: int):
+            return tornado.web.Application([(r"/.*", Handler)]), None
+
+        self._server = BackgroundServer(build).start()
+        self.url = self._server.url
+
+    def stop(self):
+        self._server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto_pool():
+    """moto's server in a process of its own, with a pool whose user name is the email itself (so
+    moto's REFRESH_TOKEN_AUTH checks SECRET_HASH on the same name Cognito would), an app client with
+    a secret, and a confirmed user: (endpoint, pool id, client, email)."""
+    port = free_port()
+    moto = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_port(endpoint)
+        idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
+                           aws_access_key_id="x", aws_secret_access_key="x")
+        pool_id = idp.create_user_pool(PoolName="fallback")["UserPool"]["Id"]
+        client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", GenerateSecret=True, ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+        email = "fallback@example.com"
+        idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=MOTO_PASSWORD, Permanent=True)
+        yield endpoint, pool_id, client, email
+    finally:
+        moto.terminate()
+        moto.wait(timeout=10)
+
+
+MOTO_PASSWORD = "Fallback_password_1"  # moto's default policy wants digits and capitals
+BARE_503 = (503, b"<html><body><b>Http/1.1 Service Unavailable</b></body></html>", "text/html")
+THROTTLED = (400, json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode(),
+             "application/x-amz-json-1.1")
+INTERNAL_ERROR = (500, json.dumps({"__type": "InternalErrorException", "message": "oops"}).encode(),
+                  "application/x-amz-json-1.1")
+
+
+def decisions(caplog) -> list[logging.LogRecord]:
+    """The log records that tell which way this process refreshes tokens."""
+    return [r for r in caplog.records if r.name == "server.cognito" and "refreshing tokens with" in r.getMessage().lower()]
+
+
+def test_against_moto_it_falls_back_once_and_not_on_a_passing_fault(moto_pool, caplog):
+    endpoint, pool_id, app, email = moto_pool
+    proxy = CountingProxy(endpoint)
+    # Two attempts per call (the default): a fault that may be retried is sent twice.
+    proxy.faults = [BARE_503, BARE_503, THROTTLED, THROTTLED, INTERNAL_ERROR, INTERNAL_ERROR]
+    server = serve_app(load_config({
+        "COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id, "COGNITO_USER_CLIENT_ID": app["ClientId"],
+        "COGNITO_CLIENT_SECRET": app["ClientSecret"], "COGNITO_ENDPOINT_URL": proxy.url,
+        "COOKIE_SECRET": "test-cookie-secret", "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}))
+    try:
+        caplog.set_level(logging.INFO, logger="server.cognito")
+        client = Client(server.url)
+        assert client.call("signIn", user=email, **{"pass": MOTO_PASSWORD}).status == 200
+        cookie = client.cookies["__Host-refresh"]
+        # Passing faults: each refresh fails as it always did, keeps the cookie, and decides nothing.
+        for status, code in ((503, "CognitoUnavailable"), (429, "TooManyRequests"), (502, "CognitoError")):
+            reply = client.call("refresh")
+            assert (reply.status, reply.json["error"]) == (status, code), reply.body
+            assert client.cookies["__Host-refresh"] == cookie
+            assert proxy.sent["InitiateAuth:REFRESH_TOKEN_AUTH"] == 0
+        assert not decisions(caplog)
+        # moto's own answer (HTTP 500, an HTML page): the fall-back, at once, for good.
+        for _ in range(5):
+            reply = client.call("refresh")
+            assert reply.status == 200, reply.body
+            assert client.call("getUser", access_token=reply.json["access_token"]).status == 200
+    finally:
+        server.stop()
+        proxy.stop()
+    assert proxy.passed_on["GetTokensFromRefreshToken"] == 1  # one attempt reached moto, not retried
+    assert proxy.sent["GetTokensFromRefreshToken"] == 7
+    assert proxy.sent["InitiateAuth:REFRESH_TOKEN_AUTH"] == 5
+    [said] = decisions(caplog)
+    assert said.levelno == logging.WARNING and "does not serve GetTokensFromRefreshToken" in said.getMessage()
+
+
+def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
+    """A stand-in that serves GetTokensFromRefreshToken: its refusals (revoked, or rotated out and
+    reused) sign the person out and clear the cookie; they also settle the question for the process,
+    so a later "unknown operation" answer is an error, not a reason to switch to REFRESH_TOKEN_AUTH."""
+    stand_in = StandInCognito()
+    server = serve_app(load_config({
+        **STAND_IN_POOL, "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",
+        "COGNITO_ENDPOINT_URL": stand_in.url, "COGNITO_MAX_ATTEMPTS": "1"}))
+    caplog.set_level(logging.INFO, logger="server.cognito")
+    tokens = {"AccessToken": issued_access_token("5e0f-sub-id"), "IdToken": "i.d.t", "ExpiresIn": 3600,
+              "TokenType": "Bearer"}
+    try:
+        stand_in.answer("InitiateAuth", body={"AuthenticationResult": dict(tokens, RefreshToken="first")})
+        client = Client(server.url)
+        for refusal in ("NotAuthorizedException", "RefreshTokenReuseException"):
+            assert client.call("signIn", user="sam@example.com", **{"pass": PASSWORD}).status == 200
+            stand_in.fail("GetTokensFromRefreshToken", refusal)
+            assert_refused_and_cleared(client.call("refresh"))
+            assert "__Host-refresh" not in client.cookies
+        assert client.call("signIn", user="sam@example.com", **{"pass": PASSWORD}).status == 200
+        stand_in.answer("GetTokensFromRefreshToken", body={"AuthenticationResult": dict(tokens, RefreshToken="next")})
+        stand_in.received.clear()
+        assert client.call("refresh").status == 200
+        [(operation, params)] = stand_in.received
+        assert operation == "GetTokensFromRefreshToken"
+        assert params == {"ClientId": STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], "RefreshToken": "first",
+                          "ClientSecret": "a-stand-in-client-secret-as-long-as-cognitos"}
+        stand_in.fail("GetTokensFromRefreshToken", "UnknownOperationException")
+        assert client.call("refresh").status != 200
+        assert not [op for op, _ in stand_in.received if op == "InitiateAuth"]
+    finally:
+        server.stop()
+        stand_in.stop()
+    [said] = decisions(caplog)
+    assert said.levelno == logging.INFO and "GetTokensFromRefreshToken" in said.getMessage()
