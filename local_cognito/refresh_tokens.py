@@ -98,7 +98,8 @@ class RefreshTokenOperations:
         if record["expires"] <= now:
             raise not_authorized("Refresh Token has expired")
         if record.get("invalid_after") is not None and record["invalid_after"] <= now:
-            raise CognitoFault("RefreshTokenReuseException", "Refresh token has been rotated and is no longer valid")
+            raise CognitoFault("RefreshTokenReuseException",
+                               "Refresh token has been rotated and is no longer valid")
         user = self.checked_user(record)
         result: dict[str, Any] = {"TokenType": "Bearer"}
         if rotate and self.rotating:

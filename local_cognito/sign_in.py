@@ -37,8 +37,8 @@ SPENT_SESSION_MEMORY_SECONDS = 3600  # how long a used or expired session is sti
 MAX_MFA_CODE_FAILURES = 5  # wrong codes a session takes before it is spent
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 # The app client's ExplicitAuthFlows setting that lets it use each InitiateAuth flow.
-FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
-                 "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
+FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+                 "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
 
 
 class SignInOperations:

@@ -262,7 +262,8 @@ def test_an_unknown_client_or_token_is_refused(served):
     assert refused(lambda: served.idp.get_tokens_from_refresh_token(
         ClientId="unknownclient", ClientSecret=served.pool.client_secret,
         RefreshToken=user["RefreshToken"]))[0] == "ResourceNotFoundException"
-    assert refused(lambda: served.tokens("not-a-refresh-token")) == ("NotAuthorizedException", "Invalid Refresh Token")
+    assert refused(lambda: served.tokens("not-a-refresh-token")) == ("NotAuthorizedException",
+                                                                   "Invalid Refresh Token")
 
 
 # --- revocation of a rotated family ----------------------------------------------------------------------

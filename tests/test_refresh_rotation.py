@@ -9,6 +9,7 @@ grace period; only the browser-session test waits for its (three-second) access 
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import concurrent.futures
 import html.parser
@@ -258,8 +259,8 @@ def test_the_rotation_settings_are_read_and_checked(tmp_path):
     chosen = load_config(local_config(str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION="on",
                                       LOCAL_COGNITO_ROTATION_GRACE_SECONDS="0"))
     assert (chosen.local_refresh_rotation, chosen.local_rotation_grace_seconds) == (True, 0)
-    for name, value in (("LOCAL_COGNITO_REFRESH_ROTATION", "yes"), ("LOCAL_COGNITO_ROTATION_GRACE_SECONDS", "61"),
-                        ("LOCAL_COGNITO_ROTATION_GRACE_SECONDS", "-1"), ("LOCAL_COGNITO_ROTATION_GRACE_SECONDS", "5s")):
+    grace = "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"
+    for name, value in (("LOCAL_COGNITO_REFRESH_ROTATION", "yes"), (grace, "61"), (grace, "-1"), (grace, "5s")):
         with pytest.raises(ConfigError, match=name):
             load_config(local_config(str(tmp_path), **{name: value}))
 
@@ -268,12 +269,13 @@ def test_the_rotation_settings_are_read_and_checked(tmp_path):
 
 class CountingProxy:
     """Passes requests on to ``target`` and counts them by operation (and InitiateAuth by flow); while
-    ``faults`` has answers left, a GetTokensFromRefreshToken gets the next of them instead."""
+    ``faults`` has answers left, a GetTokensFromRefreshToken gets the next of them instead (status,
+    body, content type, and how long it waits first)."""
 
     def __init__(self, target: str):
         self.sent: collections.Counter[str] = collections.Counter()
         self.passed_on: collections.Counter[str] = collections.Counter()
-        self.faults: list[tuple[int, bytes, str]] = []
+        self.faults: list[tuple[int, bytes, str, float]] = []
         proxy = self
 
         class Handler(tornado.web.RequestHandler):
@@ -283,13 +285,15 @@ class CountingProxy:
                     operation += ":" + json.loads(self.request.body).get("AuthFlow", "")
                 proxy.sent[operation] += 1
                 if operation == "GetTokensFromRefreshToken" and proxy.faults:
-                    status, body, content_type = proxy.faults.pop(0)
+                    status, body, content_type, delay = proxy.faults.pop(0)
+                    await asyncio.sleep(delay)
                     self.set_status(status)
                     self.set_header("Content-Type", content_type)
                     self.finish(body)
                     return
                 proxy.passed_on[operation] += 1
-                headers = {k: v for k, v in self.request.headers.items() if k.lower() not in ("host", "content-length")}
+                headers = {k: v for k, v in self.request.headers.items()
+                           if k.lower() not in ("host", "content-length")}
                 answer = await tornado.httpclient.AsyncHTTPClient().fetch(
                     target + self.request.uri, method="POST", body=self.request.body, headers=headers,
                     raise_error=False)
@@ -323,8 +327,9 @@ def moto_pool():
         idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
                            aws_access_key_id="x", aws_secret_access_key="x")
         pool_id = idp.create_user_pool(PoolName="fallback")["UserPool"]["Id"]
-        client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", GenerateSecret=True, ExplicitAuthFlows=[
-            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+        client = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="app", GenerateSecret=True,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
         email = "fallback@example.com"
         idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
         idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=MOTO_PASSWORD, Permanent=True)
@@ -335,34 +340,38 @@ def moto_pool():
 
 
 MOTO_PASSWORD = "Fallback_password_1"  # moto's default policy wants digits and capitals
-BARE_503 = (503, b"<html><body><b>Http/1.1 Service Unavailable</b></body></html>", "text/html")
+BARE_503 = (503, b"<html><body><b>Http/1.1 Service Unavailable</b></body></html>", "text/html", 0.0)
 THROTTLED = (400, json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode(),
-             "application/x-amz-json-1.1")
+             "application/x-amz-json-1.1", 0.0)
 INTERNAL_ERROR = (500, json.dumps({"__type": "InternalErrorException", "message": "oops"}).encode(),
-                  "application/x-amz-json-1.1")
+                  "application/x-amz-json-1.1", 0.0)
+TOO_SLOW = (500, b"", "text/plain", 2.0)  # past the read timeout: nothing is read of it
 
 
 def decisions(caplog) -> list[logging.LogRecord]:
     """The log records that tell which way this process refreshes tokens."""
-    return [r for r in caplog.records if r.name == "server.cognito" and "refreshing tokens with" in r.getMessage().lower()]
+    return [record for record in caplog.records
+            if record.name == "server.cognito" and "refreshing tokens with" in record.getMessage().lower()]
 
 
 def test_against_moto_it_falls_back_once_and_not_on_a_passing_fault(moto_pool, caplog):
     endpoint, pool_id, app, email = moto_pool
     proxy = CountingProxy(endpoint)
     # Two attempts per call (the default): a fault that may be retried is sent twice.
-    proxy.faults = [BARE_503, BARE_503, THROTTLED, THROTTLED, INTERNAL_ERROR, INTERNAL_ERROR]
+    proxy.faults = [TOO_SLOW, TOO_SLOW, BARE_503, BARE_503, THROTTLED, THROTTLED, INTERNAL_ERROR, INTERNAL_ERROR]
     server = serve_app(load_config({
-        "COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id, "COGNITO_USER_CLIENT_ID": app["ClientId"],
-        "COGNITO_CLIENT_SECRET": app["ClientSecret"], "COGNITO_ENDPOINT_URL": proxy.url,
-        "COOKIE_SECRET": "test-cookie-secret", "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}))
+        "COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id,
+        "COGNITO_USER_CLIENT_ID": app["ClientId"], "COGNITO_CLIENT_SECRET": app["ClientSecret"],
+        "COGNITO_ENDPOINT_URL": proxy.url, "COOKIE_SECRET": "test-cookie-secret", "COGNITO_READ_TIMEOUT": "1",
+        "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}))
     try:
         caplog.set_level(logging.INFO, logger="server.cognito")
         client = Client(server.url)
         assert client.call("signIn", user=email, **{"pass": MOTO_PASSWORD}).status == 200
         cookie = client.cookies["__Host-refresh"]
         # Passing faults: each refresh fails as it always did, keeps the cookie, and decides nothing.
-        for status, code in ((503, "CognitoUnavailable"), (429, "TooManyRequests"), (502, "CognitoError")):
+        for status, code in ((504, "CognitoTimeout"), (503, "CognitoUnavailable"), (429, "TooManyRequests"),
+                             (502, "CognitoError")):
             reply = client.call("refresh")
             assert (reply.status, reply.json["error"]) == (status, code), reply.body
             assert client.cookies["__Host-refresh"] == cookie
@@ -377,7 +386,7 @@ def test_against_moto_it_falls_back_once_and_not_on_a_passing_fault(moto_pool, c
         server.stop()
         proxy.stop()
     assert proxy.passed_on["GetTokensFromRefreshToken"] == 1  # one attempt reached moto, not retried
-    assert proxy.sent["GetTokensFromRefreshToken"] == 7
+    assert proxy.sent["GetTokensFromRefreshToken"] == 9
     assert proxy.sent["InitiateAuth:REFRESH_TOKEN_AUTH"] == 5
     [said] = decisions(caplog)
     assert said.levelno == logging.WARNING and "does not serve GetTokensFromRefreshToken" in said.getMessage()
@@ -403,7 +412,8 @@ def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
             assert_refused_and_cleared(client.call("refresh"))
             assert "__Host-refresh" not in client.cookies
         assert client.call("signIn", user="sam@example.com", **{"pass": PASSWORD}).status == 200
-        stand_in.answer("GetTokensFromRefreshToken", body={"AuthenticationResult": dict(tokens, RefreshToken="next")})
+        stand_in.answer("GetTokensFromRefreshToken",
+                        body={"AuthenticationResult": dict(tokens, RefreshToken="next")})
         stand_in.received.clear()
         assert client.call("refresh").status == 200
         [(operation, params)] = stand_in.received
