@@ -23,12 +23,16 @@ import urllib.parse
 import uuid
 
 import boto3
+import botocore.exceptions
+import botocore.parsers
+import botocore.session
 import pytest
 import tornado.httpclient
 import tornado.web
 
 from local_cognito import start_local_cognito
 from server.background import BackgroundServer
+from server.cognito import lacks_operation
 from server.config import ConfigError, load_config
 from server.refresh_cookie import RefreshCookieCodec
 from tests.support import (CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, issued_access_token,
@@ -428,3 +432,27 @@ def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
         stand_in.stop()
     [said] = decisions(caplog)
     assert said.levelno == logging.INFO and "GetTokensFromRefreshToken" in said.getMessage()
+
+
+@pytest.mark.parametrize("status,body,lacking", [
+    (500, b"<!doctype html><title>500 Internal Server Error</title>", True),  # moto
+    (501, b'{"__type": "InternalFailure", "message": "API action \'GetTokensFromRefreshToken\' for service '
+          b'\'cognito-idp\' not yet implemented or pro feature"}', True),  # LocalStack
+    (400, b'{"__type": "UnknownOperationException"}', True),  # the local Cognito, before it served it
+    (400, b'{"__type": "NotAuthorizedException", "message": "Invalid Refresh Token"}', False),
+    (400, b'{"__type": "RefreshTokenReuseException"}', False),
+    (400, b'{"__type": "TooManyRequestsException"}', False),
+    (400, b'{"__type": "ThrottlingException"}', False),
+    (500, b'{"__type": "InternalErrorException"}', False),
+    (502, b"<html>Bad Gateway</html>", False),
+    (503, b"<html>Service Unavailable</html>", False),
+    (504, b"<html>Gateway Timeout</html>", False),
+])
+def test_only_an_unknown_operation_answer_means_the_endpoint_lacks_it(status, body, lacking):
+    """Answers parsed by botocore's own JSON parser, as the client sees them."""
+    model = botocore.session.get_session().get_service_model("cognito-idp").operation_model(
+        "GetTokensFromRefreshToken")
+    parsed = botocore.parsers.create_parser("json").parse(
+        {"status_code": status, "headers": {}, "body": body}, model.output_shape)
+    error = botocore.exceptions.ClientError(parsed, "GetTokensFromRefreshToken")
+    assert lacks_operation(error, frozenset(shape.name for shape in model.error_shapes)) is lacking
