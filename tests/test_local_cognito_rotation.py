@@ -28,11 +28,13 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config as BotoConfig
 
+from local_cognito import start_local_cognito
 from local_cognito.endpoint import LocalCognito
 from local_cognito.pool_settings import REFRESH_TOKEN_SECONDS
 from local_cognito.service import LocalUserPool
 from server.cognito import secret_hash
-from tests.support import CODE, PASSWORD, free_port, wait_for_port
+from server.config import ConfigError, load_config
+from tests.support import CODE, PASSWORD, free_port, local_config, wait_for_port
 
 GRACE = 10
 
@@ -363,3 +365,32 @@ def test_the_token_endpoint_rotates_when_the_client_does(served):
     for old in (user["RefreshToken"], newer):
         status, answer = served.token_endpoint(old)
         assert (status, answer["error"]) == (400, "invalid_grant")
+
+
+# --- the settings ----------------------------------------------------------------------------------------
+
+def test_the_rotation_settings_are_read_and_checked(tmp_path):
+    defaults = load_config(local_config(str(tmp_path)))
+    assert (defaults.local_refresh_rotation, defaults.local_rotation_grace_seconds) == (False, 60)
+    chosen = load_config(local_config(str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION="on",
+                                      LOCAL_COGNITO_ROTATION_GRACE_SECONDS="0"))
+    assert (chosen.local_refresh_rotation, chosen.local_rotation_grace_seconds) == (True, 0)
+    grace = "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"
+    for name, value in (("LOCAL_COGNITO_REFRESH_ROTATION", "yes"), (grace, "61"), (grace, "-1"), (grace, "5s")):
+        with pytest.raises(ConfigError, match=name):
+            load_config(local_config(str(tmp_path), **{name: value}))
+
+
+def test_start_up_applies_the_rotation_settings_at_every_start(tmp_path):
+    for rotation, feature in (("on", "ENABLED"), ("off", "DISABLED"), ("on", "ENABLED")):
+        local, config = start_local_cognito(load_config(local_config(
+            str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION=rotation, LOCAL_COGNITO_ROTATION_GRACE_SECONDS="7")))
+        try:
+            admin = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=config.endpoint_url,
+                                 aws_access_key_id="local", aws_secret_access_key="local")
+            described = admin.describe_user_pool_client(UserPoolId=config.user_pool_id,
+                                                        ClientId=config.client_id)["UserPoolClient"]
+        finally:
+            local.stop()
+        assert described["RefreshTokenRotation"] == {"Feature": feature, "RetryGracePeriodSeconds": 7}
+        assert ("ALLOW_REFRESH_TOKEN_AUTH" in described["ExplicitAuthFlows"]) is (rotation == "off")

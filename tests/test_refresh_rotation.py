@@ -33,7 +33,7 @@ import tornado.web
 from local_cognito import start_local_cognito
 from server.background import BackgroundServer
 from server.cognito import lacks_operation
-from server.config import ConfigError, load_config
+from server.config import load_config
 from server.refresh_cookie import RefreshCookieCodec
 from tests.support import (CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, issued_access_token,
                            local_config, serve_app, wait_for_port)
@@ -253,20 +253,6 @@ def test_the_browser_session_renews_with_the_refresh_cookie_and_keeps_a_rotated_
     clock.offset += GRACE + 1
     assert_refused_and_cleared(with_cookie(base_url, refresh).call("refresh"))
     assert browser.call("refresh").status == 200
-
-
-# --- the settings ----------------------------------------------------------------------------------------
-
-def test_the_rotation_settings_are_read_and_checked(tmp_path):
-    defaults = load_config(local_config(str(tmp_path)))
-    assert (defaults.local_refresh_rotation, defaults.local_rotation_grace_seconds) == (False, 60)
-    chosen = load_config(local_config(str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION="on",
-                                      LOCAL_COGNITO_ROTATION_GRACE_SECONDS="0"))
-    assert (chosen.local_refresh_rotation, chosen.local_rotation_grace_seconds) == (True, 0)
-    grace = "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"
-    for name, value in (("LOCAL_COGNITO_REFRESH_ROTATION", "yes"), (grace, "61"), (grace, "-1"), (grace, "5s")):
-        with pytest.raises(ConfigError, match=name):
-            load_config(local_config(str(tmp_path), **{name: value}))
 
 
 # --- the fall-back to REFRESH_TOKEN_AUTH, against moto's own server ----------------------------------
