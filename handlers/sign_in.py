@@ -3,7 +3,9 @@ shared with confirmAccount.
 
 The refresh token never appears in an answer: it goes into the HttpOnly refresh cookie together
 with the user name Cognito assigned (the access token's ``username`` claim; for pools with email as
-the user name that is the ``sub``), which REFRESH_TOKEN_AUTH needs for SECRET_HASH.
+the user name that is the ``sub``), which REFRESH_TOKEN_AUTH needs for SECRET_HASH where an endpoint
+lacks GetTokensFromRefreshToken. ``refresh`` keeps the new refresh token an app client that rotates
+them answers.
 
 A sign-in that needs another step (an authenticator code, a new password) answers a ``session``:
 Cognito's session for the step, signed by this server together with the challenge's name and the

@@ -7,7 +7,8 @@ sure that user exists, confirmed, with that password, in the ``ADMIN_GROUP`` gro
 
 The app client's hosted-UI settings come from the configuration at every start (not from the saved
 pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback URL is
-``{BASE_URL}/callback`` and its sign-out URL ``{BASE_URL}/``.
+``{BASE_URL}/callback`` and its sign-out URL ``{BASE_URL}/``. So does its refresh-token rotation
+(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``).
 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
@@ -19,7 +20,8 @@ the calls this backend makes, the local pool does what Cognito does:
   REFRESH_TOKEN_AUTH it must be computed with the user name Cognito assigned (the ``sub``).
 - Confirmation and reset codes are random (or ``LOCAL_COGNITO_CODE``), expire, are sent to the
   console log, and are checked (moto accepts any code).
-- DeleteUser, ResendConfirmationCode and RevokeToken exist (moto lacks them).
+- DeleteUser, ResendConfirmationCode, RevokeToken and GetTokensFromRefreshToken exist (moto lacks
+  them), and the app client can rotate refresh tokens as Cognito's does; see ``refresh_tokens.py``.
 - Tokens are JWTs signed with the pool's own key; access tokens are checked by signature, expiry and
   revocation (moto only remembers the strings it issued, and forgets them on restart).
 - The app client has PreventUserExistenceErrors enabled: an unknown user signs in like a wrong
@@ -43,7 +45,8 @@ The modules:
   restoring it, user lookup, the shared checks (SECRET_HASH, passwords, access tokens), codes,
   and the tokens of a completed sign-in.
 - The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
-  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``mfa.py`` (TOTP set-up),
+  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
+  (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps).
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
@@ -108,6 +111,7 @@ def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple
     if config.base_url:
         pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
                                        logout_urls=[f"{config.base_url}/"])
+    pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()

@@ -31,7 +31,8 @@ log = logging.getLogger("local_cognito")
 mail_log = logging.getLogger("local_cognito.mail")
 
 # Besides every operation whose name starts with "Admin".
-SIGNED_OPERATIONS = frozenset({"ListUsers", "CreateGroup", "GetGroup", "ListGroups"})
+SIGNED_OPERATIONS = frozenset({"ListUsers", "CreateGroup", "GetGroup", "ListGroups",
+                               "DescribeUserPoolClient"})
 MAX_PAGE = 60  # ListUsers, ListGroups and AdminListGroupsForUser: at most 60, and 60 by default
 # ListUsers' filter: `name = "value"` (exact) or `name ^= "value"` (starts with); \" and \\ escape.
 USER_FILTER = re.compile(r'^\s*(?P<name>[\w:]+)\s*(?P<op>\^?=)\s*"(?P<value>(?:[^"\\]|\\.)*)"\s*$')

@@ -18,6 +18,7 @@ from local_cognito.mfa import MfaOperations
 from local_cognito.oauth.hosted_sign_in import HostedSignIn
 from local_cognito.oauth.operations import OAuthOperations
 from local_cognito.pool import UserPool
+from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.sign_in import SignInOperations
 
 __all__ = ["CognitoFault", "LocalUserPool", "Operation"]
@@ -28,27 +29,31 @@ Operation = Callable[[dict], dict]
 
 class LocalUserPool(UserPool):
     """One user pool with one app client (with a secret), kept in ``data_dir``, and its operations:
-    ``accounts`` (``accounts.py``), ``sign_in`` (``sign_in.py``), ``mfa`` (``mfa.py``), ``admin``
-    (``admin.py``), and the hosted UI's ``oauth`` and ``hosted_sign_in`` (``oauth/``)."""
+    ``accounts`` (``accounts.py``), ``refresh`` (``refresh_tokens.py``), ``sign_in`` (``sign_in.py``),
+    ``mfa`` (``mfa.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
+    ``hosted_sign_in`` (``oauth/``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time) -> None:
         super().__init__(data_dir, pinned_code=pinned_code, access_token_seconds=access_token_seconds,
                          clock=clock)
         self.accounts = AccountOperations(self)
-        self.sign_in = SignInOperations(self)
+        self.refresh = RefreshTokenOperations(self)
+        self.sign_in = SignInOperations(self, self.refresh)
         self.mfa = MfaOperations(self)
         self.admin = AdminOperations(self)
-        self.oauth = OAuthOperations(self)
+        self.oauth = OAuthOperations(self, self.refresh)
         self.hosted_sign_in = HostedSignIn(self, self.sign_in, self.accounts)
         self.oauth.configure_hosted_ui()  # no callback URLs until start-up gives them (``__init__.py``)
+        self.refresh.configure_rotation(False)  # as a new Cognito app client; start-up may turn it on
         self.operations: dict[str, Operation] = {
             "SignUp": self.accounts.sign_up,
             "ConfirmSignUp": self.accounts.confirm_sign_up,
             "ResendConfirmationCode": self.accounts.resend_confirmation_code,
             "InitiateAuth": self.sign_in.initiate_auth,
             "RespondToAuthChallenge": self.sign_in.respond_to_auth_challenge,
-            "RevokeToken": self.sign_in.revoke_token,
+            "GetTokensFromRefreshToken": self.refresh.get_tokens_from_refresh_token,
+            "RevokeToken": self.refresh.revoke_token,
             "GlobalSignOut": self.sign_in.global_sign_out,
             "ChangePassword": self.accounts.change_password,
             "ForgotPassword": self.accounts.forgot_password,
@@ -72,6 +77,7 @@ class LocalUserPool(UserPool):
             "AdminRemoveUserFromGroup": self.admin.admin_remove_user_from_group,
             "AdminListGroupsForUser": self.admin.admin_list_groups_for_user,
             "AdminUserGlobalSignOut": self.admin.admin_user_global_sign_out,
+            "DescribeUserPoolClient": self.refresh.describe_user_pool_client,
             "CreateGroup": self.admin.create_group,
             "GetGroup": self.admin.get_group,
             "ListGroups": self.admin.list_groups,

@@ -1,7 +1,9 @@
 """The local Cognito's sign-in and sign-out operations, with the challenges Cognito documents.
 
-InitiateAuth (USER_PASSWORD_AUTH, and REFRESH_TOKEN_AUTH, whose SECRET_HASH is computed with the
-user name Cognito assigned: the ``sub``), RespondToAuthChallenge, RevokeToken and GlobalSignOut.
+InitiateAuth (USER_PASSWORD_AUTH, and REFRESH_TOKEN_AUTH, which ``refresh_tokens.py`` answers),
+RespondToAuthChallenge and GlobalSignOut. A flow the app client does not enable (its
+ExplicitAuthFlows) is refused as Cognito refuses it: InvalidParameterException, "... flow not
+enabled for this client".
 
 - A correct password is followed by a challenge instead of tokens when the user must first choose a
   password (NEW_PASSWORD_REQUIRED, for users an admin created) or give a TOTP code
@@ -18,7 +20,6 @@ challenges through ``start_challenge``, ``new_password_challenge``, ``open_sessi
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 from typing import Any
@@ -27,21 +28,25 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
-from local_cognito.store import hash_password, token_digest
-from local_cognito.tokens import ACCESS_SCOPE
+from local_cognito.refresh_tokens import RefreshTokenOperations
+from local_cognito.store import hash_password
 from local_cognito.totp import accepted_step
 
 AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
 SPENT_SESSION_MEMORY_SECONDS = 3600  # how long a used or expired session is still told apart
 MAX_MFA_CODE_FAILURES = 5  # wrong codes a session takes before it is spent
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+# The app client's ExplicitAuthFlows setting that lets it use each InitiateAuth flow.
+FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+                 "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
 
 
 class SignInOperations:
     """Signing in (with its challenges) and signing out."""
 
-    def __init__(self, pool: UserPool) -> None:
+    def __init__(self, pool: UserPool, refresh: RefreshTokenOperations) -> None:
         self.pool = pool
+        self.refresh = refresh
 
     # --- InitiateAuth ---------------------------------------------------------------------------
 
@@ -49,11 +54,13 @@ class SignInOperations:
         self.pool.check_client(params)
         flow = params.get("AuthFlow")
         auth = params.get("AuthParameters") or {}
+        if flow not in FLOW_SETTINGS:
+            raise CognitoFault("InvalidParameterException", f"Initiate Auth method not supported: {flow}")
+        if FLOW_SETTINGS[flow] not in self.pool.client.extended_config.get("ExplicitAuthFlows", []):
+            raise invalid_parameter(f"{flow} flow not enabled for this client")
         if flow == "USER_PASSWORD_AUTH":
             return self._password_auth(params, auth)
-        if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
-            return self._refresh_auth(params, auth)
-        raise CognitoFault("InvalidParameterException", f"Initiate Auth method not supported: {flow}")
+        return self.refresh.refresh_token_auth(params, auth)
 
     def _password_auth(self, params: dict, auth: dict) -> dict:
         username = auth.get("USERNAME")
@@ -69,26 +76,6 @@ class SignInOperations:
             result = self.after_password(user)
         self.pool.save()
         return result
-
-    def _refresh_auth(self, params: dict, auth: dict) -> dict:
-        pool = self.pool
-        token = auth.get("REFRESH_TOKEN")
-        record = pool.refresh_tokens.get(token_digest(token)) if isinstance(token, str) else None
-        if record is None or record["client_id"] != pool.client_id:
-            raise not_authorized("Invalid Refresh Token")
-        if record["expires"] <= pool.clock():
-            raise not_authorized("Refresh Token has expired")
-        # The user name Cognito assigned, not the email the user typed.
-        pool.check_secret_hash(params, record["sub"])
-        user = pool.users.get(record["sub"])
-        if user is None:
-            raise not_authorized("Invalid Refresh Token")
-        if not user.enabled:
-            raise not_authorized("User is disabled.")
-        access, identity, expires_in = pool.issue_tokens(user, record["origin_jti"], record["auth_time"],
-                                                         record.get("scope") or ACCESS_SCOPE)
-        return {"ChallengeParameters": {}, "AuthenticationResult": {
-            "AccessToken": access, "IdToken": identity, "ExpiresIn": expires_in, "TokenType": "Bearer"}}
 
     # --- challenges -----------------------------------------------------------------------------
 
@@ -195,20 +182,6 @@ class SignInOperations:
         session.spent = True
 
     # --- signing out ----------------------------------------------------------------------------
-
-    def revoke_token(self, params: dict) -> dict:
-        pool = self.pool
-        pool.check_client(params)
-        given = params.get("ClientSecret")
-        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), pool.client_secret.encode()):
-            raise CognitoFault("UnauthorizedException", "Client authentication failed.")
-        token = params.get("Token")
-        if not isinstance(token, str):
-            raise CognitoFault("InvalidParameterException", "Token is required.")
-        # As RFC 7009 asks, an unknown or already revoked token is not an error.
-        if pool.refresh_tokens.pop(token_digest(token), None) is not None:
-            pool.save()
-        return {}
 
     def global_sign_out(self, params: dict) -> dict:
         user = self.pool.user_for_access_token(params.get("AccessToken"))

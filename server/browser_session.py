@@ -5,8 +5,9 @@ It holds what a page needs to know about the person (email, nickname, groups) an
 token, so a browser signed in through the hosted UI never handles tokens: the JSON methods that take
 an ``access_token`` use the session's when the request has none. It is separate from the refresh
 cookie (``server.refresh_cookie``), which keeps the refresh token. When the access token is about to
-expire the session is renewed with the refresh token (REFRESH_TOKEN_AUTH) instead of ending; when
-Cognito refuses the refresh, both cookies are cleared and the person is signed out.
+expire the session is renewed with the refresh token (``refreshed_tokens``, which keeps a rotated
+one) instead of ending; when Cognito refuses the refresh, both cookies are cleared and the person is
+signed out.
 
 When to renew is counted on this server's clock from ``expires_in`` (the token's lifetime, as
 Cognito answers it), never from the token's ``exp``: ``exp`` is a time on the pool's clock, which

@@ -14,6 +14,11 @@ again only when it is ``REPEATABLE``: a SignUp whose answer was lost and that is
 "this user exists" for the account the first send made. Each call, retries and waits included, has
 one deadline, because botocore's read timeout counts from the last byte received, and an answer
 that trickles in would otherwise hold the request for ever.
+
+New tokens from a refresh token come from ``refreshed`` (see there): GetTokensFromRefreshToken, the
+one call that works whether the app client rotates refresh tokens or not, or REFRESH_TOKEN_AUTH on
+an endpoint found not to serve it (moto, older LocalStack). That finding is made once per client,
+here and nowhere else.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import logging
 import random
 import socket
-from typing import Any
+from typing import Any, Callable
 
 import aiobotocore.session
 import aiohttp
@@ -39,6 +45,8 @@ from server.aws_endpoints import IGNORE_CONFIGURED
 from server.cognito_errors import from_exception
 from server.config import Config
 from server.errors import ApiError
+
+log = logging.getLogger("server.cognito")
 
 # Cognito's standard attributes that a user may set on their own account. ``email`` is the sign-in
 # name in these pools and ``sub`` / ``*_verified`` are Cognito's to set, so they are not here.
@@ -55,6 +63,14 @@ REPEATABLE = frozenset({
     "InitiateAuth", "GetUser", "ListUsers", "AdminGetUser", "AdminListGroupsForUser", "RevokeToken",
     "SetUserMFAPreference", "UpdateUserAttributes", "AssociateSoftwareToken", "AdminAddUserToGroup",
     "AdminRemoveUserFromGroup", "AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut",
+    # With refresh-token rotation off it is a read. With rotation on, a first send whose answer was
+    # lost may have rotated the token: within the app client's grace period (RetryGracePeriodSeconds,
+    # which Cognito says is there "for client-side retries") the old token still works, and the
+    # second send gets tokens and a new refresh token of its own; the one the lost answer carried is
+    # simply never used. With no grace period the first send has already invalidated the token, so
+    # a second send is refused, but so would be every later refresh with the token the cookie still
+    # holds: the retry loses nothing, and it saves the refresh whenever the first send never acted.
+    "GetTokensFromRefreshToken",
 })
 # Cognito refused the call without acting on it: worth another try after a pause.
 THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException"})
@@ -70,6 +86,33 @@ def _never_sent(error: Exception) -> bool:
         return True
     return isinstance(error, EndpointConnectionError) and isinstance(
         error.kwargs.get("error"), (aiohttp.ClientConnectorError, socket.gaierror))
+
+
+# What emulators answer for an operation they do not implement: LocalStack's InternalFailure (HTTP
+# 501, "not yet implemented or pro feature"), the local Cognito's UnknownOperationException, and the
+# names other AWS-like services use.
+UNKNOWN_OPERATION_CODES = frozenset({"UnknownOperationException", "UnknownOperation", "InvalidAction",
+                                     "NotImplemented", "NotImplementedException", "InternalFailure"})
+# Statuses of such answers: never 429 or a proxy's 502, 503 and 504, which say "busy", not "unknown".
+UNKNOWN_OPERATION_STATUSES = frozenset({400, 404, 405, 500, 501})
+GET_TOKENS = "GetTokensFromRefreshToken"
+REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
+
+
+def lacks_operation(error: Exception, declared_errors: frozenset[str]) -> bool:
+    """Whether ``error`` is an endpoint's way of saying it does not know the operation at all: an
+    error code the operation does not declare in botocore's model (so not Cognito speaking about
+    the request), with a status that is not "busy", and either a known "unknown operation" code or
+    no code at all (moto answers an action it lacks with HTTP 500 and an HTML page, of which
+    botocore makes the code "500"). Throttling, Cognito's InternalErrorException, timeouts, and a
+    proxy's bare 502, 503 or 504 are none of these."""
+    if not isinstance(error, ClientError):
+        return False
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in declared_errors or code in THROTTLED or status not in UNKNOWN_OPERATION_STATUSES:
+        return False
+    return code in UNKNOWN_OPERATION_CODES or code in ("", str(status))
 
 
 def _retryable(error: Exception, repeatable: bool) -> bool:
@@ -102,6 +145,9 @@ class CognitoClient:
         self._exit_stack = contextlib.AsyncExitStack()
         self._client: Any = None
         self._starting: asyncio.Lock | None = None
+        # How ``refreshed`` gets tokens: GET_TOKENS or REFRESH_TOKEN_AUTH once an answer of the
+        # endpoint has shown which it serves, None until then.
+        self.refresh_flow: str | None = None
         attempts = config.cognito_max_attempts
         # Every attempt may take its connect and read timeouts, and the pauses come between them.
         self.deadline = (attempts * (config.cognito_connect_timeout + config.cognito_read_timeout)
@@ -157,15 +203,85 @@ class CognitoClient:
 
     async def call(self, operation: str, **params: Any) -> dict:
         """Call a cognito-idp ``operation`` (e.g. "SignUp"); raise ApiError on any failure."""
+        return await self._call(operation, params)
+
+    async def _call(self, operation: str, params: dict,
+                    final: Callable[[Exception], bool] | None = None) -> dict:
+        """``call``, where ``final`` may pick out failures that end the attempts and are raised as
+        they are, not as ApiError."""
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._attempts(operation, params)
+                return await self._attempts(operation, params, final)
         except TimeoutError:
             raise ApiError("CognitoTimeout") from None
         except Exception as error:  # every failure becomes one of our codes, never a traceback
+            if final is not None and final(error):
+                raise
             raise from_exception(operation, error) from None
 
-    async def _attempts(self, operation: str, params: dict) -> dict:
+    async def refreshed(self, refresh_token: str, username: str) -> dict:
+        """The AuthenticationResult for a refresh token (with a new refresh token when the app client
+        rotates them); ApiError otherwise.
+
+        GetTokensFromRefreshToken takes the client secret itself and works with rotation on or off;
+        REFRESH_TOKEN_AUTH is refused by an app client that rotates, so it is only the way on an
+        endpoint that does not serve GetTokensFromRefreshToken (moto, older LocalStack). Which one
+        the endpoint serves is decided here, once per client, by the first answer that shows it:
+        tokens, or a refusal the operation declares (NotAuthorizedException...), mean it serves it;
+        an "unknown operation" answer (``lacks_operation``) means it does not, and is not sent again.
+        Anything else (throttling, a 5xx, a timeout, a proxy's page) shows nothing, and the next
+        refresh asks again."""
+        if self.refresh_flow != REFRESH_TOKEN_AUTH:
+            if self._client is None:
+                await self._start_once()
+            declared = frozenset(shape.name for shape in
+                                 self._client.meta.service_model.operation_model(GET_TOKENS).error_shapes)
+
+            def shows_it_is_lacking(error: Exception) -> bool:
+                """Decides the flow when ``error`` shows it; True (ending the attempts) when the
+                endpoint lacks the operation."""
+                if self.refresh_flow is not None or not isinstance(error, ClientError):
+                    return False
+                if lacks_operation(error, declared):
+                    return True
+                code = error.response.get("Error", {}).get("Code", "")
+                status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if code in declared and code not in THROTTLED and status < 500:
+                    # Cognito's own refusal of this request (a revoked token, say): it serves the
+                    # operation. Throttling and 5xx answers show nothing either way.
+                    self._decide_refresh_flow(GET_TOKENS)
+                return False
+
+            try:
+                response = await self._call(GET_TOKENS, {
+                    "ClientId": self.config.client_id, "ClientSecret": self.config.client_secret,
+                    "RefreshToken": refresh_token}, final=shows_it_is_lacking)
+            except ClientError as error:  # only what shows_it_is_lacking let through
+                self._decide_refresh_flow(REFRESH_TOKEN_AUTH, error)
+            else:
+                self._decide_refresh_flow(GET_TOKENS)
+                return response["AuthenticationResult"]
+        response = await self.call(
+            "InitiateAuth", AuthFlow=REFRESH_TOKEN_AUTH, ClientId=self.config.client_id,
+            # The name Cognito assigned, not the email: the hash is checked on it.
+            AuthParameters={"REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.secret_hash(username)})
+        return response["AuthenticationResult"]
+
+    def _decide_refresh_flow(self, flow: str, lacking: ClientError | None = None) -> None:
+        if self.refresh_flow is not None:
+            return
+        self.refresh_flow = flow
+        if lacking is None:
+            log.info("Refreshing tokens with GetTokensFromRefreshToken.")
+            return
+        log.warning("The Cognito endpoint does not serve GetTokensFromRefreshToken (it answered %s, HTTP "
+                    "%s): refreshing tokens with InitiateAuth REFRESH_TOKEN_AUTH, which an app client "
+                    "that rotates refresh tokens refuses.",
+                    lacking.response.get("Error", {}).get("Code", "") or "no error code",
+                    lacking.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+    async def _attempts(self, operation: str, params: dict,
+                        final: Callable[[Exception], bool] | None = None) -> dict:
         if self._client is None:
             await self._start_once()
         send = getattr(self._client, xform_name(operation))
@@ -175,7 +291,8 @@ class CognitoClient:
             try:
                 return await send(**params)
             except Exception as error:
-                if attempt >= self.config.cognito_max_attempts or not _retryable(error, repeatable):
+                if (attempt >= self.config.cognito_max_attempts or not _retryable(error, repeatable)
+                        or final is not None and final(error)):
                     raise
             await asyncio.sleep(random.uniform(0, FIRST_BACKOFF * 2 ** (attempt - 1)))
             attempt += 1

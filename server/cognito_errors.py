@@ -30,6 +30,8 @@ COGNITO_TO_OURS = {
     "UserNotFoundException": "NotAuthorized",
     "UserNotConfirmedException": "UserNotConfirmed",
     "PasswordResetRequiredException": "PasswordResetRequired",
+    # GetTokensFromRefreshToken: the refresh token was rotated out and its grace period is over.
+    "RefreshTokenReuseException": "SessionExpired",
     "UsernameExistsException": "UsernameExists",
     "AliasExistsException": "AliasExists",
     "CodeMismatchException": "CodeMismatch",

@@ -29,6 +29,11 @@ DEFAULT_REFRESH_COOKIE_DAYS = 30
 # Calls per client address, and per user name, to each rate-limited method: (calls, seconds).
 DEFAULT_RATE_LIMIT_PER_ADDRESS = (30, 60.0)
 DEFAULT_RATE_LIMIT_PER_USER = (10, 60.0)
+# Local mode: how long a refresh token rotated out stays valid (Cognito's RetryGracePeriodSeconds,
+# 0 to 60). The most Cognito allows, because two tabs refreshing at once send the same token, and a
+# refresh whose answer was lost is sent again (up to COGNITO_MAX_ATTEMPTS times, within a deadline of
+# about 16 seconds by default): with a shorter grace the later send is refused and signs the person out.
+DEFAULT_ROTATION_GRACE_SECONDS = 60
 LOG_FORMATS = ("text", "json")
 # How far the pool's clock may be from ours: a token is taken while its iat and nbf are at most this
 # far in our future and its exp at most this far in our past. Bounded, so a typo cannot keep expired
@@ -118,6 +123,10 @@ class Config:
     base_url: str | None = None
     # Local mode: the local Cognito's port (0: any free one).
     local_cognito_port: int = 0
+    # Local mode: whether the local app client rotates refresh tokens, and for how long one rotated
+    # out still works (app-client settings, applied at every start).
+    local_refresh_rotation: bool = False
+    local_rotation_grace_seconds: int = DEFAULT_ROTATION_GRACE_SECONDS
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -256,6 +265,22 @@ def _seconds_between(env: Mapping[str, str], name: str, low: float, high: float,
     if not low <= value <= high:  # NaN and infinities fail too
         raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, got {env[name]!r}.")
     return int(value) if value.is_integer() else value
+def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise ConfigError(f"{name} must be on or off, got {env[name]!r}.")
+    return raw == "on"
+
+
+def _grace_seconds(env: Mapping[str, str], name: str) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return DEFAULT_ROTATION_GRACE_SECONDS
+    if not raw.isdigit() or not 0 <= int(raw) <= 60:
+        raise ConfigError(f"{name} must be a whole number of seconds from 0 to 60, got {env[name]!r}.")
+    return int(raw)
 
 
 def _port(value: int, name: str = "PORT (or --port)") -> int:
@@ -357,6 +382,8 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
             unused_cognito_endpoint=f"{elsewhere.source} ({elsewhere.url})" if elsewhere.url else None,
             local_cognito_clock_offset=_seconds_between(
                 env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
+            local_refresh_rotation=_on_off(env, "LOCAL_COGNITO_REFRESH_ROTATION", False),
+            local_rotation_grace_seconds=_grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"),
             **common,
         )
 

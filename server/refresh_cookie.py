@@ -2,12 +2,15 @@
 it, and the one thing it is for: new tokens from Cognito.
 
 It holds a ``StoredRefreshToken``: Cognito's refresh token and the user name Cognito assigned
-(needed for SECRET_HASH on REFRESH_TOKEN_AUTH). It is a signed value (``server.signing``), so
+(needed for SECRET_HASH when an endpoint without GetTokensFromRefreshToken is refreshed with
+REFRESH_TOKEN_AUTH; see ``CognitoClient.refreshed``). It is a signed value (``server.signing``), so
 ``COOKIE_SECRET`` may list several secrets and a secret can be rotated without signing everyone
 out. It is HttpOnly, Secure and SameSite=Strict: page scripts never see it.
 
 ``refreshed_tokens`` lives here because everything it touches is this cookie: it reads the refresh
-token out of it, writes a rotated one back into it, and clears it when Cognito refuses the token.
+token out of it, writes a rotated one back into it (when the app client rotates refresh tokens,
+every refresh answers a new one and the old one stops working after the client's grace period),
+and clears it when Cognito refuses the token.
 The ``refresh`` and ``signOut`` methods use it, and so does the browser session
 (``server.browser_session``) when it renews its access token.
 """
@@ -89,26 +92,24 @@ class RefreshCookie:
         self.set_cookie = self._codec.clear_cookie_header()
 
 
+# Cognito's refusals of a refresh token, as ours: revoked, expired, or rotated out and used again
+# after the grace period (RefreshTokenReuseException, which cognito_errors makes SessionExpired), or
+# its user can no longer sign in.
+REFUSED = frozenset({"NotAuthorized", "SessionExpired", "PasswordResetRequired", "UserNotConfirmed"})
+
+
 async def refreshed_tokens(cognito: CognitoClient, refresh_cookie: RefreshCookie,
                            stored: StoredRefreshToken) -> dict:
     """New tokens for the refresh token in the cookie; 401 ``SessionExpired`` and the cookie
     cleared when Cognito refuses it. With refresh-token rotation on, Cognito sends a new refresh
-    token, which replaces the old one in the cookie."""
+    token, which replaces the old one in the cookie (with the same assigned user name)."""
     try:
-        response = await cognito.call(
-            "InitiateAuth",
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            ClientId=cognito.client_id,
-            AuthParameters={"REFRESH_TOKEN": stored.refresh_token,
-                            # The name Cognito assigned, not the email: the hash is checked on it.
-                            "SECRET_HASH": cognito.secret_hash(stored.username)},
-        )
+        result = await cognito.refreshed(stored.refresh_token, stored.username)
     except ApiError as error:
-        if error.code in ("NotAuthorized", "PasswordResetRequired", "UserNotConfirmed"):
+        if error.code in REFUSED:
             refresh_cookie.clear()
             raise ApiError("SessionExpired") from None
         raise
-    result = response["AuthenticationResult"]
     if result.get("RefreshToken"):
         refresh_cookie.store(StoredRefreshToken(refresh_token=result["RefreshToken"], username=stored.username))
     return result

@@ -160,6 +160,7 @@ def test_an_invalid_access_token_is_401(client):
 # --- Cognito failing ----------------------------------------------------------------------------
 
 REAL = {**STAND_IN_POOL, "COGNITO_MAX_ATTEMPTS": "1",
+        "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",  # botocore wants 24 or more
         "COGNITO_READ_TIMEOUT": "0.5", "COGNITO_CONNECT_TIMEOUT": "0.5",
         # These tests sign in again and again from one address; tests/test_rate_limits.py has the limits.
         "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
@@ -220,15 +221,16 @@ def test_the_refresh_hash_uses_the_name_cognito_assigned(stand_in):
     stand_in.answer("InitiateAuth", body={"AuthenticationResult": {
         "AccessToken": access, "IdToken": "id", "RefreshToken": "the-refresh-token",
         "ExpiresIn": 3600, "TokenType": "Bearer"}})
+    stand_in.fail("GetTokensFromRefreshToken", "UnknownOperationException")  # REFRESH_TOKEN_AUTH, then
     client = Client(stand_in.client.base_url)
     assert client.call("signIn", user="alice@example.com", **PASS).status == 200
     stand_in.received.clear()
     assert client.call("refresh").status == 200
-    [(operation, params)] = stand_in.received
+    [_, (operation, params)] = stand_in.received
     assert operation == "InitiateAuth" and params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
     assert params["AuthParameters"]["REFRESH_TOKEN"] == "the-refresh-token"
     assert params["AuthParameters"]["SECRET_HASH"] == secret_hash(
-        "5e0f-sub-id", STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], STAND_IN_POOL["COGNITO_CLIENT_SECRET"])
+        "5e0f-sub-id", STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], REAL["COGNITO_CLIENT_SECRET"])
 
 
 def test_public_calls_are_unsigned(stand_in):

@@ -17,9 +17,10 @@ It follows Amazon Cognito's documentation of the user pool endpoints:
   4.1.2 asks for both).
 - The token endpoint authenticates the client (HTTP Basic, each half form-urlencoded first, or
   ``client_secret`` in the body) and answers the authorization_code and refresh_token grants with
-  tokens made by the pool's own ``complete_sign_in`` / ``issue_tokens``: the refresh token also
-  works with InitiateAuth REFRESH_TOKEN_AUTH, RevokeToken and GlobalSignOut, the access token with
-  GetUser. Every error is HTTP 400 with ``error`` and ``error_description``, as Cognito documents it.
+  tokens made by the pool's own ``complete_sign_in`` and ``refresh_tokens.py`` (which rotates the
+  refresh token when the app client does): the refresh token also works with
+  GetTokensFromRefreshToken, REFRESH_TOKEN_AUTH, RevokeToken and GlobalSignOut, the access token
+  with GetUser. Every error is HTTP 400 with ``error`` and ``error_description``, as Cognito documents it.
 - userInfo answers the user's attributes within the access token's scopes; the token must carry
   ``openid`` (the API's tokens do not) and is checked as GetUser checks it.
 - The hosted UI's sign-in steps reuse the pool's checks: the password as InitiateAuth checks it, the

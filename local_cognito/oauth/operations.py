@@ -20,8 +20,8 @@ from local_cognito.oauth.errors import ErrorPage, OAuthError, RedirectError, Rep
 from local_cognito.oauth.parameters import PKCE_VALUE, one, s256, with_query
 from local_cognito.oauth.records import AuthorizationCode, AuthorizeRequest, HostedSession, OAuthSettings
 from local_cognito.pool import UserPool
+from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.store import token_digest
-from local_cognito.tokens import ACCESS_SCOPE
 
 log = logging.getLogger("local_cognito")
 
@@ -48,8 +48,9 @@ INVALID_TOKEN = "Access token is expired, disabled, or deleted, or the user has 
 class OAuthOperations:
     """The hosted UI's OAuth 2.0 side, on the pool's app client, users and tokens."""
 
-    def __init__(self, pool: UserPool) -> None:
+    def __init__(self, pool: UserPool, refresh: RefreshTokenOperations) -> None:
         self.pool = pool
+        self.refresh = refresh
 
     # --- the app client's OAuth settings --------------------------------------------------------
 
@@ -313,7 +314,8 @@ class OAuthOperations:
         digest = token_digest(code)
         spent = self.pool.spent_codes.get(digest)
         if spent is not None:
-            if spent["refresh"] and self.pool.refresh_tokens.pop(spent["refresh"], None) is not None:
+            # Every token rotated from the code's refresh token is revoked too.
+            if spent["refresh"] and self.refresh.revoke_family(spent["refresh"]):
                 log.warning("An authorization code was presented again: the tokens it was exchanged "
                             "for are revoked.")
                 self.pool.save()
@@ -354,19 +356,16 @@ class OAuthOperations:
         if token is None:
             raise OAuthError("invalid_request", "refresh_token is missing")
         record = self.pool.refresh_tokens.get(token_digest(token))
-        if record is None or record["client_id"] != self.pool.client_id:
-            raise OAuthError("invalid_grant", "Invalid Refresh Token")
-        if record["expires"] <= self.pool.clock():
-            raise OAuthError("invalid_grant", "Refresh Token has expired")
-        user = self.pool.users.get(record["sub"])
-        if user is None or not user.enabled:
-            raise OAuthError("invalid_grant", "User cannot sign in")
-        scope = record.get("scope") or ACCESS_SCOPE
-        access, identity, expires_in = self.pool.issue_tokens(user, record["origin_jti"], record["auth_time"],
-                                                              scope)
-        answer = {"access_token": access, "token_type": "Bearer", "expires_in": expires_in}
-        if "scope" not in record or "openid" in scope.split():  # the API's tokens always had one
-            answer["id_token"] = identity
+        try:
+            # A new refresh token too when the app client rotates them, as Cognito's endpoint does.
+            result = self.refresh.renewed(token, rotate=True)
+        except CognitoFault as fault:
+            raise OAuthError("invalid_grant", fault.message) from None
+        answer = {"access_token": result["AccessToken"], "token_type": "Bearer", "expires_in": result["ExpiresIn"]}
+        if "RefreshToken" in result:
+            answer["refresh_token"] = result["RefreshToken"]
+        if "scope" not in record or "openid" in record["scope"].split():  # the API's tokens always had one
+            answer["id_token"] = result["IdToken"]
         return answer
 
     # --- userInfo --------------------------------------------------------------------------------------
