@@ -136,32 +136,44 @@ async def refresh(call: Call) -> dict:
 
 @method("signOut")
 async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
-    """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookies."""
+    """Sign this browser out, always: its cookies go whatever Cognito says. Cognito is asked to
+    revoke the refresh token (or, with ``global``, to end every session of the user); ``revoked``
+    says whether it did, and ``revoke_error`` (our code and sentence) why not, when it was asked and
+    did not."""
     try:
-        if not global_:
-            await revoke_refresh_token(call)
-        elif access_token is not None or call.refresh_cookie.present:  # else no token names whose sessions to end
-            if access_token is None:
-                access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
-                                                       call.refresh_cookie.current()))["AccessToken"]
-            await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+        revoked = await (_end_every_session(call, access_token) if global_ else revoke_refresh_token(call))
+    except ApiError as error:
+        return {"revoked": False, "revoke_error": {"error": error.code, "message": error.message}}
     finally:
         call.clear_cookies()  # last, so nothing stored on the way survives
-    return {}
+    return {"revoked": revoked}
 
 
-async def revoke_refresh_token(call: Call) -> None:
-    """Revoke the refresh token in the cookie, if there is a readable one (one already revoked is
-    no error)."""
+async def _end_every_session(call: Call, access_token: str | None) -> bool:
+    """GlobalSignOut with ``access_token``, or with one the refresh cookie gets; False when there is
+    neither, since then no token names whose sessions to end."""
+    if access_token is None:
+        if not call.refresh_cookie.present:
+            return False
+        access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
+                                               call.refresh_cookie.current()))["AccessToken"]
+    await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+    return True
+
+
+async def revoke_refresh_token(call: Call) -> bool:
+    """Revoke the refresh token in the cookie, if there is a readable one: True once Cognito has
+    (one it had revoked already counts), False when there is none to revoke."""
     if not call.refresh_cookie.present:
-        return
+        return False
     try:
         stored = call.refresh_cookie.current()
     except ApiError:
-        return  # an expired or tampered cookie: nothing left to revoke
+        return False  # an expired or tampered cookie: nothing left to revoke
     try:
         await call.cognito.call("RevokeToken", Token=stored.refresh_token, ClientId=call.cognito.client_id,
                                 ClientSecret=call.config.client_secret)
     except ApiError as error:
         if error.code != "NotAuthorized":
             raise
+    return True
