@@ -8,16 +8,20 @@ the user name that is the ``sub``), which REFRESH_TOKEN_AUTH needs for SECRET_HA
 A sign-in that needs another step (an authenticator code, a new password) answers a ``session``:
 Cognito's session for the step, signed by this server together with the challenge's name and the
 user name Cognito assigned (``USER_ID_FOR_SRP``), because the answer's SECRET_HASH must be computed
-on that name, not on the email the person typed.
+on that name, not on the email the person typed. For NEW_PASSWORD_REQUIRED it also holds the
+attributes the pool requires and the user lacks (Cognito's ``requiredAttributes``), which the
+answer names as ``required_attributes`` and ``respondToChallenge`` then takes as fields of their own.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 
 from server.call import Call
-from server.errors import ApiError
+from server.cognito import STANDARD_ATTRIBUTES
+from server.errors import ApiError, missing_attributes
 from server.refresh_cookie import StoredRefreshToken, refreshed_tokens
 from server.registry import method
 from handlers.codes import authenticator_code, confirmation_code
@@ -29,6 +33,10 @@ MFA_CODE_RESPONSES = {
     "EMAIL_OTP": "EMAIL_OTP_CODE",
 }
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+# How ChallengeResponses and requiredAttributes name an attribute.
+USER_ATTRIBUTE_PREFIX = "userAttributes."
+# A custom attribute's name (Cognito's limit is 32 characters, "custom:" included).
+CUSTOM_ATTRIBUTE = re.compile(r"custom:[A-Za-z0-9_.:-]{1,25}")
 
 
 def cognito_claims(access_token: str) -> dict:
@@ -53,16 +61,31 @@ def token_answer(result: dict) -> dict:
     }
 
 
+def required_attributes(parameters: dict) -> list[str]:
+    """The attribute names in a NEW_PASSWORD_REQUIRED challenge's ``requiredAttributes`` (a JSON list
+    like ``["userAttributes.nickname"]``); anything else in it is ignored."""
+    try:
+        listed = json.loads(parameters.get("requiredAttributes") or "[]")
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    names = (item.removeprefix(USER_ATTRIBUTE_PREFIX) for item in listed if isinstance(item, str))
+    return [name for name in names if name in STANDARD_ATTRIBUTES or CUSTOM_ATTRIBUTE.fullmatch(name)]
+
+
 def sign_in_answer(call: Call, response: dict) -> dict:
     """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
     if "AuthenticationResult" not in response:
         challenge = response.get("ChallengeName", "")
-        username = (response.get("ChallengeParameters") or {}).get("USER_ID_FOR_SRP")
-        return {
-            "message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
-            "challenge": challenge,
-            "session": call.challenges.encode({"s": response.get("Session"), "c": challenge, "u": username}),
-        }
+        parameters = response.get("ChallengeParameters") or {}
+        step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP")}
+        answer = {"message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
+                  "challenge": challenge}
+        if challenge == NEW_PASSWORD_REQUIRED:
+            answer["required_attributes"] = step["r"] = required_attributes(parameters)
+        answer["session"] = call.challenges.encode(step)
+        return answer
     result = response["AuthenticationResult"]
     if call.browser_session.present:
         call.browser_session.clear()  # a hosted-UI session of whoever signed in before ends here
@@ -89,9 +112,10 @@ async def sign_in(call: Call, user: str, pass_: str) -> dict:
 
 @method("respondToChallenge")
 async def respond_to_challenge(call: Call, session: str, user: str | None = None, totp: str | None = None,
-                               new_pass: str | None = None) -> dict:
+                               new_pass: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
-    user an admin created. Answers tokens and the refresh cookie, or the next step."""
+    user an admin created, with a field for each of the step's ``required_attributes`` (e.g.
+    ``"nickname": "Sam"``). Answers tokens and the refresh cookie, or the next step."""
     step = call.challenges.decode(session)
     if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
         raise ApiError("ChallengeExpired")
@@ -102,11 +126,15 @@ async def respond_to_challenge(call: Call, session: str, user: str | None = None
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
     if challenge in MFA_CODE_RESPONSES:
         _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
+        if attributes:
+            name = next(iter(attributes))[:64]
+            raise ApiError("UnknownField", f'The sign-in step {challenge} does not take "{name}".', field=name)
         code = authenticator_code(totp, "totp") if challenge == "SOFTWARE_TOKEN_MFA" else confirmation_code(totp)
         responses[MFA_CODE_RESPONSES[challenge]] = code
     elif challenge == NEW_PASSWORD_REQUIRED:
         _one_answer(challenge, given=("new_pass", new_pass), unexpected=("totp", totp))
         responses["NEW_PASSWORD"] = new_pass
+        responses.update(_new_password_attributes(step, attributes))
     else:
         raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.",
                        field="session")
@@ -114,6 +142,20 @@ async def respond_to_challenge(call: Call, session: str, user: str | None = None
                                        ChallengeName=challenge, Session=step["s"],
                                        ChallengeResponses=responses)
     return sign_in_answer(call, response)
+
+
+def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str, str]:
+    """ChallengeResponses' ``userAttributes.<name>`` entries for the attributes given; 400 naming the
+    required ones still missing, when the step knows them (else Cognito's answer names them)."""
+    for name in attributes:
+        if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.fullmatch(name):
+            raise ApiError("UnknownField", f'"{name[:64]}" is not a field of respondToChallenge nor an '
+                                           "attribute a user can set.", field=name[:64])
+    required = step.get("r") if isinstance(step.get("r"), list) else []
+    absent = [name for name in required if isinstance(name, str) and not attributes.get(name, "").strip()]
+    if absent:
+        raise missing_attributes(absent)
+    return {USER_ATTRIBUTE_PREFIX + name: value for name, value in attributes.items()}
 
 
 def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple[str, str | None]) -> None:

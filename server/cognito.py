@@ -34,19 +34,11 @@ from botocore import UNSIGNED, xform_name
 from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
+from server.attributes import STANDARD_ATTRIBUTES  # noqa: F401 (the methods import it from here)
 from server.aws_credentials import admin_session
 from server.cognito_errors import from_exception
 from server.config import Config
 from server.errors import ApiError
-
-# Cognito's standard attributes that a user may set on their own account. ``email`` is the sign-in
-# name in these pools and ``sub`` / ``*_verified`` are Cognito's to set, so they are not here.
-STANDARD_ATTRIBUTES = frozenset({
-    "address", "birthdate", "family_name", "gender", "given_name", "locale", "middle_name", "name",
-    "nickname", "phone_number", "picture", "preferred_username", "profile", "updated_at", "website",
-    "zoneinfo",
-})
-
 
 # Operations that can be sent twice without a different outcome: reads, and settings that end the
 # same whichever send is applied last. Any other is retried only when it never reached Cognito.

@@ -13,6 +13,8 @@ import os
 import urllib.parse
 from typing import Mapping
 
+from server.attributes import STANDARD_ATTRIBUTES
+
 DEFAULT_PORT = 3006
 DEFAULT_REFRESH_COOKIE_DAYS = 30
 # Calls per client address, and per user name, to each rate-limited method: (calls, seconds).
@@ -95,6 +97,8 @@ class Config:
     base_url: str | None = None
     # Local mode: the local Cognito's port (0: any free one).
     local_cognito_port: int = 0
+    # Local mode: the standard attributes the local user pool requires besides the email.
+    local_required_attributes: tuple[str, ...] = ()
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -214,6 +218,20 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     return value
 
 
+def _required_attributes(env: Mapping[str, str]) -> tuple[str, ...]:
+    """LOCAL_COGNITO_REQUIRED_ATTRIBUTES: standard attributes, separated by commas or spaces. Cognito
+    cannot make a custom attribute required, and the email is required already."""
+    names = tuple(dict.fromkeys(_split_list(env.get("LOCAL_COGNITO_REQUIRED_ATTRIBUTES"))))
+    unknown = [name for name in names if name not in STANDARD_ATTRIBUTES and name != "email"]
+    if unknown:
+        raise ConfigError(
+            f"LOCAL_COGNITO_REQUIRED_ATTRIBUTES lists {', '.join(repr(n) for n in unknown)}, which "
+            f"{'is not a standard attribute' if len(unknown) == 1 else 'are not standard attributes'} a "
+            f"user pool can require: use names from {', '.join(sorted(STANDARD_ATTRIBUTES))}, separated "
+            "by commas.")
+    return tuple(name for name in names if name != "email")
+
+
 def _port(value: int, name: str = "PORT (or --port)") -> int:
     if not 1 <= value <= 65535:
         raise ConfigError(f"{name} must be between 1 and 65535, got {value}.")
@@ -291,6 +309,7 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
             # The local Cognito serves the hosted UI itself: its URL is known once it has started.
             base_url=base_url or f"http://localhost:{common['port']}",
             local_cognito_port=local_port,
+            local_required_attributes=_required_attributes(env),
             **common,
         )
 
