@@ -13,6 +13,8 @@ Where Cognito asks for required attributes, as its documentation and its answers
   ``requiredAttributes`` (JSON: ``["userAttributes.nickname"]``), the answer gives each as
   ``userAttributes.<name>``, and one left out is InvalidParameterException "Invalid attributes
   given, nickname is missing". A required attribute that already has a value cannot be changed there.
+- UpdateUserAttributes cannot empty one: "Invalid user attributes: nickname: Required attribute
+  cannot be deleted."
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ def check_sign_up(required: tuple[str, ...], attributes: dict[str, str]) -> None
     if absent:
         raise invalid_parameter("Attributes did not conform to the schema: "
                                 + "".join(f"{name}: The attribute is required\n" for name in absent))
+
+
+def check_update(required: tuple[str, ...], attributes: dict[str, str]) -> None:
+    """UpdateUserAttributes' refusal to empty a required attribute."""
+    for name in required:
+        if name in attributes and not attributes[name]:
+            raise invalid_parameter(f"Invalid user attributes: {name}: Required attribute cannot be deleted.")
 
 
 def required_attributes_parameter(required: tuple[str, ...], user_attributes: dict[str, str]) -> str:

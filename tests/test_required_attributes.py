@@ -109,6 +109,18 @@ def test_create_account_with_them_makes_the_account(client):
     assert (attributes["nickname"], attributes["given_name"]) == ("Sam", "Samantha")
 
 
+def test_a_required_attribute_can_be_changed_but_not_emptied(client):
+    email = new_email()
+    assert client.call("createAccount", user=email, nickname="Sam", given_name="Samantha", **PASS).status == 200
+    token = client.call("confirmAccount", user=email, conf_code=CODE, **PASS).json["access_token"]
+    assert client.call("updateUser", access_token=token, nickname="Sammy").status == 200
+    # Cognito: "Invalid user attributes: nickname: Required attribute cannot be deleted."
+    reply = client.call("updateUser", access_token=token, nickname="")
+    assert (reply.status, reply.json["error"]) == (400, "InvalidParameter")
+    assert "deleted" not in reply.json["message"]
+    assert client.call("getUser", access_token=token).json["attributes"]["nickname"] == "Sammy"
+
+
 def admin_created(served, admin_token, **attributes: str) -> str:
     email = new_email()
     reply = Client(served.base_url).call("adminCreateUser", access_token=admin_token, user=email,
