@@ -30,7 +30,8 @@ def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
 
 @method("createAccount")
 async def create_account(call: Call, user: str, pass_: str, **attributes: str) -> dict:
-    """Sign up with the email as user name; ``nickname`` and other standard attributes are optional."""
+    """Sign up with the email as user name; ``nickname`` and other standard attributes are optional,
+    unless the pool requires them (then 400 ``MissingAttribute`` names the ones left out)."""
     user = user.strip()
     response = await call.cognito.call(
         "SignUp",

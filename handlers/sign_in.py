@@ -10,16 +10,20 @@ them answers.
 A sign-in that needs another step (an authenticator code, a new password) answers a ``session``:
 Cognito's session for the step, signed by this server together with the challenge's name and the
 user name Cognito assigned (``USER_ID_FOR_SRP``), because the answer's SECRET_HASH must be computed
-on that name, not on the email the person typed.
+on that name, not on the email the person typed. For NEW_PASSWORD_REQUIRED it also holds the
+attributes the pool requires and the user lacks (Cognito's ``requiredAttributes``), which the
+answer names as ``required_attributes`` and ``respondToChallenge`` then takes as fields of their own.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 
 from server.call import Call
-from server.errors import ApiError
+from server.cognito import STANDARD_ATTRIBUTES
+from server.errors import ApiError, missing_attributes
 from server.refresh_cookie import StoredRefreshToken, refreshed_tokens
 from server.registry import method
 from handlers.codes import authenticator_code, confirmation_code
@@ -31,6 +35,10 @@ MFA_CODE_RESPONSES = {
     "EMAIL_OTP": "EMAIL_OTP_CODE",
 }
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+# How ChallengeResponses and requiredAttributes name an attribute.
+USER_ATTRIBUTE_PREFIX = "userAttributes."
+# A custom attribute's name (Cognito's limit is 32 characters, "custom:" included).
+CUSTOM_ATTRIBUTE = re.compile(r"custom:[A-Za-z0-9_.:-]{1,25}")
 
 
 def cognito_claims(access_token: str) -> dict:
@@ -55,16 +63,31 @@ def token_answer(result: dict) -> dict:
     }
 
 
+def required_attributes(parameters: dict) -> list[str]:
+    """The attribute names in a NEW_PASSWORD_REQUIRED challenge's ``requiredAttributes`` (a JSON list
+    like ``["userAttributes.nickname"]``); anything else in it is ignored."""
+    try:
+        listed = json.loads(parameters.get("requiredAttributes") or "[]")
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    names = (item.removeprefix(USER_ATTRIBUTE_PREFIX) for item in listed if isinstance(item, str))
+    return [name for name in names if name in STANDARD_ATTRIBUTES or CUSTOM_ATTRIBUTE.fullmatch(name)]
+
+
 def sign_in_answer(call: Call, response: dict) -> dict:
     """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
     if "AuthenticationResult" not in response:
         challenge = response.get("ChallengeName", "")
-        username = (response.get("ChallengeParameters") or {}).get("USER_ID_FOR_SRP")
-        return {
-            "message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
-            "challenge": challenge,
-            "session": call.challenges.encode({"s": response.get("Session"), "c": challenge, "u": username}),
-        }
+        parameters = response.get("ChallengeParameters") or {}
+        step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP")}
+        answer = {"message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
+                  "challenge": challenge}
+        if challenge == NEW_PASSWORD_REQUIRED:
+            answer["required_attributes"] = step["r"] = required_attributes(parameters)
+        answer["session"] = call.challenges.encode(step)
+        return answer
     result = response["AuthenticationResult"]
     if call.browser_session.present:
         call.browser_session.clear()  # a hosted-UI session of whoever signed in before ends here
@@ -91,9 +114,10 @@ async def sign_in(call: Call, user: str, pass_: str) -> dict:
 
 @method("respondToChallenge")
 async def respond_to_challenge(call: Call, session: str, user: str | None = None, totp: str | None = None,
-                               new_pass: str | None = None) -> dict:
+                               new_pass: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
-    user an admin created. Answers tokens and the refresh cookie, or the next step."""
+    user an admin created, with a field for each of the step's ``required_attributes`` (e.g.
+    ``"nickname": "Sam"``). Answers tokens and the refresh cookie, or the next step."""
     step = call.challenges.decode(session)
     if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
         raise ApiError("ChallengeExpired")
@@ -104,11 +128,15 @@ async def respond_to_challenge(call: Call, session: str, user: str | None = None
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
     if challenge in MFA_CODE_RESPONSES:
         _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
+        if attributes:
+            name = next(iter(attributes))[:64]
+            raise ApiError("UnknownField", f'The sign-in step {challenge} does not take "{name}".', field=name)
         code = authenticator_code(totp, "totp") if challenge == "SOFTWARE_TOKEN_MFA" else confirmation_code(totp)
         responses[MFA_CODE_RESPONSES[challenge]] = code
     elif challenge == NEW_PASSWORD_REQUIRED:
         _one_answer(challenge, given=("new_pass", new_pass), unexpected=("totp", totp))
         responses["NEW_PASSWORD"] = new_pass
+        responses.update(_new_password_attributes(step, attributes))
     else:
         raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.",
                        field="session")
@@ -116,6 +144,20 @@ async def respond_to_challenge(call: Call, session: str, user: str | None = None
                                        ChallengeName=challenge, Session=step["s"],
                                        ChallengeResponses=responses)
     return sign_in_answer(call, response)
+
+
+def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str, str]:
+    """ChallengeResponses' ``userAttributes.<name>`` entries for the attributes given; 400 naming the
+    required ones still missing, when the step knows them (else Cognito's answer names them)."""
+    for name in attributes:
+        if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.fullmatch(name):
+            raise ApiError("UnknownField", f'"{name[:64]}" is not a field of respondToChallenge nor an '
+                                           "attribute a user can set.", field=name[:64])
+    required = step.get("r") if isinstance(step.get("r"), list) else []
+    absent = [name for name in required if isinstance(name, str) and not attributes.get(name, "").strip()]
+    if absent:
+        raise missing_attributes(absent)
+    return {USER_ATTRIBUTE_PREFIX + name: value for name, value in attributes.items()}
 
 
 def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple[str, str | None]) -> None:
@@ -138,32 +180,44 @@ async def refresh(call: Call) -> dict:
 
 @method("signOut")
 async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
-    """Revoke the refresh token (or, with ``global``, every session of the user); clear the cookies."""
+    """Sign this browser out, always: its cookies go whatever Cognito says. Cognito is asked to
+    revoke the refresh token (or, with ``global``, to end every session of the user); ``revoked``
+    says whether it did, and ``revoke_error`` (our code and sentence) why not, when it was asked and
+    did not."""
     try:
-        if not global_:
-            await revoke_refresh_token(call)
-        elif access_token is not None or call.refresh_cookie.present:  # else no token names whose sessions to end
-            if access_token is None:
-                access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
-                                                       call.refresh_cookie.current()))["AccessToken"]
-            await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+        revoked = await (_end_every_session(call, access_token) if global_ else revoke_refresh_token(call))
+    except ApiError as error:
+        return {"revoked": False, "revoke_error": {"error": error.code, "message": error.message}}
     finally:
         call.clear_cookies()  # last, so nothing stored on the way survives
-    return {}
+    return {"revoked": revoked}
 
 
-async def revoke_refresh_token(call: Call) -> None:
-    """Revoke the refresh token in the cookie, if there is a readable one (one already revoked is
-    no error)."""
+async def _end_every_session(call: Call, access_token: str | None) -> bool:
+    """GlobalSignOut with ``access_token``, or with one the refresh cookie gets; False when there is
+    neither, since then no token names whose sessions to end."""
+    if access_token is None:
+        if not call.refresh_cookie.present:
+            return False
+        access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
+                                               call.refresh_cookie.current()))["AccessToken"]
+    await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+    return True
+
+
+async def revoke_refresh_token(call: Call) -> bool:
+    """Revoke the refresh token in the cookie, if there is a readable one: True once Cognito has
+    (one it had revoked already counts), False when there is none to revoke."""
     if not call.refresh_cookie.present:
-        return
+        return False
     try:
         stored = call.refresh_cookie.current()
     except ApiError:
-        return  # an expired or tampered cookie: nothing left to revoke
+        return False  # an expired or tampered cookie: nothing left to revoke
     try:
         await call.cognito.call("RevokeToken", Token=stored.refresh_token, ClientId=call.cognito.client_id,
                                 ClientSecret=call.config.client_secret)
     except ApiError as error:
         if error.code != "NotAuthorized":
             raise
+    return True

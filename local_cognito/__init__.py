@@ -34,6 +34,9 @@ the calls this backend makes, the local pool does what Cognito does:
 - The app client is also an OAuth 2.0 / OpenID Connect client of the pool's hosted UI: authorization
   codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth/`` (and
   ``hosted_ui.py`` for its pages).
+- The pool's schema requires the attributes ``LOCAL_COGNITO_REQUIRED_ATTRIBUTES`` names (moto
+  keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
+  user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
 - Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
   after every change.
 
@@ -54,6 +57,7 @@ The modules:
 - Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
+  ``schema.py`` (the attributes, and which ones the pool requires),
   ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
   folder).
 """
@@ -107,7 +111,8 @@ def _completed(config: Config, details: dict) -> Config:
 def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple[LocalCognito, dict]:
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
                          access_token_seconds=access_token_seconds,
-                         clock=ShiftedClock(config.local_cognito_clock_offset))
+                         clock=ShiftedClock(config.local_cognito_clock_offset),
+                         required_attributes=config.local_required_attributes)
     if config.base_url:
         pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
                                        logout_urls=[f"{config.base_url}/"])

@@ -13,6 +13,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS
+from local_cognito.schema import check_sign_up, check_update
 from local_cognito.store import hash_password, password_matches
 
 
@@ -33,6 +34,7 @@ class AccountOperations:
             raise CognitoFault("InvalidParameterException", "Username should be an email.")
         pool.check_password_policy(params.get("Password"))
         attributes = pool.checked_attributes(params.get("UserAttributes"))
+        check_sign_up(pool.required_attributes, attributes)
         if pool.find_user(username) is not None:
             raise CognitoFault("UsernameExistsException", "An account with the given email already exists.")
         attributes.update({"email": username, "email_verified": "false"})
@@ -131,6 +133,7 @@ class AccountOperations:
         pool = self.pool
         user = pool.user_for_access_token(params.get("AccessToken"))
         attributes = pool.checked_attributes(params.get("UserAttributes"))
+        check_update(pool.required_attributes, attributes)
         if "email_verified" in attributes:
             raise CognitoFault("NotAuthorizedException",
                                "A client attempted to write unauthorized attribute")

@@ -173,6 +173,7 @@ class AdminOperations:
         username = params.get("Username")
         if not isinstance(username, str) or not EMAIL.match(username):
             raise invalid_parameter("Username should be an email.")
+        # Required attributes may be left out: the user gives them with the new password (schema.py).
         attributes = self.pool.checked_attributes(params.get("UserAttributes"))
         if attributes.get("email", username).casefold() != username.casefold():
             raise invalid_parameter("The email attribute must be the user name.")

@@ -173,8 +173,8 @@ class PageHandler(tornado.web.RequestHandler):
         elif step.next == "mfa":
             self.show(pages.mfa(xsrf=xsrf, flow=self.flow("mfa", request, session=step.session)))
         elif step.next == "new_password":
-            self.show(pages.new_password(xsrf=xsrf, flow=self.flow("new_password", request,
-                                                                   session=step.session)))
+            self.show(pages.new_password(xsrf=xsrf, flow=self.flow("new_password", request, session=step.session),
+                                         attributes=self.pool.hosted_sign_in.attributes_to_ask(step.user)))
         else:  # "confirm": the password was right, the account is not confirmed yet
             self.show_confirm(self.flow("confirm", request, sub=step.user.id),
                               note="This account is not confirmed yet: enter the code we emailed, "
@@ -233,13 +233,15 @@ class NewPasswordHandler(PageHandler):
     @answers_with_pages
     def post(self) -> None:
         request, state = self.posted_flow("new_password")
+        names = self.pool.hosted_sign_in.attributes_to_ask_in(state.get("session"))
+        values = {name: self.get_body_argument(name, "").strip() for name in names}
         try:
             step = self.pool.hosted_sign_in.set_new_password(state.get("session"),
-                                                             self.get_body_argument("password", ""))
+                                                             self.get_body_argument("password", ""), values)
         except CognitoFault as fault:
             if fault.name in ("InvalidPasswordException", "InvalidParameterException"):
                 self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
-                                             error=fault.message), 400)
+                                             attributes=names, values=values, error=fault.message), 400)
             else:
                 self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
             return
@@ -247,11 +249,11 @@ class NewPasswordHandler(PageHandler):
 
 
 class SignUpHandler(PageHandler):
-    def show_sign_up(self, request: AuthorizeRequest, *, email: str = "", nickname: str = "",
+    def show_sign_up(self, request: AuthorizeRequest, *, email: str = "", values: dict[str, str] | None = None,
                      error: str | None = None, status: int = 200) -> None:
         self.show(pages.sign_up(xsrf=self.xsrf_form_html(), flow=self.flow("signup", request),
-                                request=request.params(), email=email, nickname=nickname, error=error),
-                  status)
+                                request=request.params(), email=email, values=values,
+                                required=self.pool.required_attributes, error=error), status)
 
     @answers_with_pages
     def get(self) -> None:
@@ -261,12 +263,12 @@ class SignUpHandler(PageHandler):
     def post(self) -> None:
         request, _ = self.posted_flow("signup")
         email = self.get_body_argument("email", "").strip()
-        nickname = self.get_body_argument("nickname", "").strip()
+        names = dict.fromkeys(["nickname", *self.pool.required_attributes])
+        values = {name: self.get_body_argument(name, "").strip() for name in names}
         try:
-            sub, delivery = self.pool.hosted_sign_in.sign_up(email, self.get_body_argument("password", ""),
-                                                             nickname)
+            sub, delivery = self.pool.hosted_sign_in.sign_up(email, self.get_body_argument("password", ""), values)
         except CognitoFault as fault:
-            self.show_sign_up(request, email=email, nickname=nickname, error=fault.message, status=400)
+            self.show_sign_up(request, email=email, values=values, error=fault.message, status=400)
             return
         self.show_confirm(self.flow("confirm", request, sub=sub),
                           note=f"We emailed a confirmation code to {delivery['Destination']}.")

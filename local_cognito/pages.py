@@ -7,7 +7,7 @@ sign-in (``hosted_ui.py`` makes and checks it), and Tornado's ``_xsrf`` token.
 from __future__ import annotations
 
 import urllib.parse
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from tornado.escape import xhtml_escape
 
@@ -72,12 +72,30 @@ def sign_in(*, xsrf: str, flow: str, request: Mapping[str, str], email: str = ""
     return page("Sign in", _message(error, note) + _form("/login", xsrf, flow, fields, "Sign in") + link)
 
 
-def sign_up(*, xsrf: str, flow: str, request: Mapping[str, str], email: str = "", nickname: str = "",
+# What a browser may fill an attribute's field with.
+AUTOCOMPLETE = {"nickname": "nickname", "name": "name", "given_name": "given-name", "family_name": "family-name",
+                "middle_name": "additional-name", "phone_number": "tel", "birthdate": "bday",
+                "address": "street-address", "website": "url"}
+
+
+def _attribute_inputs(names: Iterable[str], values: Mapping[str, str]) -> str:
+    """A required field for each attribute the pool requires (``given_name``: "Given name")."""
+    return "".join(_input(name.replace("_", " ").capitalize(), name, "text", values.get(name, ""),
+                          AUTOCOMPLETE.get(name, "")) for name in names)
+
+
+def sign_up(*, xsrf: str, flow: str, request: Mapping[str, str], email: str = "",
+            values: Mapping[str, str] | None = None, required: Iterable[str] = (),
             error: str | None = None) -> str:
+    """The sign-up form: email, password, the nickname (required if the pool requires it), and every
+    other attribute the pool requires."""
+    values, required = values or {}, list(required)
     fields = (_input("Email", "email", "email", email, "username")
               + _input("Password (8 characters or more)", "password", "password",
                        autocomplete="new-password")
-              + _input("Nickname", "nickname", "text", nickname, "nickname", required=False))
+              + _input("Nickname", "nickname", "text", values.get("nickname", ""), "nickname",
+                       required="nickname" in required)
+              + _attribute_inputs([name for name in required if name != "nickname"], values))
     link = f"<p>Have an account? <a href=\"{_e(_with_query('/login', request))}\">Sign in</a></p>"
     return page("Sign up", _message(error) + _form("/signup", xsrf, flow, fields, "Sign up") + link)
 
@@ -99,12 +117,18 @@ def mfa(*, xsrf: str, flow: str, error: str | None = None) -> str:
     return page("Enter your authenticator code", _message(error) + _form("/login/mfa", xsrf, flow, code, "Sign in"))
 
 
-def new_password(*, xsrf: str, flow: str, error: str | None = None) -> str:
-    field = _input("New password (8 characters or more)", "password", "password",
-                   autocomplete="new-password")
+def new_password(*, xsrf: str, flow: str, attributes: Iterable[str] = (),
+                 values: Mapping[str, str] | None = None, error: str | None = None) -> str:
+    """The new password of a user an admin created, and the attributes the pool requires that the
+    user has no value for yet."""
+    attributes = list(attributes)
+    fields = (_input("New password (8 characters or more)", "password", "password", autocomplete="new-password")
+              + _attribute_inputs(attributes, values or {}))
+    note = "Your account has a temporary password: choose your own to continue."
+    if attributes:
+        note = "Your account has a temporary password: choose your own, and tell us the rest, to continue."
     return page("Choose a new password",
-                _message(error, "Your account has a temporary password: choose your own to continue.")
-                + _form("/login/new-password", xsrf, flow, field, "Set password and sign in"))
+                _message(error, note) + _form("/login/new-password", xsrf, flow, fields, "Set password and sign in"))
 
 
 def error(message: str) -> str:

@@ -29,11 +29,12 @@ from local_cognito.oauth.records import AuthorizationCode, HostedSession
 from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_PASSWORD_LENGTH,
                                          MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
                                          REFRESH_TOKEN_SECONDS, REGION)
+from local_cognito.schema import checked_attributes, pool_schema, required_of
 from local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
                                  password_matches, token_digest)
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
-from server.cognito import STANDARD_ATTRIBUTES, secret_hash
+from server.cognito import secret_hash
 
 mail_log = logging.getLogger("local_cognito.mail")
 
@@ -57,10 +58,12 @@ def _masked(email: str) -> str:
 
 
 class UserPool:
-    """One user pool with one app client (with a secret), kept in ``data_dir``."""
+    """One user pool with one app client (with a secret), kept in ``data_dir``; its schema requires
+    ``required_attributes`` (standard attributes) besides the email."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
-                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time) -> None:
+                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
+                 required_attributes: tuple[str, ...] = ()) -> None:
         self.store = StateFile(data_dir)
         self.clock = clock  # tokens too are on it, whichever clock it is given now or later:
         self.signer = TokenSigner(self.store.key_path, access_token_seconds, clock=lambda: self.clock())
@@ -78,14 +81,16 @@ class UserPool:
         self.spent_codes: dict[str, dict] = {}
         self.hosted_sessions: dict[str, HostedSession] = {}
         self._decoy_hash = hash_password(secrets.token_urlsafe(16))
-        self._restore(self.store.load())
+        self._restore(self.store.load(), required_attributes)
 
     # --- the pool, its client, and saving ------------------------------------------------------
 
-    def _restore(self, state: dict | None) -> None:
+    def _restore(self, state: dict | None, required_attributes: tuple[str, ...]) -> None:
         # moto's record of the pool, with its users and groups (the operation groups use them as
-        # ``pool_id``, ``users`` and ``groups``). Settings are copied: moto keeps nested parts.
-        self.pool = self.backend.create_user_pool(POOL_NAME, copy.deepcopy(POOL_CONFIG))
+        # ``pool_id``, ``users`` and ``groups``). Settings are copied: moto keeps nested parts. The
+        # schema comes from the configuration at every start, not from the saved state.
+        self.pool = self.backend.create_user_pool(
+            POOL_NAME, dict(copy.deepcopy(POOL_CONFIG), Schema=pool_schema(required_attributes)))
         self.pool.token_mfa_config = {"Enabled": True}
         self.client = self.backend.create_user_pool_client(self.pool.id, True,
                                                            copy.deepcopy(CLIENT_CONFIG))
@@ -232,26 +237,15 @@ class UserPool:
             raise CognitoFault("InvalidPasswordException",
                                "Password did not conform with policy: Password is too long")
 
-    def checked_attributes(self, attribute_list: Any) -> dict[str, str]:
-        """A ``UserAttributes`` list as a dict, once every name is in the schema and every value
-        is a short enough string."""
-        if attribute_list is None:
-            return {}
-        if not isinstance(attribute_list, list):
-            raise CognitoFault("InvalidParameterException", "UserAttributes must be a list.")
-        attributes = {}
-        for item in attribute_list:
-            name, value = (item or {}).get("Name"), (item or {}).get("Value")
-            if name not in STANDARD_ATTRIBUTES and name not in ("email", "email_verified"):
-                raise CognitoFault("InvalidParameterException",
-                                   f"Attributes did not conform to the schema: {name}: "
-                                   "Attribute does not exist in the schema.")
-            if not isinstance(value, str) or len(value) > 2048:
-                raise CognitoFault("InvalidParameterException",
-                                   f"Attributes did not conform to the schema: {name}: "
-                                   "String must be no longer than 2048 characters")
-            attributes[name] = value
-        return attributes
+    @property
+    def required_attributes(self) -> tuple[str, ...]:
+        """The attributes the pool's schema requires (besides the email, which is the user name)."""
+        return required_of(self.pool)
+
+    @staticmethod
+    def checked_attributes(attribute_list: Any) -> dict[str, str]:
+        """A ``UserAttributes`` list as a dict, checked against the schema (``schema.py``)."""
+        return checked_attributes(attribute_list)
 
     def user_for_access_token(self, token: Any) -> CognitoIdpUser:
         return self.access_token_user_and_claims(token)[0]

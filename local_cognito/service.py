@@ -34,9 +34,10 @@ class LocalUserPool(UserPool):
     ``hosted_sign_in`` (``oauth/``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
-                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time) -> None:
+                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
+                 required_attributes: tuple[str, ...] = ()) -> None:
         super().__init__(data_dir, pinned_code=pinned_code, access_token_seconds=access_token_seconds,
-                         clock=clock)
+                         clock=clock, required_attributes=required_attributes)
         self.accounts = AccountOperations(self)
         self.refresh = RefreshTokenOperations(self)
         self.sign_in = SignInOperations(self, self.refresh)

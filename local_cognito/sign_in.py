@@ -8,6 +8,8 @@ enabled for this client".
 - A correct password is followed by a challenge instead of tokens when the user must first choose a
   password (NEW_PASSWORD_REQUIRED, for users an admin created) or give a TOTP code
   (SOFTWARE_TOKEN_MFA). RespondToAuthChallenge answers it within the session it came with.
+  NEW_PASSWORD_REQUIRED lists the required attributes the user lacks, which the answer must give
+  (``schema.py``).
 - Sessions are random strings kept in memory: they expire after three minutes (Cognito's default
   AuthSessionValidity), are spent by a success or by five wrong codes, and belong to one user.
 - A TOTP code is good for its 30-second step and one step either side, and no step is accepted
@@ -29,6 +31,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
+from local_cognito.schema import new_password_attributes, required_attributes_parameter
 from local_cognito.store import hash_password
 from local_cognito.totp import accepted_step
 
@@ -102,7 +105,8 @@ class SignInOperations:
             raise not_authorized("Temporary password has expired and must be reset by an administrator.")
         attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
         return self.start_challenge(user, NEW_PASSWORD_REQUIRED, {
-            "requiredAttributes": "[]", "userAttributes": json.dumps(attributes)})
+            "requiredAttributes": required_attributes_parameter(self.pool.required_attributes, attributes),
+            "userAttributes": json.dumps(attributes)})
 
     def open_session(self, session: Any) -> AuthSession:
         """The challenge session named ``session``, while it may still be answered."""
@@ -140,7 +144,7 @@ class SignInOperations:
         if name == SOFTWARE_TOKEN_MFA:
             result = self._answer_totp(user, session, responses.get("SOFTWARE_TOKEN_MFA_CODE"))
         else:
-            result = self._answer_new_password(user, session, responses.get("NEW_PASSWORD"))
+            result = self._answer_new_password(user, session, responses.get("NEW_PASSWORD"), responses)
         pool.save()
         return result
 
@@ -165,16 +169,21 @@ class SignInOperations:
         token.last_step = step
         session.spent = True
 
-    def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any) -> dict:
-        self.set_new_password(user, session, password)
+    def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any,
+                             responses: dict) -> dict:
+        self.set_new_password(user, session, password, responses)
         return self.after_password(user)
 
-    def set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any) -> None:
-        """The password chosen in answer to NEW_PASSWORD_REQUIRED, checked against the policy; the
-        hosted UI shares it with RespondToAuthChallenge."""
+    def set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any,
+                         responses: dict) -> None:
+        """The password chosen in answer to NEW_PASSWORD_REQUIRED, checked against the policy, and
+        the attributes given with it (``userAttributes.<name>`` in ``responses``), which must include
+        every required one the user lacks; the hosted UI shares it with RespondToAuthChallenge."""
         if password is None:
             raise invalid_parameter("Missing required parameter NEW_PASSWORD")
         self.pool.check_password_policy(password)
+        attributes = new_password_attributes(self.pool.required_attributes, user.attribute_lookup, responses)
+        user.update_attributes([{"Name": name, "Value": value} for name, value in attributes.items()])
         user.password = hash_password(password)
         user.status = UserStatus.CONFIRMED
         user.last_modified_date = self.pool.now()

@@ -40,6 +40,7 @@ from botocore import UNSIGNED, xform_name
 from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
+from server.attributes import STANDARD_ATTRIBUTES  # noqa: F401 (the methods import it from here)
 from server.aws_credentials import admin_session
 from server.aws_endpoints import IGNORE_CONFIGURED
 from server.cognito_errors import from_exception
@@ -47,14 +48,6 @@ from server.config import Config
 from server.errors import ApiError
 
 log = logging.getLogger("server.cognito")
-
-# Cognito's standard attributes that a user may set on their own account. ``email`` is the sign-in
-# name in these pools and ``sub`` / ``*_verified`` are Cognito's to set, so they are not here.
-STANDARD_ATTRIBUTES = frozenset({
-    "address", "birthdate", "family_name", "gender", "given_name", "locale", "middle_name", "name",
-    "nickname", "phone_number", "picture", "preferred_username", "profile", "updated_at", "website",
-    "zoneinfo",
-})
 
 
 # Operations that can be sent twice without a different outcome: reads, and settings that end the

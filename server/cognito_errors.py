@@ -2,12 +2,19 @@
 
 Cognito's own error text is never passed on: it can name users, echo input, or describe the pool.
 Each Cognito code maps to one of our stable codes; a few (operation, code) pairs get a sentence of
-their own, because "not authorized" means different things to the person who asked.
+their own, because "not authorized" means different things to the person who asked. Every error
+that botocore's model of cognito-idp declares for an operation the server calls has a mapping here
+(a test walks the model), so none of them ends as a 500.
+
+Two of Cognito's codes say more in their text than in their name, and only there is the text read
+(never passed on): LimitExceededException is also the default email sender's daily quota, and
+InvalidParameterException names the required attributes a request lacked.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from botocore.exceptions import (
     ClientError,
@@ -20,7 +27,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from server.errors import ApiError
+from server.errors import ApiError, missing_attributes
 
 log = logging.getLogger("server.cognito")
 
@@ -43,8 +50,37 @@ COGNITO_TO_OURS = {
     "InvalidParameterException": "InvalidParameter",
     "TooManyRequestsException": "TooManyRequests",
     "ThrottlingException": "TooManyRequests",
-    "LimitExceededException": "LimitExceeded",
+    "LimitExceededException": "LimitExceeded",  # but see EMAIL_QUOTA
     "TooManyFailedAttemptsException": "LimitExceeded",
+    # A new password that the pool's password-history policy refuses.
+    "PasswordHistoryPolicyViolationException": "PasswordReused",
+    "CodeDeliveryFailureException": "CodeNotDelivered",
+    # WAF's web ACL on the pool refused the request ("Forbidden" is the admin group's code).
+    "ForbiddenException": "RequestBlocked",
+    # A Lambda trigger of the pool (pre sign-up, pre authentication...) said no, on purpose.
+    "UserLambdaValidationException": "RefusedByPoolRule",
+    "ConcurrentModificationException": "ConcurrentModification",
+    # The step asked for an MFA method the account no longer has: a new sign-in finds the right one.
+    "MFAMethodNotFoundException": "ChallengeExpired",
+    # "A precondition is not met": the request cannot be done as asked.
+    "PreconditionNotMetException": "InvalidParameter",
+    # The app client has the operation turned off (RevokeToken with token revocation off, an auth
+    # flow the client does not allow), or the token is of a kind the operation does not take.
+    "UnsupportedOperationException": "NotSupported",
+    "UnsupportedTokenTypeException": "NotSupported",
+    # What only whoever runs the server can fix: the pool, its app client, its roles, its Lambda
+    # triggers, its feature plan, or the client secret this server was given.
+    "ResourceNotFoundException": "CognitoMisconfigured",
+    "InvalidUserPoolConfigurationException": "CognitoMisconfigured",
+    "UnexpectedLambdaException": "CognitoMisconfigured",
+    "InvalidLambdaResponseException": "CognitoMisconfigured",
+    "InvalidSmsRoleAccessPolicyException": "CognitoMisconfigured",
+    "InvalidSmsRoleTrustRelationshipException": "CognitoMisconfigured",
+    "InvalidEmailRoleAccessPolicyException": "CognitoMisconfigured",
+    "OperationNotEnabledException": "CognitoMisconfigured",
+    "FeatureUnavailableInTierException": "CognitoMisconfigured",
+    # RevokeToken's answer when the client secret it was sent is not the app client's.
+    "UnauthorizedException": "CognitoMisconfigured",
     # The server's AWS credentials (for admin calls) are missing, wrong, expired or not allowed.
     "MissingAuthenticationTokenException": "AdminUnavailable",
     "UnrecognizedClientException": "AdminUnavailable",
@@ -82,6 +118,7 @@ MESSAGES = {
     ("ResendConfirmationCode", "NotAuthorized"): "This account cannot get a confirmation code.",
     ("UpdateUserAttributes", "InvalidParameter"): "One of the attributes has an invalid value.",
     ("SignUp", "InvalidParameter"): "The email or one of the attributes has an invalid value.",
+    ("GetTokensFromRefreshToken", "NotAuthorized"): "Your session has expired or was signed out. Sign in again.",
     ("AssociateSoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifySoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
     ("SetUserMFAPreference", "NotAuthorized"): _TOKEN_REFUSED,
@@ -120,6 +157,62 @@ OPERATION_CODES = {
 }
 
 
+# Our codes whose cause is for whoever runs the server to see: Cognito's own text goes to the log
+# (never to the client), with the level it deserves.
+LOGGED = {
+    "AdminUnavailable": logging.ERROR,
+    "CognitoMisconfigured": logging.ERROR,
+    "NotSupported": logging.ERROR,
+    "EmailQuotaExceeded": logging.ERROR,
+    "CodeNotDelivered": logging.WARNING,
+    "RequestBlocked": logging.WARNING,
+}
+
+# LimitExceededException's other meaning: "Exceeded daily email limit for the operation or the
+# account. If a higher limit is required, please configure your user pool to use your own Amazon
+# SES configuration for sending email." Waiting 30 seconds does not help there.
+EMAIL_QUOTA = re.compile(r"daily\s+email\s+limit", re.IGNORECASE)
+
+# What an attribute's name can be (standard ones, custom:..., dev:custom:...): nothing else taken
+# from Cognito's text ever reaches an answer.
+_ATTRIBUTE_NAME = r"(?:dev:)?(?:custom:)?[A-Za-z0-9_]{1,32}"
+# SignUp's answer, one entry per missing attribute, on lines of their own (or, as some clients show
+# it, on one line), e.g. "Attributes did not conform to the schema: name: The attribute is
+# required\nfamily_name: The attribute is required\n"; some answers repeat the name after
+# "The attribute".
+_SCHEMA_PREFIX = re.compile(r"\s*Attributes did not conform to the schema:", re.IGNORECASE)
+_REQUIRED_ENTRY = (rf"\s*(?P<name>{_ATTRIBUTE_NAME}):\s*The attribute\s+(?:(?P=name)\s+)?is required\.?"
+                   r"\s*,?")
+_REQUIRED_ENTRIES = re.compile(rf"(?:{_REQUIRED_ENTRY})+\s*", re.IGNORECASE)
+# RespondToAuthChallenge's answer to NEW_PASSWORD_REQUIRED, e.g. "Invalid attributes given, name is
+# missing".
+_CHALLENGE_MISSING = re.compile(r"\s*Invalid attributes given,\s*(?P<names>.+?)\s+(?:is|are)\s+missing\.?\s*",
+                                re.IGNORECASE | re.DOTALL)
+_NAME_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+
+
+def missing_attribute_names(message: str) -> list[str] | None:
+    """The attributes an InvalidParameterException's ``message`` says are required and missing, or
+    None when it says anything else (or cannot be read with certainty)."""
+    if not isinstance(message, str):
+        return None
+    prefix = _SCHEMA_PREFIX.match(message)
+    if prefix:
+        body = message[prefix.end():]
+        if not _REQUIRED_ENTRIES.fullmatch(body):
+            return None  # another complaint among them: not only missing attributes
+        names = [m.group("name") for m in re.finditer(_REQUIRED_ENTRY, body, re.IGNORECASE)]
+    else:
+        challenge = _CHALLENGE_MISSING.fullmatch(message)
+        if not challenge:
+            return None
+        names = _NAME_LIST_SEPARATOR.split(challenge.group("names"))
+        names = [name.removeprefix("userAttributes.") for name in names]
+    if not names or not all(re.fullmatch(_ATTRIBUTE_NAME, name) for name in names):
+        return None
+    return list(dict.fromkeys(names))
+
+
 def _our_code(operation: str, cognito_code: str) -> str | None:
     if (operation, cognito_code) in OPERATION_CODES:
         return OPERATION_CODES[operation, cognito_code]
@@ -131,16 +224,28 @@ def _our_code(operation: str, cognito_code: str) -> str | None:
 def from_client_error(operation: str, error: ClientError) -> ApiError:
     """Our error for an error answer Cognito gave to ``operation``."""
     cognito_code = error.response.get("Error", {}).get("Code", "")
+    cognito_message = error.response.get("Error", {}).get("Message", "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if cognito_code == "InvalidParameterException":
+        names = missing_attribute_names(cognito_message)
+        if names:
+            return missing_attributes(names)
     ours = _our_code(operation, cognito_code)
-    if ours is None or ours == "AdminUnavailable":
+    if ours == "LimitExceeded" and cognito_code == "LimitExceededException" and EMAIL_QUOTA.search(
+            str(cognito_message)):
+        ours = "EmailQuotaExceeded"
+    if ours is None or ours in LOGGED:
         # Not shown to the client; the server's log keeps it for whoever runs the server.
-        log.error("Cognito %s answered %s (HTTP %s): %s", operation, cognito_code, status,
-                  error.response.get("Error", {}).get("Message", ""))
+        log.log(LOGGED.get(ours, logging.ERROR), "Cognito %s answered %s (HTTP %s): %s", operation,
+                cognito_code, status, cognito_message)
     if ours is None:
-        # A bare 503 or 504 (a load balancer's page, not Cognito's JSON) says what it is.
+        # A code botocore's model does not know (a newer Cognito's). A bare 503 or 504 (a load
+        # balancer's page, not Cognito's JSON) says what it is. Any other answer, 4xx included, is
+        # Cognito refusing in a way this server cannot explain to the client: not the client's
+        # fault that we could name, nor a bug of ours, so 502 CognitoError rather than a 500.
+        # Only an answer with no HTTP status at all is ours to be puzzled by.
         ours = {503: "CognitoUnavailable", 504: "CognitoTimeout"}.get(
-            status, "CognitoError" if status >= 500 else "InternalError")
+            status, "CognitoError" if status >= 400 else "InternalError")
     return ApiError(ours, MESSAGES.get((operation, ours)))
 
 

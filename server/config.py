@@ -23,6 +23,7 @@ from typing import Mapping
 
 from server.aws_endpoints import (ConfiguredEndpoints, EndpointError, check_names, checked_url, is_aws,
                                   service_variable)
+from server.attributes import STANDARD_ATTRIBUTES
 
 DEFAULT_PORT = 3006
 DEFAULT_REFRESH_COOKIE_DAYS = 30
@@ -127,6 +128,8 @@ class Config:
     # out still works (app-client settings, applied at every start).
     local_refresh_rotation: bool = False
     local_rotation_grace_seconds: int = DEFAULT_ROTATION_GRACE_SECONDS
+    # Local mode: the standard attributes the local user pool requires besides the email.
+    local_required_attributes: tuple[str, ...] = ()
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -265,6 +268,8 @@ def _seconds_between(env: Mapping[str, str], name: str, low: float, high: float,
     if not low <= value <= high:  # NaN and infinities fail too
         raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, got {env[name]!r}.")
     return int(value) if value.is_integer() else value
+
+
 def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = (env.get(name) or "").strip().lower()
     if not raw:
@@ -281,6 +286,20 @@ def _grace_seconds(env: Mapping[str, str], name: str) -> int:
     if not raw.isdigit() or not 0 <= int(raw) <= 60:
         raise ConfigError(f"{name} must be a whole number of seconds from 0 to 60, got {env[name]!r}.")
     return int(raw)
+
+
+def _required_attributes(env: Mapping[str, str]) -> tuple[str, ...]:
+    """LOCAL_COGNITO_REQUIRED_ATTRIBUTES: standard attributes, separated by commas or spaces. Cognito
+    cannot make a custom attribute required, and the email is required already."""
+    names = tuple(dict.fromkeys(_split_list(env.get("LOCAL_COGNITO_REQUIRED_ATTRIBUTES"))))
+    unknown = [name for name in names if name not in STANDARD_ATTRIBUTES and name != "email"]
+    if unknown:
+        raise ConfigError(
+            f"LOCAL_COGNITO_REQUIRED_ATTRIBUTES lists {', '.join(repr(n) for n in unknown)}, which "
+            f"{'is not a standard attribute' if len(unknown) == 1 else 'are not standard attributes'} a "
+            f"user pool can require: use names from {', '.join(sorted(STANDARD_ATTRIBUTES))}, separated "
+            "by commas.")
+    return tuple(name for name in names if name != "email")
 
 
 def _port(value: int, name: str = "PORT (or --port)") -> int:
@@ -384,6 +403,7 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
                 env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
             local_refresh_rotation=_on_off(env, "LOCAL_COGNITO_REFRESH_ROTATION", False),
             local_rotation_grace_seconds=_grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"),
+            local_required_attributes=_required_attributes(env),
             **common,
         )
 

@@ -56,6 +56,20 @@ CATALOGUE: dict[str, ErrorKind] = {
     "ExpiredCode": ErrorKind(400, "The code has expired. Ask for a new one."),
     "InvalidPassword": ErrorKind(400, "The password does not meet the user pool's password rules."),
     "InvalidParameter": ErrorKind(400, "Cognito did not accept one of the values sent."),
+    "MissingAttribute": ErrorKind(400, "The user pool requires an attribute that was not given."),
+    "PasswordReused": ErrorKind(
+        400, "This password was used recently on this account. Choose one you have not used before."),
+    "RefusedByPoolRule": ErrorKind(
+        400, "The user pool's own rules refused this request. If that seems wrong, contact whoever runs this site."),
+    "ConcurrentModification": ErrorKind(
+        409, "Another change to this account was being made at the same time. Try again."),
+    "RequestBlocked": ErrorKind(
+        403, "The sign-in service's firewall blocked this request. Try again later, or from another network."),
+    "CodeNotDelivered": ErrorKind(
+        502, "The code could not be sent. Check the email address, then ask for a new code in a little while."),
+    "EmailQuotaExceeded": ErrorKind(
+        503, "The sign-in service has sent all the emails it may send today, so no code can be emailed now. "
+             "Try again tomorrow, or contact whoever runs this site."),
     # Hosted-UI sign-in (/login, /callback).
     "HostedUiOff": ErrorKind(
         503, "Sign-in through the hosted UI is not set up on this server (it needs COGNITO_DOMAIN and BASE_URL)."),
@@ -84,6 +98,11 @@ CATALOGUE: dict[str, ErrorKind] = {
     "CognitoUnavailable": ErrorKind(503, "The sign-in service cannot be reached. Try again shortly."),
     "CognitoTimeout": ErrorKind(504, "The sign-in service took too long to answer. Try again."),
     "CognitoError": ErrorKind(502, "The sign-in service failed to answer the request. Try again."),
+    "CognitoMisconfigured": ErrorKind(
+        503, "The sign-in service is not set up correctly for this request. Whoever runs the server must fix "
+             "it; the server's log says what."),
+    "NotSupported": ErrorKind(
+        501, "The sign-in service is not set up to do this (the user pool's app client has it turned off)."),
     "Stopping": ErrorKind(503, "This server is shutting down. Try again: another one will answer."),
     # Anything else.
     "InternalError": ErrorKind(500, "Something went wrong on our side. Quote the request id if you report it."),
@@ -109,3 +128,15 @@ class ApiError(Exception):
 
     def __repr__(self) -> str:
         return f"ApiError({self.code!r}, status={self.status})"
+
+
+def missing_attributes(names: list[str]) -> ApiError:
+    """400 ``MissingAttribute`` naming the attributes the pool requires and the request lacked; its
+    ``field`` is the first of them, for a form to point at."""
+    quoted = [f'"{name}"' for name in names]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    if len(names) == 1:
+        sentence = f"This user pool requires {listed}, which was not given: send it as a field named {listed}."
+    else:
+        sentence = f"This user pool requires {listed}, which were not given: send each as a field of that name."
+    return ApiError("MissingAttribute", sentence, field=names[0])

@@ -180,7 +180,7 @@ def stand_in():
     ("TooManyRequestsException", 400, "TooManyRequests", "1"),
     ("LimitExceededException", 400, "LimitExceeded", "30"),
     ("InternalErrorException", 500, "CognitoError", None),
-    ("ResourceNotFoundException", 400, "InternalError", None),
+    ("SomethingNewException", 400, "CognitoError", None),
     ("PasswordResetRequiredException", 400, "PasswordResetRequired", None),
     ("AliasExistsException", 400, "AliasExists", None),
 ])

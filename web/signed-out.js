@@ -113,10 +113,23 @@ onSubmit($("sign-up-form"), () => {
       }
       startConfirmation(email, password, codeSentSentence(answer, email));
     } catch (error) {
-      showError(error, message, "createAccount", form);
+      showError(error, message, "createAccount", form); // focuses the field the error names, if the form has it
+      if (error instanceof ApiError && error.code === "MissingAttribute" && error.field) {
+        say(message, missingAttributeSentence(form, error.field), "error");
+      }
     }
   });
 });
+
+// The user pool requires an attribute: the form's field for it, or, when the form has none, its name.
+function missingAttributeSentence(form, name) {
+  const field = form.elements.namedItem(name);
+  const label = field && field.id ? form.querySelector(`label[for="${field.id}"]`) : null;
+  if (label) {
+    return `Please fill in “${label.textContent.trim()}”.`;
+  }
+  return `This site also needs “${name}” to create an account, which this form does not ask for. Please tell whoever runs this site.`;
+}
 
 function codeSentSentence(answer, email) {
   const where = answer && answer.delivery && typeof answer.delivery.destination === "string"

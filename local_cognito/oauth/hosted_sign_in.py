@@ -17,6 +17,7 @@ from local_cognito.accounts import AccountOperations
 from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.oauth.records import SignInStep
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
+from local_cognito.schema import USER_ATTRIBUTE_PREFIX, missing
 from local_cognito.sign_in import NEW_PASSWORD_REQUIRED, SignInOperations
 from server.cognito import secret_hash
 
@@ -61,9 +62,21 @@ class HostedSignIn:
             raise not_authorized("User is disabled.")
         return user, session
 
-    def set_new_password(self, session_id: Any, password: Any) -> SignInStep:
+    def attributes_to_ask(self, user: CognitoIdpUser) -> list[str]:
+        """The required attributes a user choosing a new password must give: those they lack."""
+        return missing(self.pool.required_attributes, user.attribute_lookup)
+
+    def attributes_to_ask_in(self, session_id: Any) -> list[str]:
+        """The same, for the user of a new-password session (none when it is no longer one)."""
+        try:
+            return self.attributes_to_ask(self._challenged_user(session_id, NEW_PASSWORD_REQUIRED)[0])
+        except CognitoFault:
+            return []
+
+    def set_new_password(self, session_id: Any, password: Any, attributes: dict[str, str]) -> SignInStep:
         user, session = self._challenged_user(session_id, NEW_PASSWORD_REQUIRED)
-        self.sign_in.set_new_password(user, session, password)
+        self.sign_in.set_new_password(user, session, password,
+                                      {USER_ATTRIBUTE_PREFIX + name: value for name, value in attributes.items()})
         step = self._step_after_password(user)
         self.pool.save()
         return step
@@ -78,11 +91,11 @@ class HostedSignIn:
         return {"ClientId": self.pool.client_id, "Username": username,
                 "SecretHash": secret_hash(username, self.pool.client_id, self.pool.client_secret)}
 
-    def sign_up(self, email: str, password: str, nickname: str) -> tuple[str, dict]:
-        """SignUp, with its rules; the new user's sub and where the code went."""
-        attributes = [{"Name": "nickname", "Value": nickname}] if nickname else []
-        answer = self.accounts.sign_up(dict(self._app_params(email), Password=password,
-                                            UserAttributes=attributes))
+    def sign_up(self, email: str, password: str, attributes: dict[str, str]) -> tuple[str, dict]:
+        """SignUp with the attributes given (empty ones left out), with its rules; the new user's sub
+        and where the code went."""
+        answer = self.accounts.sign_up(dict(self._app_params(email), Password=password, UserAttributes=[
+            {"Name": name, "Value": value} for name, value in attributes.items() if value]))
         return answer["UserSub"], answer["CodeDeliveryDetails"]
 
     def _unconfirmed_user(self, sub: Any) -> CognitoIdpUser:
