@@ -519,9 +519,15 @@ def test_moto_gap_a_used_challenge_session_is_not_found(server, idp, pool):
 def test_moto_gap_refresh_secret_hash_is_checked_on_the_email(server, idp, pool):
     """In a pool with email as user name, Cognito checks REFRESH_TOKEN_AUTH's SECRET_HASH on the user
     name it assigned (the sub), which our server uses; moto checks it on the email the user signed
-    in with. So against moto, refresh in such a pool ends the session: 401 SessionExpired."""
+    in with. So against moto, refresh in such a pool ends the session: 401 SessionExpired; and so
+    does a global signOut without an access token, which gets one by refreshing."""
     client, email, tokens = signed_up(server)
     reply = client.call("refresh")
+    assert_clean_error(reply, 401, "SessionExpired")
+    assert cookie_cleared(reply)
+    other = Client(server)
+    assert other.call("signIn", user=email, **{"pass": PASSWORD}).status == 200
+    reply = other.call("signOut", **{"global": True})
     assert_clean_error(reply, 401, "SessionExpired")
     assert cookie_cleared(reply)
 
