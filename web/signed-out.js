@@ -36,7 +36,9 @@ onSubmit($("sign-in-form"), () => {
       if (answer.access_token) {
         await signedIn(answer);
       } else if (answer.message === "MFA_REQUIRED" && answer.session) {
-        state.challenge = answer.session;
+        // The email goes with the code: Cognito names the user in the step it answers, but an
+        // emulator that does not (moto) needs the name the person signed in with.
+        state.challenge = { session: answer.session, email };
         $("mfa-form").reset();
         say($("mfa-message"), "");
         showLogInForm($("mfa-form"));
@@ -70,7 +72,8 @@ onSubmit($("mfa-form"), () => {
   }
   busy(form, async () => {
     try {
-      await signedIn(await call("respondToChallenge", { session: state.challenge, totp: code }));
+      const { session, email } = state.challenge || {};
+      await signedIn(await call("respondToChallenge", { session, user: email, totp: code }));
     } catch (error) {
       if (error instanceof ApiError && ["ChallengeExpired", "LimitExceeded"].includes(error.code)) {
         state.challenge = null;

@@ -12,7 +12,7 @@ export const state = {
   viaHostedUi: false, // signed in through the hosted UI: signing out also ends its session
   email: null,
   pending: null, // {email, password} between sign-up (or an unconfirmed log-in) and confirmation
-  challenge: null, // the signIn answer's session while the authenticator code is asked
+  challenge: null, // {session, email}: the signIn answer's session while the authenticator code is asked
   resetEmail: null,
   sub: null, // whose token this page holds (the access token's `sub`)
   // Bumped whenever the person shown changes (sign-in, sign-out, another account in this browser):
