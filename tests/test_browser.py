@@ -30,8 +30,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
-from tests.support import CODE, PASSWORD, Client, Photos, free_port
-from tests.test_walkthrough import ServerProcess
+from tests.support import CODE, PASSWORD, Client, Photos, free_port, local_server
 
 SCREENSHOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "screenshots")
 SIGNED_OUT = "Click log in/sign up to access this site"
@@ -65,9 +64,9 @@ def server(tmp_path_factory):
     code is tests.support.CODE."""
     data = tmp_path_factory.mktemp("browser")
     # Every browser signs in from 127.0.0.1: the page's own handling of 429 is tested with forged answers.
-    process = ServerProcess(str(data / "local-cognito"), free_port(), LOCAL_COGNITO_CODE=CODE,
-                            PHOTOS_DATA=str(data / "photos"), RATE_LIMIT_PER_ADDRESS="off",
-                            RATE_LIMIT_PER_USER="off")
+    process = local_server(str(data / "local-cognito"), free_port(), LOCAL_COGNITO_CODE=CODE,
+                           PHOTOS_DATA=str(data / "photos"), RATE_LIMIT_PER_ADDRESS="off",
+                           RATE_LIMIT_PER_USER="off")
     yield process
     log = process.stop()
     assert "Traceback" not in log, log
