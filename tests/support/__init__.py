@@ -12,6 +12,7 @@
 - ``hosted_ui``: signing in to the app through its hosted UI, as a person does.
 - ``local_pool``: a local Cognito's pool through boto3, on a clock the tests move.
 - ``local_hosted_ui``: the local Cognito's hosted UI as a browser and the app's server meet it.
+- ``chromium``: headless Chromium on the page, and the steps the browser tests share.
 
 The names most tests use are here too: ``from tests.support import Client, CODE, PASSWORD``.
 """
