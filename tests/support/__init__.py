@@ -8,6 +8,7 @@
 - ``processes``: ``tornado_server.py`` as a process (``ServerProcess``, ``local_server``,
   ``run_server``), ``clean_environment``, ``free_port`` and ``wait_for_port``.
 - ``stand_ins``: ``StandInCognito``, a Cognito whose answers a test sets, and what goes with it.
+- ``faulty_cognito``: a stand-in Cognito that fails on demand, and what the fault tests measure.
 - ``pictures``: real pictures made on the spot.
 - ``hosted_ui``: signing in to the app through its hosted UI, as a person does.
 - ``local_pool``: a local Cognito's pool through boto3, on a clock the tests move.
