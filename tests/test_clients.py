@@ -13,8 +13,7 @@ import uuid
 
 import pytest
 
-from tests.support import CODE, PASSWORD, Client, free_port
-from tests.test_walkthrough import ROOT, ServerProcess
+from tests.support import CODE, PASSWORD, ROOT, Client, ServerProcess, free_port, local_server
 
 CLIENTS = os.path.join(ROOT, "clients")
 COLLECTION = os.path.join(CLIENTS, "postman_collection.json")
@@ -41,7 +40,7 @@ VARIABLE = re.compile(r"\{\{(\w+)\}\}")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = ServerProcess(str(tmp_path_factory.mktemp("local-cognito")), free_port(), LOCAL_COGNITO_CODE=CODE)
+    process = local_server(str(tmp_path_factory.mktemp("local-cognito")), free_port(), LOCAL_COGNITO_CODE=CODE)
     yield process
     process.stop()
 

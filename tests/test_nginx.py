@@ -21,7 +21,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import uuid
 from http.cookies import SimpleCookie
@@ -33,8 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from server.errors import CATALOGUE
-from tests.support import CODE, PASSWORD, Reply, form, free_port
-from tests.test_walkthrough import ROOT, ServerProcess
+from tests.support import CODE, PASSWORD, ROOT, Reply, ServerProcess, form, free_port, local_server
 
 DEPLOYED_CONFIG = os.path.join(ROOT, "deploy", "nginx.conf")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -180,40 +178,10 @@ class Nginx:
             raise AssertionError("nginx did not stop on SIGTERM")
 
 
-class LoggedServer(ServerProcess):
-    """``tornado_server.py`` with its log (the access log among it) written to a file of its own,
-    so a request id in an answer tells which process served it."""
-
-    def __init__(self, name: str, log_path: str, data_dir: str, port: int, **env: str):
-        self.name = name
-        self.log_path = log_path
-        # The shell only opens the log file for the server's stderr, then becomes the server.
-        command = ["sh", "-c", 'exec "$0" tornado_server.py 2>"$1"', sys.executable, log_path]
-        try:
-            super().__init__(data_dir, port, command, **env)
-        except TimeoutError:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"server {name} did not start on port {port}. Its log:\n{self.log()}") from None
-
-    def log(self) -> str:
-        with open(self.log_path, errors="replace") as log:
-            return log.read()
-
-    def stop(self) -> str:
-        try:
-            super().stop()
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"server {self.name} did not stop on SIGTERM")
-        return self.log()
-
-
 class Stack:
     """nginx and the two server processes behind it, as the tests reach them."""
 
-    def __init__(self, ports: Ports, cert_path: str, nginx: Nginx, servers: dict[str, LoggedServer]):
+    def __init__(self, ports: Ports, cert_path: str, nginx: Nginx, servers: dict[str, ServerProcess]):
         self.ports = ports
         self.cert_path = cert_path
         self.nginx = nginx
@@ -225,7 +193,7 @@ class Stack:
         its answer has gone, so it may take a moment)."""
         deadline = time.monotonic() + timeout
         while True:
-            names = [name for name, server in self.servers.items() if f"request_id={request_id}" in server.log()]
+            names = [name for name, server in self.servers.items() if f"request_id={request_id}" in server.output()]
             if names:
                 assert len(names) == 1, f"request {request_id} is in the logs of {names}"
                 return names[0]
@@ -234,7 +202,7 @@ class Stack:
             time.sleep(0.05)
 
     def logged_by_a_server(self, request_id: str) -> bool:
-        return any(request_id in server.log() for server in self.servers.values())
+        return any(request_id in server.output() for server in self.servers.values())
 
 
 class Browser:
@@ -295,9 +263,11 @@ def stack(request, tmp_path_factory):
     shared = {"LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_COGNITO_CODE": CODE,
               "TRUSTED_PROXIES": "127.0.0.1", "BASE_URL": f"https://localhost:{ports.https}",
               "RATE_LIMIT_PER_ADDRESS": RATE_LIMIT, "LOG_FORMAT": "text"}
-    servers: dict[str, LoggedServer] = {}
+    servers: dict[str, ServerProcess] = {}
     for name, port in (("A", ports.server_a), ("B", ports.server_b)):
-        servers[name] = LoggedServer(name, os.path.join(folder, f"server-{name}.log"), data_dir, port, **shared)
+        # Each with its log (the access log among it) in a file of its own, so that a request id in
+        # an answer tells which process served it.
+        servers[name] = local_server(data_dir, port, log_path=os.path.join(folder, f"server-{name}.log"), **shared)
         # Stopped in reverse order (B, then A, whose local Cognito B uses), after nginx.
         request.addfinalizer(servers[name].stop)
     with open(DEPLOYED_CONFIG) as deployed:

@@ -5,32 +5,27 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import http.client
 import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.support import PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, issued_access_token, wait_for_port
-from tests.test_walkthrough import ROOT, ServerProcess, clean_environment
+from tests.support import (PASSWORD, STAND_IN_POOL, Client, ServerProcess, StandInCognito, free_port,
+                           issued_access_token, local_server, run_server)
 
 ACCESS_TOKEN = issued_access_token()
 TOKENS = {"AuthenticationResult": {"AccessToken": ACCESS_TOKEN, "IdToken": "i.d.t", "RefreshToken": "r",
                                    "ExpiresIn": 3600, "TokenType": "Bearer"}}
 
 
-def real_pool_server(cognito_url: str, port: int, **env: str) -> subprocess.Popen:
+def real_pool_server(cognito_url: str, port: int) -> ServerProcess:
     """The server in real-pool mode, pointed at a stand-in Cognito."""
-    environment = clean_environment(**STAND_IN_POOL, COGNITO_ENDPOINT_URL=cognito_url, COGNITO_READ_TIMEOUT="30",
-                                    PORT=str(port), **env)
-    process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wait_for_port(f"http://127.0.0.1:{port}")
-    return process
+    return ServerProcess(port, {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito_url, "COGNITO_READ_TIMEOUT": "30"},
+                         host="127.0.0.1")
 
 
 def refuses_connections(port: int) -> bool:
@@ -69,7 +64,7 @@ def sigterm_with_a_sign_in_in_flight(stand_in: StandInCognito, cognito_seconds: 
     with concurrent.futures.ThreadPoolExecutor() as pool:
         in_flight = sign_in_held_at_cognito(pool, Client(f"http://127.0.0.1:{port}"), stand_in)
         signalled = time.monotonic()
-        server.send_signal(signal.SIGTERM)
+        server.process.send_signal(signal.SIGTERM)
         yield server, port, in_flight, signalled
 
 
@@ -80,28 +75,26 @@ def test_sigterm_lets_requests_in_flight_finish_and_exits_0(stand_in):
             assert time.monotonic() < deadline, "still accepting connections after SIGTERM"
             time.sleep(0.05)
         reply = in_flight.result(timeout=10)
-    output, _ = server.communicate(timeout=15)
+    output = server.wait_for_exit(timeout=15)
     assert reply.status == 200 and reply.json["access_token"] == ACCESS_TOKEN, output
-    assert server.returncode == 0, output
+    assert server.process.returncode == 0, output
     assert time.monotonic() - signalled < 5
     assert "Stopping" in output and "POST / signIn 200" in output
 
 
 def test_a_request_still_running_after_10_seconds_is_cut_off_and_the_exit_is_still_0(stand_in):
     with sigterm_with_a_sign_in_in_flight(stand_in, 25.0) as (server, _port, in_flight, signalled):
-        output, _ = server.communicate(timeout=20)
+        output = server.wait_for_exit(timeout=20)
         stopped_after = time.monotonic() - signalled
         with pytest.raises(Exception):  # the connection is closed under it
             in_flight.result(timeout=10)
-    assert server.returncode == 0, output
+    assert server.process.returncode == 0, output
     assert 9.5 <= stopped_after < 13, stopped_after
     assert "still in flight after 10 s" in output
 
 
 def test_readyz_answers_503_while_stopping(stand_in):
     """A load balancer polling /readyz on a kept-alive connection sees the server leave."""
-    import http.client
-
     stand_in.answer("InitiateAuth", body=TOKENS, delay=2.0)
     port = free_port()
     server = real_pool_server(stand_in.url, port)
@@ -118,7 +111,7 @@ def test_readyz_answers_503_while_stopping(stand_in):
         with concurrent.futures.ThreadPoolExecutor() as pool:
             client = Client(f"http://127.0.0.1:{port}")
             in_flight = sign_in_held_at_cognito(pool, client, stand_in)
-            server.send_signal(signal.SIGTERM)
+            server.process.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 5
             while True:  # the signal takes effect soon after, not at once
                 probe.request("GET", "/readyz")
@@ -129,17 +122,14 @@ def test_readyz_answers_503_while_stopping(stand_in):
             assert stopping.status == 503
             assert in_flight.result(timeout=10).status == 200
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=20)
-    assert server.returncode == 0, output
+        output = server.stop(check=False)
+    assert server.process.returncode == 0, output
 
 
 def test_processes_share_one_port_and_stop_together(tmp_path):
     port = free_port()
-    server = ServerProcess(str(tmp_path / "cognito"), port, command=[sys.executable, "tornado_server.py",
-                                                                     "--processes", "2"], LOG_FORMAT="json",
-                           RATE_LIMIT_PER_USER="1000/60", RATE_LIMIT_PER_ADDRESS="1000/60")
+    server = local_server(str(tmp_path / "cognito"), port, args=("--processes", "2"), LOG_FORMAT="json",
+                          RATE_LIMIT_PER_USER="1000/60", RATE_LIMIT_PER_ADDRESS="1000/60")
     client = Client(server.url)
     email = "two@example.com"
     assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
@@ -171,10 +161,8 @@ def test_processes_that_cannot_listen_stop_the_server_with_an_error(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        environment = clean_environment(LOCAL_COGNITO_DATA=str(tmp_path), LOCAL_COGNITO_PORT="0",
-                                        PHOTOS_DATA=str(tmp_path / "photos"))
-        result = subprocess.run([sys.executable, "tornado_server.py", "--port", str(port), "--processes", "2"],
-                                cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+        result = run_server("--port", str(port), "--processes", "2", timeout=60, LOCAL_COGNITO_DATA=str(tmp_path),
+                            LOCAL_COGNITO_PORT="0", PHOTOS_DATA=str(tmp_path / "photos"))
     assert result.returncode == 1, result.stderr
     assert f"Cannot serve on port {port}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -182,9 +170,9 @@ def test_processes_that_cannot_listen_stop_the_server_with_an_error(tmp_path):
 
 def test_a_second_local_mode_server_joins_the_running_local_cognito(tmp_path):
     data = str(tmp_path / "cognito")
-    first = ServerProcess(data, free_port())
+    first = local_server(data, free_port())
     try:
-        second = ServerProcess(data, free_port())
+        second = local_server(data, free_port())
         try:
             one, two = Client(first.url), Client(second.url)
             email = "shared@example.com"
@@ -213,13 +201,11 @@ def child_pids(pid: int) -> list[int]:
 
 def test_a_second_server_on_a_port_that_processes_share_is_refused(tmp_path):
     port = free_port()
-    first = ServerProcess(str(tmp_path / "one"), port, command=[sys.executable, "tornado_server.py",
-                                                               "--processes", "2"])
+    first = local_server(str(tmp_path / "one"), port, args=("--processes", "2"))
     try:
-        environment = clean_environment(LOCAL_COGNITO_DATA=str(tmp_path / "two"), LOCAL_COGNITO_PORT="0",
-                                        PHOTOS_DATA=str(tmp_path / "two-photos"))
-        second = subprocess.run([sys.executable, "tornado_server.py", "--port", str(port), "--processes", "2"],
-                                cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+        second = run_server("--port", str(port), "--processes", "2", timeout=60,
+                            LOCAL_COGNITO_DATA=str(tmp_path / "two"), LOCAL_COGNITO_PORT="0",
+                            PHOTOS_DATA=str(tmp_path / "two-photos"))
     finally:
         first.stop()
     assert second.returncode == 1, second.stderr
@@ -228,12 +214,11 @@ def test_a_second_server_on_a_port_that_processes_share_is_refused(tmp_path):
 
 def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
     port = free_port()
-    server = ServerProcess(str(tmp_path / "cognito"), port, command=[sys.executable, "tornado_server.py",
-                                                                    "--processes", "2"])
+    server = local_server(str(tmp_path / "cognito"), port, args=("--processes", "2"))
     workers = child_pids(server.process.pid)
     assert len(workers) >= 2
     server.process.kill()
-    server.process.communicate(timeout=20)
+    server.wait_for_exit(timeout=20)
     deadline = time.monotonic() + 15
     while any(os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()
               for pid in workers):
@@ -244,17 +229,16 @@ def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
 
 def test_ctrl_c_to_the_whole_process_group_exits_0(tmp_path):
     port = free_port()
-    environment = clean_environment(LOCAL_COGNITO_DATA=str(tmp_path), LOCAL_COGNITO_PORT="0",
-                                    PHOTOS_DATA=str(tmp_path / "photos"), PORT=str(port))
-    server = subprocess.Popen([sys.executable, "tornado_server.py", "--processes", "2"], cwd=ROOT, env=environment,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    server = ServerProcess(port, {"LOCAL_COGNITO_DATA": str(tmp_path), "LOCAL_COGNITO_PORT": "0",
+                                  "PHOTOS_DATA": str(tmp_path / "photos")},
+                           args=("--processes", "2"), wait=False, new_session=True)
     started = []
-    for line in server.stdout:  # until every worker listens (the supervisor says so)
+    for line in server.process.stdout:  # until every worker listens (the supervisor says so)
         started.append(line)
         if "worker processes serve port" in line:
             break
-    os.killpg(server.pid, signal.SIGINT)  # what a terminal sends every process of the group on Ctrl-C
-    output, _ = server.communicate(timeout=30)
+    os.killpg(server.process.pid, signal.SIGINT)  # what a terminal sends every process of the group on Ctrl-C
+    output = server.wait_for_exit(timeout=30)
     output = "".join(started) + output
-    assert server.returncode == 0, output
+    assert server.process.returncode == 0, output
     assert "Traceback" not in output

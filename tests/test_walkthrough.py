@@ -5,17 +5,13 @@ a restart, and account deletion."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 
 import pyotp
 import pytest
 
-from tests.support import Client, Photos, free_port, picture, wait_for_port
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.support import Client, Photos, free_port, local_server, picture, run_server
+from tests.support.hosted_ui import hosted_sign_in_page, submit
 
 # The bodies exactly as the tutorial prints them (tabs, spaces and all).
 CREATE = b'''{
@@ -46,36 +42,6 @@ DELETE = '''{
 }'''
 
 
-
-def clean_environment(**extra: str) -> dict[str, str]:
-    """This environment without the server's settings (a developer's shell may have some set)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP",
-                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL"))}
-    # The scripts call "python": the one running the tests.
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.update(extra)
-    return env
-
-
-class ServerProcess:
-    def __init__(self, data_dir: str, port: int, command: list[str] | None = None, **env_extra: str):
-        env = clean_environment(**{"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": "110260",
-                                   "PORT": str(port), "LOCAL_COGNITO_PORT": "0",
-                                   "PHOTOS_DATA": os.path.join(data_dir, "photos"), **env_extra})
-        command = command or [sys.executable, "tornado_server.py"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.url = f"http://localhost:{port}"
-        wait_for_port(self.url)
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        output, _ = self.process.communicate(timeout=20)
-        assert self.process.returncode == 0, output
-        return output
-
-
 @pytest.fixture
 def data_dir(tmp_path):
     return str(tmp_path / "local-cognito")
@@ -83,7 +49,7 @@ def data_dir(tmp_path):
 
 def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
     port = free_port()
-    server = ServerProcess(data_dir, port)
+    server = local_server(data_dir, port)
     client = Client(server.url)
     try:
         # Thunder Client sends these as JSON; Postman's "raw text" sends text/plain.
@@ -114,7 +80,7 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
         first_run_log = server.stop()
 
     # A restart keeps the user, the password and the session (cookie and refresh token).
-    server = ServerProcess(data_dir, port)
+    server = local_server(data_dir, port)
     try:
         reply = client.call("refresh")
         assert reply.status == 200, reply.body
@@ -150,7 +116,7 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
 
 def test_set_backend_env_sh_starts_the_server(data_dir):
     port = free_port()
-    server = ServerProcess(data_dir, port, ["bash", "set_backend_env.sh", "--port", str(port)])
+    server = local_server(data_dir, port, command=["bash", "set_backend_env.sh", "--port", str(port)])
     try:
         assert Client(server.url).post(CREATE).status == 200
     finally:
@@ -161,18 +127,14 @@ def test_set_backend_env_sh_starts_the_server(data_dir):
 
 
 def test_a_partial_configuration_stops_start_up_naming_what_is_missing():
-    env = clean_environment(COGNITO_USER_POOL_ID="us-east-1_abc")
-    result = subprocess.run([sys.executable, "tornado_server.py"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=30)
+    result = run_server(timeout=30, COGNITO_USER_POOL_ID="us-east-1_abc")
     assert result.returncode == 2
     assert "COGNITO_REGION_NAME" in result.stderr and "COGNITO_CLIENT_SECRET" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_root_account_keys_stop_start_up_with_the_reason():
-    env = clean_environment(ROOT_USER_CLIENT_ID="AKIAROOTKEY", ROOT_USER_CLIENT_SECRET="root-secret")
-    result = subprocess.run([sys.executable, "tornado_server.py"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=30)
+    result = run_server(timeout=30, ROOT_USER_CLIENT_ID="AKIAROOTKEY", ROOT_USER_CLIENT_SECRET="root-secret")
     assert result.returncode == 2
     assert "Cannot start: ROOT_USER_CLIENT_ID and ROOT_USER_CLIENT_SECRET hold AWS root-account keys" in result.stderr
     assert "root-secret" not in result.stderr and "Traceback" not in result.stderr
@@ -181,7 +143,7 @@ def test_root_account_keys_stop_start_up_with_the_reason():
 def test_a_newcomer_sets_up_mfa_and_uses_the_admin_methods_as_the_local_admin(data_dir):
     admin_env = {"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "Boss_password_1",
                  "APP_NAME": "Photo Share"}
-    server = ServerProcess(data_dir, free_port(), **admin_env)
+    server = local_server(data_dir, free_port(), **admin_env)
     try:
         person = Client(server.url)
         assert person.post(CREATE).status == 200
@@ -216,10 +178,8 @@ def test_a_newcomer_sets_up_mfa_and_uses_the_admin_methods_as_the_local_admin(da
 
 def test_hosted_ui_sign_in_works_with_no_settings(data_dir):
     """The second tutorial's flow on a fresh checkout: BASE_URL and the hosted UI need no setting."""
-    from tests.test_hosted_ui import hosted_sign_in_page, submit
-
     port = free_port()
-    server = ServerProcess(data_dir, port)
+    server = local_server(data_dir, port)
     try:
         browser = Client(server.url)
         assert browser.post(CREATE).status == 200 and browser.post(CONFIRM).status == 200

@@ -162,7 +162,7 @@ def test_an_invalid_access_token_is_401(client):
 REAL = {**STAND_IN_POOL, "COGNITO_MAX_ATTEMPTS": "1",
         "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",  # botocore wants 24 or more
         "COGNITO_READ_TIMEOUT": "0.5", "COGNITO_CONNECT_TIMEOUT": "0.5",
-        # These tests sign in again and again from one address; tests/test_rate_limits.py has the limits.
+        # These tests sign in again and again from one address; tests/server/test_rate_limits.py has the limits.
         "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
 
 

@@ -1,65 +1,39 @@
-"""Test helpers: the app on a real HTTP server in a thread, a client that keeps cookies like a
-browser on localhost, and a stand-in Cognito that answers whatever a test tells it to."""
+"""HTTP as the tests speak it: ``Client``, which talks to a server as a browser on localhost does
+(cookies kept, redirects followed when asked), the ``Reply`` it gets (with the forms of a page),
+multipart bodies as a browser sends them, and ``Photos``, a signed-in person's side of the photos API."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import io
 import json
-import os
-import socket
-import time
 import urllib.error
-import uuid
 import urllib.parse
 import urllib.request
+import uuid
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from typing import Any
 
-import jwt
-import tornado.web
-from PIL import Image
 
-from server.app import make_app
-from server.background import BackgroundServer
-from server.config import Config
-from server.services import Services
+class _Forms(HTMLParser):
+    """The forms of a page: action -> {field name: value} (hidden and pre-filled fields)."""
 
-CODE = "123456"  # LOCAL_COGNITO_CODE in the tests
-PASSWORD = "I_love_apples"
-ADMIN_EMAIL = "admin@example.com"  # LOCAL_ADMIN_EMAIL in the tests
-ADMIN_PASSWORD = "Admin_password_1"
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
 
-
-def serve_app(config: Config, port: int = 0) -> BackgroundServer:
-    async def build(bound_port: int):
-        services = await Services.start(config)
-        return make_app(services), services.close
-
-    return BackgroundServer(build, port).start()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def local_config(data_dir: str, **env: str) -> dict[str, str]:
-    """The environment of a local-mode server for tests: a port chosen now, so the hosted UI's
-    callback address ({BASE_URL}/callback) is known before the local Cognito starts. The rate
-    limits are far above what a test sends, since every test calls from 127.0.0.1; the rate-limit
-    tests set their own."""
-    port = free_port()
-    return {"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": CODE, "LOCAL_COGNITO_PORT": "0",
-            "PORT": str(port), "BASE_URL": f"http://127.0.0.1:{port}",
-            "PHOTOS_DATA": os.path.join(data_dir, "photos"),
-            "RATE_LIMIT_PER_ADDRESS": "100000/60", "RATE_LIMIT_PER_USER": "100000/60", **env}
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append((attrs.get("action", ""), {}))
+        elif tag == "input" and self.forms and attrs.get("name"):
+            self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
 
 
 @dataclasses.dataclass
 class Reply:
+    """An answer: its status, headers and body, and for ``Client`` where it came from."""
+
     status: int
     headers: Any
     body: bytes
@@ -71,8 +45,28 @@ class Reply:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+    def redirect_query(self) -> dict[str, str]:
+        """The query of the URL it redirects to."""
+        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.location).query))
+
     def set_cookies(self) -> list[str]:
         return self.headers.get_all("Set-Cookie") or []
+
+    def form(self, action: str) -> dict[str, str]:
+        """The fields of the page's form that posts to ``action``, as the page fills them."""
+        parser = _Forms()
+        parser.feed(self.text)
+        found = [fields for form_action, fields in parser.forms if form_action == action]
+        assert found, f"no form posting to {action} in {self.text}"
+        return dict(found[0])
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -150,83 +144,6 @@ class Client:
 
     def call(self, env: str, **fields: Any) -> Reply:
         return self.post({"env": env, **fields})
-
-
-# A real-pool configuration for a server pointed at a stand-in (add COGNITO_ENDPOINT_URL).
-STAND_IN_POOL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
-                 "COGNITO_USER_CLIENT_ID": "standinclient", "COGNITO_CLIENT_SECRET": "standin-secret",
-                 "COOKIE_SECRET": "test-cookie-secret"}
-
-
-def issued_access_token(username: str = "5e0f-sub-id") -> str:
-    """An access token as a stand-in Cognito hands it out: the server reads the claims of a token
-    Cognito has just issued without checking its signature, so any key will do."""
-    return jwt.encode({"username": username, "token_use": "access"}, "k" * 32, algorithm="HS256")
-
-
-class StandInCognito:
-    """A Cognito-compatible endpoint whose answers a test sets: per operation, a status and body,
-    and an optional delay. Records the operations and parameters it was sent."""
-
-    def __init__(self):
-        self.answers: dict[str, tuple[int, dict, float]] = {}
-        self.received: list[tuple[str, dict]] = []
-        self.headers: list[dict[str, str]] = []
-        stand_in = self
-
-        class Handler(tornado.web.RequestHandler):
-            async def post(self):
-                operation = self.request.headers.get("X-Amz-Target", "").split(".")[-1]
-                stand_in.received.append((operation, json.loads(self.request.body or b"{}")))
-                stand_in.headers.append(dict(self.request.headers))
-                status, body, delay = stand_in.answers.get(operation, (200, {}, 0.0))
-                if delay:
-                    await asyncio.sleep(delay)
-                self.set_status(status)
-                self.set_header("Content-Type", "application/x-amz-json-1.1")
-                self.finish(json.dumps(body))
-
-        async def build(port: int):
-            return tornado.web.Application([(r"/", Handler)]), None
-
-        self._server = BackgroundServer(build).start()
-        self.url = self._server.url
-
-    def answer(self, operation: str, status: int = 200, body: dict | None = None, delay: float = 0.0):
-        self.answers[operation] = (status, body or {}, delay)
-
-    def fail(self, operation: str, cognito_code: str, status: int = 400, message: str = "secret details"):
-        self.answer(operation, status, {"__type": cognito_code, "message": message})
-
-    def stop(self):
-        self._server.stop()
-
-
-def wait_for_port(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(urllib.request.Request(url, method="OPTIONS"), timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(url)
-
-
-def picture(kind: str = "JPEG", size=(400, 200), orientation: int | None = None) -> bytes:
-    """A real picture: red on the left half, blue on the right."""
-    image = Image.new("RGB", size, (0, 0, 255))
-    image.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
-    output = io.BytesIO()
-    if orientation is not None:
-        exif = Image.Exif()
-        exif[0x0112] = orientation
-        image.save(output, kind, exif=exif.tobytes())
-    else:
-        image.save(output, kind)
-    return output.getvalue()
 
 
 def form(photo: bytes | None, description: str | bytes | None = None, filename: str = "photo.jpg",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import jwt
-import urllib.request
-import json
 
 from tests.support import CODE, PASSWORD, Client
 

@@ -21,15 +21,15 @@ from http.cookies import SimpleCookie
 import pyotp
 import pytest
 
-from tests.support import Client, Photos, free_port, picture
-from tests.test_hosted_ui import hosted_sign_in_page, submit
-from tests.test_walkthrough import ServerProcess
+from tests.support import Client, Photos, ServerProcess, free_port, local_server, picture
+from tests.support.hosted_ui import hosted_sign_in_page, submit
+from tests.support.processes import LOCAL_SERVER_CODE
 
 PASSWORD = "Log_password_1"
 NEW_PASSWORD = "Log_password_2"
 RESET_PASSWORD = "Log_password_3"
 ADMIN = {"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "Boss_password_1"}
-CODE = "110260"  # the pinned confirmation code of tests.test_walkthrough.ServerProcess
+CODE = LOCAL_SERVER_CODE
 
 
 class Secrets:
@@ -118,7 +118,7 @@ def play_the_walkthrough(server: ServerProcess, data_dir: str, secrets: Secrets)
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_the_log_has_one_line_per_request_and_no_secret(tmp_path, log_format):
     data_dir = str(tmp_path / "cognito")
-    server = ServerProcess(data_dir, free_port(), LOG_FORMAT=log_format, **ADMIN)
+    server = local_server(data_dir, free_port(), LOG_FORMAT=log_format, **ADMIN)
     secrets = Secrets()
     try:
         play_the_walkthrough(server, data_dir, secrets)

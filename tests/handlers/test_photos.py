@@ -22,7 +22,7 @@ from PIL import Image
 
 from local_cognito.tokens import TokenSigner
 from tests.support import CODE, PASSWORD, Client, Photos, form, picture, serve_app
-from tests.test_hosted_ui import signed_in_browser
+from tests.support.hosted_ui import signed_in_browser
 
 FIVE_MIB = 5 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""The local Cognito's admin operations, the state they keep across a restart, and the local admin.
+"""The local Cognito's admin operations (local_cognito/admin.py) and the local admin.
 
 Admin calls go over HTTP with a boto3 client that signs with dummy keys, as the server's does in local
 mode; public calls are unsigned, as the server sends them.
@@ -6,62 +6,24 @@ mode; public calls are unsigned, as the server sends them.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
 
 import botocore.exceptions
 import jwt
-import pyotp
 import pytest
 
 from local_cognito import start_local_cognito
-from local_cognito.endpoint import LocalCognito
 from local_cognito.service import CognitoFault, LocalUserPool
-from local_cognito.totp import STEP_SECONDS
 from server.cognito import secret_hash
 from server.config import ConfigError, load_config
-from tests.test_local_cognito import PASSWORD, error_code
-from tests.test_local_cognito_mfa import (CODE, Clock, clients, code_at, error_message, new_email,
-                                          password_auth, signed_in, with_mfa)
+from tests.support import CODE, PASSWORD
+from tests.support.local_pool import (created, error_code, error_message, groups_claim, new_email, password_auth,
+                                      signed_in, with_mfa)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    clock = Clock()
-    pool = LocalUserPool(str(tmp_path_factory.mktemp("admin")), pinned_code=CODE, clock=clock)
-    local = LocalCognito(pool).start()
-    idp, admin = clients(local, pool)
-    yield pool, idp, admin
-    local.stop()
-
-
-@pytest.fixture
-def pool(served):
-    return served[0]
-
-
-@pytest.fixture
-def idp(served):
-    return served[1]
-
-
-@pytest.fixture
-def admin(served):
-    return served[2]
-
-
-def created(admin, pool, email=None, **params) -> dict:
-    params.setdefault("MessageAction", "SUPPRESS")
-    return admin.admin_create_user(UserPoolId=pool.pool_id, Username=email or new_email(), **params)["User"]
-
-
-def groups_claim(access_token: str) -> list[str]:
-    return jwt.decode(access_token, options={"verify_signature": False}).get("cognito:groups", [])
-
-
-# --- signing ---------------------------------------------------------------------------------------------
+# --- signing --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("operation,params", [
@@ -85,7 +47,7 @@ def test_public_calls_still_work_unsigned(idp):
     assert signed_in(idp)["AccessToken"]
 
 
-# --- creating users -------------------------------------------------------------------------------------
+# --- creating users -------------------------------------------------------------------------------
 
 
 def test_admin_create_user_emails_a_working_temporary_password(idp, admin, pool, caplog):
@@ -141,7 +103,7 @@ def test_an_existing_email_is_refused_and_resend_sends_a_new_password(idp, admin
                       MessageAction="RESEND") == "UserNotFoundException"
 
 
-# --- reading users --------------------------------------------------------------------------------------
+# --- reading users --------------------------------------------------------------------------------
 
 
 def test_admin_get_user_by_email_or_sub(idp, admin, pool):
@@ -214,7 +176,7 @@ def test_list_users_pages_in_creation_order(idp, admin, pool):
         "InvalidParameterException"
 
 
-# --- changing users -------------------------------------------------------------------------------------
+# --- changing users -------------------------------------------------------------------------------
 
 
 def refresh(idp, result: dict) -> dict:
@@ -303,7 +265,7 @@ def test_an_unknown_user_is_not_found(admin, pool, operation, params):
                       **params) == "UserNotFoundException"
 
 
-# --- groups ---------------------------------------------------------------------------------------------
+# --- groups ---------------------------------------------------------------------------------------
 
 
 def test_groups_and_their_members_show_in_tokens(idp, admin, pool):
@@ -345,91 +307,17 @@ def test_list_groups_pages(admin, pool):
     assert seen == everything and len(seen) >= 3
 
 
-# --- persistence ----------------------------------------------------------------------------------------
+# --- the local admin from the configuration -------------------------------------------------------
 
 
-def respond_mfa_ok(idp, user, session, code) -> dict:
-    return idp.respond_to_auth_challenge(
-        ClientId=idp.client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-        ChallengeResponses={"USERNAME": user["sub"], "SECRET_HASH": idp.hash(user["sub"]),
-                            "SOFTWARE_TOKEN_MFA_CODE": code})["AuthenticationResult"]
-
-
-def test_totp_groups_and_statuses_survive_a_restart(tmp_path):
-    clock = Clock()
-    local = LocalCognito(LocalUserPool(str(tmp_path), pinned_code=CODE, clock=clock)).start()
-    try:
-        idp, admin = clients(local, local.pool)
-        pool_id = local.pool.pool_id
-        user, secret = with_mfa(idp, clock)
-        pending = idp.associate_software_token(AccessToken=user["AccessToken"])["SecretCode"]
-        challenge = password_auth(idp, user["email"])
-        used = code_at(secret, clock())
-        assert respond_mfa_ok(idp, user, challenge["Session"], used)
-        admin.create_group(UserPoolId=pool_id, GroupName="staff", Precedence=1)
-        admin.admin_add_user_to_group(UserPoolId=pool_id, Username=user["email"], GroupName="staff")
-        invited = created(admin, local.pool, TemporaryPassword="temporary-pass-1")
-    finally:
-        local.stop()
-
-    again = LocalUserPool(str(tmp_path), pinned_code=CODE, clock=clock)
-    assert again.software_tokens[user["sub"]].secret == secret
-    assert again.software_tokens[user["sub"]].pending == pending
-    local = LocalCognito(again).start()
-    try:
-        idp, admin = clients(local, again)
-        seen = admin.admin_get_user(UserPoolId=pool_id, Username=user["email"])
-        assert seen["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"] and seen["PreferredMfaSetting"]
-        assert [g["GroupName"] for g in admin.admin_list_groups_for_user(
-            UserPoolId=pool_id, Username=user["email"])["Groups"]] == ["staff"]
-        assert admin.get_group(UserPoolId=pool_id, GroupName="staff")["Group"]["Precedence"] == 1
-        assert admin.admin_get_user(UserPoolId=pool_id, Username=invited["Username"])["UserStatus"] == \
-            "FORCE_CHANGE_PASSWORD"
-        # The last used step is remembered: the same code is still refused, the next one works.
-        session = password_auth(idp, user["email"])["Session"]
-        assert error_code(respond_mfa_ok, idp=idp, user=user, session=session, code=used) == \
-            "CodeMismatchException"
-        clock.advance(STEP_SECONDS)
-        tokens = respond_mfa_ok(idp, user, session, code_at(secret, clock()))
-        assert groups_claim(tokens["AccessToken"]) == ["staff"]
-        # The pending secret still verifies.
-        assert idp.verify_software_token(AccessToken=tokens["AccessToken"],
-                                         UserCode=pyotp.TOTP(pending).at(clock()))["Status"] == "SUCCESS"
-    finally:
-        local.stop()
-
-
-def test_a_state_file_from_before_mfa_and_groups_still_loads(tmp_path):
-    pool = LocalUserPool(str(tmp_path), pinned_code=CODE)
-    local = LocalCognito(pool).start()
-    try:
-        user = signed_in(clients(local, pool)[0])
-    finally:
-        local.stop()
-    path = tmp_path / "state.json"
-    state = json.loads(path.read_text())
-    state.pop("groups")
-    for saved in state["users"]:
-        saved.pop("software_token", None)
-        saved.pop("temporary_password_expires", None)
-    path.write_text(json.dumps(state))
-
-    again = LocalUserPool(str(tmp_path))
-    assert again.pool_id == pool.pool_id and again.pool.groups == {}
-    assert again.accounts.get_user({"AccessToken": user["AccessToken"]})["Username"] == user["sub"]
-
-
-# --- the local admin from the configuration -------------------------------------------------------------
-
-
-def local_config(data_dir, **env):
+def local_cognito_config(data_dir, **env):
     return load_config({"LOCAL_COGNITO_DATA": str(data_dir), "LOCAL_COGNITO_PORT": "0", **env})
 
 
 def test_the_local_admin_is_made_once_and_can_sign_in(tmp_path):
     env = {"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "boss password"}
     for _ in range(2):
-        local, config = start_local_cognito(local_config(tmp_path, **env))
+        local, config = start_local_cognito(local_cognito_config(tmp_path, **env))
         local.stop()
     pool = LocalUserPool(str(tmp_path))
     admins = [u for u in pool.pool.users.values() if u.attribute_lookup["email"] == "boss@example.com"]
@@ -456,7 +344,7 @@ def test_the_environment_sets_the_local_admins_password_status_and_group(tmp_pat
     env = {"LOCAL_ADMIN_EMAIL": "Boss@Example.com", "LOCAL_ADMIN_PASSWORD": "the new password",
            "ADMIN_GROUP": "operators"}
     with caplog.at_level(logging.INFO, logger="local_cognito"):
-        local, _ = start_local_cognito(local_config(tmp_path, **env))
+        local, _ = start_local_cognito(local_cognito_config(tmp_path, **env))
         local.stop()
     assert "set from LOCAL_ADMIN_PASSWORD" in caplog.text and "the new password" not in caplog.text
     pool = LocalUserPool(str(tmp_path))
@@ -481,5 +369,5 @@ def test_the_environment_sets_the_local_admins_password_status_and_group(tmp_pat
 ])
 def test_an_unusable_local_admin_stops_start_up(tmp_path, env, names):
     with pytest.raises(ConfigError, match=names):
-        start_local_cognito(local_config(tmp_path, **env))
+        start_local_cognito(local_cognito_config(tmp_path, **env))
     assert LocalUserPool(str(tmp_path)).pool.users == {}

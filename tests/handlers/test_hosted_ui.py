@@ -4,7 +4,6 @@ whole flow through the local Cognito's hosted UI, following redirects like a bro
 from __future__ import annotations
 
 import dataclasses
-import html.parser
 import json
 import time
 import urllib.parse
@@ -21,6 +20,7 @@ from server.background import BackgroundServer
 from server.config import load_config
 from server.errors import ApiError
 from tests.support import CODE, PASSWORD, Client, Reply, StandInCognito, local_config, serve_app
+from tests.support.hosted_ui import hosted_sign_in_page, signed_in_browser, submit
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -122,52 +122,6 @@ def test_without_domain_and_base_url_the_routes_answer_503():
 
 
 # --- the whole flow, through the local Cognito's hosted UI -----------------------------------------
-
-class _Form(html.parser.HTMLParser):
-    """The first form of a page: its action, method and fields."""
-
-    def __init__(self):
-        super().__init__()
-        self.action, self.method, self.fields, self._in_form, self._done = None, "GET", [], False, False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and not self._done and self.action is None:
-            self.action, self.method, self._in_form = attrs.get("action", ""), attrs.get("method", "GET"), True
-        elif tag in ("input", "button") and self._in_form and attrs.get("name"):
-            self.fields.append((attrs["name"], attrs.get("type", "text"), attrs.get("value", "")))
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self._in_form:
-            self._in_form, self._done = False, True
-
-
-def submit(browser: Client, page: Reply, follow: bool = True, **typed: str) -> Reply:
-    """Fill the page's form like a person (email, password, code) and send it."""
-    form = _Form()
-    form.feed(page.body.decode())
-    assert form.action is not None, page.body[:500]
-    values = []
-    for name, kind, value in form.fields:
-        if kind == "email" or name in ("username", "email"):
-            value = typed.get("email", value)
-        elif kind == "password":
-            value = typed.get("password", value)
-        elif name in typed:
-            value = typed[name]
-        values.append((name, value))
-    body = urllib.parse.urlencode(values).encode()
-    return browser.request(form.method.upper(), urllib.parse.urljoin(page.url, form.action), body,
-                           {"Content-Type": "application/x-www-form-urlencoded"}, follow=follow)
-
-
-def hosted_sign_in_page(browser: Client, path: str = "/login") -> Reply:
-    page = browser.request("GET", path, headers={"Accept": "text/html"}, follow=True)
-    # Cognito's hosted UI, on its own host, shows its sign-in form.
-    assert page.status == 200 and not page.url.startswith(browser.base_url), (page.status, page.url)
-    assert b"password" in page.body.lower()
-    return page
-
 
 def callback_url_of(browser: Client, page: Reply, email: str) -> str:
     """Sign in on the hosted UI and stop at the redirect back to /callback."""
@@ -380,13 +334,6 @@ def test_the_json_sign_out_ends_the_browser_session_too(base_url, person):
     assert reply.status == 200
     assert any(c.startswith("__Host-session=;") and "Max-Age=0" in c for c in reply.set_cookies())
     assert browser.request("GET", "/me").json == {"signed_in": False}
-
-
-def signed_in_browser(base_url, email) -> Client:
-    browser = Client(base_url)
-    submit(browser, hosted_sign_in_page(browser), email=email, password=PASSWORD)
-    assert browser.request("GET", "/me").json["signed_in"] is True
-    return browser
 
 
 def test_pages_of_other_origins_cannot_act_with_the_session(base_url, person):

@@ -12,10 +12,8 @@ import json
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 
@@ -25,9 +23,7 @@ import redis
 from server.config import load_config
 from server.errors import CATALOGUE, ApiError
 from server.rate_limits import LocalCounters, RateLimits, as_limit
-from tests.support import (PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, serve_app,
-                           wait_for_port)
-from tests.test_walkthrough import ROOT, clean_environment
+from tests.support import PASSWORD, STAND_IN_POOL, Client, ServerProcess, StandInCognito, free_port, serve_app
 
 REDIS_SERVER = shutil.which("redis-server") or next(
     (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(path)), None)
@@ -332,40 +328,14 @@ def redis_server(tmp_path):
         server.stop()
 
 
-class ServerProcess:
-    """``python tornado_server.py`` with the given environment, its output in a file."""
-
-    def __init__(self, folder: str, name: str, **env: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = os.path.join(folder, f"server-{name}.log")
-        environment = clean_environment(PORT=str(self.port), HOST="127.0.0.1",
-                                        PHOTOS_DATA=os.path.join(folder, f"photos-{name}"), **env)
-        self.process = subprocess.Popen([sys.executable, "tornado_server.py"], cwd=ROOT, env=environment,
-                                        stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
-
-    def wait_until_serving(self) -> None:
-        try:
-            wait_for_port(self.url)
-        except TimeoutError:
-            raise AssertionError(self.output()) from None
-
-    def output(self) -> str:
-        with open(self.log_path) as log:
-            return log.read()
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=20)
-        return self.output()
-
-
 def test_two_server_processes_enforce_one_limit_through_redis_and_let_calls_through_without_it(
         redis_server, stand_in, tmp_path):
     env = {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": stand_in.url, "REDIS_URL": redis_server.url,
            "RATE_LIMIT_PER_ADDRESS": "5/60", "RATE_LIMIT_PER_USER": "3/60"}
-    processes = [ServerProcess(str(tmp_path), name, **env) for name in ("A", "B")]
+    # Both start at once, each with its own photos folder and its output in a file of its own.
+    processes = [ServerProcess(free_port(), dict(env, HOST="127.0.0.1", PHOTOS_DATA=str(tmp_path / f"photos-{name}")),
+                               log_path=str(tmp_path / f"server-{name}.log"), wait=False, host="127.0.0.1")
+                 for name in ("A", "B")]
     try:
         for process in processes:
             process.wait_until_serving()
@@ -397,7 +367,7 @@ def test_two_server_processes_enforce_one_limit_through_redis_and_let_calls_thro
         assert_rate_limited(attempt(a, user="sam@example.com"), longest=20)
         assert len(redis.Redis(port=redis_server.port).keys("cognito-backend:rate-limit:signIn:*")) == 2
     finally:
-        outputs = [process.stop() for process in processes]
+        outputs = [process.stop(check=False) for process in processes]
     for process, output in zip(processes, outputs):
         assert process.process.returncode == 0, output
         assert "Traceback" not in output, output

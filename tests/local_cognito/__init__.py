@@ -1,0 +1,1 @@
+"""Tests of the local Cognito (local_cognito/), one module per module of the package."""

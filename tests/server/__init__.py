@@ -1,0 +1,1 @@
+"""Tests of the infrastructure in server/, one module per module it tests."""

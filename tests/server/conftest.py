@@ -1,0 +1,34 @@
+"""Fixtures of the fault tests (test_faults_*.py): a ``FaultyCognito`` per test, and servers in
+real-pool mode against it."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.background import BackgroundServer
+from server.config import load_config
+from tests.support import serve_app
+from tests.support.faulty_cognito import POOL, FaultyCognito
+
+
+@pytest.fixture
+def cognito():
+    """A stand-in Cognito answering normally until the test makes it fail."""
+    stand_in = FaultyCognito()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def serve_against(tmp_path):
+    """Start a server in real-pool mode against a stand-in, with POOL's settings and ``overrides``."""
+    servers: list[BackgroundServer] = []
+
+    def serve(stand_in: FaultyCognito, **overrides: str) -> BackgroundServer:
+        env = dict(POOL, COGNITO_ENDPOINT_URL=stand_in.url, PHOTOS_DATA=str(tmp_path / "photos"), **overrides)
+        servers.append(serve_app(load_config(env)))
+        return servers[-1]
+
+    yield serve
+    for server in servers:
+        server.stop()
