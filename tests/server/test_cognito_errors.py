@@ -43,7 +43,7 @@ def test_unknown_user_and_wrong_password_are_the_same_error():
 
 
 def test_unexpected_cognito_errors_are_internal_or_bad_gateway():
-    assert from_exception("SignUp", client_error("ResourceNotFoundException")).status == 500
+    assert from_exception("SignUp", client_error("SomethingNew")).status == 502
     assert from_exception("SignUp", client_error("SomethingNew", status=500)).code == "CognitoError"
     # A bare 503 or 504 (a load balancer's, not Cognito's JSON) keeps its meaning.
     assert from_exception("SignUp", client_error("SomethingNew", status=503)).code == "CognitoUnavailable"

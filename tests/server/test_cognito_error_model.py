@@ -18,7 +18,7 @@ from server.config import load_config
 from server.errors import CATALOGUE
 from tests.support import PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, serve_app
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 # Called on the refresh path (it replaces REFRESH_TOKEN_AUTH where the pool offers it): checked
 # whether or not the code calls it yet.

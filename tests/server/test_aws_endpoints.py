@@ -32,7 +32,7 @@ from server.cognito import CognitoClient
 from server.config import ConfigError, load_config
 from tests.support import Client, Photos, free_port, picture
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POOL = {"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_EndPoint1",
         "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret", "COOKIE_SECRET": "k"}
 AWS_POOL_URL = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EndPoint1"
