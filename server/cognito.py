@@ -122,6 +122,16 @@ def _retryable(error: Exception, repeatable: bool) -> bool:
     return False
 
 
+def _authentication_result(operation: str, response: dict) -> dict:
+    """The tokens of a refresh's answer. A refresh never asks for another step, so an answer
+    without tokens (an emulator's empty answer, a challenge) is Cognito failing to answer."""
+    result = response.get("AuthenticationResult")
+    if not isinstance(result, dict) or not result.get("AccessToken") or not result.get("IdToken"):
+        log.error("Cognito %s answered no tokens", operation)
+        raise ApiError("CognitoError")
+    return result
+
+
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     """Cognito's SECRET_HASH: base64(HMAC-SHA256(key=client secret, message=username + client id))."""
     digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
@@ -253,12 +263,12 @@ class CognitoClient:
                 self._decide_refresh_flow(REFRESH_TOKEN_AUTH, error)
             else:
                 self._decide_refresh_flow(GET_TOKENS)
-                return response["AuthenticationResult"]
+                return _authentication_result(GET_TOKENS, response)
         response = await self.call(
             "InitiateAuth", AuthFlow=REFRESH_TOKEN_AUTH, ClientId=self.config.client_id,
             # The name Cognito assigned, not the email: the hash is checked on it.
             AuthParameters={"REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.secret_hash(username)})
-        return response["AuthenticationResult"]
+        return _authentication_result(REFRESH_TOKEN_AUTH, response)
 
     def _decide_refresh_flow(self, flow: str, lacking: ClientError | None = None) -> None:
         if self.refresh_flow is not None:
