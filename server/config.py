@@ -6,10 +6,11 @@ set, the configuration is taken as a real one and every required name must be pr
 
 Where Cognito, S3 and STS are reached is decided here too, as botocore would decide it
 (``server.aws_endpoints``): with a real pool, Cognito's endpoint is ``COGNITO_ENDPOINT_URL``, else the
-one configured for botocore (``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, ``AWS_ENDPOINT_URL``, the
-shared config file), else AWS's; the pool's issuer and JWKS are derived from it. AWS's endpoint
-settings never choose the mode: without a pool setting the server runs on the local Cognito, and it
-refuses to start when ``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`` says Cognito is elsewhere.
+one configured for botocore (``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, then
+``AWS_ENDPOINT_URL_COGNITO_IDP``, which only this server reads, ``AWS_ENDPOINT_URL``, the shared
+config file), else AWS's; the pool's issuer and JWKS are derived from it. AWS's endpoint settings
+never choose the mode: without a pool setting the server runs on the local Cognito, and it refuses
+to start when one of the two Cognito variables says Cognito is elsewhere.
 
 Each single value is read by ``server.settings`` (a number, a URL, a rate limit, a list of networks...),
 whose functions name the setting when its value cannot be used; this module puts them together.
@@ -24,8 +25,7 @@ import urllib.parse
 from typing import Mapping
 
 from server import settings
-from server.aws_endpoints import (ConfiguredEndpoints, EndpointError, check_names, checked_url, is_aws,
-                                  service_variable)
+from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
 # ConfigError is defined with the readers of single settings, which raise it; it is imported from here.
 from server.settings import ConfigError
 
@@ -196,7 +196,6 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
     settings.both_or_neither(env, "STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET")
     settings.both_or_neither(env, "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD")
     cognito_names = [name for name in POOL_NAMES if env.get(name)]
-    check_names(env)
     endpoints = ConfiguredEndpoints(env)
     common = _common(env, endpoints, port, workers)
     base_url = settings.http_url(env, "BASE_URL")
@@ -250,7 +249,7 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
                           "bucket must be on a local S3 (moto, LocalStack). Unset PHOTOS_BUCKET to keep "
                           "photos on disk.")
     elsewhere = endpoints.configured("cognito-idp")
-    if elsewhere.source == service_variable("cognito-idp"):
+    if elsewhere.source in service_variables("cognito-idp"):
         raise ConfigError(
             f"{elsewhere.source} sends Cognito calls to {elsewhere.url}, but no user pool is configured, "
             "so the server would run on its embedded local Cognito instead. To use that Cognito, also "
