@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 
+from server.aws_endpoints import COGNITO_IDP_VARIABLE, service_variable
 from server.config import Config, ConfigError, load_config
 from server.logs import configure_logging
 from server.serving import serve, supervise
@@ -72,6 +73,9 @@ def announce(config: Config, local, host: str) -> None:
         if config.endpoint_url:
             log.info("Cognito is at %s (from %s); its tokens are checked against %s with issuer %s.",
                      config.endpoint_url, config.endpoint_source, config.jwks_url, config.issuer)
+        if config.endpoint_source == COGNITO_IDP_VARIABLE:
+            log.info("%s is honoured by this server, but other AWS tools (the AWS CLI, the SDKs) do not read it: "
+                     "they read %s.", COGNITO_IDP_VARIABLE, service_variable("cognito-idp"))
         if not config.hosted_ui:
             log.warning("Hosted-UI sign-in (/login, /callback, /logout) is off: set COGNITO_DOMAIN and "
                         "BASE_URL to turn it on.")

@@ -1,10 +1,11 @@
 """A stand-in for Cognito's user-pool API that answers InitiateAuth after a chosen latency.
 
 The benchmark points every server under test at it (``COGNITO_ENDPOINT_URL``). Its modes make it
-slow, throttled, failing or unreachable, to try a server's fault handling by hand
-(tests/test_faults.py has a stand-in of its own, for faults it times). It shares the machine's cores with the
-servers it serves, so it is a bare asyncio ``Protocol`` that parses only what botocore sends (HTTP/1.1
-with keep-alive and ``Content-Length``) and answers with ``loop.call_later(latency, ...)``.
+slow, throttled, failing or unreachable, to try a server's fault handling by hand (the tests have a
+stand-in of their own, ``tests/support/faulty_cognito.py``, for faults they time). It shares the
+machine's cores with the servers it serves, so it is a bare asyncio ``Protocol`` that parses only
+what botocore sends (HTTP/1.1 with keep-alive and ``Content-Length``) and answers with
+``loop.call_later(latency, ...)``.
 
 What it answers (``X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth``, JSON 1.1):
 
@@ -36,7 +37,8 @@ In the running event loop::
     standin.requests                        # requests answered or being answered so far
     await standin.stop()
 
-In a process of its own (what the benchmark does; stopped with its parent)::
+In a process of its own (what the benchmark does; stopped with its parent), from
+``bench.standin_process``::
 
     with start_process(latency=0.05) as standin:   # a StandinProcess
         standin.endpoint_url
@@ -46,50 +48,35 @@ In a process of its own (what the benchmark does; stopped with its parent)::
 or from a shell: ``python -m bench.standin_cognito --port 9229 --latency 0.05``.
 
 ``POOL_ENV`` is the environment that points a server at it (add ``COGNITO_ENDPOINT_URL`` and
-``COOKIE_SECRET``); ``CLIENT_ID`` and ``CLIENT_SECRET`` are the app client it expects.
+``COOKIE_SECRET``); ``CLIENT_ID`` and ``CLIENT_SECRET`` are the app client it expects. They, and the
+tokens it answers with, are in ``bench.standin_tokens``; this module serves them over HTTP.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import base64
 import collections
 import email.utils
-import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
-from typing import Any
+
+from bench.standin_tokens import (CLIENT_ID, CLIENT_SECRET, POOL_ENV, POOL_ID, REGION, TokenFactory,
+                                  secret_hash)
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "DEFAULT_LATENCY", "DEFAULT_SLOW_SECONDS", "MODES", "POOL_ENV",
+           "POOL_ID", "REGION", "StandinCognito", "secret_hash"]
 
 DEFAULT_LATENCY = 0.05
 DEFAULT_SLOW_SECONDS = 30.0
 MODES = ("ok", "slow", "throttle", "throttling", "error", "refuse")
 
-REGION = "us-east-1"
-POOL_ID = "us-east-1_Bench0001"
-CLIENT_ID = "4benchclient0000000000000"
-CLIENT_SECRET = "bench-client-secret-0000000000000000000000000000000000"
-POOL_ENV = {
-    "COGNITO_REGION_NAME": REGION,
-    "COGNITO_USER_POOL_ID": POOL_ID,
-    "COGNITO_USER_CLIENT_ID": CLIENT_ID,
-    "COGNITO_CLIENT_SECRET": CLIENT_SECRET,
-}
-
 TARGET_PREFIX = b"awscognitoidentityproviderservice."
 # Requests are small JSON documents; a header block larger than this is not botocore talking.
 MAX_HEAD_BYTES = 16 * 1024
 MAX_BODY_BYTES = 1024 * 1024
-# Tokens of one user are reused for this long: building them is most of an answer's cost.
-TOKEN_REUSE_SECONDS = 60.0
-MAX_CACHED_USERS = 10_000
 
 REASONS = {200: b"OK", 400: b"Bad Request", 411: b"Length Required", 413: b"Payload Too Large",
            500: b"Internal Server Error"}
@@ -98,77 +85,6 @@ FAULTS = {
     "throttling": (400, "ThrottlingException", "Rate exceeded"),
     "error": (500, "InternalErrorException", "An internal error occurred."),
 }
-
-
-def secret_hash(username: str, client_id: str, client_secret: str) -> str:
-    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _filler(seed: str, size: int) -> bytes:
-    """``size`` bytes that look random and are the same for the same ``seed``."""
-    blocks = []
-    counter = 0
-    while sum(map(len, blocks)) < size:
-        blocks.append(hashlib.sha256(f"{seed}:{counter}".encode()).digest())
-        counter += 1
-    return b"".join(blocks)[:size]
-
-
-def _jwt(claims: dict[str, Any], kid: str) -> str:
-    header = _b64url(json.dumps({"kid": kid, "alg": "RS256"}, separators=(",", ":")).encode())
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    # An RSA-2048 signature is 256 bytes; this one only has its size.
-    return f"{header}.{payload}.{_b64url(_filler(payload, 256))}"
-
-
-class TokenFactory:
-    """Cognito-shaped tokens for a user, reused for ``TOKEN_REUSE_SECONDS``."""
-
-    def __init__(self, region: str, pool_id: str, client_id: str):
-        self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
-        self.client_id = client_id
-        self._cache: dict[tuple[str, bool], tuple[float, bytes]] = {}
-
-    def authentication_result(self, username: str, with_refresh_token: bool) -> bytes:
-        """The JSON body of a successful InitiateAuth."""
-        now = time.time()
-        cached = self._cache.get((username, with_refresh_token))
-        if cached is not None and now - cached[0] < TOKEN_REUSE_SECONDS:
-            return cached[1]
-        if len(self._cache) >= MAX_CACHED_USERS:
-            self._cache.clear()
-        body = json.dumps({"AuthenticationResult": self._tokens(username, int(now), with_refresh_token),
-                           "ChallengeParameters": {}}, separators=(",", ":")).encode()
-        self._cache[(username, with_refresh_token)] = (now, body)
-        return body
-
-    def _tokens(self, username: str, now: int, with_refresh_token: bool) -> dict[str, Any]:
-        sub = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer}/{username.lower()}"))
-        common = {"sub": sub, "iss": self.issuer, "origin_jti": str(uuid.uuid4()),
-                  "event_id": str(uuid.uuid4()), "auth_time": now, "exp": now + 3600, "iat": now,
-                  "jti": str(uuid.uuid4())}
-        access = {**common, "client_id": self.client_id, "token_use": "access",
-                  "scope": "aws.cognito.signin.user.admin", "username": sub}
-        identity = {**common, "email_verified": True, "cognito:username": sub, "aud": self.client_id,
-                    "token_use": "id", "email": username}
-        result: dict[str, Any] = {
-            "AccessToken": _jwt(access, "bench-access-key"),
-            "ExpiresIn": 3600,
-            "TokenType": "Bearer",
-            "IdToken": _jwt(identity, "bench-id-key"),
-        }
-        if with_refresh_token:
-            # Cognito's refresh token is a JWE (RSA-OAEP, A256GCM): five parts, about 1.7 KB.
-            header = _b64url(b'{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}')
-            parts = [_filler(sub + "key", 256), _filler(sub + "iv", 12), _filler(sub + "ct", 1000),
-                     _filler(sub + "tag", 16)]
-            result["RefreshToken"] = ".".join([header, *map(_b64url, parts)])
-        return result
 
 
 class _Connection(asyncio.Protocol):
@@ -359,133 +275,7 @@ def _error(code: str, message: str) -> bytes:
     return json.dumps({"__type": code, "message": message}).encode()
 
 
-# --- in a process of its own -------------------------------------------------------------------
+if __name__ == "__main__":  # ``python -m bench.standin_cognito``: the command line is in bench.standin_process
+    from bench.standin_process import main
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class StandinProcess:
-    """A stand-in running in a child process, controlled through the child's stdin and stdout."""
-
-    def __init__(self, process: subprocess.Popen, host: str, port: int):
-        self.process = process
-        self.host = host
-        self.port = port
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def _command(self, line: str) -> str:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-        reply = self.process.stdout.readline().strip()
-        if not reply or reply.startswith("error"):
-            raise RuntimeError(f"the stand-in Cognito refused {line!r}: {reply or 'it has exited'}")
-        return reply
-
-    def set_mode(self, mode: str) -> None:
-        """Switch to ``mode`` (one of ``MODES``); returns once the stand-in has switched."""
-        self._command(f"mode {mode}")
-
-    def request_count(self) -> int:
-        """Requests received since the start."""
-        return int(self._command("count").split()[1])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self.process.stdin.close()  # type: ignore[union-attr]
-                self.process.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None and not stream.closed:
-                stream.close()
-
-    def __enter__(self) -> "StandinProcess":
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
-
-
-def start_process(*, host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY,
-                  password: str | None = None, mode: str = "ok",
-                  slow_seconds: float = DEFAULT_SLOW_SECONDS) -> StandinProcess:
-    """Start the stand-in in a child process (``python -m bench.standin_cognito``), listening when
-    this returns. It stops when ``stop`` is called or when this process ends (its stdin closes)."""
-    command = [sys.executable, "-m", "bench.standin_cognito", "--control", "--host", host, "--port", str(port),
-               "--latency", str(latency), "--mode", mode, "--slow-seconds", str(slow_seconds)]
-    if password is not None:
-        command += ["--password", password]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-                               cwd=ROOT)
-    first = process.stdout.readline().split()  # type: ignore[union-attr]
-    if first[:1] != ["listening"]:
-        process.kill()
-        process.wait()
-        raise RuntimeError("the stand-in Cognito did not start")
-    return StandinProcess(process, host, int(first[1]))
-
-
-async def _serve(options: argparse.Namespace) -> None:
-    standin = StandinCognito(latency=options.latency, password=options.password, mode=options.mode,
-                             slow_seconds=options.slow_seconds)
-    port = await standin.start(options.host, options.port)
-    print(f"listening {port}", flush=True)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    if options.control:
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-
-        async def obey() -> None:
-            # One command a line, one reply a line; the end of stdin (the parent has gone) stops it.
-            while line := (await reader.readline()).decode().split():
-                try:
-                    if line[0] == "mode" and len(line) == 2:
-                        await standin.set_mode(line[1])
-                        reply = f"mode {standin.mode}"
-                    elif line[0] == "count":
-                        reply = f"count {standin.requests}"
-                    else:
-                        reply = f"error unknown command {' '.join(line)!r}"
-                except ValueError as error:
-                    reply = f"error {error}"
-                print(reply, flush=True)
-            stopping.set()
-
-        control = asyncio.ensure_future(obey())
-    await stopping.wait()
-    await standin.stop()
-    if options.control:
-        control.cancel()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="A stand-in Cognito answering InitiateAuth after a set latency.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0: any free port (printed as 'listening PORT')")
-    parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY, help="seconds before each answer")
-    parser.add_argument("--password", default=None, help="the only password accepted (default: any)")
-    parser.add_argument("--mode", choices=MODES, default="ok")
-    parser.add_argument("--slow-seconds", type=float, default=DEFAULT_SLOW_SECONDS,
-                        help="seconds before each answer in the slow mode")
-    parser.add_argument("--control", action="store_true",
-                        help="take commands on stdin ('mode NAME', 'count'); stop at its end")
-    asyncio.run(_serve(parser.parse_args(argv)))
-    return 0
-
-
-if __name__ == "__main__":
     sys.exit(main())

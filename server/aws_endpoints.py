@@ -12,6 +12,12 @@ The server reaches Cognito by itself too (the pool's JWKS, and the issuer its to
 makes that same decision here, hands the answer to its botocore clients explicitly and tells them to
 ignore the configured endpoints (``IGNORE_CONFIGURED``): there is one answer to "where is Cognito",
 and the token checks and the API calls cannot go to different places.
+
+Because the answer is handed over explicitly, the server can also take a name botocore does not read:
+``AWS_ENDPOINT_URL_COGNITO_IDP`` (after the service's CLI name, ``cognito-idp``), which people often
+reach for and which can only mean "Cognito is there". It comes right after
+botocore's own ``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, is ignored with the configured
+endpoints, and when the two name different addresses start-up stops, naming both.
 """
 
 from __future__ import annotations
@@ -34,10 +40,8 @@ SERVICE_NAMES = {
     "s3": ("S3", "s3"),
     "sts": ("STS", "sts"),
 }
-# Names people reach for that botocore does not read: setting one changes nothing, so it is refused.
-MISTAKEN_NAMES = {
-    "AWS_ENDPOINT_URL_COGNITO_IDP": "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-}
+# Cognito's endpoint by a name botocore does not read (other AWS tools ignore it; this server does not).
+COGNITO_IDP_VARIABLE = "AWS_ENDPOINT_URL_COGNITO_IDP"
 # Endpoints on these domains are AWS itself (FIPS, dual-stack, PrivateLink names of the service).
 AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
@@ -76,13 +80,12 @@ def checked_url(value: str, source: str) -> str:
     return value.rstrip("/")
 
 
-def check_names(env: Mapping[str, str]) -> None:
-    for wrong, right in MISTAKEN_NAMES.items():
-        if env.get(wrong):
-            raise EndpointError(
-                f"{wrong} is set, but botocore does not read that name, so Cognito calls would not go "
-                f"there: the variable for Cognito user pools is {right} (or set COGNITO_ENDPOINT_URL). "
-                f"Rename or unset {wrong}.")
+def service_variables(service: str) -> tuple[str, ...]:
+    """The variables that place ``service`` alone, in the order they count: botocore's, then (for
+    Cognito) the one only this server reads."""
+    if service == "cognito-idp":
+        return service_variable(service), COGNITO_IDP_VARIABLE
+    return (service_variable(service),)
 
 
 class ConfiguredEndpoints:
@@ -128,12 +131,22 @@ class ConfiguredEndpoints:
         return str(self._profile.get("ignore_configured_endpoint_urls", "")).strip().lower() == "true"
 
     def configured(self, service: str) -> Endpoint:
-        """The endpoint botocore would use for ``service`` (AWS's own when none is configured)."""
+        """The endpoint botocore would use for ``service`` (AWS's own when none is configured); for
+        Cognito, AWS_ENDPOINT_URL_COGNITO_IDP counts too, right after botocore's own variable."""
         if self.ignored:
             return Endpoint()
-        for name in (service_variable(service), "AWS_ENDPOINT_URL"):
-            if self.env.get(name):
-                return Endpoint(checked_url(self.env[name], name), name)
+        own = [Endpoint(checked_url(self.env[name], name), name) for name in service_variables(service)
+               if self.env.get(name)]
+        if len({endpoint.url for endpoint in own}) > 1:
+            first, second = own[:2]
+            raise EndpointError(
+                f"{first.source} ({first.url}) and {second.source} ({second.url}) both say where Cognito is, "
+                f"and they differ: set only {first.source} (which other AWS tools read too), or both to the "
+                "same address.")
+        if own:
+            return own[0]
+        if self.env.get("AWS_ENDPOINT_URL"):
+            return Endpoint(checked_url(self.env["AWS_ENDPOINT_URL"], "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
         self._load()
         section = "[default]" if self.profile_name == "default" else f"[profile {self.profile_name}]"
         where = f"{section} of {self.config_file}"

@@ -6,24 +6,28 @@ set, the configuration is taken as a real one and every required name must be pr
 
 Where Cognito, S3 and STS are reached is decided here too, as botocore would decide it
 (``server.aws_endpoints``): with a real pool, Cognito's endpoint is ``COGNITO_ENDPOINT_URL``, else the
-one configured for botocore (``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, ``AWS_ENDPOINT_URL``, the
-shared config file), else AWS's; the pool's issuer and JWKS are derived from it. AWS's endpoint
-settings never choose the mode: without a pool setting the server runs on the local Cognito, and it
-refuses to start when ``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`` says Cognito is elsewhere.
+one configured for botocore (``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``, then
+``AWS_ENDPOINT_URL_COGNITO_IDP``, which only this server reads, ``AWS_ENDPOINT_URL``, the shared
+config file), else AWS's; the pool's issuer and JWKS are derived from it. AWS's endpoint settings
+never choose the mode: without a pool setting the server runs on the local Cognito, and it refuses
+to start when one of the two Cognito variables says Cognito is elsewhere.
+
+Each single value is read by ``server.settings`` (a number, a URL, a rate limit, a list of networks...),
+whose functions name the setting when its value cannot be used; this module puts them together.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import math
 import os
 import urllib.parse
 from typing import Mapping
 
-from server.aws_endpoints import (ConfiguredEndpoints, EndpointError, check_names, checked_url, is_aws,
-                                  service_variable)
-from server.attributes import STANDARD_ATTRIBUTES
+from server import settings
+from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
+# ConfigError is defined with the readers of single settings, which raise it; it is imported from here.
+from server.settings import ConfigError
 
 DEFAULT_PORT = 3006
 DEFAULT_REFRESH_COOKIE_DAYS = 30
@@ -35,7 +39,6 @@ DEFAULT_RATE_LIMIT_PER_USER = (10, 60.0)
 # refresh whose answer was lost is sent again (up to COGNITO_MAX_ATTEMPTS times, within a deadline of
 # about 16 seconds by default): with a shorter grace the later send is refused and signs the person out.
 DEFAULT_ROTATION_GRACE_SECONDS = 60
-LOG_FORMATS = ("text", "json")
 # How far the pool's clock may be from ours: a token is taken while its iat and nbf are at most this
 # far in our future and its exp at most this far in our past. Bounded, so a typo cannot keep expired
 # tokens good for long.
@@ -72,10 +75,6 @@ ROOT_KEYS_REFUSED = (
     "profile, or an instance or task role) or as STS_USER_CLIENT_ID and STS_USER_CLIENT_SECRET, "
     "unset {names}, and delete the root keys in the AWS console."
 )
-
-
-class ConfigError(Exception):
-    """The environment does not describe a configuration the server can start with."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,145 +174,12 @@ class Config:
         return f"{self.pool_url}/.well-known/jwks.json"
 
 
-def _split_list(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(part.strip() for part in value.replace(",", " ").split() if part.strip())
-
-
-def _number(env: Mapping[str, str], name: str, default: float, kind=float):
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than zero, got {raw!r}.")
-    return value
-
-
-def _url(env: Mapping[str, str], name: str) -> str | None:
-    """An http(s) URL without a trailing slash, or None when ``name`` is unset."""
-    value = env.get(name) or None
-    if value and not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must start with http:// or https://, got {value!r}.")
-    return value.rstrip("/") if value else None
-
-
-def _rate_limit(env: Mapping[str, str], name: str, default: tuple[int, float]) -> tuple[int, float] | None:
-    """``CALLS/SECONDS`` (e.g. ``30/60``), or ``off``."""
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw == "off":
-        return None
-    calls, _, seconds = raw.partition("/")
-    try:
-        limit = (int(calls), float(seconds))
-    except ValueError:
-        limit = (0, 0.0)
-    if limit[0] < 1 or not 0 < limit[1] <= 86400:
-        raise ConfigError(f"{name} must be CALLS/SECONDS (e.g. 30/60) or off, got {env[name]!r}.")
-    return limit
-
-
-def _networks(env: Mapping[str, str], name: str) -> tuple:
-    try:
-        return tuple(ipaddress.ip_network(part, strict=False) for part in _split_list(env.get(name)))
-    except ValueError as error:
-        raise ConfigError(f"{name} must list IP addresses or networks (e.g. 127.0.0.1 10.0.0.0/8): {error}.") from None
-
-
-def _both_or_neither(env: Mapping[str, str], first: str, second: str) -> None:
-    if bool(env.get(first)) != bool(env.get(second)):
-        given, missing = (first, second) if env.get(first) else (second, first)
-        raise ConfigError(f"{given} is set but {missing} is not: set both, or neither.")
-
-
-def _workers(value: int) -> int:
-    if not 1 <= value <= 256:
-        raise ConfigError(f"WORKERS (or --processes) must be between 1 and 256, got {value}.")
-    return value
-
-
-def _log_format(env: Mapping[str, str]) -> str:
-    value = (env.get("LOG_FORMAT") or "text").strip().lower()
-    if value not in LOG_FORMATS:
-        raise ConfigError(f"LOG_FORMAT must be text or json, got {env['LOG_FORMAT']!r}.")
-    return value
-
-
-def _redis_url(env: Mapping[str, str]) -> str | None:
-    value = env.get("REDIS_URL") or None
-    if value and not value.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
-    try:
-        value and urllib.parse.urlsplit(value).port
-    except ValueError:
-        raise ConfigError("REDIS_URL has a port that is not a number.") from None
-    return value
-
-
-def _seconds_between(env: Mapping[str, str], name: str, low: float, high: float, default: float) -> float:
-    """A number of seconds from ``low`` to ``high`` (either end included)."""
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # NaN and infinities fail too
-        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, got {env[name]!r}.")
-    return int(value) if value.is_integer() else value
-
-
-def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw not in ("on", "off"):
-        raise ConfigError(f"{name} must be on or off, got {env[name]!r}.")
-    return raw == "on"
-
-
-def _grace_seconds(env: Mapping[str, str], name: str) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return DEFAULT_ROTATION_GRACE_SECONDS
-    if not raw.isdigit() or not 0 <= int(raw) <= 60:
-        raise ConfigError(f"{name} must be a whole number of seconds from 0 to 60, got {env[name]!r}.")
-    return int(raw)
-
-
-def _required_attributes(env: Mapping[str, str]) -> tuple[str, ...]:
-    """LOCAL_COGNITO_REQUIRED_ATTRIBUTES: standard attributes, separated by commas or spaces. Cognito
-    cannot make a custom attribute required, and the email is required already."""
-    names = tuple(dict.fromkeys(_split_list(env.get("LOCAL_COGNITO_REQUIRED_ATTRIBUTES"))))
-    unknown = [name for name in names if name not in STANDARD_ATTRIBUTES and name != "email"]
-    if unknown:
-        raise ConfigError(
-            f"LOCAL_COGNITO_REQUIRED_ATTRIBUTES lists {', '.join(repr(n) for n in unknown)}, which "
-            f"{'is not a standard attribute' if len(unknown) == 1 else 'are not standard attributes'} a "
-            f"user pool can require: use names from {', '.join(sorted(STANDARD_ATTRIBUTES))}, separated "
-            "by commas.")
-    return tuple(name for name in names if name != "email")
-
-
-def _port(value: int, name: str = "PORT (or --port)") -> int:
-    if not 1 <= value <= 65535:
-        raise ConfigError(f"{name} must be between 1 and 65535, got {value}.")
-    return value
-
-
 def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
                 workers: int | None = None) -> Config:
     """Read the configuration from ``env`` (default: the process environment).
 
-    ``port`` (from ``--port``) wins over ``PORT``, ``workers`` (``--processes``) over ``WORKERS``. Raises ConfigError naming every missing or
-    malformed variable.
+    ``port`` (from ``--port``) wins over ``PORT``, ``workers`` (``--processes``) over ``WORKERS``.
+    Raises ConfigError naming every missing or malformed variable.
     """
     env = os.environ if env is None else env
     try:
@@ -327,38 +193,12 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
     if root_names:
         raise ConfigError(ROOT_KEYS_REFUSED.format(
             names=" and ".join(root_names), verb="hold" if len(root_names) > 1 else "holds"))
-    _both_or_neither(env, "STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET")
-    _both_or_neither(env, "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD")
+    settings.both_or_neither(env, "STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET")
+    settings.both_or_neither(env, "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD")
     cognito_names = [name for name in POOL_NAMES if env.get(name)]
-    local = not cognito_names
-    check_names(env)
     endpoints = ConfiguredEndpoints(env)
-
-    common = dict(
-        port=_port(port or _number(env, "PORT", DEFAULT_PORT, int)),
-        allowed_origins=tuple(o.rstrip("/") for o in _split_list(env.get("ALLOWED_ORIGINS"))),
-        refresh_cookie_days=_number(env, "REFRESH_COOKIE_DAYS", DEFAULT_REFRESH_COOKIE_DAYS),
-        cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
-        cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 5.0),
-        cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 2, int),
-        admin_group=env.get("ADMIN_GROUP") or "admin",
-        app_name=env.get("APP_NAME") or "Cognito Backend",
-        sts_access_key_id=env.get("STS_USER_CLIENT_ID") or None,
-        sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
-        sts_endpoint_url=endpoints.configured("sts").url,
-        photos_dir=env.get("PHOTOS_DATA") or ".photos",
-        photos_bucket=env.get("PHOTOS_BUCKET") or None,
-        s3_endpoint_url=endpoints.configured("s3").url,
-        workers=_workers(workers if workers is not None else _number(env, "WORKERS", 1, int)),
-        log_format=_log_format(env),
-        trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
-        rate_limit_per_address=_rate_limit(env, "RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS),
-        rate_limit_per_user=_rate_limit(env, "RATE_LIMIT_PER_USER", DEFAULT_RATE_LIMIT_PER_USER),
-        redis_url=_redis_url(env),
-        token_clock_skew_seconds=_seconds_between(env, "TOKEN_CLOCK_SKEW_SECONDS", 0,
-                                                  MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
-    )
-    base_url = _url(env, "BASE_URL")
+    common = _common(env, endpoints, port, workers)
+    base_url = settings.http_url(env, "BASE_URL")
     if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (
             "localhost", "127.0.0.1", "::1"):
         raise ConfigError(f"BASE_URL must start with https:// (got {base_url!r}): browsers keep the "
@@ -367,46 +207,85 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
     if "/" in domain or ":" in domain:
         raise ConfigError(f"COGNITO_DOMAIN is a host name only (e.g. NAME.auth.us-east-1.amazoncognito.com), "
                           f"got {domain!r}.")
+    if not cognito_names:
+        return _local(env, endpoints, common, base_url)
+    return _real_pool(env, endpoints, common, base_url, domain, cognito_names)
 
-    if local:
-        if common["photos_bucket"] and not common["s3_endpoint_url"]:
-            raise ConfigError("PHOTOS_BUCKET is set but no S3 endpoint is (AWS_ENDPOINT_URL_S3 or "
-                              "AWS_ENDPOINT_URL): with the local Cognito there are no AWS credentials, so the "
-                              "bucket must be on a local S3 (moto, LocalStack). Unset PHOTOS_BUCKET to keep "
-                              "photos on disk.")
-        elsewhere = endpoints.configured("cognito-idp")
-        if elsewhere.source == service_variable("cognito-idp"):
-            raise ConfigError(
-                f"{elsewhere.source} sends Cognito calls to {elsewhere.url}, but no user pool is configured, "
-                "so the server would run on its embedded local Cognito instead. To use that Cognito, also "
-                "set " + ", ".join(REQUIRED_FOR_REAL_POOL) + f"; to run on the local Cognito, unset "
-                f"{elsewhere.source}.")
-        # By default the one after PORT, so the hosted UI's address stays the same from run to run.
-        local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else _port(
-            _number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT")
-        return Config(
-            region="us-east-1",
-            user_pool_id="",
-            client_id="",
-            client_secret="",
-            cookie_secrets=_split_list(env.get("COOKIE_SECRET")),
-            local=True,
-            local_data_dir=env.get("LOCAL_COGNITO_DATA") or ".local-cognito",
-            local_code=(env.get("LOCAL_COGNITO_CODE") or None),
-            local_admin_email=env.get("LOCAL_ADMIN_EMAIL") or None,
-            local_admin_password=env.get("LOCAL_ADMIN_PASSWORD") or None,
-            # The local Cognito serves the hosted UI itself: its URL is known once it has started.
-            base_url=base_url or f"http://localhost:{common['port']}",
-            local_cognito_port=local_port,
-            unused_cognito_endpoint=f"{elsewhere.source} ({elsewhere.url})" if elsewhere.url else None,
-            local_cognito_clock_offset=_seconds_between(
-                env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
-            local_refresh_rotation=_on_off(env, "LOCAL_COGNITO_REFRESH_ROTATION", False),
-            local_rotation_grace_seconds=_grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"),
-            local_required_attributes=_required_attributes(env),
-            **common,
-        )
 
+def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | None,
+            workers: int | None) -> dict:
+    """The settings that mean the same with the local Cognito and with a real pool."""
+    return dict(
+        port=settings.port(port or settings.number(env, "PORT", DEFAULT_PORT, int)),
+        allowed_origins=tuple(o.rstrip("/") for o in settings.split_list(env.get("ALLOWED_ORIGINS"))),
+        refresh_cookie_days=settings.number(env, "REFRESH_COOKIE_DAYS", DEFAULT_REFRESH_COOKIE_DAYS),
+        cognito_connect_timeout=settings.number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
+        cognito_read_timeout=settings.number(env, "COGNITO_READ_TIMEOUT", 5.0),
+        cognito_max_attempts=settings.number(env, "COGNITO_MAX_ATTEMPTS", 2, int),
+        admin_group=env.get("ADMIN_GROUP") or "admin",
+        app_name=env.get("APP_NAME") or "Cognito Backend",
+        sts_access_key_id=env.get("STS_USER_CLIENT_ID") or None,
+        sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
+        sts_endpoint_url=endpoints.configured("sts").url,
+        photos_dir=env.get("PHOTOS_DATA") or ".photos",
+        photos_bucket=env.get("PHOTOS_BUCKET") or None,
+        s3_endpoint_url=endpoints.configured("s3").url,
+        workers=settings.workers(workers if workers is not None else settings.number(env, "WORKERS", 1, int)),
+        log_format=settings.log_format(env),
+        trusted_proxies=settings.networks(env, "TRUSTED_PROXIES"),
+        rate_limit_per_address=settings.rate_limit(env, "RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS),
+        rate_limit_per_user=settings.rate_limit(env, "RATE_LIMIT_PER_USER", DEFAULT_RATE_LIMIT_PER_USER),
+        redis_url=settings.redis_url(env),
+        token_clock_skew_seconds=settings.seconds_between(
+            env, "TOKEN_CLOCK_SKEW_SECONDS", 0, MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
+    )
+
+
+def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict, base_url: str | None) -> Config:
+    """Local mode: the embedded local Cognito fills in the pool, the client and the endpoint."""
+    if common["photos_bucket"] and not common["s3_endpoint_url"]:
+        raise ConfigError("PHOTOS_BUCKET is set but no S3 endpoint is (AWS_ENDPOINT_URL_S3 or "
+                          "AWS_ENDPOINT_URL): with the local Cognito there are no AWS credentials, so the "
+                          "bucket must be on a local S3 (moto, LocalStack). Unset PHOTOS_BUCKET to keep "
+                          "photos on disk.")
+    elsewhere = endpoints.configured("cognito-idp")
+    if elsewhere.source in service_variables("cognito-idp"):
+        raise ConfigError(
+            f"{elsewhere.source} sends Cognito calls to {elsewhere.url}, but no user pool is configured, "
+            "so the server would run on its embedded local Cognito instead. To use that Cognito, also "
+            "set " + ", ".join(REQUIRED_FOR_REAL_POOL) + f"; to run on the local Cognito, unset "
+            f"{elsewhere.source}.")
+    # By default the one after PORT, so the hosted UI's address stays the same from run to run.
+    local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else settings.port(
+        settings.number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT")
+    return Config(
+        region="us-east-1",
+        user_pool_id="",
+        client_id="",
+        client_secret="",
+        cookie_secrets=settings.split_list(env.get("COOKIE_SECRET")),
+        local=True,
+        local_data_dir=env.get("LOCAL_COGNITO_DATA") or ".local-cognito",
+        local_code=(env.get("LOCAL_COGNITO_CODE") or None),
+        local_admin_email=env.get("LOCAL_ADMIN_EMAIL") or None,
+        local_admin_password=env.get("LOCAL_ADMIN_PASSWORD") or None,
+        # The local Cognito serves the hosted UI itself: its URL is known once it has started.
+        base_url=base_url or f"http://localhost:{common['port']}",
+        local_cognito_port=local_port,
+        unused_cognito_endpoint=f"{elsewhere.source} ({elsewhere.url})" if elsewhere.url else None,
+        local_cognito_clock_offset=settings.seconds_between(
+            env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
+        local_refresh_rotation=settings.on_off(env, "LOCAL_COGNITO_REFRESH_ROTATION", False),
+        local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
+                                                            DEFAULT_ROTATION_GRACE_SECONDS),
+        local_required_attributes=settings.required_attributes(env),
+        **common,
+    )
+
+
+def _real_pool(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict, base_url: str | None,
+               domain: str, cognito_names: list[str]) -> Config:
+    """A real (or LocalStack, or moto server) user pool: every required name must be present."""
     missing = [name for name in REQUIRED_FOR_REAL_POOL if not env.get(name)]
     if missing:
         raise ConfigError(
@@ -416,7 +295,7 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
             + ", ".join(missing)
             + ". Unset all of them to run on the embedded local Cognito instead."
         )
-    if not _split_list(env["COOKIE_SECRET"]):
+    if not settings.split_list(env["COOKIE_SECRET"]):
         raise ConfigError("COOKIE_SECRET holds no secret: give one or more, separated by spaces or commas.")
     if env.get("COGNITO_ENDPOINT_URL"):
         endpoint = checked_url(env["COGNITO_ENDPOINT_URL"], "COGNITO_ENDPOINT_URL")
@@ -428,10 +307,10 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
         user_pool_id=env["COGNITO_USER_POOL_ID"],
         client_id=env["COGNITO_USER_CLIENT_ID"],
         client_secret=env["COGNITO_CLIENT_SECRET"],
-        cookie_secrets=_split_list(env["COOKIE_SECRET"]),
+        cookie_secrets=settings.split_list(env["COOKIE_SECRET"]),
         endpoint_url=endpoint,
         endpoint_source=endpoint_source,
-        issuer_override=_url(env, "COGNITO_ISSUER"),
+        issuer_override=settings.http_url(env, "COGNITO_ISSUER"),
         hosted_ui_url=f"https://{domain}" if domain else None,
         base_url=base_url,
         **common,

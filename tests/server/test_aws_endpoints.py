@@ -4,8 +4,10 @@ shared config file, decided once so the API calls, the JWKS and the issuer agree
 The configuration is checked for each combination, and against botocore itself: a botocore client
 made in the same environment must go where the configuration says. Then, over real HTTP, the server
 runs on a real-pool configuration whose Cognito is moto's own server, named only by
-AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER or AWS_ENDPOINT_URL: /readyz answers 200 and moto's
-tokens verify against moto's JWKS (with COGNITO_ISSUER, since moto's tokens name AWS's address).
+AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_COGNITO_IDP (which
+only this server reads; its other cases are in test_aws_endpoints_cognito_idp.py): /readyz answers
+200 and moto's tokens verify against moto's JWKS (with COGNITO_ISSUER, since moto's tokens name AWS's
+address).
 """
 
 from __future__ import annotations
@@ -240,14 +242,6 @@ def test_a_cognito_endpoint_without_a_pool_stops_start_up(no_config_file):
                      **{SERVICE_VARIABLE: "http://localhost:4566"}).local
 
 
-@pytest.mark.parametrize("local", [True, False])
-def test_a_variable_botocore_does_not_read_is_refused(no_config_file, local):
-    with pytest.raises(ConfigError) as caught:
-        config_of(no_config_file, local=local, AWS_ENDPOINT_URL_COGNITO_IDP="http://localhost:4566")
-    assert str(caught.value).startswith("AWS_ENDPOINT_URL_COGNITO_IDP is set, but botocore does not read that name")
-    assert SERVICE_VARIABLE in str(caught.value)
-
-
 @pytest.mark.parametrize("name, value", [("AWS_ENDPOINT_URL", "localhost:4566"),
                                          (SERVICE_VARIABLE, "ftp://localhost"),
                                          ("AWS_ENDPOINT_URL", "http://localhost:4566/?a=b"),
@@ -378,8 +372,9 @@ def test_moto_tokens_name_aws_as_issuer_and_its_jwks_is_on_its_endpoint(moto):
     assert jwt.decode(tokens["AccessToken"], options={"verify_signature": False})["iss"] == moto_issuer(pool_id)
 
 
-@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL"])
-def test_the_server_on_moto_named_only_by_botocores_endpoint_variable(tmp_path, moto, variable):
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL",
+                                      "AWS_ENDPOINT_URL_COGNITO_IDP"])
+def test_the_server_on_moto_named_only_by_an_endpoint_variable(tmp_path, moto, variable):
     server, _, pool_id, _, s3, bucket = moto
     settings = {variable: server.url, "COGNITO_ISSUER": moto_issuer(pool_id)}
     if variable == "AWS_ENDPOINT_URL":
@@ -405,6 +400,9 @@ def test_the_server_on_moto_named_only_by_botocores_endpoint_variable(tmp_path, 
             keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
             assert any(key.endswith(uploaded.json["photo"]["id"] + "/image") for key in keys), keys
         assert f"Cognito is at {server.url} (from {variable})" in ours.output
+        # Said once at start-up: other AWS tools would not find moto's server by this name.
+        assert ours.output.count("AWS_ENDPOINT_URL_COGNITO_IDP is honoured by this server, but other AWS tools") == (
+            variable == "AWS_ENDPOINT_URL_COGNITO_IDP")
     finally:
         ours.stop()
 
