@@ -15,7 +15,6 @@ import concurrent.futures
 import json
 import logging
 import time
-import uuid
 
 import botocore.exceptions
 import botocore.parsers
@@ -29,8 +28,8 @@ from server.background import BackgroundServer
 from server.cognito import lacks_operation
 from server.config import load_config
 from server.refresh_cookie import RefreshCookieCodec
-from tests.support import (CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, local_config,
-                           serve_app)
+from tests.support import (PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, local_config,
+                           new_account, serve_app)
 from tests.support.hosted_ui import hosted_sign_in_page, submit
 from tests.support.moto_server import MotoServer, app_client, user_with_password
 
@@ -86,11 +85,7 @@ def rotating(servers):
 
 def signed_in(base_url: str) -> Client:
     """A new confirmed account, signed in: a client holding its refresh cookie."""
-    client = Client(base_url)
-    email = f"rotation-{uuid.uuid4().hex[:12]}@example.com"
-    assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
-    assert client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
-    return client
+    return new_account(base_url, "rotation")[0]
 
 
 def stored(config, cookie: str):
@@ -210,10 +205,7 @@ def test_without_rotation_the_cookie_keeps_its_token_and_old_cookies_keep_workin
 
 def hosted_ui_sign_in(base_url: str) -> Client:
     """A new account, signed in through the hosted UI: a browser with the session and refresh cookies."""
-    browser = Client(base_url)
-    email = f"browser-{uuid.uuid4().hex[:12]}@example.com"
-    assert browser.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
-    assert browser.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
+    browser, email = new_account(base_url, "browser")
     browser.jars.clear()
     landed = submit(browser, hosted_sign_in_page(browser, "/login?next=/me"), email=email, password=PASSWORD)
     assert landed.status == 200 and landed.json["signed_in"] is True, (landed.status, landed.body[:3000])

@@ -1,6 +1,7 @@
 """What the tests share, by subject:
 
-- ``accounts``: the password, the pinned confirmation code and the local admin of the tests.
+- ``accounts``: the password, the pinned confirmation code and the local admin of the tests, and
+  ``new_account``, a confirmed account made through a server's JSON endpoint.
 - ``http``: ``Client`` (a browser's way with cookies and redirects), ``Reply``, multipart ``form``
   bodies and ``Photos``, a signed-in person's side of the photos API.
 - ``app_server``: the app served from a thread of the test process (``serve_app``) and a local-mode
@@ -20,7 +21,7 @@
 The names most tests use are here too: ``from tests.support import Client, CODE, PASSWORD``.
 """
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, new_account
 from tests.support.app_server import local_config, serve_app
 from tests.support.http import Client, Photos, Reply, form
 from tests.support.pictures import picture
@@ -29,7 +30,7 @@ from tests.support.processes import (ROOT, ServerProcess, clean_environment, fre
 from tests.support.stand_ins import STAND_IN_POOL, StandInCognito, issued_access_token
 
 __all__ = [
-    "ADMIN_EMAIL", "ADMIN_PASSWORD", "CODE", "PASSWORD",
+    "ADMIN_EMAIL", "ADMIN_PASSWORD", "CODE", "PASSWORD", "new_account",
     "local_config", "serve_app",
     "Client", "Photos", "Reply", "form",
     "picture",
