@@ -18,6 +18,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
+from playwright.sync_api import expect
 
 from local_cognito import start_local_cognito
 from server.cognito import secret_hash
@@ -25,7 +26,7 @@ from server.cognito_errors import from_exception, missing_attribute_names
 from server.config import ConfigError, load_config
 from server.signing import SignedValues
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, local_config, serve_app
-from tests.support.chromium import CHROMIUM_ARGS, chromium_path
+from tests.support.chromium import chromium_page
 from tests.support.hosted_ui import hosted_sign_in_page
 from tests.support.moto_server import MotoServer
 
@@ -395,30 +396,22 @@ def test_the_hosted_ui_asks_an_admin_created_user_for_them_with_the_new_password
 # --- the page, in a browser -------------------------------------------------------------------------------
 
 def test_the_page_names_an_attribute_its_form_cannot_ask_for_and_focuses_one_it_can(served):
-    from playwright.sync_api import expect, sync_playwright
+    with chromium_page() as page:
+        page.goto(served.base_url + "/")
+        page.click("#show-sign-up")
+        page.fill("#sign-up-email", new_email())
+        page.fill("#sign-up-password", PASSWORD)
+        page.fill("#sign-up-nickname", "Sam")
+        page.click("#sign-up-form button[type=submit]")
+        # The pool also requires given_name, which the page's form has no field for.
+        expect(page.locator("#sign-up-message")).to_contain_text("“given_name”")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(served.base_url + "/")
-            page.click("#show-sign-up")
-            page.fill("#sign-up-email", new_email())
-            page.fill("#sign-up-password", PASSWORD)
-            page.fill("#sign-up-nickname", "Sam")
-            page.click("#sign-up-form button[type=submit]")
-            # The pool also requires given_name, which the page's form has no field for.
-            expect(page.locator("#sign-up-message")).to_contain_text("“given_name”")
-
-            # Cognito names the nickname (a pool may check its value too): its field gets the focus.
-            page.route(served.base_url + "/", lambda route: route.fulfill(
-                status=400, content_type="application/json",
-                body='{"message": "x", "error": "MissingAttribute", "field": "nickname"}')
-                if route.request.method == "POST" else route.continue_())
-            page.click("#sign-up-form button[type=submit]")
-            expect(page.locator("#sign-up-message")).to_have_text("Please fill in “Nickname”.")
-            expect(page.locator("#sign-up-nickname")).to_be_focused()
-            assert page.get_attribute("#sign-up-nickname", "aria-invalid") == "true"
-        finally:
-            browser.close()
+        # Cognito names the nickname (a pool may check its value too): its field gets the focus.
+        page.route(served.base_url + "/", lambda route: route.fulfill(
+            status=400, content_type="application/json",
+            body='{"message": "x", "error": "MissingAttribute", "field": "nickname"}')
+            if route.request.method == "POST" else route.continue_())
+        page.click("#sign-up-form button[type=submit]")
+        expect(page.locator("#sign-up-message")).to_have_text("Please fill in “Nickname”.")
+        expect(page.locator("#sign-up-nickname")).to_be_focused()
+        assert page.get_attribute("#sign-up-nickname", "aria-invalid") == "true"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import jwt
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.support import PASSWORD, Photos, picture
 from tests.support.against_moto import assert_clean_error, signed_up, totp_code, with_authenticator
-from tests.support.chromium import CHROMIUM_ARGS, chromium_path, expect_signed_in, sign_in
+from tests.support.chromium import chromium_page, expect_signed_in, sign_in
 
 
 def test_photos_with_a_moto_issued_token(server):
@@ -32,22 +32,16 @@ def test_the_page_signs_in_with_an_authenticator_code_against_moto(server):
     """The page sends the email the person typed with the authenticator code, so its MFA sign-in
     works where the challenge does not name the user (test_moto_gap_challenges_lack_user_id_for_srp)."""
     email, secret = with_authenticator(server)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(server + "/")
-            sign_in(page, email, PASSWORD)
-            expect(page.locator("#mfa-form")).to_be_visible()
-            page.fill("#mfa-code", totp_code(secret))
-            with page.expect_request(lambda request: request.method == "POST" and request.url == server + "/"
-                                     and '"respondToChallenge"' in (request.post_data or "")) as sent:
-                page.press("#mfa-code", "Enter")
-            assert json.loads(sent.value.post_data)["user"] == email
-            expect_signed_in(page, email)
-            assert errors == []
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(server + "/")
+        sign_in(page, email, PASSWORD)
+        expect(page.locator("#mfa-form")).to_be_visible()
+        page.fill("#mfa-code", totp_code(secret))
+        with page.expect_request(lambda request: request.method == "POST" and request.url == server + "/"
+                                 and '"respondToChallenge"' in (request.post_data or "")) as sent:
+            page.press("#mfa-code", "Enter")
+        assert json.loads(sent.value.post_data)["user"] == email
+        expect_signed_in(page, email)
+        assert errors == []
