@@ -11,8 +11,6 @@ enforces nothing: a known gap, asserted as such).
 from __future__ import annotations
 
 import html.parser
-import os
-import shutil
 import urllib.parse
 import uuid
 
@@ -20,7 +18,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
+from playwright.sync_api import expect
 
 from local_cognito import start_local_cognito
 from server.cognito import secret_hash
@@ -28,6 +26,9 @@ from server.cognito_errors import from_exception, missing_attribute_names
 from server.config import ConfigError, load_config
 from server.signing import SignedValues
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, local_config, serve_app
+from tests.support.chromium import chromium_page
+from tests.support.hosted_ui import hosted_sign_in_page
+from tests.support.moto_server import MotoServer
 
 PASS = {"pass": PASSWORD}
 TEMPORARY = "Temporary_pass_1"
@@ -289,12 +290,9 @@ def test_botocores_model_says_admin_create_user_takes_a_user_without_them():
 # --- moto's own server --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def moto_idp():
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    endpoint = "http://127.0.0.1:%d" % moto.get_host_and_port()[1]
-    idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
-                       aws_access_key_id="test", aws_secret_access_key="test")
+def moto_idp(tmp_path_factory):
+    moto = MotoServer(str(tmp_path_factory.mktemp("moto") / "moto_server.log"))
+    idp = moto.client()
     pool = idp.create_user_pool(PoolName="required", UsernameAttributes=["email"], Schema=[
         {"Name": "email", "AttributeDataType": "String", "Required": True},
         {"Name": "nickname", "AttributeDataType": "String", "Required": True}])["UserPool"]
@@ -362,16 +360,9 @@ def post_form(browser: Client, page_url: str, form: FormFields, **values: str):
                            {"Content-Type": "application/x-www-form-urlencoded"})
 
 
-def hosted_page(browser: Client, path: str):
-    """A page of the local Cognito's hosted UI, reached from the server's /login."""
-    page = browser.request("GET", path, headers={"Accept": "text/html"}, follow=True)
-    assert page.status == 200 and not page.url.startswith(browser.base_url), (page.status, page.url)
-    return page
-
-
 def test_the_hosted_ui_sign_up_asks_for_the_required_attributes(served):
     browser = Client(served.base_url)
-    sign_in = hosted_page(browser, "/login")
+    sign_in = hosted_sign_in_page(browser)
     signup_url = urllib.parse.urljoin(sign_in.url, "/signup?" + urllib.parse.urlsplit(sign_in.url).query)
     page = browser.request("GET", signup_url, headers={"Accept": "text/html"})
     form = FormFields(page.body.decode())
@@ -390,7 +381,7 @@ def test_the_hosted_ui_sign_up_asks_for_the_required_attributes(served):
 def test_the_hosted_ui_asks_an_admin_created_user_for_them_with_the_new_password(served, admin_token):
     email = admin_created(served, admin_token, nickname="Nick")
     browser = Client(served.base_url)
-    sign_in = hosted_page(browser, "/login")
+    sign_in = hosted_sign_in_page(browser)
     page = post_form(browser, sign_in.url, FormFields(sign_in.body.decode()), email=email, password=TEMPORARY)
     form = FormFields(page.body.decode())
     assert page.status == 200 and form.action == "/login/new-password", page.body[:500]
@@ -404,41 +395,23 @@ def test_the_hosted_ui_asks_an_admin_created_user_for_them_with_the_new_password
 
 # --- the page, in a browser -------------------------------------------------------------------------------
 
-def chromium_path() -> str:
-    """Chromium's executable; a failure (never a skip) without it."""
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail("Chromium is not installed (Debian's 'chromium' package), or CHROMIUM_PATH is wrong.",
-                    pytrace=False)
-    return path
-
-
 def test_the_page_names_an_attribute_its_form_cannot_ask_for_and_focuses_one_it_can(served):
-    from playwright.sync_api import expect, sync_playwright
+    with chromium_page() as page:
+        page.goto(served.base_url + "/")
+        page.click("#show-sign-up")
+        page.fill("#sign-up-email", new_email())
+        page.fill("#sign-up-password", PASSWORD)
+        page.fill("#sign-up-nickname", "Sam")
+        page.click("#sign-up-form button[type=submit]")
+        # The pool also requires given_name, which the page's form has no field for.
+        expect(page.locator("#sign-up-message")).to_contain_text("“given_name”")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(),
-                                             args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(served.base_url + "/")
-            page.click("#show-sign-up")
-            page.fill("#sign-up-email", new_email())
-            page.fill("#sign-up-password", PASSWORD)
-            page.fill("#sign-up-nickname", "Sam")
-            page.click("#sign-up-form button[type=submit]")
-            # The pool also requires given_name, which the page's form has no field for.
-            expect(page.locator("#sign-up-message")).to_contain_text("“given_name”")
-
-            # Cognito names the nickname (a pool may check its value too): its field gets the focus.
-            page.route(served.base_url + "/", lambda route: route.fulfill(
-                status=400, content_type="application/json",
-                body='{"message": "x", "error": "MissingAttribute", "field": "nickname"}')
-                if route.request.method == "POST" else route.continue_())
-            page.click("#sign-up-form button[type=submit]")
-            expect(page.locator("#sign-up-message")).to_have_text("Please fill in “Nickname”.")
-            expect(page.locator("#sign-up-nickname")).to_be_focused()
-            assert page.get_attribute("#sign-up-nickname", "aria-invalid") == "true"
-        finally:
-            browser.close()
+        # Cognito names the nickname (a pool may check its value too): its field gets the focus.
+        page.route(served.base_url + "/", lambda route: route.fulfill(
+            status=400, content_type="application/json",
+            body='{"message": "x", "error": "MissingAttribute", "field": "nickname"}')
+            if route.request.method == "POST" else route.continue_())
+        page.click("#sign-up-form button[type=submit]")
+        expect(page.locator("#sign-up-message")).to_have_text("Please fill in “Nickname”.")
+        expect(page.locator("#sign-up-nickname")).to_be_focused()
+        assert page.get_attribute("#sign-up-nickname", "aria-invalid") == "true"

@@ -12,77 +12,42 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 
 import boto3
-import botocore.exceptions
-import jwt
 import pytest
-from botocore import UNSIGNED
-from botocore.config import Config as BotoConfig
 
 from local_cognito import start_local_cognito
 from local_cognito.endpoint import LocalCognito
 from local_cognito.pool_settings import REFRESH_TOKEN_SECONDS
 from local_cognito.service import LocalUserPool
-from server.cognito import secret_hash
 from server.config import ConfigError, load_config
-from tests.support import CODE, PASSWORD, free_port, local_config, wait_for_port
+from tests.support import CODE, local_config
+from tests.support.local_pool import Clock, clients, error_message, signed_in
+from tests.support.moto_server import MotoServer
 
 GRACE = 10
 
 
-class Clock:
-    """The pool's clock; tests move it forward."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class Served:
-    """A local Cognito on its own data folder and clock, with boto3 clients for it."""
+    """A local Cognito on its own data folder and clock, with boto3 clients for it (the public one
+    knows the app client: ``idp.hash``)."""
 
     def __init__(self, data_dir: str):
         self.clock = Clock()
         self.pool = LocalUserPool(data_dir, pinned_code=CODE, clock=self.clock)
         self.local = LocalCognito(self.pool).start()
-        common = dict(region_name="us-east-1", endpoint_url=self.local.endpoint_url)
-        retries = {"total_max_attempts": 1}
-        self.idp = boto3.client("cognito-idp", **common, config=BotoConfig(signature_version=UNSIGNED,
-                                                                           retries=retries))
-        self.admin = boto3.client("cognito-idp", **common, aws_access_key_id="local",
-                                  aws_secret_access_key="local", config=BotoConfig(retries=retries))
+        self.idp, self.admin = clients(self.local, self.pool)
 
     def rotate(self, enabled: bool, grace: int = GRACE) -> None:
         self.pool.refresh.configure_rotation(enabled, grace)
 
-    def hash(self, username: str) -> str:
-        return secret_hash(username, self.pool.client_id, self.pool.client_secret)
-
     def signed_in(self) -> dict:
         """A new confirmed user, signed in: the AuthenticationResult plus "email" and "sub"."""
-        email = f"rotation-{uuid.uuid4().hex[:12]}@example.com"
-        client_id = self.pool.client_id
-        self.idp.sign_up(ClientId=client_id, SecretHash=self.hash(email), Username=email, Password=PASSWORD)
-        self.idp.confirm_sign_up(ClientId=client_id, SecretHash=self.hash(email), Username=email,
-                                 ConfirmationCode=CODE)
-        result = self.idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-            "USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": self.hash(email)})["AuthenticationResult"]
-        sub = jwt.decode(result["AccessToken"], options={"verify_signature": False})["sub"]
-        return dict(result, email=email, sub=sub)
+        return signed_in(self.idp, f"rotation-{uuid.uuid4().hex[:12]}@example.com")
 
     def tokens(self, refresh_token: str, **params) -> dict:
         params.setdefault("ClientSecret", self.pool.client_secret)
@@ -91,7 +56,7 @@ class Served:
 
     def refresh_token_auth(self, refresh_token: str, sub: str) -> dict:
         return self.idp.initiate_auth(ClientId=self.pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-            "REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.hash(sub)})["AuthenticationResult"]
+            "REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.idp.hash(sub)})["AuthenticationResult"]
 
     def token_endpoint(self, refresh_token: str) -> tuple[int, dict]:
         """The hosted UI's POST /oauth2/token with grant_type=refresh_token, the secret in the body."""
@@ -112,13 +77,6 @@ def served(tmp_path):
     served = Served(str(tmp_path))
     yield served
     served.local.stop()
-
-
-def refused(call) -> tuple[str, str]:
-    """The (error code, message) a boto3 call is refused with."""
-    with pytest.raises(botocore.exceptions.ClientError) as caught:
-        call()
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 # --- rotation off ------------------------------------------------------------------------------------------
@@ -151,13 +109,9 @@ def test_a_new_client_does_not_rotate_and_describes_itself_as_cognito_does(serve
 def test_moto_server_describes_a_rotating_client_in_the_same_shape(served, tmp_path):
     """The witness: moto's own server, given the same setting in CreateUserPoolClient, describes it the
     same way (botocore parses both answers with the model's RefreshTokenRotationType)."""
-    port = free_port()
-    moto = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = MotoServer(str(tmp_path / "moto_server.log"))
     try:
-        wait_for_port(f"http://127.0.0.1:{port}")
-        other = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
-                             aws_access_key_id="x", aws_secret_access_key="x")
+        other = moto.client()
         pool_id = other.create_user_pool(PoolName="p")["UserPool"]["Id"]
         setting = {"Feature": "ENABLED", "RetryGracePeriodSeconds": 25}
         client_id = other.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True,
@@ -165,8 +119,7 @@ def test_moto_server_describes_a_rotating_client_in_the_same_shape(served, tmp_p
                                                   RefreshTokenRotation=setting)["UserPoolClient"]["ClientId"]
         theirs = other.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     finally:
-        moto.terminate()
-        moto.wait(timeout=10)
+        moto.stop()
     served.rotate(True, 25)
     ours = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id,
                                                  ClientId=served.pool.client_id)["UserPoolClient"]
@@ -190,7 +143,7 @@ def test_with_rotation_each_refresh_answers_a_new_token_and_the_old_one_ends_aft
         served.clock.advance(1)
     served.clock.advance(GRACE)
     for old in tokens[:-1]:
-        code, message = refused(lambda: served.tokens(old))
+        code, message = error_message(lambda: served.tokens(old))
         assert code == "RefreshTokenReuseException", message
     # botocore knows the error: it is one this operation declares.
     with pytest.raises(served.idp.exceptions.RefreshTokenReuseException):
@@ -208,7 +161,7 @@ def test_inside_the_grace_period_the_old_token_still_works_and_rotates_again(ser
     assert again not in (first, user["RefreshToken"])
     served.clock.advance(1)
     # The grace counts from the first rotation; the retry did not extend it.
-    assert refused(lambda: served.tokens(user["RefreshToken"]))[0] == "RefreshTokenReuseException"
+    assert error_message(lambda: served.tokens(user["RefreshToken"]))[0] == "RefreshTokenReuseException"
     # Both tokens handed out work: whichever the client kept.
     assert served.tokens(first)["RefreshToken"] and served.tokens(again)["RefreshToken"]
 
@@ -217,7 +170,7 @@ def test_with_no_grace_period_the_old_token_is_refused_at_once(served):
     served.rotate(True, 0)
     user = served.signed_in()
     served.tokens(user["RefreshToken"])
-    assert refused(lambda: served.tokens(user["RefreshToken"]))[0] == "RefreshTokenReuseException"
+    assert error_message(lambda: served.tokens(user["RefreshToken"]))[0] == "RefreshTokenReuseException"
 
 
 def test_a_rotated_token_keeps_the_expiry_of_the_sign_in(served):
@@ -227,14 +180,14 @@ def test_a_rotated_token_keeps_the_expiry_of_the_sign_in(served):
     latest = served.tokens(user["RefreshToken"])["RefreshToken"]  # made 100 seconds before the expiry
     assert "RefreshToken" in served.tokens(latest)
     served.clock.advance(100)
-    code, message = refused(lambda: served.tokens(latest))
+    code, message = error_message(lambda: served.tokens(latest))
     assert (code, message) == ("NotAuthorizedException", "Refresh Token has expired")
 
 
 def test_refresh_token_auth_is_refused_by_a_rotating_client(served):
     served.rotate(True, GRACE)
     user = served.signed_in()
-    code, message = refused(lambda: served.refresh_token_auth(user["RefreshToken"], user["sub"]))
+    code, message = error_message(lambda: served.refresh_token_auth(user["RefreshToken"], user["sub"]))
     assert (code, message) == ("InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client")
     served.rotate(False)
     assert served.refresh_token_auth(user["RefreshToken"], user["sub"])["AccessToken"]
@@ -254,18 +207,18 @@ def test_the_client_secret_is_checked(served, secret):
             urllib.request.urlopen(request, timeout=10)
         assert json.loads(caught.value.read())["__type"] == "NotAuthorizedException"
         return
-    code, _ = refused(lambda: served.idp.get_tokens_from_refresh_token(
+    code, _ = error_message(lambda: served.idp.get_tokens_from_refresh_token(
         ClientId=served.pool.client_id, RefreshToken=user["RefreshToken"], **params))
     assert code == "NotAuthorizedException"
 
 
 def test_an_unknown_client_or_token_is_refused(served):
     user = served.signed_in()
-    assert refused(lambda: served.idp.get_tokens_from_refresh_token(
+    assert error_message(lambda: served.idp.get_tokens_from_refresh_token(
         ClientId="unknownclient", ClientSecret=served.pool.client_secret,
         RefreshToken=user["RefreshToken"]))[0] == "ResourceNotFoundException"
-    assert refused(lambda: served.tokens("not-a-refresh-token")) == ("NotAuthorizedException",
-                                                                   "Invalid Refresh Token")
+    assert error_message(lambda: served.tokens("not-a-refresh-token")) == ("NotAuthorizedException",
+                                                                        "Invalid Refresh Token")
 
 
 # --- revocation of a rotated family ----------------------------------------------------------------------
@@ -285,9 +238,9 @@ def rotated_family(served) -> tuple[dict, list[str], list[str]]:
 
 def assert_family_revoked(served, refresh_tokens: list[str], access_tokens: list[str]) -> None:
     for token in refresh_tokens:
-        assert refused(lambda: served.tokens(token))[0] == "NotAuthorizedException"
+        assert error_message(lambda: served.tokens(token))[0] == "NotAuthorizedException"
     for token in access_tokens:
-        assert refused(lambda: served.idp.get_user(AccessToken=token))[0] == "NotAuthorizedException"
+        assert error_message(lambda: served.idp.get_user(AccessToken=token))[0] == "NotAuthorizedException"
 
 
 @pytest.mark.parametrize("which", [0, -1], ids=["the-first-token", "the-newest-token"])
@@ -317,7 +270,7 @@ def test_deleting_the_user_revokes_rotated_tokens(served):
     user, refresh_tokens, access_tokens = rotated_family(served)
     served.admin.admin_delete_user(UserPoolId=served.pool.pool_id, Username=user["email"])
     for token in refresh_tokens:
-        assert refused(lambda: served.tokens(token))[0] == "NotAuthorizedException"
+        assert error_message(lambda: served.tokens(token))[0] == "NotAuthorizedException"
     assert not any(record["sub"] == user["sub"] for record in served.pool.refresh_tokens.values())
 
 
@@ -335,7 +288,7 @@ def test_rotated_tokens_survive_a_restart_as_they_were(tmp_path):
         again.clock.now = now + GRACE
         again.rotate(True, GRACE)
         assert again.tokens(newest)["RefreshToken"]
-        assert refused(lambda: again.tokens(user["RefreshToken"]))[0] == "RefreshTokenReuseException"
+        assert error_message(lambda: again.tokens(user["RefreshToken"]))[0] == "RefreshTokenReuseException"
     finally:
         again.local.stop()
 

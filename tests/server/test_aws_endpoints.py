@@ -13,28 +13,17 @@ address).
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 
-import boto3
 import botocore.session
 import jwt
 import pytest
 
-from server.cognito import CognitoClient
+from server.cognito import CognitoClient, secret_hash
 from server.config import ConfigError, load_config
-from tests.support import Client, Photos, free_port, picture
+from tests.support import Client, Photos, ServerProcess, free_port, picture
+from tests.support.moto_server import UNSET_AGAINST_MOTO, MotoServer, app_client, moto_issuer, user_with_password
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POOL = {"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_EndPoint1",
         "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret", "COOKIE_SECRET": "k"}
 AWS_POOL_URL = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EndPoint1"
@@ -255,109 +244,43 @@ def test_a_malformed_endpoint_stops_start_up_naming_it(no_config_file, name, val
 
 # --- over HTTP: the server on moto's own Cognito -------------------------------------------------------
 
-MOTO_SERVER = os.path.join(os.path.dirname(sys.executable), "moto_server")
 ADMIN = "boss@example.com"
 ADMIN_PASSWORD = "Boss_password_1"
-
-
-def wait_until_answering(url: str, process: subprocess.Popen, log_path: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                with open(log_path) as log:
-                    raise RuntimeError(f"{url} never answered:\n{log.read()}") from None
-            time.sleep(0.1)
-
-
-class Process:
-    """A program on a free loopback port, its output in a file."""
-
-    def __init__(self, command: list[str], env: dict[str, str], port: int, log_path: str, probe: str):
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = log_path
-        with open(log_path, "w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_until_answering(self.url + probe, self.process, log_path)
-        except BaseException:
-            self.stop()
-            raise
-
-    @property
-    def output(self) -> str:
-        with open(self.log_path) as log:
-            return log.read()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def secret_hash_of(username: str, client_id: str, secret: str) -> str:
-    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
     """moto's server as a program of its own, with a pool, an app client with a secret, an admin in
     the admin group, and a bucket."""
-    if not os.path.exists(MOTO_SERVER):
-        pytest.fail(f"moto's server is not installed at {MOTO_SERVER}: pip install 'moto[server]'.", pytrace=False)
-    folder = tmp_path_factory.mktemp("moto")
-    port = free_port()
-    server = Process([MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], dict(os.environ), port,
-                     str(folder / "moto.log"), "/moto-api/")
-    idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=server.url,
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    server = MotoServer(str(tmp_path_factory.mktemp("moto") / "moto.log"))
+    idp = server.client()
     pool_id = idp.create_user_pool(PoolName="endpoint-settings")["UserPool"]["Id"]
-    client = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="server", GenerateSecret=True,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+    client = app_client(idp, pool_id, "server")
     idp.create_group(UserPoolId=pool_id, GroupName="admin")
-    idp.admin_create_user(UserPoolId=pool_id, Username=ADMIN, TemporaryPassword="Temporary_1",
-                          MessageAction="SUPPRESS")
-    idp.admin_set_user_password(UserPoolId=pool_id, Username=ADMIN, Password=ADMIN_PASSWORD, Permanent=True)
+    user_with_password(idp, pool_id, ADMIN, ADMIN_PASSWORD)
     idp.admin_add_user_to_group(UserPoolId=pool_id, Username=ADMIN, GroupName="admin")
     bucket = "photos-" + uuid.uuid4().hex[:8]
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=server.url,
-                      aws_access_key_id="test", aws_secret_access_key="test")
+    s3 = server.client("s3")
     s3.create_bucket(Bucket=bucket)
     yield server, idp, pool_id, client, s3, bucket
     server.stop()
 
 
-def our_server(tmp_path, moto, **settings: str) -> Process:
+def our_server(tmp_path, moto, **settings: str) -> ServerProcess:
     """tornado_server.py on a real-pool configuration for moto's pool: where Cognito is comes only
     from ``settings``."""
-    server, _, pool_id, client, _, _ = moto
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("COGNITO_", "COOKIE_", "AWS_", "STS_USER_", "LOCAL_", "ROOT_USER_", "PHOTOS_"))}
+    _, _, pool_id, client, _, _ = moto
     port = free_port()
-    env.update({"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id,
-                "COGNITO_USER_CLIENT_ID": client["ClientId"], "COGNITO_CLIENT_SECRET": client["ClientSecret"],
-                "COOKIE_SECRET": "endpoint-settings-secret", "PORT": str(port), "HOST": "127.0.0.1",
-                "PHOTOS_DATA": str(tmp_path / f"photos-{port}"),
-                # moto takes any keys for the admin calls; no file or instance role is looked at.
-                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-                "AWS_EC2_METADATA_DISABLED": "true", **settings})
-    return Process([sys.executable, "tornado_server.py"], env, port, str(tmp_path / f"server-{port}.log"), "/healthz")
-
-
-def moto_issuer(pool_id: str) -> str:
-    return f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+    return ServerProcess(port, {
+        "COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id,
+        "COGNITO_USER_CLIENT_ID": client["ClientId"], "COGNITO_CLIENT_SECRET": client["ClientSecret"],
+        "COOKIE_SECRET": "endpoint-settings-secret", "HOST": "127.0.0.1",
+        "PHOTOS_DATA": str(tmp_path / f"photos-{port}"),
+        # moto takes any keys for the admin calls; no file or instance role is looked at.
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true", **settings},
+        log_path=str(tmp_path / f"server-{port}.log"), host="127.0.0.1", unset=UNSET_AGAINST_MOTO)
 
 
 def test_moto_tokens_name_aws_as_issuer_and_its_jwks_is_on_its_endpoint(moto):
@@ -368,7 +291,7 @@ def test_moto_tokens_name_aws_as_issuer_and_its_jwks_is_on_its_endpoint(moto):
     assert discovery["jwks_uri"] == f"{server.url}/{pool_id}/.well-known/jwks.json"
     tokens = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=client["ClientId"], AuthParameters={
         "USERNAME": ADMIN, "PASSWORD": ADMIN_PASSWORD,
-        "SECRET_HASH": secret_hash_of(ADMIN, client["ClientId"], client["ClientSecret"])})["AuthenticationResult"]
+        "SECRET_HASH": secret_hash(ADMIN, client["ClientId"], client["ClientSecret"])})["AuthenticationResult"]
     assert jwt.decode(tokens["AccessToken"], options={"verify_signature": False})["iss"] == moto_issuer(pool_id)
 
 
@@ -383,7 +306,7 @@ def test_the_server_on_moto_named_only_by_an_endpoint_variable(tmp_path, moto, v
     try:
         client = Client(ours.url)
         ready = client.request("GET", "/readyz")
-        assert (ready.status, ready.json) == (200, {"status": "ready"}), ours.output
+        assert (ready.status, ready.json) == (200, {"status": "ready"}), ours.output()
         # Signing in goes to moto (SECRET_HASH and all), and its token verifies against moto's JWKS.
         signed_in = client.call("signIn", user=ADMIN, **{"pass": ADMIN_PASSWORD})
         assert signed_in.status == 200, signed_in.body
@@ -399,12 +322,12 @@ def test_the_server_on_moto_named_only_by_an_endpoint_variable(tmp_path, moto, v
             assert uploaded.status == 201, uploaded.body
             keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
             assert any(key.endswith(uploaded.json["photo"]["id"] + "/image") for key in keys), keys
-        assert f"Cognito is at {server.url} (from {variable})" in ours.output
+        assert f"Cognito is at {server.url} (from {variable})" in ours.output()
         # Said once at start-up: other AWS tools would not find moto's server by this name.
-        assert ours.output.count("AWS_ENDPOINT_URL_COGNITO_IDP is honoured by this server, but other AWS tools") == (
+        assert ours.output().count("AWS_ENDPOINT_URL_COGNITO_IDP is honoured by this server, but other AWS tools") == (
             variable == "AWS_ENDPOINT_URL_COGNITO_IDP")
     finally:
-        ours.stop()
+        ours.stop(check=False)
 
 
 def test_without_cognito_issuer_moto_answers_but_its_tokens_are_refused(tmp_path, moto):
@@ -417,4 +340,4 @@ def test_without_cognito_issuer_moto_answers_but_its_tokens_are_refused(tmp_path
         reply = Photos(client, token).list()
         assert (reply.status, reply.json["error"]) == (401, "InvalidToken")  # iss is not {endpoint}/{pool}
     finally:
-        ours.stop()
+        ours.stop(check=False)

@@ -35,8 +35,8 @@ from server.background import BackgroundServer
 from server.config import ConfigError, load_config
 from server.errors import ApiError
 from server.tokens import TokenVerifier
-from tests.support import (ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, Photos, local_config, picture,
-                           serve_app)
+from tests.support import (ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, Photos, local_config, new_account,
+                           picture, serve_app)
 
 SKEW = 60  # the default TOKEN_CLOCK_SKEW_SECONDS
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_SKEWPOOL"
@@ -321,14 +321,6 @@ def skewed(skewed_servers):
     skewed_servers.set_clock(0)
 
 
-def new_account(base_url: str) -> tuple[Client, str]:
-    client = Client(base_url)
-    email = f"skew-{uuid.uuid4().hex[:12]}@example.com"
-    assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
-    assert client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
-    return client, email
-
-
 def access_token(base_url: str, email: str, password: str = PASSWORD) -> str:
     reply = Client(base_url).call("signIn", user=email, **{"pass": password})
     assert reply.status == 200, reply.body
@@ -377,7 +369,7 @@ def hosted_ui_callback(base_url: str, email: str):
 
 @pytest.mark.parametrize("offset, expected", AHEAD_OR_BEHIND)
 def test_callback(skewed, offset, expected):
-    _, email = new_account(skewed.base_url)
+    _, email = new_account(skewed.base_url, "skew")
     skewed.set_clock(offset)
     browser, callback = hosted_ui_callback(skewed.base_url, email)
     if expected == "accepted":
@@ -401,7 +393,7 @@ def test_admin_methods(skewed, offset, expected):
 
 @pytest.mark.parametrize("offset, expected", AHEAD_OR_BEHIND)
 def test_photo_upload_list_and_delete(skewed, offset, expected):
-    client, email = new_account(skewed.base_url)
+    client, email = new_account(skewed.base_url, "skew")
     kept = Photos(client, access_token(skewed.base_url, email)).upload(picture(), "on our clock").json["photo"]
     skewed.set_clock(offset)
     photos = Photos(client, access_token(skewed.base_url, email))
@@ -423,7 +415,7 @@ def test_photo_upload_list_and_delete(skewed, offset, expected):
 def test_a_configured_allowance_over_http(skewed):
     """No allowance refuses a pool 10 s ahead (the server's old behaviour); one of 30 s takes 20 s
     either way and refuses 40 s ahead or a token expired 40 s ago."""
-    client, email = new_account(skewed.base_url)
+    client, email = new_account(skewed.base_url, "skew")
     for offset, server, expected in ((10, skewed.exact_url, "InvalidToken"), (10, skewed.base_url, "accepted"),
                                      (20, skewed.thirty_url, "accepted"), (40, skewed.thirty_url, "InvalidToken"),
                                      (-35, skewed.thirty_url, "accepted"),  # expired 15 s ago
@@ -450,7 +442,7 @@ def signed_in_browser(skewed, email: str) -> Client:
 
 @pytest.mark.parametrize("offset", [50, -50])
 def test_a_session_renews_on_a_clock_ahead_or_behind_once_per_lifetime(skewed, offset):
-    _, email = new_account(skewed.base_url)
+    _, email = new_account(skewed.base_url, "skew")
     skewed.set_clock(offset, RENEWAL_LIFETIME)
     browser = signed_in_browser(skewed, email)
     first = browser.cookies["__Host-session"]
@@ -470,7 +462,7 @@ def test_a_session_renews_on_a_clock_ahead_or_behind_once_per_lifetime(skewed, o
 @pytest.mark.parametrize("path", ["/me", "/photos"])
 @pytest.mark.parametrize("offset, expected", [(70, "InvalidToken"), (-90, "TokenExpired")])
 def test_a_renewal_beyond_the_allowance_signs_out_once(skewed, path, offset, expected):
-    _, email = new_account(skewed.base_url)
+    _, email = new_account(skewed.base_url, "skew")
     skewed.set_clock(0, RENEWAL_LIFETIME)
     browser = signed_in_browser(skewed, email)
     skewed.set_clock(offset, RENEWAL_LIFETIME)  # the pool's clock jumps

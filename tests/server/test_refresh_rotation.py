@@ -12,17 +12,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import html.parser
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
-import urllib.parse
-import uuid
 
-import boto3
 import botocore.exceptions
 import botocore.parsers
 import botocore.session
@@ -35,8 +28,10 @@ from server.background import BackgroundServer
 from server.cognito import lacks_operation
 from server.config import load_config
 from server.refresh_cookie import RefreshCookieCodec
-from tests.support import (CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, free_port, issued_access_token,
-                           local_config, serve_app, wait_for_port)
+from tests.support import (PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, local_config,
+                           new_account, serve_app)
+from tests.support.hosted_ui import hosted_sign_in_page, submit
+from tests.support.moto_server import MotoServer, app_client, user_with_password
 
 GRACE = 30
 ACCESS_TOKEN_SECONDS = 3
@@ -90,11 +85,7 @@ def rotating(servers):
 
 def signed_in(base_url: str) -> Client:
     """A new confirmed account, signed in: a client holding its refresh cookie."""
-    client = Client(base_url)
-    email = f"rotation-{uuid.uuid4().hex[:12]}@example.com"
-    assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
-    assert client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
-    return client
+    return new_account(base_url, "rotation")[0]
 
 
 def stored(config, cookie: str):
@@ -110,7 +101,7 @@ def with_cookie(base_url: str, cookie: str) -> Client:
 
 def assert_refused_and_cleared(reply) -> None:
     assert (reply.status, reply.json["error"]) == (401, "SessionExpired"), reply.body
-    assert any(h.startswith("__Host-refresh=;") and "Max-Age=0" in h for h in reply.set_cookies())
+    assert reply.clears_cookie("__Host-refresh")
 
 
 # --- rotation on -----------------------------------------------------------------------------------------
@@ -212,36 +203,11 @@ def test_without_rotation_the_cookie_keeps_its_token_and_old_cookies_keep_workin
 
 # --- the browser session's renewal -----------------------------------------------------------------------
 
-class _Form(html.parser.HTMLParser):
-    """The first form of a page: its action and fields."""
-
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attrs.get("action", "")
-        elif tag == "input" and self.action is not None and attrs.get("name"):
-            self.fields.append((attrs["name"], attrs.get("type", "text"), attrs.get("value", "")))
-
-
 def hosted_ui_sign_in(base_url: str) -> Client:
     """A new account, signed in through the hosted UI: a browser with the session and refresh cookies."""
-    browser = Client(base_url)
-    email = f"browser-{uuid.uuid4().hex[:12]}@example.com"
-    assert browser.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
-    assert browser.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
+    browser, email = new_account(base_url, "browser")
     browser.jars.clear()
-    page = browser.request("GET", "/login?next=/me", headers={"Accept": "text/html"}, follow=True)
-    form = _Form()
-    form.feed(page.body.decode())
-    values = [(name, email if kind == "email" or name in ("username", "email") else
-               PASSWORD if kind == "password" else value) for name, kind, value in form.fields]
-    landed = browser.request("POST", urllib.parse.urljoin(page.url, form.action),
-                             urllib.parse.urlencode(values).encode(),
-                             {"Content-Type": "application/x-www-form-urlencoded"}, follow=True)
+    landed = submit(browser, hosted_sign_in_page(browser, "/login?next=/me"), email=email, password=PASSWORD)
     assert landed.status == 200 and landed.json["signed_in"] is True, (landed.status, landed.body[:3000])
     return browser
 
@@ -314,29 +280,20 @@ class CountingProxy:
 
 
 @pytest.fixture(scope="module")
-def moto_pool():
+def moto_pool(tmp_path_factory):
     """moto's server in a process of its own, with a pool whose user name is the email itself (so
     moto's REFRESH_TOKEN_AUTH checks SECRET_HASH on the same name Cognito would), an app client with
     a secret, and a confirmed user: (endpoint, pool id, client, email)."""
-    port = free_port()
-    moto = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
+    moto = MotoServer(str(tmp_path_factory.mktemp("moto") / "moto_server.log"))
     try:
-        wait_for_port(endpoint)
-        idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
-                           aws_access_key_id="x", aws_secret_access_key="x")
+        idp = moto.client()
         pool_id = idp.create_user_pool(PoolName="fallback")["UserPool"]["Id"]
-        client = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="app", GenerateSecret=True,
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+        client = app_client(idp, pool_id, "app")
         email = "fallback@example.com"
-        idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
-        idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=MOTO_PASSWORD, Permanent=True)
-        yield endpoint, pool_id, client, email
+        user_with_password(idp, pool_id, email, MOTO_PASSWORD)
+        yield moto.url, pool_id, client, email
     finally:
-        moto.terminate()
-        moto.wait(timeout=10)
+        moto.stop()
 
 
 MOTO_PASSWORD = "Fallback_password_1"  # moto's default policy wants digits and capitals

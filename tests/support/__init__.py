@@ -1,6 +1,7 @@
 """What the tests share, by subject:
 
-- ``accounts``: the password, the pinned confirmation code and the local admin of the tests.
+- ``accounts``: the password, the pinned confirmation code and the local admin of the tests, and
+  ``new_account``, a confirmed account made through a server's JSON endpoint.
 - ``http``: ``Client`` (a browser's way with cookies and redirects), ``Reply``, multipart ``form``
   bodies and ``Photos``, a signed-in person's side of the photos API.
 - ``app_server``: the app served from a thread of the test process (``serve_app``) and a local-mode
@@ -14,11 +15,13 @@
 - ``local_pool``: a local Cognito's pool through boto3, on a clock the tests move.
 - ``local_hosted_ui``: the local Cognito's hosted UI as a browser and the app's server meet it.
 - ``chromium``: headless Chromium on the page, and the steps the browser tests share.
+- ``moto_server``: moto's own Cognito server as a process (``MotoServer``), and pools made on it.
+- ``against_moto``: accounts, authenticator codes and clean errors of our server against moto's.
 
 The names most tests use are here too: ``from tests.support import Client, CODE, PASSWORD``.
 """
 
-from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, new_account
 from tests.support.app_server import local_config, serve_app
 from tests.support.http import Client, Photos, Reply, form
 from tests.support.pictures import picture
@@ -27,7 +30,7 @@ from tests.support.processes import (ROOT, ServerProcess, clean_environment, fre
 from tests.support.stand_ins import STAND_IN_POOL, StandInCognito, issued_access_token
 
 __all__ = [
-    "ADMIN_EMAIL", "ADMIN_PASSWORD", "CODE", "PASSWORD",
+    "ADMIN_EMAIL", "ADMIN_PASSWORD", "CODE", "PASSWORD", "new_account",
     "local_config", "serve_app",
     "Client", "Photos", "Reply", "form",
     "picture",

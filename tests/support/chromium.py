@@ -9,14 +9,16 @@ purpose.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
 from tests.support.accounts import CODE, PASSWORD
 from tests.support.http import Client, Photos
@@ -44,6 +46,19 @@ def chromium_path() -> str:
                     "'chromium' package (.ci/run does) or set CHROMIUM_PATH to a Chromium executable.",
                     pytrace=False)
     return path
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[Page]:
+    """A page of a headless Chromium of its own, closed afterwards: for a test outside tests/browser/."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            yield page
+        finally:
+            browser.close()
 
 
 class PageProblems:

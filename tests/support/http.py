@@ -60,6 +60,10 @@ class Reply:
     def set_cookies(self) -> list[str]:
         return self.headers.get_all("Set-Cookie") or []
 
+    def clears_cookie(self, name: str) -> bool:
+        """Whether it removes the cookie ``name`` (an empty value, gone at once)."""
+        return any(header.startswith(f"{name}=;") and "Max-Age=0" in header for header in self.set_cookies())
+
     def form(self, action: str) -> dict[str, str]:
         """The fields of the page's form that posts to ``action``, as the page fills them."""
         parser = _Forms()

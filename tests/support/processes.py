@@ -1,8 +1,10 @@
 """``tornado_server.py`` as a process of its own, and the ports and environment it runs with.
 
 ``ServerProcess`` is the one way the tests start the server as a process: in local mode
-(``local_server``) or against a stand-in Cognito, with its output on a pipe or in a log file, waiting
-for its port or not. ``run_server`` runs it to its end, for a start-up that must fail.
+(``local_server``), against a stand-in Cognito or against moto's server, with its output on a pipe or
+in a log file, waiting for its port or not; it also runs moto's server itself
+(tests/support/moto_server.py). ``run_server`` runs the server to its end, for a start-up that must
+fail.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ LOCAL_SERVER_CODE = "110260"
 STOP_SECONDS = 20
 
 
-def clean_environment(**extra: str) -> dict[str, str]:
-    """This environment without the server's settings (a developer's shell may have some set)."""
+def clean_environment(*, unset: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    """This environment without the server's settings (a developer's shell may have some set), nor
+    the variables whose names start with one of ``unset``."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP",
-                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL"))}
+                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL", *unset))}
     # The scripts call "python": the one running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)
@@ -61,8 +64,9 @@ def wait_for_port(url: str, timeout: float = 20.0) -> None:
 
 
 class ServerProcess:
-    """``python tornado_server.py`` (or ``command``, a script that runs it) on ``port``, with
-    ``env`` added to a clean environment, and stopped with SIGTERM as a service manager does.
+    """``python tornado_server.py`` (or ``command``, a script that runs it, or another server) on
+    ``port``, with ``env`` added to a clean environment (without the variables ``unset`` names too),
+    and stopped with SIGTERM as a service manager does. ``name`` says which server it is in failures.
 
     Its output (stdout and stderr together) goes to ``log_path`` when one is given, where a test can
     read it while the server runs (``output()``); otherwise to a pipe, read when it has exited.
@@ -72,12 +76,14 @@ class ServerProcess:
 
     def __init__(self, port: int, env: dict[str, str] | None = None, *, args: tuple[str, ...] = (),
                  command: list[str] | None = None, log_path: str | None = None, wait: bool = True,
-                 host: str = "localhost", new_session: bool = False):
+                 host: str = "localhost", new_session: bool = False, unset: tuple[str, ...] = (),
+                 name: str = "the server"):
         self.port = port
+        self.name = name
         self.url = f"http://{host}:{port}"
         self.log_path = log_path
         self._exit_output: str | None = None
-        environment = clean_environment(PORT=str(port), **(env or {}))
+        environment = clean_environment(unset=unset, PORT=str(port), **(env or {}))
         if log_path is None:
             output = subprocess.PIPE
         else:
@@ -96,7 +102,7 @@ class ServerProcess:
         while not answers(self.url):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
-                raise AssertionError(f"the server did not start on port {self.port}. Its output:\n"
+                raise AssertionError(f"{self.name} did not start on port {self.port}. Its output:\n"
                                      f"{self.wait_for_exit()}")
             time.sleep(0.1)
 
@@ -128,7 +134,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise AssertionError(f"the server on port {self.port} did not stop on SIGTERM") from None
+            raise AssertionError(f"{self.name} on port {self.port} did not stop on SIGTERM") from None
         if check:
             assert self.process.returncode == 0, output
         return output
