@@ -82,10 +82,12 @@ def _never_sent(error: Exception) -> bool:
 
 
 # What emulators answer for an operation they do not implement: LocalStack's InternalFailure (HTTP
-# 501, "not yet implemented or pro feature"), the local Cognito's UnknownOperationException, and the
-# names other AWS-like services use.
+# 501, "not yet implemented or pro feature"), cognito-local's "CognitoLocal#Unsupported" (HTTP 500,
+# which botocore reads as the code "Unsupported"), the local Cognito's UnknownOperationException, and
+# the names other AWS-like services use.
 UNKNOWN_OPERATION_CODES = frozenset({"UnknownOperationException", "UnknownOperation", "InvalidAction",
-                                     "NotImplemented", "NotImplementedException", "InternalFailure"})
+                                     "NotImplemented", "NotImplementedException", "InternalFailure",
+                                     "Unsupported"})
 # Statuses of such answers: never 429 or a proxy's 502, 503 and 504, which say "busy", not "unknown".
 UNKNOWN_OPERATION_STATUSES = frozenset({400, 404, 405, 500, 501})
 GET_TOKENS = "GetTokensFromRefreshToken"

@@ -392,6 +392,8 @@ def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
     (501, b'{"__type": "InternalFailure", "message": "API action \'GetTokensFromRefreshToken\' for service '
           b'\'cognito-idp\' not yet implemented or pro feature"}', True),  # LocalStack
     (400, b'{"__type": "UnknownOperationException"}', True),  # the local Cognito, before it served it
+    (500, b'{"__type": "CognitoLocal#Unsupported", "message": "Cognito Local unsupported feature: '
+          b'Unsupported x-amz-target header \\"GetTokensFromRefreshToken\\""}', True),  # cognito-local
     (400, b'{"__type": "NotAuthorizedException", "message": "Invalid Refresh Token"}', False),
     (400, b'{"__type": "RefreshTokenReuseException"}', False),
     (400, b'{"__type": "TooManyRequestsException"}', False),
