@@ -7,6 +7,7 @@ from server.call import Call
 from server.cognito import STANDARD_ATTRIBUTES
 from server.errors import ApiError
 from server.registry import method
+from server.user_names import Email
 from handlers.codes import confirmation_code
 from handlers.photos import remove_photos_of
 from handlers.sign_in import cognito_claims, password_sign_in
@@ -29,7 +30,7 @@ def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
 
 
 @method("createAccount")
-async def create_account(call: Call, user: str, pass_: str, **attributes: str) -> dict:
+async def create_account(call: Call, user: Email, pass_: str, **attributes: str) -> dict:
     """Sign up with the email as user name; ``nickname`` and other standard attributes are optional,
     unless the pool requires them (then 400 ``MissingAttribute`` names the ones left out)."""
     user = user.strip()
@@ -43,7 +44,7 @@ async def create_account(call: Call, user: str, pass_: str, **attributes: str) -
 
 
 @method("confirmAccount", rate_limited=True)
-async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> dict:
+async def confirm_account(call: Call, user: Email, pass_: str, conf_code: str) -> dict:
     """Confirm the account with the emailed code, then sign in (as the tutorial does)."""
     user = user.strip()
     await call.cognito.call(
@@ -55,7 +56,7 @@ async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> 
 
 
 @method("resendCode", rate_limited=True)
-async def resend_code(call: Call, user: str) -> dict:
+async def resend_code(call: Call, user: Email) -> dict:
     user = user.strip()
     response = await call.cognito.call(
         "ResendConfirmationCode",

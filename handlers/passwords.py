@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.call import Call
 from server.registry import method
+from server.user_names import Email
 from handlers.accounts import delivery_answer
 from handlers.codes import confirmation_code
 
@@ -16,7 +17,7 @@ async def change_password(call: Call, old_pass: str, new_pass: str, access_token
 
 
 @method("forgotPassword", rate_limited=True)
-async def forgot_password(call: Call, user: str) -> dict:
+async def forgot_password(call: Call, user: Email) -> dict:
     """Email a reset code. An unknown user gets the same answer as a known one (Cognito's
     PreventUserExistenceErrors); a known user whose status rules out a reset is refused, as Cognito
     does."""
@@ -26,7 +27,7 @@ async def forgot_password(call: Call, user: str) -> dict:
 
 
 @method("confirmForgotPassword", rate_limited=True)
-async def confirm_forgot_password(call: Call, user: str, conf_code: str, new_pass: str) -> dict:
+async def confirm_forgot_password(call: Call, user: Email, conf_code: str, new_pass: str) -> dict:
     user = user.strip()
     await call.cognito.call("ConfirmForgotPassword", **call.cognito.user_params(user),
                             ConfirmationCode=confirmation_code(conf_code), Password=new_pass)

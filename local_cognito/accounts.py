@@ -15,6 +15,7 @@ from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS
 from local_cognito.schema import check_sign_up, check_update
 from local_cognito.store import hash_password, password_matches
+from local_cognito.validation import check_username
 
 
 class AccountOperations:
@@ -29,6 +30,7 @@ class AccountOperations:
         pool = self.pool
         pool.check_client(params)
         username = params.get("Username")
+        check_username(username)  # the hosted UI's sign-up comes here directly
         pool.check_secret_hash(params, username)
         if not isinstance(username, str) or not EMAIL.match(username):
             raise CognitoFault("InvalidParameterException", "Username should be an email.")

@@ -148,8 +148,9 @@ def test_short_password_is_400_invalid_password(client, email):
     assert_error(client.call("createAccount", user=email, **{"pass": "short"}), 400, "InvalidPassword")
 
 
-def test_user_that_is_not_an_email_is_400_invalid_parameter(client):
-    assert_error(client.call("createAccount", user="not-an-email", **PASS), 400, "InvalidParameter")
+def test_user_that_is_not_an_email_is_400_invalid_field(client):
+    body = assert_error(client.call("createAccount", user="not-an-email", **PASS), 400, "InvalidField")
+    assert body["field"] == "user"
 
 
 def test_an_invalid_access_token_is_401(client):
