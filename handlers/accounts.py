@@ -1,5 +1,9 @@
 """Accounts: createAccount, confirmAccount, resendCode, getUser, updateUser, deleteAcct (which also
-removes the account's photos)."""
+removes the account's photos).
+
+createAccount answers 409 for an email that has an account, as the tutorial's flow expects, so it
+is rate-limited like every method that names a user or sends an email.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
     return [{"Name": name, "Value": value} for name, value in attributes.items()]
 
 
-@method("createAccount")
+@method("createAccount", rate_limited=True)
 async def create_account(call: Call, user: Email, pass_: str, **attributes: str) -> dict:
     """Sign up with the email as user name; ``nickname`` and other standard attributes are optional,
     unless the pool requires them (then 400 ``MissingAttribute`` names the ones left out)."""

@@ -7,7 +7,8 @@ Two envelopes share the one registry:
   error's HTTP status;
 - JSON-RPC 2.0, to the letter of the specification: single requests, batches and notifications,
   the standard error codes, and application errors as -32000 with our code in ``data``. Its answers
-  are HTTP 200 (204 when there is nothing to answer: only notifications).
+  are HTTP 200 (204 when there is nothing to answer: only notifications). A batch holds at most
+  ``MAX_BATCH`` calls, each counted by the rate limits as a call of its own.
 
 Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer. The
 JSON Schemas of both envelopes, for ``/openapi.json``, are at the end.
@@ -37,6 +38,9 @@ INTERNAL_ERROR = -32603
 APPLICATION_ERROR = -32000
 
 _BIND_ERRORS = {"MissingField", "InvalidField", "UnknownField"}
+# The most calls one JSON-RPC batch may hold: one body cannot make more calls than this (and each
+# of them is counted by the rate limits).
+MAX_BATCH = 20
 
 
 def _finite(text: str) -> float:
@@ -154,6 +158,10 @@ async def _dispatch_rpc(payload: Any, call: Call) -> Answer:
     if isinstance(payload, list):
         if not payload:
             return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request"))
+        if len(payload) > MAX_BATCH:
+            too_many = ApiError("InvalidRequest", f"A JSON-RPC batch holds at most {MAX_BATCH} calls; this one "
+                                                  f"holds {len(payload)}. Send them in smaller batches.")
+            return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request", too_many), method="batch")
         # One after the other, in order: cookie changes then follow the order of the batch.
         answers = [await _rpc_one(item, call) for item in payload]
         responses = [response for response, _ in answers if response is not None]
@@ -207,8 +215,8 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
 # What the dispatcher takes and answers besides each method's own fields (the document makes those
 # from the registry: EnvRequest, RpcRequest and a schema per method in each envelope).
 ENVELOPE_SCHEMAS = {
-    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1,
-                 "description": "JSON-RPC 2.0 requests, run one after the other in order."},
+    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1, "maxItems": MAX_BATCH,
+                 "description": f"JSON-RPC 2.0 requests, run one after the other in order; at most {MAX_BATCH}."},
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
         "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
