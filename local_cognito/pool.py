@@ -292,21 +292,26 @@ class UserPool:
         return {"Destination": _masked(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
     def use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
-        """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise."""
+        """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise. Every
+        refusal writes the state file once (a wrong guess counts against the code), whether or not
+        there is a user or a code: the time taken, or a folder that cannot be written, tells nothing."""
         record = self.codes.get(f"{purpose}:{user.id}") if user else None
-        if record is not None and record.get("failures", 0) >= MAX_CODE_FAILURES:
-            # Like Cognito: after a few wrong guesses even the right code is refused until a new
-            # one is asked for, so six digits cannot be guessed.
-            raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
-        if record is None or not isinstance(given, str) or not hmac.compare_digest(
-                record["code"].encode(), given.encode()):
-            if record is not None:
-                record["failures"] = record.get("failures", 0) + 1
-                self.save()
-            raise CognitoFault("CodeMismatchException",
-                               "Invalid verification code provided, please try again.")
-        if record["expires"] <= self.clock():
-            raise CognitoFault("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        try:
+            if record is not None and record.get("failures", 0) >= MAX_CODE_FAILURES:
+                # Like Cognito: after a few wrong guesses even the right code is refused until a new
+                # one is asked for, so six digits cannot be guessed.
+                raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+            if record is None or not isinstance(given, str) or not hmac.compare_digest(
+                    record["code"].encode(), given.encode()):
+                if record is not None:
+                    record["failures"] = record.get("failures", 0) + 1
+                raise CognitoFault("CodeMismatchException",
+                                   "Invalid verification code provided, please try again.")
+            if record["expires"] <= self.clock():
+                raise CognitoFault("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        except CognitoFault:
+            self.save()
+            raise
         del self.codes[f"{purpose}:{user.id}"]
 
     # --- signing in: the password check and the tokens ------------------------------------------

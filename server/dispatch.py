@@ -10,15 +10,20 @@ Two envelopes share the one registry:
   are HTTP 200 (204 when there is nothing to answer: only notifications). A batch holds at most
   ``MAX_BATCH`` calls, each counted by the rate limits as a call of its own.
 
+A method declared ``uniform_time`` answers no sooner than ``UNIFORM_ANSWER_SECONDS`` after its
+handler began, whatever it answers: so the time does not tell whether the account it names exists.
+
 Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer. The
 JSON Schemas of both envelopes, for ``/openapi.json``, are at the end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
+import time
 from typing import Any
 
 from server.answers import Answer, error_body
@@ -86,6 +91,7 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
         elif field.required:
             raise ApiError("MissingField", f'{method.name} needs the field "{field.name}", or a browser '
                                            "session from the hosted UI.", field=field.name)
+    started = time.monotonic()
     try:
         result = await method.handler(call, **arguments)
     except ApiError:
@@ -93,6 +99,11 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
     except Exception:
         log.exception("Method %s failed (request %s)", method.name, call.request_id)
         raise ApiError("InternalError") from None
+    finally:
+        if method.uniform_time:
+            # Padded to a fixed time from the start, not by a random delay: a delay's noise
+            # averages out over repeated calls, a fixed end does not leak the work behind it.
+            await asyncio.sleep(max(0.0, started + call.config.uniform_answer_seconds - time.monotonic()))
     return {"message": "OK", **(result or {})}
 
 

@@ -1,6 +1,6 @@
 """The local Cognito's user names, driven with boto3: emails compared by the case of ASCII letters
 only (two different addresses are never one account), Cognito's UsernameType pattern enforced as
-botocore's model declares it."""
+botocore's model declares it, and code requests that answer and write alike for every user."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uuid
 import botocore.session
 import pytest
 
+from local_cognito.store import StateFile
 from local_cognito.validation import USERNAME_PATTERN
 from server.user_names import USER_NAME_CATEGORIES
 from tests.support import CODE, PASSWORD
@@ -85,3 +86,41 @@ def test_different_addresses_are_never_one_account(idp, admin, pool, first, seco
     assert found["Username"] == sub_one
     listed = admin.list_users(UserPoolId=pool.pool_id, Filter=f'email = "{second}{tail}"')["Users"]
     assert [user["Username"] for user in listed] == [sub_other]
+
+
+def test_every_code_request_writes_the_state_file_once_whoever_it_is_for(idp, pool, monkeypatch):
+    """Unknown, unconfirmed, confirmed: one write each, so neither the time nor a folder that cannot
+    be written tells them apart. And the answer is Cognito's: a delivery, or its refusal."""
+    unconfirmed, confirmed, nobody = unique("waiting"), unique("done"), unique("nobody")
+    sign_up(idp, unconfirmed)
+    sign_up(idp, confirmed)
+    idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(confirmed), Username=confirmed,
+                        ConfirmationCode=CODE)
+    writes = []
+    real_save = StateFile.save
+    monkeypatch.setattr(StateFile, "save", lambda self, state: (writes.append(1), real_save(self, state)))
+
+    def written(call, email, **extra) -> int:
+        writes.clear()
+        try:
+            call(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, **extra)
+        except idp.exceptions.ClientError:
+            pass
+        return len(writes)
+
+    for call in (idp.resend_confirmation_code, idp.forgot_password):
+        assert [written(call, email) for email in (nobody, unconfirmed, confirmed)] == [1, 1, 1]
+    for call, extra in ((idp.confirm_sign_up, {"ConfirmationCode": "000000"}),
+                        (idp.confirm_forgot_password, {"ConfirmationCode": "000000", "Password": PASSWORD})):
+        assert [written(call, email, **extra) for email in (nobody, unconfirmed, confirmed)] == [1, 1, 1]
+
+
+def test_a_disabled_users_code_request_is_a_simulated_delivery(idp, admin, pool):
+    """Cognito's guide: ForgotPassword and ResendConfirmationCode answer CodeDeliveryDetails for a
+    disabled user as for one that does not exist."""
+    email = unique("off")
+    sign_up(idp, email)
+    admin.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
+    for call in (idp.forgot_password, idp.resend_confirmation_code):
+        answer = call(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email)
+        assert answer["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
