@@ -139,3 +139,13 @@ def test_two_different_addresses_are_two_accounts(base_url, first, second):
     assert client.call("signIn", user=other, **{"pass": "First_password_1"}).status == 401
     signed_in = client.call("signIn", user=one, **{"pass": "First_password_1"}).json["access_token"]
     assert client.call("getUser", access_token=signed_in).json["attributes"]["email"] == one
+
+
+def test_every_spelling_of_an_address_shares_its_budget(limited):
+    """Two addresses the pool tells apart may share a per-user budget, never the other way round: the
+    key folds every letter case Unicode knows, so no spelling of an account's email escapes its limit."""
+    tail = f"-{uuid.uuid4().hex[:10]}@example.com"
+    client = Client(limited)
+    for spelling in ("\u212aaren" + tail, "KAREN" + tail, "ｋaren" + tail):  # Kelvin sign, ASCII, fullwidth k
+        assert client.call("signIn", user=spelling, **{"pass": "not-the-password"}).status == 401
+    assert client.call("signIn", user="karen" + tail, **PASS).status == 429
