@@ -38,13 +38,15 @@ $settings = [ordered]@{
     PHOTOS_BUCKET          = ""
     AWS_ENDPOINT_URL_S3    = ""   # only for LocalStack or moto's server
     # Production: processes on the one port, the log format, the load balancer's addresses (whose
-    # X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them.
+    # X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them,
+    # and the least time the answers that must not tell who has an account take.
     WORKERS                = ""   # default 1
     LOG_FORMAT             = ""   # text (default) or json
     TRUSTED_PROXIES        = ""   # e.g. 127.0.0.1 behind nginx on this machine
     RATE_LIMIT_PER_ADDRESS = ""   # default 30/60
     RATE_LIMIT_PER_USER    = ""   # default 10/60
     REDIS_URL              = ""   # e.g. redis://localhost:6379/0
+    UNIFORM_ANSWER_SECONDS = ""   # default 1 (0.25 in local mode); above your pool's slowest answer
 }
 
 foreach ($name in $settings.Keys) {

@@ -52,13 +52,15 @@ setting PHOTOS_BUCKET ""
 setting AWS_ENDPOINT_URL_S3 ""            # only for LocalStack or moto's server
 
 # Production: processes on the one port, the log format, the load balancer's addresses (whose
-# X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them.
+# X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them,
+# and the least time the answers that must not tell who has an account take.
 setting WORKERS ""                  # default 1
 setting LOG_FORMAT ""               # text (default) or json
 setting TRUSTED_PROXIES ""          # e.g. 127.0.0.1 behind nginx on this machine
 setting RATE_LIMIT_PER_ADDRESS ""   # default 30/60
 setting RATE_LIMIT_PER_USER ""      # default 10/60
 setting REDIS_URL ""                # e.g. redis://localhost:6379/0
+setting UNIFORM_ANSWER_SECONDS ""   # default 1 (0.25 in local mode); above your pool's slowest answer
 
 cd "$(dirname "$0")"
 exec python tornado_server.py "$@"

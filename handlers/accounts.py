@@ -1,5 +1,10 @@
 """Accounts: createAccount, confirmAccount, resendCode, getUser, updateUser, deleteAcct (which also
-removes the account's photos)."""
+removes the account's photos).
+
+createAccount answers 409 for an email that has an account, as the tutorial's flow expects, so it
+is rate-limited like every method that names a user or sends an email. confirmAccount and
+resendCode answer alike for every email, with or without an account (``handlers.alike``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from server.call import Call
 from server.cognito import STANDARD_ATTRIBUTES
 from server.errors import ApiError
 from server.registry import method
+from server.user_names import Email
+from handlers.alike import code_accepted, code_sent
 from handlers.codes import confirmation_code
 from handlers.photos import remove_photos_of
 from handlers.sign_in import cognito_claims, password_sign_in
@@ -28,11 +35,10 @@ def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
     return [{"Name": name, "Value": value} for name, value in attributes.items()]
 
 
-@method("createAccount")
-async def create_account(call: Call, user: str, pass_: str, **attributes: str) -> dict:
+@method("createAccount", rate_limited=True)
+async def create_account(call: Call, user: Email, pass_: str, **attributes: str) -> dict:
     """Sign up with the email as user name; ``nickname`` and other standard attributes are optional,
     unless the pool requires them (then 400 ``MissingAttribute`` names the ones left out)."""
-    user = user.strip()
     response = await call.cognito.call(
         "SignUp",
         **call.cognito.user_params(user),
@@ -42,26 +48,21 @@ async def create_account(call: Call, user: str, pass_: str, **attributes: str) -
     return {"user_confirmed": bool(response.get("UserConfirmed")), **delivery_answer(response)}
 
 
-@method("confirmAccount", rate_limited=True)
-async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> dict:
-    """Confirm the account with the emailed code, then sign in (as the tutorial does)."""
-    user = user.strip()
-    await call.cognito.call(
-        "ConfirmSignUp",
-        **call.cognito.user_params(user),
-        ConfirmationCode=confirmation_code(conf_code),
-    )
+@method("confirmAccount", rate_limited=True, uniform_time=True)
+async def confirm_account(call: Call, user: Email, pass_: str, conf_code: str) -> dict:
+    """Confirm the account with the emailed code, then sign in (as the tutorial does). A wrong or
+    expired code, and an email with no account or a confirmed one, all answer the same 400
+    ``CodeMismatch``."""
+    await code_accepted(call, "ConfirmSignUp", **call.cognito.user_params(user),
+                        ConfirmationCode=confirmation_code(conf_code))
     return await password_sign_in(call, user, pass_)
 
 
-@method("resendCode", rate_limited=True)
-async def resend_code(call: Call, user: str) -> dict:
-    user = user.strip()
-    response = await call.cognito.call(
-        "ResendConfirmationCode",
-        **call.cognito.user_params(user),
-    )
-    return delivery_answer(response)
+@method("resendCode", rate_limited=True, uniform_time=True)
+async def resend_code(call: Call, user: Email) -> dict:
+    """Email a new confirmation code. Every email gets the same answer, a delivery to it, whether
+    or not it has an account waiting for confirmation."""
+    return await code_sent(call, "ResendConfirmationCode", user)
 
 
 @method("getUser")

@@ -6,6 +6,10 @@ and is then shown to Cognito (GetUser), which refuses a token that was signed ou
 signed-out admin's token stops working at once, not when it expires. The calls themselves are signed
 with the server's AWS credentials (``server.aws_credentials``). Each attempt, allowed or not, leaves
 one line in the audit log: who, which action, which target, and the outcome; never a secret.
+
+``user`` names the user by email or by the user name Cognito assigned (the ``username`` these methods
+answer): admins may name users either way, since these methods need an admin's token and cannot be
+used to guess a password. ``adminCreateUser`` takes an email, which becomes the user's.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any, AsyncIterator
 from server.call import Call
 from server.errors import ApiError
 from server.registry import method
+from server.user_names import Email, UserName
 from handlers.photos import remove_photos_of
 from handlers.accounts import attribute_list
 
@@ -92,7 +97,7 @@ def user_view(user: dict) -> dict:
 
 
 @method("adminCreateUser")
-async def admin_create_user(call: Call, user: str, access_token: str | None = None, temp_pass: str | None = None,
+async def admin_create_user(call: Call, user: Email, access_token: str | None = None, temp_pass: str | None = None,
                             suppress_email: bool = False, **attributes: str) -> dict:
     """Create a user with a verified email and a temporary password (emailed unless suppressed);
     their first sign-in asks for a new password (respondToChallenge with ``new_pass``)."""
@@ -113,7 +118,7 @@ async def admin_create_user(call: Call, user: str, access_token: str | None = No
 
 
 @method("adminGetUser")
-async def admin_get_user(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_get_user(call: Call, user: UserName, access_token: str | None = None) -> dict:
     user = user.strip()
     async with admin_action(call, access_token, "adminGetUser", user):
         found = await admin_call(call, "AdminGetUser", Username=user)
@@ -148,18 +153,18 @@ async def _user_action(call: Call, access_token: str | None, action: str, operat
 
 
 @method("adminDisableUser")
-async def admin_disable_user(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_disable_user(call: Call, user: UserName, access_token: str | None = None) -> dict:
     """Block the user's sign-in; Cognito also ends their sessions."""
     return await _user_action(call, access_token, "adminDisableUser", "AdminDisableUser", user)
 
 
 @method("adminEnableUser")
-async def admin_enable_user(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_enable_user(call: Call, user: UserName, access_token: str | None = None) -> dict:
     return await _user_action(call, access_token, "adminEnableUser", "AdminEnableUser", user)
 
 
 @method("adminDeleteUser", "adminDeleteAcct")
-async def admin_delete_user(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_delete_user(call: Call, user: UserName, access_token: str | None = None) -> dict:
     """Delete the user's account, then their photos."""
     user = user.strip()
     async with admin_action(call, access_token, "adminDeleteUser", user):
@@ -170,18 +175,18 @@ async def admin_delete_user(call: Call, user: str, access_token: str | None = No
 
 
 @method("adminResetPassword")
-async def admin_reset_password(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_reset_password(call: Call, user: UserName, access_token: str | None = None) -> dict:
     """Make the user choose a new password: a reset code is emailed, their password stops working."""
     return await _user_action(call, access_token, "adminResetPassword", "AdminResetUserPassword", user)
 
 
 @method("adminConfirmSignUp")
-async def admin_confirm_sign_up(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_confirm_sign_up(call: Call, user: UserName, access_token: str | None = None) -> dict:
     return await _user_action(call, access_token, "adminConfirmSignUp", "AdminConfirmSignUp", user)
 
 
 @method("adminSignOut")
-async def admin_sign_out(call: Call, user: str, access_token: str | None = None) -> dict:
+async def admin_sign_out(call: Call, user: UserName, access_token: str | None = None) -> dict:
     """End every session of the user: their refresh tokens, and the access tokens made from them."""
     return await _user_action(call, access_token, "adminSignOut", "AdminUserGlobalSignOut", user)
 
@@ -195,12 +200,12 @@ async def _group_action(call: Call, access_token: str | None, action: str, opera
 
 
 @method("adminAddUserToGroup")
-async def admin_add_user_to_group(call: Call, user: str, group: str, access_token: str | None = None) -> dict:
+async def admin_add_user_to_group(call: Call, user: UserName, group: str, access_token: str | None = None) -> dict:
     return await _group_action(call, access_token, "adminAddUserToGroup", "AdminAddUserToGroup", user, group)
 
 
 @method("adminRemoveUserFromGroup")
-async def admin_remove_user_from_group(call: Call, user: str, group: str,
+async def admin_remove_user_from_group(call: Call, user: UserName, group: str,
                                        access_token: str | None = None) -> dict:
     return await _group_action(call, access_token, "adminRemoveUserFromGroup", "AdminRemoveUserFromGroup",
                                user, group)

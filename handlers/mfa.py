@@ -8,7 +8,6 @@ that asks for the code is ``respondToChallenge`` in ``handlers.sign_in``.
 from __future__ import annotations
 
 import io
-import re
 import urllib.parse
 
 import segno
@@ -16,10 +15,8 @@ import segno
 from server.call import Call
 from server.errors import ApiError
 from server.registry import method
+from server.user_names import Email
 from handlers.codes import authenticator_code
-
-MAX_ACCOUNT_LABEL = 128  # what an authenticator app shows beside the code; keeps the QR code small
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def otpauth_uri(issuer: str, account: str, secret: str) -> str:
@@ -38,15 +35,13 @@ def qr_svg(text: str) -> str:
 
 
 @method("QR_init")
-async def qr_init(call: Call, access_token: str, user: str) -> dict:
-    """Start setting up an authenticator app: a new secret, its otpauth URI and its QR code."""
-    account = user.strip()
-    if len(account) > MAX_ACCOUNT_LABEL or not EMAIL.match(account):
-        raise ApiError("InvalidField", f'The field "user" must be the email of the account (at most '
-                                       f"{MAX_ACCOUNT_LABEL} characters).", field="user")
+async def qr_init(call: Call, access_token: str, user: Email) -> dict:
+    """Start setting up an authenticator app: a new secret, its otpauth URI and its QR code. ``user``,
+    the account's email (at most 128 characters, which keeps the QR code small), is what the app shows
+    beside the code."""
     response = await call.cognito.call("AssociateSoftwareToken", AccessToken=access_token)
     secret = response["SecretCode"]
-    uri = otpauth_uri(call.config.app_name, account, secret)
+    uri = otpauth_uri(call.config.app_name, user, secret)
     return {"secret_code": secret, "otpauth_uri": uri, "qr_svg": qr_svg(uri)}
 
 

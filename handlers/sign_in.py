@@ -26,6 +26,7 @@ from server.cognito import STANDARD_ATTRIBUTES
 from server.errors import ApiError, missing_attributes
 from server.refresh_cookie import StoredRefreshToken, refreshed_tokens
 from server.registry import method
+from server.user_names import Email
 from handlers.codes import authenticator_code, confirmation_code
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
@@ -108,12 +109,12 @@ async def password_sign_in(call: Call, user: str, password: str) -> dict:
 
 
 @method("signIn", rate_limited=True)
-async def sign_in(call: Call, user: str, pass_: str) -> dict:
+async def sign_in(call: Call, user: Email, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
 
 
 @method("respondToChallenge")
-async def respond_to_challenge(call: Call, session: str, user: str | None = None, totp: str | None = None,
+async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
                                new_pass: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
     user an admin created, with a field for each of the step's ``required_attributes`` (e.g.

@@ -25,7 +25,11 @@ the calls this backend makes, the local pool does what Cognito does:
 - Tokens are JWTs signed with the pool's own key; access tokens are checked by signature, expiry and
   revocation (moto only remembers the strings it issued, and forgets them on restart).
 - The app client has PreventUserExistenceErrors enabled: an unknown user signs in like a wrong
-  password, and code requests for one answer with a simulated delivery.
+  password, and code requests for one (or for a disabled user) answer with a simulated delivery;
+  every code request and refused code writes the state file, account or not.
+- Emails are compared as a pool with ``CaseSensitive: false`` compares them: ASCII letters in any
+  case, every other character exactly (moto compares nothing without regard to case). A user name is
+  checked against Cognito's UsernameType before any operation (``validation.py``).
 - TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
   sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
   accepts any code); see ``mfa.py`` and ``sign_in.py``.
@@ -57,7 +61,8 @@ The modules:
 - Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
-  ``schema.py`` (the attributes, and which ones the pool requires),
+  ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name
+  check every operation makes first),
   ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
   folder).
 """

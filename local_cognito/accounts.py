@@ -2,8 +2,10 @@
 
 SignUp, ConfirmSignUp and ResendConfirmationCode; ChangePassword, ForgotPassword and
 ConfirmForgotPassword; GetUser, UpdateUserAttributes and DeleteUser. Codes are sent to the
-console log and checked by the pool (``pool.py``); a code request for an unknown user answers
-with a simulated delivery, as PreventUserExistenceErrors asks.
+console log and checked by the pool (``pool.py``); a code request for an unknown or disabled user
+answers with a simulated delivery, as PreventUserExistenceErrors asks. Every code request writes the
+state file, whether a code was sent or not: the time it takes, and a data folder that cannot be
+written, are then the same for every user.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS
 from local_cognito.schema import check_sign_up, check_update
 from local_cognito.store import hash_password, password_matches
+from local_cognito.validation import check_username
 
 
 class AccountOperations:
@@ -29,6 +32,7 @@ class AccountOperations:
         pool = self.pool
         pool.check_client(params)
         username = params.get("Username")
+        check_username(username)  # the hosted UI's sign-up comes here directly
         pool.check_secret_hash(params, username)
         if not isinstance(username, str) or not EMAIL.match(username):
             raise CognitoFault("InvalidParameterException", "Username should be an email.")
@@ -51,6 +55,7 @@ class AccountOperations:
         pool.check_secret_hash(params, params.get("Username"))
         user = pool.find_user(params.get("Username"))
         if user is not None and user.status is not UserStatus.UNCONFIRMED:
+            pool.save()  # the same write as any refused code (``use_code``)
             raise not_authorized(f"User cannot be confirmed. Current status is {user.status.value}")
         pool.use_code(user, "signup", params.get("ConfirmationCode"))
         user.status = UserStatus.CONFIRMED
@@ -59,18 +64,27 @@ class AccountOperations:
         return {}
 
     def _user_asking_for_a_code(self, params: dict) -> CognitoIdpUser | None:
-        """The user a code request is for; None for an unknown user, who gets a simulated
-        delivery (PreventUserExistenceErrors)."""
+        """The enabled user a code request is for; None for an unknown or disabled user, who gets
+        a simulated delivery (PreventUserExistenceErrors)."""
         self.pool.check_client(params)
         self.pool.check_secret_hash(params, params.get("Username"))
-        return self.pool.find_user(params.get("Username"))
+        user = self.pool.find_user(params.get("Username"))
+        return user if user is not None and user.enabled else None
+
+    def _no_code(self, params: dict, refusal: CognitoFault | None = None) -> dict:
+        """No code is sent: the same write of the state file as when one is, then a simulated
+        delivery, or ``refusal``."""
+        self.pool.save()
+        if refusal is not None:
+            raise refusal
+        return {"CodeDeliveryDetails": self.pool.delivery(str(params.get("Username")))}
 
     def resend_confirmation_code(self, params: dict) -> dict:
         user = self._user_asking_for_a_code(params)
         if user is None:
-            return {"CodeDeliveryDetails": self.pool.delivery(str(params.get("Username")))}
+            return self._no_code(params)
         if user.status is not UserStatus.UNCONFIRMED:
-            raise CognitoFault("InvalidParameterException", "User is already confirmed.")
+            return self._no_code(params, CognitoFault("InvalidParameterException", "User is already confirmed."))
         delivery = self.pool.send_code(user, "signup", SIGN_UP_CODE_SECONDS)
         self.pool.save()
         return {"CodeDeliveryDetails": delivery}
@@ -91,15 +105,13 @@ class AccountOperations:
     def forgot_password(self, params: dict) -> dict:
         user = self._user_asking_for_a_code(params)
         if user is None:
-            return {"CodeDeliveryDetails": self.pool.delivery(str(params.get("Username")))}
-        if not user.enabled:
-            raise not_authorized("User is disabled.")
+            return self._no_code(params)
         if user.status is UserStatus.FORCE_CHANGE_PASSWORD:  # an admin's invitation comes first
-            raise not_authorized("User password cannot be reset in the current state.")
+            return self._no_code(params, not_authorized("User password cannot be reset in the current state."))
         if user.attribute_lookup.get("email_verified") != "true":
-            raise CognitoFault("InvalidParameterException",
-                               "Cannot reset password for the user as there is no registered/verified "
-                               "email or phone_number")
+            return self._no_code(params, CognitoFault(
+                "InvalidParameterException",
+                "Cannot reset password for the user as there is no registered/verified email or phone_number"))
         delivery = self.pool.send_code(user, "reset", RESET_CODE_SECONDS)
         self.pool.save()
         return {"CodeDeliveryDetails": delivery}

@@ -26,6 +26,8 @@ from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
 from local_cognito.store import as_timestamp, hash_password, password_matches
 from server.config import ConfigError
+from server.logs import printable
+from server.user_names import fold_case
 
 log = logging.getLogger("local_cognito")
 mail_log = logging.getLogger("local_cognito.mail")
@@ -140,7 +142,7 @@ class AdminOperations:
     def _invite(self, user: CognitoIdpUser, temporary_password: str) -> None:
         # The local mail carries the password, as Cognito's invitation email does.
         mail_log.warning("Email to %s: your temporary password is %s",
-                         user.attribute_lookup.get("email", ""), temporary_password)
+                         printable(user.attribute_lookup.get("email", "")), temporary_password)
 
     def _set_temporary_password(self, user: CognitoIdpUser, password: str) -> None:
         user.password = hash_password(password)
@@ -175,7 +177,7 @@ class AdminOperations:
             raise invalid_parameter("Username should be an email.")
         # Required attributes may be left out: the user gives them with the new password (schema.py).
         attributes = self.pool.checked_attributes(params.get("UserAttributes"))
-        if attributes.get("email", username).casefold() != username.casefold():
+        if fold_case(attributes.get("email", username)) != fold_case(username):
             raise invalid_parameter("The email attribute must be the user name.")
         if attributes.setdefault("email_verified", "false") not in ("true", "false"):
             raise invalid_parameter("email_verified must be true or false.")
@@ -221,7 +223,8 @@ class AdminOperations:
         name, prefix = found["name"], found["op"] == "^="
         wanted = re.sub(r"\\(.)", r"\1", found["value"])
         # Documented: username and status are case-sensitive, cognito:user_status is not. Emails are
-        # not case-sensitive in this pool, so neither is their filter.
+        # not case-sensitive in this pool, so neither is their filter: ASCII letters, as the pool
+        # compares emails (``fold_case``).
         fold = name in ("cognito:user_status", "email")
 
         def value_of(user: CognitoIdpUser) -> str | None:
@@ -237,7 +240,7 @@ class AdminOperations:
             value = value_of(user)
             if value is None:
                 return False
-            have, want = (value.casefold(), wanted.casefold()) if fold else (value, wanted)
+            have, want = (fold_case(value), fold_case(wanted)) if fold else (value, wanted)
             return have.startswith(want) if prefix else have == want
 
         return matches

@@ -3,7 +3,8 @@
 discovery), all on one loopback host and port, as a pool's domain serves them at Cognito.
 
 Operations Cognito authorises with IAM (the admin ones) need a SigV4 ``Authorization`` header, as
-they do at AWS; the signature itself is not checked.
+they do at AWS; the signature itself is not checked. A ``Username`` that is not Cognito's
+``UsernameType`` is refused before any operation runs (``validation.py``).
 
 It runs on a thread with its own event loop (``BackgroundServer``), so its work (scrypt password
 hashes, saving the state file) never holds up the server's IOLoop; the server reaches it over HTTP
@@ -22,6 +23,7 @@ from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from local_cognito.service import LocalUserPool
+from local_cognito.validation import check_username
 from server.background import BackgroundServer
 
 log = logging.getLogger("local_cognito")
@@ -58,6 +60,7 @@ class CognitoApiHandler(tornado.web.RequestHandler):
                 raise CognitoFault("SerializationException", "The request body is not JSON.") from None
             if not isinstance(params, dict):
                 raise CognitoFault("SerializationException", "The request body is not a JSON object.")
+            check_username(params.get("Username"))  # before anything else, as Cognito validates requests
             try:
                 result = operation(params)
             except CognitoFault:

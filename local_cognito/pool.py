@@ -35,6 +35,8 @@ from local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_p
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
 from server.cognito import secret_hash
+from server.logs import printable
+from server.user_names import fold_case
 
 mail_log = logging.getLogger("local_cognito.mail")
 
@@ -215,15 +217,17 @@ class UserPool:
             raise not_authorized(f"Unable to verify secret hash for client {self.client.id}")
 
     def find_user(self, username: str | None) -> CognitoIdpUser | None:
-        """By user name (the sub) or by email, case-insensitively, as the pool is configured."""
+        """By user name (the sub) or by email, case-insensitively as the pool is configured
+        (``CaseSensitive: false``): ASCII letters in any case, every other character exactly, so
+        two different addresses are never one account ("straße" is not "strasse")."""
         if not username:
             return None
         user = self.pool.users.get(username)
         if user is not None:
             return user
-        wanted = username.casefold()
+        wanted = fold_case(username)
         return next((u for u in self.pool.users.values()
-                     if u.attribute_lookup.get("email", "").casefold() == wanted), None)
+                     if fold_case(u.attribute_lookup.get("email", "")) == wanted), None)
 
     def check_password_policy(self, password: Any) -> None:
         if not isinstance(password, str) or not PASSWORD_PATTERN.match(password):
@@ -280,7 +284,7 @@ class UserPool:
         self.codes[f"{purpose}:{user.id}"] = {"code": code, "expires": self.clock() + lifetime}
         email = user.attribute_lookup.get("email", "")
         what = "confirmation" if purpose == "signup" else "password reset"
-        mail_log.warning("Email to %s: your %s code is %s", email, what, code)
+        mail_log.warning("Email to %s: your %s code is %s", printable(email), what, code)
         return self.delivery(email)
 
     @staticmethod
@@ -288,21 +292,26 @@ class UserPool:
         return {"Destination": _masked(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
     def use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
-        """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise."""
+        """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise. Every
+        refusal writes the state file once (a wrong guess counts against the code), whether or not
+        there is a user or a code: the time taken, or a folder that cannot be written, tells nothing."""
         record = self.codes.get(f"{purpose}:{user.id}") if user else None
-        if record is not None and record.get("failures", 0) >= MAX_CODE_FAILURES:
-            # Like Cognito: after a few wrong guesses even the right code is refused until a new
-            # one is asked for, so six digits cannot be guessed.
-            raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
-        if record is None or not isinstance(given, str) or not hmac.compare_digest(
-                record["code"].encode(), given.encode()):
-            if record is not None:
-                record["failures"] = record.get("failures", 0) + 1
-                self.save()
-            raise CognitoFault("CodeMismatchException",
-                               "Invalid verification code provided, please try again.")
-        if record["expires"] <= self.clock():
-            raise CognitoFault("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        try:
+            if record is not None and record.get("failures", 0) >= MAX_CODE_FAILURES:
+                # Like Cognito: after a few wrong guesses even the right code is refused until a new
+                # one is asked for, so six digits cannot be guessed.
+                raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+            if record is None or not isinstance(given, str) or not hmac.compare_digest(
+                    record["code"].encode(), given.encode()):
+                if record is not None:
+                    record["failures"] = record.get("failures", 0) + 1
+                raise CognitoFault("CodeMismatchException",
+                                   "Invalid verification code provided, please try again.")
+            if record["expires"] <= self.clock():
+                raise CognitoFault("ExpiredCodeException", "Invalid code provided, please request a code again.")
+        except CognitoFault:
+            self.save()
+            raise
         del self.codes[f"{purpose}:{user.id}"]
 
     # --- signing in: the password check and the tokens ------------------------------------------

@@ -46,6 +46,13 @@ DEFAULT_TOKEN_CLOCK_SKEW_SECONDS = 60
 MAX_TOKEN_CLOCK_SKEW_SECONDS = 300
 # Local mode: the local Cognito's clock may be set ahead or behind ours by at most a day.
 MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
+# The least time, in seconds, resendCode, forgotPassword, confirmAccount and confirmForgotPassword
+# take to answer, so that the time does not tell an account that exists from one that does not:
+# above Cognito's slowest usual answer (which sends an email) with a real pool, above the local
+# Cognito's (a write of its state file) in local mode.
+DEFAULT_UNIFORM_ANSWER_SECONDS = 1.0
+DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS = 0.25
+MAX_UNIFORM_ANSWER_SECONDS = 10
 
 # Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
 POOL_NAMES = (
@@ -149,6 +156,8 @@ class Config:
     token_clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS
     # Local mode: seconds the local Cognito's clock is ahead of ours (negative: behind).
     local_cognito_clock_offset: float = 0.0
+    # The least time the methods whose answers must not tell who has an account take (0: none).
+    uniform_answer_seconds: float = DEFAULT_UNIFORM_ANSWER_SECONDS
 
     @property
     def hosted_ui(self) -> bool:
@@ -279,6 +288,7 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
                                                             DEFAULT_ROTATION_GRACE_SECONDS),
         local_required_attributes=settings.required_attributes(env),
+        uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )
 
@@ -313,5 +323,10 @@ def _real_pool(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: d
         issuer_override=settings.http_url(env, "COGNITO_ISSUER"),
         hosted_ui_url=f"https://{domain}" if domain else None,
         base_url=base_url,
+        uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_UNIFORM_ANSWER_SECONDS),
         **common,
     )
+
+
+def _uniform_answer_seconds(env: Mapping[str, str], default: float) -> float:
+    return settings.seconds_between(env, "UNIFORM_ANSWER_SECONDS", 0, MAX_UNIFORM_ANSWER_SECONDS, default)

@@ -7,7 +7,11 @@ Two envelopes share the one registry:
   error's HTTP status;
 - JSON-RPC 2.0, to the letter of the specification: single requests, batches and notifications,
   the standard error codes, and application errors as -32000 with our code in ``data``. Its answers
-  are HTTP 200 (204 when there is nothing to answer: only notifications).
+  are HTTP 200 (204 when there is nothing to answer: only notifications). A batch holds at most
+  ``MAX_BATCH`` calls, each counted by the rate limits as a call of its own.
+
+A method declared ``uniform_time`` answers no sooner than ``UNIFORM_ANSWER_SECONDS`` after its
+handler began, whatever it answers: so the time does not tell whether the account it names exists.
 
 Nothing here knows about HTTP beyond the status it suggests; the endpoint writes the answer. The
 JSON Schemas of both envelopes, for ``/openapi.json``, are at the end.
@@ -15,9 +19,11 @@ JSON Schemas of both envelopes, for ``/openapi.json``, are at the end.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
+import time
 from typing import Any
 
 from server.answers import Answer, error_body
@@ -37,6 +43,9 @@ INTERNAL_ERROR = -32603
 APPLICATION_ERROR = -32000
 
 _BIND_ERRORS = {"MissingField", "InvalidField", "UnknownField"}
+# The most calls one JSON-RPC batch may hold: one body cannot make more calls than this (and each
+# of them is counted by the rate limits).
+MAX_BATCH = 20
 
 
 def _finite(text: str) -> float:
@@ -82,6 +91,7 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
         elif field.required:
             raise ApiError("MissingField", f'{method.name} needs the field "{field.name}", or a browser '
                                            "session from the hosted UI.", field=field.name)
+    started = time.monotonic()
     try:
         result = await method.handler(call, **arguments)
     except ApiError:
@@ -89,6 +99,11 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
     except Exception:
         log.exception("Method %s failed (request %s)", method.name, call.request_id)
         raise ApiError("InternalError") from None
+    finally:
+        if method.uniform_time:
+            # Padded to a fixed time from the start, not by a random delay: a delay's noise
+            # averages out over repeated calls, a fixed end does not leak the work behind it.
+            await asyncio.sleep(max(0.0, started + call.config.uniform_answer_seconds - time.monotonic()))
     return {"message": "OK", **(result or {})}
 
 
@@ -154,6 +169,10 @@ async def _dispatch_rpc(payload: Any, call: Call) -> Answer:
     if isinstance(payload, list):
         if not payload:
             return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request"))
+        if len(payload) > MAX_BATCH:
+            too_many = ApiError("InvalidRequest", f"A JSON-RPC batch holds at most {MAX_BATCH} calls; this one "
+                                                  f"holds {len(payload)}. Send them in smaller batches.")
+            return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request", too_many), method="batch")
         # One after the other, in order: cookie changes then follow the order of the batch.
         answers = [await _rpc_one(item, call) for item in payload]
         responses = [response for response, _ in answers if response is not None]
@@ -207,8 +226,8 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
 # What the dispatcher takes and answers besides each method's own fields (the document makes those
 # from the registry: EnvRequest, RpcRequest and a schema per method in each envelope).
 ENVELOPE_SCHEMAS = {
-    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1,
-                 "description": "JSON-RPC 2.0 requests, run one after the other in order."},
+    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1, "maxItems": MAX_BATCH,
+                 "description": f"JSON-RPC 2.0 requests, run one after the other in order; at most {MAX_BATCH}."},
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
         "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "

@@ -2,7 +2,7 @@
 ``rate_limited`` (``@method("signIn", rate_limited=True)``), which take a user name.
 
 Each call to one of them is counted twice: per (method, client address) and per (method, user
-name, stripped and case-folded). A call over either limit is refused with 429 ``RateLimited`` and
+name, stripped, NFKC-normalised and case-folded). A call over either limit is refused with 429 ``RateLimited`` and
 ``Retry-After``, and costs nothing: a refused call charges neither counter, so one caller being
 refused never uses up the other limit. Every other method is neither checked nor counted.
 
@@ -18,7 +18,12 @@ microseconds, so the arithmetic is exact and CALLS calls at once always fit.
 Client addresses: IPv6 ones are counted per /64, the block one customer usually holds, so that
 walking through one's own block does not make new addresses. IPv4-mapped IPv6 counts as IPv4.
 User names are hashed (BLAKE2b, 128 bits) into the key: every key has the same small size whatever
-is sent, and the store never holds an email address.
+is sent, and the store never holds an email address. Before that they are folded with Unicode's
+full case folding after NFKC normalisation, which makes one key of every spelling any pool could
+take for the same user (``Alice@`` and ``alice@``, and also ``straße@`` and ``strasse@``, or a Kelvin
+sign and a ``K``), although the local pool, and this server's own comparisons, tell apart every
+address but for the case of ASCII letters (``server.user_names.fold_case``). Folding more here only
+ever puts two names on one budget; folding less would give one account two.
 
 Where the counters live:
 
@@ -52,6 +57,7 @@ import hashlib
 import logging
 import socket
 import time
+import unicodedata
 import urllib.parse
 from typing import Any
 
@@ -127,8 +133,9 @@ def address_key(address: str) -> str:
 
 
 def user_key(user: str) -> str:
-    """The user name as counted: stripped, case-folded, hashed to a fixed size."""
-    name = user.strip().casefold().encode("utf-8", "surrogatepass")
+    """The user name as counted: stripped, NFKC-normalised and case-folded, hashed to a fixed size."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", user.strip()).casefold())
+    name = folded.encode("utf-8", "surrogatepass")
     return hashlib.blake2b(name, digest_size=16).hexdigest()
 
 

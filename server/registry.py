@@ -8,7 +8,12 @@ field whose name is a Python keyword (the tutorial's ``pass``) is declared with 
 (``pass_``), as PEP 8 suggests.
 
 A method whose answers a guesser could learn from (it takes a user name) is declared
-``rate_limited``: ``server.rate_limits`` counts its calls.
+``rate_limited``: ``server.rate_limits`` counts its calls. One whose answer must not tell whether an
+account exists by how long it takes is declared ``uniform_time``: the dispatcher answers it no sooner
+than ``UNIFORM_ANSWER_SECONDS`` after it began.
+
+A field may carry a check beyond its type, as ``Annotated[str, FieldCheck(...)]`` (the emails of
+``server.user_names``): ``bind`` runs it, so a refused value never reaches the method.
 """
 
 from __future__ import annotations
@@ -18,13 +23,23 @@ import inspect
 import keyword
 import types
 import typing
-from typing import Any, Awaitable, Callable
+from typing import Annotated, Any, Awaitable, Callable, Mapping
 
 from server.errors import ApiError
 
 Handler = Callable[..., Awaitable[dict]]
 
 _JSON_TYPES = {str: "string", int: "integer", bool: "boolean"}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)  # compared (and hashed, in Annotated) as itself
+class FieldCheck:
+    """What a field's value must be beyond its type: ``check(value, field name)`` answers the value the
+    method gets (e.g. without surrounding spaces) or raises ApiError; ``schema`` says the same in JSON
+    Schema, added to the field's."""
+
+    check: Callable[[Any, str], Any]
+    schema: Mapping[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,11 +51,14 @@ class Field:
     type: type
     required: bool
     nullable: bool
+    check: FieldCheck | None = None
 
     def schema(self) -> dict:
         """The field's JSON Schema."""
         kind = _JSON_TYPES[self.type]
         schema: dict[str, Any] = {"type": [kind, "null"] if self.nullable else kind}
+        if self.check is not None:
+            schema.update(self.check.schema)
         if self.name in BROWSER_SESSION_FIELDS:
             schema["description"] = ("A page signed in through the hosted UI may leave it out: its session's "
                                      "token is used.")
@@ -59,6 +77,8 @@ class Method:
     parameter_names: frozenset[str]
     # Whether its calls are counted and refused past the rate limits (server.rate_limits).
     rate_limited: bool = False
+    # Whether it answers no sooner than UNIFORM_ANSWER_SECONDS after it began (server.dispatch).
+    uniform_time: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -107,25 +127,33 @@ def field_name(parameter: str) -> str:
     return parameter
 
 
-def _plain_type(annotation: Any) -> tuple[type, bool]:
-    """(the type, whether None is allowed) for ``str``, ``int``, ``bool``, ``X | None``."""
+def _plain_type(annotation: Any) -> tuple[type, bool, FieldCheck | None]:
+    """(the type, whether None is allowed, its check) for ``str``, ``int``, ``bool``, ``X | None``,
+    and ``Annotated[X, FieldCheck(...)]``."""
     origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *extras = typing.get_args(annotation)
+        checks = [extra for extra in extras if isinstance(extra, FieldCheck)]
+        kind, nullable, _ = _plain_type(base)
+        return kind, nullable, checks[0] if checks else None
     if origin in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(members) != 1:
             raise TypeError(f"unsupported annotation {annotation!r}")
-        return _plain_type(members[0])[0], True
+        kind, _, check = _plain_type(members[0])
+        return kind, True, check
     if annotation not in (str, int, bool):
         raise TypeError(f"unsupported annotation {annotation!r}")
-    return annotation, False
+    return annotation, False, None
 
 
-def method(*names: str, rate_limited: bool = False) -> Callable[[Handler], Handler]:
+def method(*names: str, rate_limited: bool = False, uniform_time: bool = False) -> Callable[[Handler], Handler]:
     """Register the decorated handler under each of ``names`` (the first is its own name); with
-    ``rate_limited``, its calls are counted per client address and per user name."""
+    ``rate_limited``, its calls are counted per client address and per user name; with
+    ``uniform_time``, it answers no sooner than UNIFORM_ANSWER_SECONDS after it began."""
 
     def register(handler: Handler) -> Handler:
-        hints = typing.get_type_hints(handler)
+        hints = typing.get_type_hints(handler, include_extras=True)
         signature = inspect.signature(handler)
         parameters = list(signature.parameters.values())[1:]  # skip the Call
         fields = []
@@ -134,19 +162,20 @@ def method(*names: str, rate_limited: bool = False) -> Callable[[Handler], Handl
             if parameter.kind is inspect.Parameter.VAR_KEYWORD:
                 extra_type = _plain_type(hints[parameter.name])[0]
                 continue
-            field_type, nullable = _plain_type(hints[parameter.name])
+            field_type, nullable, check = _plain_type(hints[parameter.name])
             fields.append(Field(
                 name=field_name(parameter.name),
                 parameter=parameter.name,
                 type=field_type,
                 required=parameter.default is inspect.Parameter.empty,
                 nullable=nullable,
+                check=check,
             ))
         for name in names:
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
             METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters),
-                                   rate_limited)
+                                   rate_limited, uniform_time)
         return handler
 
     return register
@@ -184,6 +213,8 @@ def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
             arguments[name] = value
             continue
         _check_type(method_, name, value, field.type, field.nullable)
+        if field.check is not None and value is not None:
+            value = field.check.check(value, name)
         arguments[field.parameter] = value
 
     for field in method_.fields:

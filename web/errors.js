@@ -5,6 +5,9 @@
 export const NETWORK_SENTENCE = "We could not reach the server. Check your connection and try again.";
 export const SESSION_ENDED_SENTENCE = "Your session has ended. Please log in again.";
 const TOO_MANY_CODES_SENTENCE = "Too many wrong codes. Ask for a new code.";
+// The server answers every refused confirmation or reset code alike, so that it does not tell who
+// has an account: wrong, expired, or locked after too many tries.
+const CODE_REFUSED_SENTENCE = "That code is wrong or has expired. Check it, or ask for a new code.";
 
 // Friendlier sentences for some error codes; the server's own sentence is shown otherwise.
 // Some read differently depending on what the person was doing.
@@ -30,11 +33,13 @@ const SENTENCES_BY_ACTION = {
   changePass: { NotAuthorized: "Your current password is wrong." },
   confirmAccount: {
     NotAuthorized: "This account is confirmed already, or the password is wrong. Try logging in.",
+    CodeMismatch: `${CODE_REFUSED_SENTENCE} If your account is confirmed already, log in.`,
     LimitExceeded: TOO_MANY_CODES_SENTENCE,
   },
   forgotPassword: { NotAuthorized: "The password of this account cannot be reset." },
   confirmForgotPassword: {
     NotAuthorized: "The password of this account cannot be reset.",
+    CodeMismatch: CODE_REFUSED_SENTENCE,
     LimitExceeded: TOO_MANY_CODES_SENTENCE,
   },
   // An authenticator code cannot be sent again: a new log-in asks for the app's next code.

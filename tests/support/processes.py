@@ -30,7 +30,8 @@ def clean_environment(*, unset: tuple[str, ...] = (), **extra: str) -> dict[str,
     the variables whose names start with one of ``unset``."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP",
-                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL", *unset))}
+                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL",
+                                "UNIFORM_ANSWER_SECONDS", *unset))}
     # The scripts call "python": the one running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)
