@@ -42,7 +42,7 @@ async def create_account(call: Call, user: str, pass_: str, **attributes: str) -
     return {"user_confirmed": bool(response.get("UserConfirmed")), **delivery_answer(response)}
 
 
-@method("confirmAccount", rate_limited=True)
+@method("confirmAccount", rate_limited=True, refresh_cookie=True)
 async def confirm_account(call: Call, user: str, pass_: str, conf_code: str) -> dict:
     """Confirm the account with the emailed code, then sign in (as the tutorial does)."""
     user = user.strip()
@@ -83,7 +83,7 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
     return {}
 
 
-@method("deleteAcct")
+@method("deleteAcct", refresh_cookie=True)
 async def delete_account(call: Call, access_token: str) -> dict:
     """Delete the signed-in user's account, then their photos."""
     await call.cognito.call("DeleteUser", AccessToken=access_token)

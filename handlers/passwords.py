@@ -8,7 +8,7 @@ from handlers.accounts import delivery_answer
 from handlers.codes import confirmation_code
 
 
-@method("changePass")
+@method("changePass", refresh_cookie=True)
 async def change_password(call: Call, old_pass: str, new_pass: str, access_token: str) -> dict:
     await call.cognito.call("ChangePassword", PreviousPassword=old_pass, ProposedPassword=new_pass,
                             AccessToken=access_token)

@@ -107,12 +107,12 @@ async def password_sign_in(call: Call, user: str, password: str) -> dict:
     return sign_in_answer(call, response)
 
 
-@method("signIn", rate_limited=True)
+@method("signIn", rate_limited=True, refresh_cookie=True)
 async def sign_in(call: Call, user: str, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
 
 
-@method("respondToChallenge")
+@method("respondToChallenge", refresh_cookie=True)
 async def respond_to_challenge(call: Call, session: str, user: str | None = None, totp: str | None = None,
                                new_pass: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
@@ -169,7 +169,7 @@ def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple
                        field=unexpected[0])
 
 
-@method("refresh")
+@method("refresh", refresh_cookie=True)
 async def refresh(call: Call) -> dict:
     stored = call.refresh_cookie.current()
     result = await refreshed_tokens(call.cognito, call.refresh_cookie, stored)  # keeps a rotated token
@@ -178,7 +178,7 @@ async def refresh(call: Call) -> dict:
     return token_answer(result)
 
 
-@method("signOut")
+@method("signOut", refresh_cookie=True)
 async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
     """Sign this browser out, always: its cookies go whatever Cognito says. Cognito is asked to
     revoke the refresh token (or, with ``global``, to end every session of the user); ``revoked``

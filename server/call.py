@@ -23,6 +23,9 @@ class Call:
     browser_session: BrowserSession
     request_id: str
     client_address: str  # the caller's IP address (behind a trusted proxy: the one it names)
+    # Whether the request comes from this site's own pages, an allowed origin, or no page at all
+    # (``JsonHandler.trusted_origin``): only those may use this browser's cookies.
+    trusted_origin: bool = True
 
     def clear_cookies(self) -> None:
         """Sign this browser out: the refresh cookie and the browser session both go."""

@@ -67,8 +67,16 @@ def parse_json(body: bytes) -> Any:
         raise ApiError("InvalidJson") from None
 
 
+# Why a method that uses the refresh cookie is refused to a page of another origin.
+UNTRUSTED_COOKIE_USE = ("A page from another origin cannot use or change this browser's sign-in. Call this "
+                        "method from this site's own pages.")
+
+
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
+    if method.refresh_cookie and not call.trusted_origin:
+        # Before anything else: a forged request changes nothing, not even a rate-limit counter.
+        raise ApiError("UntrustedOrigin", UNTRUSTED_COOKIE_USE)
     await call.rate_limits.check(method.name, call.client_address, arguments)
     for field in method.fields:
         if field.name not in BROWSER_SESSION_FIELDS or arguments.get(field.parameter) is not None:

@@ -8,7 +8,9 @@ field whose name is a Python keyword (the tutorial's ``pass``) is declared with 
 (``pass_``), as PEP 8 suggests.
 
 A method whose answers a guesser could learn from (it takes a user name) is declared
-``rate_limited``: ``server.rate_limits`` counts its calls.
+``rate_limited``: ``server.rate_limits`` counts its calls. A method that reads or sets the refresh
+cookie is declared ``refresh_cookie``: the dispatcher refuses it to pages of other origins, whose
+requests carry the cookie too when they are of the same site (another port of the same host).
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Method:
     parameter_names: frozenset[str]
     # Whether its calls are counted and refused past the rate limits (server.rate_limits).
     rate_limited: bool = False
+    # Whether it reads or sets the refresh cookie: then pages of other origins may not call it.
+    refresh_cookie: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -120,9 +124,10 @@ def _plain_type(annotation: Any) -> tuple[type, bool]:
     return annotation, False
 
 
-def method(*names: str, rate_limited: bool = False) -> Callable[[Handler], Handler]:
+def method(*names: str, rate_limited: bool = False, refresh_cookie: bool = False) -> Callable[[Handler], Handler]:
     """Register the decorated handler under each of ``names`` (the first is its own name); with
-    ``rate_limited``, its calls are counted per client address and per user name."""
+    ``rate_limited``, its calls are counted per client address and per user name; with
+    ``refresh_cookie`` (it reads or sets the refresh cookie), pages of other origins may not call it."""
 
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler)
@@ -146,7 +151,7 @@ def method(*names: str, rate_limited: bool = False) -> Callable[[Handler], Handl
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
             METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters),
-                                   rate_limited)
+                                   rate_limited, refresh_cookie)
         return handler
 
     return register
