@@ -9,7 +9,7 @@ from server.errors import ApiError
 from server.registry import method
 from handlers.codes import confirmation_code
 from handlers.photos import remove_photos_of
-from handlers.sign_in import cognito_claims, password_sign_in
+from handlers.sign_in import cognito_claims, password_sign_in, record_cookie_session
 
 
 def delivery_answer(response: dict) -> dict:
@@ -87,6 +87,9 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
 async def delete_account(call: Call, access_token: str) -> dict:
     """Delete the signed-in user's account, then their photos."""
     await call.cognito.call("DeleteUser", AccessToken=access_token)
+    claims = cognito_claims(access_token)
+    await call.revocations.record_token(claims)  # its tokens stop reading at once
+    await record_cookie_session(call, claims.get("username"))
     call.clear_cookies()
-    await remove_photos_of(call, cognito_claims(access_token)["sub"])
+    await remove_photos_of(call, claims["sub"])
     return {}

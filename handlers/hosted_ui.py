@@ -133,8 +133,8 @@ class CallbackHandler(HostedUiHandler):
         access = await self.services.tokens.verify_access_token(tokens["access_token"])
         if access["sub"] != identity["sub"]:
             raise ApiError("InvalidToken")
-        call.refresh_cookie.store(StoredRefreshToken(refresh_token=tokens["refresh_token"],
-                                                     username=access["username"]))
+        call.refresh_cookie.store(StoredRefreshToken.of_sign_in(tokens["refresh_token"], access,
+                                                                tokens.get("expires_in")))
         call.browser_session.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
         self.add_cookie_headers(call)
         self.redirect(started["x"])

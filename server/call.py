@@ -11,6 +11,7 @@ from server.config import Config
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie
+from server.revocations import Revocations
 from server.services import Services
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
@@ -59,3 +60,7 @@ class Call:
     @property
     def rate_limits(self) -> RateLimits:
         return self.services.rate_limits
+
+    @property
+    def revocations(self) -> Revocations:
+        return self.services.revocations
