@@ -88,15 +88,20 @@ def sign_in_answer(call: Call, response: dict) -> dict:
     return token_answer(result)
 
 
-async def password_sign_in(call: Call, user: str, password: str) -> dict:
-    response = await call.cognito.call(
+async def password_auth(call: Call, user: str, password: str) -> dict:
+    """Cognito's answer to a sign-in with a password (InitiateAuth USER_PASSWORD_AUTH): tokens, or
+    the next step. ``user`` is the email, or the user name Cognito assigned."""
+    return await call.cognito.call(
         "InitiateAuth",
         AuthFlow="USER_PASSWORD_AUTH",
         ClientId=call.cognito.client_id,
         AuthParameters={"USERNAME": user, "PASSWORD": password,
                         "SECRET_HASH": call.cognito.secret_hash(user)},
     )
-    return sign_in_answer(call, response)
+
+
+async def password_sign_in(call: Call, user: str, password: str) -> dict:
+    return sign_in_answer(call, await password_auth(call, user, password))
 
 
 @method("signIn", rate_limited=True, refresh_cookie=True)

@@ -220,13 +220,16 @@ ENVELOPE_SCHEMAS = {
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
         "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
-                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge.",
+                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge "
+                       "(changePass's new sign-in too, saying whether the other sessions ended).",
         "anyOf": [
             {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
              "required": ["message"], "additionalProperties": True},
             {"title": "Next sign-in step", "type": "object",
              "properties": {"message": {"type": "string"}, "challenge": {"type": "string"},
-                            "session": {"type": "string"}},
+                            "session": {"type": "string"},
+                            "required_attributes": {"type": "array", "items": {"type": "string"}},
+                            "other_sessions_ended": {"type": "boolean"}},
              "required": ["message", "challenge", "session"], "additionalProperties": False},
         ],
     },
