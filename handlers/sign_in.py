@@ -171,7 +171,9 @@ async def refresh(call: Call) -> dict:
     stored = call.refresh_cookie.current()
     result = await refreshed_tokens(call.cognito, call.refresh_cookie, stored)  # keeps a rotated token
     if not result.get("RefreshToken"):
-        call.refresh_cookie.store(stored)  # the same token: its cookie's lifetime starts again
+        # The same token: its cookie's lifetime starts again (with the session's origin_jti, which a
+        # cookie written before the server kept it learns here).
+        call.refresh_cookie.store(stored.renewed(None, cognito_claims(result["AccessToken"])))
     return token_answer(result)
 
 

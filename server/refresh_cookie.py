@@ -5,7 +5,8 @@ It holds a ``StoredRefreshToken``: Cognito's refresh token and the user name Cog
 (needed for SECRET_HASH when an endpoint without GetTokensFromRefreshToken is refreshed with
 REFRESH_TOKEN_AUTH; see ``CognitoClient.refreshed``), and the ``origin_jti`` and lifetime of the
 access tokens issued with it, which a sign-out records (``server.revocations``) so that they stop
-reading too; cookies written before the server kept these have neither, and work as ever. It is a signed value (``server.signing``), so
+reading too; cookies written before the server kept these have neither, work as ever, and get
+them at their next refresh. It is a signed value (``server.signing``), so
 ``COOKIE_SECRET`` may list several secrets and a secret can be rotated without signing everyone
 out. It is HttpOnly, Secure and SameSite=Strict: page scripts never see it.
 

@@ -133,7 +133,10 @@ def test_a_cookie_written_before_origin_jtis_were_kept_still_works(base_url, con
         StoredRefreshToken(written.refresh_token, written.username))
     reply = old.call("refresh")
     assert reply.status == 200 and reply.json["access_token"], reply.body
+    # The refresh wrote the session's origin_jti into the cookie: its sign-out stops the reads too.
+    assert Photos(old, reply.json["access_token"]).list().status == 200
     assert old.call("signOut").json["revoked"] is True
+    assert_invalid_token(Photos(old, reply.json["access_token"]).list())
     assert Client(base_url).call("signIn", user=email, **{"pass": PASSWORD}).status == 200
 
 
