@@ -51,9 +51,12 @@ class StoredRefreshToken:
     def of_sign_in(cls, refresh_token: str, access_claims: dict, expires_in: object) -> "StoredRefreshToken":
         """For a sign-in's tokens: the refresh token, and the claims of the access token issued with it."""
         jti = access_claims.get("origin_jti")
+        try:
+            lifetime = max(0, int(expires_in))  # the token endpoint's JSON may give it as a string
+        except (TypeError, ValueError):
+            lifetime = 0
         return cls(refresh_token=refresh_token, username=access_claims["username"],
-                   origin_jtis=(jti,) if isinstance(jti, str) and jti else (),
-                   access_lifetime=expires_in if isinstance(expires_in, int) and expires_in > 0 else 0)
+                   origin_jtis=(jti,) if isinstance(jti, str) and jti else (), access_lifetime=lifetime)
 
     def renewed(self, refresh_token: str | None, access_claims: dict) -> "StoredRefreshToken":
         """After a refresh: the rotated refresh token, if one came, and the new access token's
