@@ -16,7 +16,7 @@ from server.user_names import Email
 from handlers.alike import code_accepted, code_sent
 from handlers.codes import confirmation_code
 from handlers.photos import remove_photos_of
-from handlers.sign_in import cognito_claims, password_sign_in
+from handlers.sign_in import cognito_claims, password_sign_in, record_cookie_session
 
 
 def delivery_answer(response: dict) -> dict:
@@ -48,7 +48,7 @@ async def create_account(call: Call, user: Email, pass_: str, **attributes: str)
     return {"user_confirmed": bool(response.get("UserConfirmed")), **delivery_answer(response)}
 
 
-@method("confirmAccount", rate_limited=True, uniform_time=True)
+@method("confirmAccount", rate_limited=True, uniform_time=True, refresh_cookie=True)
 async def confirm_account(call: Call, user: Email, pass_: str, conf_code: str) -> dict:
     """Confirm the account with the emailed code, then sign in (as the tutorial does). A wrong or
     expired code, and an email with no account or a confirmed one, all answer the same 400
@@ -84,10 +84,13 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
     return {}
 
 
-@method("deleteAcct")
+@method("deleteAcct", refresh_cookie=True)
 async def delete_account(call: Call, access_token: str) -> dict:
     """Delete the signed-in user's account, then their photos."""
     await call.cognito.call("DeleteUser", AccessToken=access_token)
+    claims = cognito_claims(access_token)
+    await call.revocations.record_token(claims)  # its tokens stop reading at once
+    await record_cookie_session(call, claims.get("username"))
     call.clear_cookies()
-    await remove_photos_of(call, cognito_claims(access_token)["sub"])
+    await remove_photos_of(call, claims["sub"])
     return {}

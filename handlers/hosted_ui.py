@@ -18,6 +18,7 @@ from typing import Any
 
 from server.answers import Answer
 from server.browser_session import BROWSER_SESSION_COOKIE, Person
+from server.call import Call
 from server.cookies import host_cookie_header
 from server.endpoint import JsonHandler, guarded
 from server.errors import ApiError
@@ -25,6 +26,7 @@ from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
 from server.refresh_cookie import REFRESH_COOKIE, StoredRefreshToken
 from server.route_description import COGNITO_TROUBLE, SET_COOKIE_HEADER, Operation, json_answer, page_answer
 from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
+from handlers.page import set_page_headers
 from handlers.sign_in import revoke_refresh_token
 
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -131,44 +133,77 @@ class CallbackHandler(HostedUiHandler):
         access = await self.services.tokens.verify_access_token(tokens["access_token"])
         if access["sub"] != identity["sub"]:
             raise ApiError("InvalidToken")
-        call.refresh_cookie.store(StoredRefreshToken(refresh_token=tokens["refresh_token"],
-                                                     username=access["username"]))
+        call.refresh_cookie.store(StoredRefreshToken.of_sign_in(tokens["refresh_token"], access,
+                                                                tokens.get("expires_in")))
         call.browser_session.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
         self.add_cookie_headers(call)
         self.redirect(started["x"])
 
 
+# What a link from another site to /logout shows: this site's own button, whose POST signs out.
+CONFIRM_SIGN_OUT_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8>"
+    "<meta name=viewport content='width=device-width, initial-scale=1'>"
+    "<link rel=icon href='data:,'><title>Sign out?</title><h1>Sign out?</h1>"
+    "<p>A link from another page brought you here. To sign out of this site, press the button.</p>"
+    "<form method=post action=/logout><button type=submit>Sign out</button></form>"
+    "<p><a href='/'>Stay signed in</a></p>")
+UNTRUSTED_SIGN_OUT = "Only this site's own sign-out button can sign you out. Open /logout and press it there."
+
+
 class LogoutHandler(HostedUiHandler):
-    openapi = {"get": Operation(
-        "Sign out, here and at the hosted UI", "hosted UI",
-        {"302": redirect_answer("The refresh token is revoked, both cookies cleared; on to the hosted UI's "
-                                "`/logout`."),
-         "200": page_answer("Arrived from another site (without the Strict refresh cookie): a page that comes "
-                            "straight back to `/logout?again=1` with it.")},
-        errors=("InvalidRequest", "HostedUiOff"),
-        query=(("again", "Set by the page that brings the refresh cookie along.", _TEXT),),
-        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
+    """Signing out of this site and of the hosted UI. A navigation from this site's own pages (or
+    the address typed) signs out at once; one from another site, which any page can make with a
+    link, only shows this site's own "Sign out" button, whose POST does it."""
+
+    allowed_methods = "GET, POST"
+    openapi = {
+        "get": Operation(
+            "Sign out, here and at the hosted UI", "hosted UI",
+            {"302": redirect_answer("From this site's own pages (or the address typed): the refresh token is "
+                                    "revoked, both cookies cleared; on to the hosted UI's `/logout`."),
+             "200": page_answer("From another site's link (Sec-Fetch-Site not same-origin, or without the Strict "
+                                "refresh cookie): a page of this site whose \"Sign out\" button posts to `/logout`; "
+                                "nothing is signed out yet.")},
+            errors=("InvalidRequest", "HostedUiOff"),
+            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True),
+        "post": Operation(
+            "Sign out, from this site's own \"Sign out\" button", "hosted UI",
+            {"303": redirect_answer("The refresh token is revoked, both cookies cleared; on to the hosted UI's "
+                                    "`/logout`.")},
+            errors=("UntrustedOrigin", "HostedUiOff"),
+            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True),
+    }
 
     @guarded
     async def get(self) -> None:
         self.check_hosted_ui()
         call = self.new_call()
-        if (call.browser_session.present and not call.refresh_cookie.present
-                and not self.get_query_argument("again", None)):
-            # Arrived from another site: the Strict refresh cookie was not sent, so its token
-            # cannot be revoked from here. One step through this site's own page brings it along.
+        # The Strict refresh cookie missing while the session is here: a navigation from another
+        # site in a browser that does not send Sec-Fetch-Site.
+        if not call.trusted_origin or (call.browser_session.present and not call.refresh_cookie.present):
+            set_page_headers(self)  # no script runs; the form may post to this site only
             self.set_header("Content-Type", "text/html; charset=UTF-8")
-            self.finish("<!doctype html><html lang=en><meta charset=utf-8>"
-                        "<meta http-equiv=refresh content='0;url=/logout?again=1'>"
-                        "<title>Signing out</title><p><a href='/logout?again=1'>Sign out</a></p>")
+            self.finish(CONFIRM_SIGN_OUT_PAGE)
             return
+        await self._sign_out(call, 302)
+
+    @guarded
+    async def post(self) -> None:
+        self.check_hosted_ui()
+        call = self.new_call()
+        if not call.trusted_origin:
+            raise ApiError("UntrustedOrigin", UNTRUSTED_SIGN_OUT)  # the cookies are left as they are
+        await self._sign_out(call, 303)
+
+    async def _sign_out(self, call: Call, status: int) -> None:
         try:
             await revoke_refresh_token(call)
         except ApiError:
             pass  # Cognito unreachable: the browser is signed out all the same
         call.clear_cookies()
         self.add_cookie_headers(call)
-        self.redirect(logout_url(self.services.config))
+        self.redirect(logout_url(self.services.config), status=status)
 
 
 class MeHandler(HostedUiHandler):

@@ -8,7 +8,10 @@
 - ``DELETE /photos/{id}``: the record and both stored objects.
 
 Who is calling: ``Authorization: Bearer <access token>``, verified here against the pool's keys
-(signature, issuer, client, expiry), or the hosted-UI session cookie from this site's own pages.
+(signature, issuer, client, expiry) and refused when its session was signed out through this server
+(``server.revocations``), or the hosted-UI session cookie from this site's own pages. Uploads and
+deletions also ask Cognito (GetUser), so a token of a session signed out anywhere, or of a deleted
+or disabled account, changes nothing.
 Another person's photo is answered exactly as a photo that does not exist (404), so ids cannot be
 probed.
 """
@@ -234,7 +237,7 @@ class PhotoHandler(PhotosApiHandler):
 
     @guarded
     async def delete(self, photo_id: str) -> None:
-        owner = await self.owner()
+        owner = await self.owner(live=True)  # Cognito's word too: a signed-out token deletes nothing
         await self.services.photos.delete(owner, photo_id)
         self.write_answer(Answer(200, {}))
 

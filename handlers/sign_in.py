@@ -17,7 +17,6 @@ answer names as ``required_attributes`` and ``respondToChallenge`` then takes as
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 
@@ -27,6 +26,7 @@ from server.errors import ApiError, missing_attributes
 from server.refresh_cookie import StoredRefreshToken, refreshed_tokens
 from server.registry import method
 from server.user_names import Email
+from server.tokens import unverified_claims
 from handlers.codes import authenticator_code, confirmation_code
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
@@ -42,17 +42,9 @@ USER_ATTRIBUTE_PREFIX = "userAttributes."
 CUSTOM_ATTRIBUTE = re.compile(r"custom:[A-Za-z0-9_.:-]{1,25}")
 
 
-def cognito_claims(access_token: str) -> dict:
-    """The claims of an access token Cognito has just issued to us, or just accepted."""
-    # The token arrived from Cognito over the connection we opened, or Cognito has just acted on
-    # it; its signature is checked wherever a token from a client is trusted on its own. So only
-    # the payload is decoded: the header and the signature would cost as much again, on every sign-in.
-    payload = access_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def cognito_username(access_token: str) -> str:
-    return cognito_claims(access_token)["username"]
+# The claims of an access token Cognito has just issued to us, or just accepted: its signature is
+# checked wherever a token from a client is trusted on its own, so only the payload is decoded.
+cognito_claims = unverified_claims
 
 
 def token_answer(result: dict) -> dict:
@@ -92,28 +84,33 @@ def sign_in_answer(call: Call, response: dict) -> dict:
     result = response["AuthenticationResult"]
     if call.browser_session.present:
         call.browser_session.clear()  # a hosted-UI session of whoever signed in before ends here
-    call.refresh_cookie.store(StoredRefreshToken(refresh_token=result["RefreshToken"],
-                                                 username=cognito_username(result["AccessToken"])))
+    call.refresh_cookie.store(StoredRefreshToken.of_sign_in(
+        result["RefreshToken"], cognito_claims(result["AccessToken"]), result.get("ExpiresIn")))
     return token_answer(result)
 
 
-async def password_sign_in(call: Call, user: str, password: str) -> dict:
-    response = await call.cognito.call(
+async def password_auth(call: Call, user: str, password: str) -> dict:
+    """Cognito's answer to a sign-in with a password (InitiateAuth USER_PASSWORD_AUTH): tokens, or
+    the next step. ``user`` is the email, or the user name Cognito assigned."""
+    return await call.cognito.call(
         "InitiateAuth",
         AuthFlow="USER_PASSWORD_AUTH",
         ClientId=call.cognito.client_id,
         AuthParameters={"USERNAME": user, "PASSWORD": password,
                         "SECRET_HASH": call.cognito.secret_hash(user)},
     )
-    return sign_in_answer(call, response)
 
 
-@method("signIn", rate_limited=True)
+async def password_sign_in(call: Call, user: str, password: str) -> dict:
+    return sign_in_answer(call, await password_auth(call, user, password))
+
+
+@method("signIn", rate_limited=True, refresh_cookie=True)
 async def sign_in(call: Call, user: Email, pass_: str) -> dict:
     return await password_sign_in(call, user.strip(), pass_)
 
 
-@method("respondToChallenge")
+@method("respondToChallenge", refresh_cookie=True)
 async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
                                new_pass: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
@@ -170,16 +167,18 @@ def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple
                        field=unexpected[0])
 
 
-@method("refresh")
+@method("refresh", refresh_cookie=True)
 async def refresh(call: Call) -> dict:
     stored = call.refresh_cookie.current()
     result = await refreshed_tokens(call.cognito, call.refresh_cookie, stored)  # keeps a rotated token
     if not result.get("RefreshToken"):
-        call.refresh_cookie.store(stored)  # the same token: its cookie's lifetime starts again
+        # The same token: its cookie's lifetime starts again (with the session's origin_jti, which a
+        # cookie written before the server kept it learns here).
+        call.refresh_cookie.store(stored.renewed(None, cognito_claims(result["AccessToken"])))
     return token_answer(result)
 
 
-@method("signOut")
+@method("signOut", refresh_cookie=True)
 async def sign_out(call: Call, global_: bool = False, access_token: str | None = None) -> dict:
     """Sign this browser out, always: its cookies go whatever Cognito says. Cognito is asked to
     revoke the refresh token (or, with ``global``, to end every session of the user); ``revoked``
@@ -197,24 +196,38 @@ async def sign_out(call: Call, global_: bool = False, access_token: str | None =
 async def _end_every_session(call: Call, access_token: str | None) -> bool:
     """GlobalSignOut with ``access_token``, or with one the refresh cookie gets; False when there is
     neither, since then no token names whose sessions to end."""
+    await record_cookie_session(call)
     if access_token is None:
         if not call.refresh_cookie.present:
             return False
         access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
                                                call.refresh_cookie.current()))["AccessToken"]
     await call.cognito.call("GlobalSignOut", AccessToken=access_token)
+    await call.revocations.record_token(cognito_claims(access_token))  # Cognito has just taken it
     return True
+
+
+async def record_cookie_session(call: Call, username: str | None = None) -> StoredRefreshToken | None:
+    """Record the refresh cookie's session as signed out (``server.revocations``), if the cookie is
+    readable (and, given ``username``, that user's); answers what it holds."""
+    if not call.refresh_cookie.present:
+        return None
+    try:
+        stored = call.refresh_cookie.current()
+    except ApiError:
+        return None  # an expired or tampered cookie: no session known
+    if username is None or stored.username == username:
+        await call.revocations.record(stored.origin_jtis, stored.access_lifetime)
+    return stored
 
 
 async def revoke_refresh_token(call: Call) -> bool:
     """Revoke the refresh token in the cookie, if there is a readable one: True once Cognito has
-    (one it had revoked already counts), False when there is none to revoke."""
-    if not call.refresh_cookie.present:
+    (one it had revoked already counts), False when there is none to revoke. Its session's access
+    tokens are refused from now on, whatever Cognito answers (``server.revocations``)."""
+    stored = await record_cookie_session(call)
+    if stored is None:
         return False
-    try:
-        stored = call.refresh_cookie.current()
-    except ApiError:
-        return False  # an expired or tampered cookie: nothing left to revoke
     try:
         await call.cognito.call("RevokeToken", Token=stored.refresh_token, ClientId=call.cognito.client_id,
                                 ClientSecret=call.config.client_secret)

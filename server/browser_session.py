@@ -16,7 +16,9 @@ late (ahead). Cognito judges a token by its own clock, so it lasts ``expires_in`
 whatever our clock says; our own check of it allows TOKEN_CLOCK_SKEW_SECONDS (``server.tokens``).
 The renewed tokens are checked as ``/callback`` checks them; when they are refused (a pool clock
 beyond that allowance), the person is signed out with that error, so the next request does not
-renew again.
+renew again. A session signed out through this server (``server.revocations``) ends at its next
+request: both cookies are cleared, ``/me`` says nobody is signed in, and what needed its token answers
+401 ``InvalidToken``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from server.cookies import host_cookie_header, read_cookie
 from server.errors import ApiError
 from server.refresh_cookie import RefreshCookie, refreshed_tokens
 from server.signing import SignedValues
-from server.tokens import TokenVerifier
+from server.tokens import TokenVerifier, unverified_claims
 
 BROWSER_SESSION_COOKIE = "__Host-session"
 # Renew this long before the access token expires (or a quarter of its lifetime, if shorter), so a
@@ -89,6 +91,7 @@ class BrowserSession:
         self._raw = read_cookie(cookie_header, BROWSER_SESSION_COOKIE)
         self._clock = clock
         self._current: tuple[Person, str, int] | None = None
+        self._signed_out = False  # whether this request found the session signed out (server.revocations)
         self.set_cookie: str | None = None
 
     @property
@@ -117,7 +120,7 @@ class BrowserSession:
             raise ApiError("UntrustedOrigin")
         current = await self._renewed()
         if current is None:
-            raise ApiError("MissingToken")
+            raise ApiError("InvalidToken" if self._signed_out else "MissingToken")
         return current[1]
 
     async def _renewed(self) -> tuple[Person, str, int] | None:
@@ -126,6 +129,14 @@ class BrowserSession:
             if self._current is None:
                 self.clear()  # tampered with or too old
         if self._current is None:
+            return None
+        if self._tokens.revocations is not None and await self._tokens.revocations.signed_out(
+                unverified_claims(self._current[1]).get("origin_jti")):
+            # Signed out through this server (say from another device, with a copy of this cookie):
+            # the session is over, and its cookies go.
+            self.clear()
+            self._refresh_cookie.clear()
+            self._signed_out = True
             return None
         if self._current[2] > self._clock():
             return self._current

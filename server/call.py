@@ -11,6 +11,7 @@ from server.config import Config
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie
+from server.revocations import Revocations
 from server.services import Services
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
@@ -23,6 +24,9 @@ class Call:
     browser_session: BrowserSession
     request_id: str
     client_address: str  # the caller's IP address (behind a trusted proxy: the one it names)
+    # Whether the request comes from this site's own pages, an allowed origin, or no page at all
+    # (``JsonHandler.trusted_origin``): only those may use this browser's cookies.
+    trusted_origin: bool = True
 
     def clear_cookies(self) -> None:
         """Sign this browser out: the refresh cookie and the browser session both go."""
@@ -56,3 +60,7 @@ class Call:
     @property
     def rate_limits(self) -> RateLimits:
         return self.services.rate_limits
+
+    @property
+    def revocations(self) -> Revocations:
+        return self.services.revocations

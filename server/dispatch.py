@@ -76,8 +76,16 @@ def parse_json(body: bytes) -> Any:
         raise ApiError("InvalidJson") from None
 
 
+# Why a method that uses the refresh cookie is refused to a page of another origin.
+UNTRUSTED_COOKIE_USE = ("A page from another origin cannot use or change this browser's sign-in. Call this "
+                        "method from this site's own pages.")
+
+
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
     """Run a bound method; anything but ApiError is logged and becomes InternalError."""
+    if method.refresh_cookie and not call.trusted_origin:
+        # Before anything else: a forged request changes nothing, not even a rate-limit counter.
+        raise ApiError("UntrustedOrigin", UNTRUSTED_COOKIE_USE)
     await call.rate_limits.check(method.name, call.client_address, arguments)
     for field in method.fields:
         if field.name not in BROWSER_SESSION_FIELDS or arguments.get(field.parameter) is not None:
@@ -231,13 +239,16 @@ ENVELOPE_SCHEMAS = {
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
         "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
-                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge.",
+                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge "
+                       "(changePass's new sign-in too, saying whether the other sessions ended).",
         "anyOf": [
             {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
              "required": ["message"], "additionalProperties": True},
             {"title": "Next sign-in step", "type": "object",
              "properties": {"message": {"type": "string"}, "challenge": {"type": "string"},
-                            "session": {"type": "string"}},
+                            "session": {"type": "string"},
+                            "required_attributes": {"type": "array", "items": {"type": "string"}},
+                            "other_sessions_ended": {"type": "boolean"}},
              "required": ["message", "challenge", "session"], "additionalProperties": False},
         ],
     },

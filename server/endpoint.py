@@ -160,21 +160,37 @@ class JsonHandler(tornado.web.RequestHandler):
         self.finish()
 
     def trusted_origin(self) -> bool:
-        """Whether the request comes from this site's pages or an allowed origin. Browsers name the
-        page's origin in Origin (and Sec-Fetch-Site); a request without them is not from a page."""
+        """Whether the request comes from this site's own pages, an allowed origin, or no page at all.
+
+        Browsers name the page that sends a request: Origin (on every POST, and on cross-origin
+        fetches) and Sec-Fetch-Site (on every request, in browsers since 2020-2023). A page of
+        another origin on the same host (another port, a sibling subdomain) is the same *site*, so
+        the Strict cookies go with its requests; only the origin tells it apart. So an Origin that is
+        this site's (``BASE_URL``'s) or in ``ALLOWED_ORIGINS`` is trusted; otherwise Sec-Fetch-Site
+        decides, and only ``same-origin`` (and ``none``: the person typed the address) is this site:
+        ``same-site`` is exactly the page on another port. An older browser without Sec-Fetch-Site is
+        judged by Origin alone: this site's, or, without ``BASE_URL``, one naming the host the
+        request was sent to. A request with neither header is not from a page (curl, Postman, a
+        server), which cannot carry a person's cookies without having them."""
         config = self.services.config
         origin = self.request.headers.get("Origin")
+        own = origin_of(config.base_url) if config.base_url else None
+        if origin is not None and (origin.rstrip("/") in config.allowed_origins or origin == own):
+            return True
+        site = self.request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site in ("same-origin", "none")
         if origin is not None:
-            own = origin_of(config.base_url) if config.base_url else None
-            return origin.rstrip("/") in config.allowed_origins or origin == own
-        return self.request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+            return own is None and urllib.parse.urlsplit(origin).netloc.lower() == self.request.host.lower()
+        return True
 
     def new_call(self) -> Call:
         cookie_header = ";".join(self.request.headers.get_list("Cookie"))
         refresh_cookie = self.services.refresh_cookie(cookie_header)
-        browser_session = self.services.browser_session(cookie_header, refresh_cookie, self.trusted_origin())
+        trusted = self.trusted_origin()
+        browser_session = self.services.browser_session(cookie_header, refresh_cookie, trusted)
         return Call(services=self.services, refresh_cookie=refresh_cookie, browser_session=browser_session,
-                    request_id=self.request_id, client_address=self.client_address())
+                    request_id=self.request_id, client_address=self.client_address(), trusted_origin=trusted)
 
     def add_cookie_headers(self, call: Call) -> None:
         """The Set-Cookie headers the call's refresh cookie and browser session ask for, if any."""

@@ -3,7 +3,10 @@ it, and the one thing it is for: new tokens from Cognito.
 
 It holds a ``StoredRefreshToken``: Cognito's refresh token and the user name Cognito assigned
 (needed for SECRET_HASH when an endpoint without GetTokensFromRefreshToken is refreshed with
-REFRESH_TOKEN_AUTH; see ``CognitoClient.refreshed``). It is a signed value (``server.signing``), so
+REFRESH_TOKEN_AUTH; see ``CognitoClient.refreshed``), and the ``origin_jti`` and lifetime of the
+access tokens issued with it, which a sign-out records (``server.revocations``) so that they stop
+reading too; cookies written before the server kept these have neither, work as ever, and get
+them at their next refresh. It is a signed value (``server.signing``), so
 ``COOKIE_SECRET`` may list several secrets and a secret can be rotated without signing everyone
 out. It is HttpOnly, Secure and SameSite=Strict: page scripts never see it.
 
@@ -23,8 +26,14 @@ from server.cognito import CognitoClient
 from server.cookies import host_cookie_header, read_cookie
 from server.errors import ApiError
 from server.signing import SignedValues
+from server.tokens import unverified_claims
 
 REFRESH_COOKIE = "__Host-refresh"
+
+
+# The origin_jti values a cookie keeps, newest first: one per sign-in, unless an app client that
+# rotates refresh tokens starts new ones as it rotates.
+MAX_ORIGIN_JTIS = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +42,30 @@ class StoredRefreshToken:
 
     refresh_token: str = dataclasses.field(repr=False)
     username: str  # the name Cognito assigned, not the email: SECRET_HASH is computed on it
+    # The origin_jti of the access tokens issued with this refresh token (newest first), and their
+    # lifetime in seconds (0: not known).
+    origin_jtis: tuple[str, ...] = ()
+    access_lifetime: int = 0
+
+    @classmethod
+    def of_sign_in(cls, refresh_token: str, access_claims: dict, expires_in: object) -> "StoredRefreshToken":
+        """For a sign-in's tokens: the refresh token, and the claims of the access token issued with it."""
+        jti = access_claims.get("origin_jti")
+        try:
+            lifetime = max(0, int(expires_in))  # the token endpoint's JSON may give it as a string
+        except (TypeError, ValueError):
+            lifetime = 0
+        return cls(refresh_token=refresh_token, username=access_claims["username"],
+                   origin_jtis=(jti,) if isinstance(jti, str) and jti else (), access_lifetime=lifetime)
+
+    def renewed(self, refresh_token: str | None, access_claims: dict) -> "StoredRefreshToken":
+        """After a refresh: the rotated refresh token, if one came, and the new access token's
+        origin_jti first (the same as before, unless the pool started a new one)."""
+        jti = access_claims.get("origin_jti")
+        jtis = self.origin_jtis
+        if isinstance(jti, str) and jti:
+            jtis = (jti, *(old for old in jtis if old != jti))[:MAX_ORIGIN_JTIS]
+        return dataclasses.replace(self, refresh_token=refresh_token or self.refresh_token, origin_jtis=jtis)
 
 
 class RefreshCookieCodec:
@@ -43,14 +76,22 @@ class RefreshCookieCodec:
         self.lifetime_days = lifetime_days
 
     def encode(self, stored: StoredRefreshToken) -> str:
-        return self._signed.encode({"t": stored.refresh_token, "u": stored.username})
+        value = {"t": stored.refresh_token, "u": stored.username}
+        if stored.origin_jtis:
+            value.update(j=list(stored.origin_jtis), l=stored.access_lifetime)
+        return self._signed.encode(value)
 
     def decode(self, value: str) -> StoredRefreshToken | None:
         """The refresh token in ``value``, or None when it is tampered with, expired or malformed."""
         data = self._signed.decode(value)
         try:
-            return StoredRefreshToken(refresh_token=data["t"], username=data["u"])
-        except (KeyError, TypeError):
+            jtis, lifetime = data.get("j") or [], data.get("l") or 0
+            if not isinstance(jtis, list) or not isinstance(lifetime, int):
+                return None
+            return StoredRefreshToken(refresh_token=data["t"], username=data["u"],
+                                      origin_jtis=tuple(j for j in jtis if isinstance(j, str))[:MAX_ORIGIN_JTIS],
+                                      access_lifetime=lifetime)
+        except (AttributeError, KeyError, TypeError):
             return None
 
     def set_cookie_header(self, stored: StoredRefreshToken) -> str:
@@ -102,7 +143,8 @@ async def refreshed_tokens(cognito: CognitoClient, refresh_cookie: RefreshCookie
                            stored: StoredRefreshToken) -> dict:
     """New tokens for the refresh token in the cookie; 401 ``SessionExpired`` and the cookie
     cleared when Cognito refuses it. With refresh-token rotation on, Cognito sends a new refresh
-    token, which replaces the old one in the cookie (with the same assigned user name)."""
+    token, which replaces the old one in the cookie (with the same assigned user name); so does a
+    new ``origin_jti``, when the pool starts one."""
     try:
         result = await cognito.refreshed(stored.refresh_token, stored.username)
     except ApiError as error:
@@ -110,6 +152,7 @@ async def refreshed_tokens(cognito: CognitoClient, refresh_cookie: RefreshCookie
             refresh_cookie.clear()
             raise ApiError("SessionExpired") from None
         raise
-    if result.get("RefreshToken"):
-        refresh_cookie.store(StoredRefreshToken(refresh_token=result["RefreshToken"], username=stored.username))
+    renewed = stored.renewed(result.get("RefreshToken"), unverified_claims(result["AccessToken"]))
+    if renewed != stored:
+        refresh_cookie.store(renewed)
     return result

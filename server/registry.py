@@ -14,6 +14,10 @@ than ``UNIFORM_ANSWER_SECONDS`` after it began.
 
 A field may carry a check beyond its type, as ``Annotated[str, FieldCheck(...)]`` (the emails of
 ``server.user_names``): ``bind`` runs it, so a refused value never reaches the method.
+
+A method that reads or sets the refresh
+cookie is declared ``refresh_cookie``: the dispatcher refuses it to pages of other origins, whose
+requests carry the cookie too when they are of the same site (another port of the same host).
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ class Method:
     rate_limited: bool = False
     # Whether it answers no sooner than UNIFORM_ANSWER_SECONDS after it began (server.dispatch).
     uniform_time: bool = False
+    # Whether it reads or sets the refresh cookie: then pages of other origins may not call it.
+    refresh_cookie: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -147,10 +153,12 @@ def _plain_type(annotation: Any) -> tuple[type, bool, FieldCheck | None]:
     return annotation, False, None
 
 
-def method(*names: str, rate_limited: bool = False, uniform_time: bool = False) -> Callable[[Handler], Handler]:
+def method(*names: str, rate_limited: bool = False, uniform_time: bool = False,
+           refresh_cookie: bool = False) -> Callable[[Handler], Handler]:
     """Register the decorated handler under each of ``names`` (the first is its own name); with
     ``rate_limited``, its calls are counted per client address and per user name; with
-    ``uniform_time``, it answers no sooner than UNIFORM_ANSWER_SECONDS after it began."""
+    ``uniform_time``, it answers no sooner than UNIFORM_ANSWER_SECONDS after it began; with
+    ``refresh_cookie`` (it reads or sets the refresh cookie), pages of other origins may not call it."""
 
     def register(handler: Handler) -> Handler:
         hints = typing.get_type_hints(handler, include_extras=True)
@@ -175,7 +183,7 @@ def method(*names: str, rate_limited: bool = False, uniform_time: bool = False) 
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
             METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters),
-                                   rate_limited, uniform_time)
+                                   rate_limited, uniform_time, refresh_cookie)
         return handler
 
     return register

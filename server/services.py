@@ -10,6 +10,7 @@ from server.config import Config
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie, RefreshCookieCodec
+from server.revocations import Revocations
 from server.signing import SignedValues
 from server.tokens import TokenVerifier
 
@@ -33,6 +34,7 @@ class Services:
     oauth_state: SignedValues  # the state cookie between /login and /callback
     photos: PhotoStore
     rate_limits: RateLimits
+    revocations: Revocations  # sessions signed out through this server
     # Set on SIGTERM: /readyz answers 503 while requests in flight finish.
     stopping: bool = False
 
@@ -40,18 +42,20 @@ class Services:
     async def start(cls, config: Config) -> "Services":
         cognito = CognitoClient(config)
         await cognito.start()
+        revocations = Revocations.start(config)
         return cls(
             config=config,
             cognito=cognito,
             admin_cognito=CognitoClient(config, admin=True),
             tokens=TokenVerifier(jwks_url=config.jwks_url, issuer=config.issuer, client_id=config.client_id,
-                                 clock_skew_seconds=config.token_clock_skew_seconds),
+                                 clock_skew_seconds=config.token_clock_skew_seconds, revocations=revocations),
             refresh_cookie_codec=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
             challenges=SignedValues(config.cookie_secrets, "challenge", CHALLENGE_MINUTES / (24 * 60)),
             browser_session_codec=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
             oauth_state=SignedValues(config.cookie_secrets, OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES / (24 * 60)),
             photos=await PhotoStore.start(config),
             rate_limits=await RateLimits.start(config),
+            revocations=revocations,
         )
 
     async def close(self) -> None:
@@ -59,6 +63,7 @@ class Services:
         await self.admin_cognito.close()
         await self.photos.close()
         await self.rate_limits.close()
+        await self.revocations.close()
 
     def refresh_cookie(self, cookie_header: str) -> RefreshCookie:
         """One request's refresh cookie."""

@@ -1,4 +1,5 @@
-"""Checking tokens that clients send: signature against the pool's JWKS, issuer, use, client, expiry.
+"""Checking tokens that clients send: signature against the pool's JWKS, issuer, use, client, expiry,
+and for access tokens that their session was not signed out through this server (``server.revocations``).
 
 The pool's clock and ours are never quite the same, and a token is checked milliseconds after the
 pool issued it, so its times are compared with ours allowing ``clock_skew_seconds`` either way
@@ -17,6 +18,7 @@ so tokens with made-up ``kid`` values cannot make the server hammer the JWKS end
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -27,10 +29,24 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from server.config import DEFAULT_TOKEN_CLOCK_SKEW_SECONDS
 from server.errors import ApiError
+from server.revocations import Revocations
 
 log = logging.getLogger("server.tokens")
 
 REFETCH_SECONDS = 10.0
+
+
+def unverified_claims(token: str) -> dict:
+    """The claims of a token Cognito has just issued to us or acted on, or that this server keeps in
+    a cookie it signed: its payload, decoded without checking the signature (which would cost as
+    much again). Never for a token a client sends, which ``TokenVerifier`` checks. {} for a value
+    that is not a JWT."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (AttributeError, IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 class TokenVerifier:
@@ -39,7 +55,7 @@ class TokenVerifier:
     def __init__(self, *, jwks_url: str, issuer: str, client_id: str,
                  clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
                  refetch_seconds: float = REFETCH_SECONDS, fetch_timeout: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, revocations: Revocations | None = None):
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.client_id = client_id
@@ -47,16 +63,21 @@ class TokenVerifier:
         self.refetch_seconds = refetch_seconds
         self.fetch_timeout = fetch_timeout
         self.clock = clock
+        # Sessions signed out through this server, whose access tokens are refused.
+        self.revocations = revocations
         self.fetches = 0  # how many times the JWKS was fetched (for logs and tests)
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
         self._fetching: asyncio.Future | None = None
 
     async def verify_access_token(self, token: str) -> dict:
-        """The claims of a valid access token of this pool and client; ApiError otherwise."""
+        """The claims of a valid access token of this pool and client, of a session not signed out
+        through this server; ApiError otherwise."""
         claims = await self._verify(token, audience=None)
         if claims.get("token_use") != "access" or claims.get("client_id") != self.client_id:
             raise ApiError("InvalidToken")
+        if self.revocations is not None:
+            await self.revocations.refuse_signed_out(claims)
         return claims
 
     async def verify_id_token(self, token: str, nonce: str | None = None) -> dict:

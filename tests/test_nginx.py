@@ -308,7 +308,8 @@ def test_the_walkthrough_through_nginx_signs_in_on_one_process_and_refreshes_on_
 
     reply = browser.post({"env": "changePass", "old_pass": PASSWORD, "new_pass": PASSWORD + "_again",
                           "access_token": access_token})
-    assert reply.status == 200 and reply.json == {"message": "OK"}, reply.body
+    assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
+    assert reply.json["access_token"] != access_token
     assert browser.post({"env": "signIn", "user": email, "pass": PASSWORD}).status == 401
     reply = browser.post({"env": "signIn", "user": email, "pass": PASSWORD + "_again"})
     assert reply.status == 200, reply.body

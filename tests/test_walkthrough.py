@@ -64,7 +64,8 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
         assert "__Host-refresh" in client.cookies
 
         reply = client.post((CHANGE % access_token).encode(), content_type=None)
-        assert reply.status == 200 and reply.json == {"message": "OK"}
+        assert reply.status == 200 and reply.json["message"] == "OK"
+        assert reply.json["other_sessions_ended"] is True and reply.json["access_token"] != access_token
 
         reply = client.post(SIGN_IN)
         assert reply.status == 200

@@ -1,14 +1,15 @@
 // The signed-in person's account: sign out (from the hosted UI too when signed in there), change
-// the password, set up an authenticator app or turn its codes off, and delete the account (with
+// the password (which signs every other session out, and this page in again), set up an authenticator app or turn its codes off, and delete the account (with
 // the one-shot flag that lets the page say so after the hosted UI's sign-out brings it back).
 
 import { ApiError, isAuthFailure } from "./errors.js";
 import {
   $, authenticatorCode, busy, busyButton, checkForm, clearInvalid, markInvalid, onSubmit, say, showError,
 } from "./ui.js";
-import { state } from "./state.js";
+import { keepTokens, state } from "./state.js";
 import { call, userCall, withToken } from "./api.js";
 import { showSignedOut } from "./session.js";
+import { askForCode } from "./signed-out.js";
 
 const DELETED_FLAG = "account-deleted"; // sessionStorage, one shot: "1" between deleteAcct and /logout's return
 
@@ -48,9 +49,9 @@ onSubmit($("password-form"), () => {
   }
   busy(form, async () => {
     try {
-      await changePassword($("old-password").value, $("new-password").value);
+      const answer = await changePassword($("old-password").value, $("new-password").value);
       form.reset();
-      say(message, "Your password is changed.", "ok");
+      passwordChanged(answer, message);
     } catch (error) {
       showError(error, message, "changePass", form);
       if (error instanceof ApiError && error.code === "NotAuthorized") {
@@ -60,6 +61,27 @@ onSubmit($("password-form"), () => {
     }
   });
 });
+
+// After changePass: the server signed this account out everywhere and this page in again (new
+// tokens), or asks for the authenticator code of that new sign-in, or could not sign it in again,
+// or could not sign the other sessions out (the password is changed in every case).
+function passwordChanged(answer, message) {
+  if (answer.access_token) {
+    keepTokens(answer);
+    say(message, "Your password is changed, and every other session is signed out.", "ok");
+  } else if (answer.message === "MFA_REQUIRED" && answer.session) {
+    const email = state.email;
+    showSignedOut("Your password is changed, and every session is signed out. Enter the code from your " +
+      "authenticator app to stay signed in.", "ok");
+    askForCode(answer.session, email);
+  } else if (answer.other_sessions_ended === false) {
+    const why = answer.sign_out_error && answer.sign_out_error.message ? ` ${answer.sign_out_error.message}` : "";
+    say(message, `Your password is changed, but your other sessions could not be signed out.${why}`, "error");
+  } else {
+    showSignedOut("Your password is changed, and every session is signed out. Log in with your new password.", "ok");
+    $("show-log-in").focus();
+  }
+}
 
 // changePass answers NotAuthorized both for a wrong current password and for a token whose
 // session ended. getUser with the same token tells them apart: it works, so the password is

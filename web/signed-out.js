@@ -36,13 +36,7 @@ onSubmit($("sign-in-form"), () => {
       if (answer.access_token) {
         await signedIn(answer);
       } else if (answer.message === "MFA_REQUIRED" && answer.session) {
-        // The email goes with the code: Cognito names the user in the step it answers, but an
-        // emulator that does not (moto) needs the name the person signed in with.
-        state.challenge = { session: answer.session, email };
-        $("mfa-form").reset();
-        say($("mfa-message"), "");
-        showLogInForm($("mfa-form"));
-        $("mfa-code").focus();
+        askForCode(answer.session, email);
       } else {
         say(message, "This account needs a step this page cannot do. Use “Sign in with the hosted UI” instead.", "error");
       }
@@ -59,6 +53,17 @@ onSubmit($("sign-in-form"), () => {
     }
   });
 });
+
+// The authenticator-code step of a sign-in (also of the new sign-in after a password change). The
+// email goes with the code: Cognito names the user in the step it answers, but an emulator that
+// does not (moto) needs the name the person signed in with.
+export function askForCode(session, email) {
+  state.challenge = { session, email };
+  $("mfa-form").reset();
+  say($("mfa-message"), "");
+  showLogInForm($("mfa-form"));
+  $("mfa-code").focus();
+}
 
 onSubmit($("mfa-form"), () => {
   const form = $("mfa-form");

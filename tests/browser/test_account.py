@@ -35,7 +35,8 @@ def test_change_password_then_delete_the_account(page, server):
     page.fill("#new-password", new_password)
     submit = page.locator("#password-form button[type=submit]")
     submit.click()
-    expect(page.get_by_test_id("password-message")).to_have_text("Your password is changed.")
+    expect(page.get_by_test_id("password-message")).to_have_text(
+        "Your password is changed, and every other session is signed out.")
     expect(submit).to_be_focused()  # disabled while busy, then the focus is back (not on <body>)
     shot(page, "16-password-changed.png")
 

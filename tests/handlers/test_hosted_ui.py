@@ -372,15 +372,15 @@ def test_sign_out_with_a_broken_session_cookie_still_revokes(base_url, person):
     assert thief.call("refresh").json["error"] == "SessionExpired"
 
 
-def test_a_logout_link_from_another_site_signs_out_through_this_site(base_url, person):
+def test_a_logout_link_from_another_site_asks_before_signing_out(base_url, person):
     browser = signed_in_browser(base_url, person)
     refresh_cookie = browser.cookies.pop("__Host-refresh")  # a cross-site navigation does not send it
     page = browser.request("GET", "/logout", follow=False)
-    assert page.status == 200 and b"url=/logout?again=1" in page.body
-    assert "__Host-session" in browser.cookies  # nothing done yet
-    browser.cookies["__Host-refresh"] = refresh_cookie  # the page's own navigation sends it
-    reply = browser.request("GET", "/logout?again=1", follow=False)
-    assert reply.status == 302 and "__Host-session" not in browser.cookies
+    assert page.status == 200 and page.form("/logout") == {}  # this site's "Sign out" button
+    assert "__Host-session" in browser.cookies and not page.set_cookies()  # nothing done yet
+    browser.cookies["__Host-refresh"] = refresh_cookie  # the button's POST, from this site, sends it
+    reply = browser.request("POST", "/logout", b"", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 303 and "__Host-session" not in browser.cookies
     thief = Client(base_url)
     thief.cookies["__Host-refresh"] = refresh_cookie
     assert thief.call("refresh").json["error"] == "SessionExpired"

@@ -342,8 +342,9 @@ def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base
     assert person.client.call("deleteAcct", access_token=person.token).status == 200
     assert stored_records(config, owner) == 0
     assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
-    assert_error(person.get(photo["id"], "image"), 404, "PhotoNotFound")
-    # The token has not expired, but Cognito no longer knows it: nothing more is stored with it.
+    # The token has not expired, but its session ended with the account: it reads nothing more...
+    assert_error(person.get(photo["id"], "image"), 401, "InvalidToken")
+    # ... and Cognito no longer knows it: nothing more is stored with it.
     assert_error(person.upload(picture(), "after deletion"), 401, "InvalidToken")
 
     signed_out, _ = new_person(base_url)

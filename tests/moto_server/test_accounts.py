@@ -42,7 +42,7 @@ def test_change_password(server):
     assert_clean_error(client.call("changePass", old_pass="wrong password", new_pass=NEW_PASSWORD,
                                    access_token=tokens["access_token"]), 401, "NotAuthorized")
     reply = client.call("changePass", old_pass=PASSWORD, new_pass=NEW_PASSWORD, access_token=tokens["access_token"])
-    assert reply.status == 200 and reply.json == {"message": "OK"}
+    assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
     assert_clean_error(Client(server).call("signIn", user=email, **{"pass": PASSWORD}), 401, "NotAuthorized")
     sign_in(server, email, NEW_PASSWORD)
 
@@ -60,6 +60,6 @@ def test_forgot_password_then_a_new_one_with_moto_s_code(server, idp, pool):
     code = answer["ResponseMetadata"]["HTTPHeaders"]["x-moto-forgot-password-confirmation-code"]
     assert re.fullmatch(r"moto-confirmation-code:\d{6}", code)
     reply = client.call("confirmForgotPassword", user=email, conf_code=code, new_pass=NEW_PASSWORD)
-    assert reply.status == 200 and reply.json == {"message": "OK"}
+    assert reply.status == 200 and reply.json == {"message": "OK", "all_sessions_ended": True}
     sign_in(server, email, NEW_PASSWORD)
     assert_clean_error(client.call("signIn", user=email, **{"pass": PASSWORD}), 401, "NotAuthorized")

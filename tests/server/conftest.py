@@ -1,5 +1,5 @@
 """Fixtures of the fault tests (test_faults_*.py): a ``FaultyCognito`` per test, and servers in
-real-pool mode against it."""
+real-pool mode against it; and a throw-away redis-server for the tests of what is shared through Redis."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from server.background import BackgroundServer
 from server.config import load_config
 from tests.support import serve_app
 from tests.support.faulty_cognito import POOL, FaultyCognito
+from tests.support.redis_server import redis_server_in
 
 
 @pytest.fixture
@@ -32,3 +33,9 @@ def serve_against(tmp_path):
     yield serve
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own, stopped afterwards (a test may stop and start it)."""
+    yield from redis_server_in(str(tmp_path))

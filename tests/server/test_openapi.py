@@ -269,3 +269,6 @@ def test_real_calls_are_answered_as_documented(api_schema):
                   {"jsonrpc": "2.0", "method": "nothing", "id": "b"}, {"jsonrpc": "2.0", "method": "refresh"}])
     assert [answer["id"] for answer in batch] == ["a", None, "b"]
     assert call({"jsonrpc": "2.0", "method": "refresh"}) is None  # a notification only: 204
+    # A password change of this account (codes on): every session ends, and the new sign-in's step.
+    step = call({"env": "changePass", "old_pass": PASSWORD, "new_pass": PASSWORD + "_2", "access_token": token})
+    assert step["other_sessions_ended"] is True and step["challenge"] == "SOFTWARE_TOKEN_MFA"

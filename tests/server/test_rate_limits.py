@@ -10,10 +10,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
-import shutil
 import socket
-import subprocess
 import time
 import uuid
 
@@ -24,9 +21,6 @@ from server.config import load_config
 from server.errors import CATALOGUE, ApiError
 from server.rate_limits import LocalCounters, RateLimits, as_limit
 from tests.support import PASSWORD, STAND_IN_POOL, Client, ServerProcess, StandInCognito, free_port, serve_app
-
-REDIS_SERVER = shutil.which("redis-server") or next(
-    (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(path)), None)
 
 # The fields each limited method needs besides "user" (wrong ones: only the counting matters).
 LIMITED = {
@@ -280,53 +274,6 @@ def test_calls_fit_exactly_the_limit_and_the_wait_is_one_calls_share():
 
 
 # --- Redis ----------------------------------------------------------------------------------------
-
-class RedisServer:
-    """A throw-away redis-server on a free loopback port, writing nothing to disk."""
-
-    def __init__(self, folder: str):
-        self.folder = folder
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-        self.log_path = os.path.join(folder, "redis.log")
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.folder], stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=self.port, socket_timeout=1).ping()
-                return
-            except redis.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("redis-server did not start: " + open(self.log_path).read()) from None
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed, and the Redis rate-limit tests need it: "
-                    "apt-get install redis-server (.ci/run does).", pytrace=False)
-    server = RedisServer(str(tmp_path))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
 
 def test_two_server_processes_enforce_one_limit_through_redis_and_let_calls_through_without_it(
         redis_server, stand_in, tmp_path):

@@ -66,3 +66,25 @@ def test_read_cookie_survives_other_malformed_cookies():
     assert read_cookie('a="unterminated; __Host-refresh=v1', REFRESH_COOKIE) == "v1"
     assert read_cookie("x=1; __Host-refresh=v2", REFRESH_COOKIE) == "v2"
     assert read_cookie("", REFRESH_COOKIE) is None
+
+
+def test_the_sessions_origin_jtis_and_token_lifetime_round_trip():
+    codec = RefreshCookieCodec(("s1",), 30)
+    stored = StoredRefreshToken.of_sign_in("rt", {"username": "u", "origin_jti": "j1"}, 3600)
+    assert (stored.origin_jtis, stored.access_lifetime) == (("j1",), 3600)
+    assert codec.decode(codec.encode(stored)) == stored
+    # A new origin_jti (a pool that starts one as it rotates) comes first; a few are kept, no repeats.
+    renewed = stored
+    for jti in ("j2", "j3", "j2", "j4", "j5"):
+        renewed = renewed.renewed(None, {"origin_jti": jti})
+    assert renewed.origin_jtis == ("j5", "j4", "j2", "j3") and renewed.refresh_token == "rt"
+    assert stored.renewed("rt2", {"origin_jti": "j1"}) == StoredRefreshToken("rt2", "u", ("j1",), 3600)
+    assert stored.renewed(None, {}) == stored  # an access token without the claim changes nothing
+
+
+def test_a_cookie_with_malformed_session_fields_is_refused():
+    signed = SignedValues(("s1",), REFRESH_COOKIE, 30)
+    codec = RefreshCookieCodec(("s1",), 30)
+    for value in ({"t": "rt", "u": "u", "j": "j1", "l": 3600}, {"t": "rt", "u": "u", "j": ["j1"], "l": "3600"}):
+        assert codec.decode(signed.encode(value)) is None
+    assert codec.decode(signed.encode({"t": "rt", "u": "u", "j": ["j1", 5], "l": 60})).origin_jtis == ("j1",)

@@ -12,6 +12,7 @@
 - ``faulty_cognito``: a stand-in Cognito that fails on demand, and what the fault tests measure.
 - ``pictures``: real pictures made on the spot.
 - ``hosted_ui``: signing in to the app through its hosted UI, as a person does.
+- ``mfa``: authenticator codes (pyotp) and MFA turned on through the JSON endpoint.
 - ``local_pool``: a local Cognito's pool through boto3, on a clock the tests move.
 - ``local_hosted_ui``: the local Cognito's hosted UI as a browser and the app's server meet it.
 - ``chromium``: headless Chromium on the page, and the steps the browser tests share.

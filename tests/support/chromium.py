@@ -1,6 +1,6 @@
 """Headless Chromium on the page (web/index.html), for the browser tests in tests/browser/: finding
-Chromium, pages watched for console problems, screenshots, and the steps those tests share (signing
-in through the form, uploading, what the server has).
+Chromium, pages watched for console problems, screenshots, the steps those tests share (signing
+in through the form, uploading, what the server has), and a page of another origin.
 
 Chromium is the Debian package (``.ci/run`` installs it), found as ``chromium`` on PATH or at
 ``CHROMIUM_PATH``; playwright never downloads a browser here. Without it the browser tests fail, on
@@ -10,10 +10,12 @@ purpose.
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -175,3 +177,31 @@ def open_photos_and_expect_list_call(page: Page) -> int:
     assert answer.value.status == 200
     expect(page.get_by_test_id("photos-message")).to_be_empty()
     return page.locator("#photo-list > li[data-photo-id]").count()
+
+
+@contextlib.contextmanager
+def page_elsewhere(html: str) -> Iterator[str]:
+    """``html`` served at http://localhost on a port of its own: a page of another origin of the
+    same site as a server on localhost (its cookies go with that page's requests). Yields its URL."""
+    body = html.encode()
+
+    class OnePage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OnePage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
