@@ -46,6 +46,8 @@ DEFAULT_TOKEN_CLOCK_SKEW_SECONDS = 60
 MAX_TOKEN_CLOCK_SKEW_SECONDS = 300
 # Local mode: the local Cognito's clock may be set ahead or behind ours by at most a day.
 MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
+# Local mode: where the local Cognito answers 200 while it can save to its data folder, 503 while not.
+LOCAL_READINESS_PATH = "/local-cognito/ready"
 
 # Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
 POOL_NAMES = (
@@ -172,6 +174,13 @@ class Config:
     def jwks_url(self) -> str:
         """Where the pool publishes the keys its tokens are signed with."""
         return f"{self.pool_url}/.well-known/jwks.json"
+
+    @property
+    def local_readiness_url(self) -> str | None:
+        """Local mode: where the local Cognito says whether it can save to its data folder."""
+        if not (self.local and self.endpoint_url):
+            return None
+        return self.endpoint_url.rstrip("/") + LOCAL_READINESS_PATH
 
 
 def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
