@@ -1,7 +1,7 @@
 """Local mode with a data folder that cannot be written, through the server as a process: nothing is
 answered before it is stored. createAccount and signIn answer 503 LocalStorageUnavailable and leave
-nothing behind (a retry is not told the account exists, no code is emailed, no refresh token kept);
-/readyz answers 503 for as long as it lasts, on a server that joined the local Cognito too; and once
+nothing behind (a retry is not told the account exists, no code is emailed, no refresh token kept), as
+does a hosted-UI sign-in's /callback; /readyz answers 503 for as long as it lasts, on a server that joined the local Cognito too; and once
 the folder is back, the account is made and survives a restart. A start-up that cannot write its
 folder stops with a message naming it. (How the folder is made unwritable: tests/support/data_folder.py.)"""
 
@@ -17,6 +17,7 @@ import pytest
 
 from tests.support import CODE, PASSWORD, ROOT, Client, clean_environment, free_port, local_server, new_account
 from tests.support.data_folder import unwritable
+from tests.support.hosted_ui import hosted_sign_in_page, submit
 
 UNAVAILABLE = (503, "LocalStorageUnavailable")
 
@@ -81,6 +82,21 @@ def test_a_sign_in_that_cannot_be_stored_keeps_no_refresh_token(folder, tmp_path
         assert refresh_tokens_kept(folder, email) == kept
         assert Client(server.url).call("signIn", user=email, **{"pass": PASSWORD}).status == 200
         assert refresh_tokens_kept(folder, email) == kept + 1
+    finally:
+        server.stop()
+
+
+def test_a_hosted_ui_sign_in_that_cannot_be_stored_signs_no_one_in(folder, tmp_path):
+    server = start(folder, tmp_path)
+    try:
+        _, email = new_account(server.url)
+        browser = Client(server.url)
+        back = submit(browser, hosted_sign_in_page(browser), follow=False, email=email, password=PASSWORD)
+        assert back.status == 302 and "/callback?" in back.location
+        with unwritable(folder):
+            reply = browser.request("GET", back.location)
+            assert (reply.status, reply.json["error"]) == UNAVAILABLE
+        assert browser.request("GET", "/me").json["signed_in"] is False
     finally:
         server.stop()
 
