@@ -38,7 +38,8 @@ the calls this backend makes, the local pool does what Cognito does:
   keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
   user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
 - Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
-  after every change.
+  after every change, before the change is answered; a change that cannot be saved (the data
+  folder cannot be written) is rolled back and answered 503 (``transaction.py``).
 
 The modules:
 
@@ -53,7 +54,10 @@ The modules:
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps).
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
-  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages).
+  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages), ``pool_handler.py`` (each
+  request one transaction; the data folder's readiness).
+- Keeping changes: ``transaction.py`` (all or nothing: commit or roll back) and ``state.py`` (the
+  records as the state file holds them).
 - Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),

@@ -1,9 +1,10 @@
 """Local mode with a data folder that cannot be written, through the server as a process: nothing is
 answered before it is stored. createAccount and signIn answer 503 LocalStorageUnavailable and leave
-nothing behind (a retry is not told the account exists, no code is emailed, no refresh token kept), as
-does a hosted-UI sign-in's /callback; /readyz answers 503 for as long as it lasts, on a server that joined the local Cognito too; and once
-the folder is back, the account is made and survives a restart. A start-up that cannot write its
-folder stops with a message naming it. (How the folder is made unwritable: tests/support/data_folder.py.)"""
+nothing behind (a retry is not told the account exists, no code is emailed, no refresh token kept),
+and so does a hosted-UI sign-in's /callback; /readyz answers 503 for as long as it lasts, on a server
+that joined the local Cognito too; once the folder is back, the account is made and survives a
+restart. A start-up that cannot write its folder stops with a message naming it. (How the folder is
+made unwritable: tests/support/data_folder.py.)"""
 
 from __future__ import annotations
 
