@@ -71,13 +71,15 @@ def test_create_account_is_refused_until_it_can_be_stored_then_survives_a_restar
 def test_a_sign_in_that_cannot_be_stored_keeps_no_refresh_token(folder, tmp_path):
     server = start(folder, tmp_path)
     try:
-        _, email = new_account(server.url)
+        signed_in, email = new_account(server.url)
         kept = refresh_tokens_kept(folder, email)
         with unwritable(folder):
             browser = Client(server.url)
             reply = browser.call("signIn", user=email, **{"pass": PASSWORD})
             assert (reply.status, reply.json["error"]) == UNAVAILABLE
             assert "access_token" not in reply.json and "__Host-refresh" not in browser.cookies
+            # What stores nothing goes on: a session already open refreshes (no rotation here).
+            assert signed_in.call("refresh").status == 200
         # Any later save writes what the local Cognito holds: the refused sign-in left no token there.
         new_account(server.url)
         assert refresh_tokens_kept(folder, email) == kept
