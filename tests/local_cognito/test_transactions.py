@@ -16,14 +16,14 @@ import botocore.exceptions
 import pytest
 
 from local_cognito.state import state_of
+from local_cognito.totp import STEP_SECONDS
 from local_cognito.transaction import MEMORY_ONLY
 from tests.support import CODE, PASSWORD
 from tests.support.data_folder import unwritable
 from tests.support.local_hosted_ui import (Browser, authorization, code_from, exchange, server_call, sign_in_page,
                                            submit_password)
-from tests.support.local_pool import (code_at, created, new_email, password_auth, respond_mfa, signed_in,
-                                      signed_up, with_mfa)
-from local_cognito.totp import STEP_SECONDS
+from tests.support.local_pool import (code_at, new_email, password_auth, respond_mfa, signed_in, signed_up,
+                                      with_mfa)
 
 UNAVAILABLE = "LocalStorageUnavailableException"
 
