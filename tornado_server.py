@@ -86,9 +86,14 @@ def run(config: Config, host: str | None) -> int:
     if config.local:
         from local_cognito import start_local_cognito  # loads moto: only when needed
         from local_cognito.sharing import FolderBusy
+        from local_cognito.store import DataFolderUnusable
 
         try:
             local, config = start_local_cognito(config)
+        except DataFolderUnusable as error:
+            print(f"Cannot start: {error}. Make the folder writable, or set LOCAL_COGNITO_DATA to one "
+                  "that is.", file=sys.stderr)
+            return 1
         except OSError as error:
             print(f"Cannot start the local Cognito on port {config.local_cognito_port}: "
                   f"{error.strerror or error}", file=sys.stderr)

@@ -3,6 +3,9 @@
 ``/healthz`` answers 200 while the process can answer at all. ``/readyz`` answers 200 only when the
 configuration is loaded, the process is not stopping, and Cognito answers: the pool's JWKS is
 fetched within the Cognito connect and read timeouts, which proves both the endpoint and the pool.
+In local mode the local Cognito must also be able to save to its data folder: it says so at
+``Config.local_readiness_url`` (503 ``LocalStorageUnavailable`` otherwise). The process that runs the
+local Cognito is the one asked, since it is the one that writes: a server that joined it asks it too.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ class HealthHandler(JsonHandler):
 class ReadyHandler(JsonHandler):
     allowed_methods = "GET, HEAD"
     openapi = {"get": Operation("Readiness: configured, not stopping, and Cognito answers", "health",
-                                {"200": json_answer("Ready.", _STATUS)}, errors=("Stopping", "CognitoUnavailable"))}
+                                {"200": json_answer("Ready.", _STATUS)},
+                                errors=("Stopping", "CognitoUnavailable", "LocalStorageUnavailable"))}
 
     async def get(self) -> None:
         services = self.services
@@ -45,23 +49,40 @@ class ReadyHandler(JsonHandler):
         # makes no flood of fetches (nor a queue in the HTTP client that /callback also uses).
         check = self.application.cognito_check
         if check is None or check.done():
-            check = self.application.cognito_check = asyncio.ensure_future(cognito_answers(config))
-        if not await asyncio.shield(check):
-            self.write_api_error(ApiError("CognitoUnavailable"))
+            check = self.application.cognito_check = asyncio.ensure_future(cognito_problem(config))
+        problem = await asyncio.shield(check)
+        if problem is not None:
+            self.write_api_error(ApiError(problem))
             return
         self.write_answer(Answer(200, {"status": "ready"}))
 
     head = get
 
 
-async def cognito_answers(config) -> bool:
-    """Whether the pool's JWKS can be fetched within the Cognito timeouts."""
+async def cognito_problem(config) -> str | None:
+    """None when the pool's JWKS can be fetched within the Cognito timeouts (and, in local mode, the
+    local Cognito can save to its data folder); otherwise the error code that says what is wrong."""
+    if await _status(config, config.jwks_url) != 200:
+        return "CognitoUnavailable"
+    if config.local_readiness_url is not None:
+        status = await _status(config, config.local_readiness_url)
+        if status == 503:
+            return "LocalStorageUnavailable"
+        if status != 200:
+            return "CognitoUnavailable"
+    return None
+
+
+async def _status(config, url: str) -> int | None:
+    """The HTTP status of a GET of ``url`` within the Cognito timeouts, None when none came."""
     try:
-        await AsyncHTTPClient().fetch(config.jwks_url, connect_timeout=config.cognito_connect_timeout,
+        await AsyncHTTPClient().fetch(url, connect_timeout=config.cognito_connect_timeout,
                                       request_timeout=config.cognito_connect_timeout + config.cognito_read_timeout)
-    except (HTTPClientError, OSError):
-        return False
-    return True
+    except HTTPClientError as error:
+        return error.code
+    except OSError:
+        return None
+    return 200
 
 
 ROUTES = [(r"/healthz", HealthHandler), (r"/readyz", ReadyHandler)]

@@ -106,7 +106,7 @@ class CallbackHandler(HostedUiHandler):
         "Where the hosted UI sends the browser back", "hosted UI",
         {"302": redirect_answer("Signed in: the session and refresh cookies are set; on to `next`.")},
         errors=("InvalidRequest", "SignInStateMismatch", "SignInFailed", "InvalidToken", "TokenExpired",
-                "HostedUiOff", *COGNITO_TROUBLE),
+                "HostedUiOff", *COGNITO_TROUBLE, "LocalStorageUnavailable"),
         query=(("code", "The authorization code.", _TEXT), ("state", "The state `/login` sent.", _TEXT),
                ("error", "The hosted UI's refusal, if it refused.", _TEXT),
                ("error_description", "Its explanation (not shown).", _TEXT)),

@@ -42,7 +42,8 @@ the calls this backend makes, the local pool does what Cognito does:
   keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
   user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
 - Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
-  after every change.
+  after every change, before the change is answered; a change that cannot be saved (the data
+  folder cannot be written) is rolled back and answered 503 (``transaction.py``).
 
 The modules:
 
@@ -57,7 +58,10 @@ The modules:
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps).
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
-  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages).
+  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages), ``pool_handler.py`` (each
+  request one transaction; the data folder's readiness).
+- Keeping changes: ``transaction.py`` (all or nothing: commit or roll back) and ``state.py`` (the
+  records as the state file holds them).
 - Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
@@ -69,35 +73,65 @@ The modules:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from typing import Iterator
 
 from local_cognito.clock import ShiftedClock
 from local_cognito.endpoint import LocalCognito
+from local_cognito.faults import StorageUnavailable
+from local_cognito.hosted_ui import HOSTED_UI_SECRET
 from local_cognito.service import LocalUserPool
 from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
+from local_cognito.store import DataFolderUnusable
 from server.config import Config
+
+COOKIE_SECRET = "cookie-secret"  # the data folder's file with the server's cookie secret in local mode
 
 
 def start_local_cognito(config: Config, *, port: int | None = None,
                         access_token_seconds: int = 3600) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
     """Start it on ``port`` (default ``config.local_cognito_port``; 0 is any free port), or join
     the one another process runs over the same data folder. Its clock is ours moved by
-    ``config.local_cognito_clock_offset`` (``local.pool.clock.offset`` changes it while it runs)."""
+    ``config.local_cognito_clock_offset`` (``local.pool.clock.offset`` changes it while it runs).
+    DataFolderUnusable when the data folder cannot be made, read or written."""
     if not config.local:
         raise RuntimeError("the local Cognito never starts when a real user pool is configured")
-    claim = FolderClaim(config.local_data_dir)
-    if not claim.acquire():
-        details = running_details(claim)
-        if details is not None:
-            return JoinedLocalCognito(details), _completed(config, details)
+    folder = config.local_data_dir
+    claim = FolderClaim(folder)
+    with _using(folder):
+        if not claim.acquire():
+            details = running_details(claim)
+            if details is not None:
+                return JoinedLocalCognito(details), _completed(config, details)
+    local = None
     try:
-        local, details = _start(config, port, access_token_seconds)
-        claim.publish(details)
+        with _using(folder):
+            pool = _pool(config, access_token_seconds)
+        local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()
+        details = {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
+                   "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
+                   "cookie_secret": pool.store.secret(COOKIE_SECRET)}
+        with _using(folder):
+            claim.publish(details)
     except BaseException:
+        if local is not None:
+            local.stop()
         claim.release()
         raise
     local.on_stop(claim.release)
     return local, _completed(config, details)
+
+
+@contextlib.contextmanager
+def _using(folder: str) -> Iterator[None]:
+    """The data folder's failures (its files, the local admin's save) as DataFolderUnusable."""
+    try:
+        yield
+    except StorageUnavailable as failure:
+        raise DataFolderUnusable(folder, failure.error) from None
+    except OSError as error:
+        raise DataFolderUnusable(folder, error) from None
 
 
 def _completed(config: Config, details: dict) -> Config:
@@ -113,7 +147,9 @@ def _completed(config: Config, details: dict) -> Config:
     )
 
 
-def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple[LocalCognito, dict]:
+def _pool(config: Config, access_token_seconds: int) -> LocalUserPool:
+    """The pool, with this start's settings, its local admin, and every file it needs in the data
+    folder made now, so a folder that cannot be written stops the start here."""
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
                          access_token_seconds=access_token_seconds,
                          clock=ShiftedClock(config.local_cognito_clock_offset),
@@ -124,7 +160,6 @@ def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
-    local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()
-    return local, {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
-                   "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
-                   "cookie_secret": pool.store.secret("cookie-secret")}
+    for name in (COOKIE_SECRET, HOSTED_UI_SECRET):
+        pool.store.secret(name)
+    return pool

@@ -26,11 +26,9 @@ from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
 from local_cognito.store import as_timestamp, hash_password, password_matches
 from server.config import ConfigError
-from server.logs import printable
 from server.user_names import fold_case
 
 log = logging.getLogger("local_cognito")
-mail_log = logging.getLogger("local_cognito.mail")
 
 # Besides every operation whose name starts with "Admin".
 SIGNED_OPERATIONS = frozenset({"ListUsers", "CreateGroup", "GetGroup", "ListGroups",
@@ -141,8 +139,8 @@ class AdminOperations:
 
     def _invite(self, user: CognitoIdpUser, temporary_password: str) -> None:
         # The local mail carries the password, as Cognito's invitation email does.
-        mail_log.warning("Email to %s: your temporary password is %s",
-                         printable(user.attribute_lookup.get("email", "")), temporary_password)
+        self.pool.send_email(user.attribute_lookup.get("email", ""), "your temporary password is %s",
+                             temporary_password)
 
     def _set_temporary_password(self, user: CognitoIdpUser, password: str) -> None:
         user.password = hash_password(password)
@@ -360,6 +358,14 @@ class AdminOperations:
         except CognitoFault:
             raise ConfigError("LOCAL_ADMIN_PASSWORD does not meet the local user pool's password "
                               "policy: use 8 to 256 characters, with no space at either end.") from None
+        with self.pool.transaction():  # all of it, or nothing (StorageUnavailable)
+            news = self._make_admin(email, password, group_name)
+        if news:
+            log.info(news, email, group_name)
+
+    def _make_admin(self, email: str, password: str, group_name: str) -> str | None:
+        """``ensure_admin``'s changes; what to log about them, if anything (with the email and group)."""
+        news = None
         group = self.pool.groups.get(group_name)
         if group is None:
             self.create_group({"UserPoolId": self.pool.pool_id, "GroupName": group_name,
@@ -371,11 +377,10 @@ class AdminOperations:
                                   [{"Name": "email", "Value": email},
                                    {"Name": "email_verified", "Value": "true"}])
             self.pool.users[user.username] = user
-            log.info("The local admin %s was created, in the group %s.", email, group_name)
+            news = "The local admin %s was created, in the group %s."
         elif not password_matches(password, user.password):
             user.password = hash_password(password)
-            log.info("The local admin %s had another password; it was set from LOCAL_ADMIN_PASSWORD.",
-                     email)
+            news = "The local admin %s had another password; it was set from LOCAL_ADMIN_PASSWORD (group %s)."
         user.status = UserStatus.CONFIRMED
         user.enabled = True
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])
@@ -383,3 +388,4 @@ class AdminOperations:
         self.pool.codes.pop(f"signup:{user.id}", None)
         self.pool.link(user, group)
         self.pool.save()
+        return news

@@ -6,6 +6,12 @@ Operations Cognito authorises with IAM (the admin ones) need a SigV4 ``Authoriza
 they do at AWS; the signature itself is not checked. A ``Username`` that is not Cognito's
 ``UsernameType`` is refused before any operation runs (``validation.py``).
 
+Each request is one transaction of the pool (``pool_handler.py``): its answer is sent once its changes
+are stored. When the data folder cannot be written, the changes are rolled back and the answer is
+HTTP 503 ``LocalStorageUnavailableException``, the local Cognito's own error (Cognito has no such
+answer); the server maps it to its ``LocalStorageUnavailable``. ``/local-cognito/ready`` says whether
+the folder can be written now.
+
 It runs on a thread with its own event loop (``BackgroundServer``), so its work (scrypt password
 hashes, saving the state file) never holds up the server's IOLoop; the server reaches it over HTTP
 like any Cognito.
@@ -20,11 +26,13 @@ import uuid
 import tornado.web
 
 from local_cognito.admin import needs_signature
-from local_cognito.faults import CognitoFault
+from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
+from local_cognito.pool_handler import PoolHandler, ReadinessHandler
 from local_cognito.service import LocalUserPool
 from local_cognito.validation import check_username
 from server.background import BackgroundServer
+from server.config import LOCAL_READINESS_PATH
 
 log = logging.getLogger("local_cognito")
 
@@ -32,12 +40,24 @@ TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 SIGV4_PREFIX = "AWS4-HMAC-SHA256 Credential="
 
 
-class CognitoApiHandler(tornado.web.RequestHandler):
+class CognitoApiHandler(PoolHandler):
+    """One operation per request, as one transaction (``pool_handler.py``)."""
+
     def initialize(self, pool: LocalUserPool):
         self.pool = pool
 
     def check_xsrf_cookie(self) -> None:  # an API for SDKs, not a form
         pass
+
+    def write_storage_unavailable(self, failure: StorageUnavailable) -> None:
+        self.set_header("Content-Type", "application/x-amz-json-1.1")
+        self.set_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self._write_fault(failure)
+
+    def _write_fault(self, fault: CognitoFault) -> None:
+        self.set_status(fault.status)
+        self.set_header("x-amzn-ErrorType", fault.name)
+        self.write(json.dumps({"__type": fault.name, "message": fault.message}))
 
     def post(self) -> None:
         self.set_header("Content-Type", "application/x-amz-json-1.1")
@@ -69,9 +89,8 @@ class CognitoApiHandler(tornado.web.RequestHandler):
                 log.exception("The local Cognito failed on %s", target)
                 raise CognitoFault("InternalErrorException", "Internal error.", status=500) from None
         except CognitoFault as fault:
-            self.set_status(fault.status)
-            self.set_header("x-amzn-ErrorType", fault.name)
-            self.finish(json.dumps({"__type": fault.name, "message": fault.message}))
+            self._write_fault(fault)
+            self.finish()
             return
         self.finish(json.dumps(result))
 
@@ -94,6 +113,7 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str) -> tornado.web.Ap
     return tornado.web.Application([
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
+        (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
         *hosted_ui_routes(HostedUi(pool, base_url)),
     ], log_function=lambda handler: None, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})

@@ -14,6 +14,8 @@ the data folder (so it cannot be altered, and a step cannot be replayed as anoth
 hosted-UI session is the ``cognito`` cookie (HttpOnly, SameSite=Lax, Path=/, one hour), signed with
 the same key and naming a session the pool keeps in memory. Faults become answers in one place per
 kind: ``answers_with_pages`` for the browser's pages, ``JsonHandler.fail`` for the JSON endpoints.
+Each request is one transaction of the pool (``pool_handler.py``): a page or token that follows a
+change is sent only once the change is stored, and a change that cannot be stored answers 503.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ import tornado.web
 from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito import pages
-from local_cognito.faults import CognitoFault
+from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.oauth.errors import ErrorPage, OAuthError, RedirectError
 from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
 from local_cognito.oauth.parameters import as_lists
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
+from local_cognito.pool_handler import PoolHandler
 from local_cognito.service import LocalUserPool
 from server.signing import SignedValues
 
@@ -41,6 +44,8 @@ from server.signing import SignedValues
 SESSION_COOKIE = "cognito"  # the name Cognito's own hosted UI uses
 FORM_SECONDS = 3600  # how long a sign-in or sign-up form stays usable
 EXPIRED_FORM = "This page has expired or was changed. Go back to the app and sign in again."
+UNSAVED = "The sign-in service cannot save changes right now, so nothing was changed. Try again later."
+HOSTED_UI_SECRET = "hosted-ui-secret"  # the data folder's file with the key of its forms and cookie
 SPACES = re.compile(r"\s+")
 
 
@@ -52,7 +57,7 @@ class HostedUi:
     def __init__(self, pool: LocalUserPool, base_url: str):
         self.pool = pool
         self.base_url = base_url
-        key = (pool.store.secret("hosted-ui-secret"),)
+        key = (pool.store.secret(HOSTED_UI_SECRET),)
         self.forms = SignedValues(key, "local-cognito-form", FORM_SECONDS / 86400, clock=pool.clock)
         self.sessions = SignedValues(key, SESSION_COOKIE, HOSTED_SESSION_SECONDS / 86400, clock=pool.clock)
 
@@ -76,7 +81,7 @@ def answers_with_pages(method: Callable) -> Callable:
     return handle
 
 
-class PageHandler(tornado.web.RequestHandler):
+class PageHandler(PoolHandler):
     """A page for the browser: its headers, its form state, and the hosted-UI session."""
 
     def initialize(self, ui: HostedUi) -> None:
@@ -102,6 +107,10 @@ class PageHandler(tornado.web.RequestHandler):
         message = EXPIRED_FORM if status_code == 403 else \
             "Something went wrong. Go back to the app and try again."
         self.show(pages.error(message), status_code)
+
+    def write_storage_unavailable(self, failure: StorageUnavailable) -> None:
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.write(pages.error(UNSAVED))
 
     def query(self) -> dict[str, list[str]]:
         try:
@@ -304,7 +313,7 @@ class LogoutHandler(PageHandler):
         self.redirect(target)
 
 
-class JsonHandler(tornado.web.RequestHandler):
+class JsonHandler(PoolHandler):
     """An endpoint for the app's server: JSON answers, OAuth errors as ``error`` and
     ``error_description``."""
 
@@ -326,6 +335,9 @@ class JsonHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.finish(json.dumps({"error": "server_error" if status_code >= 500 else "invalid_request"}))
+
+    def write_storage_unavailable(self, failure: StorageUnavailable) -> None:
+        self.write(json.dumps({"error": "temporarily_unavailable", "error_description": UNSAVED}))
 
 
 class TokenHandler(JsonHandler):

@@ -10,18 +10,18 @@ check and the tokens of a completed sign-in, removing a user, group membership, 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime
 import hmac
-import logging
 import secrets
 import string
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpGroup, CognitoIdpUser, UserStatus
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpGroup, CognitoIdpUser
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from local_cognito.faults import CognitoFault, not_authorized
@@ -30,15 +30,14 @@ from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_P
                                          MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
                                          REFRESH_TOKEN_SECONDS, REGION)
 from local_cognito.schema import checked_attributes, pool_schema, required_of
-from local_cognito.store import (StateFile, as_timestamp, from_timestamp, hash_password,
-                                 password_matches, token_digest)
+from local_cognito.state import load_records
+from local_cognito.store import StateFile, from_timestamp, hash_password, password_matches, token_digest
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
+from local_cognito.transaction import Transaction, mail_log, write
 from server.cognito import secret_hash
 from server.logs import printable
 from server.user_names import fold_case
-
-mail_log = logging.getLogger("local_cognito.mail")
 
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # Cognito's name for TOTP MFA, in settings and challenges
 
@@ -83,6 +82,7 @@ class UserPool:
         self.spent_codes: dict[str, dict] = {}
         self.hosted_sessions: dict[str, HostedSession] = {}
         self._decoy_hash = hash_password(secrets.token_urlsafe(16))
+        self.open_transaction: Transaction | None = None  # see transaction.py
         self._restore(self.store.load(), required_attributes)
 
     # --- the pool, its client, and saving ------------------------------------------------------
@@ -111,70 +111,58 @@ class UserPool:
         self.client.id = state["client"]["id"]
         self.client.secret = state["client"]["secret"]
         self.pool.clients[self.client.id] = self.client
-        # Keys added after the first version are read with .get(): older state files still load.
-        for saved in state.get("users", []):
-            user = CognitoIdpUser(self.pool.id, saved["sub"], saved.get("password_hash"),
-                                  UserStatus[saved["status"]],
-                                  [{"Name": k, "Value": v} for k, v in saved["attributes"].items()])
-            user.id = saved["sub"]
-            user.update_attributes([{"Name": "sub", "Value": user.id}])
-            user.enabled = saved.get("enabled", True)
-            user.create_date = from_timestamp(saved["created"])
-            user.last_modified_date = from_timestamp(saved["modified"])
-            self.pool.users[user.username] = user
-            if saved.get("software_token"):
-                self.software_tokens[user.id] = SoftwareToken.from_saved(saved["software_token"])
-            if saved.get("temporary_password_expires") is not None:
-                self.temporary_passwords[user.id] = saved["temporary_password_expires"]
-        for saved in state.get("groups", []):
-            group = CognitoIdpGroup(self.pool.id, saved["name"], saved.get("description", ""),
-                                    saved.get("role_arn"), saved.get("precedence"))
-            group.creation_date = from_timestamp(saved["created"])
-            group.last_modified_date = from_timestamp(saved["modified"])
-            self.pool.groups[group.group_name] = group
-            for sub in saved.get("members", []):
-                if sub in self.pool.users:
-                    self.link(self.pool.users[sub], group)
-        self.codes = dict(state.get("codes", {}))
-        self.refresh_tokens = dict(state.get("refresh_tokens", {}))
+        load_records(self, state)
+
+    # --- keeping changes: all or nothing (see transaction.py) ---------------------------------------
+
+    def begin(self) -> Transaction:
+        """A transaction for the changes about to be made; the caller commits or rolls it back."""
+        if self.open_transaction is not None:
+            raise RuntimeError("a transaction of the local pool is already open")
+        self.open_transaction = Transaction(self)
+        return self.open_transaction
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The block's changes, committed at its end (StorageUnavailable if they cannot be written)
+        or rolled back if it fails. A CognitoFault is an answer, not a failure: what the operation
+        saved before it (a wrong code's count) is committed. Within an open transaction, part of it."""
+        if self.open_transaction is not None:
+            yield
+            return
+        transaction = self.begin()
+        try:
+            yield
+        except CognitoFault:
+            transaction.commit()
+            raise
+        except BaseException:
+            transaction.roll_back()
+            raise
+        transaction.commit()
 
     def save(self) -> None:
-        now = self.clock()
-        self.codes = {k: v for k, v in self.codes.items() if v["expires"] > now}
-        self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v["expires"] > now}
-        self.store.save({
-            "pool": {"id": self.pool.id, "name": POOL_NAME},
-            "client": {"id": self.client.id, "secret": self.client.secret},
-            "users": [self._saved_user(user) for user in self.pool.users.values()],
-            "groups": [{
-                "name": group.group_name,
-                "description": group.description,
-                "role_arn": group.role_arn,
-                "precedence": group.precedence,
-                "created": as_timestamp(group.creation_date),
-                "modified": as_timestamp(group.last_modified_date),
-                "members": sorted(user.id for user in group.users),
-            } for group in self.pool.groups.values()],
-            "codes": self.codes,
-            "refresh_tokens": self.refresh_tokens,
-        })
+        """Keep the operation's changes: when its transaction commits, or now outside one."""
+        if self.open_transaction is not None:
+            self.open_transaction.changed = True
+            return
+        transaction = self.begin()
+        transaction.changed = True
+        transaction.commit()
 
-    def _saved_user(self, user: CognitoIdpUser) -> dict:
-        saved = {
-            "sub": user.id,
-            "status": user.status.name if isinstance(user.status, UserStatus) else str(user.status),
-            "enabled": user.enabled,
-            "attributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
-            "password_hash": user.password,
-            "created": as_timestamp(user.create_date),
-            "modified": as_timestamp(user.last_modified_date),
-        }
-        token = self.software_tokens.get(user.id)
-        if token is not None:
-            saved["software_token"] = dataclasses.asdict(token)
-        if user.id in self.temporary_passwords:
-            saved["temporary_password_expires"] = self.temporary_passwords[user.id]
-        return saved
+    def write_state(self) -> None:
+        """Write the state file now (OSError if it cannot be written): for ``Transaction.commit``."""
+        write(self, self.clock())
+
+    def send_email(self, address: str, text: str, *arguments: Any) -> None:
+        """"Email" ``text`` % ``arguments`` to ``address``: to the console log, once the transaction
+        commits (never for a change rolled back), or now outside one."""
+        # The address as typed may hold anything; the console must not (server.logs.printable).
+        text, arguments = "Email to %s: " + text, (printable(address), *arguments)
+        if self.open_transaction is not None:
+            self.open_transaction.emails.append((text, arguments))
+        else:
+            mail_log.warning(text, *arguments)
 
     @property
     def client_id(self) -> str:
@@ -284,7 +272,7 @@ class UserPool:
         self.codes[f"{purpose}:{user.id}"] = {"code": code, "expires": self.clock() + lifetime}
         email = user.attribute_lookup.get("email", "")
         what = "confirmation" if purpose == "signup" else "password reset"
-        mail_log.warning("Email to %s: your %s code is %s", printable(email), what, code)
+        self.send_email(email, "your %s code is %s", what, code)
         return self.delivery(email)
 
     @staticmethod

@@ -6,14 +6,22 @@ it runs (the operating system drops the lock if the process dies) and writes ``r
 what a server needs to use it, once it listens. A server that cannot take the lock reads that file
 and uses the running local Cognito instead of starting its own: several server processes behind a
 load balancer then share one pool, as they would share a real one.
+
+A folder where these files cannot be made or read stops the start (``DataFolderUnusable``, see
+``start_local_cognito``); one that can no longer be written when the local Cognito stops only leaves a
+stale ``running.json``, which the next start removes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
+import logging
 import os
 import time
+
+log = logging.getLogger("local_cognito")
 
 LOCK_FILE = "running.lock"
 DETAILS_FILE = "running.json"
@@ -48,9 +56,14 @@ class FolderClaim:
         path = os.path.join(self.folder, DETAILS_FILE)
         temporary = f"{path}.{os.getpid()}.tmp"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump({**details, "pid": os.getpid()}, handle)
-        os.replace(temporary, path)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump({**details, "pid": os.getpid()}, handle)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(temporary)
+            raise
 
     def release(self) -> None:
         if self._handle is None:
@@ -59,6 +72,11 @@ class FolderClaim:
             os.remove(os.path.join(self.folder, DETAILS_FILE))
         except FileNotFoundError:
             pass
+        except OSError as error:
+            # The folder cannot be written now. The lock goes all the same: the next process to
+            # take it removes the stale file before it publishes its own.
+            log.warning("Could not remove %s from the local Cognito's data folder %s (%s).", DETAILS_FILE,
+                        self.folder, error.strerror or error)
         fcntl.flock(self._handle, fcntl.LOCK_UN)
         self._handle.close()
         self._handle = None

@@ -90,6 +90,9 @@ COGNITO_TO_OURS = {
     "InternalErrorException": "CognitoError",
     "ServiceUnavailable": "CognitoUnavailable",
     "ServiceUnavailableException": "CognitoUnavailable",
+    # The local Cognito's own answer (HTTP 503; Cognito never sends it): its data folder cannot be
+    # written, so it rolled the request's changes back.
+    "LocalStorageUnavailableException": "LocalStorageUnavailable",
 }
 
 # Where an access token is the credential, "not authorized" means the token is no good.
@@ -166,6 +169,7 @@ LOGGED = {
     "EmailQuotaExceeded": logging.ERROR,
     "CodeNotDelivered": logging.WARNING,
     "RequestBlocked": logging.WARNING,
+    "LocalStorageUnavailable": logging.ERROR,
 }
 
 # LimitExceededException's other meaning: "Exceeded daily email limit for the operation or the

@@ -53,6 +53,8 @@ MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
 DEFAULT_UNIFORM_ANSWER_SECONDS = 1.0
 DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS = 0.25
 MAX_UNIFORM_ANSWER_SECONDS = 10
+# Local mode: where the local Cognito answers 200 while it can save to its data folder, 503 while not.
+LOCAL_READINESS_PATH = "/local-cognito/ready"
 
 # Any of these, set, means "use this real (or LocalStack, or moto server) user pool".
 POOL_NAMES = (
@@ -181,6 +183,13 @@ class Config:
     def jwks_url(self) -> str:
         """Where the pool publishes the keys its tokens are signed with."""
         return f"{self.pool_url}/.well-known/jwks.json"
+
+    @property
+    def local_readiness_url(self) -> str | None:
+        """Local mode: where the local Cognito says whether it can save to its data folder."""
+        if not (self.local and self.endpoint_url):
+            return None
+        return self.endpoint_url.rstrip("/") + LOCAL_READINESS_PATH
 
 
 def load_config(env: Mapping[str, str] | None = None, port: int | None = None,

@@ -103,6 +103,9 @@ CATALOGUE: dict[str, ErrorKind] = {
              "it; the server's log says what."),
     "NotSupported": ErrorKind(
         501, "The sign-in service is not set up to do this (the user pool's app client has it turned off)."),
+    "LocalStorageUnavailable": ErrorKind(
+        503, "The local Cognito cannot save to its data folder, so nothing was changed. Whoever runs the server "
+             "must make the folder (LOCAL_COGNITO_DATA) writable; the server's log says why."),
     "Stopping": ErrorKind(503, "This server is shutting down. Try again: another one will answer."),
     # Anything else.
     "InternalError": ErrorKind(500, "Something went wrong on our side. Quote the request id if you report it."),

@@ -92,6 +92,9 @@ async def exchange_code(config: Config, code: str, code_verifier: str) -> dict:
         answer = {}
     if response.code >= 500:
         log.error("The hosted UI's token endpoint answered HTTP %d", response.code)
+        if config.local and response.code == 503 and isinstance(answer, dict) and \
+                answer.get("error") == "temporarily_unavailable":
+            raise ApiError("LocalStorageUnavailable")  # the local Cognito could not store the sign-in
         raise ApiError("CognitoError")
     complete = isinstance(answer, dict) and all(
         isinstance(answer.get(name), str) for name in ("id_token", "access_token", "refresh_token")) and \
