@@ -68,9 +68,11 @@ import dataclasses
 
 from local_cognito.clock import ShiftedClock
 from local_cognito.endpoint import LocalCognito
+from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
 from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
 from server.config import Config
+from server.page_identity import favicon
 
 
 def start_local_cognito(config: Config, *, port: int | None = None,
@@ -119,7 +121,9 @@ def _start(config: Config, port: int | None, access_token_seconds: int) -> tuple
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
-    local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()
+    # The hosted UI's pages show the app's name (APP_NAME, by default the page's) and its icon.
+    branding = Branding(name=config.app_name, icon=favicon())
+    local = LocalCognito(pool, port=config.local_cognito_port if port is None else port, branding=branding).start()
     return local, {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
                    "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
                    "cookie_secret": pool.store.secret("cookie-secret")}
