@@ -4,7 +4,7 @@
 // signed out (a shared link to #account, say) is remembered and opened after signing in; with none,
 // signing in opens My photos.
 
-import { $ } from "./ui.js";
+import { $, newAction } from "./ui.js";
 import { loadPhotos } from "./photos.js";
 import { chooseSignedOutPanel } from "./session.js";
 
@@ -124,6 +124,7 @@ function followUrl() {
 // panel's heading, as it does when the link opens the panel.
 for (const [view, link] of Object.entries(LINKS)) {
   $(link).addEventListener("click", () => {
+    newAction($(PANELS[view]));
     if (openView === view && urlView() === view) {
       if (view === "photos") {
         loadPhotos();
