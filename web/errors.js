@@ -11,7 +11,6 @@ const TOO_MANY_CODES_SENTENCE = "Too many wrong codes. Ask for a new code.";
 export const SENTENCES = {
   NotAuthorized: "The email or password is wrong.",
   UserNotConfirmed: "This account is not confirmed yet. Enter the code we emailed you.",
-  UserNotConfirmedTo: "This account is not confirmed yet. Enter the code we emailed to",
   PasswordResetRequired: "This account needs a new password. Use “Forgot your password?” to get a reset code.",
   UsernameExists: "An account with this email already exists. Sign in instead.",
   CodeMismatch: "That code is wrong. Check it and try again.",

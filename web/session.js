@@ -191,6 +191,7 @@ export async function showSignedIn(notice) {
     showMfaState(methods.includes("SOFTWARE_TOKEN_MFA"));
   } catch (error) {
     $("greeting").textContent = "Hello!";
+    $("mfa-start").hidden = false; // whether codes are on is not known: setting up an app always works
     showError(error, $("signed-in-message"), "getUser");
   }
 }

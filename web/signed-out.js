@@ -3,7 +3,7 @@
 // by email, then a new password). "More sign-in options" (the hosted UI) is a plain link in the
 // page; session.js shows it next to the sign-in form only, and switches the two tabs.
 
-import { ApiError, SENTENCES } from "./errors.js";
+import { ApiError } from "./errors.js";
 import { $, authenticatorCode, busy, checkForm, clearInvalid, newAction, onSubmit, say, showError } from "./ui.js";
 import { state } from "./state.js";
 import { call } from "./api.js";
@@ -37,7 +37,7 @@ onSubmit($("sign-in-form"), () => {
       }
     } catch (error) {
       if (error instanceof ApiError && error.code === "UserNotConfirmed") {
-        startConfirmation(email, password, SENTENCES.UserNotConfirmedTo);
+        startConfirmation(email, password, "This account is not confirmed yet. Enter the code we emailed to");
         return;
       }
       showError(error, message, "signIn", form);

@@ -28,10 +28,6 @@ function setUrlView(view) {
   }
 }
 
-export function currentView() {
-  return openView;
-}
-
 // Show one signed-in panel ("photos" lists the photos again), the link to it marked as current.
 function openPanel(view) {
   openView = view;

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.support import CODE, PASSWORD, free_port, local_server
 from tests.support.chromium import CHROMIUM_ARGS, SCREENSHOTS, Pages, chromium_path
@@ -27,6 +27,11 @@ def server(tmp_path_factory):
     log = process.stop()
     assert "Traceback" not in log, log
     assert PASSWORD not in log
+
+
+# A page's first load asks GET /me, then refresh and getUser: on a machine busy with other work, that
+# can take longer than Playwright's 5 s default for expectations.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="package")
