@@ -27,7 +27,7 @@ $settings = [ordered]@{
     # Never put root-account keys anywhere here: the server refuses ROOT_USER_* at start-up.
     STS_USER_CLIENT_ID     = ""
     STS_USER_CLIENT_SECRET = ""
-    # The name authenticator apps show next to the account.
+    # The app's name, shown by authenticator apps next to the account (empty: the page's name).
     APP_NAME               = ""
     # Local mode only: a confirmed user in the admin group, made at start-up.
     LOCAL_ADMIN_EMAIL      = ""

@@ -39,7 +39,7 @@ setting ADMIN_GROUP "admin"
 # Never put root-account keys anywhere here: the server refuses ROOT_USER_* at start-up.
 setting STS_USER_CLIENT_ID ""
 setting STS_USER_CLIENT_SECRET ""
-# The name authenticator apps show next to the account.
+# The app's name, shown by authenticator apps next to the account (empty: the page's name).
 setting APP_NAME ""
 # Local mode only: a confirmed user in the admin group, made at start-up.
 setting LOCAL_ADMIN_EMAIL ""

@@ -17,6 +17,7 @@ import sys
 from server.aws_endpoints import COGNITO_IDP_VARIABLE, service_variable
 from server.config import Config, ConfigError, load_config
 from server.logs import configure_logging
+from server.page_identity import PASSWORD_POLICY
 from server.serving import serve, supervise
 
 log = logging.getLogger("server")
@@ -37,7 +38,8 @@ def banner(config: Config, cognito_url: str, host: str) -> str:
         "",
         "  Local Cognito: no AWS account needed.",
         f"    endpoint    {cognito_url}  (loopback only)",
-        f"    user pool   {config.user_pool_id}  (email as user name, passwords of 8+ characters)",
+        f"    user pool   {config.user_pool_id}  (email as user name, passwords of "
+        f"{PASSWORD_POLICY.min_length}+ characters)",
         f"    app client  {config.client_id}  (with a secret, kept on this server)",
         f"    data        {os.path.abspath(config.local_data_dir)}  (users survive a restart)",
         "    codes       printed below as 'Email to ...'"

@@ -67,10 +67,15 @@ async def resend_code(call: Call, user: Email) -> dict:
 
 @method("getUser")
 async def get_user(call: Call, access_token: str) -> dict:
+    """The user's name and attributes, and which MFA methods are on (Cognito's UserMFASettingList:
+    ``SOFTWARE_TOKEN_MFA`` is the authenticator app)."""
     response = await call.cognito.call("GetUser", AccessToken=access_token)
+    methods = [m for m in response.get("UserMFASettingList") or [] if isinstance(m, str)]
     return {
         "username": response["Username"],
         "attributes": {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])},
+        "mfa_enabled": bool(methods),
+        "mfa_methods": methods,
     }
 
 

@@ -23,12 +23,20 @@ from server.cookies import host_cookie_header
 from server.endpoint import JsonHandler, guarded
 from server.errors import ApiError
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
+from server.page_identity import PASSWORD_POLICY
 from server.refresh_cookie import REFRESH_COOKIE, StoredRefreshToken
 from server.route_description import COGNITO_TROUBLE, SET_COOKIE_HEADER, Operation, json_answer, page_answer
 from server.services import OAUTH_STATE_COOKIE, OAUTH_STATE_MINUTES
 from handlers.page import set_page_headers
 from handlers.sign_in import revoke_refresh_token
 
+PASSWORD_POLICY_SCHEMA = {
+    "type": "object", "description": "The pool's password rules, as the page lists them.",
+    "properties": {"min_length": {"type": "integer"}, "require_lowercase": {"type": "boolean"},
+                   "require_uppercase": {"type": "boolean"}, "require_numbers": {"type": "boolean"},
+                   "require_symbols": {"type": "boolean"}},
+    "required": ["min_length", "require_lowercase", "require_uppercase", "require_numbers", "require_symbols"],
+    "additionalProperties": False}
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _TEXT = {"type": "string"}
 
@@ -211,12 +219,15 @@ class MeHandler(HostedUiHandler):
 
     openapi = {"get": Operation(
         "Who is signed in, for the page", "hosted UI",
-        {"200": json_answer("`signed_in`, and when someone is: their email, nickname and groups.", {
+        {"200": json_answer("`signed_in`, and when someone is: their email, nickname and groups; whether the "
+                            "request carried the refresh cookie (never its value: `refresh` can then answer "
+                            "tokens); the password rules the page lists.", {
             "type": "object",
             "properties": {"signed_in": {"type": "boolean"}, "email": {"type": ["string", "null"]},
                            "nickname": {"type": ["string", "null"]},
-                           "groups": {"type": "array", "items": {"type": "string"}}},
-            "required": ["signed_in"], "additionalProperties": False},
+                           "groups": {"type": "array", "items": {"type": "string"}},
+                           "refresh_cookie": {"type": "boolean"}, "password_policy": PASSWORD_POLICY_SCHEMA},
+            "required": ["signed_in", "refresh_cookie", "password_policy"], "additionalProperties": False},
             headers={"Set-Cookie": SET_COOKIE_HEADER})},
         errors=("InvalidToken", "TokenExpired", *COGNITO_TROUBLE),
         cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
@@ -228,7 +239,10 @@ class MeHandler(HostedUiHandler):
             person = await call.browser_session.person()
         finally:
             self.add_cookie_headers(call)  # a refused renewal clears the cookies, and says why
-        answer: dict[str, Any] = {"signed_in": person is not None}
+        # Whether the browser holds a refresh cookie (never its value): the page asks `refresh` for
+        # tokens only then, so a signed-out visit makes no request that answers an error status.
+        answer: dict[str, Any] = {"signed_in": person is not None, "refresh_cookie": call.refresh_cookie.kept,
+                                  "password_policy": PASSWORD_POLICY.answer()}
         if person is not None:
             answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))
         self.write_answer(Answer(200, answer))

@@ -8,15 +8,12 @@ and from running any script that is not one of its own files.
 
 from __future__ import annotations
 
-import os
-
 import tornado.web
 
 from server.endpoint import EndpointHandler, log_exception_without_query
+from server.page_identity import PAGE_FILE, WEB_DIR
 from server.route_description import Operation, page_answer
 
-WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
-PAGE_FILE = os.path.join(WEB_DIR, "index.html")
 
 # Only the page's own files run; images may also be blob: URLs (photos fetched with the token)
 # and data: URLs (the authenticator QR code).

@@ -198,7 +198,9 @@ class PhotosHandler(PhotosApiHandler):
 
     @guarded
     async def get(self) -> None:
-        owner = await self.owner()
+        # Cognito is asked too: a page whose account was signed out or deleted elsewhere learns it
+        # when it lists the photos, not only when it uploads one.
+        owner = await self.owner(live=True)
         photos = await self.services.photos.of_owner(owner)
         self.write_answer(Answer(200, {"photos": [photo_view(photo) for photo in photos]}))
 

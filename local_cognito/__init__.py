@@ -81,10 +81,12 @@ from local_cognito.clock import ShiftedClock
 from local_cognito.endpoint import LocalCognito
 from local_cognito.faults import StorageUnavailable
 from local_cognito.hosted_ui import HOSTED_UI_SECRET
+from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
 from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
 from local_cognito.store import DataFolderUnusable
 from server.config import Config
+from server.page_identity import favicon
 
 COOKIE_SECRET = "cookie-secret"  # the data folder's file with the server's cookie secret in local mode
 
@@ -108,7 +110,10 @@ def start_local_cognito(config: Config, *, port: int | None = None,
     try:
         with _using(folder):
             pool = _pool(config, access_token_seconds)
-        local = LocalCognito(pool, port=config.local_cognito_port if port is None else port).start()
+        # The hosted UI's pages show the app's name (APP_NAME, by default the page's) and its icon.
+        branding = Branding(name=config.app_name, icon=favicon())
+        local = LocalCognito(pool, port=config.local_cognito_port if port is None else port,
+                             branding=branding).start()
         details = {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
                    "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
                    "cookie_secret": pool.store.secret(COOKIE_SECRET)}

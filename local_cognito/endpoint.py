@@ -29,6 +29,7 @@ from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from local_cognito.pool_handler import PoolHandler, ReadinessHandler
+from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
 from local_cognito.validation import check_username
 from server.background import BackgroundServer
@@ -106,7 +107,8 @@ class JwksHandler(tornado.web.RequestHandler):
         self.finish(json.dumps(self.pool.signer.jwks()))
 
 
-def make_local_cognito_app(pool: LocalUserPool, base_url: str) -> tornado.web.Application:
+def make_local_cognito_app(pool: LocalUserPool, base_url: str,
+                           branding: Branding | None = None) -> tornado.web.Application:
     """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
     endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
     carry authorization codes."""
@@ -114,7 +116,7 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str) -> tornado.web.Ap
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
         (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
-        *hosted_ui_routes(HostedUi(pool, base_url)),
+        *hosted_ui_routes(HostedUi(pool, base_url, branding)),
     ], log_function=lambda handler: None, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
 
@@ -124,13 +126,14 @@ class LocalCognito:
 
     joined = False  # this process runs it (see sharing.JoinedLocalCognito)
 
-    def __init__(self, pool: LocalUserPool, port: int = 0):
+    def __init__(self, pool: LocalUserPool, port: int = 0, branding: Branding | None = None):
+        """``branding``: the app's name and icon on the hosted UI's pages."""
         self.pool = pool
 
         async def build(bound_port: int):
             base_url = f"http://127.0.0.1:{bound_port}"
             self.pool.issuer = f"{base_url}/{self.pool.pool_id}"
-            return make_local_cognito_app(pool, base_url), None
+            return make_local_cognito_app(pool, base_url, branding), None
 
         self._server = BackgroundServer(build, port, name="local-cognito")
         self._on_stop: list = []

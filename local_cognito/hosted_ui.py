@@ -4,9 +4,14 @@
   with a code, otherwise on to the sign-in page (``/login``, with the same parameters, as Cognito).
 - ``GET /login`` and ``/signup`` show the forms; ``POST /login``, ``/login/mfa``,
   ``/login/new-password``, ``/signup`` and ``/confirm`` take each step of a sign-in or sign-up.
-- ``POST /oauth2/token``, ``GET``/``POST /oauth2/userInfo``: JSON, for the app's server.
+- ``GET /forgotPassword`` (the sign-in page's "Forgot your password?", with the authorize
+  parameters, as Cognito's), ``POST /forgotPassword`` (sends a reset code) and
+  ``POST /confirmforgotPassword`` (the code and a new password, then the sign-in page again).
+- ``POST /oauth2/token``, ``GET``/``POST /oauth2/userInfo``: JSON, for the app's server
+  (``oauth_endpoints.py``).
 - ``GET /logout``: ends the hosted-UI session, then back to a sign-out URL or the sign-in page.
 - ``GET /{pool}/.well-known/openid-configuration``: OpenID Connect discovery.
+- ``GET /favicon.svg``: the app's icon (``pages.Branding``), which the pages show.
 
 Every form carries the authorize request in one hidden field, ``flow``, signed with a key kept in
 the data folder (so it cannot be altered, and a step cannot be replayed as another), and Tornado's
@@ -22,21 +27,20 @@ from __future__ import annotations
 
 import datetime
 import functools
-import json
 import re
 import urllib.parse
 from typing import Any, Callable
 
-import tornado.web
 from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito import pages
 from local_cognito.faults import CognitoFault, StorageUnavailable
-from local_cognito.oauth.errors import ErrorPage, OAuthError, RedirectError
+from local_cognito.oauth.errors import ErrorPage, RedirectError
 from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
 from local_cognito.oauth.parameters import as_lists
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
-from local_cognito.pool_handler import PoolHandler
+from local_cognito.oauth_endpoints import OpenIdConfigurationHandler, TokenHandler, UserInfoHandler
+from local_cognito.pool_handler import UNSAVED, PoolHandler
 from local_cognito.service import LocalUserPool
 from server.signing import SignedValues
 
@@ -44,7 +48,6 @@ from server.signing import SignedValues
 SESSION_COOKIE = "cognito"  # the name Cognito's own hosted UI uses
 FORM_SECONDS = 3600  # how long a sign-in or sign-up form stays usable
 EXPIRED_FORM = "This page has expired or was changed. Go back to the app and sign in again."
-UNSAVED = "The sign-in service cannot save changes right now, so nothing was changed. Try again later."
 HOSTED_UI_SECRET = "hosted-ui-secret"  # the data folder's file with the key of its forms and cookie
 SPACES = re.compile(r"\s+")
 
@@ -54,9 +57,10 @@ class HostedUi:
     its form state and session cookie (one key, kept in the data folder; distinct names, so one
     cannot pass for the other)."""
 
-    def __init__(self, pool: LocalUserPool, base_url: str):
+    def __init__(self, pool: LocalUserPool, base_url: str, branding: pages.Branding | None = None):
         self.pool = pool
         self.base_url = base_url
+        self.branding = branding or pages.Branding()
         key = (pool.store.secret(HOSTED_UI_SECRET),)
         self.forms = SignedValues(key, "local-cognito-form", FORM_SECONDS / 86400, clock=pool.clock)
         self.sessions = SignedValues(key, SESSION_COOKIE, HOSTED_SESSION_SECONDS / 86400, clock=pool.clock)
@@ -95,12 +99,19 @@ class PageHandler(PoolHandler):
         self.set_header("Referrer-Policy", "no-referrer")
         # No form-action: a form's answer redirects to the app, which that directive would block.
         self.set_header("Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+                        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
+                        "base-uri 'none'")
 
-    def show(self, html: str, status: int = 200) -> None:
+    def show(self, page: pages.Page, status: int = 200) -> None:
+        """The page in the app's look, with a way back to the app: the configured home, else the
+        app client's first sign-out URL."""
+        home = self.ui.branding.home
+        if home is None:
+            logout_urls = self.pool.oauth.oauth_settings.logout_urls
+            home = logout_urls[0] if logout_urls else None
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(html)
+        self.finish(pages.render(page, self.ui.branding, home))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # 403 is Tornado's answer to a form without its _xsrf cookie and field.
@@ -167,9 +178,9 @@ class PageHandler(PoolHandler):
     # --- the pages of a sign-in ---------------------------------------------------------------------
 
     def show_sign_in(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
-                     status: int = 200) -> None:
+                     note: str | None = None, status: int = 200) -> None:
         self.show(pages.sign_in(xsrf=self.xsrf_form_html(), flow=self.flow("password", request),
-                                request=request.params(), email=email, error=error), status)
+                                request=request.params(), email=email, error=error, note=note), status)
 
     def show_confirm(self, flow: str, *, error: str | None = None, note: str | None = None,
                      status: int = 200) -> None:
@@ -301,6 +312,55 @@ class ConfirmHandler(PageHandler):
         self.continue_sign_in(request, step)
 
 
+class ForgotPasswordHandler(PageHandler):
+    """Cognito's /forgotPassword: the email (a reset code is sent as ForgotPassword sends it, the
+    same answer for an unknown email), then the code and the new password."""
+
+    def show_forgot(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
+                    status: int = 200) -> None:
+        self.show(pages.forgot_password(xsrf=self.xsrf_form_html(), flow=self.flow("forgot", request),
+                                        request=request.params(), email=email, error=error), status)
+
+    @answers_with_pages
+    def get(self) -> None:
+        self.show_forgot(self.pool.oauth.authorize_request(self.query()))
+
+    @answers_with_pages
+    def post(self) -> None:
+        request, _ = self.posted_flow("forgot")
+        email = self.get_body_argument("email", "").strip()
+        try:
+            self.pool.hosted_sign_in.forgot_password(email)
+        except CognitoFault as fault:
+            self.show_forgot(request, email=email, error=fault.message, status=400)
+            return
+        self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(),
+                                                flow=self.flow("reset", request, email=email),
+                                                request=request.params(), email=email))
+
+
+class ConfirmForgotPasswordHandler(PageHandler):
+    @answers_with_pages
+    def post(self) -> None:
+        request, state = self.posted_flow("reset")
+        email = str(state.get("email", ""))
+        try:
+            self.pool.hosted_sign_in.confirm_forgot_password(
+                email, SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", ""))
+        except CognitoFault as fault:
+            self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
+                                                    request=request.params(), email=email, error=fault.message), 400)
+            return
+        self.show_sign_in(request, email=email, note="Your password is changed. Sign in with the new one.")
+
+
+class FaviconHandler(PageHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "max-age=3600")
+        self.finish(self.ui.branding.icon)
+
+
 class LogoutHandler(PageHandler):
     @answers_with_pages
     def get(self) -> None:
@@ -313,73 +373,6 @@ class LogoutHandler(PageHandler):
         self.redirect(target)
 
 
-class JsonHandler(PoolHandler):
-    """An endpoint for the app's server: JSON answers, OAuth errors as ``error`` and
-    ``error_description``."""
-
-    def initialize(self, ui: HostedUi) -> None:
-        self.ui = ui
-        self.pool = ui.pool
-
-    def check_xsrf_cookie(self) -> None:  # called by servers, authenticated by client secret or token
-        pass
-
-    def set_default_headers(self) -> None:
-        self.set_header("Content-Type", "application/json;charset=UTF-8")
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Pragma", "no-cache")
-
-    def fail(self, fault: OAuthError) -> None:
-        self.set_status(fault.status)
-        self.finish(json.dumps({"error": fault.error, "error_description": fault.description}))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.finish(json.dumps({"error": "server_error" if status_code >= 500 else "invalid_request"}))
-
-    def write_storage_unavailable(self, failure: StorageUnavailable) -> None:
-        self.write(json.dumps({"error": "temporarily_unavailable", "error_description": UNSAVED}))
-
-
-class TokenHandler(JsonHandler):
-    def post(self) -> None:
-        self.set_header("Access-Control-Allow-Origin", "*")  # as Cognito's token endpoint
-        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        try:
-            if content_type != "application/x-www-form-urlencoded":
-                raise OAuthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded")
-            try:
-                form = {name: [value.decode("utf-8") for value in values]
-                        for name, values in self.request.body_arguments.items()}
-            except UnicodeDecodeError:
-                raise OAuthError("invalid_request", "The request body is not UTF-8") from None
-            answer = self.pool.oauth.token_answer(form, self.request.headers.get("Authorization"))
-        except OAuthError as fault:
-            self.fail(fault)
-            return
-        self.finish(json.dumps(answer))
-
-
-class UserInfoHandler(JsonHandler):
-    def get(self) -> None:
-        try:
-            answer = self.pool.oauth.user_info(self.request.headers.get("Authorization"))
-        except OAuthError as fault:
-            self.set_header("WWW-Authenticate",
-                            f'Bearer error="{fault.error}", error_description="{fault.description}"')
-            self.fail(fault)
-            return
-        self.finish(json.dumps(answer))
-
-    post = get
-
-
-class OpenIdConfigurationHandler(JsonHandler):
-    def get(self, pool_id: str) -> None:
-        if pool_id != self.pool.pool_id:
-            raise tornado.web.HTTPError(404)
-        self.finish(json.dumps(self.pool.oauth.openid_configuration(self.ui.base_url)))
-
-
 def hosted_ui_routes(ui: HostedUi) -> list:
     return [
         (r"/oauth2/authorize", AuthorizeHandler, {"ui": ui}),
@@ -390,6 +383,9 @@ def hosted_ui_routes(ui: HostedUi) -> list:
         (r"/login/new-password", NewPasswordHandler, {"ui": ui}),
         (r"/signup", SignUpHandler, {"ui": ui}),
         (r"/confirm", ConfirmHandler, {"ui": ui}),
+        (r"/forgotPassword", ForgotPasswordHandler, {"ui": ui}),
+        (r"/confirmforgotPassword", ConfirmForgotPasswordHandler, {"ui": ui}),
         (r"/logout", LogoutHandler, {"ui": ui}),
+        (r"/favicon\.svg", FaviconHandler, {"ui": ui}),
         (r"/([^/]+)/\.well-known/openid-configuration", OpenIdConfigurationHandler, {"ui": ui}),
     ]

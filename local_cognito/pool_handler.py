@@ -22,6 +22,9 @@ from local_cognito.faults import StorageUnavailable
 from local_cognito.service import LocalUserPool
 from local_cognito.transaction import Transaction
 
+# What a page or an OAuth endpoint says when its changes could not be stored.
+UNSAVED = "The sign-in service cannot save changes right now, so nothing was changed. Try again later."
+
 
 class PoolHandler(tornado.web.RequestHandler):
     """A handler whose request is one transaction of ``self.pool``."""

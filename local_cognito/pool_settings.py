@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from server.page_identity import PASSWORD_POLICY
+
 REGION = "us-east-1"
 POOL_NAME = "local-pool"
 CLIENT_NAME = "local-app-client"
@@ -14,7 +16,9 @@ RESET_CODE_SECONDS = 3600  # Cognito: password reset codes are good for one hour
 REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
 MAX_CODE_FAILURES = 5  # wrong codes accepted before a code is locked
 TEMPORARY_PASSWORD_DAYS = 7  # Cognito's default TemporaryPasswordValidityDays
-MIN_PASSWORD_LENGTH = 8  # the tutorial's pool: length 8, no character classes required
+# The tutorial's pool (the recommended one): length 8, no character classes required; the page lists
+# the same rules (server/page_identity.py).
+MIN_PASSWORD_LENGTH = PASSWORD_POLICY.min_length
 MAX_PASSWORD_LENGTH = 256
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Cognito's pattern for passwords: no whitespace at either end.

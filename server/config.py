@@ -26,6 +26,7 @@ from typing import Mapping
 
 from server import settings
 from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
+from server.page_identity import page_name
 # ConfigError is defined with the readers of single settings, which raise it; it is imported from here.
 from server.settings import ConfigError
 
@@ -108,8 +109,9 @@ class Config:
     local_code: str | None = dataclasses.field(default=None, repr=False)
     # Admin methods: the Cognito group whose members may call them.
     admin_group: str = "admin"
-    # The name an authenticator app shows for this service's TOTP entries.
-    app_name: str = "Cognito Backend"
+    # The app's name: the issuer an authenticator app shows for this service's TOTP entries, and
+    # the name on the local Cognito's sign-in pages. By default the page's (its <title>).
+    app_name: str = dataclasses.field(default_factory=page_name)
     # Local mode: a confirmed user in the admin group, made at start-up.
     local_admin_email: str | None = None
     local_admin_password: str | None = dataclasses.field(default=None, repr=False)
@@ -241,7 +243,7 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         cognito_read_timeout=settings.number(env, "COGNITO_READ_TIMEOUT", 5.0),
         cognito_max_attempts=settings.number(env, "COGNITO_MAX_ATTEMPTS", 2, int),
         admin_group=env.get("ADMIN_GROUP") or "admin",
-        app_name=env.get("APP_NAME") or "Cognito Backend",
+        app_name=(env.get("APP_NAME") or "").strip() or page_name(),
         sts_access_key_id=env.get("STS_USER_CLIENT_ID") or None,
         sts_secret_access_key=env.get("STS_USER_CLIENT_SECRET") or None,
         sts_endpoint_url=endpoints.configured("sts").url,

@@ -116,6 +116,12 @@ class RefreshCookie:
     def present(self) -> bool:
         return bool(self._raw)
 
+    @property
+    def kept(self) -> bool:
+        """Whether the browser still holds a refresh cookie once this answer is in: it sent one, and
+        the answer does not clear it."""
+        return self.present and self.set_cookie != self._codec.clear_cookie_header()
+
     def current(self) -> StoredRefreshToken:
         """The refresh token from the cookie; ApiError 401 when missing, expired or tampered."""
         if not self._raw:

@@ -1,10 +1,13 @@
 // The signed-in person's account: sign out (from the hosted UI too when signed in there), change
-// the password (which signs every other session out, and this page in again), set up an authenticator app or turn its codes off, and delete the account (with
-// the one-shot flag that lets the page say so after the hosted UI's sign-out brings it back).
+// the password (which signs every other session out, and this page in again), the authenticator app
+// (whether its codes are on, as getUser says, with only the button that makes sense; the key in
+// groups of four with a Copy button), and delete the account (with the one-shot flag that lets the
+// page say so after the hosted UI's sign-out brings it back). A new action in the view clears the
+// messages of the previous one.
 
 import { ApiError, isAuthFailure } from "./errors.js";
 import {
-  $, authenticatorCode, busy, busyButton, checkForm, clearInvalid, markInvalid, onSubmit, say, showError,
+  $, authenticatorCode, busy, busyButton, checkForm, clearInvalid, markInvalid, newAction, onSubmit, say, showError,
 } from "./ui.js";
 import { keepTokens, state } from "./state.js";
 import { call, userCall, withToken } from "./api.js";
@@ -19,6 +22,7 @@ $("sign-out").addEventListener("click", async () => {
     return;
   }
   const viaHostedUi = state.viaHostedUi;
+  newAction($("signed-in"));
   const signedOut = await busyButton(button, async () => {
     try {
       await call("signOut", {});
@@ -29,7 +33,7 @@ $("sign-out").addEventListener("click", async () => {
       }
     }
     return true;
-  });
+  }, "Signing out…");
   if (!signedOut) {
     return;
   }
@@ -38,12 +42,13 @@ $("sign-out").addEventListener("click", async () => {
     return;
   }
   showSignedOut();
-  $("show-log-in").focus();
+  $("tab-sign-in").focus();
 });
 
 onSubmit($("password-form"), () => {
   const form = $("password-form");
   const message = $("password-message");
+  newAction($("account-panel"));
   if (!checkForm(form, message)) {
     return;
   }
@@ -59,7 +64,7 @@ onSubmit($("password-form"), () => {
         $("old-password").select();
       }
     }
-  });
+  }, "Changing…");
 });
 
 // After changePass: the server signed this account out everywhere and this page in again (new
@@ -78,8 +83,8 @@ function passwordChanged(answer, message) {
     const why = answer.sign_out_error && answer.sign_out_error.message ? ` ${answer.sign_out_error.message}` : "";
     say(message, `Your password is changed, but your other sessions could not be signed out.${why}`, "error");
   } else {
-    showSignedOut("Your password is changed, and every session is signed out. Log in with your new password.", "ok");
-    $("show-log-in").focus();
+    showSignedOut("Your password is changed, and every session is signed out. Sign in with your new password.", "ok");
+    $("sign-in-email").focus();
   }
 }
 
@@ -113,11 +118,39 @@ export function hideTotpSetup() {
   $("totp-form").hidden = true;
   $("totp-qr").removeAttribute("src");
   $("totp-secret").textContent = "";
+  delete $("totp-secret").dataset.secret;
 }
+
+// Whether authenticator codes are on (true, false, or null while not known yet): said in words,
+// with only the button that makes sense shown.
+export function showMfaState(on) {
+  state.mfaOn = on;
+  $("mfa-status").textContent = on === null ? "" : `Authenticator codes are ${on ? "on" : "off"}.`;
+  $("mfa-status").classList.toggle("on", on === true);
+  $("mfa-start").hidden = on !== false || !$("totp-form").hidden;
+  $("mfa-off").hidden = on !== true;
+}
+
+// The key in groups of four, easier to type into an app (which ignores the spaces).
+function inGroups(secret) {
+  return secret.replace(/\s+/g, "").match(/.{1,4}/g).join(" ");
+}
+
+$("totp-copy").addEventListener("click", async () => {
+  const message = $("mfa-setup-message");
+  const secret = $("totp-secret").dataset.secret || "";
+  newAction($("account-panel"));
+  try {
+    await navigator.clipboard.writeText(secret);
+    say(message, "The key is copied. Paste it into your authenticator app.", "ok");
+  } catch (_) {
+    say(message, "This browser did not let the page copy the key. Select it and copy it yourself.", "error");
+  }
+});
 
 $("mfa-start").addEventListener("click", async () => {
   const message = $("mfa-setup-message");
-  say(message, "");
+  newAction($("account-panel"));
   if (!state.email) {
     say(message, "We could not read your email address, which the authenticator app needs. Reload the page and try again.", "error");
     return;
@@ -127,15 +160,17 @@ $("mfa-start").addEventListener("click", async () => {
       const answer = await userCall("QR_init", { user: state.email });
       // The SVG is shown as an image from a data: URL: never inserted into the page as markup.
       $("totp-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.qr_svg)}`;
-      $("totp-secret").textContent = answer.secret_code;
+      $("totp-secret").dataset.secret = answer.secret_code;
+      $("totp-secret").textContent = inGroups(answer.secret_code);
       $("totp-form").reset();
       clearInvalid($("totp-form"));
       $("totp-form").hidden = false;
+      $("mfa-start").hidden = true;
       $("totp-code").focus();
     } catch (error) {
       showError(error, message, "QR_init");
     }
-  });
+  }, "Preparing…");
 });
 
 onSubmit($("totp-form"), () => {
@@ -148,43 +183,53 @@ onSubmit($("totp-form"), () => {
   if (!code) {
     return;
   }
+  newAction($("account-panel"));
   busy(form, async () => {
     try {
       await userCall("QR_TOTP", { totp: code });
       hideTotpSetup();
-      say(message, "Authenticator codes are on. Logging in will ask for a code from your app.", "ok");
-      $("mfa-start").focus();
+      showMfaState(true);
+      say(message, "Authenticator codes are on. Signing in will ask for a code from your app.", "ok");
+      $("mfa-off").focus();
     } catch (error) {
       showError(error, message, "QR_TOTP", form);
       $("totp-code").select();
       $("totp-code").focus();
     }
-  });
+  }, "Checking…");
 });
 
 $("totp-cancel").addEventListener("click", () => {
   hideTotpSetup();
-  say($("mfa-setup-message"), "");
+  newAction($("account-panel"));
+  showMfaState(state.mfaOn);
   $("mfa-start").focus();
 });
 
 $("mfa-off").addEventListener("click", async () => {
   const message = $("mfa-setup-message");
-  await busyButton($("mfa-off"), async () => {
+  newAction($("account-panel"));
+  const off = await busyButton($("mfa-off"), async () => {
     try {
       await userCall("setMfa", { enabled: false });
       hideTotpSetup();
-      say(message, "Authenticator codes are off. Logging in needs only your password.", "ok");
+      say(message, "Authenticator codes are off. Signing in needs only your password.", "ok");
+      return true;
     } catch (error) {
       showError(error, message, "setMfa");
+      return false;
     }
-  });
+  }, "Turning off…");
+  if (off) {
+    showMfaState(false);
+    $("mfa-start").focus(); // the button that now makes sense
+  }
 });
 
 $("delete-start").addEventListener("click", () => {
   $("delete-start").hidden = true;
   $("delete-confirm").hidden = false;
-  say($("delete-message"), "");
+  newAction($("account-panel"));
   $("delete-no").focus();
 });
 
@@ -204,7 +249,7 @@ $("delete-yes").addEventListener("click", async () => {
       showError(error, $("delete-message"), "deleteAcct");
       return false;
     }
-  });
+  }, "Deleting…");
   if (!deleted) {
     return;
   }
@@ -221,7 +266,7 @@ $("delete-yes").addEventListener("click", async () => {
   }
   showSignedOut();
   say($("page-message"), "Your account is deleted.", "ok");
-  $("show-sign-up").focus();
+  $("tab-sign-up").focus();
 });
 
 // Set just before the hosted-UI path's /logout after deleting the account: said once, then gone.

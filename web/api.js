@@ -1,6 +1,7 @@
 // Calling the server: a method of the JSON endpoint (POST / with {env: method, ...}), `refresh`
 // for a new access token (noticing when the browser's session now belongs to another person), the
-// photos API with the token as a Bearer header, and GET /me. A request made with an expired or
+// photos API with the token as a Bearer header (an upload through XMLHttpRequest, whose upload
+// reports its progress, which fetch cannot), and GET /me. A request made with an expired or
 // revoked token is refreshed and tried once more; when the session is over, the page shows the
 // signed-out state.
 
@@ -77,7 +78,7 @@ async function renew(isCurrent) {
       throw new SessionEnded();
     }
     if (error.status === 401) {
-      showSignedOut(SESSION_ENDED_SENTENCE);
+      showSignedOut(SESSION_ENDED_SENTENCE, "error", true);
       throw new SessionEnded();
     }
     throw error;
@@ -96,7 +97,7 @@ export async function withToken(action, retryOn, isCurrent) {
   const current = () => epoch === state.epoch && (!isCurrent || isCurrent());
   if (!state.accessToken) {
     if (current()) {
-      showSignedOut(SESSION_ENDED_SENTENCE);
+      showSignedOut(SESSION_ENDED_SENTENCE, "error", true);
     }
     throw new SessionEnded();
   }
@@ -121,7 +122,7 @@ export async function withToken(action, retryOn, isCurrent) {
         throw new SessionEnded();
       }
       if (isAuthFailure(again, retryOn)) {
-        showSignedOut(SESSION_ENDED_SENTENCE);
+        showSignedOut(SESSION_ENDED_SENTENCE, "error", true);
         throw new SessionEnded();
       }
       throw again;
@@ -148,13 +149,59 @@ export function photosRequest(url, init, isCurrent) {
   }), ["TokenExpired", "InvalidToken"], isCurrent);
 }
 
-// Whether this browser's session came from the hosted UI (then signing out also ends it there).
-export async function hostedUiSession() {
+// The same for an upload, through XMLHttpRequest: `onProgress(sent, total)` as the body goes out.
+// The answer is read as JSON; a refusal becomes an ApiError, as send() makes it.
+function sendWithProgress(url, body, token, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", url);
+    request.setRequestHeader("Authorization", `Bearer ${token}`);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) {
+        onProgress(event.loaded, event.total);
+      }
+    });
+    request.addEventListener("load", () => {
+      let parsed = null;
+      try {
+        parsed = JSON.parse(request.responseText);
+      } catch (_) {
+        parsed = null;
+      }
+      if (request.status >= 200 && request.status < 300) {
+        resolve(parsed || {});
+      } else {
+        reject(errorFrom(request.status, parsed));
+      }
+    });
+    const failed = () => reject(new ApiError("NetworkError", NETWORK_SENTENCE, null, 0));
+    request.addEventListener("error", failed);
+    request.addEventListener("abort", failed);
+    request.addEventListener("timeout", failed);
+    request.send(body);
+  });
+}
+
+// Upload a photo (`POST /photos`, multipart `data`), with the token and its refusals handled as
+// photosRequest handles them; `onProgress(sent, total)` follows the upload, a retry included.
+export function uploadPhoto(data, onProgress) {
+  return withToken((token) => sendWithProgress("/photos", data, token, onProgress),
+    ["TokenExpired", "InvalidToken"]);
+}
+
+// GET /me: whether a hosted-UI session is on, whether the browser holds a refresh cookie (only
+// then can `refresh` answer tokens), and the pool's password rules. null when it cannot be read.
+export async function pageInfo() {
   try {
     const response = await fetch("/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
-    const body = response.ok ? await readJson(response) : null;
-    return Boolean(body && body.signed_in);
+    return response.ok ? await readJson(response) : null;
   } catch (_) {
-    return false;
+    return null;
   }
+}
+
+// Whether this browser's session came from the hosted UI (then signing out also ends it there).
+export async function hostedUiSession() {
+  const info = await pageInfo();
+  return Boolean(info && info.signed_in);
 }

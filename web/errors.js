@@ -3,7 +3,7 @@
 // state), and the sentence for each error code, some depending on what the person was doing.
 
 export const NETWORK_SENTENCE = "We could not reach the server. Check your connection and try again.";
-export const SESSION_ENDED_SENTENCE = "Your session has ended. Please log in again.";
+export const SESSION_ENDED_SENTENCE = "Your session has ended. Please sign in again.";
 const TOO_MANY_CODES_SENTENCE = "Too many wrong codes. Ask for a new code.";
 // The server answers every refused confirmation or reset code alike, so that it does not tell who
 // has an account: wrong, expired, or locked after too many tries.
@@ -15,10 +15,10 @@ export const SENTENCES = {
   NotAuthorized: "The email or password is wrong.",
   UserNotConfirmed: "This account is not confirmed yet. Enter the code we emailed you.",
   PasswordResetRequired: "This account needs a new password. Use “Forgot your password?” to get a reset code.",
-  UsernameExists: "An account with this email already exists. Log in instead.",
+  UsernameExists: "An account with this email already exists. Sign in instead.",
   CodeMismatch: "That code is wrong. Check it and try again.",
   ExpiredCode: "That code has expired. Ask for a new one.",
-  ChallengeExpired: "This log-in step has expired. Please log in again.",
+  ChallengeExpired: "This sign-in step has expired. Please sign in again.",
   MfaNotSetUp: "Set up an authenticator app first.",
   NoSession: SESSION_ENDED_SENTENCE,
   SessionExpired: SESSION_ENDED_SENTENCE,
@@ -32,8 +32,8 @@ export const SENTENCES = {
 const SENTENCES_BY_ACTION = {
   changePass: { NotAuthorized: "Your current password is wrong." },
   confirmAccount: {
-    NotAuthorized: "This account is confirmed already, or the password is wrong. Try logging in.",
-    CodeMismatch: `${CODE_REFUSED_SENTENCE} If your account is confirmed already, log in.`,
+    NotAuthorized: "This account is confirmed already, or the password is wrong. Try signing in.",
+    CodeMismatch: `${CODE_REFUSED_SENTENCE} If your account is confirmed already, sign in.`,
     LimitExceeded: TOO_MANY_CODES_SENTENCE,
   },
   forgotPassword: { NotAuthorized: "The password of this account cannot be reset." },
@@ -42,8 +42,8 @@ const SENTENCES_BY_ACTION = {
     CodeMismatch: CODE_REFUSED_SENTENCE,
     LimitExceeded: TOO_MANY_CODES_SENTENCE,
   },
-  // An authenticator code cannot be sent again: a new log-in asks for the app's next code.
-  respondToChallenge: { LimitExceeded: "Too many wrong codes. Log in again and type the newest code from your app." },
+  // An authenticator code cannot be sent again: a new sign-in asks for the app's next code.
+  respondToChallenge: { LimitExceeded: "Too many wrong codes. Sign in again and type the newest code from your app." },
 };
 // When the answer is not our JSON (a proxy's page, say), a sentence from the status.
 const STATUS_SENTENCES = {

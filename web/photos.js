@@ -1,13 +1,13 @@
-// "My photos": upload a photo, the list with its thumbnails, the full-size viewer, delete. Images
-// need the access token, so they are fetched here and shown from blob: URLs, revoked once no longer
-// shown. Descriptions come from people and are always set with textContent, never as HTML.
+// "My photos": the list with its thumbnails, the full-size viewer, and delete (asked first, in a
+// dialog). Images need the access token, so they are fetched here and shown from blob: URLs,
+// revoked once no longer shown. Descriptions come from people and are always set with
+// textContent, never as HTML. The upload form is upload.js's; the view has one message area
+// (#photos-message), cleared whenever a new action starts.
 
 import { ApiError, SENTENCES, SessionEnded } from "./errors.js";
-import { $, busy, checkForm, markInvalid, onSubmit, say, showError } from "./ui.js";
+import { $, newAction, say, showError } from "./ui.js";
 import { state } from "./state.js";
 import { photosRequest, readJson } from "./api.js";
-
-const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 
 export function clearPhotos() {
   state.listGeneration += 1; // thumbnails still loading for the old list are dropped
@@ -44,7 +44,7 @@ export async function loadPhotos() {
   const seq = ++state.loadSeq;
   const epoch = state.epoch;
   const current = () => seq === state.loadSeq && epoch === state.epoch;
-  say(message, "Loading your photos…");
+  $("photo-list").setAttribute("aria-busy", "true");
   state.loadsInFlight += 1;
   try {
     const response = await photosRequest("/photos", { method: "GET" }, current);
@@ -53,13 +53,15 @@ export async function loadPhotos() {
       return;
     }
     drawPhotos(Array.isArray(body.photos) ? body.photos : []);
-    say(message, "");
   } catch (error) {
     if (current()) {
       showError(error, message, "photos");
     }
   } finally {
     state.loadsInFlight -= 1;
+    if (current()) {
+      $("photo-list").removeAttribute("aria-busy");
+    }
   }
 }
 
@@ -101,7 +103,7 @@ function drawPhotos(all) {
     remove.textContent = "Delete";
     remove.dataset.testid = "delete-photo";
     remove.setAttribute("aria-label", `Delete ${photoName(photo)}`);
-    remove.addEventListener("click", () => deletePhoto(photo, item, remove));
+    remove.addEventListener("click", () => askToDelete(photo, item, remove));
     caption.append(text, time, remove);
 
     item.append(open, caption);
@@ -145,11 +147,54 @@ async function loadImage(url, image, generation) {
   }
 }
 
+// Delete asks first, in a modal dialog: "Keep it" has the focus, Escape keeps the photo too, and
+// the focus goes back to the photo's Delete button unless it is deleted.
+let toDelete = null;
+
+function askToDelete(photo, item, button) {
+  const dialog = $("delete-photo-dialog");
+  if (dialog.open) {
+    return;
+  }
+  toDelete = { photo, item, button };
+  $("delete-photo-text").textContent = `“${photoName(photo)}” will be gone for good.`;
+  dialog.showModal();
+  $("delete-photo-no").focus();
+}
+
+$("delete-photo-no").addEventListener("click", () => $("delete-photo-dialog").close());
+$("delete-photo-yes").addEventListener("click", () => {
+  const chosen = toDelete;
+  toDelete = null;
+  $("delete-photo-dialog").close();
+  if (chosen) {
+    deletePhoto(chosen.photo, chosen.item, chosen.button);
+  }
+});
+$("delete-photo-dialog").addEventListener("close", () => {
+  if (toDelete) { // kept (Keep it, or Escape)
+    const { button } = toDelete;
+    toDelete = null;
+    if (button.isConnected) {
+      button.focus();
+    }
+  }
+});
+
+export function closeDeleteDialog() {
+  toDelete = null;
+  if ($("delete-photo-dialog").open) {
+    $("delete-photo-dialog").close();
+  }
+}
+
 async function deletePhoto(photo, item, button) {
   const message = $("photos-message");
   const epoch = state.epoch;
   const seqAtStart = state.loadSeq;
+  newAction($("photos-panel"));
   button.disabled = true;
+  button.focus();
   try {
     await photosRequest(`/photos/${encodeURIComponent(photo.id)}`, { method: "DELETE" });
     say(message, "The photo is deleted.", "ok");
@@ -188,41 +233,6 @@ async function deletePhoto(photo, item, button) {
     $("upload-file").focus();
   }
 }
-
-onSubmit($("upload-form"), () => {
-  const form = $("upload-form");
-  const message = $("upload-message");
-  if (!checkForm(form, message)) {
-    return;
-  }
-  const file = $("upload-file").files[0];
-  if (file.size > MAX_PHOTO_BYTES) {
-    say(message, SENTENCES.PhotoTooLarge, "error");
-    markInvalid(form, $("upload-file"), message);
-    return;
-  }
-  const data = new FormData();
-  data.append("photo", file, file.name);
-  data.append("description", $("upload-description").value);
-  const epoch = state.epoch;
-  busy(form, async () => {
-    say(message, "Uploading…");
-    try {
-      await photosRequest("/photos", { method: "POST", body: data });
-      if (epoch !== state.epoch) {
-        return;
-      }
-      form.reset();
-      say(message, "Your photo is uploaded.", "ok");
-      await loadPhotos();
-    } catch (error) {
-      showError(error, message, "photos", form);
-      if (error instanceof ApiError && !error.field && ["NotAnImage", "PhotoTooLarge"].includes(error.code)) {
-        markInvalid(form, $("upload-file"), message);
-      }
-    }
-  });
-});
 
 // The full-size photo, in a dialog (Escape or "Close" closes it; focus returns to the thumbnail).
 // Each opening has its own number: bytes that arrive for an earlier opening (or after closing)
@@ -266,6 +276,7 @@ function setViewerImage(url) {
 }
 
 export function closeViewer() {
+  closeDeleteDialog();
   const viewer = $("photo-viewer");
   state.viewerSeq += 1;
   if (viewer.open) {

@@ -1,13 +1,19 @@
 // The page's two states, signed out and signed in, and the moves between them: showing one or the
 // other (each with its forms reset), forgetting the person shown (token, photos, viewer) when
-// someone signs out, in, or another account takes over this browser, and which panel is open.
+// someone signs out, in, or another account takes over this browser, the greeting, and the
+// signed-out card's two tabs (the ARIA tabs pattern: arrow keys, Home and End move between them).
 
-import { $, clearInvalid, say, showError } from "./ui.js";
+import { $, clearInvalid, newAction, say, showError } from "./ui.js";
 import { keepTokens, state } from "./state.js";
 import { hostedUiSession, userCall } from "./api.js";
-import { hideTotpSetup } from "./account.js";
+import { hideTotpSetup, showMfaState } from "./account.js";
 import { clearPhotos, closeViewer } from "./photos.js";
+import { resetUpload } from "./upload.js";
+import {
+  closeSignedInViews, forgetWantedView, openSignedInView, rememberTab, signedOutTabInUrl,
+} from "./views.js";
 
+// The tutorial's sentences, word for word.
 const SIGNED_OUT_SENTENCE = "Click log in/sign up to access this site";
 const SIGNED_IN_SENTENCE = "Click my photos to access your photos";
 const ACCOUNT_CHANGED_SENTENCE = "Someone signed in with another account in this browser, so this page now shows that account.";
@@ -20,17 +26,53 @@ export function showOnly(container, visible) {
   }
 }
 
+const TABS = { "sign-in": ["tab-sign-in", "sign-in-panel"], "sign-up": ["tab-sign-up", "sign-up-panel"] };
+
 export function chooseSignedOutPanel(which) {
-  const logIn = which === "log-in";
-  $("log-in-panel").hidden = !logIn;
-  $("sign-up-panel").hidden = logIn;
-  $("show-log-in").setAttribute("aria-pressed", String(logIn));
-  $("show-sign-up").setAttribute("aria-pressed", String(!logIn));
+  for (const [name, [tab, panel]] of Object.entries(TABS)) {
+    const chosen = name === which;
+    $(panel).hidden = !chosen;
+    $(tab).setAttribute("aria-selected", String(chosen));
+    $(tab).tabIndex = chosen ? 0 : -1;
+  }
+}
+
+// A tab chosen by the person: its panel, the URL saying which, the focus on its first field.
+function selectTab(which, focusTab) {
+  chooseSignedOutPanel(which);
+  rememberTab(which);
+  if (focusTab) {
+    $(TABS[which][0]).focus();
+  } else if (which === "sign-up") {
+    ($("confirm-form").hidden ? $("sign-up-email") : $("confirm-code")).focus();
+  } else {
+    if ($("sign-in-form").hidden) {
+      showLogInForm($("sign-in-form"));
+    }
+    $("sign-in-email").focus();
+  }
+}
+
+$("tab-sign-in").addEventListener("click", () => selectTab("sign-in"));
+$("tab-sign-up").addEventListener("click", () => selectTab("sign-up"));
+for (const [name, [tab]] of Object.entries(TABS)) {
+  $(tab).addEventListener("keydown", (event) => {
+    const names = Object.keys(TABS);
+    const index = names.indexOf(name);
+    const next = {
+      ArrowRight: names[(index + 1) % names.length], ArrowLeft: names[(index + names.length - 1) % names.length],
+      Home: names[0], End: names[names.length - 1],
+    }[event.key];
+    if (next) {
+      event.preventDefault();
+      selectTab(next, true);
+    }
+  });
 }
 
 export function showLogInForm(form) {
-  chooseSignedOutPanel("log-in");
-  showOnly($("log-in-panel"), form);
+  chooseSignedOutPanel("sign-in");
+  showOnly($("sign-in-panel"), form);
   $("hosted-ui-link").parentElement.hidden = form !== $("sign-in-form");
 }
 
@@ -39,15 +81,13 @@ function resetSignedOutForms() {
     $(id).reset();
     clearInvalid($(id));
   }
-  for (const id of ["sign-in-message", "mfa-message", "forgot-message", "reset-message", "sign-up-message",
-    "confirm-message"]) {
-    say($(id), "");
-  }
+  newAction($("signed-out"));
   state.pending = null;
   state.challenge = null;
   state.resetEmail = null;
   showOnly($("sign-up-panel"), $("sign-up-form"));
   showLogInForm($("sign-in-form"));
+  chooseSignedOutPanel(signedOutTabInUrl());
 }
 
 // Forget the person shown: their token, identity, photos (and blob URLs), viewer and forms.
@@ -59,6 +99,7 @@ function forgetPerson() {
   state.expiresAt = 0;
   state.viaHostedUi = false;
   state.email = null;
+  state.mfaOn = null;
   state.deletedIds = new Set();
   state.loadSeq += 1;
   clearPhotos();
@@ -66,18 +107,17 @@ function forgetPerson() {
   resetSignedInForms();
   $("who").hidden = true;
   $("who").textContent = "";
+  $("greeting").textContent = "";
   $("password-form-username").setAttribute("value", "");
 }
 
-export function showSignedOut(notice, kind) {
+// `keepUrl`: the session ended by itself (not a sign-out), so the view in the URL is opened again
+// after signing in.
+export function showSignedOut(notice, kind, keepUrl) {
   forgetPerson();
-  clearPhotos();
-  closeViewer();
-  resetSignedInForms();
+  forgetWantedView(Boolean(keepUrl));
   $("signed-in").hidden = true;
   $("signed-out").hidden = false;
-  $("who").hidden = true;
-  $("who").textContent = "";
   $("status").textContent = SIGNED_OUT_SENTENCE;
   say($("page-message"), notice || "", notice ? (kind || "error") : null);
   resetSignedOutForms();
@@ -103,17 +143,19 @@ function resetSignedInForms() {
     $(id).reset();
     clearInvalid($(id));
   }
-  for (const id of ["signed-in-message", "upload-message", "photos-message", "password-message",
-    "mfa-setup-message", "delete-message"]) {
-    say($(id), "");
-  }
+  newAction($("signed-in"));
+  resetUpload();
   hideTotpSetup();
   $("delete-confirm").hidden = true;
   $("delete-start").hidden = false;
-  choosePanel(null);
+  closeSignedInViews();
 }
 
+// The signed-in page: the tutorial's sentence, then, once getUser answers, the greeting (by
+// nickname, else email), whose account it is, and whether authenticator codes are on. It opens
+// the view the URL names (My photos by default).
 export async function showSignedIn(notice) {
+  const epoch = state.epoch;
   $("signed-out").hidden = true;
   $("signed-in").hidden = false;
   say($("page-message"), "");
@@ -123,11 +165,18 @@ export async function showSignedIn(notice) {
   if (notice) {
     say($("signed-in-message"), notice, "ok");
   }
+  showMfaState(null);
+  openSignedInView();
   try {
     const answer = await userCall("getUser", {});
+    if (epoch !== state.epoch) {
+      return;
+    }
     const attributes = answer.attributes || {};
     state.email = typeof attributes.email === "string" ? attributes.email : null;
-    const nickname = typeof attributes.nickname === "string" && attributes.nickname ? attributes.nickname : null;
+    const nickname = typeof attributes.nickname === "string" && attributes.nickname.trim()
+      ? attributes.nickname.trim() : null;
+    $("greeting").textContent = nickname || state.email ? `Hello, ${nickname || state.email}!` : "Hello!";
     let who = "Signed in";
     if (nickname && state.email) {
       who = `Signed in as ${nickname} (${state.email})`;
@@ -138,12 +187,16 @@ export async function showSignedIn(notice) {
     // For password managers: the account whose password is changed (kept by form.reset()).
     $("password-form-username").setAttribute("value", state.email || "");
     $("who").hidden = false;
+    const methods = Array.isArray(answer.mfa_methods) ? answer.mfa_methods : [];
+    showMfaState(methods.includes("SOFTWARE_TOKEN_MFA"));
   } catch (error) {
+    $("greeting").textContent = "Hello!";
+    $("mfa-start").hidden = false; // whether codes are on is not known: setting up an app always works
     showError(error, $("signed-in-message"), "getUser");
   }
 }
 
-// After tokens arrived from a JSON sign-in: the signed-in page, with the focus on its sentence.
+// After tokens arrived from a JSON sign-in: the signed-in page, with the focus on the greeting.
 export async function signedIn(answer) {
   forgetPerson();
   keepTokens(answer);
@@ -151,13 +204,5 @@ export async function signedIn(answer) {
   state.pending = null;
   state.challenge = null;
   await showSignedIn();
-  $("status").focus();
-}
-
-// The signed-in page's open panel: "photos", "account", or none (null) right after signing in.
-export function choosePanel(which) {
-  $("photos-panel").hidden = which !== "photos";
-  $("account-panel").hidden = which !== "account";
-  $("show-photos").setAttribute("aria-pressed", String(which === "photos"));
-  $("show-account").setAttribute("aria-pressed", String(which === "account"));
+  $("greeting").focus();
 }

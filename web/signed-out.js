@@ -1,26 +1,14 @@
-// The signed-out page's forms: log in (then the authenticator code when the account asks for one),
+// The signed-out card's forms: sign in (then the authenticator code when the account asks for one),
 // sign up and confirm the emailed code (sent again on request), and a forgotten password (a code
-// by email, then a new password). The hosted-UI link is a plain link in the page; session.js shows
-// it next to the log-in form only.
+// by email, then a new password). "More sign-in options" (the hosted UI) is a plain link in the
+// page; session.js shows it next to the sign-in form only, and switches the two tabs.
 
-import { ApiError, SENTENCES } from "./errors.js";
-import { $, authenticatorCode, busy, checkForm, clearInvalid, onSubmit, say, showError } from "./ui.js";
+import { ApiError } from "./errors.js";
+import { $, authenticatorCode, busy, checkForm, clearInvalid, newAction, onSubmit, say, showError } from "./ui.js";
 import { state } from "./state.js";
 import { call } from "./api.js";
 import { chooseSignedOutPanel, showLogInForm, showOnly, signedIn } from "./session.js";
-
-$("show-log-in").addEventListener("click", () => {
-  showLogInForm($("sign-in-form"));
-  $("sign-in-email").focus();
-});
-$("show-sign-up").addEventListener("click", () => {
-  chooseSignedOutPanel("sign-up");
-  if ($("confirm-form").hidden) {
-    $("sign-up-email").focus();
-  } else {
-    $("confirm-code").focus();
-  }
-});
+import { rememberTab } from "./views.js";
 
 onSubmit($("sign-in-form"), () => {
   const form = $("sign-in-form");
@@ -30,6 +18,7 @@ onSubmit($("sign-in-form"), () => {
   }
   const email = $("sign-in-email").value.trim();
   const password = $("sign-in-password").value;
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
       const answer = await call("signIn", { user: email, pass: password });
@@ -38,11 +27,11 @@ onSubmit($("sign-in-form"), () => {
       } else if (answer.message === "MFA_REQUIRED" && answer.session) {
         askForCode(answer.session, email);
       } else {
-        say(message, "This account needs a step this page cannot do. Use “Sign in with the hosted UI” instead.", "error");
+        say(message, "This account needs a step this page cannot do. Use “More sign-in options” instead.", "error");
       }
     } catch (error) {
       if (error instanceof ApiError && error.code === "UserNotConfirmed") {
-        startConfirmation(email, password, SENTENCES.UserNotConfirmed);
+        startConfirmation(email, password, "This account is not confirmed yet. Enter the code we emailed to");
         return;
       }
       showError(error, message, "signIn", form);
@@ -51,7 +40,7 @@ onSubmit($("sign-in-form"), () => {
         $("sign-in-password").focus();
       }
     }
-  });
+  }, "Signing in…");
 });
 
 // The authenticator-code step of a sign-in (also of the new sign-in after a password change). The
@@ -92,7 +81,7 @@ onSubmit($("mfa-form"), () => {
       $("mfa-code").select();
       $("mfa-code").focus();
     }
-  });
+  }, "Signing in…");
 });
 
 $("mfa-cancel").addEventListener("click", () => {
@@ -110,6 +99,7 @@ onSubmit($("sign-up-form"), () => {
   }
   const email = $("sign-up-email").value.trim();
   const password = $("sign-up-password").value;
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
       const answer = await call("createAccount", {
@@ -119,14 +109,14 @@ onSubmit($("sign-up-form"), () => {
         await signedIn(await call("signIn", { user: email, pass: password }));
         return;
       }
-      startConfirmation(email, password, codeSentSentence(answer, email));
+      startConfirmation(email, password, "We emailed a confirmation code to");
     } catch (error) {
       showError(error, message, "createAccount", form); // focuses the field the error names, if the form has it
       if (error instanceof ApiError && error.code === "MissingAttribute" && error.field) {
         say(message, missingAttributeSentence(form, error.field), "error");
       }
     }
-  });
+  }, "Signing up…");
 });
 
 // The user pool requires an attribute: the form's field for it, or, when the form has none, its name.
@@ -139,19 +129,15 @@ function missingAttributeSentence(form, name) {
   return `This site also needs “${name}” to create an account, which this form does not ask for. Please tell whoever runs this site.`;
 }
 
-function codeSentSentence(answer, email) {
-  const where = answer && answer.delivery && typeof answer.delivery.destination === "string"
-    ? answer.delivery.destination : email;
-  return `We emailed a confirmation code to ${where}. Enter it below.`;
-}
-
-// The confirmation step, for a new account or one whose log-in said it is not confirmed yet.
+// The confirmation step, for a new account or one whose sign-in said it is not confirmed yet. The
+// email is said once, as typed (the answer's masked address would say it a second time).
 function startConfirmation(email, password, note) {
   state.pending = { email, password };
   chooseSignedOutPanel("sign-up");
+  rememberTab("sign-up");
   showOnly($("sign-up-panel"), $("confirm-form"));
   $("confirm-form").reset();
-  $("confirm-email").textContent = email; // as typed, not the masked address the answer gives
+  $("confirm-email").textContent = email;
   $("confirm-note").textContent = note;
   say($("confirm-message"), "");
   clearInvalid($("confirm-form"));
@@ -183,6 +169,7 @@ onSubmit($("confirm-form"), () => {
     showLogInForm($("sign-in-form"));
     return;
   }
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
       await signedIn(await call("confirmAccount", {
@@ -198,7 +185,7 @@ onSubmit($("confirm-form"), () => {
         $("confirm-code").focus();
       }
     }
-  });
+  }, "Confirming…");
 });
 
 $("resend-code").addEventListener("click", () => {
@@ -206,15 +193,16 @@ $("resend-code").addEventListener("click", () => {
   if (!state.pending || form.getAttribute("aria-busy") === "true") {
     return;
   }
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
-      const answer = await call("resendCode", { user: state.pending.email });
-      say($("confirm-message"), `A new code is on its way. ${codeSentSentence(answer, state.pending.email)}`, "ok");
+      await call("resendCode", { user: state.pending.email });
+      say($("confirm-message"), "A new code is on its way.", "ok");
       $("confirm-code").focus();
     } catch (error) {
       showError(error, $("confirm-message"), "resendCode");
     }
-  });
+  }, "Sending…", $("resend-code"));
 });
 
 $("show-forgot").addEventListener("click", () => {
@@ -239,27 +227,27 @@ onSubmit($("forgot-form"), () => {
     return;
   }
   const email = $("forgot-email").value.trim();
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
-      const answer = await call("forgotPassword", { user: email });
+      await call("forgotPassword", { user: email });
       state.resetEmail = email;
       $("reset-form-username").setAttribute("value", email);
       $("reset-form").reset();
       clearInvalid($("reset-form"));
       say($("reset-message"), "");
-      $("reset-note").textContent = resetNote(answer, email);
+      $("reset-note").textContent = resetNote(email);
       showLogInForm($("reset-form"));
       $("reset-code").focus();
     } catch (error) {
       showError(error, message, "forgotPassword", form);
     }
-  });
+  }, "Sending…");
 });
 
-function resetNote(answer, email) {
-  const where = answer && answer.delivery && typeof answer.delivery.destination === "string"
-    ? answer.delivery.destination : email;
-  return `If ${email} has an account, we emailed a code to ${where}.`;
+// The email once, as typed: whether it has an account is not told (the answer is the same).
+function resetNote(email) {
+  return `If ${email} has an account, we emailed it a code.`;
 }
 
 $("reset-resend").addEventListener("click", () => {
@@ -267,17 +255,18 @@ $("reset-resend").addEventListener("click", () => {
   if (!state.resetEmail || form.getAttribute("aria-busy") === "true") {
     return;
   }
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
-      const answer = await call("forgotPassword", { user: state.resetEmail });
-      $("reset-note").textContent = resetNote(answer, state.resetEmail);
+      await call("forgotPassword", { user: state.resetEmail });
+      $("reset-note").textContent = resetNote(state.resetEmail);
       say($("reset-message"), "A new code is on its way.", "ok");
       $("reset-code").value = "";
       $("reset-code").focus();
     } catch (error) {
       showError(error, $("reset-message"), "forgotPassword");
     }
-  });
+  }, "Sending…", $("reset-resend"));
 });
 
 onSubmit($("reset-form"), () => {
@@ -286,6 +275,7 @@ onSubmit($("reset-form"), () => {
   if (!checkForm(form, message)) {
     return;
   }
+  newAction($("signed-out"));
   busy(form, async () => {
     try {
       await call("confirmForgotPassword", {
@@ -294,7 +284,7 @@ onSubmit($("reset-form"), () => {
       showLogInForm($("sign-in-form"));
       $("sign-in-email").value = state.resetEmail;
       $("sign-in-password").value = "";
-      say($("sign-in-message"), "Your password is changed. Log in with the new one.", "ok");
+      say($("sign-in-message"), "Your password is changed. Sign in with the new one.", "ok");
       $("sign-in-password").focus();
     } catch (error) {
       showError(error, message, "confirmForgotPassword", form);
@@ -306,5 +296,5 @@ onSubmit($("reset-form"), () => {
         $("reset-code").focus();
       }
     }
-  });
+  }, "Saving…");
 });

@@ -11,6 +11,7 @@ export const state = {
   expiresAt: 0,
   viaHostedUi: false, // signed in through the hosted UI: signing out also ends its session
   email: null,
+  mfaOn: null, // whether authenticator codes are on, as getUser said (null: not known yet)
   pending: null, // {email, password} between sign-up (or an unconfirmed log-in) and confirmation
   challenge: null, // {session, email}: the signIn answer's session while the authenticator code is asked
   resetEmail: null,

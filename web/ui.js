@@ -1,6 +1,7 @@
-// What every part of the page uses to talk to the person: messages near a form, the browser's
-// own field checks said as one sentence, the focus on the field an error names, and buttons
-// disabled while a request runs (with the focus given back afterwards).
+// What every part of the page uses to talk to the person: messages near a form (all of a view's
+// cleared when a new action starts there), the browser's own field checks said as one sentence,
+// the focus on the field an error names, and buttons disabled while a request runs, saying what
+// they are doing with a spinner (the focus given back afterwards).
 
 import { ApiError, SessionEnded, sentenceFor } from "./errors.js";
 
@@ -12,10 +13,30 @@ export function say(element, text, kind) {
   element.classList.toggle("ok", kind === "ok");
 }
 
+// A new action in a view (a panel, a form's card): the messages of the previous one go, so an old
+// "done" never stands next to a new error.
+export function newAction(view) {
+  for (const message of view.querySelectorAll(".message")) {
+    say(message, "");
+  }
+}
+
+// A field's own description (its rules, say) is in data-describedby; an error's message is added
+// to it while the field is marked invalid.
+function describe(field, messageId) {
+  const own = field.dataset.describedby || "";
+  const ids = [own, messageId || ""].join(" ").trim();
+  if (ids) {
+    field.setAttribute("aria-describedby", ids);
+  } else {
+    field.removeAttribute("aria-describedby");
+  }
+}
+
 export function clearInvalid(form) {
   for (const field of form.querySelectorAll("[aria-invalid]")) {
     field.removeAttribute("aria-invalid");
-    field.removeAttribute("aria-describedby");
+    describe(field, null);
   }
 }
 
@@ -37,7 +58,7 @@ export function markInvalid(form, field, messageElement) {
   clearInvalid(form);
   if (field && typeof field.focus === "function") {
     field.setAttribute("aria-invalid", "true");
-    field.setAttribute("aria-describedby", messageElement.id);
+    describe(field, messageElement.id);
     field.focus();
   }
 }
@@ -48,7 +69,7 @@ export function checkForm(form, messageElement) {
   for (const field of form.elements) {
     if (field.willValidate && !field.checkValidity()) {
       const label = form.querySelector(`label[for="${field.id}"]`);
-      const name = label ? label.textContent.replace(/\s*\(.*\)\s*$/, "").trim() : field.name;
+      const name = label ? label.textContent.replace(/\s*\(.*\)\s*$/s, "").trim() : field.name;
       let sentence = `Please check “${name}”.`;
       if (field.validity.valueMissing) {
         sentence = `Please fill in “${name}”.`;
@@ -84,31 +105,54 @@ function restoreFocus(had) {
   }
 }
 
-// Disable a form's buttons while its request runs, so Enter twice does not send it twice.
-export async function busy(form, work) {
+// While busy, a button says what it is doing ("Signing in…") after a spinner (CSS only, still
+// for people who ask for less motion); afterwards its own words come back.
+function showDoing(button, doing) {
+  if (!button || !doing) {
+    return () => {};
+  }
+  const label = button.textContent;
+  const spinner = document.createElement("span");
+  spinner.className = "spinner";
+  spinner.setAttribute("aria-hidden", "true");
+  button.replaceChildren(spinner, document.createTextNode(doing));
+  button.classList.add("is-busy");
+  return () => {
+    button.textContent = label;
+    button.classList.remove("is-busy");
+  };
+}
+
+// Disable a form's buttons while its request runs, so Enter twice does not send it twice. With
+// `doing`, the button that acts (`button`, else the form's submit button) says so.
+export async function busy(form, work, doing, button) {
   const buttons = form.querySelectorAll("button");
   const had = form.contains(document.activeElement) ? document.activeElement : null;
   form.setAttribute("aria-busy", "true");
-  buttons.forEach((button) => { button.disabled = true; });
+  buttons.forEach((each) => { each.disabled = true; });
+  const done = showDoing(button || form.querySelector("button[type=submit]"), doing);
   try {
     return await work();
   } finally {
+    done();
     form.removeAttribute("aria-busy");
-    buttons.forEach((button) => { button.disabled = false; });
+    buttons.forEach((each) => { each.disabled = false; });
     restoreFocus(had);
   }
 }
 
 // The same for a lone button (not in a form): disabled while `work` runs, the focus kept.
-export async function busyButton(button, work) {
+export async function busyButton(button, work, doing) {
   if (button.disabled) {
     return undefined;
   }
   const had = document.activeElement === button ? button : null;
   button.disabled = true;
+  const done = showDoing(button, doing);
   try {
     return await work();
   } finally {
+    done();
     button.disabled = false;
     restoreFocus(had);
   }

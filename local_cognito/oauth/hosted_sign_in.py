@@ -116,6 +116,16 @@ class HostedSignIn:
         self.pool.save()
         return step
 
+    def forgot_password(self, email: str) -> dict:
+        """ForgotPassword, with its rules (an unknown email gets the same answer, a simulated
+        delivery, as the app client prevents user-existence errors)."""
+        return self.accounts.forgot_password(self._app_params(email))["CodeDeliveryDetails"]
+
+    def confirm_forgot_password(self, email: str, code: str, password: str) -> None:
+        self.accounts.confirm_forgot_password(dict(self._app_params(email), ConfirmationCode=code,
+                                                   Password=password))
+        self.pool.save()
+
     def resend_code(self, sub: Any) -> dict:
         user = self._unconfirmed_user(sub)
         email = user.attribute_lookup.get("email", "")

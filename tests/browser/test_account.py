@@ -60,6 +60,7 @@ def test_change_password_then_delete_the_account(page, server):
 
 
 def test_a_session_ended_elsewhere_reads_as_signed_out(page, server, pages, tmp_path):
+    pages.expect_refresh_refusals()
     email = new_email()
     create_account(server, email, "Lee")
     page.goto(server.url + "/")
@@ -74,7 +75,7 @@ def test_a_session_ended_elsewhere_reads_as_signed_out(page, server, pages, tmp_
     page.fill("#new-password", PASSWORD + "_2")
     page.press("#new-password", "Enter")
     expect_signed_out(page)
-    expect(page.get_by_test_id("page-message")).to_have_text("Your session has ended. Please log in again.")
+    expect(page.get_by_test_id("page-message")).to_have_text("Your session has ended. Please sign in again.")
     expect(page.get_by_test_id("who")).to_be_hidden()
 
     # An upload of a signed-out session: the photos API answers InvalidToken; the page refreshes
@@ -90,7 +91,7 @@ def test_a_session_ended_elsewhere_reads_as_signed_out(page, server, pages, tmp_
         page.click("#upload-submit")
     assert answer.value.status == 401 and answer.value.json()["error"] == "InvalidToken"
     expect_signed_out(page)
-    expect(page.get_by_test_id("page-message")).to_have_text("Your session has ended. Please log in again.")
+    expect(page.get_by_test_id("page-message")).to_have_text("Your session has ended. Please sign in again.")
     assert server_photo_ids(server, email) == []
 
 

@@ -85,8 +85,9 @@ def test_set_up_an_authenticator_app_and_sign_in_with_its_code(page, server):
     qr = page.get_by_test_id("totp-qr")
     page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=qr.element_handle())
     assert qr.get_attribute("src").startswith("data:image/svg+xml")
-    secret = page.get_by_test_id("totp-secret").text_content()
-    app = pyotp.TOTP(secret)
+    shown = page.get_by_test_id("totp-secret").text_content()
+    assert all(len(group) == 4 for group in shown.split(" ")[:-1])  # in groups of four
+    app = pyotp.TOTP(shown.replace(" ", ""))
     expect(page.locator("#totp-code")).to_be_focused()
     shot(page, "15-authenticator-set-up.png")
 
@@ -119,7 +120,7 @@ def test_set_up_an_authenticator_app_and_sign_in_with_its_code(page, server):
     page.click("#show-account")
     page.get_by_test_id("mfa-off").click()
     expect(page.get_by_test_id("mfa-setup-message")).to_contain_text("Authenticator codes are off")
-    expect(page.get_by_test_id("mfa-off")).to_be_focused()  # back on the pressed button
+    expect(page.get_by_test_id("mfa-start")).to_be_focused()  # on the button that now makes sense
     page.get_by_test_id("sign-out").click()
     expect_signed_out(page)
     sign_in(page, email, PASSWORD)

@@ -29,7 +29,7 @@ def test_sign_up_upload_a_photo_reload_delete_it_and_sign_out(page, server, tmp_
 
     # Sign up, then the code step: it shows the email as typed (not only the masked address) and
     # has a way back to the form, to use another email.
-    page.click("#show-sign-up")
+    page.click("#tab-sign-up")
     page.fill("#sign-up-email", mistyped)
     page.fill("#sign-up-nickname", "Robin")
     page.fill("#sign-up-password", PASSWORD)
@@ -151,6 +151,10 @@ def test_sign_up_upload_a_photo_reload_delete_it_and_sign_out(page, server, tmp_
     assert photo_id in held[0][1].text()
     delete_button = page.locator(f'li[data-photo-id="{photo_id}"]').get_by_test_id("delete-photo")
     delete_button.focus()
+    page.keyboard.press("Enter")  # asks first, "Keep it" focused; Tab then Enter would be "Delete"
+    expect(page.get_by_test_id("delete-photo-no")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_test_id("delete-photo-yes")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(f'li[data-photo-id="{photo_id}"]')).to_have_count(0)
     expect(page.get_by_test_id("photos-empty")).to_be_visible()
@@ -162,7 +166,7 @@ def test_sign_up_upload_a_photo_reload_delete_it_and_sign_out(page, server, tmp_
     page.unroute(server.url + "/photos", hold_first_list)
     expect(page.locator(f'li[data-photo-id="{photo_id}"]')).to_have_count(0)
     expect(page.get_by_test_id("photos-empty")).to_be_visible()
-    expect(page.get_by_test_id("photos-message")).to_be_empty()
+    expect(page.get_by_test_id("photos-message")).to_have_text("The photo is deleted.")
     assert server_photo_ids(server, email) == []
     shot(page, "07-photo-deleted.png")
 

@@ -20,7 +20,7 @@ from server.background import BackgroundServer
 from server.config import load_config
 from server.errors import ApiError
 from tests.support import CODE, PASSWORD, Client, Reply, StandInCognito, local_config, serve_app
-from tests.support.hosted_ui import hosted_sign_in_page, signed_in_browser, submit
+from tests.support.hosted_ui import hosted_sign_in_page, me_answer, signed_in_browser, submit
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -101,7 +101,35 @@ def test_an_error_answer_from_the_hosted_ui_starts_no_session(base_url):
 
 def test_me_without_a_session_says_signed_out(base_url):
     reply = Client(base_url).request("GET", "/me")
-    assert (reply.status, reply.json) == (200, {"signed_in": False})
+    assert (reply.status, reply.json) == (200, me_answer())
+
+
+def test_me_says_whether_the_browser_holds_a_refresh_cookie_never_its_value(base_url, person):
+    """The page calls `refresh` only when /me says there is a refresh cookie: a signed-out visit
+    then makes no request answered with an error status."""
+    browser = Client(base_url)
+    assert browser.call("signIn", user=person, **{"pass": PASSWORD}).status == 200
+    reply = browser.request("GET", "/me")
+    assert reply.json == me_answer(refresh_cookie=True)  # signed in with JSON: no hosted-UI session
+    assert browser.cookies["__Host-refresh"] not in reply.text
+    assert browser.call("signOut").status == 200
+    assert browser.request("GET", "/me").json == me_answer()
+    # A cookie this server did not sign is still a cookie: `refresh` answers SessionExpired (and
+    # clears it), which is what the page then shows.
+    browser.cookies["__Host-refresh"] = "forged"
+    assert browser.request("GET", "/me").json == me_answer(refresh_cookie=True)
+
+
+def test_the_password_rules_are_the_local_pools(local_pool):
+    """What /me hands the page is the policy moto describes for the local Cognito's pool (the
+    checklist's pool on moto's server is checked in tests/moto_server/test_set_up.py)."""
+    local, _ = local_pool
+    described = local.pool.pool.to_json(extended=True)  # moto's DescribeUserPool answer
+    policy = described["Policies"]["PasswordPolicy"]
+    assert me_answer()["password_policy"] == {
+        "min_length": policy["MinimumLength"], "require_lowercase": policy["RequireLowercase"],
+        "require_uppercase": policy["RequireUppercase"], "require_numbers": policy["RequireNumbers"],
+        "require_symbols": policy["RequireSymbols"]}
 
 
 def test_without_domain_and_base_url_the_routes_answer_503():
@@ -115,7 +143,7 @@ def test_without_domain_and_base_url_the_routes_answer_503():
         for path in ("/login", "/callback?code=x&state=y", "/logout"):
             reply = client.request("GET", path, follow=False)
             assert (reply.status, reply.json["error"]) == (503, "HostedUiOff"), path
-        assert client.request("GET", "/me").json == {"signed_in": False}
+        assert client.request("GET", "/me").json == me_answer()
     finally:
         server.stop()
         cognito.stop()
@@ -143,7 +171,7 @@ def test_the_whole_hosted_ui_flow(base_url, config, person):
     landed = submit(browser, page, email=person, password=PASSWORD)
     # Back through /callback to next=/me, signed in.
     assert landed.url == base_url + "/me", landed.url
-    assert landed.json == {"signed_in": True, "email": person, "nickname": "Sam", "groups": []}
+    assert landed.json == me_answer(email=person, nickname="Sam", groups=[], refresh_cookie=True)
     assert "__Host-session" in browser.cookies and "__Host-refresh" in browser.cookies
     # Every attribute of the session cookie, as the callback set it.
     callback = browser.request("GET", "/login", follow=True)  # a second sign-in skips the form
@@ -163,7 +191,7 @@ def test_the_whole_hosted_ui_flow(base_url, config, person):
     assert out.headers["Location"] == (f"{config.hosted_ui_url}/logout?client_id={config.client_id}"
                                        f"&logout_uri={urllib.parse.quote(config.base_url + '/', safe='')}")
     assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
-    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert browser.request("GET", "/me").json == me_answer()
     # The refresh token was revoked, not only forgotten.
     thief = Client(base_url)
     thief.cookies["__Host-refresh"] = refresh_cookie
@@ -310,7 +338,7 @@ def test_an_expired_session_refreshes_silently_and_ends_cleanly_when_revoked(sho
     cross_site = Client(short_lived)
     cross_site.cookies["__Host-session"] = browser.cookies["__Host-session"]
     reply = cross_site.request("GET", "/me")
-    assert reply.json == {"signed_in": False} and not reply.set_cookies()
+    assert reply.json == me_answer() and not reply.set_cookies()
     assert browser.request("GET", "/me").json["signed_in"] is True
     assert browser.cookies["__Host-session"] != first  # renewed with the refresh token
     assert browser.call("getUser").status == 200  # and the renewed token works
@@ -320,7 +348,7 @@ def test_an_expired_session_refreshes_silently_and_ends_cleanly_when_revoked(sho
     other.cookies["__Host-refresh"] = browser.cookies["__Host-refresh"]
     assert other.call("signOut").status == 200
     time.sleep(4.5)
-    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert browser.request("GET", "/me").json == me_answer()
     assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
     reply = browser.call("getUser")
     assert (reply.status, reply.json["error"], reply.json["field"]) == (400, "MissingField", "access_token")
@@ -333,7 +361,7 @@ def test_the_json_sign_out_ends_the_browser_session_too(base_url, person):
     reply = browser.call("signOut")
     assert reply.status == 200
     assert reply.clears_cookie("__Host-session")
-    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert browser.request("GET", "/me").json == me_answer()
 
 
 def test_pages_of_other_origins_cannot_act_with_the_session(base_url, person):
@@ -358,7 +386,7 @@ def test_a_json_sign_in_ends_the_previous_browser_session(base_url, person, emai
     assert browser.call("createAccount", user=other, **{"pass": PASSWORD}).status == 200
     reply = browser.call("confirmAccount", user=other, conf_code=CODE, **{"pass": PASSWORD})
     assert reply.status == 200
-    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert browser.request("GET", "/me").json == me_answer(refresh_cookie=True)  # the new sign-in's
     assert browser.call("getUser", access_token=reply.json["access_token"]).json["attributes"]["email"] == other
 
 

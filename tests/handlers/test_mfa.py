@@ -30,7 +30,7 @@ def test_qr_init_answers_the_secret_the_uri_and_a_qr_code(signed_in):
     secret, uri, svg = reply.json["secret_code"], reply.json["otpauth_uri"], reply.json["qr_svg"]
     assert len(secret) == 32 and set(secret) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     parsed = pyotp.parse_uri(uri)  # what an authenticator app reads
-    assert (parsed.secret, parsed.issuer, parsed.name) == (secret, "Cognito Backend", email)
+    assert (parsed.secret, parsed.issuer, parsed.name) == (secret, "Photos", email)  # the page's name, by default
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and svg.rstrip().endswith("</svg>")
     # Each call makes a new secret; two users never share one.
     assert client.call("QR_init", access_token=answer["access_token"], user=email).json["secret_code"] != secret
@@ -121,8 +121,13 @@ def test_answers_that_do_not_fit_the_step_are_refused(signed_in):
 def test_mfa_can_be_turned_off_and_on_again(signed_in):
     client, email, answer = signed_in
     token = answer["access_token"]
+    mfa_state = lambda: {k: v for k, v in client.call("getUser", access_token=token).json.items()  # noqa: E731
+                         if k.startswith("mfa_")}
+    assert mfa_state() == {"mfa_enabled": False, "mfa_methods": []}
     set_up_mfa(client, email, token)
+    assert mfa_state() == {"mfa_enabled": True, "mfa_methods": ["SOFTWARE_TOKEN_MFA"]}  # getUser says codes are on
     assert client.call("setMfa", access_token=token, enabled=False).json == {"message": "OK", "mfa_enabled": False}
+    assert mfa_state() == {"mfa_enabled": False, "mfa_methods": []}
     reply = client.call("signIn", user=email, **PASS)
     assert reply.json["message"] == "OK" and "access_token" in reply.json
     assert client.call("setMfa", access_token=token, enabled=True).status == 200

@@ -344,12 +344,17 @@ def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base
     assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
     # The token has not expired, but its session ended with the account: it reads nothing more...
     assert_error(person.get(photo["id"], "image"), 401, "InvalidToken")
-    # ... and Cognito no longer knows it: nothing more is stored with it.
+    # ... and Cognito no longer knows it: nothing more is stored with it, and the list says so (a
+    # page learns it there).
     assert_error(person.upload(picture(), "after deletion"), 401, "InvalidToken")
+    assert_error(person.list(), 401, "InvalidToken")
 
     signed_out, _ = new_person(base_url)
+    signed_out.upload(picture())
+    assert signed_out.list().status == 200
     assert signed_out.client.call("signOut", **{"global": True}).status == 200
     assert_error(signed_out.upload(picture()), 401, "InvalidToken")
+    assert_error(signed_out.list(), 401, "InvalidToken")
 
 
 def test_an_admin_deleting_a_user_deletes_their_photos(base_url, admin, config):

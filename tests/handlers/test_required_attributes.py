@@ -398,7 +398,7 @@ def test_the_hosted_ui_asks_an_admin_created_user_for_them_with_the_new_password
 def test_the_page_names_an_attribute_its_form_cannot_ask_for_and_focuses_one_it_can(served):
     with chromium_page() as page:
         page.goto(served.base_url + "/")
-        page.click("#show-sign-up")
+        page.click("#tab-sign-up")
         page.fill("#sign-up-email", new_email())
         page.fill("#sign-up-password", PASSWORD)
         page.fill("#sign-up-nickname", "Sam")

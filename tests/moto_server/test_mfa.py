@@ -35,9 +35,14 @@ def test_authenticator_app_set_up_and_mfa_sign_in(server):
     assert reply.status == 200 and reply.json["token_type"] == "Bearer", reply.body
     assert "__Host-refresh" in client.cookies
     access = reply.json["access_token"]
-    assert client.call("getUser", access_token=access).json["attributes"]["email"] == email
+    profile = client.call("getUser", access_token=access).json
+    assert profile["attributes"]["email"] == email
+    # moto's GetUser answers UserMFASettingList as Cognito's does: getUser says codes are on.
+    assert (profile["mfa_enabled"], profile["mfa_methods"]) == (True, ["SOFTWARE_TOKEN_MFA"])
 
     assert client.call("setMfa", access_token=access, enabled=False).json == {"message": "OK", "mfa_enabled": False}
+    profile = client.call("getUser", access_token=access).json
+    assert (profile["mfa_enabled"], profile["mfa_methods"]) == (False, [])
     assert "access_token" in sign_in(server, email)
 
 

@@ -13,6 +13,7 @@ import jwt
 from server.config import load_config
 from tests.support import ROOT, Client
 from tests.support.against_moto import assert_clean_error, signed_up
+from tests.support.hosted_ui import me_answer
 
 
 def test_the_pool_is_made_as_the_production_checklist_says(idp, pool):
@@ -32,6 +33,12 @@ def test_the_pool_is_made_as_the_production_checklist_says(idp, pool):
     assert described["UsernameAttributes"] == ["email"] and described["AutoVerifiedAttributes"] == ["email"]
     assert described["AccountRecoverySetting"] == {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]}
     assert described["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+    # The rules the page lists (GET /me) are this pool's, as moto describes it.
+    policy = described["Policies"]["PasswordPolicy"]
+    assert me_answer()["password_policy"] == {
+        "min_length": policy["MinimumLength"], "require_lowercase": policy["RequireLowercase"],
+        "require_uppercase": policy["RequireUppercase"], "require_numbers": policy["RequireNumbers"],
+        "require_symbols": policy["RequireSymbols"]}
     mfa = idp.get_user_pool_mfa_config(UserPoolId=pool.id)
     assert mfa["MfaConfiguration"] == "OPTIONAL" and mfa["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
     assert idp.get_group(UserPoolId=pool.id, GroupName="admin")["Group"]["GroupName"] == "admin"
@@ -49,7 +56,7 @@ def test_hosted_ui_routes_answer_hosted_ui_off_without_cognito_domain(server):
     for path in ("/login", "/callback?code=c&state=s", "/logout"):
         assert_clean_error(client.request("GET", path), 503, "HostedUiOff")
     me = client.request("GET", "/me")
-    assert me.status == 200 and me.json == {"signed_in": False}
+    assert me.status == 200 and me.json == me_answer()
 
 
 def test_moto_tokens_name_aws_as_issuer(moto, server, pool):

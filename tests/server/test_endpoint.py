@@ -99,6 +99,17 @@ def test_the_page_loads_its_modules_as_javascript_under_its_policy(client):
             assert imported in modules, f"{name} imports {imported}"
 
 
+def test_the_page_has_an_icon_of_its_own_and_needs_nothing_from_elsewhere(client):
+    page = client.request("GET", "/").body.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.request("GET", "/static/favicon.svg")
+    assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.body.startswith(b"<svg") and b"<script" not in icon.body
+    for name in ("index.html", "app.css", "favicon.svg"):
+        with open(os.path.join(WEB_DIR, name), encoding="utf-8") as file:
+            assert not re.search(r"(https?:)?//[a-z]", file.read().replace("http://www.w3.org/2000/svg", "")), name
+
+
 def test_a_lone_surrogate_is_invalid_json(client):
     for body in (b'{"env": "\\ud800"}', b'{"env": "signIn", "user": "a@b.co", "pass": "\\ud800abcdefgh"}'):
         assert_error(client.post(body), 400, "InvalidJson")

@@ -1,6 +1,7 @@
 """Headless Chromium on the page (web/index.html), for the browser tests in tests/browser/: finding
 Chromium, pages watched for console problems, screenshots, the steps those tests share (signing
-in through the form, uploading, what the server has), and a page of another origin.
+in through the form, uploading, what the server has), and a page of another origin. The
+accessibility checks (axe-core) are in ``tests/support/axe.py``.
 
 Chromium is the Debian package (``.ci/run`` installs it), found as ``chromium`` on PATH or at
 ``CHROMIUM_PATH``; playwright never downloads a browser here. Without it the browser tests fail, on
@@ -23,13 +24,14 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
 from tests.support.accounts import CODE, PASSWORD
+from tests.support.axe import expect_no_axe_violations
 from tests.support.http import Client, Photos
 from tests.support.processes import ROOT
 
 SCREENSHOTS = os.path.join(ROOT, "tests", "screenshots")
 SIGNED_OUT = "Click log in/sign up to access this site"
 SIGNED_IN = "Click my photos to access your photos"
-DESKTOP = {"width": 1100, "height": 800}
+DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -65,25 +67,38 @@ def chromium_page() -> Iterator[Page]:
 
 class PageProblems:
     """Console errors and uncaught exceptions of a page. Chromium logs every 4xx answer as "Failed to
-    load resource"; from the JSON endpoint (``POST /``) those are how the API answers ``refresh``
-    with nobody signed in, a wrong password or code, an unconfirmed account, and the tests check
-    the page turns them into sentences. Anything else, a CSP violation included, is a problem."""
+    load resource"; from the JSON endpoint (``POST /``) those are how the API answers a wrong
+    password or code, an unconfirmed account, and the tests check the page turns them into
+    sentences (``refusals`` counts them). A refusal of ``refresh`` is a problem unless the test
+    ended the session on purpose (``refresh_refusals_expected``): the page asks ``refresh`` only
+    when GET /me says there is a refresh cookie, so a signed-out visit logs nothing. Anything
+    else, a CSP violation included, is a problem."""
 
     def __init__(self, page: Page, base_url: str):
         self.base_url = base_url
         self.found: list[str] = []
+        self.refusals: list[str] = []
+        self.refresh_refusals_expected = False
         # URLs whose 4xx a test caused on purpose (an answer it forged with page.route, say).
         self.expected_4xx: set[str] = set()
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.found.append(f"page error: {error}"))
+        page.on("response", self._response)
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
         api_answer = (re.search(r"Failed to load resource: .* status of 4\d\d", message.text)
                       and message.location.get("url") in {f"{self.base_url}/", *self.expected_4xx})
-        if not api_answer:
+        if api_answer:
+            self.refusals.append(message.text)
+        else:
             self.found.append(f"console error: {message.text} at {message.location.get('url')}")
+
+    def _response(self, response) -> None:
+        if (response.status >= 400 and response.url == f"{self.base_url}/" and is_call(response.request, "refresh")
+                and not self.refresh_refusals_expected):
+            self.found.append(f"refresh answered {response.status}: the page asked without a live session")
 
 
 class Pages:
@@ -104,9 +119,27 @@ class Pages:
     def found(self) -> list[str]:
         return [problem for watcher in self.problems for problem in watcher.found]
 
+    def expect_refresh_refusals(self) -> None:
+        """The test ends sessions behind the page's back: `refresh` may then answer 401."""
+        for watcher in self.problems:
+            watcher.refresh_refusals_expected = True
+
 
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+
+
+def screen(page: Page, name: str) -> None:
+    """A screen checked and kept at both sizes, 1280×800 and 360×740: axe finds nothing, the phone
+    has no horizontal scrolling, and ``{name}-desktop.png`` and ``{name}-phone.png`` are saved."""
+    size = page.viewport_size
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        if label == "phone":
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+        expect_no_axe_violations(page, name)
+        shot(page, f"{name}-{label}.png")
+    page.set_viewport_size(size)
 
 
 def new_email() -> str:
@@ -121,6 +154,13 @@ def expect_signed_out(page: Page) -> None:
 def expect_signed_in(page: Page, email: str) -> None:
     expect(page.get_by_test_id("status")).to_have_text(SIGNED_IN)
     expect(page.get_by_test_id("who")).to_contain_text(email)
+
+
+def expect_view(page: Page, view: str) -> None:
+    """The signed-in view ``photos`` or ``account``: open, and named by the URL."""
+    expect(page.locator(f"#{view}-panel")).to_be_visible()
+    expect(page.locator(f"#show-{view}")).to_have_attribute("aria-current", "page")
+    assert page.url.endswith(f"#{view}"), page.url
 
 
 def is_call(request, method: str) -> bool:
@@ -142,9 +182,10 @@ def expect_no_token_stored(page: Page) -> None:
     assert page.evaluate("document.cookie") == ""
 
 
-def create_account(server, email: str, nickname: str, confirm: bool = True) -> None:
+def create_account(server, email: str, nickname: str | None, confirm: bool = True) -> None:
     api = Client(server.url)
-    assert api.call("createAccount", user=email, nickname=nickname, **{"pass": PASSWORD}).status == 200
+    named = {"nickname": nickname} if nickname is not None else {}
+    assert api.call("createAccount", user=email, **named, **{"pass": PASSWORD}).status == 200
     if confirm:
         assert api.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD}).status == 200
 
@@ -164,7 +205,7 @@ def upload(page: Page, path: str, description: str) -> str:
     page.set_input_files("#upload-file", path)
     page.fill("#upload-description", description)
     page.click("#upload-submit")
-    expect(page.get_by_test_id("upload-message")).to_have_text("Your photo is uploaded.")
+    expect(page.get_by_test_id("photos-message")).to_have_text("Your photo is uploaded.")
     item = page.locator("#photo-list > li[data-photo-id]").first
     expect(item.locator(".description")).to_have_text(description)
     return item.get_attribute("data-photo-id")
@@ -175,8 +216,16 @@ def open_photos_and_expect_list_call(page: Page) -> int:
     with page.expect_response(lambda r: r.url.endswith("/photos") and r.request.method == "GET") as answer:
         page.click("#show-photos")
     assert answer.value.status == 200
+    expect(page.locator("#photo-list")).not_to_have_attribute("aria-busy", "true")
     expect(page.get_by_test_id("photos-message")).to_be_empty()
     return page.locator("#photo-list > li[data-photo-id]").count()
+
+
+def delete_photo(page: Page, photo_id: str) -> None:
+    """Deletes a photo as a person does: its Delete button, then "Delete" in the dialog that asks."""
+    page.locator(f'li[data-photo-id="{photo_id}"]').get_by_test_id("delete-photo").click()
+    expect(page.get_by_test_id("delete-photo-dialog")).to_be_visible()
+    page.get_by_test_id("delete-photo-yes").click()
 
 
 @contextlib.contextmanager

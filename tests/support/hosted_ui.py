@@ -6,6 +6,7 @@ from __future__ import annotations
 import html.parser
 import urllib.parse
 
+from server.page_identity import PASSWORD_POLICY
 from tests.support.accounts import PASSWORD
 from tests.support.http import Client, Reply
 
@@ -61,3 +62,10 @@ def signed_in_browser(base_url, email) -> Client:
     submit(browser, hosted_sign_in_page(browser), email=email, password=PASSWORD)
     assert browser.request("GET", "/me").json["signed_in"] is True
     return browser
+
+
+def me_answer(*, refresh_cookie: bool = False, **person) -> dict:
+    """``GET /me``'s whole answer: signed out, or signed in as ``person`` (email, nickname, groups);
+    whether the browser holds a refresh cookie; the password rules the page lists."""
+    return {"signed_in": bool(person), **person, "refresh_cookie": refresh_cookie,
+            "password_policy": PASSWORD_POLICY.answer()}

@@ -29,3 +29,10 @@ def sample_jpeg(path) -> str:
     draw.rectangle((0, 330, 640, 480), fill="#1d7a46")
     image.save(path, "JPEG", quality=85)
     return str(path)
+
+
+def noisy_jpeg(path, side: int = 1200) -> str:
+    """A JPEG of noise (it hardly compresses: about 1.5 MB at 1200 × 1200), for an upload long
+    enough to show its progress; its path."""
+    Image.effect_noise((side, side), 120).convert("RGB").save(path, "JPEG", quality=95)
+    return str(path)
