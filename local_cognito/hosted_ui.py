@@ -103,15 +103,18 @@ class PageHandler(PoolHandler):
                         "base-uri 'none'")
 
     def show(self, page: pages.Page, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(self.rendered(page))
+
+    def rendered(self, page: pages.Page) -> str:
         """The page in the app's look, with a way back to the app: the configured home, else the
         app client's first sign-out URL."""
         home = self.ui.branding.home
         if home is None:
             logout_urls = self.pool.oauth.oauth_settings.logout_urls
             home = logout_urls[0] if logout_urls else None
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(pages.render(page, self.ui.branding, home))
+        return pages.render(page, self.ui.branding, home)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # 403 is Tornado's answer to a form without its _xsrf cookie and field.
@@ -121,7 +124,7 @@ class PageHandler(PoolHandler):
 
     def write_storage_unavailable(self, failure: StorageUnavailable) -> None:
         self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.write(pages.error(UNSAVED))
+        self.write(self.rendered(pages.error(UNSAVED)))
 
     def query(self) -> dict[str, list[str]]:
         try:

@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 
 from tests.support import CODE, PASSWORD, Client, serve_app
-from tests.support.hosted_ui import signed_in_browser
+from tests.support.hosted_ui import me_answer, signed_in_browser
 
 # Every method that reads or sets the refresh cookie, with fields it would take.
 COOKIE_METHODS = {
@@ -202,4 +202,4 @@ def test_a_navigation_of_this_site_to_logout_signs_out_at_once(base_url, person,
     browser = signed_in_browser(base_url, person)
     reply = browser.request("GET", "/logout", headers=headers)
     assert reply.status == 302 and reply.clears_cookie("__Host-session") and reply.clears_cookie("__Host-refresh")
-    assert browser.request("GET", "/me").json == {"signed_in": False}
+    assert browser.request("GET", "/me").json == me_answer()

@@ -13,7 +13,7 @@ import pytest
 
 from handlers.passwords import NEEDS_ADMIN
 from tests.support import CODE, PASSWORD, Client, Photos, serve_app
-from tests.support.hosted_ui import signed_in_browser
+from tests.support.hosted_ui import me_answer, signed_in_browser
 from tests.support.mfa import set_up_mfa
 
 NEW_PASSWORD = PASSWORD + "_new"
@@ -119,7 +119,7 @@ def test_a_password_change_keeps_a_hosted_ui_session_going(base_url):
     assert browser.call("getUser").json["attributes"]["email"] == email
     copy = Client(base_url)
     copy.cookies = copied
-    assert copy.request("GET", "/me").json == {"signed_in": False}
+    assert copy.request("GET", "/me").json == me_answer()
 
 
 def reset(base_url: str, email: str) -> dict:
