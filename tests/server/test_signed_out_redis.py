@@ -11,24 +11,31 @@ import uuid
 import redis
 
 from server.revocations import KEY_PREFIX
-from tests.support import CODE, PASSWORD, Client, Photos, free_port, local_server
+from tests.support import CODE, PASSWORD, Client, Photos, free_port, local_server, picture
 
 NOT_SHARED = "Signed-out sessions are not shared"
 
 
-def signed_in(server_url: str) -> tuple[Client, str]:
+def signed_in(server_url: str) -> tuple[Client, str, str]:
+    """A new account signed in through ``server_url``: its client, its access token, and the id of a
+    photo it uploaded."""
     client = Client(server_url)
     email = f"shared-{uuid.uuid4().hex[:10]}@example.com"
     assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
     reply = client.call("confirmAccount", user=email, conf_code=CODE, **{"pass": PASSWORD})
     assert reply.status == 200, reply.body
-    return client, reply.json["access_token"]
+    token = reply.json["access_token"]
+    uploaded = Photos(Client(server_url), token).upload(picture())
+    assert uploaded.status == 201, uploaded.body
+    return client, token, uploaded.json["photo"]["id"]
 
 
-def lists(server_url: str, token: str) -> int:
-    """The status of GET /photos with ``token``, answered within the time Redis gets and a margin."""
+def reads(server_url: str, token: str, photo_id: str) -> int:
+    """The status of reading the photo's bytes with ``token``, answered within the time Redis gets and
+    a margin. A read is checked against the pool's keys and the signed-out sessions only (the list and
+    every change ask Cognito itself), so it shows what the process knows of sign-outs."""
     started = time.monotonic()
-    status = Photos(Client(server_url), token).list().status
+    status = Photos(Client(server_url), token).get(photo_id, "image").status
     assert time.monotonic() - started < 1.5
     return status
 
@@ -40,28 +47,28 @@ def test_a_sign_out_on_one_process_stops_reads_on_the_other(redis_server, tmp_pa
     try:
         for name in ("A", "B"):  # A starts the local Cognito, B joins it
             servers[name] = local_server(data_dir, free_port(), log_path=str(tmp_path / f"server-{name}.log"),
-                                         PHOTOS_DATA=str(tmp_path / f"photos-{name}"), **shared)
+                                         PHOTOS_DATA=str(tmp_path / "photos"), **shared)
         a, b = servers["A"].url, servers["B"].url
 
-        client, token = signed_in(a)
-        assert lists(b, token) == 200
+        client, token, photo = signed_in(a)
+        assert reads(b, token, photo) == 200
         assert client.call("signOut").json["revoked"] is True
-        assert (lists(b, token), lists(a, token)) == (401, 401)
+        assert (reads(b, token, photo), reads(a, token, photo)) == (401, 401)
         # Kept in Redis until the session's tokens have expired: their lifetime and the clock allowance twice.
         [key] = redis.Redis(port=redis_server.port).keys(KEY_PREFIX + "*")
         assert 3600 < redis.Redis(port=redis_server.port).ttl(key) <= 3600 + 120
 
         # Redis gone: a sign-out through A still stops A's reads, B cannot know of it, nothing fails.
         redis_server.stop()
-        client, token = signed_in(a)
+        client, token, photo = signed_in(a)
         assert client.call("signOut").json["revoked"] is True
-        assert (lists(a, token), lists(b, token)) == (401, 200)
+        assert (reads(a, token, photo), reads(b, token, photo)) == (401, 200)
 
         # Redis back (empty): sign-outs are shared again.
         redis_server.start()
-        client, token = signed_in(a)
+        client, token, photo = signed_in(a)
         assert client.call("signOut").json["revoked"] is True
-        assert lists(b, token) == 401
+        assert reads(b, token, photo) == 401
     finally:
         outputs = {name: servers[name].stop(check=False) for name in reversed(list(servers))}
     for name, output in outputs.items():
