@@ -13,7 +13,8 @@ pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
 
-moto keeps the pool, its app client, its users and its groups. Where moto falls short of Cognito for
+moto keeps the pool and its app client, and its user and group objects are the pool's users and
+groups, made from the pool's database as they are needed (``user_table.py``). Where moto falls short of Cognito for
 the calls this backend makes, the local pool does what Cognito does:
 
 - SECRET_HASH is checked on every flow (moto skips it for SignUp and USER_PASSWORD_AUTH); for
@@ -26,7 +27,7 @@ the calls this backend makes, the local pool does what Cognito does:
   revocation (moto only remembers the strings it issued, and forgets them on restart).
 - The app client has PreventUserExistenceErrors enabled: an unknown user signs in like a wrong
   password, and code requests for one (or for a disabled user) answer with a simulated delivery;
-  every code request and refused code writes the state file, account or not.
+  every code request and refused code writes to the database, account or not.
 - Emails are compared as a pool with ``CaseSensitive: false`` compares them: ASCII letters in any
   case, every other character exactly (moto compares nothing without regard to case). A user name is
   checked against Cognito's UsernameType before any operation (``validation.py``).
@@ -41,16 +42,17 @@ the calls this backend makes, the local pool does what Cognito does:
 - The pool's schema requires the attributes ``LOCAL_COGNITO_REQUIRED_ATTRIBUTES`` names (moto
   keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
   user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
-- Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are saved
-  after every change, before the change is answered; a change that cannot be saved (the data
-  folder cannot be written) is rolled back and answered 503 (``transaction.py``).
+- Users, their password hashes, TOTP secrets, groups, pending codes and refresh tokens are kept in
+  an SQLite database in the data folder, one row each: a change is committed before it is answered,
+  and a change that cannot be (the data folder cannot be written) is rolled back and answered 503
+  (``transaction.py``). Passwords are scrypt hashes, checked off the event loop, and a correct one
+  checked again is not hashed again (``passwords.py``).
 
 The modules:
 
 - ``service.py``: ``LocalUserPool``, the pool with its operation groups and the table of the
   operations the endpoint serves.
-- ``pool.py``: ``UserPool``, the core every operation group builds on: the state, saving and
-  restoring it, user lookup, the shared checks (SECRET_HASH, passwords, access tokens), codes,
+- ``pool.py``: ``UserPool``, the core every operation group builds on: its records, user lookup, the shared checks (SECRET_HASH, passwords, access tokens), codes,
   and the tokens of a completed sign-in.
 - The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
   account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
@@ -59,10 +61,13 @@ The modules:
   OAuth 2.0 side and its sign-in steps).
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
   ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages), ``pool_handler.py`` (each
-  request one transaction; the data folder's readiness).
-- Keeping changes: ``transaction.py`` (all or nothing: commit or roll back) and ``state.py`` (the
-  records as the state file holds them).
-- Beneath them: ``store.py`` (the data folder's state file, password hashes), ``tokens.py`` (the
+  request one transaction; the data folder's readiness), ``password_work.py`` (the scrypt work of a
+  request, done before its transaction).
+- Keeping changes: ``transaction.py`` (all or nothing: commit or roll back), ``database.py`` (the
+  SQLite database), ``tables.py`` and ``user_table.py`` (its records, read and written row by row),
+  ``migration.py`` (a folder's ``state.json`` from before the database, moved in) and ``state.py``
+  (the records in that file's shape).
+- Beneath them: ``store.py`` (the data folder), ``passwords.py`` (scrypt hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
   ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name

@@ -3,8 +3,8 @@
 SignUp, ConfirmSignUp and ResendConfirmationCode; ChangePassword, ForgotPassword and
 ConfirmForgotPassword; GetUser, UpdateUserAttributes and DeleteUser. Codes are sent to the
 console log and checked by the pool (``pool.py``); a code request for an unknown or disabled user
-answers with a simulated delivery, as PreventUserExistenceErrors asks. Every code request writes the
-state file, whether a code was sent or not: the time it takes, and a data folder that cannot be
+answers with a simulated delivery, as PreventUserExistenceErrors asks. Every code request writes to the
+database, whether a code was sent or not: the time it takes, and a data folder that cannot be
 written, are then the same for every user.
 """
 
@@ -16,7 +16,6 @@ from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS
 from local_cognito.schema import check_sign_up, check_update
-from local_cognito.store import hash_password, password_matches
 from local_cognito.validation import check_username
 
 
@@ -42,7 +41,7 @@ class AccountOperations:
         if pool.find_user(username) is not None:
             raise CognitoFault("UsernameExistsException", "An account with the given email already exists.")
         attributes.update({"email": username, "email_verified": "false"})
-        user = CognitoIdpUser(pool.pool_id, None, hash_password(params["Password"]), UserStatus.UNCONFIRMED,
+        user = CognitoIdpUser(pool.pool_id, None, pool.passwords.hash(params["Password"]), UserStatus.UNCONFIRMED,
                               [{"Name": k, "Value": v} for k, v in attributes.items()])
         pool.users[user.username] = user
         delivery = pool.send_code(user, "signup", SIGN_UP_CODE_SECONDS)
@@ -72,7 +71,7 @@ class AccountOperations:
         return user if user is not None and user.enabled else None
 
     def _no_code(self, params: dict, refusal: CognitoFault | None = None) -> dict:
-        """No code is sent: the same write of the state file as when one is, then a simulated
+        """No code is sent: the same write to the database as when one is, then a simulated
         delivery, or ``refusal``."""
         self.pool.save()
         if refusal is not None:
@@ -94,10 +93,10 @@ class AccountOperations:
     def change_password(self, params: dict) -> dict:
         pool = self.pool
         user = pool.user_for_access_token(params.get("AccessToken"))
-        if not password_matches(params.get("PreviousPassword") or "", user.password):
+        if not pool.passwords.matches(params.get("PreviousPassword") or "", user.password):
             raise not_authorized()
         pool.check_password_policy(params.get("ProposedPassword"))
-        user.password = hash_password(params["ProposedPassword"])
+        user.password = pool.passwords.hash(params["ProposedPassword"])
         user.last_modified_date = pool.now()
         pool.save()
         return {}
@@ -123,7 +122,7 @@ class AccountOperations:
         user = pool.find_user(params.get("Username"))
         pool.check_password_policy(params.get("Password"))
         pool.use_code(user, "reset", params.get("ConfirmationCode"))
-        user.password = hash_password(params["Password"])
+        user.password = pool.passwords.hash(params["Password"])
         if user.status is UserStatus.RESET_REQUIRED:
             user.status = UserStatus.CONFIRMED
         user.last_modified_date = pool.now()

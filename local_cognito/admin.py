@@ -15,8 +15,8 @@ import base64
 import binascii
 import json
 import logging
+import itertools
 import re
-import secrets
 from typing import Any, Callable, Iterable
 
 from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
@@ -24,7 +24,7 @@ from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
-from local_cognito.store import as_timestamp, hash_password, password_matches
+from local_cognito.store import as_timestamp
 from server.config import ConfigError
 from server.user_names import fold_case
 
@@ -61,22 +61,23 @@ def _after_token(token: Any) -> tuple:
     return tuple(key)
 
 
-def _page(items: Iterable, key: Callable[[Any], tuple], limit: Any, token: Any) -> tuple[list, str | None]:
-    """One page of ``items`` in ``key`` order, and the token for the next (None on the last)."""
+def _limit(limit: Any) -> int:
     if limit is None:
-        limit = MAX_PAGE
+        return MAX_PAGE
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise invalid_parameter(f"Limit must be between 1 and {MAX_PAGE}.")
+    return limit
+
+
+def _page(items: Iterable, key: Callable[[Any], tuple], limit: Any, token: Any) -> tuple[list, str | None]:
+    """One page of ``items`` in ``key`` order, and the token for the next (None on the last)."""
+    limit = _limit(limit)
     ordered = sorted(items, key=key)
     if token is not None:
         after = _after_token(token)
         ordered = [item for item in ordered if key(item) > after]
     page = ordered[:limit]
     return page, (_page_token(key(page[-1])) if len(ordered) > limit else None)
-
-
-def _user_order(user: CognitoIdpUser) -> tuple:
-    return (as_timestamp(user.create_date), user.id)
 
 
 def _group_order(group: CognitoIdpGroup) -> tuple:
@@ -143,7 +144,7 @@ class AdminOperations:
                              temporary_password)
 
     def _set_temporary_password(self, user: CognitoIdpUser, password: str) -> None:
-        user.password = hash_password(password)
+        user.password = self.pool.passwords.hash(password)
         self.pool.temporary_passwords[user.id] = self.pool.clock() + TEMPORARY_PASSWORD_DAYS * 24 * 3600
 
     # --- users --------------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ class AdminOperations:
         if temporary is not None:
             self.pool.check_password_policy(temporary)
         else:
-            temporary = secrets.token_urlsafe(12)  # 16 characters: within the policy
+            temporary = self.pool.passwords.temporary_password()  # within the policy
         if action == "RESEND":
             user = self._admin_user(params)
             if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
@@ -204,17 +205,21 @@ class AdminOperations:
                 raise invalid_parameter("AttributesToGet must be a list of attribute names.")
             self.pool.checked_attributes([{"Name": n, "Value": ""} for n in names if n != "sub"])
         matches = self._user_filter(params.get("Filter"))
-        users = [u for u in self.pool.users.values() if matches(u)]
-        page, token = _page(users, _user_order, params.get("Limit"), params.get("PaginationToken"))
-        answer: dict[str, Any] = {"Users": [self._user_type(u, names=names) for u in page]}
-        if token:
-            answer["PaginationToken"] = token
+        limit = _limit(params.get("Limit"))
+        token = params.get("PaginationToken")
+        # In (creation time, sub) order, from the database: only the users answered are read whole.
+        found = list(itertools.islice(self.pool.users.in_order(
+            None if token is None else _after_token(token), matches), limit + 1))
+        answer: dict[str, Any] = {"Users": [self._user_type(user, names=names) for _, user in found[:limit]]}
+        if len(found) > limit:
+            answer["PaginationToken"] = _page_token(found[limit - 1][0])
         return answer
 
     @staticmethod
-    def _user_filter(text: Any) -> Callable[[CognitoIdpUser], bool]:
+    def _user_filter(text: Any) -> Callable[[str, dict], bool]:
+        """Whether a user (their sub, and their record's fields: ``user_table.user_fields``) passes."""
         if text is None or (isinstance(text, str) and not text.strip()):
-            return lambda user: True
+            return lambda sub, fields: True
         found = USER_FILTER.match(text) if isinstance(text, str) else None
         if found is None or found["name"] not in FILTERABLE_ATTRIBUTES:
             raise invalid_parameter("Error while parsing filter.")
@@ -225,17 +230,17 @@ class AdminOperations:
         # compares emails (``fold_case``).
         fold = name in ("cognito:user_status", "email")
 
-        def value_of(user: CognitoIdpUser) -> str | None:
-            if name == "username":
-                return user.username
+        def value_of(sub: str, fields: dict) -> str | None:
+            if name in ("username", "sub"):  # the user name is the sub in this pool
+                return sub
             if name == "cognito:user_status":
-                return user.status.value
+                return UserStatus[fields["status"]].value
             if name == "status":
-                return "Enabled" if user.enabled else "Disabled"
-            return user.attribute_lookup.get(name)
+                return "Enabled" if fields["enabled"] else "Disabled"
+            return fields["attributes"].get(name)
 
-        def matches(user: CognitoIdpUser) -> bool:
-            value = value_of(user)
+        def matches(sub: str, fields: dict) -> bool:
+            value = value_of(sub, fields)
             if value is None:
                 return False
             have, want = (fold_case(value), fold_case(wanted)) if fold else (value, wanted)
@@ -373,13 +378,13 @@ class AdminOperations:
             group = self.pool.groups[group_name]
         user = self.pool.find_user(email)
         if user is None:
-            user = CognitoIdpUser(self.pool.pool_id, None, hash_password(password), UserStatus.CONFIRMED,
+            user = CognitoIdpUser(self.pool.pool_id, None, self.pool.passwords.hash(password), UserStatus.CONFIRMED,
                                   [{"Name": "email", "Value": email},
                                    {"Name": "email_verified", "Value": "true"}])
             self.pool.users[user.username] = user
             news = "The local admin %s was created, in the group %s."
-        elif not password_matches(password, user.password):
-            user.password = hash_password(password)
+        elif not self.pool.passwords.matches(password, user.password):
+            user.password = self.pool.passwords.hash(password)
             news = "The local admin %s had another password; it was set from LOCAL_ADMIN_PASSWORD (group %s)."
         user.status = UserStatus.CONFIRMED
         user.enabled = True

@@ -12,9 +12,9 @@ HTTP 503 ``LocalStorageUnavailableException``, the local Cognito's own error (Co
 answer); the server maps it to its ``LocalStorageUnavailable``. ``/local-cognito/ready`` says whether
 the folder can be written now.
 
-It runs on a thread with its own event loop (``BackgroundServer``), so its work (scrypt password
-hashes, saving the state file) never holds up the server's IOLoop; the server reaches it over HTTP
-like any Cognito.
+It runs on a thread with its own event loop (``BackgroundServer``), so its work (its database, and
+scrypt in a thread pool of its own) never holds up the server's IOLoop; the server reaches it over
+HTTP like any Cognito.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import tornado.web
 from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
+from local_cognito.password_work import api_work
+from local_cognito.passwords import Work
 from local_cognito.pool_handler import PoolHandler, ReadinessHandler
 from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
@@ -60,13 +62,27 @@ class CognitoApiHandler(PoolHandler):
         self.set_header("x-amzn-ErrorType", fault.name)
         self.write(json.dumps({"__type": fault.name, "message": fault.message}))
 
+    def _operation(self) -> tuple[str, str | None, bool]:
+        """(X-Amz-Target, the operation it names or None, whether the request is SigV4-signed)."""
+        target = self.request.headers.get("X-Amz-Target", "")
+        name = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else None
+        return target, name, self.request.headers.get("Authorization", "").startswith(SIGV4_PREFIX)
+
+    def password_work(self) -> Work | None:
+        _, name, signed = self._operation()
+        if not name or name not in self.pool.operations or (needs_signature(name) and not signed):
+            return None
+        try:
+            params = json.loads(self.request.body or b"{}")
+        except ValueError:
+            return None
+        return api_work(self.pool, name, params) if isinstance(params, dict) else None
+
     def post(self) -> None:
         self.set_header("Content-Type", "application/x-amz-json-1.1")
         self.set_header("x-amzn-RequestId", str(uuid.uuid4()))
-        target = self.request.headers.get("X-Amz-Target", "")
-        name = target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else None
+        target, name, signed = self._operation()
         operation = self.pool.operations.get(name) if name else None
-        signed = self.request.headers.get("Authorization", "").startswith(SIGV4_PREFIX)
         try:
             if name and needs_signature(name) and not signed:
                 # Cognito authorises these with IAM. Any SigV4 signature will do here: the server
@@ -161,5 +177,6 @@ class LocalCognito:
 
     def stop(self) -> None:
         self._server.stop()
+        self.pool.passwords.close()
         while self._on_stop:
             self._on_stop.pop()()

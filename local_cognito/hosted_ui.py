@@ -40,6 +40,8 @@ from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
 from local_cognito.oauth.parameters import as_lists
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
 from local_cognito.oauth_endpoints import OpenIdConfigurationHandler, TokenHandler, UserInfoHandler
+from local_cognito.password_work import new_account_work, new_password_form_work, sign_in_form_work
+from local_cognito.passwords import Work
 from local_cognito.pool_handler import UNSAVED, PoolHandler
 from local_cognito.service import LocalUserPool
 from server.signing import SignedValues
@@ -138,6 +140,11 @@ class PageHandler(PoolHandler):
     def flow(self, step: str, request: AuthorizeRequest, **extra: str) -> str:
         return self.ui.forms.encode({"step": step, "request": request.params(), **extra})
 
+    def posted_form(self, step: str) -> bool:
+        """Whether a form of ``step`` was posted (its flow checks out): scrypt is spent on no other."""
+        payload = self.ui.forms.decode(self.get_body_argument("flow", "")) if self.request.method == "POST" else None
+        return isinstance(payload, dict) and payload.get("step") == step
+
     def posted_flow(self, step: str) -> tuple[AuthorizeRequest, dict]:
         """The authorize request a form carries, checked again, and the rest of its state."""
         payload = self.ui.forms.decode(self.get_body_argument("flow", ""))
@@ -219,6 +226,10 @@ class AuthorizeHandler(PageHandler):
 
 
 class LoginHandler(PageHandler):
+    def password_work(self) -> Work | None:
+        return sign_in_form_work(self.pool, self.get_body_argument("email", "").strip(),
+                                 self.get_body_argument("password", "")) if self.posted_form("password") else None
+
     @answers_with_pages
     def get(self) -> None:
         self.show_sign_in(self.pool.oauth.authorize_request(self.query()))
@@ -253,6 +264,9 @@ class MfaHandler(PageHandler):
 
 
 class NewPasswordHandler(PageHandler):
+    def password_work(self) -> Work | None:
+        return new_password_form_work(self.get_body_argument("password", "")) if self.posted_form("new_password") else None
+
     @answers_with_pages
     def post(self) -> None:
         request, state = self.posted_flow("new_password")
@@ -281,6 +295,11 @@ class SignUpHandler(PageHandler):
     @answers_with_pages
     def get(self) -> None:
         self.show_sign_up(self.pool.oauth.authorize_request(self.query()))
+
+    def password_work(self) -> Work | None:
+        if not self.posted_form("signup"):
+            return None
+        return new_account_work(self.pool, self.get_body_argument("email", "").strip(), self.get_body_argument("password", ""))
 
     @answers_with_pages
     def post(self) -> None:

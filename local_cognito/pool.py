@@ -1,11 +1,14 @@
-"""The local user pool's core: its state, saving and restoring it, and what the operation groups share.
+"""The local user pool's core: its records, keeping them, and what the operation groups share.
 
-``UserPool`` holds moto's records of the pool, its app client, users and groups, and beside them the
-pool's own (pending codes, refresh tokens, TOTP secrets, temporary passwords, sign-in challenges, the
-hosted UI's codes and sessions). The operation groups (``accounts``, ``sign_in``, ``mfa``, ``admin``,
+``UserPool`` holds moto's records of the pool and its app client, and the pool's records, kept in its
+database (``database.py``) and read as they are needed: ``users`` and ``groups`` as moto's objects
+(``user_table.py``), pending ``codes``, ``refresh_tokens``, ``software_tokens`` (TOTP secrets) and
+``temporary_passwords`` (``tables.py``); beside them, in memory only, sign-in challenges and the hosted
+UI's codes and sessions. The operation groups (``accounts``, ``sign_in``, ``mfa``, ``admin``,
 ``oauth``) each take a ``UserPool`` and use what more than one of them needs: user lookup, the checks
 (app client, SECRET_HASH, password policy, attributes, access tokens), emailed codes, the password
-check and the tokens of a completed sign-in, removing a user, group membership, MFA settings.
+check (``passwords.py``) and the tokens of a completed sign-in, removing a user, group membership,
+MFA settings.
 """
 
 from __future__ import annotations
@@ -25,19 +28,21 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpGroup, CognitoId
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from local_cognito.faults import CognitoFault, not_authorized
+from local_cognito.migration import open_database
 from local_cognito.oauth.records import AuthorizationCode, HostedSession
+from local_cognito.passwords import Passwords, hash_password
 from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_PASSWORD_LENGTH,
                                          MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
                                          REFRESH_TOKEN_SECONDS, REGION)
 from local_cognito.schema import checked_attributes, pool_schema, required_of
-from local_cognito.state import load_records
-from local_cognito.store import StateFile, from_timestamp, hash_password, password_matches, token_digest
+from local_cognito.store import DataFolder, from_timestamp, token_digest
+from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
-from local_cognito.transaction import Transaction, mail_log, write
+from local_cognito.transaction import Transaction, begin_writing, mail_log, written
+from local_cognito.user_table import GroupTable, UserTable
 from server.cognito import secret_hash
 from server.logs import printable
-from server.user_names import fold_case
 
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # Cognito's name for TOTP MFA, in settings and challenges
 
@@ -65,53 +70,66 @@ class UserPool:
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
                  required_attributes: tuple[str, ...] = ()) -> None:
-        self.store = StateFile(data_dir)
+        self.store = DataFolder(data_dir)
         self.clock = clock  # tokens too are on it, whichever clock it is given now or later:
         self.signer = TokenSigner(self.store.key_path, access_token_seconds, clock=lambda: self.clock())
         self.pinned_code = pinned_code
         self.issuer = ""  # set by the HTTP layer once the endpoint's URL is known
         self.backend = CognitoIdpBackend(REGION, DEFAULT_ACCOUNT_ID)
-        self.codes: dict[str, dict] = {}  # "<purpose>:<sub>" -> {"code", "expires"}
-        self.refresh_tokens: dict[str, dict] = {}  # token digest -> record
-        self.software_tokens: dict[str, SoftwareToken] = {}  # sub -> TOTP secrets and settings
-        self.temporary_passwords: dict[str, float] = {}  # sub -> when the admin-set password expires
+        self.passwords = Passwords()
+        self.db = open_database(self.store)
+        self.records = Records(self.db, begin=lambda: begin_writing(self.db))
+        self.next_prune = 0.0  # when a commit next deletes expired records (transaction.py)
+        groups = GroupTable(self.records, lambda: self.pool.id)
+        self._users = UserTable(self.records, lambda: self.pool.id, groups)
+        # "<purpose>:<sub>" -> {"code", "expires", "failures"}
+        self.codes = JsonRecords(self.records, "codes", ("sub", "expires"),
+                                 derive=lambda key, record: (key.partition(":")[2], record["expires"]))
+        # token digest -> {"client_id", "sub", "origin_jti", "auth_time", "expires", ...}; a family is
+        # the tokens of one sign-in (their origin_jti)
+        self.refresh_tokens = JsonRecords(self.records, "refresh_tokens", ("sub", "family", "expires"),
+                                          derive=lambda key, r: (r["sub"], r["origin_jti"], r["expires"]))
+        self.software_tokens = JsonRecords(self.records, "software_tokens", load=SoftwareToken.from_saved,
+                                           dump=dataclasses.asdict)  # sub -> TOTP secrets and settings
+        self.temporary_passwords = JsonRecords(self.records, "temporary_passwords")  # sub -> expiry
         self.auth_sessions: dict[str, AuthSession] = {}  # sign-in challenges; in memory only
         # The hosted UI's authorization codes (live and spent) and browser sessions, by the SHA-256
         # of the code or session id; in memory only, so a restart signs browsers out of it.
         self.authorization_codes: dict[str, AuthorizationCode] = {}
         self.spent_codes: dict[str, dict] = {}
         self.hosted_sessions: dict[str, HostedSession] = {}
-        self._decoy_hash = hash_password(secrets.token_urlsafe(16))
+        self.decoy_hash = hash_password(secrets.token_urlsafe(16))
         self.open_transaction: Transaction | None = None  # see transaction.py
-        self._restore(self.store.load(), required_attributes)
+        self._restore(groups, required_attributes)
 
     # --- the pool, its client, and saving ------------------------------------------------------
 
-    def _restore(self, state: dict | None, required_attributes: tuple[str, ...]) -> None:
-        # moto's record of the pool, with its users and groups (the operation groups use them as
-        # ``pool_id``, ``users`` and ``groups``). Settings are copied: moto keeps nested parts. The
-        # schema comes from the configuration at every start, not from the saved state.
+    def _restore(self, groups: GroupTable, required_attributes: tuple[str, ...]) -> None:
+        # moto's record of the pool, whose users and groups are the database's (the operation
+        # groups use them as ``pool_id``, ``users`` and ``groups``). Settings are copied: moto keeps
+        # nested parts. The schema comes from the configuration at every start, not from the database.
         self.pool = self.backend.create_user_pool(
             POOL_NAME, dict(copy.deepcopy(POOL_CONFIG), Schema=pool_schema(required_attributes)))
         self.pool.token_mfa_config = {"Enabled": True}
+        self.pool.users, self.pool.groups = self._users, groups
         self.client = self.backend.create_user_pool_client(self.pool.id, True,
                                                            copy.deepcopy(CLIENT_CONFIG))
         # A pool id shaped like Cognito's ("us-east-1_AbC123xYz"), kept from run to run, as are the
         # client id and secret, so a configured client stays valid.
         self.backend.user_pools.pop(self.pool.id)
-        alphabet = string.ascii_letters + string.digits
-        self.pool.id = (state["pool"]["id"] if state
-                        else f"{REGION}_" + "".join(secrets.choice(alphabet) for _ in range(9)))
+        self.pool.clients.pop(self.client.id)
+        saved = self.db.meta("pool_id")
+        if saved is None:
+            alphabet = string.ascii_letters + string.digits
+            with written(self.db):
+                self.db.set_meta("pool_id", f"{REGION}_" + "".join(secrets.choice(alphabet) for _ in range(9)))
+                self.db.set_meta("client_id", self.client.id)
+                self.db.set_meta("client_secret", self.client.secret)
+        self.pool.id = self.db.meta("pool_id")
+        self.client.id, self.client.secret = self.db.meta("client_id"), self.db.meta("client_secret")
         self.backend.user_pools[self.pool.id] = self.pool
         self.client.user_pool_id = self.pool.id
-        if state is None:
-            self.save()
-            return
-        self.pool.clients.pop(self.client.id)
-        self.client.id = state["client"]["id"]
-        self.client.secret = state["client"]["secret"]
         self.pool.clients[self.client.id] = self.client
-        load_records(self, state)
 
     # --- keeping changes: all or nothing (see transaction.py) ---------------------------------------
 
@@ -150,10 +168,6 @@ class UserPool:
         transaction.changed = True
         transaction.commit()
 
-    def write_state(self) -> None:
-        """Write the state file now (OSError if it cannot be written): for ``Transaction.commit``."""
-        write(self, self.clock())
-
     def send_email(self, address: str, text: str, *arguments: Any) -> None:
         """"Email" ``text`` % ``arguments`` to ``address``: to the console log, once the transaction
         commits (never for a change rolled back), or now outside one."""
@@ -177,14 +191,14 @@ class UserPool:
         return self.pool.id
 
     @property
-    def users(self) -> dict[str, CognitoIdpUser]:
+    def users(self) -> UserTable:
         """The users by their user name, which in this pool is their ``sub``."""
-        return self.pool.users
+        return self._users
 
     @property
-    def groups(self) -> dict[str, CognitoIdpGroup]:
+    def groups(self) -> GroupTable:
         """The groups by name."""
-        return self.pool.groups
+        return self._users.groups
 
     def now(self) -> datetime.datetime:
         return from_timestamp(self.clock())
@@ -210,12 +224,9 @@ class UserPool:
         two different addresses are never one account ("straße" is not "strasse")."""
         if not username:
             return None
-        user = self.pool.users.get(username)
-        if user is not None:
-            return user
-        wanted = fold_case(username)
-        return next((u for u in self.pool.users.values()
-                     if fold_case(u.attribute_lookup.get("email", "")) == wanted), None)
+        if "@" not in username:  # a sub; an email always has one, a sub never
+            return self.users.get(username)
+        return self.users.find_by_email(username)
 
     def check_password_policy(self, password: Any) -> None:
         if not isinstance(password, str) or not PASSWORD_PATTERN.match(password):
@@ -254,9 +265,9 @@ class UserPool:
                                  else "Invalid Access Token") from None
         if claims.get("client_id") != self.client.id:
             raise not_authorized("Invalid Access Token")
-        if not any(r["origin_jti"] == claims.get("origin_jti") for r in self.refresh_tokens.values()):
+        if not self.refresh_tokens.any_where("family", claims.get("origin_jti")):
             raise not_authorized("Access Token has been revoked")
-        user = self.pool.users.get(claims["sub"])
+        user = self.users.get(claims["sub"])
         if user is None:
             raise not_authorized("Access Token has been revoked")
         if not user.enabled:
@@ -281,7 +292,7 @@ class UserPool:
 
     def use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
         """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise. Every
-        refusal writes the state file once (a wrong guess counts against the code), whether or not
+        refusal writes to the database once (a wrong guess counts against the code), whether or not
         there is a user or a code: the time taken, or a folder that cannot be written, tells nothing."""
         record = self.codes.get(f"{purpose}:{user.id}") if user else None
         try:
@@ -309,8 +320,8 @@ class UserPool:
         a wrong password, otherwise. The caller looks at the user's status."""
         user = self.find_user(username if isinstance(username, str) else None)
         # An unknown user costs the same hash as a known one: the time taken tells nothing either.
-        stored = user.password if user is not None else self._decoy_hash
-        if not password_matches(password if isinstance(password, str) else "", stored) or user is None:
+        stored = user.password if user is not None else self.decoy_hash
+        if not self.passwords.matches(password if isinstance(password, str) else "", stored) or user is None:
             raise not_authorized()
         if not user.enabled:
             raise not_authorized("User is disabled.")
@@ -349,16 +360,16 @@ class UserPool:
 
     def revoke_user_tokens(self, sub: str) -> None:
         """Every refresh token of the user, and so the access tokens issued with them."""
-        self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v["sub"] != sub}
+        self.refresh_tokens.delete_where("sub", sub)
 
     # --- users and groups -----------------------------------------------------------------------
 
     def remove_user(self, user: CognitoIdpUser) -> None:
         """The user and everything kept for them: tokens, codes, TOTP secrets, groups, sessions,
         and the hosted UI's sessions and codes."""
-        del self.pool.users[user.username]
+        del self.users[user.username]
         self.revoke_user_tokens(user.id)
-        self.codes = {k: v for k, v in self.codes.items() if not k.endswith(":" + user.id)}
+        self.codes.delete_where("sub", user.id)
         self.software_tokens.pop(user.id, None)
         self.temporary_passwords.pop(user.id, None)
         self.auth_sessions = {k: v for k, v in self.auth_sessions.items() if v.sub != user.id}
@@ -370,12 +381,11 @@ class UserPool:
 
     @staticmethod
     def link(user: CognitoIdpUser, group: CognitoIdpGroup) -> None:
-        group.users.add(user)
+        """``user`` in ``group``: their ``groups`` are the memberships kept (``user_table.py``)."""
         user.groups.add(group)
 
     @staticmethod
     def unlink(user: CognitoIdpUser, group: CognitoIdpGroup) -> None:
-        group.users.discard(user)
         user.groups.discard(group)
 
     # --- what users see of their MFA ------------------------------------------------------------

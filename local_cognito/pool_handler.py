@@ -1,7 +1,8 @@
 """A request to the local pool is one transaction (``transaction.py``), and its answer waits for it.
 
 ``PoolHandler`` begins the transaction before the handler runs and ends it in ``finish``, before a
-byte of the answer is sent: an answer under 500 commits (a refusal too: a wrong code's count is
+byte of the answer is sent. Before it begins, the request's scrypt work (``password_work``) is done
+off the event loop and awaited (``passwords.py``), so the transaction itself never waits: an answer under 500 commits (a refusal too: a wrong code's count is
 kept), an answer of 500 or more (the handler failed) rolls back. Cookies set meanwhile are held
 until then. When the commit cannot write, the answer prepared is dropped, its cookies with it, and
 the handler's ``write_storage_unavailable`` answers instead, with HTTP 503.
@@ -19,6 +20,7 @@ from typing import Any
 import tornado.web
 
 from local_cognito.faults import StorageUnavailable
+from local_cognito.passwords import Work
 from local_cognito.service import LocalUserPool
 from local_cognito.transaction import Transaction
 
@@ -33,9 +35,16 @@ class PoolHandler(tornado.web.RequestHandler):
     _transaction: Transaction | None = None
     _held_cookies: list[tuple[str, str, tuple, dict]]
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         self._held_cookies = []
-        self._transaction = self.pool.begin()
+        work = self.password_work()
+        pending = self.pool.passwords.prepare(work) if work is not None else None
+        self.pool.passwords.use(await pending if pending is not None else None)
+        self._transaction = self.pool.begin()  # nothing awaits from here to ``finish``
+
+    def password_work(self) -> Work | None:
+        """The scrypt work this request needs before its transaction (``password_work.py``)."""
+        return None
 
     def set_cookie(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
         if self._transaction is not None:  # sent with the answer, once the changes are stored
@@ -56,6 +65,7 @@ class PoolHandler(tornado.web.RequestHandler):
                     self._held_cookies, chunk = [], None
                     self.set_status(failure.status)
                     self.write_storage_unavailable(failure)
+            self.pool.passwords.use(None)
             for name, value, args, kwargs in self._held_cookies:
                 super().set_cookie(name, value, *args, **kwargs)
         return super().finish(chunk)

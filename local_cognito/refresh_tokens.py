@@ -163,9 +163,7 @@ class RefreshTokenOperations:
         record = self.pool.refresh_tokens.get(digest)
         if record is None:
             return False
-        family = record["origin_jti"]
-        self.pool.refresh_tokens = {k: v for k, v in self.pool.refresh_tokens.items()
-                                    if v["origin_jti"] != family}
+        self.pool.refresh_tokens.delete_where("family", record["origin_jti"])
         return True
 
     def revoke_token(self, params: dict) -> dict:

@@ -32,7 +32,6 @@ from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.schema import new_password_attributes, required_attributes_parameter
-from local_cognito.store import hash_password
 from local_cognito.totp import accepted_step
 
 AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
@@ -184,7 +183,7 @@ class SignInOperations:
         self.pool.check_password_policy(password)
         attributes = new_password_attributes(self.pool.required_attributes, user.attribute_lookup, responses)
         user.update_attributes([{"Name": name, "Value": value} for name, value in attributes.items()])
-        user.password = hash_password(password)
+        user.password = self.pool.passwords.hash(password)
         user.status = UserStatus.CONFIRMED
         user.last_modified_date = self.pool.now()
         self.pool.temporary_passwords.pop(user.id, None)

@@ -1,50 +1,27 @@
-"""The local Cognito's data folder: its state file, written whole and atomically after each change.
+"""The local Cognito's data folder: where its database, signing key and secrets are.
 
-The folder (``LOCAL_COGNITO_DATA``, default ``.local-cognito/``) holds ``state.json`` (the pool, the
-app client, users with scrypt password hashes, their TOTP secrets and MFA settings, groups and their
-members, pending codes, and refresh tokens by their SHA-256), ``signing-key.pem``, and random
-secrets (``secret(name)``: the server's cookie secret, the key that signs the hosted UI's cookie and
-forms). All are readable by their owner only. Keys added since the first version are optional, so older state files
-still load; a state file this version cannot read is set aside, never overwritten.
+The folder (``LOCAL_COGNITO_DATA``, default ``.local-cognito/``) holds ``pool.sqlite3`` (the pool's
+database: see ``database.py``), ``signing-key.pem``, and random secrets (``secret(name)``: the
+server's cookie secret, the key that signs the hosted UI's cookie and forms). All are readable by
+their owner only. A folder from before the database holds ``state.json`` instead, which the first
+start moves into the database (``migration.py``).
 
-``committed`` is the text the state file holds, as last read or written: what a transaction that
-cannot be written rolls back to (``transaction.py``). ``write_problem`` is the readiness check: can a
-file be made, written and synced in the folder now, as a save does?
+``write_problem`` is the readiness check: can a file be made, written and synced in the folder now,
+and is the database still the one at its path?
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime
 import errno
 import hashlib
-import hmac
-import json
-import logging
 import os
 import secrets
 import tempfile
-import time
 
-log = logging.getLogger("local_cognito")
-
-STATE_VERSION = 1
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
-
-
-def password_matches(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
-        return False
-    _, salt, digest = stored.split("$")
-    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), **_SCRYPT)
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
+DATABASE = "pool.sqlite3"
+STATE_FILE = "state.json"  # where the pool was kept before the database
 
 
 def as_timestamp(moment: datetime.datetime) -> float:
@@ -63,35 +40,14 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class StateFile:
+class DataFolder:
     def __init__(self, folder: str):
         self.folder = folder
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        self.path = os.path.join(folder, "state.json")
+        self.path = os.path.join(folder, DATABASE)
+        self.state_path = os.path.join(folder, STATE_FILE)
         self.key_path = os.path.join(folder, "signing-key.pem")
-        self.committed: str | None = None  # the state file's text, as last read or written
-
-    def committed_state(self) -> dict | None:
-        """What the state file holds (None before the first save of a new pool), as a new dict."""
-        return None if self.committed is None else json.loads(self.committed)
-
-    def load(self) -> dict | None:
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                text = handle.read()
-            state = json.loads(text)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            state = None
-        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-            kept = f"{self.path}.unreadable-{int(time.time())}"
-            os.replace(self.path, kept)
-            log.error("The local Cognito could not read %s; it was kept as %s and a new pool starts.",
-                      self.path, kept)
-            return None
-        self.committed = text
-        return state
+        self.database_identity: tuple[int, int] | None = None  # (device, inode) of the open database
 
     def secret(self, name: str) -> str:
         """The random secret kept in the file ``name``, made on first use."""
@@ -104,29 +60,21 @@ class StateFile:
             write_new_file(path, secret.encode())
             return secret
 
-    def save(self, state: dict) -> None:
-        """Replace the state file with ``state``, whole: a failed save (OSError) leaves it as it was."""
-        text = json.dumps(dict(state, version=STATE_VERSION), indent=1, sort_keys=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".state-", suffix=".json")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        self.committed = text
+    def check_database_in_place(self) -> None:
+        """OSError unless the file at the database's path is the one open: a folder moved away or
+        replaced keeps the open file writable, but a change written there would not be found by the
+        next start."""
+        found = os.stat(self.path)
+        if (found.st_dev, found.st_ino) != self.database_identity:
+            raise FileNotFoundError(errno.ENOENT, "the database open is no longer at its path", self.path)
 
     def write_problem(self) -> OSError | None:
         """Why a save would fail now, or None: a file is made, written, synced and removed in the
-        folder, as a save does, and the state file's place must not be taken by a folder. Cheap
-        enough for a readiness probe."""
+        folder, and the database must still be the one at its path. Cheap enough for a readiness
+        probe."""
         try:
-            if os.path.isdir(self.path):
-                raise IsADirectoryError(errno.EISDIR, "the state file's place is taken by a folder", self.path)
+            if self.database_identity is not None:
+                self.check_database_in_place()
             descriptor, probe = tempfile.mkstemp(dir=self.folder, prefix=".probe-")
             try:
                 with os.fdopen(descriptor, "wb") as handle:

@@ -50,7 +50,7 @@ MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
 # The least time, in seconds, resendCode, forgotPassword, confirmAccount and confirmForgotPassword
 # take to answer, so that the time does not tell an account that exists from one that does not:
 # above Cognito's slowest usual answer (which sends an email) with a real pool, above the local
-# Cognito's (a write of its state file) in local mode.
+# Cognito's (a write to its database) in local mode.
 DEFAULT_UNIFORM_ANSWER_SECONDS = 1.0
 DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS = 0.25
 MAX_UNIFORM_ANSWER_SECONDS = 10

@@ -8,7 +8,6 @@ made unwritable: tests/support/data_folder.py.)"""
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import subprocess
@@ -17,7 +16,7 @@ import sys
 import pytest
 
 from tests.support import CODE, PASSWORD, ROOT, Client, clean_environment, free_port, local_server, new_account
-from tests.support.data_folder import unwritable
+from tests.support.data_folder import database_bytes, database_rows, unwritable
 from tests.support.hosted_ui import hosted_sign_in_page, submit
 
 UNAVAILABLE = (503, "LocalStorageUnavailable")
@@ -36,11 +35,9 @@ def start(folder: str, tmp_path, name: str = "server"):
 
 
 def refresh_tokens_kept(folder: str, email: str) -> int:
-    """How many refresh tokens of ``email``'s the state file holds."""
-    with open(os.path.join(folder, "state.json"), encoding="utf-8") as handle:
-        state = json.load(handle)
-    [sub] = [user["sub"] for user in state["users"] if user["attributes"]["email"] == email]
-    return sum(1 for record in state["refresh_tokens"].values() if record["sub"] == sub)
+    """How many refresh tokens of ``email``'s the database holds."""
+    [(sub,)] = database_rows(folder, "SELECT sub FROM users WHERE email_key = ?", (email,))
+    return database_rows(folder, "SELECT count(*) FROM refresh_tokens WHERE sub = ?", (sub,))[0][0]
 
 
 def test_create_account_is_refused_until_it_can_be_stored_then_survives_a_restart(folder, tmp_path):
@@ -157,5 +154,4 @@ def test_start_up_that_cannot_save_the_local_admin_names_the_folder(folder, tmp_
     assert started.returncode == 1, started.stderr
     assert f"cannot use its data folder {folder}" in started.stderr and "File too large" in started.stderr
     assert "Traceback" not in started.stderr
-    with open(os.path.join(folder, "state.json"), encoding="utf-8") as handle:
-        assert "boss@example.com" not in handle.read()
+    assert b"boss@example.com" not in database_bytes(folder)

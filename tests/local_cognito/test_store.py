@@ -1,10 +1,10 @@
-"""What the local Cognito keeps in its data folder (local_cognito/store.py) across a restart: users,
-password hashes, sessions, TOTP secrets, groups and statuses; files only their owner reads; an
-unreadable state file kept aside, and one from before MFA and groups still read."""
+"""What the local Cognito keeps in its data folder (local_cognito/store.py, database.py) across a
+restart: users, password hashes, sessions, TOTP secrets, groups and statuses; files only their owner
+reads, with no password or refresh token in them; an unreadable state file or database kept aside.
+(Moving a state file into the database: test_upgrade.py.)"""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 
@@ -16,8 +16,8 @@ from local_cognito.service import LocalUserPool
 from local_cognito.totp import STEP_SECONDS
 from server.cognito import secret_hash
 from tests.support import CODE, PASSWORD
-from tests.support.local_pool import (Clock, clients, code_at, created, error_code, groups_claim, password_auth,
-                                      signed_in, with_mfa)
+from tests.support.data_folder import database_bytes, database_files
+from tests.support.local_pool import Clock, clients, code_at, created, error_code, groups_claim, password_auth, with_mfa
 
 
 def test_users_passwords_and_sessions_survive_a_restart(tmp_path):
@@ -44,17 +44,31 @@ def test_users_passwords_and_sessions_survive_a_restart(tmp_path):
                                         "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
                                                            "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
 
-    state = (tmp_path / "state.json").read_text()
-    assert PASSWORD not in state and result["RefreshToken"] not in state
-    for name in ("state.json", "signing-key.pem"):
-        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
+    stored = database_bytes(str(tmp_path))
+    assert email.encode() in stored  # what is read is what is kept
+    assert PASSWORD.encode() not in stored and result["RefreshToken"].encode() not in stored
+    files = database_files(str(tmp_path))
+    assert len(files) == 3  # the database, its WAL and shared memory, while it is open
+    for path in [*files, tmp_path / "signing-key.pem"]:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
 
 
 def test_an_unreadable_state_file_is_kept_aside(tmp_path):
     (tmp_path / "state.json").write_text("{ half written")
     pool = LocalUserPool(str(tmp_path))
     assert pool.pool_id
-    assert any(name.startswith("state.json.unreadable-") for name in os.listdir(tmp_path))
+    [kept] = [name for name in os.listdir(tmp_path) if name.startswith("state.json")]
+    assert kept.startswith("state.json.unreadable-") and (tmp_path / kept).read_text() == "{ half written"
+
+
+def test_an_unreadable_database_is_kept_aside(tmp_path):
+    first = LocalUserPool(str(tmp_path))
+    first.db.close()  # as when its process stops
+    (tmp_path / "pool.sqlite3").write_bytes(b"not a database " * 100)
+    pool = LocalUserPool(str(tmp_path))
+    assert pool.pool_id != first.pool_id  # a new pool
+    [kept] = [name for name in os.listdir(tmp_path) if name.startswith("pool.sqlite3.unreadable-")]
+    assert (tmp_path / kept).read_bytes() == b"not a database " * 100
 
 
 def respond_mfa_ok(idp, user, session, code) -> dict:
@@ -108,21 +122,3 @@ def test_totp_groups_and_statuses_survive_a_restart(tmp_path):
         local.stop()
 
 
-def test_a_state_file_from_before_mfa_and_groups_still_loads(tmp_path):
-    pool = LocalUserPool(str(tmp_path), pinned_code=CODE)
-    local = LocalCognito(pool).start()
-    try:
-        user = signed_in(clients(local, pool)[0])
-    finally:
-        local.stop()
-    path = tmp_path / "state.json"
-    state = json.loads(path.read_text())
-    state.pop("groups")
-    for saved in state["users"]:
-        saved.pop("software_token", None)
-        saved.pop("temporary_password_expires", None)
-    path.write_text(json.dumps(state))
-
-    again = LocalUserPool(str(tmp_path))
-    assert again.pool_id == pool.pool_id and again.pool.groups == {}
-    assert again.accounts.get_user({"AccessToken": user["AccessToken"]})["Username"] == user["sub"]

@@ -10,7 +10,6 @@ import uuid
 import botocore.session
 import pytest
 
-from local_cognito.store import StateFile
 from local_cognito.validation import USERNAME_PATTERN
 from server.user_names import USER_NAME_CATEGORIES
 from tests.support import CODE, PASSWORD
@@ -88,7 +87,7 @@ def test_different_addresses_are_never_one_account(idp, admin, pool, first, seco
     assert [user["Username"] for user in listed] == [sub_other]
 
 
-def test_every_code_request_writes_the_state_file_once_whoever_it_is_for(idp, pool, monkeypatch):
+def test_every_code_request_writes_to_the_database_once_whoever_it_is_for(idp, pool):
     """Unknown, unconfirmed, confirmed: one write each, so neither the time nor a folder that cannot
     be written tells them apart. And the answer is Cognito's: a delivery, or its refusal."""
     unconfirmed, confirmed, nobody = unique("waiting"), unique("done"), unique("nobody")
@@ -96,17 +95,15 @@ def test_every_code_request_writes_the_state_file_once_whoever_it_is_for(idp, po
     sign_up(idp, confirmed)
     idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(confirmed), Username=confirmed,
                         ConfirmationCode=CODE)
-    writes = []
-    real_save = StateFile.save
-    monkeypatch.setattr(StateFile, "save", lambda self, state: (writes.append(1), real_save(self, state)))
 
     def written(call, email, **extra) -> int:
-        writes.clear()
+        """How many transactions the call wrote (the database counts them)."""
+        before = pool.db.changes()
         try:
             call(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, **extra)
         except idp.exceptions.ClientError:
             pass
-        return len(writes)
+        return pool.db.changes() - before
 
     for call in (idp.resend_confirmation_code, idp.forgot_password):
         assert [written(call, email) for email in (nobody, unconfirmed, confirmed)] == [1, 1, 1]
