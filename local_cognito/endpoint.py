@@ -28,6 +28,7 @@ import tornado.web
 from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
+from local_cognito.metrics import observe
 from local_cognito.pool_handler import PoolHandler, ReadinessHandler
 from local_cognito.service import LocalUserPool
 from local_cognito.validation import check_username
@@ -109,13 +110,13 @@ class JwksHandler(tornado.web.RequestHandler):
 def make_local_cognito_app(pool: LocalUserPool, base_url: str) -> tornado.web.Application:
     """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
     endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
-    carry authorization codes."""
+    carry authorization codes. Each answer is counted for the server's /metrics (``metrics.py``)."""
     return tornado.web.Application([
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
         (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
         *hosted_ui_routes(HostedUi(pool, base_url)),
-    ], log_function=lambda handler: None, xsrf_cookies=True,
+    ], log_function=observe, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
 
 
