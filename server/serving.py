@@ -9,6 +9,13 @@ forked, so none inherits the supervisor's threads, such as the local Cognito's.
 SIGTERM or SIGINT stops a server gracefully: it stops accepting connections, ``/readyz`` answers
 503, requests in flight get up to ``DRAIN_SECONDS`` to finish, the idle connections are closed, and
 the process exits 0. The supervisor passes the signal on and exits 0 when every worker did.
+
+Metrics: each process counts its own (``server.metrics``); the supervisor makes a folder for the run
+where the workers (and the supervisor itself, for the local Cognito it may run) keep their counts, so
+that any of them answers ``/metrics`` with the sum. It drops a dead worker's requests in flight when
+it replaces it, and removes the folder at the end. With ``METRICS_PORT`` each process also serves
+``/metrics`` on that port (shared with ``SO_REUSEPORT`` like the main one). Traces, when configured
+(``server.tracing``), are started and flushed by each serving process.
 """
 
 from __future__ import annotations
