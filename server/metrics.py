@@ -2,7 +2,7 @@
 
 ``instruments()`` makes them once per process, at first use, and answers the same ``Instruments``
 ever after; prometheus_client is imported only then, so a process that never counts (``METRICS=off``)
-never loads it. Each recording is a dictionary look-up of the labels' child and one or two additions:
+never loads it. Each recording is one dictionary look-up of the labels' children and a few additions:
 a few microseconds a request.
 
 With ``--processes N`` each process counts into files of its own in a folder the supervisor makes
@@ -67,30 +67,33 @@ class Instruments:
         self.local_storage_failures = Counter(
             "local_cognito_storage_failures_total", "Local mode: changes the local Cognito rolled back "
             "because its data folder could not be written.")
-        self._children: dict[tuple, Any] = {}
-
-    def _child(self, metric: Any, *labels: str) -> Any:
-        key = (id(metric), *labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
+        # The labelled children each recording needs, by the recording's labels: one look-up each.
+        self._requests: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._calls: dict[tuple[str, str], tuple[Any, Any]] = {}
 
     def request_answered(self, route: str, method: str, status: int, seconds: float) -> None:
         if method not in HTTP_METHODS:
-            method = "other"
-        self._child(self.http_requests, route, method, str(status)).inc()
-        self._child(self.http_duration, route, method).observe(seconds)
+            method = "other"  # before the look-up: a client's method names must not grow the cache
+        children = self._requests.get((route, method, status))
+        if children is None:
+            children = self._requests[(route, method, status)] = (
+                self.http_requests.labels(route, method, str(status)), self.http_duration.labels(route, method))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def cognito_called(self, operation: str, outcome: str, seconds: float) -> None:
-        self._child(self.cognito_calls, operation, outcome).inc()
-        self._child(self.cognito_duration, operation).observe(seconds)
+        children = self._calls.get((operation, outcome))
+        if children is None:
+            children = self._calls[(operation, outcome)] = (
+                self.cognito_calls.labels(operation, outcome), self.cognito_duration.labels(operation))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def rate_limited(self, method: str) -> None:
-        self._child(self.rate_limit_refusals, method).inc()
+        self.rate_limit_refusals.labels(method).inc()
 
     def local_operation(self, operation: str, outcome: str) -> None:
-        self._child(self.local_operations, operation, outcome).inc()
+        self.local_operations.labels(operation, outcome).inc()
 
     def exposition(self) -> bytes:
         """The text a scrape gets: this process's numbers, or every process's added up."""
