@@ -41,8 +41,8 @@ from botocore import UNSIGNED, xform_name
 from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
-from server.attributes import STANDARD_ATTRIBUTES  # noqa: F401 (the methods import it from here)
 from server import metrics, tracing
+from server.attributes import STANDARD_ATTRIBUTES  # noqa: F401 (the methods import it from here)
 from server.aws_credentials import admin_session
 from server.aws_endpoints import IGNORE_CONFIGURED
 from server.cognito_errors import from_exception
@@ -93,8 +93,10 @@ UNKNOWN_OPERATION_CODES = frozenset({"UnknownOperationException", "UnknownOperat
 # Statuses of such answers: never 429 or a proxy's 502, 503 and 504, which say "busy", not "unknown".
 UNKNOWN_OPERATION_STATUSES = frozenset({400, 404, 405, 500, 501})
 GET_TOKENS = "GetTokensFromRefreshToken"
-# The outcome counted for a call ended by an endpoint that does not serve the operation.
+# The outcomes counted for a call ended by an endpoint that does not serve the operation, and for
+# one whose task was cancelled (the server stopping) before it ended.
 UNSUPPORTED = "unsupported"
+CANCELLED = "cancelled"
 REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
 
 
@@ -223,11 +225,13 @@ class CognitoClient:
         started = time.monotonic()
         span = tracing.cognito_span(operation, self.config) if tracing.tracer is not None else None
         attempts = [0]
-        outcome, answer = "ok", None
+        # Until the call ends one way or another; a call whose task is cancelled ends so.
+        outcome, answer = CANCELLED, None
         try:
             async with asyncio.timeout(self.deadline):
                 answer = await self._attempts(operation, params, final, attempts)
-                return answer
+            outcome = "ok"
+            return answer
         except TimeoutError:
             outcome = "CognitoTimeout"
             raise ApiError(outcome) from None
