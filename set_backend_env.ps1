@@ -47,6 +47,12 @@ $settings = [ordered]@{
     RATE_LIMIT_PER_USER    = ""   # default 10/60
     REDIS_URL              = ""   # e.g. redis://localhost:6379/0
     UNIFORM_ANSWER_SECONDS = ""   # default 1 (0.25 in local mode); above your pool's slowest answer
+    # Metrics and traces: GET /metrics (on, off, or on a port and address of their own, for a server
+    # whose port is public), and where traces go over OTLP/HTTP (none when empty).
+    METRICS                = ""   # on (default) or off
+    METRICS_PORT           = ""   # e.g. 9100: /metrics there only, not on PORT
+    METRICS_HOST           = ""   # with METRICS_PORT, e.g. 127.0.0.1 (default: the server's address)
+    OTEL_EXPORTER_OTLP_ENDPOINT = ""   # e.g. http://localhost:4318 (an OpenTelemetry collector)
 }
 
 foreach ($name in $settings.Keys) {

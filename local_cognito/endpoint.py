@@ -28,10 +28,11 @@ import tornado.web
 from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
+from local_cognito.metrics import observe
+from local_cognito.pages import Branding
 from local_cognito.password_work import api_work
 from local_cognito.passwords import Work
 from local_cognito.pool_handler import PoolHandler, ReadinessHandler
-from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
 from local_cognito.validation import check_username
 from server.background import BackgroundServer
@@ -127,13 +128,13 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str,
                            branding: Branding | None = None) -> tornado.web.Application:
     """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
     endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
-    carry authorization codes."""
+    carry authorization codes. Each answer is counted for the server's /metrics (``metrics.py``)."""
     return tornado.web.Application([
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
         (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
         *hosted_ui_routes(HostedUi(pool, base_url, branding)),
-    ], log_function=lambda handler: None, xsrf_cookies=True,
+    ], log_function=observe, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
 
 

@@ -31,6 +31,7 @@ import hmac
 import logging
 import random
 import socket
+import time
 from typing import Any, Callable
 
 import aiobotocore.session
@@ -40,6 +41,7 @@ from botocore import UNSIGNED, xform_name
 from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
+from server import metrics, tracing
 from server.attributes import STANDARD_ATTRIBUTES  # noqa: F401 (the methods import it from here)
 from server.aws_credentials import admin_session
 from server.aws_endpoints import IGNORE_CONFIGURED
@@ -91,6 +93,10 @@ UNKNOWN_OPERATION_CODES = frozenset({"UnknownOperationException", "UnknownOperat
 # Statuses of such answers: never 429 or a proxy's 502, 503 and 504, which say "busy", not "unknown".
 UNKNOWN_OPERATION_STATUSES = frozenset({400, 404, 405, 500, 501})
 GET_TOKENS = "GetTokensFromRefreshToken"
+# The outcomes counted for a call ended by an endpoint that does not serve the operation, and for
+# one whose task was cancelled (the server stopping) before it ended.
+UNSUPPORTED = "unsupported"
+CANCELLED = "cancelled"
 REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
 
 
@@ -147,6 +153,7 @@ class CognitoClient:
     def __init__(self, config: Config, *, admin: bool = False):
         self.config = config
         self.admin = admin
+        self._metrics = metrics.instruments() if config.metrics else None
         self._exit_stack = contextlib.AsyncExitStack()
         self._client: Any = None
         self._starting: asyncio.Lock | None = None
@@ -213,16 +220,34 @@ class CognitoClient:
     async def _call(self, operation: str, params: dict,
                     final: Callable[[Exception], bool] | None = None) -> dict:
         """``call``, where ``final`` may pick out failures that end the attempts and are raised as
-        they are, not as ApiError."""
+        they are, not as ApiError. Every call is counted (``server.metrics``) and, with traces on,
+        is a span (``server.tracing``), whatever its outcome."""
+        started = time.monotonic()
+        span = tracing.cognito_span(operation, self.config) if tracing.tracer is not None else None
+        attempts = [0]
+        # Until the call ends one way or another; a call whose task is cancelled ends so.
+        outcome, answer = CANCELLED, None
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._attempts(operation, params, final)
+                answer = await self._attempts(operation, params, final, attempts)
+            outcome = "ok"
+            return answer
         except TimeoutError:
-            raise ApiError("CognitoTimeout") from None
+            outcome = "CognitoTimeout"
+            raise ApiError(outcome) from None
         except Exception as error:  # every failure becomes one of our codes, never a traceback
+            answer = error.response if isinstance(error, ClientError) else None
             if final is not None and final(error):
+                outcome = UNSUPPORTED
                 raise
-            raise from_exception(operation, error) from None
+            api_error = from_exception(operation, error)
+            outcome = api_error.code
+            raise api_error from None
+        finally:
+            if self._metrics is not None:
+                self._metrics.cognito_called(operation, outcome, time.monotonic() - started)
+            if span is not None:
+                tracing.end_cognito_span(span, outcome, answer, attempts[0])
 
     async def refreshed(self, refresh_token: str, username: str) -> dict:
         """The AuthenticationResult for a refresh token (with a new refresh token when the app client
@@ -285,14 +310,16 @@ class CognitoClient:
                     lacking.response.get("Error", {}).get("Code", "") or "no error code",
                     lacking.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
 
-    async def _attempts(self, operation: str, params: dict,
-                        final: Callable[[Exception], bool] | None = None) -> dict:
+    async def _attempts(self, operation: str, params: dict, final: Callable[[Exception], bool] | None,
+                        attempts: list[int]) -> dict:
+        """Send the call until it succeeds or may not be sent again; ``attempts[0]`` counts the sends."""
         if self._client is None:
             await self._start_once()
         send = getattr(self._client, xform_name(operation))
         repeatable = operation in REPEATABLE
         attempt = 1
         while True:
+            attempts[0] = attempt
             try:
                 return await send(**params)
             except Exception as error:

@@ -27,6 +27,7 @@ from typing import Mapping
 from server import settings
 from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
 from server.page_identity import page_name
+from server.metrics import MULTIPROCESS_VARIABLE
 # ConfigError is defined with the readers of single settings, which raise it; it is imported from here.
 from server.settings import ConfigError
 
@@ -162,6 +163,13 @@ class Config:
     local_cognito_clock_offset: float = 0.0
     # The least time the methods whose answers must not tell who has an account take (0: none).
     uniform_answer_seconds: float = DEFAULT_UNIFORM_ANSWER_SECONDS
+    # GET /metrics (Prometheus): served or not, and on a port (and address) of its own instead of
+    # the server's port when metrics_port is set.
+    metrics: bool = True
+    metrics_port: int | None = None
+    metrics_host: str | None = None
+    # Traces (OpenTelemetry, OTLP/HTTP): where they go, None for no traces.
+    traces_endpoint: str | None = None
 
     @property
     def hosted_ui(self) -> bool:
@@ -235,8 +243,9 @@ def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Conf
 def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | None,
             workers: int | None) -> dict:
     """The settings that mean the same with the local Cognito and with a real pool."""
+    port = settings.port(port or settings.number(env, "PORT", DEFAULT_PORT, int))
     return dict(
-        port=settings.port(port or settings.number(env, "PORT", DEFAULT_PORT, int)),
+        port=port,
         allowed_origins=tuple(o.rstrip("/") for o in settings.split_list(env.get("ALLOWED_ORIGINS"))),
         refresh_cookie_days=settings.number(env, "REFRESH_COOKIE_DAYS", DEFAULT_REFRESH_COOKIE_DAYS),
         cognito_connect_timeout=settings.number(env, "COGNITO_CONNECT_TIMEOUT", 3.0),
@@ -258,7 +267,19 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         redis_url=settings.redis_url(env),
         token_clock_skew_seconds=settings.seconds_between(
             env, "TOKEN_CLOCK_SKEW_SECONDS", 0, MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
+        **_observability(env, port),
     )
+
+
+def _observability(env: Mapping[str, str], port: int) -> dict:
+    """Metrics and traces. prometheus_client's PROMETHEUS_MULTIPROC_DIR is the server's own to set
+    (with --processes): a folder left from another run would add its counts to this one's."""
+    if env.get(MULTIPROCESS_VARIABLE):
+        raise ConfigError(f"{MULTIPROCESS_VARIABLE} is set, but the server makes that folder itself when it runs "
+                          "several processes (WORKERS, --processes), fresh for each run: unset it.")
+    metrics, metrics_port, metrics_host = settings.metrics(env, port)
+    return dict(metrics=metrics, metrics_port=metrics_port, metrics_host=metrics_host,
+                traces_endpoint=settings.traces_endpoint(env))
 
 
 def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict, base_url: str | None) -> Config:

@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable
 
 import tornado.web
 
+from server import tracing
 from server.answers import Answer, error_body
 from server.browser_session import BROWSER_SESSION_COOKIE
 from server.call import Call
@@ -119,16 +120,18 @@ class JsonHandler(tornado.web.RequestHandler):
         self.services = services
 
     def prepare(self) -> None:
-        self.application.busy_connections.add(self.request.connection)  # a stopping server waits for it
+        self.application.request_began(self.request.connection)  # a stopping server waits for it
         forwarded = self.request.headers.get("X-Request-Id", "")
         self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else secrets.token_hex(16)
+        if tracing.tracer is not None:
+            tracing.note_request_id(self.request_id)
         self._common_headers()
 
     def on_finish(self) -> None:
-        self.application.busy_connections.discard(self.request.connection)
+        self.application.request_ended(self.request.connection)
 
     def on_connection_close(self) -> None:
-        self.application.busy_connections.discard(self.request.connection)
+        self.application.request_ended(self.request.connection)
         super().on_connection_close()
 
     def client_address(self) -> str:

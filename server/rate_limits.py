@@ -63,6 +63,7 @@ from typing import Any
 
 from server.config import Config
 from server.errors import ApiError
+from server.metrics import Instruments, instruments
 from server.registry import METHODS
 
 log = logging.getLogger("server.rate_limits")
@@ -276,10 +277,11 @@ class RateLimits:
     """The check the dispatcher runs before each method."""
 
     def __init__(self, per_address: Limit | None, per_user: Limit | None,
-                 counters: LocalCounters | RedisCounters):
+                 counters: LocalCounters | RedisCounters, refusals: Instruments | None = None):
         self.per_address = per_address
         self.per_user = per_user
         self.counters = counters
+        self.refusals = refusals  # where refusals are counted, for /metrics
 
     @classmethod
     async def start(cls, config: Config) -> "RateLimits":
@@ -291,7 +293,7 @@ class RateLimits:
                 log.info("Rate limits are shared through Redis at %s.", counters.where)
         else:
             counters = LocalCounters()
-        return cls(per_address, per_user, counters)
+        return cls(per_address, per_user, counters, instruments() if config.metrics else None)
 
     async def check(self, method: str, address: str, arguments: dict[str, Any]) -> None:
         """Charge this call of ``method`` to its counters, or raise RateLimited when either is full;
@@ -312,6 +314,8 @@ class RateLimits:
             return
         wait = await self.counters.take(keys, limits)
         if wait:
+            if self.refusals is not None:
+                self.refusals.rate_limited(method)
             raise ApiError("RateLimited", retry_after=retry_after(wait))
 
     async def close(self) -> None:

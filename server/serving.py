@@ -9,6 +9,13 @@ forked, so none inherits the supervisor's threads, such as the local Cognito's.
 SIGTERM or SIGINT stops a server gracefully: it stops accepting connections, ``/readyz`` answers
 503, requests in flight get up to ``DRAIN_SECONDS`` to finish, the idle connections are closed, and
 the process exits 0. The supervisor passes the signal on and exits 0 when every worker did.
+
+Metrics: each process counts its own (``server.metrics``); the supervisor makes a folder for the run
+where the workers (and the supervisor itself, for the local Cognito it may run) keep their counts, so
+that any of them answers ``/metrics`` with the sum. It drops a dead worker's requests in flight when
+it replaces it, and removes the folder at the end. With ``METRICS_PORT`` each process also serves
+``/metrics`` on that port (shared with ``SO_REUSEPORT`` like the main one). Traces, when configured
+(``server.tracing``), are started and flushed by each serving process.
 """
 
 from __future__ import annotations
@@ -20,18 +27,22 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from typing import Callable
 
 import tornado.httpserver
 import tornado.netutil
 
-from server.app import make_app
+from server import metrics
+from server.app import make_app, metrics_app
 from server.config import Config
 from server.logs import configure_logging
 from server.services import Services
+from server.tracing import start_tracing
 
 log = logging.getLogger("server")
 
@@ -45,18 +56,37 @@ GC_THRESHOLD = 20_000
 MAX_RESTARTS_PER_MINUTE = 5
 
 
+def _bind_metrics_port(config: Config, host: str, reuse_port: bool) -> list:
+    """The sockets of METRICS_PORT, on METRICS_HOST or the server's own address."""
+    address = config.metrics_host or host or None
+    try:
+        return tornado.netutil.bind_sockets(config.metrics_port, address=address, reuse_port=reuse_port)
+    except OSError as error:
+        raise OSError(error.errno, f"METRICS_PORT {config.metrics_port}: {error.strerror or error}") from None
+
+
 async def serve(config: Config, host: str, *, reuse_port: bool = False,
                 on_listening: Callable[[], None] | None = None) -> int:
     """Serve until SIGTERM or SIGINT, then drain; the exit status (0). OSError if the port is taken."""
+    traces = start_tracing(config)
     services = await Services.start(config)
     app = make_app(services)
     # A connection that goes quiet, or a body that takes minutes, is closed rather than held.
     server = tornado.httpserver.HTTPServer(app, xheaders=False, idle_connection_timeout=60, body_timeout=120)
+    servers = [server]
+    sockets: list = []
     try:
         sockets = tornado.netutil.bind_sockets(config.port, address=host or None, backlog=LISTEN_BACKLOG,
                                                reuse_port=reuse_port)
+        if config.metrics and config.metrics_port is not None:
+            servers.append(tornado.httpserver.HTTPServer(metrics_app(services), idle_connection_timeout=60))
+            servers[1].add_sockets(_bind_metrics_port(config, host, reuse_port))
     except OSError:
+        for bound in sockets:
+            bound.close()
         await services.close()
+        if traces is not None:
+            traces.stop()
         raise
     server.add_sockets(sockets)
     # What start-up made lives as long as the process: the collector need not walk it again and
@@ -74,12 +104,16 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
 
     log.info("Stopping: no new connections; finishing requests in flight (up to %.0f s).", DRAIN_SECONDS)
     services.stopping = True
-    server.stop()
+    for each in servers:
+        each.stop()
     if not await app.requests_finished(DRAIN_SECONDS):
         log.warning("%d requests were still in flight after %.0f s and are cut off.",
                     len(app.busy_connections), DRAIN_SECONDS)
-    await server.close_all_connections()
+    for each in servers:
+        await each.close_all_connections()
     await services.close()
+    if traces is not None:
+        traces.stop()
     return 0
 
 
@@ -131,6 +165,7 @@ class _Supervisor:
         self.workers: list = []
         self.restarts: list[float] = []
         self.stop_requested = False
+        self.metrics_folder: str | None = None
 
     def start_worker(self):
         listening = self.context.Event()
@@ -161,6 +196,21 @@ class _Supervisor:
         return 0 if all(worker.exitcode == 0 for worker in self.workers) else 1
 
     def run(self, on_listening: Callable[[], None] | None) -> int:
+        """Serve with the workers; with metrics on, each counts into a folder made for this run
+        (``PROMETHEUS_MULTIPROC_DIR``, which the workers inherit), removed when they have stopped."""
+        if not self.config.metrics:
+            return self._run(on_listening)
+        self.metrics_folder = tempfile.mkdtemp(prefix="cognito-backend-metrics-")
+        # Before any worker starts, and before this process counts anything (the local Cognito it
+        # may run counts its operations here too, from its first request on).
+        os.environ[metrics.MULTIPROCESS_VARIABLE] = self.metrics_folder
+        try:
+            return self._run(on_listening)
+        finally:
+            del os.environ[metrics.MULTIPROCESS_VARIABLE]
+            shutil.rmtree(self.metrics_folder, ignore_errors=True)
+
+    def _run(self, on_listening: Callable[[], None] | None) -> int:
         def request_stop(signum, frame):
             self.stop_requested = True
 
@@ -168,6 +218,10 @@ class _Supervisor:
         signal.signal(signal.SIGINT, request_stop)
         if not port_is_free(self.host, self.config.port):
             log.error("Cannot serve on port %d: it is in use.", self.config.port)
+            return 1
+        if (self.config.metrics and self.config.metrics_port is not None
+                and not port_is_free(self.config.metrics_host or self.host, self.config.metrics_port)):
+            log.error("Cannot serve on METRICS_PORT %d: it is in use.", self.config.metrics_port)
             return 1
         # Workers start with Ctrl-C ignored (an ignored signal stays ignored in a new program), so one
         # pressed while they import is not a traceback in each: the supervisor passes it on as SIGTERM.
@@ -195,6 +249,8 @@ class _Supervisor:
                     self.stop_all()
                     return 1
                 log.error("%s exited with %s; starting another.", worker.name, worker.exitcode)
+                if self.metrics_folder is not None:
+                    metrics.process_exited(worker.pid, self.metrics_folder)
                 replacement, _ = self.start_worker()
                 self.workers[index] = replacement
         return self.stop_all()

@@ -157,3 +157,46 @@ def redis_url(env: Mapping[str, str]) -> str | None:
     except ValueError:
         raise ConfigError("REDIS_URL has a port that is not a number.") from None
     return value
+
+
+def metrics(env: Mapping[str, str], main_port: int) -> tuple[bool, int | None, str | None]:
+    """METRICS (on or off), and where /metrics is served instead of on the main port: METRICS_PORT,
+    on METRICS_HOST (default: the address the server listens on)."""
+    enabled = on_off(env, "METRICS", True)
+    raw_port = (env.get("METRICS_PORT") or "").strip()
+    host = (env.get("METRICS_HOST") or "").strip() or None
+    if not enabled and (raw_port or host):
+        raise ConfigError(f"METRICS is off, but {'METRICS_PORT' if raw_port else 'METRICS_HOST'} says where to "
+                          "serve them: unset it, or set METRICS=on.")
+    if host and not raw_port:
+        raise ConfigError("METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to serve /metrics on "
+                          "a port of its own, or unset METRICS_HOST.")
+    if not raw_port:
+        return enabled, None, None
+    metrics_port = port(number(env, "METRICS_PORT", 0, int), "METRICS_PORT")
+    if metrics_port == main_port:
+        raise ConfigError(f"METRICS_PORT is the server's own port ({main_port}): give another one, or unset it "
+                          "to serve /metrics on the server's port.")
+    return enabled, metrics_port, host
+
+
+OTLP_PROTOCOL = "http/protobuf"
+
+
+def traces_endpoint(env: Mapping[str, str]) -> str | None:
+    """Where spans go over OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the whole URL), else
+    OTEL_EXPORTER_OTLP_ENDPOINT (the collector, under which they go to /v1/traces); None when neither
+    is set, or OTEL_SDK_DISABLED is true. The exporter reads these itself; here they are checked."""
+    if (env.get("OTEL_SDK_DISABLED") or "").strip().lower() == "true":
+        return None
+    specific = bool(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+    name = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" if specific else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    url = http_url(env, name)
+    if url is None:
+        return None
+    protocol_name = next((n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+                          if env.get(n)), None)
+    if protocol_name and env[protocol_name].strip() != OTLP_PROTOCOL:
+        raise ConfigError(f"{protocol_name} is {env[protocol_name]!r}, but this server sends traces over "
+                          f"OTLP/HTTP only: set it to {OTLP_PROTOCOL}, or unset it.")
+    return url

@@ -385,6 +385,14 @@ def test_nginx_refuses_a_body_larger_than_the_server_takes_before_it_reaches_a_p
     assert_refused_by_nginx(stack, browser.post(padded_refresh(64 * 1024 + 1)), "BodyTooLarge")
 
 
+def test_nginx_keeps_metrics_from_the_public(stack):
+    """/metrics is answered by nginx itself, as the server answers a path it does not serve."""
+    reply = Browser(stack, LIMITS_CLIENT).request("GET", "/metrics")
+    assert reply.status == 404, reply.body
+    assert reply.json == {"message": "There is nothing at this address. POST JSON to /.", "error": "UnknownMethod"}
+    assert "upstream=- " in stack.nginx.access_log_line(request_id(reply))
+
+
 def test_nginx_lets_a_5_mib_photo_through_and_refuses_a_larger_body(stack):
     browser = Browser(stack, LIMITS_CLIENT)
     photo = os.urandom(5 * 1024 * 1024)
