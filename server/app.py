@@ -39,6 +39,7 @@ class ServerApplication(tornado.web.Application):
         self.busy_connections: set = set()
         self.openapi_document: bytes | None = None
         self.cognito_check = None  # the /readyz check running now, or the last one (handlers/health.py)
+        self.storage_check = None  # the same for the photo records' store
 
     async def requests_finished(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""

@@ -29,7 +29,7 @@ import tornado.httpserver
 import tornado.netutil
 
 from server.app import make_app
-from server.config import Config
+from server.config import Config, ConfigError
 from server.logs import configure_logging
 from server.services import Services
 
@@ -106,6 +106,9 @@ def _run_worker(config: Config, host: str, listening) -> None:
     except OSError as error:
         log.error("Cannot serve on port %d: %s", config.port, error.strerror or error)
         status = 1
+    except ConfigError as error:  # found only when used: a database that refuses PHOTOS_DATABASE_URL
+        log.error("Cannot start: %s", error)
+        status = 2
     # Drained: a second SIGTERM (the supervisor's, or systemd's to the whole group) must not turn
     # this clean exit into a killed one.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

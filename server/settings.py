@@ -157,3 +157,35 @@ def redis_url(env: Mapping[str, str]) -> str | None:
     except ValueError:
         raise ConfigError("REDIS_URL has a port that is not a number.") from None
     return value
+
+
+def whole_number_between(env: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {env[name]!r}.")
+    return int(raw)
+
+
+def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
+    """A PostgreSQL connection URL (``postgresql://user:password@host:5432/database?sslmode=...``).
+    It can hold a password, so no message repeats it."""
+    value = (env.get(name) or "").strip() or None
+    if value is None:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"{name} must start with postgresql:// (e.g. "
+                          "postgresql://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full).")
+    for host in parts.netloc.rpartition("@")[2].split(","):  # libpq's form of several hosts: h1:5432,h2
+        port = host.rpartition("]")[2].partition(":")[2]
+        if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise ConfigError(f"{name} has a port that is not a number from 1 to 65535.")
+    timeout = urllib.parse.parse_qs(parts.query).get("connect_timeout", ["5"])[-1]
+    try:
+        if not 0 < float(timeout) <= 300:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name}'s connect_timeout must be a number of seconds above 0, at most 300.") from None
+    return value
