@@ -7,8 +7,9 @@ REDIS_URL is set), so which one answers does not matter. Workers are started fre
 forked, so none inherits the supervisor's threads, such as the local Cognito's.
 
 SIGTERM or SIGINT stops a server gracefully: it stops accepting connections, ``/readyz`` answers
-503, requests in flight get up to ``DRAIN_SECONDS`` to finish, the idle connections are closed, and
-the process exits 0. The supervisor passes the signal on and exits 0 when every worker did.
+503, requests in flight get up to ``DRAIN_SECONDS`` (``Config.drain_seconds``, 10 by default) to
+finish, the idle connections are closed, and the process exits 0. The supervisor passes the signal
+on and exits 0 when every worker did.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from server.services import Services
 
 log = logging.getLogger("server")
 
-DRAIN_SECONDS = 10.0
 # Enough for a burst of new connections (a load test opening hundreds at once) without dropped SYNs.
 LISTEN_BACKLOG = 1024
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -72,12 +72,12 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
         on_listening()
     await stopping.wait()
 
-    log.info("Stopping: no new connections; finishing requests in flight (up to %.0f s).", DRAIN_SECONDS)
+    log.info("Stopping: no new connections; finishing requests in flight (up to %g s).", config.drain_seconds)
     services.stopping = True
     server.stop()
-    if not await app.requests_finished(DRAIN_SECONDS):
-        log.warning("%d requests were still in flight after %.0f s and are cut off.",
-                    len(app.busy_connections), DRAIN_SECONDS)
+    if not await app.requests_finished(config.drain_seconds):
+        log.warning("%d requests were still in flight after %g s and are cut off.",
+                    len(app.busy_connections), config.drain_seconds)
     await server.close_all_connections()
     await services.close()
     return 0
@@ -154,7 +154,7 @@ class _Supervisor:
         for worker in self.workers:
             if worker.is_alive():
                 os.kill(worker.pid, signal.SIGTERM)
-        deadline = time.monotonic() + DRAIN_SECONDS + 5
+        deadline = time.monotonic() + self.config.drain_seconds + 5
         for worker in self.workers:
             worker.join(max(0.0, deadline - time.monotonic()))
             if worker.is_alive():
