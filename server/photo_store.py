@@ -183,8 +183,9 @@ class PhotoStore:
 
     async def add(self, owner: str, description: str, image: bytes, content_type: str, width: int,
                   height: int, thumbnail: bytes) -> PhotoRecord:
+        # The time to the microsecond, as PostgreSQL keeps it: either store gives back the record as made.
         record = PhotoRecord(id=secrets.token_urlsafe(12), owner=owner, description=description,
-                             created_at=self._clock(), content_type=content_type, width=width,
+                             created_at=round(self._clock(), 6), content_type=content_type, width=width,
                              height=height, size=len(image))
         stored: list[str] = []
         try:
