@@ -178,7 +178,7 @@ class Stack:
     Both servers run in local mode over one data folder and one local Cognito port: A starts the
     local Cognito, B finds it serving that folder there and uses it, so both serve the same users
     and sessions. Each has its log (the access log among it) in a file of its own, so that a request
-    id in an answer tells which process served it."""
+    id in an answer tells which process served it, and a photos folder of its own."""
 
     NAMES = ("A", "B")
 
@@ -200,7 +200,9 @@ class Stack:
         data_dir = os.path.join(self.folder, "local-cognito")
         for name in self.NAMES:
             log_path = os.path.join(self.folder, f"server-{name}-{self._starts}.log")
-            self.servers[name] = local_server(data_dir, self.server_port(name), log_path=log_path, **self.server_env)
+            # A photos folder each, as on two machines.
+            env = {"PHOTOS_DATA": os.path.join(self.folder, f"photos-{name}"), **self.server_env}
+            self.servers[name] = local_server(data_dir, self.server_port(name), log_path=log_path, **env)
 
     def stop_servers(self) -> dict[str, str]:
         """SIGTERM to B, then A (whose local Cognito B uses); what each wrote."""
