@@ -20,6 +20,7 @@ from server.config import ConfigError
 from server.photo_records import PhotoRecord
 from server.photo_records_postgres import MIGRATION_LOCK, MIGRATIONS, PostgresPhotoRecords
 from tests.support import PASSWORD, Client, Photos, new_account, picture, run_server, serve_app
+from tests.support.nginx import tls_certificate
 from tests.support.postgres_server import PostgresServer
 
 
@@ -156,6 +157,36 @@ def test_a_database_that_refuses_the_url_stops_start_up_without_telling_the_pass
     assert "Cannot start: PHOTOS_DATABASE_URL: PostgreSQL at 127.0.0.1" in result.stderr
     assert "InvalidPasswordError" in result.stderr
     assert "not-the-password" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_tls_with_sslmode_verify_full_checks_the_database_certificate(tmp_path):
+    own = PostgresServer()
+    try:
+        cert_path, key_path = tls_certificate(str(tmp_path))  # for 127.0.0.1, its own CA
+        own.serve_tls(cert_path, key_path)
+        own.start()
+        verified = own.url(query=f"sslmode=verify-full&sslrootcert={cert_path}")
+
+        async def over_tls() -> bool:
+            records = PostgresPhotoRecords(verified, 1)
+            await records.start()
+            try:
+                await records.add(a_record())
+                return await records._call(lambda connection: connection.fetchval(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+            finally:
+                await records.close()
+
+        assert asyncio.run(over_tls()) is True
+        # A certificate signed by another CA than the one named: start-up stops.
+        other_ca = tmp_path / "other"
+        other_ca.mkdir()
+        wrong_root = tls_certificate(str(other_ca))[0]
+        with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL: .*SSLCertVerificationError"):
+            start_and_close(own.url(query=f"sslmode=verify-full&sslrootcert={wrong_root}"))
+        assert own.psql("postgres", "SELECT count(*) FROM photos") == [["1"]]
+    finally:
+        own.remove()
 
 
 # --- Over HTTP: a database down, unreachable, silent ----------------------------------------------

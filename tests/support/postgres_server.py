@@ -49,6 +49,7 @@ class PostgresServer:
         self.data = os.path.join(self.folder, "data")
         self.log_path = os.path.join(self.folder, "postgres.log")
         self.owner = None
+        self.tls = False
         if os.geteuid() == 0:  # the cluster is the postgres user's: it runs as that user
             self.owner = pwd.getpwnam("postgres")
             os.chown(self.folder, self.owner.pw_uid, self.owner.pw_gid)
@@ -77,10 +78,24 @@ class PostgresServer:
         with open(self.log_path, errors="replace") as log:
             return log.read()
 
+    def serve_tls(self, cert_path: str, key_path: str) -> None:
+        """From the next start on, offer TLS with this certificate and key (plain connections are still
+        taken, as on a server whose clients choose with sslmode)."""
+        for source, name in ((cert_path, "server.crt"), (key_path, "server.key")):
+            target = os.path.join(self.folder, name)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o600)  # PostgreSQL refuses a key others can read
+            if self.owner is not None:
+                os.chown(target, self.owner.pw_uid, self.owner.pw_gid)
+        self.tls = True
+
     def start(self) -> None:
         """Serve on 127.0.0.1:``port`` (and a socket in the folder); returns once it takes connections."""
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
                    "-c fsync=off -c max_connections=200")
+        if self.tls:
+            options += (f" -c ssl=on -c ssl_cert_file={self.folder}/server.crt"
+                        f" -c ssl_key_file={self.folder}/server.key")
         self._as_owner("pg_ctl", "-D", self.data, "-l", self.log_path, "-o", options, "-w", "-t", "60", "start")
 
     def stop(self) -> None:
