@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import urllib.parse
 from typing import Mapping
 
@@ -182,7 +183,11 @@ def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
         port = host.rpartition("]")[2].partition(":")[2]
         if port and not (port.isdigit() and 1 <= int(port) <= 65535):
             raise ConfigError(f"{name} has a port that is not a number from 1 to 65535.")
-    timeout = urllib.parse.parse_qs(parts.query).get("connect_timeout", ["5"])[-1]
+    query = urllib.parse.parse_qs(parts.query)
+    root = query.get("sslrootcert", [""])[-1]
+    if root and not os.access(root, os.R_OK):  # else only noticed when connecting, as "unreachable"
+        raise ConfigError(f"{name}'s sslrootcert names a file that cannot be read: {root}.")
+    timeout = query.get("connect_timeout", ["5"])[-1]
     try:
         if not 0 < float(timeout) <= 300:
             raise ValueError

@@ -47,15 +47,21 @@ def bucket():
 
 
 @pytest.fixture(scope="module")
-def database(postgres) -> str:
-    return postgres.new_database()
+def database_url(postgres) -> str:
+    """A database owned by a user of its own, which is not a superuser (as production.md makes it)."""
+    return postgres.new_database_of_its_own()
 
 
 @pytest.fixture(scope="module")
-def stack(request, tmp_path_factory, postgres, database, bucket) -> Stack:
+def database(database_url) -> str:
+    return database_url.rpartition("/")[2]
+
+
+@pytest.fixture(scope="module")
+def stack(request, tmp_path_factory, database_url, bucket) -> Stack:
     s3, name, endpoint = bucket
     return start_stack(str(tmp_path_factory.mktemp("shared-photos")), request.addfinalizer,
-                       PHOTOS_DATABASE_URL=postgres.url(database, query="connect_timeout=2"),
+                       PHOTOS_DATABASE_URL=database_url + "?connect_timeout=2",
                        PHOTOS_BUCKET=name, AWS_ENDPOINT_URL_S3=endpoint)
 
 

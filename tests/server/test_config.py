@@ -149,6 +149,8 @@ def test_the_photos_database_and_its_pool():
         with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL") as caught:
             load_config({"PHOTOS_DATABASE_URL": bad})
         assert "secret-value" not in str(caught.value)  # a URL can hold a password: it is never repeated
+    with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL's sslrootcert names a file that cannot be read"):
+        load_config({"PHOTOS_DATABASE_URL": "postgresql://u:secret-value@h/d?sslmode=verify-full&sslrootcert=/no/ca.pem"})
     for bad in ("0", "101", "ten", "2.5"):
         with pytest.raises(ConfigError, match="PHOTOS_DATABASE_CONNECTIONS must be a whole number from 1 to 100"):
             load_config({"PHOTOS_DATABASE_CONNECTIONS": bad})

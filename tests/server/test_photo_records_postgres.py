@@ -145,8 +145,12 @@ def test_each_process_opens_at_most_its_pool_of_connections(postgres):
 
 def test_a_database_that_refuses_the_url_stops_start_up_without_telling_the_password(postgres, tmp_path):
     database = postgres.new_database()
-    for url in (postgres.url(database, password="not-the-password"), postgres.url("no_such_database")):
-        with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL: PostgreSQL at 127.0.0.1") as caught:
+    visitor, visitor_password = postgres.new_user()  # may log in, but not create tables in this database
+    for url, refusal in ((postgres.url(database, password="not-the-password"), "InvalidPasswordError"),
+                         (postgres.url("no_such_database"), "InvalidCatalogNameError"),
+                         (postgres.url(database, user=visitor, password=visitor_password),
+                          "InsufficientPrivilegeError: permission denied for schema public")):
+        with pytest.raises(ConfigError, match=f"PHOTOS_DATABASE_URL: PostgreSQL at 127.0.0.1.*{refusal}") as caught:
             start_and_close(url)
         assert "not-the-password" not in str(caught.value) and postgres.password not in str(caught.value)
     # The server itself says so and stops, with no traceback.

@@ -133,6 +133,19 @@ class PostgresServer:
         self.psql("postgres", f"CREATE DATABASE {name}")
         return name
 
+    def new_user(self) -> tuple[str, str]:
+        """A new user that may log in, and nothing more: (its name, its password)."""
+        name, password = "user_" + secrets.token_hex(6), secrets.token_urlsafe(18)
+        self.psql("postgres", f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        return name, password
+
+    def new_database_of_its_own(self) -> str:
+        """As production.md says to make one: a new user and a new database it owns; its URL."""
+        user, password = self.new_user()
+        name = "photos_" + secrets.token_hex(6)
+        self.psql("postgres", f"CREATE DATABASE {name} OWNER {user}")
+        return self.url(name, user=user, password=password)
+
     def photo_rows(self, database: str, owner: str) -> int:
         """How many photo records ``database`` holds for ``owner``."""
         return int(self.psql(database, f"SELECT count(*) FROM photos WHERE owner = '{owner}'")[0][0])
