@@ -44,7 +44,8 @@ class PostgresServer:
     def __init__(self):
         self.bin = postgres_bin()
         self.port = free_port()
-        self.password = secrets.token_urlsafe(18)
+        # With characters a URL must percent-encode, as a generated password may have.
+        self.password = secrets.token_urlsafe(18) + "@:/?#%"
         self.folder = tempfile.mkdtemp(prefix="photos-postgres-")
         self.data = os.path.join(self.folder, "data")
         self.log_path = os.path.join(self.folder, "postgres.log")
@@ -135,7 +136,7 @@ class PostgresServer:
 
     def new_user(self) -> tuple[str, str]:
         """A new user that may log in, and nothing more: (its name, its password)."""
-        name, password = "user_" + secrets.token_hex(6), secrets.token_urlsafe(18)
+        name, password = "user_" + secrets.token_hex(6), secrets.token_urlsafe(18) + "@:/?#%"
         self.psql("postgres", f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
         return name, password
 
