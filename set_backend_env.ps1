@@ -33,14 +33,18 @@ $settings = [ordered]@{
     LOCAL_ADMIN_EMAIL      = ""
     LOCAL_ADMIN_PASSWORD   = ""
     # Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
-    # the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it).
+    # the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it);
+    # with PHOTOS_DATABASE_URL the records go to PostgreSQL. Several machines need both.
     PHOTOS_DATA            = ""   # default .photos
     PHOTOS_BUCKET          = ""
     AWS_ENDPOINT_URL_S3    = ""   # only for LocalStack or moto's server
+    PHOTOS_DATABASE_URL    = ""   # e.g. postgresql://photos:PASSWORD@HOST:5432/photos?sslmode=verify-full&sslrootcert=C:\certs\global-bundle.pem
+    PHOTOS_DATABASE_CONNECTIONS = ""   # default 10 per process
     # Production: processes on the one port, the log format, the load balancer's addresses (whose
     # X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them,
     # and the least time the answers that must not tell who has an account take.
     WORKERS                = ""   # default 1
+    DRAIN_SECONDS          = ""   # default 10: on SIGTERM, the time requests in flight get to finish
     LOG_FORMAT             = ""   # text (default) or json
     TRUSTED_PROXIES        = ""   # e.g. 127.0.0.1 behind nginx on this machine
     RATE_LIMIT_PER_ADDRESS = ""   # default 30/60

@@ -46,15 +46,19 @@ setting LOCAL_ADMIN_EMAIL ""
 setting LOCAL_ADMIN_PASSWORD ""
 
 # Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
-# the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it).
+# the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it);
+# with PHOTOS_DATABASE_URL the records go to PostgreSQL. Several machines need both.
 setting PHOTOS_DATA ""                    # default .photos
 setting PHOTOS_BUCKET ""
 setting AWS_ENDPOINT_URL_S3 ""            # only for LocalStack or moto's server
+setting PHOTOS_DATABASE_URL ""            # e.g. postgresql://photos:PASSWORD@HOST:5432/photos?sslmode=verify-full&sslrootcert=/etc/ssl/rds/global-bundle.pem
+setting PHOTOS_DATABASE_CONNECTIONS ""    # default 10 per process
 
 # Production: processes on the one port, the log format, the load balancer's addresses (whose
 # X-Forwarded-For is believed), rate limits (CALLS/SECONDS or off) and a Redis that shares them,
 # and the least time the answers that must not tell who has an account take.
 setting WORKERS ""                  # default 1
+setting DRAIN_SECONDS ""            # default 10: on SIGTERM, the time requests in flight get to finish
 setting LOG_FORMAT ""               # text (default) or json
 setting TRUSTED_PROXIES ""          # e.g. 127.0.0.1 behind nginx on this machine
 setting RATE_LIMIT_PER_ADDRESS ""   # default 30/60

@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"Cannot start on port {config.port}: {error.strerror or error}", file=sys.stderr)
         return 1
+    except ConfigError as error:  # found only when used: a database that refuses PHOTOS_DATABASE_URL
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
 
 
 

@@ -6,6 +6,10 @@ fetched within the Cognito connect and read timeouts, which proves both the endp
 In local mode the local Cognito must also be able to save to its data folder: it says so at
 ``Config.local_readiness_url`` (503 ``LocalStorageUnavailable`` otherwise). The process that runs the
 local Cognito is the one asked, since it is the one that writes: a server that joined it asks it too.
+With the photo records in PostgreSQL (``PHOTOS_DATABASE_URL``), the database must answer a round trip
+on a pooled connection too (503 ``StorageUnavailable`` otherwise), since every server shares it; the
+records on this machine's disk have nothing to ask. The two checks run side by side; a Cognito problem
+is the one answered when both fail.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ class ReadyHandler(JsonHandler):
     allowed_methods = "GET, HEAD"
     openapi = {"get": Operation("Readiness: configured, not stopping, and Cognito answers", "health",
                                 {"200": json_answer("Ready.", _STATUS)},
-                                errors=("Stopping", "CognitoUnavailable", "LocalStorageUnavailable"))}
+                                errors=("Stopping", "CognitoUnavailable", "LocalStorageUnavailable",
+                                        "StorageUnavailable"))}
 
     async def get(self) -> None:
         services = self.services
@@ -45,12 +50,17 @@ class ReadyHandler(JsonHandler):
         if services.stopping:
             self.write_api_error(ApiError("Stopping"))
             return
-        # One check at a time: probes that come while one runs share its answer, so a flood of them
-        # makes no flood of fetches (nor a queue in the HTTP client that /callback also uses).
-        check = self.application.cognito_check
+        # One check of each at a time: probes that come while one runs share its answer, so a flood of
+        # them makes no flood of fetches (nor a queue in the HTTP client that /callback also uses, nor
+        # in the database's pool).
+        app = self.application
+        check = app.cognito_check
         if check is None or check.done():
-            check = self.application.cognito_check = asyncio.ensure_future(cognito_problem(config))
-        problem = await asyncio.shield(check)
+            check = app.cognito_check = asyncio.ensure_future(cognito_problem(config))
+        storage = app.storage_check
+        if storage is None or storage.done():
+            storage = app.storage_check = asyncio.ensure_future(services.photos.records.problem())
+        problem = await asyncio.shield(check) or await asyncio.shield(storage)
         if problem is not None:
             self.write_api_error(ApiError(problem))
             return

@@ -65,6 +65,7 @@ class ServerApplication(tornado.web.Application):
             self.busy_connections.discard(connection)
             if self.metrics is not None:
                 self.metrics.in_flight.dec()
+        self.storage_check = None  # the same for the photo records' store
 
     async def requests_finished(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""

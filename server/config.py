@@ -55,6 +55,14 @@ MAX_LOCAL_COGNITO_CLOCK_OFFSET = 86400
 DEFAULT_UNIFORM_ANSWER_SECONDS = 1.0
 DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS = 0.25
 MAX_UNIFORM_ANSWER_SECONDS = 10
+# On SIGTERM, requests in flight get this many seconds to finish. Keep it below the orchestrator's
+# grace period (docker stop's 10 s, Kubernetes' 30 s), which kills the process after it.
+DEFAULT_DRAIN_SECONDS = 10
+MAX_DRAIN_SECONDS = 3600
+# Connections each process opens at most to PHOTOS_DATABASE_URL; processes x machines x this must
+# stay below the database's max_connections.
+DEFAULT_PHOTOS_DATABASE_CONNECTIONS = 10
+MAX_PHOTOS_DATABASE_CONNECTIONS = 100
 # Local mode: where the local Cognito answers 200 while it can save to its data folder, 503 while not.
 LOCAL_READINESS_PATH = "/local-cognito/ready"
 
@@ -146,8 +154,14 @@ class Config:
     photos_dir: str = ".photos"
     photos_bucket: str | None = None
     s3_endpoint_url: str | None = None
+    # Photo records in PostgreSQL instead of SQLite (shared by every server that uses it), and the
+    # most connections each process opens to it. The URL can hold a password.
+    photos_database_url: str | None = dataclasses.field(default=None, repr=False)
+    photos_database_connections: int = DEFAULT_PHOTOS_DATABASE_CONNECTIONS
     # Processes serving one port (reuse_port), each with its own clients.
     workers: int = 1
+    # On SIGTERM: how long requests in flight get to finish.
+    drain_seconds: float = DEFAULT_DRAIN_SECONDS
     # "text" (one readable line per record) or "json" (one JSON object per line).
     log_format: str = "text"
     # Peers whose X-Forwarded-For is believed (the load balancer); nobody else's.
@@ -259,6 +273,11 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         photos_dir=env.get("PHOTOS_DATA") or ".photos",
         photos_bucket=env.get("PHOTOS_BUCKET") or None,
         s3_endpoint_url=endpoints.configured("s3").url,
+        photos_database_url=settings.postgresql_url(env, "PHOTOS_DATABASE_URL"),
+        photos_database_connections=settings.whole_number_between(
+            env, "PHOTOS_DATABASE_CONNECTIONS", 1, MAX_PHOTOS_DATABASE_CONNECTIONS,
+            DEFAULT_PHOTOS_DATABASE_CONNECTIONS),
+        drain_seconds=settings.seconds_between(env, "DRAIN_SECONDS", 0, MAX_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
         workers=settings.workers(workers if workers is not None else settings.number(env, "WORKERS", 1, int)),
         log_format=settings.log_format(env),
         trusted_proxies=settings.networks(env, "TRUSTED_PROXIES"),

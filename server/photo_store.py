@@ -1,10 +1,10 @@
-"""Where photos are kept: records in SQLite, bytes on disk or in S3.
+"""Where photos are kept: records in SQLite or PostgreSQL, bytes on disk or in S3.
 
 Every photo has two stored objects, its image (the uploaded bytes, unchanged) and its thumbnail,
 under ``{owner}/{photo id}/image`` and ``.../thumbnail``: files under ``PHOTOS_DATA`` by default, or
-keys of ``PHOTOS_BUCKET``. The records (owner, description, time, type, size) are rows of one SQLite
-file under ``PHOTOS_DATA``, so they survive a restart, and several processes on one machine can share
-them (WAL mode). All of it is blocking I/O or an S3 call: the IOLoop only awaits.
+keys of ``PHOTOS_BUCKET``. The records (owner, description, time, type, size) are kept by
+``server.photo_records``: rows of one SQLite file under ``PHOTOS_DATA`` by default, or of a
+PostgreSQL table with ``PHOTOS_DATABASE_URL``. Files are blocking I/O, run off the IOLoop.
 
 Bytes are written before their record, and an upload whose record cannot be written removes them,
 so no upload leaves a record without bytes. A deletion removes the bytes, then the record: one that
@@ -15,14 +15,11 @@ Owners are the ``sub`` claims of verified tokens.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
-import dataclasses
 import logging
 import os
 import re
 import secrets
-import sqlite3
 import time
 from typing import Any
 
@@ -33,6 +30,9 @@ from server.aws_credentials import admin_session
 from server.aws_endpoints import IGNORE_CONFIGURED
 from server.config import Config
 from server.errors import ApiError
+from server.photo_records import PhotoRecord, PhotoRecords, open_photo_records
+
+__all__ = ["KINDS", "PhotoRecord", "PhotoStore", "DiskBytes", "S3Bytes", "object_key"]
 
 log = logging.getLogger("server.photos")
 
@@ -42,100 +42,11 @@ KINDS = ("image", "thumbnail")
 PHOTO_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OWNER = re.compile(r"^[A-Za-z0-9-]{1,128}$")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS photos (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    description TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    content_type TEXT NOT NULL,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL,
-    size INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS photos_by_owner ON photos (owner, created_at DESC);
-"""
-
-
-@dataclasses.dataclass(frozen=True)
-class PhotoRecord:
-    id: str
-    owner: str
-    description: str
-    created_at: float
-    content_type: str
-    width: int
-    height: int
-    size: int
-
 
 def object_key(owner: str, photo_id: str, kind: str) -> str:
     if not OWNER.match(owner) or not PHOTO_ID.match(photo_id) or kind not in KINDS:
         raise ApiError("PhotoNotFound")
     return f"{owner}/{photo_id}/{kind}"
-
-
-class PhotoRecords:
-    """The SQLite table of photos, used from one thread of its own."""
-
-    def __init__(self, path: str):
-        self._path = path
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="photo-records")
-        self._db: sqlite3.Connection | None = None
-
-    async def _run(self, work, *args) -> Any:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
-        except (sqlite3.Error, OSError):
-            log.exception("photo records at %s failed", self._path)
-            raise ApiError("StorageUnavailable") from None
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None:
-            os.makedirs(os.path.dirname(self._path), mode=0o700, exist_ok=True)
-            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA busy_timeout = 5000")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(SCHEMA)
-            self._db = db
-        return self._db
-
-    async def add(self, record: PhotoRecord) -> None:
-        def insert() -> None:
-            self._connection().execute(
-                "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(record))
-        await self._run(insert)
-
-    async def of_owner(self, owner: str) -> list[PhotoRecord]:
-        """Newest first."""
-        def select() -> list[PhotoRecord]:
-            rows = self._connection().execute(
-                "SELECT * FROM photos WHERE owner = ? ORDER BY created_at DESC, rowid DESC", (owner,))
-            return [PhotoRecord(*row) for row in rows]
-        return await self._run(select)
-
-    async def get(self, owner: str, photo_id: str) -> PhotoRecord:
-        """The owner's photo; PhotoNotFound for an unknown id and for another owner's photo alike."""
-        def select() -> tuple | None:
-            return self._connection().execute(
-                "SELECT * FROM photos WHERE owner = ? AND id = ?", (owner, photo_id)).fetchone()
-        row = await self._run(select)
-        if row is None:
-            raise ApiError("PhotoNotFound")
-        return PhotoRecord(*row)
-
-    async def delete(self, owner: str, photo_id: str) -> None:
-        def remove() -> None:
-            self._connection().execute("DELETE FROM photos WHERE owner = ? AND id = ?", (owner, photo_id))
-        await self._run(remove)
-
-    async def close(self) -> None:
-        def disconnect() -> None:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-        await asyncio.get_running_loop().run_in_executor(self._executor, disconnect)
-        self._executor.shutdown(wait=True)
 
 
 class DiskBytes:
@@ -258,18 +169,23 @@ class PhotoStore:
 
     @classmethod
     async def start(cls, config: Config) -> "PhotoStore":
-        records = PhotoRecords(os.path.join(config.photos_dir, "photos.sqlite3"))
+        records = await open_photo_records(config)
         if config.photos_bucket:
             objects: DiskBytes | S3Bytes = S3Bytes(config)
-            await objects.start()
+            try:
+                await objects.start()
+            except BaseException:
+                await records.close()
+                raise
         else:
             objects = DiskBytes(os.path.join(config.photos_dir, "objects"))
         return cls(records, objects)
 
     async def add(self, owner: str, description: str, image: bytes, content_type: str, width: int,
                   height: int, thumbnail: bytes) -> PhotoRecord:
+        # The time to the microsecond, as PostgreSQL keeps it: either store gives back the record as made.
         record = PhotoRecord(id=secrets.token_urlsafe(12), owner=owner, description=description,
-                             created_at=self._clock(), content_type=content_type, width=width,
+                             created_at=round(self._clock(), 6), content_type=content_type, width=width,
                              height=height, size=len(image))
         stored: list[str] = []
         try:

@@ -7,8 +7,9 @@ REDIS_URL is set), so which one answers does not matter. Workers are started fre
 forked, so none inherits the supervisor's threads, such as the local Cognito's.
 
 SIGTERM or SIGINT stops a server gracefully: it stops accepting connections, ``/readyz`` answers
-503, requests in flight get up to ``DRAIN_SECONDS`` to finish, the idle connections are closed, and
-the process exits 0. The supervisor passes the signal on and exits 0 when every worker did.
+503, requests in flight get up to ``DRAIN_SECONDS`` (``Config.drain_seconds``, 10 by default) to
+finish, the idle connections are closed, and the process exits 0. The supervisor passes the signal
+on and exits 0 when every worker did.
 
 Metrics: each process counts its own (``server.metrics``); the supervisor makes a folder for the run
 where the workers (and the supervisor itself, for the local Cognito it may run) keep their counts, so
@@ -39,14 +40,13 @@ import tornado.netutil
 
 from server import metrics
 from server.app import make_app, metrics_app
-from server.config import Config
+from server.config import Config, ConfigError
 from server.logs import configure_logging
 from server.services import Services
 from server.tracing import start_tracing
 
 log = logging.getLogger("server")
 
-DRAIN_SECONDS = 10.0
 # Enough for a burst of new connections (a load test opening hundreds at once) without dropped SYNs.
 LISTEN_BACKLOG = 1024
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -102,13 +102,13 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
         on_listening()
     await stopping.wait()
 
-    log.info("Stopping: no new connections; finishing requests in flight (up to %.0f s).", DRAIN_SECONDS)
+    log.info("Stopping: no new connections; finishing requests in flight (up to %g s).", config.drain_seconds)
     services.stopping = True
     for each in servers:
         each.stop()
-    if not await app.requests_finished(DRAIN_SECONDS):
-        log.warning("%d requests were still in flight after %.0f s and are cut off.",
-                    len(app.busy_connections), DRAIN_SECONDS)
+    if not await app.requests_finished(config.drain_seconds):
+        log.warning("%d requests were still in flight after %g s and are cut off.",
+                    len(app.busy_connections), config.drain_seconds)
     for each in servers:
         await each.close_all_connections()
     await services.close()
@@ -140,6 +140,9 @@ def _run_worker(config: Config, host: str, listening) -> None:
     except OSError as error:
         log.error("Cannot serve on port %d: %s", config.port, error.strerror or error)
         status = 1
+    except ConfigError as error:  # found only when used: a database that refuses PHOTOS_DATABASE_URL
+        log.error("Cannot start: %s", error)
+        status = 2
     # Drained: a second SIGTERM (the supervisor's, or systemd's to the whole group) must not turn
     # this clean exit into a killed one.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -186,7 +189,7 @@ class _Supervisor:
         for worker in self.workers:
             if worker.is_alive():
                 os.kill(worker.pid, signal.SIGTERM)
-        deadline = time.monotonic() + DRAIN_SECONDS + 5
+        deadline = time.monotonic() + self.config.drain_seconds + 5
         for worker in self.workers:
             worker.join(max(0.0, deadline - time.monotonic()))
             if worker.is_alive():

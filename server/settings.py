@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import urllib.parse
 from typing import Mapping
 
@@ -200,3 +201,37 @@ def traces_endpoint(env: Mapping[str, str]) -> str | None:
         raise ConfigError(f"{protocol_name} is {env[protocol_name]!r}, but this server sends traces over "
                           f"OTLP/HTTP only: set it to {OTLP_PROTOCOL}, or unset it.")
     return url
+def whole_number_between(env: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {env[name]!r}.")
+    return int(raw)
+
+
+def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
+    """A PostgreSQL connection URL (``postgresql://user:password@host:5432/database?sslmode=...``).
+    It can hold a password, so no message repeats it."""
+    value = (env.get(name) or "").strip() or None
+    if value is None:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"{name} must start with postgresql:// (e.g. "
+                          "postgresql://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full).")
+    for host in parts.netloc.rpartition("@")[2].split(","):  # libpq's form of several hosts: h1:5432,h2
+        port = host.rpartition("]")[2].partition(":")[2]
+        if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise ConfigError(f"{name} has a port that is not a number from 1 to 65535.")
+    query = urllib.parse.parse_qs(parts.query)
+    root = query.get("sslrootcert", [""])[-1]
+    if root and not os.access(root, os.R_OK):  # else only noticed when connecting, as "unreachable"
+        raise ConfigError(f"{name}'s sslrootcert names a file that cannot be read: {root}.")
+    timeout = query.get("connect_timeout", ["5"])[-1]
+    try:
+        if not 0 < float(timeout) <= 300:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name}'s connect_timeout must be a number of seconds above 0, at most 300.") from None
+    return value

@@ -1,4 +1,5 @@
-"""Shared fixtures: one local Cognito and one server for the session, a fresh client per test."""
+"""Shared fixtures: one local Cognito, one server and one PostgreSQL for the session, a fresh client
+per test."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from local_cognito import start_local_cognito
 from server.config import load_config
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, local_config, serve_app
+from tests.support.postgres_server import postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +32,13 @@ def base_url(config):
     server = serve_app(config, config.port)
     yield config.base_url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the tests that keep photo records in it; each takes a database of its
+    own (``new_database``). Tests that stop it start one of their own."""
+    yield from postgres_server()
 
 
 @pytest.fixture

@@ -22,10 +22,10 @@ TOKENS = {"AuthenticationResult": {"AccessToken": ACCESS_TOKEN, "IdToken": "i.d.
                                    "ExpiresIn": 3600, "TokenType": "Bearer"}}
 
 
-def real_pool_server(cognito_url: str, port: int) -> ServerProcess:
-    """The server in real-pool mode, pointed at a stand-in Cognito."""
-    return ServerProcess(port, {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito_url, "COGNITO_READ_TIMEOUT": "30"},
-                         host="127.0.0.1")
+def real_pool_server(cognito_url: str, port: int, **env: str) -> ServerProcess:
+    """The server in real-pool mode, pointed at a stand-in Cognito; ``env`` adds settings."""
+    return ServerProcess(port, {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito_url, "COGNITO_READ_TIMEOUT": "30",
+                                **env}, host="127.0.0.1")
 
 
 def refuses_connections(port: int) -> bool:
@@ -55,12 +55,13 @@ def stand_in():
 
 
 @contextlib.contextmanager
-def sigterm_with_a_sign_in_in_flight(stand_in: StandInCognito, cognito_seconds: float):
-    """A server sent SIGTERM while its signIn waits ``cognito_seconds`` at the stand-in: yields
-    (the server process, its port, the signIn's future, when the signal was sent)."""
+def sigterm_with_a_sign_in_in_flight(stand_in: StandInCognito, cognito_seconds: float, **env: str):
+    """A server (with ``env`` added to its settings) sent SIGTERM while its signIn waits
+    ``cognito_seconds`` at the stand-in: yields (the server process, its port, the signIn's future,
+    when the signal was sent)."""
     stand_in.answer("InitiateAuth", body=TOKENS, delay=cognito_seconds)
     port = free_port()
-    server = real_pool_server(stand_in.url, port)
+    server = real_pool_server(stand_in.url, port, **env)
     with concurrent.futures.ThreadPoolExecutor() as pool:
         in_flight = sign_in_held_at_cognito(pool, Client(f"http://127.0.0.1:{port}"), stand_in)
         signalled = time.monotonic()
@@ -91,6 +92,19 @@ def test_a_request_still_running_after_10_seconds_is_cut_off_and_the_exit_is_sti
     assert server.process.returncode == 0, output
     assert 9.5 <= stopped_after < 13, stopped_after
     assert "still in flight after 10 s" in output
+
+
+def test_a_shorter_drain_seconds_cuts_a_slow_request_off_sooner(stand_in):
+    with sigterm_with_a_sign_in_in_flight(stand_in, 25.0, DRAIN_SECONDS="2") as (server, _port, in_flight,
+                                                                                  signalled):
+        output = server.wait_for_exit(timeout=20)
+        stopped_after = time.monotonic() - signalled
+        with pytest.raises(Exception):  # the connection is closed under it
+            in_flight.result(timeout=10)
+    assert server.process.returncode == 0, output
+    assert 1.5 <= stopped_after < 6, stopped_after
+    assert "finishing requests in flight (up to 2 s)" in output
+    assert "1 requests were still in flight after 2 s" in output
 
 
 def test_readyz_answers_503_while_stopping(stand_in):

@@ -1,5 +1,8 @@
 """The photos API over real HTTP, against the local Cognito: uploads and their checks, owners,
-tokens, deletion of the stored bytes, a restart, the hosted-UI session, and S3 (moto's server)."""
+tokens, deletion of the stored bytes, a restart, the hosted-UI session, and S3 (moto's server).
+
+The tests of what is stored (``site``) run twice: with the records in SQLite, and in PostgreSQL
+(a real server, ``tests.support.postgres_server``), whose answers must be the same."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import sqlite3
 import struct
 import time
 import uuid
+from typing import Callable
 
 import boto3
 import jwt
@@ -21,7 +25,8 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from local_cognito.tokens import TokenSigner
-from tests.support import CODE, PASSWORD, Client, Photos, form, picture, serve_app
+from server.config import Config
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, Photos, form, picture, serve_app
 from tests.support.hosted_ui import signed_in_browser
 
 FIVE_MIB = 5 * 1024 * 1024
@@ -36,15 +41,39 @@ def new_person(base_url: str) -> tuple[Photos, str]:
     return Photos(client, reply.json["access_token"]), email
 
 
-@pytest.fixture
-def person(base_url) -> Photos:
-    return new_person(base_url)[0]
-
-
 def stored_records(config, owner: str) -> int:
     """How many rows the photos' SQLite file holds for ``owner``."""
     with contextlib.closing(sqlite3.connect(os.path.join(config.photos_dir, "photos.sqlite3"))) as db:
         return db.execute("SELECT count(*) FROM photos WHERE owner = ?", (owner,)).fetchone()[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """A server of the photos API, its configuration, and how many records it holds for an owner
+    (read from the store itself, not through the server)."""
+
+    base_url: str
+    config: Config
+    records_of: Callable[[str], int]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request, base_url, config, tmp_path_factory):
+    if request.param == "sqlite":  # the session's server
+        yield Site(base_url, config, lambda owner: stored_records(config, owner))
+        return
+    postgres = request.getfixturevalue("postgres")
+    database = postgres.new_database()
+    database_config = dataclasses.replace(config, photos_database_url=postgres.url(database),
+                                          photos_dir=str(tmp_path_factory.mktemp("photos-postgresql")))
+    server = serve_app(database_config)
+    yield Site(server.url, database_config, lambda owner: postgres.photo_rows(database, owner))
+    server.stop()
+
+
+@pytest.fixture
+def person(site) -> Photos:
+    return new_person(site.base_url)[0]
 
 
 def sub_of(token: str) -> str:
@@ -146,9 +175,9 @@ def test_the_form_must_carry_one_photo_as_multipart(person):
     assert_error(reply, 400, "InvalidRequest")
 
 
-def test_another_persons_photo_is_404_not_403(base_url, person):
+def test_another_persons_photo_is_404_not_403(site, person):
     photo = person.upload(picture(), "mine").json["photo"]
-    stranger = new_person(base_url)[0]
+    stranger = new_person(site.base_url)[0]
     for reply in (stranger.get(photo["id"], "image"), stranger.get(photo["id"], "thumbnail"),
                   stranger.delete(photo["id"])):
         assert_error(reply, 404, "PhotoNotFound")
@@ -157,9 +186,9 @@ def test_another_persons_photo_is_404_not_403(base_url, person):
     assert person.get(photo["id"], "image").status == 200  # still there for its owner
 
 
-def test_no_token_is_401_and_bad_tokens_are_refused(base_url, person, local_pool, config, tmp_path):
+def test_no_token_is_401_and_bad_tokens_are_refused(site, person, local_pool, tmp_path):
     photo = person.upload(picture()).json["photo"]
-    anonymous = Client(base_url)
+    anonymous = Client(site.base_url)
     for method, path in (("GET", "/photos"), ("POST", "/photos"), ("GET", f"/photos/{photo['id']}/image"),
                          ("DELETE", f"/photos/{photo['id']}")):
         assert_error(anonymous.request(method, path, b"" if method == "POST" else None), 401, "MissingToken")
@@ -184,22 +213,24 @@ def test_no_token_is_401_and_bad_tokens_are_refused(base_url, person, local_pool
     assert_error(reply, 401, "InvalidToken")
 
 
-def test_deleting_removes_the_record_and_the_stored_bytes(person, config):
+def test_deleting_removes_the_record_and_the_stored_bytes(site, person):
     photo = person.upload(picture(), "to delete").json["photo"]
-    folder = os.path.join(config.photos_dir, "objects", sub_of(person.token), photo["id"])
+    folder = os.path.join(site.config.photos_dir, "objects", sub_of(person.token), photo["id"])
     assert sorted(os.listdir(folder)) == ["image", "thumbnail"]
+    assert site.records_of(sub_of(person.token)) == 1
     reply = person.delete(photo["id"])
     assert reply.status == 200 and reply.json == {}
     assert not os.path.exists(folder)
+    assert site.records_of(sub_of(person.token)) == 0
     assert person.list().json["photos"] == []
     assert_error(person.get(photo["id"], "image"), 404, "PhotoNotFound")
     assert_error(person.delete(photo["id"]), 404, "PhotoNotFound")
 
 
-def test_records_and_bytes_survive_a_restart(base_url, config, person):
+def test_records_and_bytes_survive_a_restart(site, person):
     photo = person.upload(picture(), "kept").json["photo"]
-    # A second server over the same data folder, with stores opened afresh.
-    restarted = serve_app(config)
+    # A second server over the same data folder (and database), with stores opened afresh.
+    restarted = serve_app(site.config)
     try:
         again = Photos(Client(f"http://127.0.0.1:{restarted.port}"), person.token)
         assert again.list().json["photos"] == [photo]
@@ -208,12 +239,13 @@ def test_records_and_bytes_survive_a_restart(base_url, config, person):
         restarted.stop()
 
 
-def test_deleting_the_account_deletes_its_photos(person, config):
+def test_deleting_the_account_deletes_its_photos(site, person):
     photo = person.upload(picture()).json["photo"]
-    owner_folder = os.path.join(config.photos_dir, "objects", sub_of(person.token))
+    owner_folder = os.path.join(site.config.photos_dir, "objects", sub_of(person.token))
     assert os.listdir(owner_folder) == [photo["id"]]
     assert person.client.call("deleteAcct", access_token=person.token).status == 200
     assert not os.path.exists(os.path.join(owner_folder, photo["id"]))
+    assert site.records_of(sub_of(person.token)) == 0
 
 
 def test_the_hosted_ui_session_cookie_also_works_but_only_from_this_site(base_url):
@@ -336,12 +368,13 @@ def test_no_token_is_401_even_from_another_site(base_url):
         assert_error(anonymous.request("GET", "/photos", headers=headers), 401, "MissingToken")
 
 
-def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base_url, person, config):
+def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(site, person):
     photo = person.upload(picture()).json["photo"]
     owner = sub_of(person.token)
+    assert site.records_of(owner) == 1
     assert person.client.call("deleteAcct", access_token=person.token).status == 200
-    assert stored_records(config, owner) == 0
-    assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
+    assert site.records_of(owner) == 0
+    assert not os.path.exists(os.path.join(site.config.photos_dir, "objects", owner))
     # The token has not expired, but its session ended with the account: it reads nothing more...
     assert_error(person.get(photo["id"], "image"), 401, "InvalidToken")
     # ... and Cognito no longer knows it: nothing more is stored with it, and the list says so (a
@@ -349,7 +382,7 @@ def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base
     assert_error(person.upload(picture(), "after deletion"), 401, "InvalidToken")
     assert_error(person.list(), 401, "InvalidToken")
 
-    signed_out, _ = new_person(base_url)
+    signed_out, _ = new_person(site.base_url)
     signed_out.upload(picture())
     assert signed_out.list().status == 200
     assert signed_out.client.call("signOut", **{"global": True}).status == 200
@@ -357,14 +390,16 @@ def test_uploads_need_a_live_account_and_deleted_accounts_lose_their_photos(base
     assert_error(signed_out.list(), 401, "InvalidToken")
 
 
-def test_an_admin_deleting_a_user_deletes_their_photos(base_url, admin, config):
-    photos, email = new_person(base_url)
+def test_an_admin_deleting_a_user_deletes_their_photos(site):
+    photos, email = new_person(site.base_url)
     photos.upload(picture())
     owner = sub_of(photos.token)
-    admin_client, admin_token = admin
-    assert admin_client.call("adminDeleteUser", user=email, access_token=admin_token).status == 200
-    assert not os.path.exists(os.path.join(config.photos_dir, "objects", owner))
-    assert stored_records(config, owner) == 0
+    assert site.records_of(owner) == 1
+    admin = Client(site.base_url)
+    admin_token = admin.call("signIn", user=ADMIN_EMAIL, **{"pass": ADMIN_PASSWORD}).json["access_token"]
+    assert admin.call("adminDeleteUser", user=email, access_token=admin_token).status == 200
+    assert not os.path.exists(os.path.join(site.config.photos_dir, "objects", owner))
+    assert site.records_of(owner) == 0
 
 
 def test_form_details(person):

@@ -134,3 +134,33 @@ def test_half_a_pair_of_settings_is_refused(given, missing):
 def test_malformed_values_stop_start_up(name, value):
     with pytest.raises(ConfigError, match=name):
         load_config(dict(REAL, **{name: value}))
+
+
+def test_the_photos_database_and_its_pool():
+    assert (load_config({}).photos_database_url, load_config({}).photos_database_connections) == (None, 10)
+    url = "postgresql://photos:pa%24%24word@db.example:5432/photos?sslmode=verify-full&connect_timeout=3"
+    config = load_config(dict(REAL, PHOTOS_DATABASE_URL=url, PHOTOS_DATABASE_CONNECTIONS="4"))
+    assert (config.photos_database_url, config.photos_database_connections) == (url, 4)
+    assert "pa%24%24word" not in repr(config)
+    assert load_config({"PHOTOS_DATABASE_URL": "postgres://u@h1:5432,h2:5433/d"}).photos_database_url
+    for bad in ("mysql://u:secret-value@h/d", "secret-value@db.example/photos", "postgresql://u:secret-value@h:port/d",
+                "postgresql://u:secret-value@h:70000/d", "postgresql://u:secret-value@h/d?connect_timeout=0",
+                "postgresql://u:secret-value@h/d?connect_timeout=soon"):
+        with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL") as caught:
+            load_config({"PHOTOS_DATABASE_URL": bad})
+        assert "secret-value" not in str(caught.value)  # a URL can hold a password: it is never repeated
+    with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL's sslrootcert names a file that cannot be read"):
+        load_config({"PHOTOS_DATABASE_URL": "postgresql://u:secret-value@h/d?sslmode=verify-full&sslrootcert=/no/ca.pem"})
+    for bad in ("0", "101", "ten", "2.5"):
+        with pytest.raises(ConfigError, match="PHOTOS_DATABASE_CONNECTIONS must be a whole number from 1 to 100"):
+            load_config({"PHOTOS_DATABASE_CONNECTIONS": bad})
+
+
+def test_drain_seconds():
+    assert load_config({}).drain_seconds == 10
+    assert load_config(dict(REAL, DRAIN_SECONDS="25")).drain_seconds == 25
+    assert load_config({"DRAIN_SECONDS": "0.5"}).drain_seconds == 0.5
+    assert load_config({"DRAIN_SECONDS": "0"}).drain_seconds == 0
+    for bad in ("-1", "3601", "10000", "ten", "nan", "inf"):
+        with pytest.raises(ConfigError, match="DRAIN_SECONDS must be a number of seconds from 0 to 3600"):
+            load_config({"DRAIN_SECONDS": bad})

@@ -18,6 +18,9 @@
 - ``chromium``: headless Chromium on the page, and the steps the browser tests share.
 - ``moto_server``: moto's own Cognito server as a process (``MotoServer``), and pools made on it.
 - ``against_moto``: accounts, authenticator codes and clean errors of our server against moto's.
+- ``nginx``: deploy/nginx.conf run by the real nginx in front of two servers (``start_stack``), and
+  ``Browser``, a client of it over HTTPS.
+- ``postgres_server``: a throw-away PostgreSQL (``PostgresServer``), stopped and started at will.
 
 The names most tests use are here too: ``from tests.support import Client, CODE, PASSWORD``.
 """

@@ -31,7 +31,7 @@ def clean_environment(*, unset: tuple[str, ...] = (), **extra: str) -> dict[str,
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP",
                                 "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL",
-                                "UNIFORM_ANSWER_SECONDS", *unset))}
+                                "UNIFORM_ANSWER_SECONDS", "PHOTOS_DATABASE_", "DRAIN_SECONDS", *unset))}
     # The scripts call "python": the one running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)
