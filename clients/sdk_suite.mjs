@@ -11,8 +11,9 @@
 //   CONFIRMATION_CODE (the code the pool emails: LOCAL_COGNITO_CODE), SDK_SUITE_EMAIL (optional).
 //
 // It computes SECRET_HASH and the TOTP codes itself (node's crypto), checks the tokens' signatures
-// against the pool's JWKS, prints one "ok <step>" line per step, and a last line
-// "result <JSON>" (the user it made, and its sub); it exits 1 at the first step that fails.
+// against the pool's JWKS, prints one "ok <step>" line per step, a "refused <operation> <error>"
+// line for each refusal it asked for, and a last line "result <JSON>" (the user it made, and its
+// sub); it exits 1 at the first step that fails.
 
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
@@ -110,6 +111,7 @@ async function refused(command, expected, status = 400) {
     assert.ok(error instanceof expected, `expected ${expected.name}, got ${error.name}: ${error.message}`);
     assert.equal(error.name, expected.name);
     assert.equal(error.$metadata.httpStatusCode, status);
+    console.log(`refused ${command.constructor.name.replace(/Command$/, "")} ${error.name}`);
     return error;
   }
   assert.fail(`${command.constructor.name} succeeded; expected ${expected.name}`);
