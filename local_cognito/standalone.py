@@ -89,6 +89,7 @@ class StandaloneSettings:
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
     print_env: bool
+    flags: Mapping[str, str] = dataclasses.field(default_factory=dict)  # variable: the option that gave it
 
     @property
     def port(self) -> int:
@@ -118,6 +119,7 @@ def read_settings(options: argparse.Namespace, environ: Mapping[str, str] | None
     (and the option, when it was given as one) whose value cannot be used."""
     environ = os.environ if environ is None else environ
     given = {option.variable: option for option in OPTIONS if getattr(options, option.variable) is not None}
+    flags = {name: option.flag for name, option in given.items()}
     env = {name: environ[name] for name in (*READ_BY_CONFIG, *(o.variable for o in OPTIONS)) if name in environ}
     for name, option in given.items():
         value = getattr(options, name)
@@ -132,12 +134,16 @@ def read_settings(options: argparse.Namespace, environ: Mapping[str, str] | None
             url=url,
             callback_urls=redirect_urls(env, "LOCAL_COGNITO_CALLBACK_URLS"),
             logout_urls=redirect_urls(env, "LOCAL_COGNITO_LOGOUT_URLS"),
-            print_env=options.print_env)
+            print_env=options.print_env, flags=flags)
     except ConfigError as error:
-        message = str(error)
-        for name, option in given.items():
-            message = message.replace(name, f"{option.flag} ({name})")
-        raise ConfigError(message) from None
+        raise ConfigError(naming_options(flags, str(error))) from None
+
+
+def naming_options(flags: Mapping[str, str], message: str) -> str:
+    """``message`` with each setting given as an option named as both (``--code (LOCAL_COGNITO_CODE)``)."""
+    for variable, flag in flags.items():
+        message = message.replace(variable, f"{flag} ({variable})")
+    return message
 
 
 def _host(value: str) -> str:
@@ -273,7 +279,7 @@ def start(found: StandaloneSettings):
         print(f"Cannot start: {error}.", file=sys.stderr)
         return 1
     except ConfigError as error:  # the local admin's email or password
-        print(f"Cannot start: {error}", file=sys.stderr)
+        print(f"Cannot start: {naming_options(found.flags, str(error))}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"Cannot start the local Cognito on {found.host} port {found.port}: {error.strerror or error}",

@@ -230,6 +230,21 @@ def test_a_bad_setting_stops_the_start_naming_it(tmp_path, args, env, message):
     assert not (tmp_path / "data").exists()  # read and checked before anything is made
 
 
+def test_a_local_admin_the_pool_refuses_stops_the_start_and_leaves_the_folder_free(tmp_path):
+    data = str(tmp_path / "data")
+    result = run_emulator("--data", data, "--port", "0", "--admin-email", "boss@example.com",
+                          "--admin-password", "short")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Cannot start: --admin-password (LOCAL_ADMIN_PASSWORD) does not meet the "
+                                    "local user pool's password policy")
+    assert "short" not in result.stderr.replace("password policy", "") and "Traceback" not in result.stderr
+    emulator = Emulator(data, str(tmp_path / "log"))  # the folder was let go
+    try:
+        assert emulator.printed()["COGNITO_USER_POOL_ID"]
+    finally:
+        emulator.stop()
+
+
 def test_a_port_in_use_stops_the_start(emulator, tmp_path):
     result = run_emulator("--data", str(tmp_path / "other"), "--port", str(emulator.port))
     assert result.returncode == 1
