@@ -39,7 +39,6 @@ from server.config import Config, ConfigError, load_config
 
 REGION = "us-east-1"
 DEFAULT_PORT = 3007  # the port the local Cognito of a server on its default port takes: one issuer for both
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +96,7 @@ class StandaloneSettings:
 
     @property
     def loopback_only(self) -> bool:
-        return self.host in LOOPBACK_HOSTS
+        return _is_loopback(self.host)
 
 
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
@@ -160,7 +159,7 @@ def redirect_urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     urls = tuple(dict.fromkeys(settings.split_list(env.get(name))))
     for url in urls:
         parts = urllib.parse.urlsplit(url)
-        if not parts.scheme or not (parts.netloc or parts.path) or parts.fragment or "#" in url:
+        if not parts.scheme or not parts.netloc or "#" in url:
             raise ConfigError(f"{name} must list absolute URLs without a fragment (#...), got {url!r}.")
         if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
             raise ConfigError(f"{name} lists {url!r}: Cognito takes http:// only for localhost; use https://, "

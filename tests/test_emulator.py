@@ -219,6 +219,7 @@ def test_local_modes_settings_are_taken_from_the_environment_and_the_options(tmp
      "--required-attributes (LOCAL_COGNITO_REQUIRED_ATTRIBUTES) lists 'shoe_size'"),
     (("--callback-url", "http://app.example.com/callback"), {}, "takes http:// only for localhost"),
     ((), {"LOCAL_COGNITO_LOGOUT_URLS": "https://app.example.com/#signed-out"}, "without a fragment"),
+    (("--callback-url", "myapp:signed-in"), {}, "--callback-url (LOCAL_COGNITO_CALLBACK_URLS) must list absolute"),
     (("--url", "ftp://cognito"), {}, "--url (LOCAL_COGNITO_URL) must start with http:// or https://"),
     (("--host", "a b"), {}, "--host (LOCAL_COGNITO_HOST) must be an address"),
 ])
