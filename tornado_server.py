@@ -67,6 +67,12 @@ def announce(config: Config, local, host: str) -> None:
     if local is not None and local.joined:
         log.info("Joined the local Cognito at %s (run by process %s over %s); serving POST on port %d.",
                  local.endpoint_url, local.owner_pid, os.path.abspath(config.local_data_dir), config.port)
+        callback = f"{config.base_url}/callback"
+        if config.hosted_ui and local.callback_urls is not None and callback not in local.callback_urls:
+            log.warning("The local Cognito at %s does not send people back to %s after a hosted-UI sign-in, "
+                        "so /login here ends on its error page. Start it with --callback-url %s and "
+                        "--logout-url %s/ (python -m local_cognito), or with this BASE_URL.",
+                        local.endpoint_url, callback, callback, config.base_url)
     elif local is not None:
         log.info(banner(config, local.endpoint_url, host))
     else:

@@ -13,8 +13,11 @@ pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
 
+\`\`python -m local_cognito\`\` serves it alone, for any app (\`\`standalone.py\`\`): on a port of its
+choosing, with the hosted-UI URLs of that app, printing what the app's SDK needs.
+
 moto keeps the pool and its app client, and its user and group objects are the pool's users and
-groups, made from the pool's database as they are needed (``user_table.py``). Where moto falls short of Cognito for
+groups, made from the pool's database as they are needed (\`\`user_table.py\`\`). Where moto falls short of Cognito for
 the calls this backend makes, the local pool does what Cognito does:
 
 - SECRET_HASH is checked on every flow (moto skips it for SignUp and USER_PASSWORD_AUTH); for
@@ -74,6 +77,8 @@ The modules:
   check every operation makes first),
   ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
   folder).
+- On its own: ``standalone.py`` (its options and settings, what it prints, running until stopped),
+  started by ``__main__.py``.
 """
 
 from __future__ import annotations
@@ -96,11 +101,14 @@ from server.page_identity import favicon
 COOKIE_SECRET = "cookie-secret"  # the data folder's file with the server's cookie secret in local mode
 
 
-def start_local_cognito(config: Config, *, port: int | None = None,
-                        access_token_seconds: int = 3600) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
+def start_local_cognito(config: Config, *, port: int | None = None, access_token_seconds: int = 3600,
+                        host: str = "127.0.0.1", url: str | None = None,
+                        hosted_ui: HostedUiUrls | None = None) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
     """Start it on ``port`` (default ``config.local_cognito_port``; 0 is any free port), or join
     the one another process runs over the same data folder. Its clock is ours moved by
     ``config.local_cognito_clock_offset`` (``local.pool.clock.offset`` changes it while it runs).
+    It listens on ``host`` and is reached at ``url`` (default: where it listens); its app client's
+    hosted-UI URLs are ``hosted_ui``'s (default: the server's, from ``config.base_url``).
     DataFolderUnusable when the data folder cannot be made, read or written."""
     if not config.local:
         raise RuntimeError("the local Cognito never starts when a real user pool is configured")
@@ -114,14 +122,16 @@ def start_local_cognito(config: Config, *, port: int | None = None,
     local = None
     try:
         with _using(folder):
-            pool = _pool(config, access_token_seconds)
+            pool = _pool(config, access_token_seconds,
+                         _servers_hosted_ui(config) if hosted_ui is None else hosted_ui)
         # The hosted UI's pages show the app's name (APP_NAME, by default the page's) and its icon.
         branding = Branding(name=config.app_name, icon=favicon())
         local = LocalCognito(pool, port=config.local_cognito_port if port is None else port,
-                             branding=branding).start()
+                             branding=branding, host=host, url=url).start()
         details = {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
                    "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
-                   "cookie_secret": pool.store.secret(COOKIE_SECRET)}
+                   "cookie_secret": pool.store.secret(COOKIE_SECRET),
+                   "callback_urls": pool.oauth.oauth_settings.callback_urls}
         with _using(folder):
             claim.publish(details)
     except BaseException:
@@ -157,16 +167,29 @@ def _completed(config: Config, details: dict) -> Config:
     )
 
 
-def _pool(config: Config, access_token_seconds: int) -> LocalUserPool:
+@dataclasses.dataclass(frozen=True)
+class HostedUiUrls:
+    """Where the hosted UI may send people back to: after a sign-in, and after a sign-out."""
+
+    callback_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...] = ()
+
+
+def _servers_hosted_ui(config: Config) -> HostedUiUrls:
+    if not config.base_url:
+        return HostedUiUrls()
+    return HostedUiUrls((f"{config.base_url}/callback",), (f"{config.base_url}/",))
+
+
+def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) -> LocalUserPool:
     """The pool, with this start's settings, its local admin, and every file it needs in the data
     folder made now, so a folder that cannot be written stops the start here."""
     pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
                          access_token_seconds=access_token_seconds,
                          clock=ShiftedClock(config.local_cognito_clock_offset),
                          required_attributes=config.local_required_attributes)
-    if config.base_url:
-        pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
-                                       logout_urls=[f"{config.base_url}/"])
+    if hosted_ui.callback_urls or hosted_ui.logout_urls:
+        pool.oauth.configure_hosted_ui(callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls)
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)

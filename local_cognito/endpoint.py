@@ -139,20 +139,25 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str,
 
 
 class LocalCognito:
-    """Runs a ``LocalUserPool`` behind HTTP on 127.0.0.1, on a thread of its own."""
+    """Runs a ``LocalUserPool`` behind HTTP on 127.0.0.1 (or ``host``), on a thread of its own.
+
+    ``url`` is the address its clients reach it at, when that is not the one it listens on (behind a
+    container's port mapping, on every address): it names the tokens' issuer and the hosted UI's links."""
 
     joined = False  # this process runs it (see sharing.JoinedLocalCognito)
 
-    def __init__(self, pool: LocalUserPool, port: int = 0, branding: Branding | None = None):
-        """``branding``: the app's name and icon on the hosted UI's pages."""
+    def __init__(self, pool: LocalUserPool, port: int = 0, branding: Branding | None = None, *,
+                 host: str = "127.0.0.1", url: str | None = None):
+        """\`\`branding\`\`: the app's name and icon on the hosted UI's pages."""
         self.pool = pool
+        self._url = url.rstrip("/") if url else None
 
         async def build(bound_port: int):
-            base_url = f"http://127.0.0.1:{bound_port}"
+            base_url = self.endpoint_url
             self.pool.issuer = f"{base_url}/{self.pool.pool_id}"
             return make_local_cognito_app(pool, base_url, branding), None
 
-        self._server = BackgroundServer(build, port, name="local-cognito")
+        self._server = BackgroundServer(build, port, name="local-cognito", host=host)
         self._on_stop: list = []
 
     @property
@@ -166,7 +171,7 @@ class LocalCognito:
 
     @property
     def endpoint_url(self) -> str:
-        return self._server.url
+        return self._url or self._server.url
 
     def start(self) -> "LocalCognito":
         self._server.start()

@@ -1,9 +1,10 @@
 """One local Cognito per data folder: the first server to start over a folder runs it, the others join.
 
 Two local Cognitos over one folder would each hold the pool in memory and overwrite each other's
-saves. So the one that runs holds an exclusive lock on ``running.lock`` in the folder for as long as
-it runs (the operating system drops the lock if the process dies) and writes ``running.json``, with
-what a server needs to use it, once it listens. A server that cannot take the lock reads that file
+saves. So the one that runs (a server in local mode, or ``python -m local_cognito``) holds an
+exclusive lock on ``running.lock`` in the folder for as long as it runs (the operating system drops
+the lock if the process dies) and writes ``running.json``, with what a server needs to use it (its
+app client's callback URLs too), once it listens. A server that cannot take the lock reads that file
 and uses the running local Cognito instead of starting its own: several server processes behind a
 load balancer then share one pool, as they would share a real one.
 
@@ -112,6 +113,9 @@ class JoinedLocalCognito:
     def __init__(self, details: dict):
         self.endpoint_url = details["endpoint_url"]
         self.owner_pid = details.get("pid")
+        # Where its hosted UI sends people back to after a sign-in (None: not published).
+        callback_urls = details.get("callback_urls")
+        self.callback_urls = None if callback_urls is None else tuple(callback_urls)
 
     def stop(self) -> None:
         pass

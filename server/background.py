@@ -1,4 +1,4 @@
-"""A Tornado application served on 127.0.0.1 from a thread with its own event loop.
+"""A Tornado application served on 127.0.0.1 (or another address) from a thread with its own event loop.
 
 The local Cognito runs this way, so its work never holds up the server's IOLoop; the tests use it
 to run the server and stand-in endpoints on real sockets.
@@ -19,9 +19,10 @@ Build = Callable[[int], Awaitable[tuple[tornado.web.Application, Callable[[], Aw
 
 
 class BackgroundServer:
-    def __init__(self, build: Build, port: int = 0, name: str = "background-server"):
+    def __init__(self, build: Build, port: int = 0, name: str = "background-server", host: str = "127.0.0.1"):
         self._build = build
         self._requested_port = port
+        self._host = host
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -37,7 +38,10 @@ class BackgroundServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """Where this machine reaches it: loopback when it listens on every address."""
+        host = "127.0.0.1" if self._host in ("127.0.0.1", "0.0.0.0", "") else (
+            "[::1]" if self._host == "::" else f"[{self._host}]" if ":" in self._host else self._host)
+        return f"http://{host}:{self.port}"
 
     def start(self) -> "BackgroundServer":
         """Start serving; returns once the socket listens, or raises what stopped it."""
@@ -49,7 +53,7 @@ class BackgroundServer:
 
     async def _serve(self) -> None:
         try:
-            sockets = tornado.netutil.bind_sockets(self._requested_port, address="127.0.0.1")
+            sockets = tornado.netutil.bind_sockets(self._requested_port, address=self._host or None)
             self.address, self.port = sockets[0].getsockname()[:2]
             app, cleanup = await self._build(self.port)
             server = tornado.httpserver.HTTPServer(app)

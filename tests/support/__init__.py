@@ -17,6 +17,8 @@
 - ``local_hosted_ui``: the local Cognito's hosted UI as a browser and the app's server meet it.
 - ``chromium``: headless Chromium on the page, and the steps the browser tests share.
 - ``moto_server``: moto's own Cognito server as a process (``MotoServer``), and pools made on it.
+- ``emulator``: ``python -m local_cognito`` as a process (``Emulator``), what it prints, and boto3
+  clients made from that alone.
 - ``against_moto``: accounts, authenticator codes and clean errors of our server against moto's.
 - ``nginx``: deploy/nginx.conf run by the real nginx in front of two servers (``start_stack``), and
   ``Browser``, a client of it over HTTPS.
