@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import sys
+import threading
 
 import pytest
 
@@ -33,6 +34,10 @@ def logged(monkeypatch):
         buffer = io.StringIO()
         monkeypatch.setattr(sys, "stderr", buffer)
         configure_logging(log_format)
+        # Only this test's records: a server left running by an earlier test may log from its thread.
+        this_thread = threading.get_ident()
+        for handler in root.handlers:
+            handler.addFilter(lambda record: record.thread == this_thread)
         return logging.getLogger("tests.hostile"), buffer.getvalue
 
     yield configure
