@@ -35,9 +35,10 @@ def logged(monkeypatch):
         monkeypatch.setattr(sys, "stderr", buffer)
         configure_logging(log_format)
         # Only this test's records: a server left running by an earlier test may log from its thread.
+        # (Records do not name their thread here, but a handler's filter runs in the logging thread.)
         this_thread = threading.get_ident()
         for handler in root.handlers:
-            handler.addFilter(lambda record: record.thread == this_thread)
+            handler.addFilter(lambda record: threading.get_ident() == this_thread)
         return logging.getLogger("tests.hostile"), buffer.getvalue
 
     yield configure
