@@ -13,11 +13,11 @@ pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
 
-\`\`python -m local_cognito\`\` serves it alone, for any app (\`\`standalone.py\`\`): on a port of its
+``python -m local_cognito`` serves it alone, for any app (``standalone.py``): on a port of its
 choosing, with the hosted-UI URLs of that app, printing what the app's SDK needs.
 
 moto keeps the pool and its app client, and its user and group objects are the pool's users and
-groups, made from the pool's database as they are needed (\`\`user_table.py\`\`). Where moto falls short of Cognito for
+groups, made from the pool's database as they are needed (``user_table.py``). Where moto falls short of Cognito for
 the calls this backend makes, the local pool does what Cognito does:
 
 - SECRET_HASH is checked on every flow (moto skips it for SignUp and USER_PASSWORD_AUTH); for

@@ -148,7 +148,7 @@ class LocalCognito:
 
     def __init__(self, pool: LocalUserPool, port: int = 0, branding: Branding | None = None, *,
                  host: str = "127.0.0.1", url: str | None = None):
-        """\`\`branding\`\`: the app's name and icon on the hosted UI's pages."""
+        """``branding``: the app's name and icon on the hosted UI's pages."""
         self.pool = pool
         self._url = url.rstrip("/") if url else None
 

@@ -50,6 +50,7 @@ class ServerApplication(tornado.web.Application):
         self.busy_connections: set = set()
         self.openapi_document: bytes | None = None
         self.cognito_check = None  # the /readyz check running now, or the last one (handlers/health.py)
+        self.storage_check = None  # the same for the photo records' store
         self.metrics = metrics
         # Each handler's route as /metrics names it: the pattern, never a path with its ids.
         self.route_names = {route.handler: route.path for route in reversed(list(openapi.routes_of(self)))}
@@ -65,7 +66,6 @@ class ServerApplication(tornado.web.Application):
             self.busy_connections.discard(connection)
             if self.metrics is not None:
                 self.metrics.in_flight.dec()
-        self.storage_check = None  # the same for the photo records' store
 
     async def requests_finished(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""
