@@ -18,6 +18,9 @@
 - ``chromium``: headless Chromium on the page, and the steps the browser tests share.
 - ``moto_server``: moto's own Cognito server as a process (``MotoServer``), and pools made on it.
 - ``against_moto``: accounts, authenticator codes and clean errors of our server against moto's.
+- ``tutorial``: the tutorial's walkthrough with its exact bodies, in two halves around a restart.
+- ``podman``: the image built from the Containerfile, and containers run from it (``Container``).
+- ``container_base``: a Debian base image with Python made with mmdebstrap, for the container test.
 
 The names most tests use are here too: ``from tests.support import Client, CODE, PASSWORD``.
 """
