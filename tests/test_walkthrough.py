@@ -12,8 +12,7 @@ import pytest
 
 from tests.support import Client, free_port, local_server, run_server
 from tests.support.hosted_ui import hosted_sign_in_page, submit
-from tests.support.tutorial import (CONFIRM, CREATE, SIGN_IN, walk_through_after_a_restart,
-                                    walk_through_before_a_restart)
+from tests.support.tutorial import CONFIRM, CREATE, SIGN_IN, walk_through_after_a_restart, walk_through_before_a_restart
 
 
 @pytest.fixture
