@@ -21,7 +21,8 @@ import uuid
 
 import pytest
 
-from tests.support import PASSWORD, ROOT, STAND_IN_POOL, Client, Photos, StandInCognito, free_port, issued_access_token
+from tests.support import (PASSWORD, ROOT, STAND_IN_POOL, Client, Photos, StandInCognito, free_port,
+                           issued_access_token, picture)
 from tests.support.against_moto import sign_in, signed_up
 from tests.support.container_base import debian_base_image
 from tests.support.moto_server import MotoServer, make_pool
@@ -239,11 +240,14 @@ def test_with_a_real_pool_at_motos_server_accounts_tokens_and_photos_work(image,
         container.wait_until_serving(url)
 
         client, email, confirmed = signed_up(url)
-        assert client.call("refresh").json["access_token"]
+        refreshed = client.call("refresh")
+        assert refreshed.status == 200 and refreshed.json["access_token"], refreshed.body
         tokens = sign_in(url, email)
         photos = Photos(Client(url), tokens["access_token"])
         assert photos.list().json["photos"] == []
-        assert photos.upload(b"not a picture").json["error"] == "NotAnImage"
+        photo = photos.upload(picture(), "kept in the container's /data").json["photo"]
+        assert photos.list().json["photos"] == [photo]
+        assert photos.get(photo["id"], "image").body == picture()
         assert Photos(Client(url), confirmed["access_token"] + "x").list().status == 401
         assert client.request("GET", "/readyz").json == {"status": "ready"}
         container.stop()
