@@ -234,8 +234,11 @@ def test_with_a_real_pool_at_motos_server_accounts_tokens_and_photos_work(image,
         # Cognito checks it on only there (test_moto_gap_refresh_secret_hash_is_checked_on_the_email).
         pool = make_pool(moto.client(), "container", email_as_user_name=False)
         port = free_port()
-        env = {**pool.settings(moto), "PORT": str(port), "HOST": "127.0.0.1"}
-        container = containers(image, env, "--network", "host")
+        # The settings in a file, one NAME=value a line, as docs/production.md runs a real pool.
+        env_file = tmp_path / "cognito.env"
+        settings = {**pool.settings(moto), "PORT": str(port), "HOST": "127.0.0.1"}
+        env_file.write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
+        container = containers(image, {}, "--env-file", str(env_file), "--network", "host")
         url = f"http://127.0.0.1:{port}"
         container.wait_until_serving(url)
 
