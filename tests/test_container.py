@@ -135,6 +135,8 @@ def test_in_local_mode_the_walkthrough_passes_against_the_container_across_a_res
     assert client.request("GET", "/readyz").json == {"status": "ready"}
     before = walk_through_before_a_restart(client)
     assert first.health_check() == (0, "healthy")
+    # One process, Python itself as the first: the local Cognito runs inside it, nothing else does.
+    assert first.processes() == ["1 python tornado_server.py"]
     seconds = first.stop()
     assert first.state()["ExitCode"] == 0 and seconds < DRAIN_SECONDS, first.logs()
     first_log = first.logs()

@@ -136,6 +136,10 @@ class Container:
                 raise AssertionError(f"The container {self.name} did not serve {url}. Its output:\n{self.logs()}")
             time.sleep(0.2)
 
+    def processes(self) -> list[str]:
+        """The container's processes, as ``PID ARGS`` (``podman top``, which reads them from the host)."""
+        return [" ".join(line.split()) for line in podman("top", self.name, "pid", "args").splitlines()[1:]]
+
     def health_check(self) -> tuple[int, str]:
         """Run the image's HEALTHCHECK now: (its exit status, the health podman records)."""
         run = subprocess.run(podman_command("healthcheck", "run", self.name), capture_output=True, text=True,
