@@ -10,36 +10,9 @@ import time
 import pyotp
 import pytest
 
-from tests.support import Client, Photos, free_port, local_server, picture, run_server
+from tests.support import Client, free_port, local_server, run_server
 from tests.support.hosted_ui import hosted_sign_in_page, submit
-
-# The bodies exactly as the tutorial prints them (tabs, spaces and all).
-CREATE = b'''{
-	"env":"createAccount",
-	"user":"shieldmousetower734@gmail.com",
-	"pass":"I_love_apples" 
-}'''
-CONFIRM = b'''{
-	"env":"confirmAccount",
-	"user":"shieldmousetower734@gmail.com",
-    "pass":"I_love_apples",
-	"conf_code":"110260" 
-}'''
-CHANGE = '''{
-	"env":"changePass",
-    "old_pass":"I_love_apples",
-    "new_pass":"I_love_apples_again",
-    "access_token":"%s"
-}'''
-SIGN_IN = b'''{
-	"env":"signIn",
-	"user":"shieldmousetower734@gmail.com",
-    "pass":"I_love_apples_again"
-}'''
-DELETE = '''{
-	"env":"deleteAcct",
-    "access_token":"%s"
-}'''
+from tests.support.tutorial import CONFIRM, CREATE, SIGN_IN, walk_through_after_a_restart, walk_through_before_a_restart
 
 
 @pytest.fixture
@@ -52,66 +25,21 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
     server = local_server(data_dir, port)
     client = Client(server.url)
     try:
-        # Thunder Client sends these as JSON; Postman's "raw text" sends text/plain.
-        reply = client.post(CREATE, content_type="text/plain")
-        assert reply.status == 200 and reply.json["message"] == "OK"
-
-        reply = client.post(CONFIRM)
-        assert reply.status == 200, reply.body
-        access_token = reply.json["access_token"]
-        assert reply.json["token_type"] == "Bearer" and reply.json["expires_in"] > 0
-        assert "refresh" not in reply.body.decode().lower()  # the refresh token is only in the cookie
-        assert "__Host-refresh" in client.cookies
-
-        reply = client.post((CHANGE % access_token).encode(), content_type=None)
-        assert reply.status == 200 and reply.json["message"] == "OK"
-        assert reply.json["other_sessions_ended"] is True and reply.json["access_token"] != access_token
-
-        reply = client.post(SIGN_IN)
-        assert reply.status == 200
-        assert reply.json["access_token"] != access_token
-
-        reply = client.call("refresh")
-        assert reply.status == 200 and reply.json["access_token"]
-        access_token = reply.json["access_token"]
-
-        photos = Photos(client, access_token)
-        photo = photos.upload(picture(), "before the restart").json["photo"]
+        before = walk_through_before_a_restart(client)
     finally:
         first_run_log = server.stop()
 
-    # A restart keeps the user, the password and the session (cookie and refresh token).
+    # A restart keeps the user, the password, the session and the photos.
     server = local_server(data_dir, port)
     try:
-        reply = client.call("refresh")
-        assert reply.status == 200, reply.body
-        assert client.call("getUser", access_token=reply.json["access_token"]).json["attributes"][
-            "email"] == "shieldmousetower734@gmail.com"
-        # ... and the photos, records and bytes.
-        photos.token = reply.json["access_token"]
-        assert photos.list().json["photos"] == [photo]
-        assert photos.get(photo["id"], "image").body == picture()
-
-        kept_cookies = dict(client.cookies)
-        reply = client.call("signOut")
-        assert reply.status == 200 and "__Host-refresh" not in client.cookies
-        # The revoked refresh token no longer works, even for a client that kept the old cookie.
-        client.cookies = kept_cookies
-        reply = client.call("refresh")
-        assert reply.status == 401 and reply.json["error"] == "SessionExpired"
-
-        reply = client.post(SIGN_IN)
-        assert reply.status == 200
-        reply = client.post((DELETE % reply.json["access_token"]).encode())
-        assert reply.status == 200 and "__Host-refresh" not in client.cookies
-        assert client.post(SIGN_IN).status == 401
+        walk_through_after_a_restart(client, before)
         assert not os.listdir(os.path.join(data_dir, "photos", "objects"))  # the account's photos went too
     finally:
         second_run_log = server.stop()
 
     log = first_run_log + second_run_log
     assert "Local Cognito" in log and "110260" in log  # the banner, and the "email" with the code
-    for secret in ("I_love_apples", access_token):
+    for secret in ("I_love_apples", before.access_token):
         assert secret not in log
 
 

@@ -23,6 +23,9 @@
 - ``nginx``: deploy/nginx.conf run by the real nginx in front of two servers (``start_stack``), and
   ``Browser``, a client of it over HTTPS.
 - ``postgres_server``: a throw-away PostgreSQL (``PostgresServer``), stopped and started at will.
+- ``tutorial``: the tutorial's walkthrough with its exact bodies, in two halves around a restart.
+- ``podman``: the image built from the Containerfile, and containers run from it (``Container``).
+- ``container_base``: a Debian base image with Python made with mmdebstrap, for the container test.
 
 The names most tests use are here too: ``from tests.support import Client, CODE, PASSWORD``.
 """
