@@ -27,6 +27,7 @@ import tornado.web
 
 from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
+from local_cognito.hosted_federation import federation_routes
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from local_cognito.password_work import api_work
 from local_cognito.passwords import Work
@@ -128,11 +129,13 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str,
     """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
     endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
     carry authorization codes."""
+    ui = HostedUi(pool, base_url, branding)
     return tornado.web.Application([
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
         (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
-        *hosted_ui_routes(HostedUi(pool, base_url, branding)),
+        *hosted_ui_routes(ui),
+        *federation_routes(ui),
     ], log_function=lambda handler: None, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
 

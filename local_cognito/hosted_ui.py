@@ -34,10 +34,12 @@ from typing import Any, Callable
 from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito import pages
+from local_cognito.amazon_stand_in import AUTHORIZE_PATH, LOGIN_WITH_AMAZON_SECRET, AmazonStandIn
 from local_cognito.faults import CognitoFault, StorageUnavailable
+from local_cognito.federation import LOGIN_WITH_AMAZON
 from local_cognito.oauth.errors import ErrorPage, RedirectError
 from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
-from local_cognito.oauth.parameters import as_lists
+from local_cognito.oauth.parameters import as_lists, one
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
 from local_cognito.oauth_endpoints import OpenIdConfigurationHandler, TokenHandler, UserInfoHandler
 from local_cognito.password_work import new_account_work, new_password_form_work, sign_in_form_work
@@ -51,6 +53,8 @@ SESSION_COOKIE = "cognito"  # the name Cognito's own hosted UI uses
 FORM_SECONDS = 3600  # how long a sign-in or sign-up form stays usable
 EXPIRED_FORM = "This page has expired or was changed. Go back to the app and sign in again."
 HOSTED_UI_SECRET = "hosted-ui-secret"  # the data folder's file with the key of its forms and cookie
+IDP_RESPONSE_PATH = "/oauth2/idpresponse"  # where a provider sends the browser back (hosted_federation.py)
+PROVIDER_STEP = "idp"  # the signed state of a request on its way through a provider
 SPACES = re.compile(r"\s+")
 
 
@@ -66,6 +70,15 @@ class HostedUi:
         key = (pool.store.secret(HOSTED_UI_SECRET),)
         self.forms = SignedValues(key, "local-cognito-form", FORM_SECONDS / 86400, clock=pool.clock)
         self.sessions = SignedValues(key, SESSION_COOKIE, HOSTED_SESSION_SECONDS / 86400, clock=pool.clock)
+        self.stand_in = AmazonStandIn(pool.store.secret(LOGIN_WITH_AMAZON_SECRET), base_url + IDP_RESPONSE_PATH,
+                                      pool.clock)
+
+    def provider_url(self, request: AuthorizeRequest) -> str:
+        """The provider's sign-in page, with the app's request in a signed ``state``."""
+        state = self.forms.encode({"step": PROVIDER_STEP, "request": request.params()})
+        return self.base_url + AUTHORIZE_PATH + "?" + urllib.parse.urlencode({
+            "client_id": self.stand_in.client_id, "response_type": "code", "scope": "profile",
+            "redirect_uri": self.stand_in.redirect_uri, "state": state})
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:
@@ -189,8 +202,10 @@ class PageHandler(PoolHandler):
 
     def show_sign_in(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
                      note: str | None = None, status: int = 200) -> None:
+        providers = [name for name in self.pool.oauth.oauth_settings.identity_providers if name != "COGNITO"]
         self.show(pages.sign_in(xsrf=self.xsrf_form_html(), flow=self.flow("password", request),
-                                request=request.params(), email=email, error=error, note=note), status)
+                                request=request.params(), email=email, error=error, note=note,
+                                providers=providers), status)
 
     def show_confirm(self, flow: str, *, error: str | None = None, note: str | None = None,
                      status: int = 200) -> None:
@@ -217,6 +232,9 @@ class AuthorizeHandler(PageHandler):
         params = self.query()
         request = self.pool.oauth.authorize_request(params)
         self.pool.oauth.check_identity_provider(params)
+        if one(params, "identity_provider") == LOGIN_WITH_AMAZON:  # straight to the provider
+            self.redirect(self.ui.provider_url(request))
+            return
         signed_in = self.resume_session()
         if signed_in is None:
             self.redirect(_with_query("/login", request.params()))

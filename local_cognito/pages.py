@@ -39,6 +39,9 @@ a { color: #1a56b0; }
 a:hover { color: #123f82; }
 :focus-visible { outline: 3px solid #111317; outline-offset: 2px; }
 input:focus-visible { outline-offset: 0; }
+a.provider { display: block; margin-top: .6rem; padding: .6rem 1rem; text-align: center; font-weight: 600;
+             text-decoration: none; color: #1d1f23; background: #fff; border: 2px solid #8a909b; border-radius: .3rem; }
+a.provider:hover { background: #f3f4f7; color: #1d1f23; }
 .aside { margin: .4rem 0 0; font-size: .95rem; }
 .error { color: #b3261e; font-weight: 600; }
 .note { color: #1e6b34; font-weight: 600; }
@@ -125,13 +128,21 @@ def _with_query(path: str, params: Mapping[str, str]) -> str:
 
 
 def sign_in(*, xsrf: str, flow: str, request: Mapping[str, str], email: str = "",
-            error: str | None = None, note: str | None = None) -> Page:
+            error: str | None = None, note: str | None = None, providers: Iterable[str] = ()) -> Page:
+    """The sign-in form, then a way to each identity provider the app client offers besides the
+    pool's own users (Cognito's "Continue with ..." buttons)."""
     fields = (_input("Email", "email", "email", email, "username")
               + _input("Password", "password", "password", autocomplete="current-password")
               + f"<p class=\"aside\"><a href=\"{_e(_with_query('/forgotPassword', request))}\">"
               f"Forgot your password?</a></p>")
     link = f"<p>Need an account? <a href=\"{_e(_with_query('/signup', request))}\">Sign up</a></p>"
-    return Page("Sign in", _message(error, note) + _form("/login", xsrf, flow, fields, "Sign in") + link)
+    others = "".join(
+        f"<p><a class=\"provider\" href=\"{_e(_with_query('/oauth2/authorize', dict(request, identity_provider=name)))}\">"
+        f"Continue with {_e(PROVIDER_LABELS.get(name, name))}</a></p>" for name in providers)
+    return Page("Sign in", _message(error, note) + _form("/login", xsrf, flow, fields, "Sign in") + others + link)
+
+
+PROVIDER_LABELS = {"LoginWithAmazon": "Login with Amazon"}
 
 
 # What a browser may fill an attribute's field with.
