@@ -17,7 +17,8 @@ code grant, and the customer profile), at Amazon's paths under ``/login-with-ama
 The person's ``user_id`` is made from the email (folded as the pool folds emails), so the same email
 is the same Amazon account at every sign-in. The one client is the local Cognito's identity provider
 (``LOGIN_WITH_AMAZON_CLIENT_ID``, with a secret kept in the data folder), and its one return URL is
-the local Cognito's ``/oauth2/idpresponse``. Codes and tokens are in memory only.
+the local Cognito's ``/oauth2/idpresponse``. Codes and tokens are in memory only. The page is in
+the browser's language, English or French (``page_languages.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from typing import Any, Callable
 import tornado.web
 from tornado.escape import xhtml_escape
 
+from local_cognito import page_languages
+from local_cognito.page_languages import _, translated
+from server.languages import LANGUAGE_COOKIE, choose
 from server.user_names import fold_case
 
 PREFIX = "/login-with-amazon"
@@ -103,10 +107,10 @@ class AmazonStandIn:
     def token_answer(self, form: dict[str, str], authorization: str | None) -> dict:
         """The token endpoint: an authorization code (used once) for an access token."""
         client_id, secret = form.get("client_id"), form.get("client_secret")
-        scheme, _, credentials = (authorization or "").partition(" ")
+        scheme, _sep, credentials = (authorization or "").partition(" ")
         if scheme.lower() == "basic":
             try:
-                client_id, _, secret = base64.b64decode(credentials.strip()).decode().partition(":")
+                client_id, _sep, secret = base64.b64decode(credentials.strip()).decode().partition(":")
             except (ValueError, UnicodeError):
                 raise StandInError("invalid_client", "Client authentication failed.", 401) from None
         if client_id != self.client_id or not hmac.compare_digest((secret or "").encode(), self.client_secret.encode()):
@@ -125,7 +129,7 @@ class AmazonStandIn:
                 "refresh_token": "Atzr|" + secrets.token_urlsafe(48)}
 
     def profile(self, authorization: str | None) -> dict:
-        scheme, _, token = (authorization or "").partition(" ")
+        scheme, _sep, token = (authorization or "").partition(" ")
         grant = self.tokens.get(self._digest(token.strip())) if scheme.lower() == "bearer" else None
         if grant is None or grant.expires <= self.clock():
             raise StandInError("invalid_token", "The access token is invalid or expired.", 401)
@@ -144,8 +148,8 @@ STYLE = ("body{margin:0;font-family:system-ui,sans-serif;background:#fff;color:#
          "a{color:#0f5ea8}.cancel{display:block;margin-top:1rem;text-align:center}")
 
 
-def _page(title: str, body: str, lang: str = "en") -> str:
-    return (f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang=\"{page_languages.current()}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{xhtml_escape(title)}</title><style>{STYLE}</style></head><body><main>"
             f"<h1>{xhtml_escape(title)}</h1>{body}</main></body></html>")
@@ -154,6 +158,10 @@ def _page(title: str, body: str, lang: str = "en") -> str:
 class _StandInHandler(tornado.web.RequestHandler):
     def initialize(self, stand_in: AmazonStandIn) -> None:
         self.stand_in = stand_in
+
+    def prepare(self) -> None:
+        # Amazon's page is in the browser's language (English or French here).
+        page_languages.use(choose(self.request.headers.get("Accept-Language"), self.get_cookie(LANGUAGE_COOKIE)))
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -177,7 +185,7 @@ class AuthorizeHandler(_StandInHandler):
             self.stand_in.check_client(arguments("client_id"), redirect_uri)
         except StandInError as refused:
             self.set_status(400)
-            self.finish(_page("Login with Amazon", f"<p role=\"alert\">{xhtml_escape(refused.description)}</p>"))
+            self.finish(_page("Login with Amazon", f"<p role=\"alert\">{xhtml_escape(translated(refused.description))}</p>"))
             raise tornado.web.Finish() from None
         state = arguments("state") or ""
         scopes = (arguments("scope") or "").split()
@@ -203,15 +211,15 @@ class AuthorizeHandler(_StandInHandler):
         cancel = self._back(redirect_uri, state, error="access_denied",
                             error_description="The person cancelled the sign-in.")
         self.finish(_page("Login with Amazon", (
-            "<p class=\"aside\">A stand-in on this computer: any name and email sign in.</p>"
+            f"<p class=\"aside\">{xhtml_escape(_('A stand-in on this computer: any name and email sign in.'))}</p>"
             f"<form method=\"post\" action=\"{AUTHORIZE_PATH}\">{self.xsrf_form_html()}{hidden}"
-            "<label for=\"name\">Your name</label>"
+            f"<label for=\"name\">{xhtml_escape(_('Your name'))}</label>"
             f"<input id=\"name\" name=\"name\" autocomplete=\"name\" required maxlength=\"{MAX_FIELD_LENGTH}\">"
-            "<label for=\"email\">Email</label>"
+            f"<label for=\"email\">{xhtml_escape(_('Email'))}</label>"
             f"<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required "
             f"maxlength=\"{MAX_FIELD_LENGTH}\">"
-            "<button type=\"submit\">Sign in and share your profile</button></form>"
-            f"<a class=\"cancel\" href=\"{xhtml_escape(cancel)}\">Cancel</a>")))
+            f"<button type=\"submit\">{xhtml_escape(_('Sign in and share your profile'))}</button></form>"
+            f"<a class=\"cancel\" href=\"{xhtml_escape(cancel)}\">{xhtml_escape(_('Cancel'))}</a>")))
 
     def post(self) -> None:
         redirect_uri, state = self._request(lambda name: self.get_body_argument(name, None))
@@ -219,7 +227,8 @@ class AuthorizeHandler(_StandInHandler):
         email = self.get_body_argument("email", "").strip()[:MAX_FIELD_LENGTH]
         if not name or "@" not in email:
             self.set_status(400)
-            self.finish(_page("Login with Amazon", "<p role=\"alert\">Enter a name and an email address.</p>"))
+            self.finish(_page("Login with Amazon",
+                              f"<p role=\"alert\">{xhtml_escape(_('Enter a name and an email address.'))}</p>"))
             return
         self.redirect(self._back(redirect_uri, state, code=self.stand_in.issue_code(name, email), scope="profile"))
 

@@ -28,6 +28,7 @@ import tornado.web
 from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_federation import federation_routes
+from local_cognito.hosted_password_reset import password_reset_routes
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from local_cognito.password_work import api_work
 from local_cognito.passwords import Work
@@ -135,6 +136,7 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str,
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
         (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
         *hosted_ui_routes(ui),
+        *password_reset_routes(ui),
         *federation_routes(ui),
     ], log_function=lambda handler: None, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})

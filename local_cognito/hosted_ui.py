@@ -4,9 +4,8 @@
   with a code, otherwise on to the sign-in page (``/login``, with the same parameters, as Cognito).
 - ``GET /login`` and ``/signup`` show the forms; ``POST /login``, ``/login/mfa``,
   ``/login/new-password``, ``/signup`` and ``/confirm`` take each step of a sign-in or sign-up.
-- ``GET /forgotPassword`` (the sign-in page's "Forgot your password?", with the authorize
-  parameters, as Cognito's), ``POST /forgotPassword`` (sends a reset code) and
-  ``POST /confirmforgotPassword`` (the code and a new password, then the sign-in page again).
+- ``/forgotPassword`` and ``/confirmforgotPassword``: the password reset (``hosted_password_reset.py``).
+- ``/oauth2/idpresponse``: back from an identity provider (``hosted_federation.py``).
 - ``POST /oauth2/token``, ``GET``/``POST /oauth2/userInfo``: JSON, for the app's server
   (``oauth_endpoints.py``).
 - ``GET /logout``: ends the hosted-UI session, then back to a sign-out URL or the sign-in page.
@@ -21,6 +20,7 @@ the same key and naming a session the pool keeps in memory. Faults become answer
 kind: ``answers_with_pages`` for the browser's pages, ``JsonHandler.fail`` for the JSON endpoints.
 Each request is one transaction of the pool (``pool_handler.py``): a page or token that follows a
 change is sent only once the change is stored, and a change that cannot be stored answers 503.
+The pages are in English or French (``page_languages.py``): ``PageHandler.prepare`` picks the request's.
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ from typing import Any, Callable
 
 from moto.cognitoidp.models import CognitoIdpUser
 
-from local_cognito import pages
+from local_cognito import page_languages, pages
 from local_cognito.amazon_stand_in import AUTHORIZE_PATH, LOGIN_WITH_AMAZON_SECRET, AmazonStandIn
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.federation import LOGIN_WITH_AMAZON
 from local_cognito.oauth.errors import ErrorPage, RedirectError
+from local_cognito.page_languages import _, translated
 from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
 from local_cognito.oauth.parameters import as_lists, one
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
@@ -46,6 +47,7 @@ from local_cognito.password_work import new_account_work, new_password_form_work
 from local_cognito.passwords import Work
 from local_cognito.pool_handler import UNSAVED, PoolHandler
 from local_cognito.service import LocalUserPool
+from server.languages import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGES, choose
 from server.signing import SignedValues
 
 
@@ -82,6 +84,9 @@ class HostedUi:
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:
+    """A page of the hosted UI, with the authorize request and the page's language (``lang``)."""
+    if page_languages.current() != DEFAULT_LANGUAGE:
+        params = dict(params, lang=page_languages.current())
     return f"{path}?{urllib.parse.urlencode(params)}"
 
 
@@ -106,6 +111,13 @@ class PageHandler(PoolHandler):
     def initialize(self, ui: HostedUi) -> None:
         self.ui = ui
         self.pool = ui.pool
+
+    async def prepare(self) -> None:
+        # The page's language: the request's ``lang`` (query or form), the page's cookie, the browser's.
+        given = self.get_argument("lang", None)
+        page_languages.use(given if given in LANGUAGES else
+                           choose(self.request.headers.get("Accept-Language"), self.get_cookie(LANGUAGE_COOKIE)))
+        await super().prepare()
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -222,8 +234,8 @@ class PageHandler(PoolHandler):
                                          attributes=self.pool.hosted_sign_in.attributes_to_ask(step.user)))
         else:  # "confirm": the password was right, the account is not confirmed yet
             self.show_confirm(self.flow("confirm", request, sub=step.user.id),
-                              note="This account is not confirmed yet: enter the code we emailed, "
-                                   "or ask for a new one.")
+                              note=_("This account is not confirmed yet: enter the code we emailed, "
+                                     "or ask for a new one."))
 
 
 class AuthorizeHandler(PageHandler):
@@ -254,7 +266,7 @@ class LoginHandler(PageHandler):
 
     @answers_with_pages
     def post(self) -> None:
-        request, _ = self.posted_flow("password")
+        request, _flow_state = self.posted_flow("password")
         email = self.get_body_argument("email", "").strip()
         try:
             step = self.pool.hosted_sign_in.password_sign_in(email, self.get_body_argument("password", ""))
@@ -276,7 +288,7 @@ class MfaHandler(PageHandler):
                 self.show(pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
                                     error=fault.message), 400)
             else:  # the sign-in session expired, was used up, or the user can no longer sign in
-                self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
+                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)), status=400)
             return
         self.continue_sign_in(request, step)
 
@@ -298,7 +310,7 @@ class NewPasswordHandler(PageHandler):
                 self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
                                              attributes=names, values=values, error=fault.message), 400)
             else:
-                self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
+                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)), status=400)
             return
         self.continue_sign_in(request, step)
 
@@ -321,7 +333,7 @@ class SignUpHandler(PageHandler):
 
     @answers_with_pages
     def post(self) -> None:
-        request, _ = self.posted_flow("signup")
+        request, _flow_state = self.posted_flow("signup")
         email = self.get_body_argument("email", "").strip()
         names = dict.fromkeys(["nickname", *self.pool.required_attributes])
         values = {name: self.get_body_argument(name, "").strip() for name in names}
@@ -331,7 +343,8 @@ class SignUpHandler(PageHandler):
             self.show_sign_up(request, email=email, values=values, error=fault.message, status=400)
             return
         self.show_confirm(self.flow("confirm", request, sub=sub),
-                          note=f"We emailed a confirmation code to {delivery['Destination']}.")
+                          note=_("We emailed a confirmation code to {destination}.",
+                                 destination=delivery["Destination"]))
 
 
 class ConfirmHandler(PageHandler):
@@ -342,7 +355,8 @@ class ConfirmHandler(PageHandler):
         try:
             if self.get_body_argument("action", "confirm") == "resend":
                 delivery = self.pool.hosted_sign_in.resend_code(state.get("sub"))
-                self.show_confirm(flow, note=f"We emailed a new code to {delivery['Destination']}.")
+                self.show_confirm(flow, note=_("We emailed a new code to {destination}.",
+                                               destination=delivery["Destination"]))
                 return
             step = self.pool.hosted_sign_in.confirm(state.get("sub"),
                                                     SPACES.sub("", self.get_body_argument("code", "")))
@@ -350,48 +364,6 @@ class ConfirmHandler(PageHandler):
             self.show_confirm(flow, error=fault.message, status=400)
             return
         self.continue_sign_in(request, step)
-
-
-class ForgotPasswordHandler(PageHandler):
-    """Cognito's /forgotPassword: the email (a reset code is sent as ForgotPassword sends it, the
-    same answer for an unknown email), then the code and the new password."""
-
-    def show_forgot(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
-                    status: int = 200) -> None:
-        self.show(pages.forgot_password(xsrf=self.xsrf_form_html(), flow=self.flow("forgot", request),
-                                        request=request.params(), email=email, error=error), status)
-
-    @answers_with_pages
-    def get(self) -> None:
-        self.show_forgot(self.pool.oauth.authorize_request(self.query()))
-
-    @answers_with_pages
-    def post(self) -> None:
-        request, _ = self.posted_flow("forgot")
-        email = self.get_body_argument("email", "").strip()
-        try:
-            self.pool.hosted_sign_in.forgot_password(email)
-        except CognitoFault as fault:
-            self.show_forgot(request, email=email, error=fault.message, status=400)
-            return
-        self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(),
-                                                flow=self.flow("reset", request, email=email),
-                                                request=request.params(), email=email))
-
-
-class ConfirmForgotPasswordHandler(PageHandler):
-    @answers_with_pages
-    def post(self) -> None:
-        request, state = self.posted_flow("reset")
-        email = str(state.get("email", ""))
-        try:
-            self.pool.hosted_sign_in.confirm_forgot_password(
-                email, SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", ""))
-        except CognitoFault as fault:
-            self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
-                                                    request=request.params(), email=email, error=fault.message), 400)
-            return
-        self.show_sign_in(request, email=email, note="Your password is changed. Sign in with the new one.")
 
 
 class FaviconHandler(PageHandler):
@@ -423,8 +395,6 @@ def hosted_ui_routes(ui: HostedUi) -> list:
         (r"/login/new-password", NewPasswordHandler, {"ui": ui}),
         (r"/signup", SignUpHandler, {"ui": ui}),
         (r"/confirm", ConfirmHandler, {"ui": ui}),
-        (r"/forgotPassword", ForgotPasswordHandler, {"ui": ui}),
-        (r"/confirmforgotPassword", ConfirmForgotPasswordHandler, {"ui": ui}),
         (r"/logout", LogoutHandler, {"ui": ui}),
         (r"/favicon\.svg", FaviconHandler, {"ui": ui}),
         (r"/([^/]+)/\.well-known/openid-configuration", OpenIdConfigurationHandler, {"ui": ui}),

@@ -23,6 +23,7 @@ from server.answers import Answer, error_body
 from server.browser_session import BROWSER_SESSION_COOKIE
 from server.call import Call
 from server.dispatch import ENVELOPE_SCHEMAS, dispatch
+from server import languages
 from server.errors import CATALOGUE, ApiError
 from server.refresh_cookie import REFRESH_COOKIE
 from server.route_description import RETRY_AFTER_HEADER, SET_COOKIE_HEADER, Operation, json_answer, ref
@@ -122,6 +123,10 @@ class JsonHandler(tornado.web.RequestHandler):
         self.application.busy_connections.add(self.request.connection)  # a stopping server waits for it
         forwarded = self.request.headers.get("X-Request-Id", "")
         self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else secrets.token_hex(16)
+        # The language of every error's sentence in this request's answer (server/languages.py).
+        self.language = languages.choose(self.request.headers.get("Accept-Language"),
+                                         self.get_cookie(languages.LANGUAGE_COOKIE))
+        languages.use(self.language)
         self._common_headers()
 
     def on_finish(self) -> None:
