@@ -185,7 +185,8 @@ class AuthorizeHandler(_StandInHandler):
             self.stand_in.check_client(arguments("client_id"), redirect_uri)
         except StandInError as refused:
             self.set_status(400)
-            self.finish(_page("Login with Amazon", f"<p role=\"alert\">{xhtml_escape(translated(refused.description))}</p>"))
+            alert = f"<p role=\"alert\">{xhtml_escape(translated(refused.description))}</p>"
+            self.finish(_page("Login with Amazon", alert))
             raise tornado.web.Finish() from None
         state = arguments("state") or ""
         scopes = (arguments("scope") or "").split()

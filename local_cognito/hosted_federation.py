@@ -28,7 +28,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from local_cognito.amazon_stand_in import PROFILE_PATH, TOKEN_PATH, AmazonStandIn, stand_in_routes
 from local_cognito.faults import CognitoFault
 from local_cognito.federation import LOGIN_WITH_AMAZON
-from local_cognito.hosted_ui import EXPIRED_FORM, IDP_RESPONSE_PATH, PROVIDER_STEP, HostedUi, PageHandler, answers_with_pages
+from local_cognito.hosted_ui import (EXPIRED_FORM, IDP_RESPONSE_PATH, PROVIDER_STEP, HostedUi, PageHandler,
+                                     answers_with_pages)
 from local_cognito.oauth.errors import ErrorPage
 from local_cognito.oauth.parameters import as_lists
 

@@ -288,7 +288,8 @@ class MfaHandler(PageHandler):
                 self.show(pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
                                     error=fault.message), 400)
             else:  # the sign-in session expired, was used up, or the user can no longer sign in
-                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)), status=400)
+                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)),
+                                  status=400)
             return
         self.continue_sign_in(request, step)
 
@@ -310,7 +311,8 @@ class NewPasswordHandler(PageHandler):
                 self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
                                              attributes=names, values=values, error=fault.message), 400)
             else:
-                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)), status=400)
+                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)),
+                                  status=400)
             return
         self.continue_sign_in(request, step)
 

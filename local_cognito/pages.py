@@ -123,7 +123,8 @@ def _new_password(label: str) -> str:
     """A new password's field, with the pool's rule under it."""
     return (_input(label, "password", "password", autocomplete="new-password",
                    extra=" aria-describedby=\"password-rule\"")
-            + f"<p class=\"hint\" id=\"password-rule\">{_e(_('{count} characters or more.', count=str(MIN_PASSWORD_LENGTH)))}</p>")
+            + f"<p class=\"hint\" id=\"password-rule\">"
+            f"{_e(_('{count} characters or more.', count=str(MIN_PASSWORD_LENGTH)))}</p>")
 
 
 def _with_query(path: str, params: Mapping[str, str]) -> str:
@@ -143,13 +144,18 @@ def sign_in(*, xsrf: str, flow: str, request: Mapping[str, str], email: str = ""
               f"{_e(_('Forgot your password?'))}</a></p>")
     link = (f"<p>{_e(_('Need an account?'))} <a href=\"{_e(_with_query('/signup', request))}\">"
             f"{_e(_('Sign up'))}</a></p>")
-    others = "".join(
-        f"<p><a class=\"provider\" href=\"{_e(_with_query('/oauth2/authorize', dict(request, identity_provider=name)))}\">"
-        f"{_e(_('Continue with {provider}', provider=PROVIDER_LABELS.get(name, name)))}</a></p>" for name in providers)
+    others = "".join(_provider_link(request, name) for name in providers)
     return Page(_("Sign in"), _message(error, note) + _form("/login", xsrf, flow, fields, _("Sign in")) + others + link)
 
 
 PROVIDER_LABELS = {"LoginWithAmazon": "Login with Amazon"}
+
+
+def _provider_link(request: Mapping[str, str], name: str) -> str:
+    """Cognito's "Continue with ..." button: the authorize request, straight to that provider."""
+    target = _with_query("/oauth2/authorize", dict(request, identity_provider=name))
+    label = _("Continue with {provider}", provider=PROVIDER_LABELS.get(name, name))
+    return f"<p><a class=\"provider\" href=\"{_e(target)}\">{_e(label)}</a></p>"
 
 
 # What a browser may fill an attribute's field with.
@@ -230,7 +236,8 @@ def confirm_forgot_password(*, xsrf: str, flow: str, request: Mapping[str, str],
               + _new_password(_("New password")))
     back = f"<p><a href=\"{_e(_with_query('/login', request))}\">{_e(_('Back to sign in'))}</a></p>"
     return Page(_("Choose a new password"),
-                _message(error, note) + f"<p>{_e(_('If {email} has an account, we emailed it a code.', email=email))}</p>"
+                _message(error, note)
+                + f"<p>{_e(_('If {email} has an account, we emailed it a code.', email=email))}</p>"
                 + _form("/confirmforgotPassword", xsrf, flow, fields, _("Set the new password")) + back)
 
 

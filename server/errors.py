@@ -3,7 +3,8 @@
 A handler raises ``ApiError`` (usually through ``ApiError.of(code)``); the endpoint turns it into
 an HTTP answer. The catalogue is the error table in docs/api.md: code, HTTP status, and the
 sentence a person reads (in English; ``server/languages.py`` has them in French, and each error
-reads its sentence in the request's language). Messages never carry an exception's text, a password, a token or a secret.
+reads its sentence in the request's language). Messages never carry an exception's text, a
+password, a token or a secret.
 """
 
 from __future__ import annotations

@@ -19,8 +19,10 @@ import jwt
 import pytest
 
 from local_cognito.amazon_stand_in import AUTHORIZE_PATH, PROFILE_PATH, TOKEN_PATH
+from local_cognito.endpoint import LocalCognito
+from local_cognito.service import LocalUserPool
 from tests.support import PASSWORD
-from tests.support.local_hosted_ui import (CALLBACK, SIGNED_OUT, authorization, code_from, error_page,
+from tests.support.local_hosted_ui import (CALLBACK, SIGNED_OUT, Browser, authorization, code_from, error_page,
                                            exchange, server_call, sign_in_page, user_info)
 from tests.support.local_pool import error_code, new_email
 
@@ -171,3 +173,40 @@ def test_the_stand_in_checks_its_client_codes_and_tokens_as_amazon_does(local, b
     spent = server_call(local, "POST", TOKEN_PATH, urllib.parse.urlencode(form).encode(), headers)
     assert spent.status == 400 and spent.json["error"] == "invalid_grant"
     assert server_call(local, "GET", PROFILE_PATH, headers={"Authorization": "Bearer Atza|made-up"}).status == 401
+
+
+def test_a_disabled_federated_user_is_sent_back_refused(local, pool, browser, admin):
+    email = new_email()
+    username = claims(tokens_of(local, pool, browser, "Dora", email)["id_token"])["cognito:username"]
+    admin.admin_disable_user(UserPoolId=pool.pool_id, Username=username)
+    browser.cookies.clear()
+    request = authorization(pool)
+    page = at_amazon(browser, request)
+    back = browser.post(AUTHORIZE_PATH, dict(page.form(AUTHORIZE_PATH), name="Dora", email=email))
+    refused = browser.get(back.location)
+    assert refused.status == 302 and refused.location.startswith(CALLBACK + "?")
+    query = refused.redirect_query()
+    assert query["error"] == "invalid_request" and query["state"] == request.state and "code" not in query
+    admin.admin_enable_user(UserPoolId=pool.pool_id, Username=username)
+
+
+def test_a_pool_requiring_an_attribute_amazon_does_not_give_refuses_the_sign_in(tmp_path):
+    pool = LocalUserPool(str(tmp_path), required_attributes=("given_name",))
+    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT],
+                                   identity_providers=("COGNITO", PROVIDER))
+    local = LocalCognito(pool).start()
+    try:
+        browser = Browser(local.endpoint_url)
+        request = authorization(pool)
+        page = at_amazon(browser, request)
+        back = browser.post(AUTHORIZE_PATH, dict(page.form(AUTHORIZE_PATH), name="Gina", email=new_email()))
+        query = browser.get(back.location).redirect_query()
+        assert query["error"] == "invalid_request" and "given_name" in query["error_description"]
+        assert len(pool.users) == 0  # nobody was made
+    finally:
+        local.stop()
+
+
+def test_cognitos_model_knows_the_provider_as_we_name_it():
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    assert PROVIDER in model.shape_for("IdentityProviderTypeType").enum

@@ -57,7 +57,8 @@ def test_the_hosted_ui_speaks_the_language_of_lang_and_keeps_it(local, pool):
     assert wrong.status == 400 and "Nom d&#x27;utilisateur ou mot de passe incorrect." in wrong.text
     # Without lang, the browser's Accept-Language; English otherwise.
     english = sign_in_page(browser, authorization(pool))
-    assert '<html lang="en">' in english.text and "<h1>Sign in</h1>" in english.text and 'name="lang"' not in english.text
+    assert '<html lang="en">' in english.text and "<h1>Sign in</h1>" in english.text
+    assert 'name="lang"' not in english.text
     started = browser.request("GET", "/oauth2/authorize?" + urllib.parse.urlencode(authorization(pool).params),
                               headers={"Accept-Language": "de, fr;q=0.7, en;q=0.3"})
     assert "lang=fr" in started.location
@@ -67,7 +68,8 @@ def test_error_pages_and_the_stand_in_are_in_french_too(local, pool):
     browser = Browser(local.endpoint_url)
     refused = browser.get("/oauth2/authorize", dict(authorization(pool).params, identity_provider="Google", lang="fr"))
     assert "Cette option de connexion n&#x27;est pas disponible. Essayez-en une autre." in error_page(refused)
-    stand_in = browser.request("GET", AUTHORIZE_PATH + "?" + urllib.parse.urlencode({"client_id": "nobody", "redirect_uri": "x"}),
+    unknown = urllib.parse.urlencode({"client_id": "nobody", "redirect_uri": "x"})
+    stand_in = browser.request("GET", f"{AUTHORIZE_PATH}?{unknown}",
                                headers={"Accept-Language": "fr"})
     assert stand_in.status == 400 and '<html lang="fr">' in stand_in.text
     assert "Ce client ou cette adresse de retour n&#x27;est pas enregistré." in stand_in.text

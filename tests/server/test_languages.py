@@ -17,7 +17,8 @@ from tests.support import Client
 
 def test_every_message_of_the_catalogue_has_its_french():
     lacking = sorted(set(CATALOGUE) - set(languages.FRENCH))
-    assert not lacking, "These error codes have no French sentence in server/languages.py's FRENCH: " + ", ".join(lacking)
+    assert not lacking, "These error codes have no French sentence in server/languages.py's FRENCH: " + \
+        ", ".join(lacking)
     unknown = sorted(set(languages.FRENCH) - set(CATALOGUE))
     assert not unknown, "FRENCH has sentences for codes the catalogue does not have: " + ", ".join(unknown)
     for code, french in languages.FRENCH.items():
