@@ -113,11 +113,14 @@ class PageHandler(PoolHandler):
         self.pool = ui.pool
 
     async def prepare(self) -> None:
-        # The page's language: the request's ``lang`` (query or form), the page's cookie, the browser's.
+        self.use_language()
+        await super().prepare()
+
+    def use_language(self) -> None:
+        """The page's language: the request's ``lang`` (query or form), the page's cookie, the browser's."""
         given = self.get_argument("lang", None)
         page_languages.use(given if given in LANGUAGES else
                            choose(self.request.headers.get("Accept-Language"), self.get_cookie(LANGUAGE_COOKIE)))
-        await super().prepare()
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -144,6 +147,7 @@ class PageHandler(PoolHandler):
         return pages.render(page, self.ui.branding, home)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.use_language()  # a refused form (XSRF) is answered before ``prepare``
         # 403 is Tornado's answer to a form without its _xsrf cookie and field.
         message = EXPIRED_FORM if status_code == 403 else \
             "Something went wrong. Go back to the app and try again."

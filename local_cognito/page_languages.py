@@ -100,7 +100,8 @@ FRENCH: dict[str, str] = {
         "Le fournisseur d'identité n'a pas confirmé la connexion. Revenez à l'application et réessayez.",
     # The Login with Amazon stand-in's page (amazon_stand_in.py).
     "A stand-in on this computer: any name and email sign in.":
-        "Un remplaçant sur cet ordinateur : n'importe quel nom et e-mail permettent de se connecter.",
+        "Une doublure de Login with Amazon, sur cet ordinateur : tout nom et toute adresse e-mail "
+        "permettent de se connecter.",
     "Your name": "Votre nom",
     "Sign in and share your profile": "Se connecter et partager votre profil",
     "Cancel": "Annuler",

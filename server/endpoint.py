@@ -107,6 +107,7 @@ class JsonHandler(tornado.web.RequestHandler):
 
     request_id: str
     method_name: str | None = None
+    language = languages.DEFAULT_LANGUAGE  # the request's, once ``prepare`` has chosen it
     # What the route answers (and OPTIONS): the Allow header of a 405, and what CORS allows.
     allowed_methods = "POST"
     # The headers every answer carries, as /openapi.json describes them.
