@@ -49,6 +49,7 @@ LOGIN_WITH_AMAZON_SECRET = "login-with-amazon-secret"  # the data folder's file 
 CODE_SECONDS = 300  # Amazon's authorization codes last five minutes
 TOKEN_SECONDS = 3600  # and its access tokens an hour
 MAX_FIELD_LENGTH = 256
+REQUEST_FIELDS = ("client_id", "redirect_uri", "state", "scope", "response_type")  # what the form carries on
 
 
 def amazon_user_id(email: str) -> str:
@@ -205,10 +206,10 @@ class AuthorizeHandler(_StandInHandler):
 
     def get(self) -> None:
         redirect_uri, state = self._request(lambda name: self.get_query_argument(name, None))
-        hidden = "".join(f"<input type=\"hidden\" name=\"{xhtml_escape(name)}\" value=\"{xhtml_escape(value)}\">"
-                         for name, value in self.request.query_arguments.items()
-                         for value in [value[-1].decode("utf-8", "replace")]
-                         if name in ("client_id", "redirect_uri", "state", "scope", "response_type"))
+        # The request travels on with the form, as it came.
+        kept = {name: self.get_query_argument(name, "") for name in REQUEST_FIELDS}
+        hidden = "".join(f"<input type=\"hidden\" name=\"{name}\" value=\"{xhtml_escape(value)}\">"
+                         for name, value in kept.items())
         cancel = self._back(redirect_uri, state, error="access_denied",
                             error_description="The person cancelled the sign-in.")
         self.finish(_page("Login with Amazon", (
