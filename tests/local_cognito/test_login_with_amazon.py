@@ -210,3 +210,24 @@ def test_a_pool_requiring_an_attribute_amazon_does_not_give_refuses_the_sign_in(
 def test_cognitos_model_knows_the_provider_as_we_name_it():
     model = botocore.session.get_session().get_service_model("cognito-idp")
     assert PROVIDER in model.shape_for("IdentityProviderTypeType").enum
+
+
+def test_federated_users_are_kept_in_the_pools_database(tmp_path):
+    pool = LocalUserPool(str(tmp_path))
+    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT],
+                                   identity_providers=("COGNITO", PROVIDER))
+    local = LocalCognito(pool).start()
+    try:
+        request = authorization(pool)
+        code = amazon_sign_in(Browser(local.endpoint_url), request, "Kept", "kept@example.com")
+        username = claims(exchange(local, pool, request, code).json["id_token"])["cognito:username"]
+    finally:
+        local.stop()
+    pool.db.close()
+    reopened = LocalUserPool(str(tmp_path))
+    with reopened.transaction():
+        user = reopened.find_user(username)
+        assert user is not None and user.username == username and user.status.value == "EXTERNAL_PROVIDER"
+        assert user.attribute_lookup["nickname"] == "Kept" and user.password is None
+        assert json.loads(user.attribute_lookup["identities"])[0]["providerName"] == PROVIDER
+        assert reopened.find_user("kept@example.com") is None  # no password sign-in's name
