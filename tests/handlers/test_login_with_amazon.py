@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from local_cognito import start_local_cognito
-from server.config import load_config
+from server.config import ConfigError, load_config
 from tests.support import Client, local_config, serve_app
 from tests.support.hosted_ui import me_answer, submit
 
@@ -25,6 +27,12 @@ def test_login_with_amazon_signs_in_with_the_amazon_name_as_nickname(base_url):
     # The session renews with the refresh token of a federated user (its SECRET_HASH takes the
     # LoginWithAmazon_... user name the access token carries).
     assert browser.call("refresh").status == 200
+
+
+def test_the_setting_is_on_by_default_and_only_on_or_off(tmp_path):
+    assert load_config(local_config(str(tmp_path))).local_login_with_amazon is True
+    with pytest.raises(ConfigError, match="LOCAL_COGNITO_LOGIN_WITH_AMAZON must be on or off"):
+        load_config(local_config(str(tmp_path), LOCAL_COGNITO_LOGIN_WITH_AMAZON="maybe"))
 
 
 def test_without_the_provider_the_hosted_ui_refuses_it(tmp_path):
