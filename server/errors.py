@@ -138,6 +138,10 @@ class ApiError(Exception):
         """The sentence, in the language of the request being answered (``server/languages.py``)."""
         return sentence(self.code, self.english)
 
+    @message.setter
+    def message(self, english: str) -> None:
+        self.english = english
+
     def __repr__(self) -> str:
         return f"ApiError({self.code!r}, status={self.status})"
 
