@@ -122,7 +122,7 @@ def test_the_page_follows_the_browsers_language_and_the_switch(browser, server):
         page.fill("#sign-in-email", "")
         page.press("#sign-in-password", "Enter")
         expect(page.get_by_test_id("sign-in-message")).to_contain_text("Veuillez")
-        shot(page, "17-page-in-french.png")
+        shot(page, "21-page-in-french.png")
         # The hosted UI is in French too: /login sends lang=fr.
         page.get_by_test_id("hosted-ui-link").click()
         expect(page.locator("h1")).to_have_text("Se connecter")
