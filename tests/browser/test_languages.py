@@ -12,7 +12,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.support import PASSWORD
-from tests.support.chromium import DESKTOP, SIGNED_OUT, PageProblems, new_email, shot, sign_in
+from tests.support.chromium import DESKTOP, SIGNED_OUT, PageProblems, create_account, new_email, shot, sign_in
 
 WEB = pathlib.Path(__file__).resolve().parents[2] / "web"
 ATTRIBUTES = ("aria-label", "alt", "title", "placeholder")
@@ -155,6 +155,28 @@ def test_an_english_browser_gets_english_until_it_picks_french(browser, server):
         page.select_option("#language", "fr")
         expect(page.get_by_test_id("status")).to_have_text(dictionary[SIGNED_OUT])
         assert "lang=fr" in page.evaluate("document.cookie")
+        assert problems.found == []
+    finally:
+        context.close()
+
+
+def test_the_photos_and_account_views_are_all_french(browser, server):
+    dictionary = french()
+    english = [text for text, translated in dictionary.items() if text != translated and "{" not in text]
+    email = new_email()
+    create_account(server, email, "Zoé")
+    context, page, problems = french_page(browser, server, "fr")
+    try:
+        page.goto(server.url + "/")
+        sign_in(page, email, PASSWORD)
+        expect(page.get_by_test_id("who")).to_have_text(f"Connecté en tant que Zoé ({email})")
+        expect(page.get_by_test_id("greeting")).to_have_text("Bonjour, Zoé !")
+        expect(page.get_by_test_id("photos-empty")).to_have_text("Vous n'avez pas encore de photos.")
+        assert page.evaluate(ENGLISH_LEFT, english) == []
+        page.click("#show-account")
+        expect(page.get_by_test_id("mfa-status")).to_have_text("Les codes d'authentification sont désactivés.")
+        expect(page.locator("#new-password-rules li").first).to_contain_text("caractères ou plus")
+        assert page.evaluate(ENGLISH_LEFT, english) == []
         assert problems.found == []
     finally:
         context.close()
