@@ -73,3 +73,9 @@ def test_error_pages_and_the_stand_in_are_in_french_too(local, pool):
                                headers={"Accept-Language": "fr"})
     assert stand_in.status == 400 and '<html lang="fr">' in stand_in.text
     assert "Ce client ou cette adresse de retour n&#x27;est pas enregistré." in stand_in.text
+
+
+def test_a_form_refused_before_it_is_read_is_answered_in_french_too(local):
+    refused = Browser(local.endpoint_url).post("/login", {"lang": "fr", "email": "a@example.com", "password": "x"})
+    assert refused.status == 403 and '<html lang="fr">' in refused.text
+    assert "Cette page a expiré ou a été modifiée." in refused.text
