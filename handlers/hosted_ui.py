@@ -22,6 +22,7 @@ from server.call import Call
 from server.cookies import host_cookie_header
 from server.endpoint import JsonHandler, guarded
 from server.errors import ApiError
+from server.languages import DEFAULT_LANGUAGE, phrase
 from server.oauth import authorize_url, exchange_code, logout_url, new_pkce
 from server.page_identity import PASSWORD_POLICY
 from server.refresh_cookie import REFRESH_COOKIE, StoredRefreshToken
@@ -75,12 +76,16 @@ class HostedUiHandler(JsonHandler):
             return
         self.set_status(error.status)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
+        title = phrase("Sign-in problem")
         self.finish(
-            "<!doctype html><html lang=en><meta charset=utf-8>"
+            f"<!doctype html><html lang={self.language}><meta charset=utf-8>"
             "<meta name=viewport content='width=device-width, initial-scale=1'>"
-            f"<title>Sign-in problem</title><h1>Sign-in problem</h1><p>{html.escape(error.message)}</p>"
-            f"<p><a href='/login'>Sign in again</a> or <a href='/'>go to the home page</a>.</p>"
-            f"<p><small>Error {html.escape(error.code)}, request {html.escape(self.request_id)}</small></p>")
+            f"<title>{title}</title><h1>{title}</h1><p>{html.escape(error.message)}</p>"
+            f"<p><a href='/login'>{phrase('Sign in again')}</a> {phrase('or')} "
+            f"<a href='/'>{phrase('go to the home page')}</a>.</p>"
+            "<p><small>"
+            + html.escape(phrase("Error {code}, request {request_id}", code=error.code, request_id=self.request_id))
+            + "</small></p>")
 
 
 class LoginHandler(HostedUiHandler):
@@ -105,8 +110,10 @@ class LoginHandler(HostedUiHandler):
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         cookie = self.services.oauth_state.encode({"s": state, "v": verifier, "n": nonce, "x": next_path})
         self.add_header("Set-Cookie", host_cookie_header(OAUTH_STATE_COOKIE, cookie, OAUTH_STATE_MINUTES * 60, "Lax"))
+        # The hosted UI in the person's language (Cognito's managed login takes ``lang``).
+        lang = None if self.language == DEFAULT_LANGUAGE else self.language
         self.redirect(authorize_url(self.services.config, state=state, code_challenge=challenge, nonce=nonce,
-                                    provider=provider))
+                                    provider=provider, lang=lang))
 
 
 class CallbackHandler(HostedUiHandler):

@@ -8,7 +8,8 @@ sure that user exists, confirmed, with that password, in the ``ADMIN_GROUP`` gro
 The app client's hosted-UI settings come from the configuration at every start (not from the saved
 pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback URL is
 ``{BASE_URL}/callback`` and its sign-out URL ``{BASE_URL}/``. So does its refresh-token rotation
-(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``).
+(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``), and whether it offers
+the Login with Amazon stand-in (``LOCAL_COGNITO_LOGIN_WITH_AMAZON``, on by default).
 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
@@ -41,7 +42,9 @@ the calls this backend makes, the local pool does what Cognito does:
   invitations and reset codes to the console log; see ``admin.py``.
 - The app client is also an OAuth 2.0 / OpenID Connect client of the pool's hosted UI: authorization
   codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth/`` (and
-  ``hosted_ui.py`` for its pages).
+  ``hosted_ui.py`` for its pages). It federates to a stand-in for Login with Amazon, served beside
+  it, as Cognito federates to Amazon's: see ``federation.py`` (the federated users),
+  ``hosted_federation.py`` (``/oauth2/idpresponse``) and ``amazon_stand_in.py``.
 - The pool's schema requires the attributes ``LOCAL_COGNITO_REQUIRED_ATTRIBUTES`` names (moto
   keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
   user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
@@ -61,9 +64,12 @@ The modules:
   account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
   (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
-  OAuth 2.0 side and its sign-in steps).
+  OAuth 2.0 side and its sign-in steps), ``federation.py`` (users made by a sign-in through an
+  identity provider).
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
-  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages), ``pool_handler.py`` (each
+  ``hosted_ui.py`` and ``pages.py`` (the hosted UI's endpoints and pages), ``hosted_federation.py``
+  (to an identity provider and back at ``/oauth2/idpresponse``), ``amazon_stand_in.py`` (the Login
+  with Amazon stand-in, its page and endpoints), ``pool_handler.py`` (each
   request one transaction; the data folder's readiness), ``password_work.py`` (the scrypt work of a
   request, done before its transaction).
 - Keeping changes: ``transaction.py`` (all or nothing: commit or roll back), ``database.py`` (the
@@ -87,7 +93,9 @@ import contextlib
 import dataclasses
 from typing import Iterator
 
+from local_cognito.amazon_stand_in import LOGIN_WITH_AMAZON_SECRET
 from local_cognito.clock import ShiftedClock
+from local_cognito.federation import LOGIN_WITH_AMAZON
 from local_cognito.endpoint import LocalCognito
 from local_cognito.faults import StorageUnavailable
 from local_cognito.hosted_ui import HOSTED_UI_SECRET
@@ -189,10 +197,12 @@ def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) ->
                          clock=ShiftedClock(config.local_cognito_clock_offset),
                          required_attributes=config.local_required_attributes)
     if hosted_ui.callback_urls or hosted_ui.logout_urls:
-        pool.oauth.configure_hosted_ui(callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls)
+        providers = ("COGNITO", LOGIN_WITH_AMAZON) if config.local_login_with_amazon else ("COGNITO",)
+        pool.oauth.configure_hosted_ui(callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls,
+                                       identity_providers=providers)
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
-    for name in (COOKIE_SECRET, HOSTED_UI_SECRET):
+    for name in (COOKIE_SECRET, HOSTED_UI_SECRET, LOGIN_WITH_AMAZON_SECRET):
         pool.store.secret(name)
     return pool

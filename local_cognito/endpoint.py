@@ -27,6 +27,8 @@ import tornado.web
 
 from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
+from local_cognito.hosted_federation import federation_routes
+from local_cognito.hosted_password_reset import password_reset_routes
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from local_cognito.metrics import observe
 from local_cognito.pages import Branding
@@ -129,11 +131,14 @@ def make_local_cognito_app(pool: LocalUserPool, base_url: str,
     """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
     endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
     carry authorization codes. Each answer is counted for the server's /metrics (``metrics.py``)."""
+    ui = HostedUi(pool, base_url, branding)
     return tornado.web.Application([
         (r"/", CognitoApiHandler, {"pool": pool}),
         (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
         (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
-        *hosted_ui_routes(HostedUi(pool, base_url, branding)),
+        *hosted_ui_routes(ui),
+        *password_reset_routes(ui),
+        *federation_routes(ui),
     ], log_function=observe, xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
 

@@ -4,9 +4,8 @@
   with a code, otherwise on to the sign-in page (``/login``, with the same parameters, as Cognito).
 - ``GET /login`` and ``/signup`` show the forms; ``POST /login``, ``/login/mfa``,
   ``/login/new-password``, ``/signup`` and ``/confirm`` take each step of a sign-in or sign-up.
-- ``GET /forgotPassword`` (the sign-in page's "Forgot your password?", with the authorize
-  parameters, as Cognito's), ``POST /forgotPassword`` (sends a reset code) and
-  ``POST /confirmforgotPassword`` (the code and a new password, then the sign-in page again).
+- ``/forgotPassword`` and ``/confirmforgotPassword``: the password reset (``hosted_password_reset.py``).
+- ``/oauth2/idpresponse``: back from an identity provider (``hosted_federation.py``).
 - ``POST /oauth2/token``, ``GET``/``POST /oauth2/userInfo``: JSON, for the app's server
   (``oauth_endpoints.py``).
 - ``GET /logout``: ends the hosted-UI session, then back to a sign-out URL or the sign-in page.
@@ -21,6 +20,7 @@ the same key and naming a session the pool keeps in memory. Faults become answer
 kind: ``answers_with_pages`` for the browser's pages, ``JsonHandler.fail`` for the JSON endpoints.
 Each request is one transaction of the pool (``pool_handler.py``): a page or token that follows a
 change is sent only once the change is stored, and a change that cannot be stored answers 503.
+The pages are in English or French (``page_languages.py``): ``PageHandler.prepare`` picks the request's.
 """
 
 from __future__ import annotations
@@ -33,17 +33,21 @@ from typing import Any, Callable
 
 from moto.cognitoidp.models import CognitoIdpUser
 
-from local_cognito import pages
+from local_cognito import page_languages, pages
+from local_cognito.amazon_stand_in import AUTHORIZE_PATH, LOGIN_WITH_AMAZON_SECRET, AmazonStandIn
 from local_cognito.faults import CognitoFault, StorageUnavailable
+from local_cognito.federation import LOGIN_WITH_AMAZON
 from local_cognito.oauth.errors import ErrorPage, RedirectError
+from local_cognito.page_languages import _, translated
 from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
-from local_cognito.oauth.parameters import as_lists
+from local_cognito.oauth.parameters import as_lists, one
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
 from local_cognito.oauth_endpoints import OpenIdConfigurationHandler, TokenHandler, UserInfoHandler
 from local_cognito.password_work import new_account_work, new_password_form_work, sign_in_form_work
 from local_cognito.passwords import Work
 from local_cognito.pool_handler import UNSAVED, PoolHandler
 from local_cognito.service import LocalUserPool
+from server.languages import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGES, choose
 from server.signing import SignedValues
 
 
@@ -51,6 +55,8 @@ SESSION_COOKIE = "cognito"  # the name Cognito's own hosted UI uses
 FORM_SECONDS = 3600  # how long a sign-in or sign-up form stays usable
 EXPIRED_FORM = "This page has expired or was changed. Go back to the app and sign in again."
 HOSTED_UI_SECRET = "hosted-ui-secret"  # the data folder's file with the key of its forms and cookie
+IDP_RESPONSE_PATH = "/oauth2/idpresponse"  # where a provider sends the browser back (hosted_federation.py)
+PROVIDER_STEP = "idp"  # the signed state of a request on its way through a provider
 SPACES = re.compile(r"\s+")
 
 
@@ -66,9 +72,21 @@ class HostedUi:
         key = (pool.store.secret(HOSTED_UI_SECRET),)
         self.forms = SignedValues(key, "local-cognito-form", FORM_SECONDS / 86400, clock=pool.clock)
         self.sessions = SignedValues(key, SESSION_COOKIE, HOSTED_SESSION_SECONDS / 86400, clock=pool.clock)
+        self.stand_in = AmazonStandIn(pool.store.secret(LOGIN_WITH_AMAZON_SECRET), base_url + IDP_RESPONSE_PATH,
+                                      pool.clock)
+
+    def provider_url(self, request: AuthorizeRequest) -> str:
+        """The provider's sign-in page, with the app's request in a signed ``state``."""
+        state = self.forms.encode({"step": PROVIDER_STEP, "request": request.params()})
+        return self.base_url + AUTHORIZE_PATH + "?" + urllib.parse.urlencode({
+            "client_id": self.stand_in.client_id, "response_type": "code", "scope": "profile",
+            "redirect_uri": self.stand_in.redirect_uri, "state": state})
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:
+    """A page of the hosted UI, with the authorize request and the page's language (``lang``)."""
+    if page_languages.current() != DEFAULT_LANGUAGE:
+        params = dict(params, lang=page_languages.current())
     return f"{path}?{urllib.parse.urlencode(params)}"
 
 
@@ -93,6 +111,16 @@ class PageHandler(PoolHandler):
     def initialize(self, ui: HostedUi) -> None:
         self.ui = ui
         self.pool = ui.pool
+
+    async def prepare(self) -> None:
+        self.use_language()
+        await super().prepare()
+
+    def use_language(self) -> None:
+        """The page's language: the request's ``lang`` (query or form), the page's cookie, the browser's."""
+        given = self.get_argument("lang", None)
+        page_languages.use(given if given in LANGUAGES else
+                           choose(self.request.headers.get("Accept-Language"), self.get_cookie(LANGUAGE_COOKIE)))
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -119,6 +147,7 @@ class PageHandler(PoolHandler):
         return pages.render(page, self.ui.branding, home)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.use_language()  # a refused form (XSRF) is answered before ``prepare``
         # 403 is Tornado's answer to a form without its _xsrf cookie and field.
         message = EXPIRED_FORM if status_code == 403 else \
             "Something went wrong. Go back to the app and try again."
@@ -189,8 +218,10 @@ class PageHandler(PoolHandler):
 
     def show_sign_in(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
                      note: str | None = None, status: int = 200) -> None:
+        providers = [name for name in self.pool.oauth.oauth_settings.identity_providers if name != "COGNITO"]
         self.show(pages.sign_in(xsrf=self.xsrf_form_html(), flow=self.flow("password", request),
-                                request=request.params(), email=email, error=error, note=note), status)
+                                request=request.params(), email=email, error=error, note=note,
+                                providers=providers), status)
 
     def show_confirm(self, flow: str, *, error: str | None = None, note: str | None = None,
                      status: int = 200) -> None:
@@ -207,8 +238,8 @@ class PageHandler(PoolHandler):
                                          attributes=self.pool.hosted_sign_in.attributes_to_ask(step.user)))
         else:  # "confirm": the password was right, the account is not confirmed yet
             self.show_confirm(self.flow("confirm", request, sub=step.user.id),
-                              note="This account is not confirmed yet: enter the code we emailed, "
-                                   "or ask for a new one.")
+                              note=_("This account is not confirmed yet: enter the code we emailed, "
+                                     "or ask for a new one."))
 
 
 class AuthorizeHandler(PageHandler):
@@ -217,6 +248,9 @@ class AuthorizeHandler(PageHandler):
         params = self.query()
         request = self.pool.oauth.authorize_request(params)
         self.pool.oauth.check_identity_provider(params)
+        if one(params, "identity_provider") == LOGIN_WITH_AMAZON:  # straight to the provider
+            self.redirect(self.ui.provider_url(request))
+            return
         signed_in = self.resume_session()
         if signed_in is None:
             self.redirect(_with_query("/login", request.params()))
@@ -236,7 +270,7 @@ class LoginHandler(PageHandler):
 
     @answers_with_pages
     def post(self) -> None:
-        request, _ = self.posted_flow("password")
+        request, _flow_state = self.posted_flow("password")
         email = self.get_body_argument("email", "").strip()
         try:
             step = self.pool.hosted_sign_in.password_sign_in(email, self.get_body_argument("password", ""))
@@ -258,7 +292,8 @@ class MfaHandler(PageHandler):
                 self.show(pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
                                     error=fault.message), 400)
             else:  # the sign-in session expired, was used up, or the user can no longer sign in
-                self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
+                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)),
+                                  status=400)
             return
         self.continue_sign_in(request, step)
 
@@ -280,7 +315,8 @@ class NewPasswordHandler(PageHandler):
                 self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
                                              attributes=names, values=values, error=fault.message), 400)
             else:
-                self.show_sign_in(request, error=f"{fault.message} Sign in again.", status=400)
+                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)),
+                                  status=400)
             return
         self.continue_sign_in(request, step)
 
@@ -303,7 +339,7 @@ class SignUpHandler(PageHandler):
 
     @answers_with_pages
     def post(self) -> None:
-        request, _ = self.posted_flow("signup")
+        request, _flow_state = self.posted_flow("signup")
         email = self.get_body_argument("email", "").strip()
         names = dict.fromkeys(["nickname", *self.pool.required_attributes])
         values = {name: self.get_body_argument(name, "").strip() for name in names}
@@ -313,7 +349,8 @@ class SignUpHandler(PageHandler):
             self.show_sign_up(request, email=email, values=values, error=fault.message, status=400)
             return
         self.show_confirm(self.flow("confirm", request, sub=sub),
-                          note=f"We emailed a confirmation code to {delivery['Destination']}.")
+                          note=_("We emailed a confirmation code to {destination}.",
+                                 destination=delivery["Destination"]))
 
 
 class ConfirmHandler(PageHandler):
@@ -324,7 +361,8 @@ class ConfirmHandler(PageHandler):
         try:
             if self.get_body_argument("action", "confirm") == "resend":
                 delivery = self.pool.hosted_sign_in.resend_code(state.get("sub"))
-                self.show_confirm(flow, note=f"We emailed a new code to {delivery['Destination']}.")
+                self.show_confirm(flow, note=_("We emailed a new code to {destination}.",
+                                               destination=delivery["Destination"]))
                 return
             step = self.pool.hosted_sign_in.confirm(state.get("sub"),
                                                     SPACES.sub("", self.get_body_argument("code", "")))
@@ -332,48 +370,6 @@ class ConfirmHandler(PageHandler):
             self.show_confirm(flow, error=fault.message, status=400)
             return
         self.continue_sign_in(request, step)
-
-
-class ForgotPasswordHandler(PageHandler):
-    """Cognito's /forgotPassword: the email (a reset code is sent as ForgotPassword sends it, the
-    same answer for an unknown email), then the code and the new password."""
-
-    def show_forgot(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
-                    status: int = 200) -> None:
-        self.show(pages.forgot_password(xsrf=self.xsrf_form_html(), flow=self.flow("forgot", request),
-                                        request=request.params(), email=email, error=error), status)
-
-    @answers_with_pages
-    def get(self) -> None:
-        self.show_forgot(self.pool.oauth.authorize_request(self.query()))
-
-    @answers_with_pages
-    def post(self) -> None:
-        request, _ = self.posted_flow("forgot")
-        email = self.get_body_argument("email", "").strip()
-        try:
-            self.pool.hosted_sign_in.forgot_password(email)
-        except CognitoFault as fault:
-            self.show_forgot(request, email=email, error=fault.message, status=400)
-            return
-        self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(),
-                                                flow=self.flow("reset", request, email=email),
-                                                request=request.params(), email=email))
-
-
-class ConfirmForgotPasswordHandler(PageHandler):
-    @answers_with_pages
-    def post(self) -> None:
-        request, state = self.posted_flow("reset")
-        email = str(state.get("email", ""))
-        try:
-            self.pool.hosted_sign_in.confirm_forgot_password(
-                email, SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", ""))
-        except CognitoFault as fault:
-            self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
-                                                    request=request.params(), email=email, error=fault.message), 400)
-            return
-        self.show_sign_in(request, email=email, note="Your password is changed. Sign in with the new one.")
 
 
 class FaviconHandler(PageHandler):
@@ -405,8 +401,6 @@ def hosted_ui_routes(ui: HostedUi) -> list:
         (r"/login/new-password", NewPasswordHandler, {"ui": ui}),
         (r"/signup", SignUpHandler, {"ui": ui}),
         (r"/confirm", ConfirmHandler, {"ui": ui}),
-        (r"/forgotPassword", ForgotPasswordHandler, {"ui": ui}),
-        (r"/confirmforgotPassword", ConfirmForgotPasswordHandler, {"ui": ui}),
         (r"/logout", LogoutHandler, {"ui": ui}),
         (r"/favicon\.svg", FaviconHandler, {"ui": ui}),
         (r"/([^/]+)/\.well-known/openid-configuration", OpenIdConfigurationHandler, {"ui": ui}),

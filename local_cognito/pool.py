@@ -40,7 +40,7 @@ from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
 from local_cognito.transaction import Transaction, begin_writing, mail_log, written
-from local_cognito.user_table import GroupTable, UserTable
+from local_cognito.user_table import GroupTable, UserTable, federated_sub
 from server.cognito import secret_hash
 from server.logs import printable
 
@@ -224,8 +224,12 @@ class UserPool:
         two different addresses are never one account ("straße" is not "strasse")."""
         if not username:
             return None
-        if "@" not in username:  # a sub; an email always has one, a sub never
-            return self.users.get(username)
+        if "@" not in username:  # a sub, or a federated user's name; an email always has one, they never
+            user = self.users.get(username)
+            if user is None and "_" in username:  # "LoginWithAmazon_amzn1.account..."
+                user = self.users.get(federated_sub(self.pool_id, username))
+                return user if user is not None and user.username == username else None
+            return user
         return self.users.find_by_email(username)
 
     def check_password_policy(self, password: Any) -> None:
@@ -332,7 +336,7 @@ class UserPool:
         """(access token, id token, lifetime in seconds) for ``user``, tied to the refresh token
         whose ``origin_jti`` they carry."""
         return self.signer.issue(
-            issuer=self.issuer, client_id=self.client.id, sub=user.id,
+            issuer=self.issuer, client_id=self.client.id, sub=user.id, username=user.username,
             attributes=user.attribute_lookup, groups=sorted(g.group_name for g in user.groups),
             origin_jti=origin_jti, auth_time=auth_time, scope=scope, nonce=nonce)
 
@@ -367,7 +371,7 @@ class UserPool:
     def remove_user(self, user: CognitoIdpUser) -> None:
         """The user and everything kept for them: tokens, codes, TOTP secrets, groups, sessions,
         and the hosted UI's sessions and codes."""
-        del self.users[user.username]
+        del self.users[user.id]
         self.revoke_user_tokens(user.id)
         self.codes.delete_where("sub", user.id)
         self.software_tokens.pop(user.id, None)

@@ -141,12 +141,15 @@ class RefreshTokenOperations:
 
     def refresh_token_auth(self, params: dict, auth: dict) -> dict:
         """InitiateAuth REFRESH_TOKEN_AUTH (the client's flows were checked): never rotates, and its
-        SECRET_HASH is computed with the user name Cognito assigned (the ``sub``)."""
+        SECRET_HASH is computed with the user name Cognito assigned (the ``sub``, or a federated
+        user's name)."""
         token = auth.get("REFRESH_TOKEN")
         record = self.pool.refresh_tokens.get(token_digest(token)) if isinstance(token, str) else None
         if record is not None:
-            # The user name Cognito assigned, not the email the user typed.
-            self.pool.check_secret_hash(params, record["sub"])
+            # The user name Cognito assigned, not the email the user typed (a federated user's
+            # is the provider's name and id: LoginWithAmazon_...).
+            user = self.pool.users.get(record["sub"])
+            self.pool.check_secret_hash(params, user.username if user is not None else record["sub"])
         try:
             result = self.renewed(token, rotate=False)
         except CognitoFault as fault:

@@ -14,6 +14,7 @@ from typing import Callable
 from local_cognito.accounts import AccountOperations
 from local_cognito.admin import AdminOperations
 from local_cognito.faults import CognitoFault
+from local_cognito.federation import FederatedUsers
 from local_cognito.mfa import MfaOperations
 from local_cognito.oauth.hosted_sign_in import HostedSignIn
 from local_cognito.oauth.operations import OAuthOperations
@@ -31,7 +32,7 @@ class LocalUserPool(UserPool):
     """One user pool with one app client (with a secret), kept in ``data_dir``, and its operations:
     ``accounts`` (``accounts.py``), ``refresh`` (``refresh_tokens.py``), ``sign_in`` (``sign_in.py``),
     ``mfa`` (``mfa.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
-    ``hosted_sign_in`` (``oauth/``)."""
+    ``hosted_sign_in`` (``oauth/``) and ``federation`` (``federation.py``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
@@ -45,6 +46,7 @@ class LocalUserPool(UserPool):
         self.admin = AdminOperations(self)
         self.oauth = OAuthOperations(self, self.refresh)
         self.hosted_sign_in = HostedSignIn(self, self.sign_in, self.accounts)
+        self.federation = FederatedUsers(self)
         self.oauth.configure_hosted_ui()  # no callback URLs until start-up gives them (``__init__.py``)
         self.refresh.configure_rotation(False)  # as a new Cognito app client; start-up may turn it on
         self.operations: dict[str, Operation] = {

@@ -3,8 +3,9 @@
 The key is the pool's own RSA key, made on first start and kept in the data folder, so tokens
 verify against the pool's JWKS exactly as Cognito's do (RS256, ``kid`` in the header). The claims
 follow Cognito's: for a pool with email as the user name, ``username`` / ``cognito:username`` is
-the user's ``sub``, and every token carries the ``origin_jti`` of the refresh token it came from,
-which is how revoking a refresh token also revokes the access tokens issued with it.
+the user's ``sub`` (a federated user's is the name Cognito gave them, ``LoginWithAmazon_...``,
+and their id token has the ``identities`` array), and every token carries the ``origin_jti`` of
+the refresh token it came from, which is how revoking a refresh token also revokes the access tokens issued with it.
 
 Times (``iat``, ``exp``, ``auth_time``) are on the pool's clock, which may be set ahead of or behind
 the server's (``clock.py``), and the pool's own check of its access tokens uses that same clock.
@@ -73,8 +74,10 @@ class TokenSigner:
 
     def issue(self, *, issuer: str, client_id: str, sub: str, attributes: dict[str, str],
               groups: list[str], origin_jti: str, auth_time: int, scope: str = ACCESS_SCOPE,
-              nonce: str | None = None) -> tuple[str, str, int]:
-        """(access token, id token, lifetime in seconds) for one sign-in or refresh."""
+              nonce: str | None = None, username: str | None = None) -> tuple[str, str, int]:
+        """(access token, id token, lifetime in seconds) for one sign-in or refresh; ``username``
+        is the sub unless Cognito gave the user another name (a federated user)."""
+        username = username or sub
         now = int(self.clock())
         event_id = str(uuid.uuid4())
         common = {
@@ -89,16 +92,18 @@ class TokenSigner:
         if groups:
             common["cognito:groups"] = list(groups)
         access = dict(common, client_id=client_id, token_use="access", scope=scope,
-                      jti=str(uuid.uuid4()), username=sub)
+                      jti=str(uuid.uuid4()), username=username)
         identity = dict(common, aud=client_id, token_use="id", jti=str(uuid.uuid4()))
         if nonce is not None:
             identity["nonce"] = nonce
-        identity["cognito:username"] = sub
+        identity["cognito:username"] = username
         for name, value in attributes.items():
             if name in ("sub",) or name.startswith("dev:"):
                 continue
             if name.endswith("_verified"):
                 identity[name] = value == "true"
+            elif name == "identities":  # a federated user's: the attribute's JSON, as an array
+                identity[name] = json.loads(value)
             else:
                 identity[name] = value
         return self.sign(access), self.sign(identity), self.access_token_seconds

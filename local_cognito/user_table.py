@@ -12,7 +12,9 @@ makes objects only of those it answers. Membership is the user's side: ``user.gr
 
 from __future__ import annotations
 
+import enum
 import json
+import uuid
 from typing import Any, Callable, Iterator
 
 from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
@@ -27,26 +29,54 @@ USER_ROW = ("sub, email_key, created, record, "
             "(SELECT json_group_array(group_name) FROM memberships WHERE memberships.sub = users.sub)")
 
 
+class FederatedStatus(enum.Enum):
+    """The status of a user made by a sign-in through an identity provider (moto's UserStatus has
+    no such member): Cognito's ``EXTERNAL_PROVIDER``."""
+
+    EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+
+
+EXTERNAL_PROVIDER = FederatedStatus.EXTERNAL_PROVIDER
+
+
+def federated_sub(pool_id: str, username: str) -> str:
+    """The sub of the federated user named ``username`` (``LoginWithAmazon_...``): a UUID that
+    only that name gives, so the user is found by name without another index."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cognito-idp:{pool_id}:{username}"))
+
+
+def _status(name: str) -> UserStatus | FederatedStatus:
+    return UserStatus[name] if name in UserStatus.__members__ else FederatedStatus[name]
+
+
 def _user_row(found: tuple) -> tuple[str, tuple]:
     sub, email_key, created, record, groups = found
     return sub, (email_key, created, record, tuple(sorted(json.loads(groups))))
 
 
 def user_fields(user: CognitoIdpUser) -> dict:
-    """A user's record, as ``state.json`` kept it (without the sub, which is the key)."""
-    return {
-        "status": user.status.name if isinstance(user.status, UserStatus) else str(user.status),
+    """A user's record, as ``state.json`` kept it (without the sub, which is the key). A federated
+    user's record also keeps the user name Cognito gave them (``LoginWithAmazon_...``); every other
+    user's is their sub."""
+    fields = {
+        "status": user.status.name if isinstance(user.status, enum.Enum) else str(user.status),
         "enabled": user.enabled,
         "attributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
         "password_hash": user.password,
         "created": as_timestamp(user.create_date),
         "modified": as_timestamp(user.last_modified_date),
     }
+    if user.username != user.id:
+        fields["username"] = user.username
+    return fields
 
 
 def user_row(fields: dict, groups: tuple[str, ...]) -> tuple:
-    """(email key, created, record, groups): a user's row, and the groups it is a member of."""
-    return (fold_case(fields["attributes"].get("email", "")), fields["created"], as_json(fields), groups)
+    """(email key, created, record, groups): a user's row, and the groups it is a member of. A
+    federated user's email is no sign-in name (their user name is the provider's), so it has no key."""
+    external = fields["status"] == EXTERNAL_PROVIDER.name
+    email_key = "" if external else fold_case(fields["attributes"].get("email", ""))
+    return (email_key, fields["created"], as_json(fields), groups)
 
 
 def group_fields(group: CognitoIdpGroup) -> dict:
@@ -71,7 +101,8 @@ class UserTable(Table):
 
     def decode(self, key: str, row: tuple) -> CognitoIdpUser:
         saved = json.loads(row[2])
-        user = CognitoIdpUser(self.pool_id(), key, saved.get("password_hash"), UserStatus[saved["status"]],
+        user = CognitoIdpUser(self.pool_id(), saved.get("username", key), saved.get("password_hash"),
+                              _status(saved["status"]),  # type: ignore[arg-type]
                               [{"Name": k, "Value": v} for k, v in saved["attributes"].items()])
         user.id = key
         user.update_attributes([{"Name": "sub", "Value": key}])
@@ -109,6 +140,8 @@ class UserTable(Table):
 
     def find_by_email(self, email: str) -> CognitoIdpUser | None:
         """The user whose email is ``email`` when folded as the pool folds emails (``fold_case``)."""
+        if not email:
+            return None
         self.records.write_pending()
         found = self.db.one(f"SELECT {USER_ROW} FROM users WHERE email_key = ? ORDER BY rowid LIMIT 1",
                             (fold_case(email),))

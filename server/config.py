@@ -149,6 +149,8 @@ class Config:
     local_rotation_grace_seconds: int = DEFAULT_ROTATION_GRACE_SECONDS
     # Local mode: the standard attributes the local user pool requires besides the email.
     local_required_attributes: tuple[str, ...] = ()
+    # Local mode: whether the local app client offers the Login with Amazon stand-in.
+    local_login_with_amazon: bool = True
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -339,6 +341,7 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
                                                             DEFAULT_ROTATION_GRACE_SECONDS),
         local_required_attributes=settings.required_attributes(env),
+        local_login_with_amazon=settings.on_off(env, "LOCAL_COGNITO_LOGIN_WITH_AMAZON", True),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )

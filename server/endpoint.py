@@ -24,6 +24,7 @@ from server.answers import Answer, error_body
 from server.browser_session import BROWSER_SESSION_COOKIE
 from server.call import Call
 from server.dispatch import ENVELOPE_SCHEMAS, dispatch
+from server import languages
 from server.errors import CATALOGUE, ApiError
 from server.refresh_cookie import REFRESH_COOKIE
 from server.route_description import RETRY_AFTER_HEADER, SET_COOKIE_HEADER, Operation, json_answer, ref
@@ -107,6 +108,7 @@ class JsonHandler(tornado.web.RequestHandler):
 
     request_id: str
     method_name: str | None = None
+    language = languages.DEFAULT_LANGUAGE  # the request's, once ``prepare`` has chosen it
     # What the route answers (and OPTIONS): the Allow header of a 405, and what CORS allows.
     allowed_methods = "POST"
     # The headers every answer carries, as /openapi.json describes them.
@@ -125,6 +127,10 @@ class JsonHandler(tornado.web.RequestHandler):
         self.request_id = forwarded if FORWARDED_REQUEST_ID.fullmatch(forwarded) else secrets.token_hex(16)
         if tracing.tracer is not None:
             tracing.note_request_id(self.request_id)
+        # The language of every error's sentence in this request's answer (server/languages.py).
+        self.language = languages.choose(self.request.headers.get("Accept-Language"),
+                                         self.get_cookie(languages.LANGUAGE_COOKIE))
+        languages.use(self.language)
         self._common_headers()
 
     def on_finish(self) -> None:

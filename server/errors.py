@@ -2,12 +2,16 @@
 
 A handler raises ``ApiError`` (usually through ``ApiError.of(code)``); the endpoint turns it into
 an HTTP answer. The catalogue is the error table in docs/api.md: code, HTTP status, and the
-sentence a person reads. Messages never carry an exception's text, a password, a token or a secret.
+sentence a person reads (in English; ``server/languages.py`` has them in French, and each error
+reads its sentence in the request's language). Messages never carry an exception's text, a
+password, a token or a secret.
 """
 
 from __future__ import annotations
 
 import dataclasses
+
+from server.languages import sentence
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,12 +126,21 @@ class ApiError(Exception):
                  retry_after: int | None = None, field: str | None = None):
         kind = CATALOGUE[code]
         self.code = code
-        self.message = message or kind.message
+        self.english = message or kind.message
         self.status = status or kind.status
         self.retry_after = retry_after if retry_after is not None else RETRY_AFTER_SECONDS.get(code)
         # The request field the error is about, when there is one.
         self.field = field
         super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        """The sentence, in the language of the request being answered (``server/languages.py``)."""
+        return sentence(self.code, self.english)
+
+    @message.setter
+    def message(self, english: str) -> None:
+        self.english = english
 
     def __repr__(self) -> str:
         return f"ApiError({self.code!r}, status={self.status})"

@@ -39,7 +39,7 @@ def callback_url(config: Config) -> str:
 
 
 def authorize_url(config: Config, *, state: str, code_challenge: str, nonce: str,
-                  provider: str | None = None) -> str:
+                  provider: str | None = None, lang: str | None = None) -> str:
     query = {
         "response_type": "code",
         "client_id": config.client_id,
@@ -52,6 +52,8 @@ def authorize_url(config: Config, *, state: str, code_challenge: str, nonce: str
     }
     if provider:
         query["identity_provider"] = provider
+    if lang:
+        query["lang"] = lang
     return f"{config.hosted_ui_url}/oauth2/authorize?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
 
 

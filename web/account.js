@@ -125,7 +125,7 @@ export function hideTotpSetup() {
 // with only the button that makes sense shown.
 export function showMfaState(on) {
   state.mfaOn = on;
-  $("mfa-status").textContent = on === null ? "" : `Authenticator codes are ${on ? "on" : "off"}.`;
+  $("mfa-status").textContent = on === null ? "" : on ? "Authenticator codes are on." : "Authenticator codes are off.";
   $("mfa-status").classList.toggle("on", on === true);
   $("mfa-start").hidden = on !== false || !$("totp-form").hidden;
   $("mfa-off").hidden = on !== true;

@@ -4,6 +4,7 @@
 // The page: sign up, sign in (with an authenticator code when asked), "More sign-in options" (the
 // hosted UI), account settings and "My photos", all through this server: the JSON endpoint
 // (POST /), GET /me and the photos API. Plain ES modules served from /static/, no build step:
+//   i18n.js        the page in English or French: the switch, and every text put in the page translated
 //   errors.js      what a failed request is, and the sentence people read for it
 //   ui.js          messages, form checks, busy buttons and the focus, used by every part
 //   state.js       what the page remembers in memory: the token, whose it is, counters for late answers
@@ -24,6 +25,7 @@
 // add event listeners with ui.js's helpers, which are outside the cycle; the rest runs from start()
 // below or from events, once every module is loaded.
 
+import { startLanguages } from "./i18n.js"; // first: the page in its language before anything is shown
 import { ApiError, sentenceFor } from "./errors.js";
 import { state } from "./state.js";
 import { pageInfo, refreshTokens } from "./api.js";
@@ -59,4 +61,5 @@ async function start() {
   await showSignedIn();
 }
 
+startLanguages();
 start();

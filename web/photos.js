@@ -93,6 +93,7 @@ function drawPhotos(all) {
     caption.className = "caption";
     const text = document.createElement("p");
     text.className = "description";
+    text.translate = false; // what the person wrote stays as written, in any language
     text.textContent = typeof photo.description === "string" ? photo.description : "";
     const time = document.createElement("time");
     time.dateTime = typeof photo.created_at === "string" ? photo.created_at : "";

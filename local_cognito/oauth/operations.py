@@ -22,6 +22,7 @@ from local_cognito.oauth.records import AuthorizationCode, AuthorizeRequest, Hos
 from local_cognito.pool import UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.store import token_digest
+from local_cognito.user_table import EXTERNAL_PROVIDER
 
 log = logging.getLogger("local_cognito")
 
@@ -42,6 +43,8 @@ SCOPE_ATTRIBUTES = {
                 "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale",
                 "updated_at", "address"),
 }
+# Who may hold a hosted-UI session or redeem a code: a confirmed user, or one made by a provider.
+SIGNED_IN_STATUSES = (UserStatus.CONFIRMED, EXTERNAL_PROVIDER)
 INVALID_TOKEN = "Access token is expired, disabled, or deleted, or the user has globally signed out."
 
 
@@ -240,7 +243,7 @@ class OAuthOperations:
         if record is None or record.expires <= self.pool.clock():
             return None
         user = self.pool.users.get(record.sub)
-        if user is None or not user.enabled or user.status is not UserStatus.CONFIRMED:
+        if user is None or not user.enabled or user.status not in SIGNED_IN_STATUSES:
             return None
         record.expires = self.pool.clock() + HOSTED_SESSION_SECONDS
         return user, record.auth_time
@@ -339,7 +342,7 @@ class OAuthOperations:
         elif verifier is not None:
             raise OAuthError("invalid_grant", "The authorize request had no code_challenge")
         user = self.pool.users.get(record.sub)
-        if user is None or not user.enabled or user.status is not UserStatus.CONFIRMED:
+        if user is None or not user.enabled or user.status not in SIGNED_IN_STATUSES:
             raise OAuthError("invalid_grant", "User cannot sign in")
         result = self.pool.complete_sign_in(user, scope=record.scope, nonce=record.nonce,
                                             auth_time=record.auth_time)["AuthenticationResult"]
