@@ -14,6 +14,8 @@ from local_cognito.faults import CognitoFault
 from local_cognito.hosted_ui import SPACES, HostedUi, PageHandler, answers_with_pages
 from local_cognito.oauth.records import AuthorizeRequest
 from local_cognito.page_languages import _
+from local_cognito.password_work import reset_form_work
+from local_cognito.passwords import Work
 
 
 class ForgotPasswordHandler(PageHandler):
@@ -44,6 +46,13 @@ class ForgotPasswordHandler(PageHandler):
 
 
 class ConfirmForgotPasswordHandler(PageHandler):
+    def password_work(self) -> Work | None:
+        payload = self.ui.forms.decode(self.get_body_argument("flow", ""))
+        if not isinstance(payload, dict) or payload.get("step") != "reset":
+            return None  # refused by ``post`` before a password is looked at
+        return reset_form_work(self.pool, str(payload.get("email", "")),
+                               SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", ""))
+
     @answers_with_pages
     def post(self) -> None:
         request, state = self.posted_flow("reset")

@@ -98,6 +98,12 @@ def sign_in_form_work(pool: UserPool, email: str, password: str) -> Work:
         return Work()
 
 
+def reset_form_work(pool: UserPool, email: str, code: str, password: str) -> Work | None:
+    """The hosted UI's new-password-after-reset form: hashed, as ConfirmForgotPassword's, only with the
+    right code."""
+    return Work(new=_text(password)) if _code_accepted(pool, email, "reset", code) else None
+
+
 def new_password_form_work(password: str) -> Work:
     """The hosted UI's new-password form (its signed state names a live challenge): the password
     chosen, hashed."""
