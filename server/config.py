@@ -140,6 +140,10 @@ class Config:
     local_rotation_grace_seconds: int = DEFAULT_ROTATION_GRACE_SECONDS
     # Local mode: the standard attributes the local user pool requires besides the email.
     local_required_attributes: tuple[str, ...] = ()
+    # Local mode: the MFA methods the local pool offers (Cognito's names), and how it takes a new
+    # email: "verify-first" (AttributesRequireVerificationBeforeUpdate), "immediate" or "off".
+    local_mfa_methods: tuple[str, ...] = ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP")
+    local_email_updates: str = "verify-first"
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -299,6 +303,8 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
                                                             DEFAULT_ROTATION_GRACE_SECONDS),
         local_required_attributes=settings.required_attributes(env),
+        local_mfa_methods=settings.local_mfa_methods(env),
+        local_email_updates=settings.local_email_updates(env),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )
