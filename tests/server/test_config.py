@@ -134,3 +134,16 @@ def test_half_a_pair_of_settings_is_refused(given, missing):
 def test_malformed_values_stop_start_up(name, value):
     with pytest.raises(ConfigError, match=name):
         load_config(dict(REAL, **{name: value}))
+
+
+def test_the_local_pools_email_updates_and_mfa_methods():
+    config = load_config({})
+    assert (config.local_email_updates, config.local_mfa_methods) == \
+        ("verify-first", ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"))
+    config = load_config({"LOCAL_COGNITO_EMAIL_UPDATES": "Immediate", "LOCAL_COGNITO_MFA_METHODS": "email, totp"})
+    assert (config.local_email_updates, config.local_mfa_methods) == ("immediate", ("EMAIL_OTP", "SOFTWARE_TOKEN_MFA"))
+    assert load_config({"LOCAL_COGNITO_MFA_METHODS": "none"}).local_mfa_methods == ()
+    for name, value in (("LOCAL_COGNITO_EMAIL_UPDATES", "sometimes"), ("LOCAL_COGNITO_MFA_METHODS", "sms,fax")):
+        with pytest.raises(ConfigError) as caught:
+            load_config({name: value})
+        assert name in str(caught.value) and value in str(caught.value)
