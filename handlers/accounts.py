@@ -72,12 +72,13 @@ async def get_user(call: Call, access_token: str) -> dict:
     codes by email) and which one is preferred (None: the sign-in asks, when several are on)."""
     response = await call.cognito.call("GetUser", AccessToken=access_token)
     methods = [m for m in response.get("UserMFASettingList") or [] if isinstance(m, str)]
+    preferred = response.get("PreferredMfaSetting")
     return {
         "username": response["Username"],
         "attributes": {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])},
         "mfa_enabled": bool(methods),
         "mfa_methods": methods,
-        "mfa_preferred": response.get("PreferredMfaSetting") if response.get("PreferredMfaSetting") in methods else None,
+        "mfa_preferred": preferred if preferred in methods else None,
     }
 
 

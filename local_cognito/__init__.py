@@ -74,7 +74,8 @@ The modules:
   (the records in that file's shape).
 - Beneath them: ``store.py`` (the data folder), ``passwords.py`` (scrypt hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
-  ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``mfa_methods.py`` (the MFA methods, and users' choices), ``faults.py`` (Cognito's error answers),
+  ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes),
+  ``mfa_methods.py`` (the MFA methods, and users' choices), ``faults.py`` (Cognito's error answers),
   ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name
   check every operation makes first),
   ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data

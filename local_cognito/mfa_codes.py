@@ -71,10 +71,11 @@ class MfaCodeOperations:
             if method not in self.pool.mfa_methods_allowed:
                 what = {SMS_MFA: "SMS", EMAIL_OTP: "Email", SOFTWARE_TOKEN_MFA: "Software token"}[method]
                 raise invalid_parameter(f"{what} MFA is not enabled in this user pool.")
+            # Cognito's words for a user with nowhere to send the codes.
             if method == SMS_MFA and user.attribute_lookup.get("phone_number_verified") != "true":
-                raise invalid_parameter("User does not have a verified phone number to receive SMS MFA codes.")
+                raise invalid_parameter("User does not have delivery config set to turn on SMS_MFA")
             if method == EMAIL_OTP and user.attribute_lookup.get("email_verified") != "true":
-                raise invalid_parameter("User does not have a verified email to receive email MFA codes.")
+                raise invalid_parameter("User does not have delivery config set to turn on EMAIL_OTP")
 
     def apply_preferences(self, user: CognitoIdpUser, settings: dict[str, dict]) -> None:
         """Turns SMS and email codes on or off; a preferred method (any of the three) becomes the

@@ -40,8 +40,8 @@ from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
 from local_cognito.transaction import Transaction, begin_writing, mail_log, written
-from local_cognito.mfa_methods import (MFA_METHODS, SOFTWARE_TOKEN_MFA, configured_features, methods_on,
-                                       preferred_method)
+# SOFTWARE_TOKEN_MFA: the operation groups import it from here too.
+from local_cognito.mfa_methods import MFA_METHODS, SOFTWARE_TOKEN_MFA, methods_on, preferred_method  # noqa: F401
 from local_cognito.user_table import GroupTable, UserTable
 from server.cognito import secret_hash
 from server.logs import printable
@@ -102,8 +102,8 @@ class UserPool:
         self.spent_codes: dict[str, dict] = {}
         self.hosted_sessions: dict[str, HostedSession] = {}
         self.decoy_hash = hash_password(secrets.token_urlsafe(16))
-        # What the pool allows (``configure_account_features``): every MFA method, and new emails
-        # held until verified, until start-up says otherwise.
+        # What the pool allows (``LocalUserPool.configure_account_features``): every MFA method, and
+        # new emails held until verified, until start-up says otherwise.
         self.mfa_methods_allowed: frozenset[str] = frozenset(MFA_METHODS)
         self.email_updates = "verify-first"
         self.open_transaction: Transaction | None = None  # see transaction.py
@@ -137,11 +137,6 @@ class UserPool:
         self.backend.user_pools[self.pool.id] = self.pool
         self.client.user_pool_id = self.pool.id
         self.pool.clients[self.client.id] = self.client
-
-    def configure_account_features(self, *, email_updates: str = "verify-first",
-                                   mfa_methods: tuple[str, ...] = MFA_METHODS) -> None:
-        """How the pool takes a new email and which MFA methods it offers (``mfa_methods.py``)."""
-        self.email_updates, self.mfa_methods_allowed = configured_features(self.pool, email_updates, mfa_methods)
 
     # --- keeping changes: all or nothing (see transaction.py) ---------------------------------------
 

@@ -17,6 +17,7 @@ from local_cognito.faults import CognitoFault
 from local_cognito.attribute_updates import AttributeOperations
 from local_cognito.mfa import MfaOperations
 from local_cognito.mfa_codes import MfaCodeOperations
+from local_cognito.mfa_methods import MFA_METHODS, configured_features
 from local_cognito.oauth.hosted_sign_in import HostedSignIn
 from local_cognito.oauth.operations import OAuthOperations
 from local_cognito.pool import UserPool
@@ -32,7 +33,8 @@ Operation = Callable[[dict], dict]
 class LocalUserPool(UserPool):
     """One user pool with one app client (with a secret), kept in ``data_dir``, and its operations:
     ``accounts`` (``accounts.py``), ``refresh`` (``refresh_tokens.py``), ``sign_in`` (``sign_in.py``),
-    ``mfa`` (``mfa.py``) and ``mfa_codes`` (``mfa_codes.py``), ``attributes`` (``attribute_updates.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
+    ``mfa`` (``mfa.py``) and ``mfa_codes`` (``mfa_codes.py``), ``attributes``
+    (``attribute_updates.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
     ``hosted_sign_in`` (``oauth/``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
@@ -90,3 +92,8 @@ class LocalUserPool(UserPool):
             "GetGroup": self.admin.get_group,
             "ListGroups": self.admin.list_groups,
         }
+
+    def configure_account_features(self, *, email_updates: str = "verify-first",
+                                   mfa_methods: tuple[str, ...] = MFA_METHODS) -> None:
+        """How the pool takes a new email and which MFA methods it offers (``mfa_methods.py``)."""
+        self.email_updates, self.mfa_methods_allowed = configured_features(self.pool, email_updates, mfa_methods)
