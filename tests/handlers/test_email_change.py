@@ -134,3 +134,12 @@ def test_a_pool_that_does_not_let_users_change_their_email(other_pools):
     assert (reply.status, reply.json["error"]) == (400, "InvalidParameter")
     reply = client.call("setMfa", access_token=token, enabled=True, method="email")
     assert (reply.status, reply.json["error"], reply.json["field"]) == (400, "MfaMethodUnavailable", "method")
+
+
+@pytest.mark.parametrize("value", ["", " ", "\u0000", "a" * 5000 + "@example.com", "x@y", "a@b.c\u0000d", "\ud800@x.y"])
+def test_bad_emails_are_refused_before_cognito(signed_in, value):
+    """A 400 naming the field (or, for text that is not Unicode, the body), never a 5xx."""
+    client, _, answer = signed_in
+    reply = client.call("updateUser", access_token=answer["access_token"], email=value)
+    assert reply.status == 400, reply.body
+    assert reply.json.get("field") == "email" or reply.json["error"] == "InvalidJson", reply.body
