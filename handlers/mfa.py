@@ -19,11 +19,10 @@ from server.errors import ApiError
 from server.registry import FieldCheck, method
 from server.user_names import Email
 from handlers.codes import authenticator_code
+from handlers.sign_in import MFA_CHOICES
 
 # setMfa's methods, and SetUserMFAPreference's settings for each.
 MFA_SETTINGS = {"totp": "SoftwareTokenMfaSettings", "sms": "SMSMfaSettings", "email": "EmailMfaSettings"}
-# Cognito's names of the methods (GetUser's UserMFASettingList, the challenges), and ours.
-COGNITO_METHODS = {"SOFTWARE_TOKEN_MFA": "totp", "SMS_MFA": "sms", "EMAIL_OTP": "email"}
 # What must be verified before codes can go to it, and the error otherwise.
 VERIFIED_FIRST = {"sms": ("phone_number_verified", "PhoneNotVerified"), "email": ("email_verified", "EmailNotVerified")}
 
@@ -101,8 +100,8 @@ async def set_mfa(call: Call, access_token: str, enabled: bool, method: MfaMetho
         if not preferred:
             # No method stays preferred: each one on is sent again, not preferred.
             for name in profile.get("UserMFASettingList") or []:
-                if name in COGNITO_METHODS:
-                    settings[MFA_SETTINGS[COGNITO_METHODS[name]]] = {"Enabled": True, "PreferredMfa": False}
+                if name in MFA_CHOICES:  # Cognito's name of a method, and ours
+                    settings[MFA_SETTINGS[MFA_CHOICES[name]]] = {"Enabled": True, "PreferredMfa": False}
     settings[MFA_SETTINGS[method]] = {"Enabled": enabled, "PreferredMfa": enabled and preferred}
     try:
         await call.cognito.call("SetUserMFAPreference", AccessToken=access_token, **settings)

@@ -154,8 +154,11 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     if challenge == SELECT_MFA_TYPE:
         _one_answer(challenge, given=("mfa_choice", mfa_choice), unexpected=("totp", totp))
         _one_answer(challenge, given=("mfa_choice", mfa_choice), unexpected=("new_pass", new_pass))
+        if attributes:
+            name = next(iter(attributes))[:64]
+            raise ApiError("UnknownField", f'The sign-in step {challenge} does not take "{name}".', field=name)
         offered = step.get("m") if isinstance(step.get("m"), list) else []
-        if mfa_choice not in offered or attributes:
+        if mfa_choice not in offered:
             raise ApiError("InvalidField", "The field \"mfa_choice\" must be one of the step's mfa_choices: "
                            + ", ".join(str(choice) for choice in offered) + ".", field="mfa_choice")
         cognito_names = {ours: name for name, ours in MFA_CHOICES.items()}

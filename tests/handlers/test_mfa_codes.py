@@ -77,9 +77,10 @@ def test_several_methods_without_a_preference_let_the_person_choose(base_url, si
     assert (step["message"], step["challenge"], step["mfa_choices"]) == \
         ("SELECT_MFA_TYPE", "SELECT_MFA_TYPE", ["sms", "totp", "email"])
     person = Client(base_url)
-    for wrong in ({"mfa_choice": "carrier-pigeon"}, {"totp": CODE}, {}):
+    for wrong, error in (({"mfa_choice": "carrier-pigeon"}, "InvalidField"), ({"totp": CODE}, "MissingField"),
+                         ({}, "MissingField"), ({"mfa_choice": "sms", "nickname": "Sam"}, "UnknownField")):
         reply = person.call("respondToChallenge", session=step["session"], **wrong)
-        assert reply.status == 400 and reply.json["error"] in ("InvalidField", "MissingField"), reply.body
+        assert (reply.status, reply.json["error"]) == (400, error), reply.body
     reply = person.call("respondToChallenge", session=step["session"], mfa_choice="sms", totp=CODE)
     assert (reply.status, reply.json["field"]) == (400, "totp")
     reply = person.call("respondToChallenge", session=step["session"], mfa_choice="email")
