@@ -157,10 +157,11 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
         if attributes:
             name = next(iter(attributes))[:64]
             raise ApiError("UnknownField", f'The sign-in step {challenge} does not take "{name}".', field=name)
-        offered = step.get("m") if isinstance(step.get("m"), list) else []
-        if mfa_choice not in offered:
+        listed = step.get("m")
+        offered = [choice for choice in listed if isinstance(choice, str)] if isinstance(listed, list) else []
+        if mfa_choice is None or mfa_choice not in offered:
             raise ApiError("InvalidField", "The field \"mfa_choice\" must be one of the step's mfa_choices: "
-                           + ", ".join(str(choice) for choice in offered) + ".", field="mfa_choice")
+                           + ", ".join(offered) + ".", field="mfa_choice")
         cognito_names = {ours: name for name, ours in MFA_CHOICES.items()}
         responses["ANSWER"] = cognito_names[mfa_choice]
     elif challenge in MFA_CODE_RESPONSES:

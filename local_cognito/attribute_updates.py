@@ -45,7 +45,8 @@ def pending_attributes(user: CognitoIdpUser) -> dict[str, str]:
     """The attribute values waiting for their code (``user_table.py`` keeps them)."""
     pending = getattr(user, "pending_attributes", None)
     if pending is None:
-        pending = user.pending_attributes = {}
+        pending = {}
+        setattr(user, "pending_attributes", pending)  # a field of ours beside moto's
     return pending
 
 

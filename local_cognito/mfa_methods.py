@@ -53,7 +53,8 @@ def mfa_choices(user: CognitoIdpUser) -> dict[str, Any]:
     (empty when they never chose either)."""
     choices = getattr(user, "mfa_choices", None)
     if choices is None:
-        choices = user.mfa_choices = {}
+        choices = {}
+        setattr(user, "mfa_choices", choices)  # a field of ours beside moto's (``user_table.py`` keeps it)
     return choices
 
 

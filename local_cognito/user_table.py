@@ -83,8 +83,9 @@ class UserTable(Table):
         user.enabled = saved.get("enabled", True)
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
-        user.pending_attributes = dict(saved.get("pending", {}))
-        user.mfa_choices = dict(saved.get("mfa", {}))
+        # Fields of ours beside moto's: attribute values waiting for their code, SMS and email MFA.
+        setattr(user, "pending_attributes", dict(saved.get("pending", {})))
+        setattr(user, "mfa_choices", dict(saved.get("mfa", {})))
         user.groups = {group for group in map(self.groups.get, row[3]) if group is not None}
         return user
 
