@@ -16,9 +16,11 @@ import re
 import botocore.session
 import pytest
 
-from tests.support import CODE
-from tests.support.local_pool import code_at, error_code, password_auth, respond_mfa, signed_in
+from local_cognito.endpoint import LocalCognito
+from local_cognito.service import LocalUserPool
 from local_cognito.totp import STEP_SECONDS
+from tests.support import CODE
+from tests.support.local_pool import clients, code_at, error_code, password_auth, respond_mfa, signed_in
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 PHONE = "+15550100123"
@@ -74,10 +76,6 @@ def test_sms_mfa_needs_a_verified_phone_number_and_then_texts_a_code(idp, caplog
 
 def test_email_mfa_sends_a_random_code_by_email(tmp_path, caplog):
     """A pool of its own, with no pinned code: the code is random, and read from the log."""
-    from local_cognito.endpoint import LocalCognito
-    from local_cognito.service import LocalUserPool
-    from tests.support.local_pool import clients
-
     pool = LocalUserPool(str(tmp_path))
     local = LocalCognito(pool).start()
     try:
