@@ -1,5 +1,5 @@
-"""Accounts: createAccount, confirmAccount, resendCode, getUser, updateUser, deleteAcct (which also
-removes the account's photos).
+"""Accounts: createAccount, confirmAccount, resendCode, getUser, deleteAcct (which also removes the
+account's photos). updateUser, and verifying a new email: ``handlers.attributes``.
 
 createAccount answers 409 for an email that has an account, as the tutorial's flow expects, so it
 is rate-limited like every method that names a user or sends an email. confirmAccount and
@@ -67,26 +67,19 @@ async def resend_code(call: Call, user: Email) -> dict:
 
 @method("getUser")
 async def get_user(call: Call, access_token: str) -> dict:
-    """The user's name and attributes, and which MFA methods are on (Cognito's UserMFASettingList:
-    ``SOFTWARE_TOKEN_MFA`` is the authenticator app)."""
+    """The user's name and attributes, which MFA methods are on (Cognito's UserMFASettingList:
+    ``SOFTWARE_TOKEN_MFA`` is the authenticator app, ``SMS_MFA`` codes by text message, ``EMAIL_OTP``
+    codes by email) and which one is preferred (None: the sign-in asks, when several are on)."""
     response = await call.cognito.call("GetUser", AccessToken=access_token)
     methods = [m for m in response.get("UserMFASettingList") or [] if isinstance(m, str)]
+    preferred = response.get("PreferredMfaSetting")
     return {
         "username": response["Username"],
         "attributes": {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])},
         "mfa_enabled": bool(methods),
         "mfa_methods": methods,
+        "mfa_preferred": preferred if preferred in methods else None,
     }
-
-
-@method("updateUser")
-async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
-    """Change standard attributes of the signed-in user, e.g. ``{"nickname": "Sam"}``."""
-    if not attributes:
-        raise ApiError("MissingField", "updateUser needs at least one attribute to change, e.g. \"nickname\".")
-    await call.cognito.call("UpdateUserAttributes", AccessToken=access_token,
-                            UserAttributes=attribute_list(attributes))
-    return {}
 
 
 @method("deleteAcct", refresh_cookie=True)

@@ -36,6 +36,10 @@ MFA_CODE_RESPONSES = {
     "EMAIL_OTP": "EMAIL_OTP_CODE",
 }
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+# Several MFA methods on and none preferred: the person chooses one (Cognito's MFAS_CAN_CHOOSE lists
+# them), then answers its challenge.
+SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+MFA_CHOICES = {"SOFTWARE_TOKEN_MFA": "totp", "SMS_MFA": "sms", "EMAIL_OTP": "email"}
 # How ChallengeResponses and requiredAttributes name an attribute.
 USER_ATTRIBUTE_PREFIX = "userAttributes."
 # A custom attribute's name (Cognito's limit is 32 characters, "custom:" included).
@@ -69,6 +73,18 @@ def required_attributes(parameters: dict) -> list[str]:
     return [name for name in names if name in STANDARD_ATTRIBUTES or CUSTOM_ATTRIBUTE.fullmatch(name)]
 
 
+def mfa_choices(parameters: dict) -> list[str]:
+    """The methods a SELECT_MFA_TYPE challenge's ``MFAS_CAN_CHOOSE`` (a JSON list of Cognito's names)
+    offers, as setMfa names them (totp, sms, email); anything else in it is ignored."""
+    try:
+        listed = json.loads(parameters.get("MFAS_CAN_CHOOSE") or "[]")
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    return [MFA_CHOICES[name] for name in listed if isinstance(name, str) and name in MFA_CHOICES]
+
+
 def sign_in_answer(call: Call, response: dict) -> dict:
     """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
     if "AuthenticationResult" not in response:
@@ -79,6 +95,11 @@ def sign_in_answer(call: Call, response: dict) -> dict:
                   "challenge": challenge}
         if challenge == NEW_PASSWORD_REQUIRED:
             answer["required_attributes"] = step["r"] = required_attributes(parameters)
+        elif challenge == SELECT_MFA_TYPE:
+            answer["mfa_choices"] = step["m"] = mfa_choices(parameters)
+        elif parameters.get("CODE_DELIVERY_DESTINATION"):  # where an SMS or email code went
+            answer["delivery"] = {"destination": parameters["CODE_DELIVERY_DESTINATION"],
+                                  "medium": parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM")}
         answer["session"] = call.challenges.encode(step)
         return answer
     result = response["AuthenticationResult"]
@@ -112,10 +133,13 @@ async def sign_in(call: Call, user: Email, pass_: str) -> dict:
 
 @method("respondToChallenge", refresh_cookie=True)
 async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
-                               new_pass: str | None = None, **attributes: str) -> dict:
-    """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
-    user an admin created, with a field for each of the step's ``required_attributes`` (e.g.
-    ``"nickname": "Sam"``). Answers tokens and the refresh cookie, or the next step."""
+                               new_pass: str | None = None, mfa_choice: str | None = None,
+                               **attributes: str) -> dict:
+    """Answer the step a sign-in asked for: ``totp`` for a code (from the authenticator app, or sent by
+    text message or email), ``mfa_choice`` for one of the step's ``mfa_choices`` (then that method's
+    step follows), ``new_pass`` for a user an admin created, with a field for each of the step's
+    ``required_attributes`` (e.g. ``"nickname": "Sam"``). Answers tokens and the refresh cookie, or
+    the next step."""
     step = call.challenges.decode(session)
     if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
         raise ApiError("ChallengeExpired")
@@ -124,7 +148,23 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     if not username:
         raise ApiError("MissingField", 'respondToChallenge needs the field "user".', field="user")
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
-    if challenge in MFA_CODE_RESPONSES:
+    if challenge != SELECT_MFA_TYPE and mfa_choice is not None:
+        raise ApiError("InvalidField", f'The sign-in step {challenge[:64]} does not take "mfa_choice".',
+                       field="mfa_choice")
+    if challenge == SELECT_MFA_TYPE:
+        _one_answer(challenge, given=("mfa_choice", mfa_choice), unexpected=("totp", totp))
+        _one_answer(challenge, given=("mfa_choice", mfa_choice), unexpected=("new_pass", new_pass))
+        if attributes:
+            name = next(iter(attributes))[:64]
+            raise ApiError("UnknownField", f'The sign-in step {challenge} does not take "{name}".', field=name)
+        listed = step.get("m")
+        offered = [choice for choice in listed if isinstance(choice, str)] if isinstance(listed, list) else []
+        if mfa_choice is None or mfa_choice not in offered:
+            raise ApiError("InvalidField", "The field \"mfa_choice\" must be one of the step's mfa_choices: "
+                           + ", ".join(offered) + ".", field="mfa_choice")
+        cognito_names = {ours: name for name, ours in MFA_CHOICES.items()}
+        responses["ANSWER"] = cognito_names[mfa_choice]
+    elif challenge in MFA_CODE_RESPONSES:
         _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
         if attributes:
             name = next(iter(attributes))[:64]

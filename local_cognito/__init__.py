@@ -35,6 +35,9 @@ the calls this backend makes, the local pool does what Cognito does:
 - Emails are compared as a pool with ``CaseSensitive: false`` compares them: ASCII letters in any
   case, every other character exactly (moto compares nothing without regard to case). A user name is
   checked against Cognito's UsernameType before any operation (``validation.py``).
+- A new email waits for its code before it replaces the old one (AttributesRequireVerificationBeforeUpdate;
+  ``attribute_updates.py``), and SMS and email MFA codes go to the console log like its emails
+  (``mfa_codes.py``), as far as the pool allows them (``mfa_methods.py``).
 - TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
   sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
   accepts any code); see ``mfa.py`` and ``sign_in.py``.
@@ -62,7 +65,9 @@ The modules:
   and the tokens of a completed sign-in.
 - The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
   account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
-  (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up),
+  (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up, SetUserMFAPreference),
+  ``mfa_codes.py`` (SMS and email MFA, SELECT_MFA_TYPE), ``attribute_updates.py`` (a user's own
+  attributes, and verifying emails and phone numbers),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps), ``federation.py`` (users made by a sign-in through an
   identity provider).
@@ -78,7 +83,8 @@ The modules:
   (the records in that file's shape).
 - Beneath them: ``store.py`` (the data folder), ``passwords.py`` (scrypt hashes), ``tokens.py`` (the
   signing key and the JWTs), ``clock.py`` (the pool's clock, which may be set ahead of or behind
-  ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
+  ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes),
+  ``mfa_methods.py`` (the MFA methods, and users' choices), ``faults.py`` (Cognito's error answers),
   ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name
   check every operation makes first),
   ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
@@ -201,6 +207,7 @@ def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) ->
         pool.oauth.configure_hosted_ui(callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls,
                                        identity_providers=providers)
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
+    pool.configure_account_features(email_updates=config.local_email_updates, mfa_methods=config.local_mfa_methods)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     for name in (COOKIE_SECRET, HOSTED_UI_SECRET, LOGIN_WITH_AMAZON_SECRET):

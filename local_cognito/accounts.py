@@ -1,7 +1,7 @@
 """The local Cognito's account operations: what users do to their own account, with no administrator.
 
 SignUp, ConfirmSignUp and ResendConfirmationCode; ChangePassword, ForgotPassword and
-ConfirmForgotPassword; GetUser, UpdateUserAttributes and DeleteUser. Codes are sent to the
+ConfirmForgotPassword; GetUser and DeleteUser (UpdateUserAttributes: ``attribute_updates.py``). Codes are sent to the
 console log and checked by the pool (``pool.py``); a code request for an unknown or disabled user
 answers with a simulated delivery, as PreventUserExistenceErrors asks. Every code request writes to the
 database, whether a code was sent or not: the time it takes, and a data folder that cannot be
@@ -15,7 +15,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS
-from local_cognito.schema import check_sign_up, check_update
+from local_cognito.schema import check_sign_up
 from local_cognito.validation import check_username
 
 
@@ -139,26 +139,6 @@ class AccountOperations:
             "MFAOptions": [],
             **self.pool.mfa_settings(user),
         }
-
-    def update_user_attributes(self, params: dict) -> dict:
-        pool = self.pool
-        user = pool.user_for_access_token(params.get("AccessToken"))
-        attributes = pool.checked_attributes(params.get("UserAttributes"))
-        check_update(pool.required_attributes, attributes)
-        if "email_verified" in attributes:
-            raise CognitoFault("NotAuthorizedException",
-                               "A client attempted to write unauthorized attribute")
-        email = attributes.get("email")
-        if email is not None:
-            other = pool.find_user(email)
-            if other is not None and other is not user:
-                raise CognitoFault("AliasExistsException",
-                                   "An account with the given email already exists.")
-            if not EMAIL.match(email):
-                raise CognitoFault("InvalidParameterException", "Invalid email address format.")
-        user.update_attributes([{"Name": k, "Value": v} for k, v in attributes.items()])
-        pool.save()
-        return {"CodeDeliveryDetailsList": []}
 
     def delete_user(self, params: dict) -> dict:
         user = self.pool.user_for_access_token(params.get("AccessToken"))

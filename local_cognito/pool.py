@@ -40,11 +40,12 @@ from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
 from local_cognito.transaction import Transaction, begin_writing, mail_log, written
+# SOFTWARE_TOKEN_MFA: the operation groups import it from here too.
+from local_cognito.mfa_methods import MFA_METHODS, SOFTWARE_TOKEN_MFA, methods_on, preferred_method  # noqa: F401
 from local_cognito.user_table import GroupTable, UserTable, federated_sub
 from server.cognito import secret_hash
 from server.logs import printable
 
-SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # Cognito's name for TOTP MFA, in settings and challenges
 
 
 @dataclasses.dataclass
@@ -56,6 +57,8 @@ class AuthSession:
     expires: float
     failures: int = 0
     spent: bool = False
+    code: str | None = None  # the code an SMS_MFA or EMAIL_OTP challenge sent (``mfa_codes.py``)
+    choices: tuple[str, ...] = ()  # the methods a SELECT_MFA_TYPE challenge offered
 
 
 def _masked(email: str) -> str:
@@ -99,6 +102,10 @@ class UserPool:
         self.spent_codes: dict[str, dict] = {}
         self.hosted_sessions: dict[str, HostedSession] = {}
         self.decoy_hash = hash_password(secrets.token_urlsafe(16))
+        # What the pool allows (``LocalUserPool.configure_account_features``): every MFA method, and
+        # new emails held until verified, until start-up says otherwise.
+        self.mfa_methods_allowed: frozenset[str] = frozenset(MFA_METHODS)
+        self.email_updates = "verify-first"
         self.open_transaction: Transaction | None = None  # see transaction.py
         self._restore(groups, required_attributes)
 
@@ -177,6 +184,10 @@ class UserPool:
             self.open_transaction.emails.append((text, arguments))
         else:
             mail_log.warning(text, *arguments)
+
+    def new_code(self) -> str:
+        """A six-digit code, or the pinned one (LOCAL_COGNITO_CODE)."""
+        return self.pinned_code or f"{secrets.randbelow(10 ** 6):06d}"
 
     @property
     def client_id(self) -> str:
@@ -283,7 +294,7 @@ class UserPool:
     def send_code(self, user: CognitoIdpUser, purpose: str, lifetime: int) -> dict:
         """A new ``purpose`` code ("signup" or "reset") for ``user``, "emailed" to the console log;
         answers where it went, as CodeDeliveryDetails."""
-        code = self.pinned_code or f"{secrets.randbelow(10 ** 6):06d}"
+        code = self.new_code()
         self.codes[f"{purpose}:{user.id}"] = {"code": code, "expires": self.clock() + lifetime}
         email = user.attribute_lookup.get("email", "")
         what = "confirmation" if purpose == "signup" else "password reset"
@@ -293,6 +304,7 @@ class UserPool:
     @staticmethod
     def delivery(email: str) -> dict:
         return {"Destination": _masked(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
 
     def use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
         """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise. Every
@@ -395,14 +407,14 @@ class UserPool:
     # --- what users see of their MFA ------------------------------------------------------------
 
     def mfa_enabled(self, user: CognitoIdpUser) -> bool:
+        """Whether TOTP MFA is on for ``user`` (every method that is: ``mfa_methods.methods_on``)."""
         token = self.software_tokens.get(user.id)
         return bool(token and token.enabled and token.secret)
 
     def mfa_settings(self, user: CognitoIdpUser) -> dict:
         """The MFA fields of GetUser and AdminGetUser."""
-        if not self.mfa_enabled(user):
-            return {"UserMFASettingList": []}
-        settings: dict[str, Any] = {"UserMFASettingList": [SOFTWARE_TOKEN_MFA]}
-        if self.software_tokens[user.id].preferred:
-            settings["PreferredMfaSetting"] = SOFTWARE_TOKEN_MFA
+        settings: dict[str, Any] = {"UserMFASettingList": methods_on(self, user)}
+        preferred = preferred_method(self, user)
+        if preferred is not None:
+            settings["PreferredMfaSetting"] = preferred
         return settings

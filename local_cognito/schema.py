@@ -55,7 +55,7 @@ def checked_attributes(attribute_list: Any) -> dict[str, str]:
     attributes = {}
     for item in attribute_list:
         name, value = (item or {}).get("Name"), (item or {}).get("Value")
-        if name not in STANDARD_ATTRIBUTES and name not in ("email", "email_verified"):
+        if name not in STANDARD_ATTRIBUTES and name not in ("email", "email_verified", "phone_number_verified"):
             raise invalid_parameter(f"Attributes did not conform to the schema: {name}: "
                                     "Attribute does not exist in the schema.")
         if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
@@ -97,7 +97,7 @@ def new_password_attributes(required: tuple[str, ...], user_attributes: dict[str
     given = checked_attributes([{"Name": key[len(USER_ATTRIBUTE_PREFIX):], "Value": value}
                                 for key, value in responses.items()
                                 if isinstance(key, str) and key.startswith(USER_ATTRIBUTE_PREFIX)])
-    for name in ("email", "email_verified"):
+    for name in ("email", "email_verified", "phone_number_verified"):
         if name in given:
             raise CognitoFault("NotAuthorizedException", "A client attempted to write unauthorized attribute")
     for name in given:

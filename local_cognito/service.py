@@ -14,8 +14,11 @@ from typing import Callable
 from local_cognito.accounts import AccountOperations
 from local_cognito.admin import AdminOperations
 from local_cognito.faults import CognitoFault
+from local_cognito.attribute_updates import AttributeOperations
 from local_cognito.federation import FederatedUsers
 from local_cognito.mfa import MfaOperations
+from local_cognito.mfa_codes import MfaCodeOperations
+from local_cognito.mfa_methods import MFA_METHODS, configured_features
 from local_cognito.oauth.hosted_sign_in import HostedSignIn
 from local_cognito.oauth.operations import OAuthOperations
 from local_cognito.pool import UserPool
@@ -31,7 +34,8 @@ Operation = Callable[[dict], dict]
 class LocalUserPool(UserPool):
     """One user pool with one app client (with a secret), kept in ``data_dir``, and its operations:
     ``accounts`` (``accounts.py``), ``refresh`` (``refresh_tokens.py``), ``sign_in`` (``sign_in.py``),
-    ``mfa`` (``mfa.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
+    ``mfa`` (``mfa.py``) and ``mfa_codes`` (``mfa_codes.py``), ``attributes``
+    (``attribute_updates.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
     ``hosted_sign_in`` (``oauth/``) and ``federation`` (``federation.py``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
@@ -42,7 +46,10 @@ class LocalUserPool(UserPool):
         self.accounts = AccountOperations(self)
         self.refresh = RefreshTokenOperations(self)
         self.sign_in = SignInOperations(self, self.refresh)
-        self.mfa = MfaOperations(self)
+        self.mfa_codes = MfaCodeOperations(self, self.sign_in)
+        self.sign_in.mfa_codes = self.mfa_codes
+        self.mfa = MfaOperations(self, self.mfa_codes)
+        self.attributes = AttributeOperations(self)
         self.admin = AdminOperations(self)
         self.oauth = OAuthOperations(self, self.refresh)
         self.hosted_sign_in = HostedSignIn(self, self.sign_in, self.accounts)
@@ -62,7 +69,9 @@ class LocalUserPool(UserPool):
             "ForgotPassword": self.accounts.forgot_password,
             "ConfirmForgotPassword": self.accounts.confirm_forgot_password,
             "GetUser": self.accounts.get_user,
-            "UpdateUserAttributes": self.accounts.update_user_attributes,
+            "UpdateUserAttributes": self.attributes.update_user_attributes,
+            "VerifyUserAttribute": self.attributes.verify_user_attribute,
+            "GetUserAttributeVerificationCode": self.attributes.get_user_attribute_verification_code,
             "DeleteUser": self.accounts.delete_user,
             "AssociateSoftwareToken": self.mfa.associate_software_token,
             "VerifySoftwareToken": self.mfa.verify_software_token,
@@ -85,3 +94,8 @@ class LocalUserPool(UserPool):
             "GetGroup": self.admin.get_group,
             "ListGroups": self.admin.list_groups,
         }
+
+    def configure_account_features(self, *, email_updates: str = "verify-first",
+                                   mfa_methods: tuple[str, ...] = MFA_METHODS) -> None:
+        """How the pool takes a new email and which MFA methods it offers (``mfa_methods.py``)."""
+        self.email_updates, self.mfa_methods_allowed = configured_features(self.pool, email_updates, mfa_methods)

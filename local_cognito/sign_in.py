@@ -7,7 +7,8 @@ enabled for this client".
 
 - A correct password is followed by a challenge instead of tokens when the user must first choose a
   password (NEW_PASSWORD_REQUIRED, for users an admin created) or give a TOTP code
-  (SOFTWARE_TOKEN_MFA). RespondToAuthChallenge answers it within the session it came with.
+  (SOFTWARE_TOKEN_MFA), an SMS or email code (SMS_MFA, EMAIL_OTP), or choose among them
+  (SELECT_MFA_TYPE): see ``mfa_codes.py``. RespondToAuthChallenge answers it within the session it came with.
   NEW_PASSWORD_REQUIRED lists the required attributes the user lacks, which the answer must give
   (``schema.py``).
 - Sessions are random strings kept in memory: they expire after three minutes (Cognito's default
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
@@ -34,10 +35,15 @@ from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.schema import new_password_attributes, required_attributes_parameter
 from local_cognito.totp import accepted_step
 
+if TYPE_CHECKING:
+    from local_cognito.mfa_codes import MfaCodeOperations
+
 AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
 SPENT_SESSION_MEMORY_SECONDS = 3600  # how long a used or expired session is still told apart
 MAX_MFA_CODE_FAILURES = 5  # wrong codes a session takes before it is spent
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+# The challenges of SMS and email MFA, and the choice among methods (``mfa_codes.py``).
+MFA_CODE_CHALLENGES = ("SMS_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE")
 # The app client's ExplicitAuthFlows setting that lets it use each InitiateAuth flow.
 FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
                  "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
@@ -49,6 +55,7 @@ class SignInOperations:
     def __init__(self, pool: UserPool, refresh: RefreshTokenOperations) -> None:
         self.pool = pool
         self.refresh = refresh
+        self.mfa_codes: MfaCodeOperations | None = None  # SMS and email codes, given by ``service.py``
 
     # --- InitiateAuth ---------------------------------------------------------------------------
 
@@ -92,8 +99,12 @@ class SignInOperations:
                 "ChallengeParameters": dict(parameters, USER_ID_FOR_SRP=user.id)}
 
     def after_password(self, user: CognitoIdpUser) -> dict:
-        """What a correct (or newly chosen) password leads to: the TOTP challenge, or tokens."""
-        if self.pool.mfa_enabled(user):
+        """What a correct (or newly chosen) password leads to: an MFA challenge, or tokens."""
+        if self.mfa_codes is not None:
+            challenge = self.mfa_codes.challenge_after_password(user)
+            if challenge is not None:
+                return challenge
+        elif self.pool.mfa_enabled(user):
             return self.start_challenge(user, SOFTWARE_TOKEN_MFA, {})
         return self.pool.complete_sign_in(user)
 
@@ -122,7 +133,7 @@ class SignInOperations:
         pool = self.pool
         pool.check_client(params)
         name = params.get("ChallengeName")
-        if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED):
+        if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED, *MFA_CODE_CHALLENGES):
             raise invalid_parameter(f"The local Cognito does not send the challenge {name}.")
         session = self.open_session(params.get("Session"))
         if name != session.challenge:
@@ -140,7 +151,9 @@ class SignInOperations:
         if not user.enabled:
             session.spent = True
             raise not_authorized("User is disabled.")
-        if name == SOFTWARE_TOKEN_MFA:
+        if name in MFA_CODE_CHALLENGES and self.mfa_codes is not None:
+            result = self.mfa_codes.answer(user, session, name, responses)
+        elif name == SOFTWARE_TOKEN_MFA:
             result = self._answer_totp(user, session, responses.get("SOFTWARE_TOKEN_MFA_CODE"))
         else:
             result = self._answer_new_password(user, session, responses.get("NEW_PASSWORD"), responses)

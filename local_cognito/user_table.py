@@ -55,9 +55,12 @@ def _user_row(found: tuple) -> tuple[str, tuple]:
 
 
 def user_fields(user: CognitoIdpUser) -> dict:
-    """A user's record, as ``state.json`` kept it (without the sub, which is the key). A federated
-    user's record also keeps the user name Cognito gave them (``LoginWithAmazon_...``); every other
-    user's is their sub."""
+    """A user's record, as ``state.json`` kept it (without the sub, which is the key), and, when they
+    have any, the attribute values waiting for verification (``pending``: ``attribute_updates.py``)
+    and their SMS and email MFA choices (``mfa``: ``mfa_methods.py``). A federated user's record also
+    keeps the user name Cognito gave them (``LoginWithAmazon_...``); every other user's is their sub."""
+    extras = {name: dict(value) for name, value in (("pending", getattr(user, "pending_attributes", None)),
+                                                    ("mfa", getattr(user, "mfa_choices", None))) if value}
     fields = {
         "status": user.status.name if isinstance(user.status, enum.Enum) else str(user.status),
         "enabled": user.enabled,
@@ -65,6 +68,7 @@ def user_fields(user: CognitoIdpUser) -> dict:
         "password_hash": user.password,
         "created": as_timestamp(user.create_date),
         "modified": as_timestamp(user.last_modified_date),
+        **extras,
     }
     if user.username != user.id:
         fields["username"] = user.username
@@ -109,6 +113,9 @@ class UserTable(Table):
         user.enabled = saved.get("enabled", True)
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
+        # Fields of ours beside moto's: attribute values waiting for their code, SMS and email MFA.
+        setattr(user, "pending_attributes", dict(saved.get("pending", {})))
+        setattr(user, "mfa_choices", dict(saved.get("mfa", {})))
         user.groups = {group for group in map(self.groups.get, row[3]) if group is not None}
         return user
 

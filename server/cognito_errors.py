@@ -125,6 +125,14 @@ MESSAGES = {
     ("AssociateSoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifySoftwareToken", "NotAuthorized"): _TOKEN_REFUSED,
     ("SetUserMFAPreference", "NotAuthorized"): _TOKEN_REFUSED,
+    ("VerifyUserAttribute", "NotAuthorized"): _TOKEN_REFUSED,
+    ("GetUserAttributeVerificationCode", "NotAuthorized"): _TOKEN_REFUSED,
+    ("VerifyUserAttribute", "InvalidParameter"):
+        "There is no change waiting for a code on this attribute. Ask for a code again, or change it first.",
+    ("GetUserAttributeVerificationCode", "InvalidParameter"):
+        "No code can be sent for this attribute: the account has no such address or number to verify, or "
+        "the sign-in service does not send text messages.",
+    ("VerifyUserAttribute", "AliasExists"): "Another account already uses this email, so it cannot become yours.",
     ("VerifySoftwareToken", "InvalidParameter"): "Start the set-up again with QR_init, then send a new code.",
     ("AdminResetUserPassword", "InvalidParameter"):
         "This user has no verified email, so no reset code can be sent. Confirm the email first.",

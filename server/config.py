@@ -151,6 +151,10 @@ class Config:
     local_required_attributes: tuple[str, ...] = ()
     # Local mode: whether the local app client offers the Login with Amazon stand-in.
     local_login_with_amazon: bool = True
+    # Local mode: the MFA methods the local pool offers (Cognito's names), and how it takes a new
+    # email: "verify-first" (AttributesRequireVerificationBeforeUpdate), "immediate" or "off".
+    local_mfa_methods: tuple[str, ...] = ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP")
+    local_email_updates: str = "verify-first"
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -342,6 +346,8 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
                                                             DEFAULT_ROTATION_GRACE_SECONDS),
         local_required_attributes=settings.required_attributes(env),
         local_login_with_amazon=settings.on_off(env, "LOCAL_COGNITO_LOGIN_WITH_AMAZON", True),
+        local_mfa_methods=settings.local_mfa_methods(env),
+        local_email_updates=settings.local_email_updates(env),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )

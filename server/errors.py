@@ -47,6 +47,14 @@ CATALOGUE: dict[str, ErrorKind] = {
         401, "This sign-in step has expired or was already used. Sign in again."),
     "MfaNotSetUp": ErrorKind(
         400, "Set up an authenticator app first: QR_init, then QR_TOTP with a code from the app."),
+    "PhoneNotVerified": ErrorKind(
+        400, "Add a phone number and verify it with the code texted to it before turning on text-message codes."),
+    "EmailNotVerified": ErrorKind(
+        400, "Verify your email with the code sent to it before turning on email codes."),
+    "MfaMethodUnavailable": ErrorKind(
+        400, "The sign-in service does not offer this kind of sign-in code. Choose another one."),
+    "AttributeNotWritable": ErrorKind(
+        403, "The sign-in service does not let you change this yourself. Contact whoever runs this site."),
     # Answers from Cognito.
     "NotAuthorized": ErrorKind(401, "Incorrect username or password."),
     "UserNotConfirmed": ErrorKind(

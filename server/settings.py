@@ -130,6 +130,38 @@ def required_attributes(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(name for name in names if name != "email")
 
 
+# LOCAL_COGNITO_MFA_METHODS' names, and Cognito's for them.
+LOCAL_MFA_METHODS = {"totp": "SOFTWARE_TOKEN_MFA", "sms": "SMS_MFA", "email": "EMAIL_OTP"}
+LOCAL_EMAIL_UPDATES = ("verify-first", "immediate", "off")
+
+
+def local_mfa_methods(env: Mapping[str, str]) -> tuple[str, ...]:
+    """LOCAL_COGNITO_MFA_METHODS: the MFA methods the local pool offers (totp, sms, email; commas or
+    spaces between them; "none" for no MFA), as Cognito names them. All three by default."""
+    raw = (env.get("LOCAL_COGNITO_MFA_METHODS") or "").strip().lower()
+    if not raw:
+        return tuple(LOCAL_MFA_METHODS.values())
+    names = tuple(dict.fromkeys(split_list(raw)))
+    if names == ("none",):
+        return ()
+    unknown = [name for name in names if name not in LOCAL_MFA_METHODS]
+    if unknown:
+        raise ConfigError(f"LOCAL_COGNITO_MFA_METHODS must list some of totp, sms and email (or be none), "
+                          f"got {env['LOCAL_COGNITO_MFA_METHODS']!r}.")
+    return tuple(LOCAL_MFA_METHODS[name] for name in names)
+
+
+def local_email_updates(env: Mapping[str, str]) -> str:
+    """LOCAL_COGNITO_EMAIL_UPDATES: verify-first (the default), immediate or off."""
+    raw = (env.get("LOCAL_COGNITO_EMAIL_UPDATES") or "").strip().lower()
+    if not raw:
+        return LOCAL_EMAIL_UPDATES[0]
+    if raw not in LOCAL_EMAIL_UPDATES:
+        raise ConfigError(f"LOCAL_COGNITO_EMAIL_UPDATES must be verify-first, immediate or off, got "
+                          f"{env['LOCAL_COGNITO_EMAIL_UPDATES']!r}.")
+    return raw
+
+
 def port(value: int, name: str = "PORT (or --port)") -> int:
     if not 1 <= value <= 65535:
         raise ConfigError(f"{name} must be between 1 and 65535, got {value}.")

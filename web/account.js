@@ -74,11 +74,11 @@ function passwordChanged(answer, message) {
   if (answer.access_token) {
     keepTokens(answer);
     say(message, "Your password is changed, and every other session is signed out.", "ok");
-  } else if (answer.message === "MFA_REQUIRED" && answer.session) {
+  } else if (answer.session && (answer.message === "MFA_REQUIRED" || answer.challenge === "SELECT_MFA_TYPE")) {
     const email = state.email;
-    showSignedOut("Your password is changed, and every session is signed out. Enter the code from your " +
-      "authenticator app to stay signed in.", "ok");
-    askForCode(answer.session, email);
+    showSignedOut("Your password is changed, and every session is signed out. Enter your sign-in code " +
+      "to stay signed in.", "ok");
+    askForCode(answer.session, email, answer);
   } else if (answer.other_sessions_ended === false) {
     const why = answer.sign_out_error && answer.sign_out_error.message ? ` ${answer.sign_out_error.message}` : "";
     say(message, `Your password is changed, but your other sessions could not be signed out.${why}`, "error");

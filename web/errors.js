@@ -42,6 +42,8 @@ const SENTENCES_BY_ACTION = {
     CodeMismatch: CODE_REFUSED_SENTENCE,
     LimitExceeded: TOO_MANY_CODES_SENTENCE,
   },
+  updateUser: { AliasExists: "Another account already uses this email." },
+  verifyAttribute: { LimitExceeded: TOO_MANY_CODES_SENTENCE },
   // An authenticator code cannot be sent again: a new sign-in asks for the app's next code.
   respondToChallenge: { LimitExceeded: "Too many wrong codes. Sign in again and type the newest code from your app." },
 };

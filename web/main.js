@@ -12,8 +12,11 @@
 //   views.js       the view in the URL (#photos, #account, #sign-up): reload, Back and shared links
 //   session.js     the two states of the page, signed out and signed in, the moves between them, the tabs
 //   password.js    show/hide toggles, and the password rules ticked as they are met
-//   signed-out.js  sign in, the authenticator step, sign up and confirm, a forgotten password
+//   signed-out.js  sign in, the code step, sign up and confirm, a forgotten password
+//   mfa-step.js    the code step's words (app, text message, email) and the choice among them
 //   account.js     sign out, change the password, the authenticator app, delete the account
+//   email-change.js  "Change email": the new address, then the code sent to it
+//   mfa-codes.js   codes by text message or email: the phone number, turning each on and off
 //   photos.js      the list with thumbnails, the viewer, delete (asked first)
 //   upload.js      add a photo: its preview, the upload's progress
 //

@@ -7,6 +7,8 @@ import { $, clearInvalid, newAction, say, showError } from "./ui.js";
 import { keepTokens, state } from "./state.js";
 import { hostedUiSession, userCall } from "./api.js";
 import { hideTotpSetup, showMfaState } from "./account.js";
+import { resetEmailChange, showEmail } from "./email-change.js";
+import { resetCodes, showCodes } from "./mfa-codes.js";
 import { clearPhotos, closeViewer } from "./photos.js";
 import { resetUpload } from "./upload.js";
 import {
@@ -146,6 +148,8 @@ function resetSignedInForms() {
   newAction($("signed-in"));
   resetUpload();
   hideTotpSetup();
+  resetEmailChange();
+  resetCodes();
   $("delete-confirm").hidden = true;
   $("delete-start").hidden = false;
   closeSignedInViews();
@@ -189,6 +193,8 @@ export async function showSignedIn(notice) {
     $("who").hidden = false;
     const methods = Array.isArray(answer.mfa_methods) ? answer.mfa_methods : [];
     showMfaState(methods.includes("SOFTWARE_TOKEN_MFA"));
+    showEmail(state.email);
+    showCodes(answer);
   } catch (error) {
     $("greeting").textContent = "Hello!";
     $("mfa-start").hidden = false; // whether codes are on is not known: setting up an app always works

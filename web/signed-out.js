@@ -1,4 +1,4 @@
-// The signed-out card's forms: sign in (then the authenticator code when the account asks for one),
+// The signed-out card's forms: sign in (then the MFA code when the account asks for one: mfa-step.js),
 // sign up and confirm the emailed code (sent again on request), and a forgotten password (a code
 // by email, then a new password). "More sign-in options" (the hosted UI) is a plain link in the
 // page; session.js shows it next to the sign-in form only, and switches the two tabs.
@@ -9,6 +9,7 @@ import { state } from "./state.js";
 import { call } from "./api.js";
 import { chooseSignedOutPanel, showLogInForm, showOnly, signedIn } from "./session.js";
 import { rememberTab } from "./views.js";
+import { askForChoice, describeCodeStep, sentCode } from "./mfa-step.js";
 
 onSubmit($("sign-in-form"), () => {
   const form = $("sign-in-form");
@@ -24,8 +25,8 @@ onSubmit($("sign-in-form"), () => {
       const answer = await call("signIn", { user: email, pass: password });
       if (answer.access_token) {
         await signedIn(answer);
-      } else if (answer.message === "MFA_REQUIRED" && answer.session) {
-        askForCode(answer.session, email);
+      } else if (answer.session && (answer.message === "MFA_REQUIRED" || answer.challenge === "SELECT_MFA_TYPE")) {
+        askForCode(answer.session, email, answer);
       } else {
         say(message, "This account needs a step this page cannot do. Use “More sign-in options” instead.", "error");
       }
@@ -43,11 +44,17 @@ onSubmit($("sign-in-form"), () => {
   }, "Signing in…");
 });
 
-// The authenticator-code step of a sign-in (also of the new sign-in after a password change). The
-// email goes with the code: Cognito names the user in the step it answers, but an emulator that
-// does not (moto) needs the name the person signed in with.
-export function askForCode(session, email) {
-  state.challenge = { session, email };
+// The code step of a sign-in (also of the new sign-in after a password change): an authenticator
+// code, or one sent by text message or email (mfa-step.js words it); with several kinds on and
+// none preferred, first the choice of one. The email goes with the code: Cognito names the user in
+// the step it answers, but an emulator that does not (moto) needs the name the person signed in with.
+export function askForCode(session, email, step) {
+  if (step && step.challenge === "SELECT_MFA_TYPE") {
+    askForChoice(session, email, step.mfa_choices);
+    return;
+  }
+  state.challenge = { session, email, challenge: (step && step.challenge) || "SOFTWARE_TOKEN_MFA" };
+  describeCodeStep(step);
   $("mfa-form").reset();
   say($("mfa-message"), "");
   showLogInForm($("mfa-form"));
@@ -60,7 +67,8 @@ onSubmit($("mfa-form"), () => {
   if (!checkForm(form, message)) {
     return;
   }
-  const code = authenticatorCode(form, $("mfa-code"), message);
+  const sent = state.challenge && state.challenge.challenge !== "SOFTWARE_TOKEN_MFA";
+  const code = sent ? sentCode(form, $("mfa-code"), message) : authenticatorCode(form, $("mfa-code"), message);
   if (!code) {
     return;
   }

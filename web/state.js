@@ -13,7 +13,7 @@ export const state = {
   email: null,
   mfaOn: null, // whether authenticator codes are on, as getUser said (null: not known yet)
   pending: null, // {email, password} between sign-up (or an unconfirmed log-in) and confirmation
-  challenge: null, // {session, email}: the signIn answer's session while the authenticator code is asked
+  challenge: null, // {session, email, challenge}: the signIn answer's step while its code (or choice) is asked
   resetEmail: null,
   sub: null, // whose token this page holds (the access token's `sub`)
   // Bumped whenever the person shown changes (sign-in, sign-out, another account in this browser):

@@ -16,6 +16,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from local_cognito.accounts import AccountOperations
 from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.oauth.records import SignInStep
+from local_cognito.mfa_methods import methods_on
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.schema import USER_ATTRIBUTE_PREFIX, missing
 from local_cognito.sign_in import NEW_PASSWORD_REQUIRED, SignInOperations
@@ -34,6 +35,11 @@ class HostedSignIn:
         if self.pool.mfa_enabled(user):
             challenge = self.sign_in.start_challenge(user, SOFTWARE_TOKEN_MFA, {})
             return SignInStep(user, "mfa", challenge["Session"])
+        if methods_on(self.pool, user):
+            # Codes by text message or email: these pages ask only for an authenticator's, and never
+            # let a second factor be skipped.
+            raise not_authorized("This account signs in with a code sent by text message or email, which "
+                                 "this sign-in page does not ask for: sign in on the app's own page.")
         return SignInStep(user, "done")
 
     def password_sign_in(self, email: str, password: str) -> SignInStep:

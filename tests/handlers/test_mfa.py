@@ -123,11 +123,12 @@ def test_mfa_can_be_turned_off_and_on_again(signed_in):
     token = answer["access_token"]
     mfa_state = lambda: {k: v for k, v in client.call("getUser", access_token=token).json.items()  # noqa: E731
                          if k.startswith("mfa_")}
-    assert mfa_state() == {"mfa_enabled": False, "mfa_methods": []}
+    assert mfa_state() == {"mfa_enabled": False, "mfa_methods": [], "mfa_preferred": None}
     set_up_mfa(client, email, token)
-    assert mfa_state() == {"mfa_enabled": True, "mfa_methods": ["SOFTWARE_TOKEN_MFA"]}  # getUser says codes are on
+    assert mfa_state() == {"mfa_enabled": True, "mfa_methods": ["SOFTWARE_TOKEN_MFA"],  # getUser says codes are on
+                           "mfa_preferred": "SOFTWARE_TOKEN_MFA"}
     assert client.call("setMfa", access_token=token, enabled=False).json == {"message": "OK", "mfa_enabled": False}
-    assert mfa_state() == {"mfa_enabled": False, "mfa_methods": []}
+    assert mfa_state() == {"mfa_enabled": False, "mfa_methods": [], "mfa_preferred": None}
     reply = client.call("signIn", user=email, **PASS)
     assert reply.json["message"] == "OK" and "access_token" in reply.json
     assert client.call("setMfa", access_token=token, enabled=True).status == 200

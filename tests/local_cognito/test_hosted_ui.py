@@ -257,3 +257,15 @@ def test_the_signing_key_is_kept_private_in_the_data_folder(pool):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     with open(path, encoding="utf-8") as handle:
         assert len(handle.read().strip()) >= 40
+
+
+def test_an_account_with_sms_or_email_codes_is_not_let_through_without_one(browser, pool, idp):
+    """These pages ask only for authenticator codes: an account whose MFA is codes by email is told
+    to sign in on the app's page, and gets no authorization code."""
+    email = new_user(idp)
+    token = password_auth(idp, email)["AuthenticationResult"]["AccessToken"]
+    idp.set_user_mfa_preference(AccessToken=token, EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    reply = submit_password(browser, sign_in_page(browser, authorization(pool)), email)
+    assert reply.status == 400 and reply.location is None
+    assert "sign in on the app&#x27;s own page" in reply.text or "sign in on the app's own page" in reply.text
+    assert "cognito" not in browser.cookies

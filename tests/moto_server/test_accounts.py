@@ -30,7 +30,8 @@ def test_sign_up_confirm_sign_in_and_the_profile(server):
     assert profile["username"] == sub and profile["attributes"]["sub"] == sub
     assert profile["attributes"]["email"] == email and profile["attributes"]["nickname"] == "Sam"
 
-    assert client.call("updateUser", access_token=access, nickname="Samantha").json == {"message": "OK"}
+    assert client.call("updateUser", access_token=access, nickname="Samantha").json == \
+        {"message": "OK", "code_deliveries": []}
     assert client.call("getUser", access_token=access).json["attributes"]["nickname"] == "Samantha"
     assert_clean_error(client.call("signIn", user=email, **{"pass": "not the password"}), 401, "NotAuthorized")
     assert sign_in(server, email)["access_token"] != access

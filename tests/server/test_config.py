@@ -164,3 +164,16 @@ def test_drain_seconds():
     for bad in ("-1", "3601", "10000", "ten", "nan", "inf"):
         with pytest.raises(ConfigError, match="DRAIN_SECONDS must be a number of seconds from 0 to 3600"):
             load_config({"DRAIN_SECONDS": bad})
+
+
+def test_the_local_pools_email_updates_and_mfa_methods():
+    config = load_config({})
+    assert (config.local_email_updates, config.local_mfa_methods) == \
+        ("verify-first", ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"))
+    config = load_config({"LOCAL_COGNITO_EMAIL_UPDATES": "Immediate", "LOCAL_COGNITO_MFA_METHODS": "email, totp"})
+    assert (config.local_email_updates, config.local_mfa_methods) == ("immediate", ("EMAIL_OTP", "SOFTWARE_TOKEN_MFA"))
+    assert load_config({"LOCAL_COGNITO_MFA_METHODS": "none"}).local_mfa_methods == ()
+    for name, value in (("LOCAL_COGNITO_EMAIL_UPDATES", "sometimes"), ("LOCAL_COGNITO_MFA_METHODS", "sms,fax")):
+        with pytest.raises(ConfigError) as caught:
+            load_config({name: value})
+        assert name in str(caught.value) and value in str(caught.value)

@@ -311,7 +311,8 @@ NASTY_VALUES = [None, True, 0, -1, 1e308, 10 ** 40, "", " ", "\u0000", "a" * 500
 
 @pytest.mark.parametrize("env", ["createAccount", "confirmAccount", "resendCode", "signIn", "refresh",
                                  "signOut", "changePass", "forgotPassword", "confirmForgotPassword",
-                                 "getUser", "updateUser", "deleteAcct"])
+                                 "getUser", "updateUser", "deleteAcct", "verifyAttribute",
+                                 "resendAttributeCode", "setMfa", "respondToChallenge"])
 def test_no_field_value_gets_a_5xx(client, env):
     from server.registry import METHODS
 
