@@ -1,7 +1,8 @@
 """The local Cognito's sign-in and sign-out operations, with the challenges Cognito documents.
 
-InitiateAuth (USER_PASSWORD_AUTH, and REFRESH_TOKEN_AUTH, which ``refresh_tokens.py`` answers),
-RespondToAuthChallenge and GlobalSignOut. A flow the app client does not enable (its
+InitiateAuth (USER_PASSWORD_AUTH; USER_SRP_AUTH and its PASSWORD_VERIFIER step, which ``srp.py``
+answers; and REFRESH_TOKEN_AUTH, which ``refresh_tokens.py`` answers), RespondToAuthChallenge and
+GlobalSignOut. A flow the app client does not enable (its
 ExplicitAuthFlows) is refused as Cognito refuses it: InvalidParameterException, "... flow not
 enabled for this client".
 
@@ -32,6 +33,7 @@ from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.schema import new_password_attributes, required_attributes_parameter
+from local_cognito.srp import PASSWORD_VERIFIER, SrpSignIn, keep_verifier
 from local_cognito.totp import accepted_step
 
 AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
@@ -39,7 +41,7 @@ SPENT_SESSION_MEMORY_SECONDS = 3600  # how long a used or expired session is sti
 MAX_MFA_CODE_FAILURES = 5  # wrong codes a session takes before it is spent
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 # The app client's ExplicitAuthFlows setting that lets it use each InitiateAuth flow.
-FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH", "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
                  "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
 
 
@@ -49,6 +51,7 @@ class SignInOperations:
     def __init__(self, pool: UserPool, refresh: RefreshTokenOperations) -> None:
         self.pool = pool
         self.refresh = refresh
+        self.srp = SrpSignIn(pool, self)
 
     # --- InitiateAuth ---------------------------------------------------------------------------
 
@@ -62,6 +65,8 @@ class SignInOperations:
             raise invalid_parameter(f"{flow} flow not enabled for this client")
         if flow == "USER_PASSWORD_AUTH":
             return self._password_auth(params, auth)
+        if flow == "USER_SRP_AUTH":
+            return self.srp.initiate(params, auth)
         return self.refresh.refresh_token_auth(params, auth)
 
     def _password_auth(self, params: dict, auth: dict) -> dict:
@@ -122,6 +127,8 @@ class SignInOperations:
         pool = self.pool
         pool.check_client(params)
         name = params.get("ChallengeName")
+        if name == PASSWORD_VERIFIER:
+            return self.srp.respond(params)
         if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED):
             raise invalid_parameter(f"The local Cognito does not send the challenge {name}.")
         session = self.open_session(params.get("Session"))
@@ -184,6 +191,7 @@ class SignInOperations:
         attributes = new_password_attributes(self.pool.required_attributes, user.attribute_lookup, responses)
         user.update_attributes([{"Name": name, "Value": value} for name, value in attributes.items()])
         user.password = self.pool.passwords.hash(password)
+        keep_verifier(self.pool, user, password)
         user.status = UserStatus.CONFIRMED
         user.last_modified_date = self.pool.now()
         self.pool.temporary_passwords.pop(user.id, None)

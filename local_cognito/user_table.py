@@ -33,8 +33,9 @@ def _user_row(found: tuple) -> tuple[str, tuple]:
 
 
 def user_fields(user: CognitoIdpUser) -> dict:
-    """A user's record, as ``state.json`` kept it (without the sub, which is the key)."""
-    return {
+    """A user's record, as ``state.json`` kept it (without the sub, which is the key), and its SRP
+    verifier (``srp.py``) when it has one."""
+    fields = {
         "status": user.status.name if isinstance(user.status, UserStatus) else str(user.status),
         "enabled": user.enabled,
         "attributes": {k: v for k, v in user.attribute_lookup.items() if k != "sub"},
@@ -42,6 +43,10 @@ def user_fields(user: CognitoIdpUser) -> dict:
         "created": as_timestamp(user.create_date),
         "modified": as_timestamp(user.last_modified_date),
     }
+    verifier = getattr(user, "srp_verifier", None)
+    if verifier is not None:
+        fields["srp"] = verifier
+    return fields
 
 
 def user_row(fields: dict, groups: tuple[str, ...]) -> tuple:
@@ -76,6 +81,7 @@ class UserTable(Table):
         user.id = key
         user.update_attributes([{"Name": "sub", "Value": key}])
         user.enabled = saved.get("enabled", True)
+        user.srp_verifier = saved.get("srp")
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
         user.groups = {group for group in map(self.groups.get, row[3]) if group is not None}
