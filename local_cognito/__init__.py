@@ -8,7 +8,8 @@ sure that user exists, confirmed, with that password, in the ``ADMIN_GROUP`` gro
 The app client's hosted-UI settings come from the configuration at every start (not from the saved
 pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback URL is
 ``{BASE_URL}/callback`` and its sign-out URL ``{BASE_URL}/``. So does its refresh-token rotation
-(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``).
+(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``), and the sign-in
+flows it allows (``LOCAL_COGNITO_AUTH_FLOWS``).
 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
@@ -31,6 +32,8 @@ the calls this backend makes, the local pool does what Cognito does:
 - Emails are compared as a pool with ``CaseSensitive: false`` compares them: ASCII letters in any
   case, every other character exactly (moto compares nothing without regard to case). A user name is
   checked against Cognito's UsernameType before any operation (``validation.py``).
+- SRP sign-in (USER_SRP_AUTH, PASSWORD_VERIFIER) checks the client's proof against a verifier kept
+  with each password (moto answers a random SRP_B and accepts any proof); see ``srp.py``.
 - TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
   sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
   accepts any code); see ``mfa.py`` and ``sign_in.py``.
@@ -55,7 +58,7 @@ The modules:
 - ``pool.py``: ``UserPool``, the core every operation group builds on: its records, user lookup, the shared checks (SECRET_HASH, passwords, access tokens), codes,
   and the tokens of a completed sign-in.
 - The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
-  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
+  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``srp.py`` (SRP sign-in), ``refresh_tokens.py``
   (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps).
@@ -168,6 +171,9 @@ def _pool(config: Config, access_token_seconds: int) -> LocalUserPool:
         pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
                                        logout_urls=[f"{config.base_url}/"])
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
+    # The sign-in flows its app client allows (LOCAL_COGNITO_AUTH_FLOWS); refresh tokens always work.
+    pool.client.extended_config["ExplicitAuthFlows"] = [
+        *(f"ALLOW_{flow}" for flow in config.local_auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     for name in (COOKIE_SECRET, HOSTED_UI_SECRET):

@@ -162,6 +162,11 @@ class Config:
     local_cognito_clock_offset: float = 0.0
     # The least time the methods whose answers must not tell who has an account take (0: none).
     uniform_answer_seconds: float = DEFAULT_UNIFORM_ANSWER_SECONDS
+    # How signIn sends a password: "password" (USER_PASSWORD_AUTH), "srp" (USER_SRP_AUTH), or
+    # "auto", password until the app client refuses it, then SRP (server.sign_in_flows).
+    sign_in_flow: str = "auto"
+    # Local mode: the sign-in flows the local app client allows (its ExplicitAuthFlows).
+    local_auth_flows: tuple[str, ...] = settings.LOCAL_AUTH_FLOWS
 
     @property
     def hosted_ui(self) -> bool:
@@ -258,6 +263,7 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         redis_url=settings.redis_url(env),
         token_clock_skew_seconds=settings.seconds_between(
             env, "TOKEN_CLOCK_SKEW_SECONDS", 0, MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
+        sign_in_flow=settings.sign_in_flow(env),
     )
 
 
@@ -299,6 +305,7 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
                                                             DEFAULT_ROTATION_GRACE_SECONDS),
         local_required_attributes=settings.required_attributes(env),
+        local_auth_flows=settings.local_auth_flows(env),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )
