@@ -170,10 +170,11 @@ def _pool(config: Config, access_token_seconds: int) -> LocalUserPool:
     if config.base_url:
         pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
                                        logout_urls=[f"{config.base_url}/"])
-    pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
-    # The sign-in flows its app client allows (LOCAL_COGNITO_AUTH_FLOWS); refresh tokens always work.
+    # The sign-in flows its app client allows (LOCAL_COGNITO_AUTH_FLOWS), and REFRESH_TOKEN_AUTH, which
+    # the rotation's setting then takes away when refresh tokens rotate, as Cognito does.
     pool.client.extended_config["ExplicitAuthFlows"] = [
         *(f"ALLOW_{flow}" for flow in config.local_auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
+    pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     for name in (COOKIE_SECRET, HOSTED_UI_SECRET):

@@ -115,7 +115,7 @@ def test_moto_server_describes_a_rotating_client_in_the_same_shape(served, tmp_p
         pool_id = other.create_user_pool(PoolName="p")["UserPool"]["Id"]
         setting = {"Feature": "ENABLED", "RetryGracePeriodSeconds": 25}
         client_id = other.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True,
-                                                  ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+                                                  ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"],
                                                   RefreshTokenRotation=setting)["UserPoolClient"]["ClientId"]
         theirs = other.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     finally:
