@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from local_cognito import start_local_cognito
-from server import sign_in_flows, srp
+from server import srp
 from server.config import load_config
 from tests.support import CODE, PASSWORD, Client, local_config, serve_app
 from tests.support.mfa import codes_for, set_up_mfa
@@ -141,21 +141,3 @@ def test_the_password_flow_on_a_client_that_refuses_it_is_a_configuration_error(
     finally:
         server.stop()
         local.stop()
-
-
-def test_the_timestamp_is_cognitos_whatever_the_locale():
-    import datetime
-    moment = datetime.datetime(2026, 12, 2, 6, 5, 1, tzinfo=datetime.timezone.utc)
-    assert srp.cognito_timestamp(moment) == "Wed Dec 2 06:05:01 UTC 2026"
-    paris = datetime.timezone(datetime.timedelta(hours=1))
-    assert srp.cognito_timestamp(datetime.datetime(2027, 1, 10, 0, 30, 0, tzinfo=paris)) == \
-        "Sat Jan 9 23:30:00 UTC 2027"
-
-
-def test_the_flows_are_checked_at_start_up():
-    from server.config import ConfigError
-    with pytest.raises(ConfigError, match="SIGN_IN_FLOW"):
-        load_config({"SIGN_IN_FLOW": "kerberos"})
-    with pytest.raises(ConfigError, match="LOCAL_COGNITO_AUTH_FLOWS"):
-        load_config({"LOCAL_COGNITO_AUTH_FLOWS": "USER_AUTH"})
-    assert load_config({}).sign_in_flow == sign_in_flows.AUTO
