@@ -38,7 +38,7 @@ PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
 SRP_THREADS = 2
 # Cognito's refusal of a flow the app client does not allow: InvalidParameterException, "USER_PASSWORD_AUTH
 # flow not enabled for this client".
-_FLOW_REFUSED = re.compile(r"USER_PASSWORD_AUTH\s+flow\s+not\s+enabled", re.IGNORECASE)
+_FLOW_REFUSED = re.compile(r"(?P<flow>USER_PASSWORD_AUTH|USER_SRP_AUTH)\s+flow\s+not\s+enabled", re.IGNORECASE)
 
 _executor: concurrent.futures.ThreadPoolExecutor | None = None
 
@@ -51,13 +51,22 @@ def executor() -> concurrent.futures.ThreadPoolExecutor:
     return _executor
 
 
-def password_flow_refused(error: Exception) -> bool:
-    """Whether ``error`` is Cognito saying the app client does not allow USER_PASSWORD_AUTH."""
+def refused_flow(error: Exception) -> str | None:
+    """The flow (USER_PASSWORD_AUTH, USER_SRP_AUTH) ``error`` says the app client does not allow, if it
+    is Cognito saying so."""
     if not isinstance(error, ClientError):
-        return False
+        return None
     details = error.response.get("Error", {})
-    return details.get("Code") == "InvalidParameterException" and bool(
-        _FLOW_REFUSED.search(str(details.get("Message", ""))))
+    found = _FLOW_REFUSED.search(str(details.get("Message", "")))
+    return found.group("flow").upper() if found and details.get("Code") == "InvalidParameterException" else None
+
+
+def password_flow_refused(error: Exception) -> bool:
+    return refused_flow(error) == "USER_PASSWORD_AUTH"
+
+
+def _srp_flow_refused(error: Exception) -> bool:
+    return refused_flow(error) == "USER_SRP_AUTH"
 
 
 async def password_sign_in(call: Call, user: str, password: str, device_key: str | None = None) -> dict:
@@ -69,13 +78,13 @@ async def password_sign_in(call: Call, user: str, password: str, device_key: str
         return await srp_sign_in(call, user, password, device_key)
     if flow == PASSWORD:
         try:
-            return await _password_flow(call, user, password, refused=password_flow_refused)
+            return await _password_flow(call, user, password)
         except ClientError:
             log.error("SIGN_IN_FLOW is password, but the app client refuses USER_PASSWORD_AUTH: allow "
                       "ALLOW_USER_PASSWORD_AUTH on it, or set SIGN_IN_FLOW to srp or auto.")
             raise ApiError("CognitoMisconfigured") from None
     try:
-        return await _password_flow(call, user, password, refused=password_flow_refused)
+        return await _password_flow(call, user, password)
     except ClientError as error:  # only the refusal of the flow gets here
         if getattr(cognito, "sign_in_flow", None) != SRP:
             cognito.sign_in_flow = SRP
@@ -84,10 +93,10 @@ async def password_sign_in(call: Call, user: str, password: str, device_key: str
         return await srp_sign_in(call, user, password, device_key)
 
 
-async def _password_flow(call: Call, user: str, password: str, refused) -> dict:
+async def _password_flow(call: Call, user: str, password: str) -> dict:
     """InitiateAuth USER_PASSWORD_AUTH; the refusal of the flow raised as botocore's ClientError."""
     return await call.cognito.call_passing(
-        "InitiateAuth", refused, AuthFlow="USER_PASSWORD_AUTH", ClientId=call.cognito.client_id,
+        "InitiateAuth", password_flow_refused, AuthFlow="USER_PASSWORD_AUTH", ClientId=call.cognito.client_id,
         AuthParameters={"USERNAME": user, "PASSWORD": password, "SECRET_HASH": call.cognito.secret_hash(user)})
 
 
@@ -99,8 +108,13 @@ async def srp_sign_in(call: Call, user: str, password: str, device_key: str | No
     auth = {"USERNAME": user, "SRP_A": session.srp_a, "SECRET_HASH": cognito.secret_hash(user)}
     if device_key:
         auth["DEVICE_KEY"] = device_key
-    response = await cognito.call("InitiateAuth", AuthFlow="USER_SRP_AUTH", ClientId=cognito.client_id,
-                                  AuthParameters=auth)
+    try:
+        response = await cognito.call_passing("InitiateAuth", _srp_flow_refused, AuthFlow="USER_SRP_AUTH",
+                                              ClientId=cognito.client_id, AuthParameters=auth)
+    except ClientError:
+        log.error("The app client refuses USER_SRP_AUTH: allow ALLOW_USER_SRP_AUTH on it%s.",
+                  "" if call.config.sign_in_flow == SRP else " (or ALLOW_USER_PASSWORD_AUTH)")
+        raise ApiError("CognitoMisconfigured") from None
     if response.get("ChallengeName") != PASSWORD_VERIFIER:
         return response  # tokens or another step, which the caller answers as any other
     parameters = response.get("ChallengeParameters") or {}

@@ -130,14 +130,17 @@ def test_srp_runs_off_the_ioloop(srp_only, monkeypatch):
     assert answers[0].status == 200 and answers[0].json["access_token"]
 
 
-def test_the_password_flow_on_a_client_that_refuses_it_is_a_configuration_error(tmp_path):
-    env = local_config(str(tmp_path), LOCAL_COGNITO_AUTH_FLOWS="ALLOW_USER_SRP_AUTH", SIGN_IN_FLOW="password")
+@pytest.mark.parametrize("allowed, flow", [("ALLOW_USER_SRP_AUTH", "password"), ("USER_PASSWORD_AUTH", "srp")])
+def test_a_flow_the_app_client_refuses_is_a_configuration_error(tmp_path, caplog, allowed, flow):
+    env = local_config(str(tmp_path), LOCAL_COGNITO_AUTH_FLOWS=allowed, SIGN_IN_FLOW=flow)
     local, config = start_local_cognito(load_config(env))
     server = serve_app(config, config.port)
     try:
         client, email = new_account(config.base_url)
         reply = client.call("confirmAccount", user=email, conf_code=CODE, **PASS)
         assert (reply.status, reply.json["error"]) == (503, "CognitoMisconfigured")
+        refused = "USER_SRP_AUTH" if flow == "srp" else "USER_PASSWORD_AUTH"
+        assert f"refuses {refused}: allow ALLOW_{refused}" in caplog.text
     finally:
         server.stop()
         local.stop()
