@@ -7,6 +7,7 @@ must accept what it sends for the right password and refuse it for a wrong one, 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -152,6 +153,9 @@ def test_a_user_from_before_verifiers_gets_one_at_the_next_password_sign_in(idp,
     assert changed == 1
     assert error_code(tokens_of, idp=idp, pool=pool, email=email) == "NotAuthorizedException"
     assert password_auth(idp, email)["AuthenticationResult"]
+    with sqlite3.connect(pool.db.path) as db:  # kept, beside the scrypt hash
+        kept = json.loads(db.execute("SELECT record FROM users WHERE email_key = ?", (email.lower(),)).fetchone()[0])
+    assert set(kept["srp"]) == {"salt", "verifier", "for"} and PASSWORD not in json.dumps(kept)
     assert tokens_of(idp, pool, email)["AccessToken"]
 
 
