@@ -91,9 +91,9 @@ def sign_in_answer(call: Call, response: dict) -> dict:
 
 
 async def password_auth(call: Call, user: str, password: str) -> dict:
-    """Cognito's answer to a sign-in with a password: tokens, or
-    the next step. ``user`` is the email, or the user name Cognito assigned. USER_PASSWORD_AUTH or
-    SRP, as SIGN_IN_FLOW chooses (``server.sign_in_flows``)."""
+    """Cognito's answer to a sign-in with a password (USER_PASSWORD_AUTH or SRP, as SIGN_IN_FLOW
+    chooses: ``server.sign_in_flows``): tokens, or the next step. ``user`` is the email, or the user
+    name Cognito assigned."""
     return await sign_in_flows.password_sign_in(call, user, password)
 
 
