@@ -9,6 +9,7 @@ $settings = [ordered]@{
     COGNITO_USER_CLIENT_ID = ""   # the app client id
     COGNITO_CLIENT_SECRET  = ""   # the app client secret (stays on this server)
     COGNITO_ENDPOINT_URL   = ""   # only for LocalStack or moto's server, e.g. http://localhost:4566
+    SIGN_IN_FLOW           = ""   # default auto: password, srp (USER_SRP_AUTH) or auto (password, else SRP)
     # Signs the refresh cookie. Several secrets, separated by spaces: the first signs, all verify.
     COOKIE_SECRET          = ""
     PORT                   = "3006"

@@ -16,6 +16,7 @@ setting COGNITO_USER_POOL_ID ""           # e.g. us-east-1_AbC123xYz
 setting COGNITO_USER_CLIENT_ID ""         # the app client id
 setting COGNITO_CLIENT_SECRET ""          # the app client secret (stays on this server)
 setting COGNITO_ENDPOINT_URL ""           # only for LocalStack or moto's server, e.g. http://localhost:4566
+setting SIGN_IN_FLOW ""                   # default auto: password, srp (USER_SRP_AUTH) or auto (password, else SRP)
 
 # Signs the refresh cookie. Several secrets, separated by spaces: the first signs, all verify.
 # Make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 
+from server import sign_in_flows
 from server.call import Call
 from server.cognito import STANDARD_ATTRIBUTES
 from server.errors import ApiError, missing_attributes
@@ -111,15 +112,10 @@ def sign_in_answer(call: Call, response: dict) -> dict:
 
 
 async def password_auth(call: Call, user: str, password: str) -> dict:
-    """Cognito's answer to a sign-in with a password (InitiateAuth USER_PASSWORD_AUTH): tokens, or
-    the next step. ``user`` is the email, or the user name Cognito assigned."""
-    return await call.cognito.call(
-        "InitiateAuth",
-        AuthFlow="USER_PASSWORD_AUTH",
-        ClientId=call.cognito.client_id,
-        AuthParameters={"USERNAME": user, "PASSWORD": password,
-                        "SECRET_HASH": call.cognito.secret_hash(user)},
-    )
+    """Cognito's answer to a sign-in with a password (USER_PASSWORD_AUTH or SRP, as SIGN_IN_FLOW
+    chooses: ``server.sign_in_flows``): tokens, or the next step. ``user`` is the email, or the user
+    name Cognito assigned."""
+    return await sign_in_flows.password_sign_in(call, user, password)
 
 
 async def password_sign_in(call: Call, user: str, password: str) -> dict:

@@ -8,8 +8,9 @@ sure that user exists, confirmed, with that password, in the ``ADMIN_GROUP`` gro
 The app client's hosted-UI settings come from the configuration at every start (not from the saved
 pool), so a changed ``PORT`` or ``BASE_URL`` takes effect at once: its callback URL is
 ``{BASE_URL}/callback`` and its sign-out URL ``{BASE_URL}/``. So does its refresh-token rotation
-(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``), and whether it offers
-the Login with Amazon stand-in (``LOCAL_COGNITO_LOGIN_WITH_AMAZON``, on by default).
+(``LOCAL_COGNITO_REFRESH_ROTATION``, ``LOCAL_COGNITO_ROTATION_GRACE_SECONDS``), the sign-in flows
+it allows (``LOCAL_COGNITO_AUTH_FLOWS``), and whether it offers the Login with Amazon stand-in
+(``LOCAL_COGNITO_LOGIN_WITH_AMAZON``, on by default).
 
 When another process already runs a local Cognito over the same data folder, this one joins it
 (see ``sharing``): the pool, client and hosted-UI settings are then that process's.
@@ -38,6 +39,8 @@ the calls this backend makes, the local pool does what Cognito does:
 - A new email waits for its code before it replaces the old one (AttributesRequireVerificationBeforeUpdate;
   ``attribute_updates.py``), and SMS and email MFA codes go to the console log like its emails
   (``mfa_codes.py``), as far as the pool allows them (``mfa_methods.py``).
+- SRP sign-in (USER_SRP_AUTH, PASSWORD_VERIFIER) checks the client's proof against a verifier kept
+  with each password (moto answers a random SRP_B and accepts any proof); see ``srp.py``.
 - TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
   sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
   accepts any code); see ``mfa.py`` and ``sign_in.py``.
@@ -64,10 +67,10 @@ The modules:
 - ``pool.py``: ``UserPool``, the core every operation group builds on: its records, user lookup, the shared checks (SECRET_HASH, passwords, access tokens), codes,
   and the tokens of a completed sign-in.
 - The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
-  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
-  (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up, SetUserMFAPreference),
-  ``mfa_codes.py`` (SMS and email MFA, SELECT_MFA_TYPE), ``attribute_updates.py`` (a user's own
-  attributes, and verifying emails and phone numbers),
+  account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``srp.py`` (SRP sign-in),
+  ``refresh_tokens.py`` (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up,
+  SetUserMFAPreference), ``mfa_codes.py`` (SMS and email MFA, SELECT_MFA_TYPE),
+  ``attribute_updates.py`` (a user's own attributes, and verifying emails and phone numbers),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps), ``federation.py`` (users made by a sign-in through an
   identity provider).
@@ -206,6 +209,10 @@ def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) ->
         providers = ("COGNITO", LOGIN_WITH_AMAZON) if config.local_login_with_amazon else ("COGNITO",)
         pool.oauth.configure_hosted_ui(callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls,
                                        identity_providers=providers)
+    # The sign-in flows its app client allows (LOCAL_COGNITO_AUTH_FLOWS), and REFRESH_TOKEN_AUTH, which
+    # the rotation's setting then takes away when refresh tokens rotate, as Cognito does.
+    pool.client.extended_config["ExplicitAuthFlows"] = [
+        *(f"ALLOW_{flow}" for flow in config.local_auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     pool.configure_account_features(email_updates=config.local_email_updates, mfa_methods=config.local_mfa_methods)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither

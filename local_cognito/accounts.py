@@ -16,6 +16,7 @@ from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, SIGN_UP_CODE_SECONDS
 from local_cognito.schema import check_sign_up
+from local_cognito.srp import keep_verifier
 from local_cognito.validation import check_username
 
 
@@ -43,6 +44,7 @@ class AccountOperations:
         attributes.update({"email": username, "email_verified": "false"})
         user = CognitoIdpUser(pool.pool_id, None, pool.passwords.hash(params["Password"]), UserStatus.UNCONFIRMED,
                               [{"Name": k, "Value": v} for k, v in attributes.items()])
+        keep_verifier(pool, user, params["Password"])
         pool.users[user.username] = user
         delivery = pool.send_code(user, "signup", SIGN_UP_CODE_SECONDS)
         pool.save()
@@ -97,6 +99,7 @@ class AccountOperations:
             raise not_authorized()
         pool.check_password_policy(params.get("ProposedPassword"))
         user.password = pool.passwords.hash(params["ProposedPassword"])
+        keep_verifier(pool, user, params["ProposedPassword"])
         user.last_modified_date = pool.now()
         pool.save()
         return {}
@@ -123,6 +126,7 @@ class AccountOperations:
         pool.check_password_policy(params.get("Password"))
         pool.use_code(user, "reset", params.get("ConfirmationCode"))
         user.password = pool.passwords.hash(params["Password"])
+        keep_verifier(pool, user, params["Password"])
         if user.status is UserStatus.RESET_REQUIRED:
             user.status = UserStatus.CONFIRMED
         user.last_modified_date = pool.now()

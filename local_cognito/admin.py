@@ -24,6 +24,7 @@ from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL, RESET_CODE_SECONDS, TEMPORARY_PASSWORD_DAYS
+from local_cognito.srp import ensure_verifier, keep_verifier
 from local_cognito.store import as_timestamp
 from server.config import ConfigError
 from server.user_names import fold_case
@@ -145,6 +146,7 @@ class AdminOperations:
 
     def _set_temporary_password(self, user: CognitoIdpUser, password: str) -> None:
         user.password = self.pool.passwords.hash(password)
+        keep_verifier(self.pool, user, password)
         self.pool.temporary_passwords[user.id] = self.pool.clock() + TEMPORARY_PASSWORD_DAYS * 24 * 3600
 
     # --- users --------------------------------------------------------------------------------------
@@ -386,6 +388,7 @@ class AdminOperations:
         elif not self.pool.passwords.matches(password, user.password):
             user.password = self.pool.passwords.hash(password)
             news = "The local admin %s had another password; it was set from LOCAL_ADMIN_PASSWORD (group %s)."
+        ensure_verifier(self.pool, user, password)
         user.status = UserStatus.CONFIRMED
         user.enabled = True
         user.update_attributes([{"Name": "email_verified", "Value": "true"}])

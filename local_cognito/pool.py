@@ -35,6 +35,7 @@ from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_P
                                          MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
                                          REFRESH_TOKEN_SECONDS, REGION)
 from local_cognito.schema import checked_attributes, pool_schema, required_of
+from local_cognito.srp import ensure_verifier
 from local_cognito.store import DataFolder, from_timestamp, token_digest
 from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
@@ -341,6 +342,7 @@ class UserPool:
             raise not_authorized()
         if not user.enabled:
             raise not_authorized("User is disabled.")
+        ensure_verifier(self, user, password)  # for users from before SRP verifiers (srp.py)
         return user
 
     def issue_tokens(self, user: CognitoIdpUser, origin_jti: str, auth_time: int,

@@ -36,7 +36,7 @@ POOL_CONFIG: dict[str, Any] = {
 }
 CLIENT_CONFIG: dict[str, Any] = {
     "ClientName": CLIENT_NAME,
-    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     "PreventUserExistenceErrors": "ENABLED",
     "EnableTokenRevocation": True,
 }

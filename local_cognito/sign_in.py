@@ -1,7 +1,8 @@
 """The local Cognito's sign-in and sign-out operations, with the challenges Cognito documents.
 
-InitiateAuth (USER_PASSWORD_AUTH, and REFRESH_TOKEN_AUTH, which ``refresh_tokens.py`` answers),
-RespondToAuthChallenge and GlobalSignOut. A flow the app client does not enable (its
+InitiateAuth (USER_PASSWORD_AUTH; USER_SRP_AUTH and its PASSWORD_VERIFIER step, which ``srp.py``
+answers; and REFRESH_TOKEN_AUTH, which ``refresh_tokens.py`` answers), RespondToAuthChallenge and
+GlobalSignOut. A flow the app client does not enable (its
 ExplicitAuthFlows) is refused as Cognito refuses it: InvalidParameterException, "... flow not
 enabled for this client".
 
@@ -33,6 +34,7 @@ from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.schema import new_password_attributes, required_attributes_parameter
+from local_cognito.srp import PASSWORD_VERIFIER, SrpSignIn, keep_verifier
 from local_cognito.totp import accepted_step
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 # The challenges of SMS and email MFA, and the choice among methods (``mfa_codes.py``).
 MFA_CODE_CHALLENGES = ("SMS_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE")
 # The app client's ExplicitAuthFlows setting that lets it use each InitiateAuth flow.
-FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH", "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
                  "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
 
 
@@ -56,6 +58,7 @@ class SignInOperations:
         self.pool = pool
         self.refresh = refresh
         self.mfa_codes: MfaCodeOperations | None = None  # SMS and email codes, given by ``service.py``
+        self.srp = SrpSignIn(pool, self)
 
     # --- InitiateAuth ---------------------------------------------------------------------------
 
@@ -69,6 +72,8 @@ class SignInOperations:
             raise invalid_parameter(f"{flow} flow not enabled for this client")
         if flow == "USER_PASSWORD_AUTH":
             return self._password_auth(params, auth)
+        if flow == "USER_SRP_AUTH":
+            return self.srp.initiate(params, auth)
         return self.refresh.refresh_token_auth(params, auth)
 
     def _password_auth(self, params: dict, auth: dict) -> dict:
@@ -133,6 +138,8 @@ class SignInOperations:
         pool = self.pool
         pool.check_client(params)
         name = params.get("ChallengeName")
+        if name == PASSWORD_VERIFIER:
+            return self.srp.respond(params)
         if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED, *MFA_CODE_CHALLENGES):
             raise invalid_parameter(f"The local Cognito does not send the challenge {name}.")
         session = self.open_session(params.get("Session"))
@@ -197,6 +204,7 @@ class SignInOperations:
         attributes = new_password_attributes(self.pool.required_attributes, user.attribute_lookup, responses)
         user.update_attributes([{"Name": name, "Value": value} for name, value in attributes.items()])
         user.password = self.pool.passwords.hash(password)
+        keep_verifier(self.pool, user, password)
         user.status = UserStatus.CONFIRMED
         user.last_modified_date = self.pool.now()
         self.pool.temporary_passwords.pop(user.id, None)

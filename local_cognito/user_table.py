@@ -56,9 +56,10 @@ def _user_row(found: tuple) -> tuple[str, tuple]:
 
 def user_fields(user: CognitoIdpUser) -> dict:
     """A user's record, as ``state.json`` kept it (without the sub, which is the key), and, when they
-    have any, the attribute values waiting for verification (``pending``: ``attribute_updates.py``)
-    and their SMS and email MFA choices (``mfa``: ``mfa_methods.py``). A federated user's record also
-    keeps the user name Cognito gave them (``LoginWithAmazon_...``); every other user's is their sub."""
+    have any, the attribute values waiting for verification (``pending``: ``attribute_updates.py``),
+    their SMS and email MFA choices (``mfa``: ``mfa_methods.py``) and their SRP verifier (``srp``:
+    ``srp.py``). A federated user's record also keeps the user name Cognito gave them
+    (``LoginWithAmazon_...``); every other user's is their sub."""
     extras = {name: dict(value) for name, value in (("pending", getattr(user, "pending_attributes", None)),
                                                     ("mfa", getattr(user, "mfa_choices", None))) if value}
     fields = {
@@ -72,6 +73,9 @@ def user_fields(user: CognitoIdpUser) -> dict:
     }
     if user.username != user.id:
         fields["username"] = user.username
+    verifier = getattr(user, "srp_verifier", None)
+    if verifier is not None:
+        fields["srp"] = verifier
     return fields
 
 
@@ -111,6 +115,7 @@ class UserTable(Table):
         user.id = key
         user.update_attributes([{"Name": "sub", "Value": key}])
         user.enabled = saved.get("enabled", True)
+        user.srp_verifier = saved.get("srp")
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
         # Fields of ours beside moto's: attribute values waiting for their code, SMS and email MFA.

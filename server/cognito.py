@@ -160,6 +160,9 @@ class CognitoClient:
         # How ``refreshed`` gets tokens: GET_TOKENS or REFRESH_TOKEN_AUTH once an answer of the
         # endpoint has shown which it serves, None until then.
         self.refresh_flow: str | None = None
+        # How signIn sends a password (server.sign_in_flows): "srp" once SIGN_IN_FLOW=auto has found
+        # the app client refusing USER_PASSWORD_AUTH, None until then.
+        self.sign_in_flow: str | None = None
         attempts = config.cognito_max_attempts
         # Every attempt may take its connect and read timeouts, and the pauses come between them.
         self.deadline = (attempts * (config.cognito_connect_timeout + config.cognito_read_timeout)
@@ -216,6 +219,11 @@ class CognitoClient:
     async def call(self, operation: str, **params: Any) -> dict:
         """Call a cognito-idp ``operation`` (e.g. "SignUp"); raise ApiError on any failure."""
         return await self._call(operation, params)
+
+    async def call_passing(self, operation: str, passing: Callable[[Exception], bool], **params: Any) -> dict:
+        """``call``, except that a failure ``passing`` picks out ends the attempts and is raised as
+        botocore raised it, for the caller to read (server.sign_in_flows)."""
+        return await self._call(operation, params, final=passing)
 
     async def _call(self, operation: str, params: dict,
                     final: Callable[[Exception], bool] | None = None) -> dict:

@@ -190,6 +190,11 @@ class Config:
     metrics_host: str | None = None
     # Traces (OpenTelemetry, OTLP/HTTP): where they go, None for no traces.
     traces_endpoint: str | None = None
+    # How signIn sends a password: "password" (USER_PASSWORD_AUTH), "srp" (USER_SRP_AUTH), or
+    # "auto", password until the app client refuses it, then SRP (server.sign_in_flows).
+    sign_in_flow: str = "auto"
+    # Local mode: the sign-in flows the local app client allows (its ExplicitAuthFlows).
+    local_auth_flows: tuple[str, ...] = settings.LOCAL_AUTH_FLOWS
 
     @property
     def hosted_ui(self) -> bool:
@@ -293,6 +298,7 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         token_clock_skew_seconds=settings.seconds_between(
             env, "TOKEN_CLOCK_SKEW_SECONDS", 0, MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
         **_observability(env, port),
+        sign_in_flow=settings.sign_in_flow(env),
     )
 
 
@@ -348,6 +354,7 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_login_with_amazon=settings.on_off(env, "LOCAL_COGNITO_LOGIN_WITH_AMAZON", True),
         local_mfa_methods=settings.local_mfa_methods(env),
         local_email_updates=settings.local_email_updates(env),
+        local_auth_flows=settings.local_auth_flows(env),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )

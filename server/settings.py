@@ -233,6 +233,8 @@ def traces_endpoint(env: Mapping[str, str]) -> str | None:
         raise ConfigError(f"{protocol_name} is {env[protocol_name]!r}, but this server sends traces over "
                           f"OTLP/HTTP only: set it to {OTLP_PROTOCOL}, or unset it.")
     return url
+
+
 def whole_number_between(env: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -267,3 +269,30 @@ def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
     except ValueError:
         raise ConfigError(f"{name}'s connect_timeout must be a number of seconds above 0, at most 300.") from None
     return value
+
+
+SIGN_IN_FLOWS = ("password", "srp", "auto")
+# The sign-in flows the local app client can allow (its ExplicitAuthFlows, less the ALLOW_ prefix).
+LOCAL_AUTH_FLOWS = ("USER_PASSWORD_AUTH", "USER_SRP_AUTH")
+
+
+def sign_in_flow(env: Mapping[str, str]) -> str:
+    """SIGN_IN_FLOW: how signIn sends a password (server.sign_in_flows); auto by default."""
+    value = (env.get("SIGN_IN_FLOW") or "auto").strip().lower()
+    if value not in SIGN_IN_FLOWS:
+        raise ConfigError(f"SIGN_IN_FLOW must be password, srp or auto, got {env['SIGN_IN_FLOW']!r}.")
+    return value
+
+
+def local_auth_flows(env: Mapping[str, str]) -> tuple[str, ...]:
+    """LOCAL_COGNITO_AUTH_FLOWS: the sign-in flows the local app client allows (both by default),
+    named with or without Cognito's ALLOW_ prefix."""
+    if not (env.get("LOCAL_COGNITO_AUTH_FLOWS") or "").strip():
+        return LOCAL_AUTH_FLOWS
+    flows = tuple(dict.fromkeys(name.upper().removeprefix("ALLOW_")
+                                for name in split_list(env["LOCAL_COGNITO_AUTH_FLOWS"])))
+    unknown = [name for name in flows if name not in LOCAL_AUTH_FLOWS]
+    if unknown or not flows:
+        raise ConfigError(f"LOCAL_COGNITO_AUTH_FLOWS must list USER_PASSWORD_AUTH and/or USER_SRP_AUTH, "
+                          f"got {env['LOCAL_COGNITO_AUTH_FLOWS']!r}.")
+    return flows
