@@ -74,7 +74,7 @@ PHOTO_SCHEMA = {
 
 
 def photo_view(record: PhotoRecord) -> dict[str, Any]:
-    created = datetime.datetime.fromtimestamp(record.created_at, datetime.timezone.utc)
+    created = datetime.datetime.fromtimestamp(record.created_at, datetime.UTC)
     return {
         "id": record.id,
         "description": record.description,

@@ -167,7 +167,7 @@ class LocalCognito:
     def endpoint_url(self) -> str:
         return self._server.url
 
-    def start(self) -> "LocalCognito":
+    def start(self) -> LocalCognito:
         self._server.start()
         return self
 

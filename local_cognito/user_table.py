@@ -60,7 +60,7 @@ class UserTable(Table):
     name = "users"
     columns = ("email_key", "created")
 
-    def __init__(self, records: Records, pool_id: Callable[[], str], groups: "GroupTable") -> None:
+    def __init__(self, records: Records, pool_id: Callable[[], str], groups: GroupTable) -> None:
         super().__init__(records)
         self.pool_id = pool_id
         self.groups = groups
@@ -126,7 +126,7 @@ class UserTable(Table):
         query = "SELECT sub, email_key, created, record FROM users"
         if after is not None:
             query += " WHERE (created, sub) > (?, ?)"
-        for sub, email_key, created, record in self.db.rows(query + " ORDER BY created, sub", after or ()):
+        for sub, _email_key, created, record in self.db.rows(query + " ORDER BY created, sub", after or ()):
             entry = self.known.get(sub)
             if entry is None:
                 if not keep(sub, json.loads(record)):

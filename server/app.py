@@ -40,7 +40,7 @@ class ServerApplication(tornado.web.Application):
         self.openapi_document: bytes | None = None
         self.cognito_check = None  # the /readyz check running now, or the last one (handlers/health.py)
 
-    async def requests_finished(self, timeout: float) -> bool:
+    async def requests_finished(self, timeout: float) -> bool:  # noqa: ASYNC109 (polls; no single await to bound)
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while self.busy_connections:

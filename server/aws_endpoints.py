@@ -74,7 +74,7 @@ def checked_url(value: str, source: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise EndpointError(f"{source} must be an http:// or https:// address with no query, got {value!r}.")
     try:
-        parts.port
+        _ = parts.port  # reading it is what checks it
     except ValueError:
         raise EndpointError(f"{source} has a port that is not a number: {value!r}.") from None
     return value.rstrip("/")

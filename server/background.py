@@ -39,7 +39,7 @@ class BackgroundServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         """Start serving; returns once the socket listens, or raises what stopped it."""
         self._thread.start()
         self._ready.wait()

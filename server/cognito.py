@@ -297,7 +297,7 @@ class CognitoClient:
                 return await send(**params)
             except Exception as error:
                 if (attempt >= self.config.cognito_max_attempts or not _retryable(error, repeatable)
-                        or final is not None and final(error)):
+                        or (final is not None and final(error))):
                     raise
             await asyncio.sleep(random.uniform(0, FIRST_BACKOFF * 2 ** (attempt - 1)))
             attempt += 1

@@ -282,7 +282,7 @@ class RateLimits:
         self.counters = counters
 
     @classmethod
-    async def start(cls, config: Config) -> "RateLimits":
+    async def start(cls, config: Config) -> RateLimits:
         per_address = as_limit(config.rate_limit_per_address)
         per_user = as_limit(config.rate_limit_per_user)
         if config.redis_url and (per_address or per_user):

@@ -186,7 +186,7 @@ class Revocations:
         self.shared = RedisRecords(redis_url) if redis_url else None
 
     @classmethod
-    def start(cls, config: Config) -> "Revocations":
+    def start(cls, config: Config) -> Revocations:
         return cls(config.token_clock_skew_seconds, config.redis_url)
 
     def seconds_to_keep(self, access_lifetime: float | None) -> float:

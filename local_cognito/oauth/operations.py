@@ -151,8 +151,8 @@ class OAuthOperations:
             raise fail("invalid_request", "response_type is missing")
         if response_type not in ("code", "token"):
             raise fail("unsupported_response_type", "response_type must be code")
-        if response_type == "token" and "implicit" not in settings.flows or \
-                response_type == "code" and "code" not in settings.flows:
+        if (response_type == "token" and "implicit" not in settings.flows) or \
+                (response_type == "code" and "code" not in settings.flows):
             raise fail("unauthorized_client", f"This app client is not allowed response_type {response_type}")
         for name, value in (("state", state), ("nonce", nonce)):
             if value is not None and len(value) > MAX_PARAMETER_LENGTH:
@@ -187,7 +187,7 @@ class OAuthOperations:
             provider, identifier = one(params, "identity_provider"), one(params, "idp_identifier")
         except RepeatedParameter:
             raise ErrorPage("Login option is not available. Please try another one.") from None
-        if provider is not None and provider not in self.oauth_settings.identity_providers or \
+        if (provider is not None and provider not in self.oauth_settings.identity_providers) or \
                 identifier is not None:  # no identity provider of this pool has identifiers
             raise ErrorPage("Login option is not available. Please try another one.")
 
