@@ -38,7 +38,8 @@ class ServerApplication(tornado.web.Application):
         super().__init__(*args, **kwargs)
         self.busy_connections: set = set()
         self.openapi_document: bytes | None = None
-        self.cognito_check = None  # the /readyz check running now, or the last one (handlers/health.py)
+        # The /readyz check running now, or the last one (handlers/health.py): a problem's code, or None.
+        self.cognito_check: asyncio.Future[str | None] | None = None
 
     async def requests_finished(self, timeout: float) -> bool:  # noqa: ASYNC109 (polls; no single await to bound)
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""

@@ -165,7 +165,7 @@ class CognitoClient:
     def secret_hash(self, username: str) -> str:
         return secret_hash(username, self.config.client_id, self.config.client_secret)
 
-    def user_params(self, username: str) -> dict[str, str]:
+    def user_params(self, username: str) -> dict[str, Any]:
         """ClientId, SecretHash and Username: what every public call about one user sends."""
         return {"ClientId": self.config.client_id, "SecretHash": self.secret_hash(username),
                 "Username": username}

@@ -260,8 +260,9 @@ class PhotoStore:
     async def start(cls, config: Config) -> PhotoStore:
         records = PhotoRecords(os.path.join(config.photos_dir, "photos.sqlite3"))
         if config.photos_bucket:
-            objects: DiskBytes | S3Bytes = S3Bytes(config)
-            await objects.start()
+            bucket = S3Bytes(config)
+            await bucket.start()
+            objects: DiskBytes | S3Bytes = bucket
         else:
             objects = DiskBytes(os.path.join(config.photos_dir, "objects"))
         return cls(records, objects)
