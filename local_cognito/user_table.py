@@ -98,7 +98,8 @@ class UserTable(Table):
 
     def __len__(self) -> int:
         self.records.write_pending()
-        return self.db.one("SELECT count(*) FROM users")[0]
+        counted = self.db.one("SELECT count(*) FROM users")
+        return counted[0] if counted else 0
 
     def items(self) -> Iterator[tuple[str, CognitoIdpUser]]:  # type: ignore[override]
         """Every user, in the order they were made."""
@@ -179,4 +180,5 @@ class GroupTable(Table):
 
     def __len__(self) -> int:
         self.records.write_pending()
-        return self.db.one("SELECT count(*) FROM groups")[0]
+        counted = self.db.one("SELECT count(*) FROM groups")
+        return counted[0] if counted else 0
