@@ -273,6 +273,8 @@ class OAuthOperations:
     def _authenticated_client(self, form: Mapping[str, list[str]], authorization: str | None) -> str:
         body_id, body_secret = one(form, "client_id"), one(form, "client_secret")
         failed = OAuthError("invalid_client", "Client authentication failed")
+        client_id: str | None
+        secret: str | None
         if authorization is not None:
             scheme, _, credentials = authorization.strip().partition(" ")
             if scheme.lower() != "basic":
