@@ -29,12 +29,12 @@ def installed_names(python: str) -> set[str]:
 
 
 def size_mb(folder: str) -> float:
+    """What ``du -s`` counts, in MiB: the blocks on disk of the folders and files, links not followed."""
     total = 0
     for parent, _, files in os.walk(folder):
+        total += os.lstat(parent).st_blocks * 512
         for name in files:
-            path = os.path.join(parent, name)
-            if not os.path.islink(path):
-                total += os.lstat(path).st_blocks * 512  # what du counts: the blocks on disk
+            total += os.lstat(os.path.join(parent, name)).st_blocks * 512
     return total / (1024 * 1024)
 
 
