@@ -40,8 +40,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as ``python bench/photo_memory.py``: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.procfs import children_of, memory_kb  # noqa: E402
-from bench.servers import CLEARED_ENV, ROOT, UNREACHED_RATE_LIMIT, free_port  # noqa: E402
+from bench.procfs import children_of, memory_kb
+from bench.servers import CLEARED_ENV, ROOT, UNREACHED_RATE_LIMIT, free_port
 
 PEAK_TARGET_MB = 400
 SETTLED_TARGET_MB = 200
@@ -160,7 +160,7 @@ class PeakSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> "PeakSampler":
+    def __enter__(self) -> PeakSampler:
         self._thread.start()
         return self
 

@@ -36,10 +36,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as ``python bench/run.py``: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import MEMORY_CLIENTS, SCALING_CLIENTS, Report, machine_description, render  # noqa: E402
-from bench.servers import KINDS, OURS, PASSWORD, ROOT, ServerProcess, server_env  # noqa: E402
-from bench.standin_process import start_process  # noqa: E402
-from bench.wrk import Cell, measure, warm_up, wrk_version  # noqa: E402
+from bench.report import MEMORY_CLIENTS, SCALING_CLIENTS, Report, machine_description, render
+from bench.servers import KINDS, OURS, PASSWORD, ROOT, ServerProcess, server_env
+from bench.standin_process import start_process
+from bench.wrk import Cell, measure, warm_up, wrk_version
 
 __all__ = ["KINDS", "main", "run"]
 

@@ -90,7 +90,7 @@ FAULTS = {
 class _Connection(asyncio.Protocol):
     """One client connection: requests in, answers out in the same order."""
 
-    def __init__(self, standin: "StandinCognito"):
+    def __init__(self, standin: StandinCognito):
         self.standin = standin
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()

@@ -67,7 +67,7 @@ class StandinProcess:
             if stream is not None and not stream.closed:
                 stream.close()
 
-    def __enter__(self) -> "StandinProcess":
+    def __enter__(self) -> StandinProcess:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -74,7 +74,7 @@ PHOTO_SCHEMA = {
 
 
 def photo_view(record: PhotoRecord) -> dict[str, Any]:
-    created = datetime.datetime.fromtimestamp(record.created_at, datetime.timezone.utc)
+    created = datetime.datetime.fromtimestamp(record.created_at, datetime.UTC)
     return {
         "id": record.id,
         "description": record.description,
@@ -204,7 +204,7 @@ class PhotosHandler(PhotosApiHandler):
         photos = await self.services.photos.of_owner(owner)
         self.write_answer(Answer(200, {"photos": [photo_view(photo) for photo in photos]}))
 
-    async def prepare(self) -> None:
+    async def prepare(self) -> None:  # type: ignore[override]  # tornado awaits a prepare that is a coroutine
         super().prepare()
         self._uploader: str | ApiError | None = None
         if self.request.method == "POST" and not self._finished:

@@ -161,14 +161,14 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
         cognito_names = {ours: name for name, ours in MFA_CHOICES.items()}
         responses["ANSWER"] = cognito_names[mfa_choice]
     elif challenge in MFA_CODE_RESPONSES:
-        _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
+        totp = _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
         if attributes:
             name = next(iter(attributes))[:64]
             raise ApiError("UnknownField", f'The sign-in step {challenge} does not take "{name}".', field=name)
         code = authenticator_code(totp, "totp") if challenge == "SOFTWARE_TOKEN_MFA" else confirmation_code(totp)
         responses[MFA_CODE_RESPONSES[challenge]] = code
     elif challenge == NEW_PASSWORD_REQUIRED:
-        _one_answer(challenge, given=("new_pass", new_pass), unexpected=("totp", totp))
+        new_pass = _one_answer(challenge, given=("new_pass", new_pass), unexpected=("totp", totp))
         responses["NEW_PASSWORD"] = new_pass
         responses.update(_new_password_attributes(step, attributes))
     else:
@@ -187,20 +187,24 @@ def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str
         if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.fullmatch(name):
             raise ApiError("UnknownField", f'"{name[:64]}" is not a field of respondToChallenge nor an '
                                            "attribute a user can set.", field=name[:64])
-    required = step.get("r") if isinstance(step.get("r"), list) else []
+    listed = step.get("r")
+    required = listed if isinstance(listed, list) else []
     absent = [name for name in required if isinstance(name, str) and not attributes.get(name, "").strip()]
     if absent:
         raise missing_attributes(absent)
     return {USER_ATTRIBUTE_PREFIX + name: value for name, value in attributes.items()}
 
 
-def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple[str, str | None]) -> None:
+def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple[str, str | None]) -> str:
+    """The answer the step takes (``given``, a field's name and value); 400 when it is missing or
+    when the field the step does not take (``unexpected``) came too."""
     if given[1] is None:
         raise ApiError("MissingField", f'The sign-in step {challenge} needs the field "{given[0]}".',
                        field=given[0])
     if unexpected[1] is not None:
         raise ApiError("InvalidField", f'The sign-in step {challenge} does not take "{unexpected[0]}".',
                        field=unexpected[0])
+    return given[1]
 
 
 @method("refresh", refresh_cookie=True)

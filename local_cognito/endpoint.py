@@ -178,7 +178,7 @@ class LocalCognito:
     def endpoint_url(self) -> str:
         return self._url or self._server.url
 
-    def start(self) -> "LocalCognito":
+    def start(self) -> LocalCognito:
         self._server.start()
         return self
 

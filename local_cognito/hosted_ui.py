@@ -94,7 +94,7 @@ def answers_with_pages(method: Callable) -> Callable:
     """Faults of a page handler: back to the app's redirect_uri, or an error page."""
 
     @functools.wraps(method)
-    def handle(self: "PageHandler", *args: Any) -> None:
+    def handle(self: PageHandler, *args: Any) -> None:
         try:
             method(self, *args)
         except RedirectError as redirect:
@@ -205,7 +205,7 @@ class PageHandler(PoolHandler):
         self.pool.oauth.end_hosted_session(self._session_id())
         if self.get_cookie(SESSION_COOKIE) is not None:
             self.set_cookie(SESSION_COOKIE, "", path="/", max_age=0, httponly=True, samesite="Lax",
-                            expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc))
+                            expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
 
     def sign_in_done(self, request: AuthorizeRequest, user: CognitoIdpUser) -> None:
         """A new hosted-UI session (replacing any in this browser), and back to the app with a code."""

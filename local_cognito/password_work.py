@@ -41,7 +41,8 @@ def api_work(pool: UserPool, operation: str, params: dict) -> Work | None:
     """The work of a cognito-idp ``operation`` with ``params`` (None: none)."""
     try:
         if operation == "InitiateAuth" and params.get("AuthFlow") == "USER_PASSWORD_AUTH":
-            auth = params.get("AuthParameters") if isinstance(params.get("AuthParameters"), dict) else {}
+            given = params.get("AuthParameters")
+            auth = given if isinstance(given, dict) else {}
             pool.check_client(params)
             pool.check_secret_hash(params, auth.get("USERNAME"))
             return Work(checks=check_of(pool, auth.get("USERNAME"), auth.get("PASSWORD")))
@@ -62,7 +63,8 @@ def api_work(pool: UserPool, operation: str, params: dict) -> Work | None:
         if operation == "RespondToAuthChallenge" and params.get("ChallengeName") == NEW_PASSWORD_REQUIRED:
             pool.check_client(params)
             responses = params.get("ChallengeResponses")
-            session = pool.auth_sessions.get(params.get("Session")) if isinstance(params.get("Session"), str) else None
+            session_id = params.get("Session")
+            session = pool.auth_sessions.get(session_id) if isinstance(session_id, str) else None
             if session is None or session.challenge != NEW_PASSWORD_REQUIRED or not isinstance(responses, dict):
                 return None
             return Work(new=_text(responses.get("NEW_PASSWORD")))

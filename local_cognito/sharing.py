@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import time
+from typing import TextIO
 
 log = logging.getLogger("local_cognito")
 
@@ -33,7 +34,7 @@ class FolderClaim:
 
     def __init__(self, folder: str):
         self.folder = folder
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def acquire(self) -> bool:
         """Take the folder, or answer False when a live process holds it."""

@@ -27,12 +27,12 @@ STATE_FILE = "state.json"  # where the pool was kept before the database
 def as_timestamp(moment: datetime.datetime) -> float:
     """Seconds since the epoch; moto's dates are naive UTC, the pool's own are aware."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
+        moment = moment.replace(tzinfo=datetime.UTC)
     return moment.timestamp()
 
 
 def from_timestamp(seconds: float) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC)
 
 
 def token_digest(token: str) -> str:

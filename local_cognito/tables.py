@@ -159,7 +159,8 @@ class Table(MutableMapping):
 
     def __len__(self) -> int:
         self.records.write_pending()
-        return self.db.one(f"SELECT count(*) FROM {self.name}")[0]  # noqa: S608
+        counted = self.db.one(f"SELECT count(*) FROM {self.name}")  # noqa: S608
+        return counted[0] if counted else 0
 
     def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
         """Every record, in the order they were first written."""

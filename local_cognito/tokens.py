@@ -45,7 +45,10 @@ class InvalidToken(Exception):
 def _load_or_create_key(path: str) -> rsa.RSAPrivateKey:
     if os.path.exists(path):
         with open(path, "rb") as handle:
-            return serialization.load_pem_private_key(handle.read(), password=None)
+            saved = serialization.load_pem_private_key(handle.read(), password=None)
+        if not isinstance(saved, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} holds a key that is not RSA: the tokens are signed with RS256")
+        return saved
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())

@@ -29,7 +29,7 @@ class SoftwareToken:
     last_step: int | None = None  # the step of the last code accepted from ``secret``
 
     @classmethod
-    def from_saved(cls, saved: dict) -> "SoftwareToken":
+    def from_saved(cls, saved: dict) -> SoftwareToken:
         return cls(**{f.name: saved.get(f.name, f.default) for f in dataclasses.fields(cls)})
 
 

@@ -98,7 +98,7 @@ class UserTable(Table):
     name = "users"
     columns = ("email_key", "created")
 
-    def __init__(self, records: Records, pool_id: Callable[[], str], groups: "GroupTable") -> None:
+    def __init__(self, records: Records, pool_id: Callable[[], str], groups: GroupTable) -> None:
         super().__init__(records)
         self.pool_id = pool_id
         self.groups = groups
@@ -141,7 +141,8 @@ class UserTable(Table):
 
     def __len__(self) -> int:
         self.records.write_pending()
-        return self.db.one("SELECT count(*) FROM users")[0]
+        counted = self.db.one("SELECT count(*) FROM users")
+        return counted[0] if counted else 0
 
     def items(self) -> Iterator[tuple[str, CognitoIdpUser]]:  # type: ignore[override]
         """Every user, in the order they were made."""
@@ -171,7 +172,7 @@ class UserTable(Table):
         query = "SELECT sub, email_key, created, record FROM users"
         if after is not None:
             query += " WHERE (created, sub) > (?, ?)"
-        for sub, email_key, created, record in self.db.rows(query + " ORDER BY created, sub", after or ()):
+        for sub, _email_key, created, record in self.db.rows(query + " ORDER BY created, sub", after or ()):
             entry = self.known.get(sub)
             if entry is None:
                 if not keep(sub, json.loads(record)):
@@ -224,4 +225,5 @@ class GroupTable(Table):
 
     def __len__(self) -> int:
         self.records.write_pending()
-        return self.db.one("SELECT count(*) FROM groups")[0]
+        counted = self.db.one("SELECT count(*) FROM groups")
+        return counted[0] if counted else 0

@@ -49,8 +49,9 @@ class ServerApplication(tornado.web.Application):
         super().__init__(*args, **kwargs)
         self.busy_connections: set = set()
         self.openapi_document: bytes | None = None
-        self.cognito_check = None  # the /readyz check running now, or the last one (handlers/health.py)
-        self.storage_check = None  # the same for the photo records' store
+        # The /readyz check running now, or the last one (handlers/health.py): a problem's code, or None.
+        self.cognito_check: asyncio.Future[str | None] | None = None
+        self.storage_check: asyncio.Future[str | None] | None = None  # the same for the photo records' store
         self.metrics = metrics
         # Each handler's route as /metrics names it: the pattern, never a path with its ids.
         self.route_names = {route.handler: route.path for route in reversed(list(openapi.routes_of(self)))}
@@ -67,7 +68,7 @@ class ServerApplication(tornado.web.Application):
             if self.metrics is not None:
                 self.metrics.in_flight.dec()
 
-    async def requests_finished(self, timeout: float) -> bool:
+    async def requests_finished(self, timeout: float) -> bool:  # noqa: ASYNC109 (polls; no single await to bound)
         """Wait until no request is in flight; False if some still were after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while self.busy_connections:

@@ -25,13 +25,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import urllib.parse
-from typing import Mapping
+from typing import Any, Mapping
 
 from botocore import configloader
 from botocore.exceptions import ConfigNotFound, ConfigParseError
 
 # botocore's client option that makes a client use only the endpoint it is given (or AWS's own).
-IGNORE_CONFIGURED = {"ignore_configured_endpoint_urls": True}
+IGNORE_CONFIGURED: dict[str, Any] = {"ignore_configured_endpoint_urls": True}
 
 # Per service: the ending of its AWS_ENDPOINT_URL_* variable and its key in a ``services`` section
 # (botocore's service id, in upper and in lower snake case).
@@ -74,7 +74,7 @@ def checked_url(value: str, source: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise EndpointError(f"{source} must be an http:// or https:// address with no query, got {value!r}.")
     try:
-        parts.port
+        _ = parts.port  # reading it is what checks it
     except ValueError:
         raise EndpointError(f"{source} has a port that is not a number: {value!r}.") from None
     return value.rstrip("/")
@@ -104,9 +104,10 @@ class ConfiguredEndpoints:
     def profile_name(self) -> str:
         return self.env.get("AWS_DEFAULT_PROFILE") or self.env.get("AWS_PROFILE") or "default"
 
-    def _load(self) -> None:
-        if self._profile is not None:
-            return
+    def _load(self) -> tuple[dict, dict]:
+        """The profile's section and its services section (empty when it names none), read once."""
+        if self._profile is not None and self._services is not None:
+            return self._profile, self._services
         try:
             loaded = configloader.load_config(self.config_file)
         except ConfigNotFound:
@@ -121,14 +122,15 @@ class ConfiguredEndpoints:
                 raise EndpointError(f"The profile {self.profile_name!r} in {self.config_file} names the "
                                     f"services section {section!r}, which that file does not have.")
             self._services = loaded["services"][section]
+        return self._profile, self._services
 
     @property
     def ignored(self) -> bool:
         """AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's setting (true or not, as botocore reads it)."""
         if "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" in self.env:
             return self.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"].strip().lower() == "true"
-        self._load()
-        return str(self._profile.get("ignore_configured_endpoint_urls", "")).strip().lower() == "true"
+        profile, _ = self._load()
+        return str(profile.get("ignore_configured_endpoint_urls", "")).strip().lower() == "true"
 
     def configured(self, service: str) -> Endpoint:
         """The endpoint botocore would use for ``service`` (AWS's own when none is configured); for
@@ -147,15 +149,15 @@ class ConfiguredEndpoints:
             return own[0]
         if self.env.get("AWS_ENDPOINT_URL"):
             return Endpoint(checked_url(self.env["AWS_ENDPOINT_URL"], "AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
-        self._load()
+        profile, services = self._load()
         section = "[default]" if self.profile_name == "default" else f"[profile {self.profile_name}]"
         where = f"{section} of {self.config_file}"
         key = SERVICE_NAMES[service][1]
-        in_section = self._services.get(key)
+        in_section = services.get(key)
         if isinstance(in_section, dict) and in_section.get("endpoint_url"):
-            source = f"{key}.endpoint_url in the services section {self._profile['services']!r} of {where}"
+            source = f"{key}.endpoint_url in the services section {profile['services']!r} of {where}"
             return Endpoint(checked_url(in_section["endpoint_url"], source), source)
-        if self._profile.get("endpoint_url"):
+        if profile.get("endpoint_url"):
             source = f"endpoint_url in {where}"
-            return Endpoint(checked_url(self._profile["endpoint_url"], source), source)
+            return Endpoint(checked_url(profile["endpoint_url"], source), source)
         return Endpoint()

@@ -43,7 +43,7 @@ class BackgroundServer:
             "[::1]" if self._host == "::" else f"[{self._host}]" if ":" in self._host else self._host)
         return f"http://{host}:{self.port}"
 
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         """Start serving; returns once the socket listens, or raises what stopped it."""
         self._thread.start()
         self._ready.wait()

@@ -49,7 +49,7 @@ class Person:
     groups: tuple[str, ...]
 
     @classmethod
-    def from_id_token(cls, claims: dict) -> "Person":
+    def from_id_token(cls, claims: dict) -> Person:
         return cls(sub=claims["sub"], email=claims.get("email"), nickname=claims.get("nickname"),
                    groups=tuple(claims.get("cognito:groups") or ()))
 

@@ -175,7 +175,7 @@ class CognitoClient:
     def secret_hash(self, username: str) -> str:
         return secret_hash(username, self.config.client_id, self.config.client_secret)
 
-    def user_params(self, username: str) -> dict[str, str]:
+    def user_params(self, username: str) -> dict[str, Any]:
         """ClientId, SecretHash and Username: what every public call about one user sends."""
         return {"ClientId": self.config.client_id, "SecretHash": self.secret_hash(username),
                 "Username": username}
@@ -332,7 +332,7 @@ class CognitoClient:
                 return await send(**params)
             except Exception as error:
                 if (attempt >= self.config.cognito_max_attempts or not _retryable(error, repeatable)
-                        or final is not None and final(error)):
+                        or (final is not None and final(error))):
                     raise
             await asyncio.sleep(random.uniform(0, FIRST_BACKOFF * 2 ** (attempt - 1)))
             attempt += 1

@@ -248,7 +248,7 @@ def from_client_error(operation: str, error: ClientError) -> ApiError:
         ours = "EmailQuotaExceeded"
     if ours is None or ours in LOGGED:
         # Not shown to the client; the server's log keeps it for whoever runs the server.
-        log.log(LOGGED.get(ours, logging.ERROR), "Cognito %s answered %s (HTTP %s): %s", operation,
+        log.log(logging.ERROR if ours is None else LOGGED[ours], "Cognito %s answered %s (HTTP %s): %s", operation,
                 cognito_code, status, cognito_message)
     if ours is None:
         # A code botocore's model does not know (a newer Cognito's). A bare 503 or 504 (a load

@@ -233,7 +233,7 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
 
 # What the dispatcher takes and answers besides each method's own fields (the document makes those
 # from the registry: EnvRequest, RpcRequest and a schema per method in each envelope).
-ENVELOPE_SCHEMAS = {
+ENVELOPE_SCHEMAS: dict[str, dict] = {
     "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1, "maxItems": MAX_BATCH,
                  "description": f"JSON-RPC 2.0 requests, run one after the other in order; at most {MAX_BATCH}."},
     "RpcId": {"type": ["string", "number", "null"]},

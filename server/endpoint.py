@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 import urllib.parse
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import tornado.web
 
@@ -28,6 +28,9 @@ from server import languages
 from server.errors import CATALOGUE, ApiError
 from server.refresh_cookie import REFRESH_COOKIE
 from server.route_description import RETRY_AFTER_HEADER, SET_COOKIE_HEADER, Operation, json_answer, ref
+
+if TYPE_CHECKING:
+    from server.app import ServerApplication
 
 log = logging.getLogger("server.endpoint")
 
@@ -106,6 +109,7 @@ def guarded(route_method: Callable[..., Awaitable[None]]) -> Callable[..., Await
 class JsonHandler(tornado.web.RequestHandler):
     """Shared by every JSON route: request id, CORS, and JSON answers for every error."""
 
+    application: ServerApplication  # the app serving it: the requests in flight, the OpenAPI document
     request_id: str
     method_name: str | None = None
     language = languages.DEFAULT_LANGUAGE  # the request's, once ``prepare`` has chosen it
@@ -143,7 +147,7 @@ class JsonHandler(tornado.web.RequestHandler):
     def client_address(self) -> str:
         """The caller's address. X-Forwarded-For counts only when the peer is a trusted proxy: the
         address is then the last one in it that is not itself a trusted proxy."""
-        return client_address(self.request.remote_ip, self.request.headers.get_list("X-Forwarded-For"),
+        return client_address(self.request.remote_ip or "", self.request.headers.get_list("X-Forwarded-For"),
                               self.services.config.trusted_proxies)
 
     def _common_headers(self) -> None:

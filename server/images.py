@@ -91,6 +91,8 @@ def _decoded(data: bytes, *, reserve: bool) -> tuple[str, int, int, int, Image.I
         with Image.open(io.BytesIO(data), formats=list(CONTENT_TYPES)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise ApiError("NotAnImage", f"The picture has too many pixels (at most {MAX_PIXELS:,}).")
+            if image.format not in CONTENT_TYPES:  # never so: Image.open was given these formats only
+                raise ApiError("NotAnImage")
             content_type = CONTENT_TYPES[image.format]
             width, height = image.size
             # JPEG can decode straight to a smaller scale; every byte is still read, so a

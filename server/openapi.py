@@ -22,6 +22,7 @@ import inspect
 import re
 from typing import Any, Iterator
 
+import tornado.routing
 import tornado.util
 import tornado.web
 
@@ -194,6 +195,8 @@ def _handler_methods(handler: type) -> list[str]:
 def routes_of(application: tornado.web.Application) -> Iterator[Route]:
     """The application's routes whose path can be written as an OpenAPI path (no nested groups)."""
     for rule in application.wildcard_router.rules:
+        if not isinstance(rule.matcher, tornado.routing.PathMatches):
+            continue
         pattern = rule.matcher.regex.pattern.removeprefix("^").removesuffix("$")
         groups = re.findall(r"\(([^()]*)\)", pattern)
         if pattern.count("(") != len(groups) or not isinstance(rule.target, type):

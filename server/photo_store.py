@@ -137,7 +137,7 @@ class S3Bytes:
             log.error("S3 %s on bucket %s failed: %s", operation, self.bucket,
                       error.response.get("Error", {}).get("Code"))
             raise ApiError("StorageUnavailable") from None
-        except (BotoCoreError, OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, BotoCoreError, OSError) as error:
             log.error("S3 %s on bucket %s failed: %s", operation, self.bucket, type(error).__name__)
             raise ApiError("StorageUnavailable") from None
 
@@ -149,7 +149,7 @@ class S3Bytes:
         try:
             async with response["Body"] as body:
                 return await body.read()
-        except (BotoCoreError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, BotoCoreError, OSError):
             raise ApiError("StorageUnavailable") from None
 
     async def delete(self, key: str) -> None:
@@ -168,7 +168,7 @@ class PhotoStore:
         self._clock = clock
 
     @classmethod
-    async def start(cls, config: Config) -> "PhotoStore":
+    async def start(cls, config: Config) -> PhotoStore:
         records = await open_photo_records(config)
         if config.photos_bucket:
             objects: DiskBytes | S3Bytes = S3Bytes(config)

@@ -224,7 +224,7 @@ class RedisCounters:
         self._warned_at: float | None = None
 
     async def take(self, keys: list[str], limits: list[Limit]) -> int:
-        arguments = [KEY_PREFIX + key for key in keys]
+        arguments: list[str | int] = [KEY_PREFIX + key for key in keys]
         for interval, period in limits:
             arguments += (interval, period)
         try:
@@ -284,13 +284,14 @@ class RateLimits:
         self.refusals = refusals  # where refusals are counted, for /metrics
 
     @classmethod
-    async def start(cls, config: Config) -> "RateLimits":
+    async def start(cls, config: Config) -> RateLimits:
         per_address = as_limit(config.rate_limit_per_address)
         per_user = as_limit(config.rate_limit_per_user)
         if config.redis_url and (per_address or per_user):
-            counters: LocalCounters | RedisCounters = RedisCounters(config.redis_url)
-            if await counters.ping():
-                log.info("Rate limits are shared through Redis at %s.", counters.where)
+            shared = RedisCounters(config.redis_url)
+            if await shared.ping():
+                log.info("Rate limits are shared through Redis at %s.", shared.where)
+            counters: LocalCounters | RedisCounters = shared
         else:
             counters = LocalCounters()
         return cls(per_address, per_user, counters, instruments() if config.metrics else None)

@@ -21,6 +21,7 @@ The ``refresh`` and ``signOut`` methods use it, and so does the browser session
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from server.cognito import CognitoClient
 from server.cookies import host_cookie_header, read_cookie
@@ -48,7 +49,7 @@ class StoredRefreshToken:
     access_lifetime: int = 0
 
     @classmethod
-    def of_sign_in(cls, refresh_token: str, access_claims: dict, expires_in: object) -> "StoredRefreshToken":
+    def of_sign_in(cls, refresh_token: str, access_claims: dict, expires_in: Any) -> StoredRefreshToken:
         """For a sign-in's tokens: the refresh token, and the claims of the access token issued with it."""
         jti = access_claims.get("origin_jti")
         try:
@@ -58,7 +59,7 @@ class StoredRefreshToken:
         return cls(refresh_token=refresh_token, username=access_claims["username"],
                    origin_jtis=(jti,) if isinstance(jti, str) and jti else (), access_lifetime=lifetime)
 
-    def renewed(self, refresh_token: str | None, access_claims: dict) -> "StoredRefreshToken":
+    def renewed(self, refresh_token: str | None, access_claims: dict) -> StoredRefreshToken:
         """After a refresh: the rotated refresh token, if one came, and the new access token's
         origin_jti first (the same as before, unless the pool started a new one)."""
         jti = access_claims.get("origin_jti")
@@ -76,7 +77,7 @@ class RefreshCookieCodec:
         self.lifetime_days = lifetime_days
 
     def encode(self, stored: StoredRefreshToken) -> str:
-        value = {"t": stored.refresh_token, "u": stored.username}
+        value: dict[str, object] = {"t": stored.refresh_token, "u": stored.username}
         if stored.origin_jtis:
             value.update(j=list(stored.origin_jtis), l=stored.access_lifetime)
         return self._signed.encode(value)

@@ -49,7 +49,7 @@ import collections
 import logging
 import time
 import urllib.parse
-from typing import Iterable
+from typing import Iterable, TypeGuard
 
 from server.config import Config
 from server.errors import ApiError
@@ -70,7 +70,7 @@ WARNING_INTERVAL = 30.0
 MAX_ORIGIN_JTI = 128
 
 
-def _usable(origin_jti: object) -> bool:
+def _usable(origin_jti: object) -> TypeGuard[str]:
     return isinstance(origin_jti, str) and 0 < len(origin_jti) <= MAX_ORIGIN_JTI
 
 
@@ -186,7 +186,7 @@ class Revocations:
         self.shared = RedisRecords(redis_url) if redis_url else None
 
     @classmethod
-    def start(cls, config: Config) -> "Revocations":
+    def start(cls, config: Config) -> Revocations:
         return cls(config.token_clock_skew_seconds, config.redis_url)
 
     def seconds_to_keep(self, access_lifetime: float | None) -> float:

@@ -39,7 +39,7 @@ class Services:
     stopping: bool = False
 
     @classmethod
-    async def start(cls, config: Config) -> "Services":
+    async def start(cls, config: Config) -> Services:
         cognito = CognitoClient(config)
         await cognito.start()
         revocations = Revocations.start(config)

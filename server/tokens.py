@@ -154,7 +154,7 @@ class TokenVerifier:
             for jwk in json.loads(response.body)["keys"]:
                 if jwk.get("kty") == "RSA" and isinstance(jwk.get("kid"), str):
                     keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256")
-        except (HTTPClientError, OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, HTTPClientError, OSError) as error:
             log.error("Fetching the pool's keys from %s failed: %s", self.jwks_url, error)
             if not self._keys:
                 raise ApiError("CognitoUnavailable") from None

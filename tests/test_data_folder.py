@@ -8,7 +8,6 @@ made unwritable: tests/support/data_folder.py.)"""
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys

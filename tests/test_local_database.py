@@ -63,5 +63,5 @@ def test_a_data_folder_from_before_the_database_is_upgraded_at_start_up(tmp_path
         assert "moved" in server.output() and "state.json.migrated-" in server.output()
     finally:
         server.stop()
-    assert [name for name in os.listdir(folder) if name.startswith("state.json")][0].startswith("state.json.migrated-")
+    assert next(name for name in os.listdir(folder) if name.startswith("state.json")).startswith("state.json.migrated-")
     assert database_rows(str(folder), "SELECT count(*) FROM users")[0][0] == 6

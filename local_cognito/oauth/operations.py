@@ -154,8 +154,8 @@ class OAuthOperations:
             raise fail("invalid_request", "response_type is missing")
         if response_type not in ("code", "token"):
             raise fail("unsupported_response_type", "response_type must be code")
-        if response_type == "token" and "implicit" not in settings.flows or \
-                response_type == "code" and "code" not in settings.flows:
+        if (response_type == "token" and "implicit" not in settings.flows) or \
+                (response_type == "code" and "code" not in settings.flows):
             raise fail("unauthorized_client", f"This app client is not allowed response_type {response_type}")
         for name, value in (("state", state), ("nonce", nonce)):
             if value is not None and len(value) > MAX_PARAMETER_LENGTH:
@@ -190,7 +190,7 @@ class OAuthOperations:
             provider, identifier = one(params, "identity_provider"), one(params, "idp_identifier")
         except RepeatedParameter:
             raise ErrorPage("Login option is not available. Please try another one.") from None
-        if provider is not None and provider not in self.oauth_settings.identity_providers or \
+        if (provider is not None and provider not in self.oauth_settings.identity_providers) or \
                 identifier is not None:  # no identity provider of this pool has identifiers
             raise ErrorPage("Login option is not available. Please try another one.")
 
@@ -276,6 +276,8 @@ class OAuthOperations:
     def _authenticated_client(self, form: Mapping[str, list[str]], authorization: str | None) -> str:
         body_id, body_secret = one(form, "client_id"), one(form, "client_secret")
         failed = OAuthError("invalid_client", "Client authentication failed")
+        client_id: str | None
+        secret: str | None
         if authorization is not None:
             scheme, _, credentials = authorization.strip().partition(" ")
             if scheme.lower() != "basic":

@@ -270,7 +270,7 @@ def s3(config):
     """moto's S3 over HTTP, a bucket in it, and a server keeping photo bytes there."""
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
-    endpoint = "http://127.0.0.1:%d" % moto.get_host_and_port()[1]
+    endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
     bucket = "photos-" + uuid.uuid4().hex[:8]
     s3_client = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint,
                              aws_access_key_id="test", aws_secret_access_key="test")

@@ -72,7 +72,7 @@ def test_every_answer_cognito_gives_a_code_request_is_one_answer(cognito, method
     for name, (status, body) in CODE_REQUEST_ANSWERS.items():
         cognito.answer(operation, status, body)
         replies[name] = reply_of(cognito.client, method)
-    assert replies == {name: (200, DELIVERY) for name in CODE_REQUEST_ANSWERS}, replies
+    assert replies == dict.fromkeys(CODE_REQUEST_ANSWERS, (200, DELIVERY)), replies
 
 
 @pytest.mark.parametrize("method", sorted(CODE_CHECKS))
@@ -84,7 +84,7 @@ def test_every_refusal_of_a_code_is_one_answer(cognito, method):
         replies[code] = reply_of(cognito.client, method, **fields)
     first = replies[CODE_REFUSALS[0]]
     assert first[0] == 400 and first[1]["error"] == "CodeMismatch"
-    assert replies == {code: first for code in CODE_REFUSALS}, replies
+    assert replies == dict.fromkeys(CODE_REFUSALS, first), replies
     assert "Cognito's words" not in str(first)
 
 

@@ -41,7 +41,7 @@ class StandInSts:
                     return
                 sts.requests.append((self.request.headers.get("Authorization", ""), self.request.body.decode()))
                 key, lifetime = sts.lined_up.pop(0)
-                expires = (datetime.datetime.now(datetime.timezone.utc) + lifetime).strftime("%Y-%m-%dT%H:%M:%SZ")
+                expires = (datetime.datetime.now(datetime.UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%SZ")
                 self.finish(
                     '<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
                     "<GetSessionTokenResult><Credentials>"

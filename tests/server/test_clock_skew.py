@@ -205,7 +205,7 @@ def moto_pool():
     and a user in it."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    endpoint = "http://127.0.0.1:%d" % server.get_host_and_port()[1]
+    endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
                        aws_access_key_id="test", aws_secret_access_key="test")
     pool_id = idp.create_user_pool(PoolName="skew")["UserPool"]["Id"]

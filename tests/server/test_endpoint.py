@@ -318,7 +318,7 @@ def test_no_field_value_gets_a_5xx(client, env):
 
     names = [field.name for field in METHODS[env].fields] or ["nickname"]
     for value in NASTY_VALUES:
-        params = {name: value for name in names}
+        params = dict.fromkeys(names, value)
         if env in ("createAccount", "updateUser"):
             params["nickname"] = value  # an attribute too: it is stored
         reply = client.post(json.dumps({"env": env, **params}).encode())

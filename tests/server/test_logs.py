@@ -134,7 +134,7 @@ def test_the_log_has_one_line_per_request_and_no_secret(tmp_path, log_format):
                               for r in access)
         assert {r["rpc"] for r in access} >= {"signIn", "refresh", "respondToChallenge", "deleteAcct"}
         assert any(r["path"] == "/callback" for r in access)
-        kept = [line for line, r in zip([l for l in lines if l.strip()], records) if r["logger"] != "local_cognito.mail"]
+        kept = [line for line, r in zip([text for text in lines if text.strip()], records) if r["logger"] != "local_cognito.mail"]
         mail = [r["message"] for r in records if r["logger"] == "local_cognito.mail"]
     else:
         access = [line for line in lines if "server.access" in line]

@@ -1,5 +1,5 @@
-"""moto's own Cognito server (``moto_server``, from moto's ``server`` extra that requirements.txt
-installs), which this project did not write, as a process of its own; boto3 clients for it; and pools
+"""moto's own Cognito server (``moto_server``, from moto's ``server`` extra that
+requirements-dev.txt installs), which this project did not write, as a process of its own; boto3 clients for it; and pools
 made on it with boto3 the way docs/production.md's checklist says ("A real user pool").
 
 It runs as a process, never in the test process (``ThreadedMotoServer``): the embedded local Cognito
@@ -42,7 +42,7 @@ class MotoServer(ServerProcess):
 
     def __init__(self, log_path: str, **env: str):
         if not os.access(MOTO_SERVER, os.X_OK):
-            pytest.fail(f"moto_server is not installed next to {sys.executable}: install requirements.txt "
+            pytest.fail(f"moto_server is not installed next to {sys.executable}: install requirements-dev.txt "
                         "(moto with its server extra: Flask and flask-cors).", pytrace=False)
         port = free_port()
         super().__init__(port, env, command=[MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], log_path=log_path,

@@ -22,11 +22,11 @@ import pyotp
 
 sys.path.insert(0, os.getcwd())
 
-from local_cognito import COOKIE_SECRET  # noqa: E402
-from local_cognito.hosted_ui import HOSTED_UI_SECRET  # noqa: E402
-from local_cognito.service import LocalUserPool  # noqa: E402
-from local_cognito.store import token_digest  # noqa: E402
-from server.cognito import secret_hash  # noqa: E402
+from local_cognito import COOKIE_SECRET
+from local_cognito.hosted_ui import HOSTED_UI_SECRET
+from local_cognito.service import LocalUserPool
+from local_cognito.store import token_digest
+from server.cognito import secret_hash
 
 CODE = "424242"
 PASSWORD = "Old_password_1"
