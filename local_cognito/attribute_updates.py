@@ -46,7 +46,7 @@ def pending_attributes(user: CognitoIdpUser) -> dict[str, str]:
     pending = getattr(user, "pending_attributes", None)
     if pending is None:
         pending = {}
-        setattr(user, "pending_attributes", pending)  # a field of ours beside moto's
+        user.pending_attributes = pending  # a field of ours beside moto's
     return pending
 
 

@@ -54,7 +54,7 @@ def mfa_choices(user: CognitoIdpUser) -> dict[str, Any]:
     choices = getattr(user, "mfa_choices", None)
     if choices is None:
         choices = {}
-        setattr(user, "mfa_choices", choices)  # a field of ours beside moto's (``user_table.py`` keeps it)
+        user.mfa_choices = choices  # a field of ours beside moto's (``user_table.py`` keeps it)
     return choices
 
 

@@ -55,7 +55,7 @@ def _hash_tag(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
-def keep_verifier(pool: "UserPool", user: CognitoIdpUser, password: str) -> None:
+def keep_verifier(pool: UserPool, user: CognitoIdpUser, password: str) -> None:
     """A new SRP salt and verifier for ``user``, whose password (now ``user.password``) is ``password``."""
     salt = srp.new_salt()
     value = srp.verifier(srp.pool_name(pool.pool_id), user.id, password, salt)
@@ -70,7 +70,7 @@ def current_verifier(user: CognitoIdpUser | None) -> dict | None:
     return record
 
 
-def ensure_verifier(pool: "UserPool", user: CognitoIdpUser, password: str) -> None:
+def ensure_verifier(pool: UserPool, user: CognitoIdpUser, password: str) -> None:
     """After ``password`` was checked in full: a verifier for a user who lacks a current one."""
     if current_verifier(user) is None:
         keep_verifier(pool, user, password)
@@ -90,7 +90,7 @@ class PendingClaim:
 class SrpSignIn:
     """USER_SRP_AUTH and PASSWORD_VERIFIER for the pool, going on as ``sign_in`` does after a password."""
 
-    def __init__(self, pool: "UserPool", sign_in: "SignInOperations") -> None:
+    def __init__(self, pool: UserPool, sign_in: SignInOperations) -> None:
         self.pool = pool
         self.sign_in = sign_in
         self.pending: dict[str, PendingClaim] = {}  # by SECRET_BLOCK; in memory only

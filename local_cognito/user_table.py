@@ -119,8 +119,8 @@ class UserTable(Table):
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
         # Fields of ours beside moto's: attribute values waiting for their code, SMS and email MFA.
-        setattr(user, "pending_attributes", dict(saved.get("pending", {})))
-        setattr(user, "mfa_choices", dict(saved.get("mfa", {})))
+        user.pending_attributes = dict(saved.get("pending", {}))
+        user.mfa_choices = dict(saved.get("mfa", {}))
         user.groups = {group for group in map(self.groups.get, row[3]) if group is not None}
         return user
 

@@ -59,7 +59,7 @@ class PhotoRecords(abc.ABC):
     """Where the photo records are kept. Every method raises ApiError("StorageUnavailable") when the
     store cannot be used."""
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 (optional: a store with nothing to ready keeps it)
         """Ready the store (its schema) before the server serves."""
 
     @abc.abstractmethod

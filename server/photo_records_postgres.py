@@ -221,7 +221,7 @@ class PostgresPhotoRecords(PhotoRecords):
             return await work(connection)
 
     async def add(self, record: PhotoRecord) -> None:
-        created = datetime.datetime.fromtimestamp(record.created_at, datetime.timezone.utc)
+        created = datetime.datetime.fromtimestamp(record.created_at, datetime.UTC)
         # Not sent again: an insert that did reach the database before its connection died would
         # then fail as a duplicate.
         await self._call(lambda connection: connection.execute(
@@ -257,5 +257,5 @@ class PostgresPhotoRecords(PhotoRecords):
         pool, self._pool = self._pool, None
         try:
             await asyncio.wait_for(pool.close(), COMMAND_TIMEOUT)
-        except (asyncio.TimeoutError, *UNAVAILABLE):
+        except (TimeoutError, *UNAVAILABLE):
             pool.terminate()  # a database that does not answer is not waited for

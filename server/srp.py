@@ -115,7 +115,7 @@ def claim_signature(key: bytes, name: str, user: str, secret_block: str, timesta
 def cognito_timestamp(moment: datetime.datetime | None = None) -> str:
     """TIMESTAMP as Cognito takes it, e.g. "Tue Dec 2 06:05:01 UTC 2026": English names whatever the
     locale (strftime's %a and %b follow it), the day without padding, the time in UTC."""
-    moment = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    moment = (moment or datetime.datetime.now(datetime.UTC)).astimezone(datetime.UTC)
     return (f"{_WEEKDAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day} "
             f"{moment:%H:%M:%S} UTC {moment.year}")
 

@@ -80,7 +80,7 @@ def test_a_scrape_of_either_process_shows_the_sum_of_both(tmp_path):
         settled(server.url, REQUESTS, 40, **HEALTHZ)
 
         # Scrape until both workers have answered scrapes; every scrape shows the sum.
-        for attempt in range(200):
+        for _attempt in range(200):
             samples = scrape(server.url)
             assert samples.value(REQUESTS, **HEALTHZ) == 40
             assert samples.value("local_cognito_operations_total", operation="SignUp", outcome="ok") == 1

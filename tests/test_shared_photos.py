@@ -37,7 +37,7 @@ def bucket():
     """moto's S3 over HTTP and a bucket in it: (the S3 client, the bucket's name, the endpoint)."""
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
-    endpoint = "http://127.0.0.1:%d" % moto.get_host_and_port()[1]
+    endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
     name = "shared-photos-" + uuid.uuid4().hex[:8]
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="test",
                       aws_secret_access_key="test")

@@ -17,7 +17,7 @@ from local_cognito import start_local_cognito
 from server import srp
 from server.config import load_config
 from tests.support import CODE, PASSWORD, Client, local_config, serve_app
-from tests.support.mfa import codes_for, set_up_mfa
+from tests.support.mfa import set_up_mfa
 
 PASS = {"pass": PASSWORD}
 

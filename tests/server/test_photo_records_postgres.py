@@ -186,7 +186,7 @@ def test_tls_with_sslmode_verify_full_checks_the_database_certificate(tmp_path):
         other_ca = tmp_path / "other"
         other_ca.mkdir()
         wrong_root = tls_certificate(str(other_ca))[0]
-        with pytest.raises(ConfigError, match="PHOTOS_DATABASE_URL: .*SSLCertVerificationError"):
+        with pytest.raises(ConfigError, match=r"PHOTOS_DATABASE_URL: .*SSLCertVerificationError"):
             start_and_close(own.url(query=f"sslmode=verify-full&sslrootcert={wrong_root}"))
         assert own.psql("postgres", "SELECT count(*) FROM photos") == [["1"]]
     finally:

@@ -64,12 +64,12 @@ def test_a_b_of_zero_is_refused():
 def test_the_timestamp_is_cognitos_every_day_of_the_week_and_month():
     """English names (strftime's would follow the locale), the day unpadded, the time in UTC: as
     pycognito writes it, and amazon-cognito-identity-js's DateHelper."""
-    start = datetime.datetime(2026, 1, 1, 6, 5, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2026, 1, 1, 6, 5, 1, tzinfo=datetime.UTC)
     for days in range(0, 365, 5):
         moment = start + datetime.timedelta(days=days, hours=days % 24)
         naive = moment.replace(tzinfo=None)
         assert srp.cognito_timestamp(moment) == aws_srp.AWSSRP.get_cognito_formatted_timestamp(naive)
-    assert srp.cognito_timestamp(datetime.datetime(2026, 12, 2, 6, 5, 1, tzinfo=datetime.timezone.utc)) == \
+    assert srp.cognito_timestamp(datetime.datetime(2026, 12, 2, 6, 5, 1, tzinfo=datetime.UTC)) == \
         "Wed Dec 2 06:05:01 UTC 2026"
     paris = datetime.timezone(datetime.timedelta(hours=1))
     assert srp.cognito_timestamp(datetime.datetime(2027, 1, 10, 0, 30, 0, tzinfo=paris)) == \

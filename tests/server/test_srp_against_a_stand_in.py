@@ -53,7 +53,7 @@ def test_a_wrong_password_makes_a_proof_the_stand_in_refuses(stand_in):
 def test_a_day_of_the_month_below_ten_is_written_unpadded(stand_in, monkeypatch):
     """On the 2nd of a month the TIMESTAMP says "Dec 2", as Cognito requires; the stand-in reads it back."""
     cognito, url = stand_in
-    second = datetime.datetime.now(datetime.timezone.utc).replace(day=2)
+    second = datetime.datetime.now(datetime.UTC).replace(day=2)
     written = srp.cognito_timestamp(second)
     assert f" {second:%b} 2 " in written
     real = srp.cognito_timestamp

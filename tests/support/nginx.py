@@ -47,7 +47,7 @@ def tls_certificate(folder: str) -> tuple[str, str]:
     The client trusts it as its own CA."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name).issuer_name(name)
@@ -169,7 +169,7 @@ class Nginx:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise AssertionError("nginx did not stop on SIGTERM")
+            raise AssertionError("nginx did not stop on SIGTERM") from None
 
 
 class Stack:

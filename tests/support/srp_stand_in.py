@@ -99,7 +99,7 @@ class SrpStandIn:
         if not TIMESTAMP.fullmatch(timestamp):
             return self._refuse(f"TIMESTAMP format: {timestamp!r}")
         sent = datetime.datetime.strptime(timestamp.replace(" UTC ", " "), "%a %b %d %H:%M:%S %Y")
-        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         if abs((now - sent).total_seconds()) > 300:
             return self._refuse(f"TIMESTAMP time: {timestamp!r}")
         pending = self.pending.pop(responses.get("PASSWORD_CLAIM_SECRET_BLOCK", ""), None)

@@ -18,13 +18,13 @@ CREATE = b'''{
 	"env":"createAccount",
 	"user":"shieldmousetower734@gmail.com",
 	"pass":"I_love_apples" 
-}'''
+}'''  # noqa: W291 (the tutorial's own trailing space)
 CONFIRM = b'''{
 	"env":"confirmAccount",
 	"user":"shieldmousetower734@gmail.com",
     "pass":"I_love_apples",
 	"conf_code":"110260" 
-}'''
+}'''  # noqa: W291 (the tutorial's own trailing space)
 CHANGE = '''{
 	"env":"changePass",
     "old_pass":"I_love_apples",
