@@ -28,6 +28,8 @@ from server.registry import method
 from server.user_names import Email
 from server.tokens import unverified_claims
 from handlers.codes import authenticator_code, confirmation_code
+from handlers import user_auth_steps
+from server.cognito_errors import passkey_answer_error
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
 MFA_CODE_RESPONSES = {
@@ -69,14 +71,17 @@ def required_attributes(parameters: dict) -> list[str]:
     return [name for name in names if name in STANDARD_ATTRIBUTES or CUSTOM_ATTRIBUTE.fullmatch(name)]
 
 
-def sign_in_answer(call: Call, response: dict) -> dict:
-    """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
+def sign_in_answer(call: Call, response: dict, user: str | None = None) -> dict:
+    """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next.
+    ``user``, the name the sign-in was started with, answers the step where Cognito's answer does not
+    name the user (USER_ID_FOR_SRP)."""
     if "AuthenticationResult" not in response:
         challenge = response.get("ChallengeName", "")
         parameters = response.get("ChallengeParameters") or {}
-        step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP")}
+        step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP") or user}
         answer = {"message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
                   "challenge": challenge}
+        answer.update(user_auth_steps.step_details(challenge, parameters, response))
         if challenge == NEW_PASSWORD_REQUIRED:
             answer["required_attributes"] = step["r"] = required_attributes(parameters)
         answer["session"] = call.challenges.encode(step)
@@ -112,10 +117,14 @@ async def sign_in(call: Call, user: Email, pass_: str) -> dict:
 
 @method("respondToChallenge", refresh_cookie=True)
 async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
-                               new_pass: str | None = None, **attributes: str) -> dict:
-    """Answer the step a sign-in asked for: ``totp`` for an authenticator code, ``new_pass`` for a
-    user an admin created, with a field for each of the step's ``required_attributes`` (e.g.
-    ``"nickname": "Sam"``). Answers tokens and the refresh cookie, or the next step."""
+                               new_pass: str | None = None, answer: str | None = None,
+                               credential: str | None = None, pass_: str | None = None,
+                               **attributes: str) -> dict:
+    """Answer the step a sign-in asked for: ``totp`` for an authenticator code (or an emailed one),
+    ``new_pass`` for a user an admin created, with a field for each of the step's
+    ``required_attributes`` (e.g. ``"nickname": "Sam"``); ``answer`` (and ``pass``) to choose a way
+    of signing in, ``credential`` for a passkey (``handlers.user_auth_steps``). Answers tokens and
+    the refresh cookie, or the next step."""
     step = call.challenges.decode(session)
     if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
         raise ApiError("ChallengeExpired")
@@ -124,7 +133,12 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     if not username:
         raise ApiError("MissingField", 'respondToChallenge needs the field "user".', field="user")
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
-    if challenge in MFA_CODE_RESPONSES:
+    if challenge not in user_auth_steps.STEPS:
+        user_auth_steps.not_taken(challenge, answer=answer, credential=credential, pass_=pass_)
+    if challenge in user_auth_steps.STEPS:
+        user_auth_steps.not_taken(challenge, totp=totp, new_pass=new_pass, **attributes)
+        responses.update(user_auth_steps.step_responses(challenge, answer, credential, pass_))
+    elif challenge in MFA_CODE_RESPONSES:
         _one_answer(challenge, given=("totp", totp), unexpected=("new_pass", new_pass))
         if attributes:
             name = next(iter(attributes))[:64]
@@ -138,10 +152,13 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     else:
         raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.",
                        field="session")
-    response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
-                                       ChallengeName=challenge, Session=step["s"],
-                                       ChallengeResponses=responses)
-    return sign_in_answer(call, response)
+    try:
+        response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
+                                           ChallengeName=challenge, Session=step["s"],
+                                           ChallengeResponses=responses)
+    except ApiError as error:
+        raise (passkey_answer_error(error) if challenge == user_auth_steps.WEB_AUTHN else error) from None
+    return sign_in_answer(call, response, username)
 
 
 def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str, str]:

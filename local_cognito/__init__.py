@@ -39,6 +39,12 @@ the calls this backend makes, the local pool does what Cognito does:
 - The app client is also an OAuth 2.0 / OpenID Connect client of the pool's hosted UI: authorization
   codes with PKCE, the token and userInfo answers, and hosted-UI sessions; see ``oauth/`` (and
   ``hosted_ui.py`` for its pages).
+- Choice-based sign-in (InitiateAuth's USER_AUTH flow) with emailed codes (EMAIL_OTP) and passkeys
+  (WEB_AUTHN), verified with py_webauthn and kept per user with their sign counters; the WebAuthn
+  credential operations and GetUserAuthFactors, which moto lacks. Each way is refused when the pool's
+  feature plan (LOCAL_COGNITO_FEATURE_PLAN), its first factors (LOCAL_COGNITO_FIRST_AUTH_FACTORS) or
+  the app client does not allow it, as Cognito refuses it; the relying party id is BASE_URL's host.
+  See ``sign_in_ways.py``, ``user_auth.py`` and ``passkeys.py``.
 - The pool's schema requires the attributes ``LOCAL_COGNITO_REQUIRED_ATTRIBUTES`` names (moto
   keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
   user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
@@ -56,7 +62,8 @@ The modules:
   and the tokens of a completed sign-in.
 - The operation groups, each given the core: ``accounts.py`` (sign-up, passwords, the user's own
   account), ``sign_in.py`` (InitiateAuth and the challenges, sign-out), ``refresh_tokens.py``
-  (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up),
+  (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up), ``user_auth.py``
+  (USER_AUTH and its challenges, GetUserAuthFactors), ``passkeys.py`` (WebAuthn credentials),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps).
 - Over HTTP: ``endpoint.py`` (the cognito-idp JSON protocol and the JWKS, on a thread of its own),
@@ -72,7 +79,7 @@ The modules:
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
   ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name
   check every operation makes first),
-  ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
+  ``pool_settings.py`` (the pool's fixed settings), ``sign_in_ways.py`` (which ways of signing in it allows) and ``sharing.py`` (one local Cognito per data
   folder).
 """
 
@@ -89,6 +96,7 @@ from local_cognito.hosted_ui import HOSTED_UI_SECRET
 from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
 from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
+from local_cognito.sign_in_ways import relying_party_id
 from local_cognito.store import DataFolderUnusable
 from server.config import Config
 from server.page_identity import favicon
@@ -168,6 +176,10 @@ def _pool(config: Config, access_token_seconds: int) -> LocalUserPool:
         pool.oauth.configure_hosted_ui(callback_urls=[f"{config.base_url}/callback"],
                                        logout_urls=[f"{config.base_url}/"])
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
+    # Choice-based sign-in: the plan and first factors configured, passkeys for BASE_URL's host.
+    pool.sign_in_ways.feature_plan = config.local_feature_plan
+    pool.sign_in_ways.first_factors = config.local_first_auth_factors
+    pool.sign_in_ways.relying_party_id = relying_party_id(config.base_url)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     for name in (COOKIE_SECRET, HOSTED_UI_SECRET):

@@ -19,6 +19,7 @@ BASE_URL's host); tests set them to see each refusal.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import urllib.parse
 
 from local_cognito.faults import CognitoFault
@@ -72,7 +73,13 @@ class SignInWays:
 
 
 def relying_party_id(base_url: str | None) -> str | None:
-    """The relying party id for a site at ``base_url``: its host name."""
-    if not base_url:
+    """The relying party id for a site at ``base_url``: its host name. An IP address cannot be one
+    (WebAuthn's relying party id is a domain): then the pool has none, and refuses passkeys."""
+    host = urllib.parse.urlsplit(base_url).hostname if base_url else None
+    if not host:
         return None
-    return urllib.parse.urlsplit(base_url).hostname or None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return None
