@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
 from tests.support.axe import expect_no_axe_violations
-from tests.support.chromium import create_account, expect_signed_in, expect_signed_out, new_email, sign_in
+from tests.support.chromium import create_account, expect_signed_in, expect_signed_out, is_call, new_email, sign_in
 
 
 def virtual_authenticator(page) -> tuple[object, str]:
@@ -87,3 +87,21 @@ def test_passwordless_buttons_need_the_email_first(page, server):
     page.get_by_test_id("code-sign-in").click()
     expect(page.get_by_test_id("sign-in-message")).to_have_text("Enter your email first.")
     expect(page.locator("#sign-in-email")).to_be_focused()
+
+
+def test_a_passkey_request_that_ends_without_a_passkey_reads_as_cancelled(page, server):
+    """The authenticator has no passkey for the site, so the browser answers NotAllowedError, as it
+    does when the person cancels: the page says so, and nothing reaches passkeySignInFinish."""
+    email = new_email()
+    create_account(server, email, "Lee")
+    virtual_authenticator(page)
+    finishes = []
+    page.on("request", lambda request: finishes.append(request) if is_call(request, "passkeySignInFinish") else None)
+    page.goto(server.url + "/")
+    expect_signed_out(page)
+    page.fill("#sign-in-email", email)
+    page.get_by_test_id("passkey-sign-in").click()
+    expect(page.get_by_test_id("sign-in-message")).to_have_text(
+        "The passkey request was cancelled or timed out. Try again when you are ready.")
+    expect(page.get_by_test_id("passkey-sign-in")).to_be_enabled()
+    assert finishes == []
