@@ -6,8 +6,11 @@ of each way the pool or its app client has not allowed, with Cognito's documente
 from __future__ import annotations
 
 import json
+import urllib.request
 
+import botocore.session
 import pytest
+from botocore.validate import ParamValidator
 
 from local_cognito.service import LocalUserPool
 from tests.support import CODE, PASSWORD
@@ -192,3 +195,32 @@ def test_passkeys_survive_a_restart(idp, pool, tmp_path):
     assert [key for key, _ in again.passkeys.of_user(user["sub"])] == [
         c["CredentialId"] for c in idp.list_web_authn_credentials(AccessToken=user["AccessToken"])["Credentials"]]
     again.db.close()
+
+
+def raw_answer(local, operation: str, body: dict) -> dict:
+    """The local Cognito's JSON answer itself, before any client parses it."""
+    request = urllib.request.Request(local.endpoint_url, data=json.dumps(body).encode(), headers={
+        "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+        "Content-Type": "application/x-amz-json-1.1"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_the_answers_have_the_shapes_of_botocores_model(idp, local):
+    """botocore's validator, with its model of cognito-idp (AWS's, not ours), finds nothing wrong in
+    the answers as the local Cognito sends them."""
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    user = signed_in(idp)
+    token = user["AccessToken"]
+    answers = {"StartWebAuthnRegistration": raw_answer(local, "StartWebAuthnRegistration", {"AccessToken": token})}
+    idp.complete_web_authn_registration(AccessToken=token, Credential=SoftAuthenticator().create(
+        answers["StartWebAuthnRegistration"]["CredentialCreationOptions"], ORIGIN))
+    answers["ListWebAuthnCredentials"] = raw_answer(local, "ListWebAuthnCredentials", {"AccessToken": token})
+    answers["GetUserAuthFactors"] = raw_answer(local, "GetUserAuthFactors", {"AccessToken": token})
+    started = {"ClientId": idp.client_id, "AuthFlow": "USER_AUTH",
+               "AuthParameters": {"USERNAME": user["email"], "SECRET_HASH": idp.hash(user["email"])}}
+    answers["InitiateAuth"] = raw_answer(local, "InitiateAuth", started)
+    for operation, answer in answers.items():
+        report = ParamValidator().validate(answer, model.operation_model(operation).output_shape)
+        assert not report.has_errors(), (operation, report.generate_report())
+    assert answers["InitiateAuth"]["AvailableChallenges"] == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
