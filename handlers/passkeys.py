@@ -10,6 +10,8 @@ takes the credential it made, as JSON (its ``toJSON()``).
 
 from __future__ import annotations
 
+import datetime
+
 from server.call import Call
 from server.errors import ApiError
 from server.registry import method
@@ -41,7 +43,7 @@ def _passkey(described: dict) -> dict:
             "relying_party": described.get("RelyingPartyId"),
             "attachment": described.get("AuthenticatorAttachment"),
             "transports": list(described.get("AuthenticatorTransports") or []),
-            "created": created.isoformat() if hasattr(created, "isoformat") else created}
+            "created": created.isoformat() if isinstance(created, datetime.datetime) else created}
 
 
 @method("passkeyList")

@@ -79,7 +79,8 @@ The modules:
   ours: LOCAL_COGNITO_CLOCK_OFFSET), ``totp.py`` (TOTP codes), ``faults.py`` (Cognito's error answers),
   ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name
   check every operation makes first),
-  ``pool_settings.py`` (the pool's fixed settings), ``sign_in_ways.py`` (which ways of signing in it allows) and ``sharing.py`` (one local Cognito per data
+  ``pool_settings.py`` (the pool's fixed settings), ``sign_in_ways.py`` (which ways of signing in
+  it allows) and ``sharing.py`` (one local Cognito per data
   folder).
 """
 

@@ -192,7 +192,7 @@ class PasskeyOperations:
         user = self.pool.user_for_access_token(params.get("AccessToken"))
         key = params.get("CredentialId")
         record = self.credentials.get(key) if isinstance(key, str) else None
-        if record is None or record["sub"] != user.id:
+        if not isinstance(key, str) or record is None or record["sub"] != user.id:
             raise CognitoFault("ResourceNotFoundException", "Credential not found.")
         del self.credentials[key]
         self.pool.save()

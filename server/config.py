@@ -24,7 +24,7 @@ import os
 import urllib.parse
 from typing import Mapping
 
-from server import settings, sign_in_ways
+from server import settings, sign_in_settings
 from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
 from server.page_identity import page_name
 # ConfigError is defined with the readers of single settings, which raise it; it is imported from here.
@@ -142,7 +142,7 @@ class Config:
     local_required_attributes: tuple[str, ...] = ()
     # Local mode: the local pool's feature plan and the ways it allows users to start signing in.
     local_feature_plan: str = "ESSENTIALS"
-    local_first_auth_factors: tuple[str, ...] = sign_in_ways.FIRST_AUTH_FACTORS
+    local_first_auth_factors: tuple[str, ...] = sign_in_settings.FIRST_AUTH_FACTORS
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -302,8 +302,8 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
                                                             DEFAULT_ROTATION_GRACE_SECONDS),
         local_required_attributes=settings.required_attributes(env),
-        local_feature_plan=sign_in_ways.feature_plan(env),
-        local_first_auth_factors=sign_in_ways.first_auth_factors(env),
+        local_feature_plan=sign_in_settings.feature_plan(env),
+        local_first_auth_factors=sign_in_settings.first_auth_factors(env),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )

@@ -239,8 +239,9 @@ ENVELOPE_SCHEMAS = {
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
         "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
-                       "sign-in (an authenticator code, a new password, an emailed code, a passkey, a choice) to complete with respondToChallenge "
-                       "(changePass's new sign-in too, saying whether the other sessions ended).",
+                       "sign-in (an authenticator code, a new password, an emailed code, a passkey, a choice) "
+                       "to complete with respondToChallenge (changePass's new sign-in too, saying whether the "
+                       "other sessions ended).",
         "anyOf": [
             {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
              "required": ["message"], "additionalProperties": True},

@@ -64,7 +64,8 @@ def test_an_emailed_code_signs_in_once(idp, pool):
     assert error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE="999999") \
         == "CodeMismatchException"
     result = respond(idp, started, "EMAIL_OTP", EMAIL_OTP_CODE=CODE)["AuthenticationResult"]
-    assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == started["ChallengeParameters"]["USER_ID_FOR_SRP"]
+    sub = started["ChallengeParameters"]["USER_ID_FOR_SRP"]
+    assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == sub
     assert error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE=CODE) \
         == "NotAuthorizedException"
 
@@ -114,9 +115,10 @@ def test_deleting_a_passkey_and_deleting_the_user_remove_it(idp, pool):
     registered(idp, user["AccessToken"])
     credentials = idp.list_web_authn_credentials(AccessToken=user["AccessToken"], MaxResults=1)
     assert len(credentials["Credentials"]) == 1 and credentials["NextToken"]
-    idp.delete_web_authn_credential(AccessToken=user["AccessToken"], CredentialId=credentials["Credentials"][0]["CredentialId"])
+    first = credentials["Credentials"][0]["CredentialId"]
+    idp.delete_web_authn_credential(AccessToken=user["AccessToken"], CredentialId=first)
     assert error_code(idp.delete_web_authn_credential, AccessToken=user["AccessToken"],
-                      CredentialId=credentials["Credentials"][0]["CredentialId"]) == "ResourceNotFoundException"
+                      CredentialId=first) == "ResourceNotFoundException"
     assert len(idp.list_web_authn_credentials(AccessToken=user["AccessToken"])["Credentials"]) == 1
     idp.delete_user(AccessToken=user["AccessToken"])
     assert pool.db.one("SELECT count(*) FROM webauthn_credentials WHERE sub = ?", (user["sub"],))[0] == 0

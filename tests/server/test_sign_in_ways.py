@@ -19,7 +19,8 @@ def test_the_defaults_allow_every_way():
 
 
 def test_values_are_read_in_any_case_and_order():
-    config = load_config({"LOCAL_COGNITO_FEATURE_PLAN": "plus", "LOCAL_COGNITO_FIRST_AUTH_FACTORS": "web_authn, password"})
+    config = load_config({"LOCAL_COGNITO_FEATURE_PLAN": "plus",
+                          "LOCAL_COGNITO_FIRST_AUTH_FACTORS": "web_authn, password"})
     assert (config.local_feature_plan, config.local_first_auth_factors) == ("PLUS", ("PASSWORD", "WEB_AUTHN"))
 
 
