@@ -30,6 +30,8 @@ credential. These sessions are this module's (``sessions``), so the other challe
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import secrets
 import uuid
 from typing import Any
@@ -41,6 +43,7 @@ from local_cognito.passkeys import PasskeyOperations
 from local_cognito.pool import UserPool
 from local_cognito.sign_in import AUTH_SESSION_SECONDS, MAX_MFA_CODE_FAILURES, SignInOperations
 from local_cognito.sign_in_ways import FIRST_FACTORS, PASSWORDLESS, USER_AUTH_FLOW, SignInWays
+from server.user_names import fold_case
 
 SELECT_CHALLENGE = "SELECT_CHALLENGE"
 EMAIL_OTP = "EMAIL_OTP"
@@ -123,9 +126,17 @@ class UserAuthOperations:
         available = self.ways.allowed()
         session, parameters = self._new_session(
             UserAuthSession(user.id if user else None, SELECT_CHALLENGE, self._expiry(), available=available),
-            user.id if user else str(uuid.uuid4()))
+            self._user_id(username, user))
         return {"ChallengeName": SELECT_CHALLENGE, "Session": session, "ChallengeParameters": parameters,
                 "AvailableChallenges": list(available)}
+
+    def _user_id(self, username: str, user: CognitoIdpUser | None) -> str:
+        """USER_ID_FOR_SRP: the user's sub, or for a name with no account one that looks like a sub
+        and is the same at every try (a new one each time would tell that nobody has the name)."""
+        if user is not None:
+            return user.id
+        digest = hmac.new(self.pool.client_secret.encode(), fold_case(username).encode(), hashlib.sha256).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
 
     def _expiry(self) -> float:
         return self.pool.clock() + AUTH_SESSION_SECONDS
@@ -133,8 +144,7 @@ class UserAuthOperations:
     def _start(self, way: str, username: str) -> dict:
         """The EMAIL_OTP or WEB_AUTHN challenge for ``username``."""
         user = self._who(username)
-        found = self.pool.find_user(username)
-        user_id = found.id if found else str(uuid.uuid4())
+        user_id = self._user_id(username, self.pool.find_user(username))
         if way == EMAIL_OTP:
             record = UserAuthSession(user.id if user else None, EMAIL_OTP, self._expiry())
             email = user.attribute_lookup.get("email", "") if user else username

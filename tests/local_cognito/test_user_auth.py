@@ -188,6 +188,9 @@ def test_an_unknown_user_gets_the_same_steps(idp):
         == "CodeMismatchException"
     started = user_auth(idp, nobody, "WEB_AUTHN")
     assert json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])["allowCredentials"] == []
+    # The user id it is given is the same at every try, as a real user's sub is.
+    ids = {user_auth(idp, nobody, way)["ChallengeParameters"]["USER_ID_FOR_SRP"] for way in (None, "EMAIL_OTP")}
+    assert len(ids) == 1 and ids == {started["ChallengeParameters"]["USER_ID_FOR_SRP"]}
 
 
 def test_passkeys_survive_a_restart(idp, pool, tmp_path):
