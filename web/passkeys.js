@@ -14,7 +14,7 @@
 import { ApiError } from "./errors.js";
 import { $, busy, busyButton, checkForm, newAction, onSubmit, say, showError } from "./ui.js";
 import { state } from "./state.js";
-import { call, userCall } from "./api.js";
+import { call, userCall, withToken } from "./api.js";
 import { showLogInForm, signedIn } from "./session.js";
 
 const CANCELLED_SENTENCE = "The passkey request was cancelled or timed out. Try again when you are ready.";
@@ -229,11 +229,18 @@ function showPasskeys(passkeys) {
   $("passkeys-empty").hidden = passkeys.length > 0;
 }
 
+// Listing is not something the person asked for: a session that ended elsewhere is found out (and
+// the page signed out) by what they do next, not by opening the settings. An access token about to
+// expire is still renewed first.
 async function loadPasskeys() {
   try {
-    const answer = await userCall("passkeyList", {});
+    const answer = await withToken((token) => call("passkeyList", { access_token: token }), []);
     showPasskeys(Array.isArray(answer.passkeys) ? answer.passkeys : []);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      say($("passkeys-message"), "Your passkeys could not be listed: your session may have ended.", "error");
+      return;
+    }
     sayFailure(error, $("passkeys-message"), "passkeyList");
   }
 }
