@@ -15,7 +15,7 @@ import datetime
 from server.call import Call
 from server.errors import ApiError
 from server.registry import method
-from handlers.user_auth_steps import credential_json
+from handlers.user_auth_steps import check_relying_party, credential_json
 
 MAX_PASSKEY_ID_CHARACTERS = 1024
 MAX_PAGES = 10  # 20 passkeys a page, and Cognito keeps at most 20 a user: one page, in practice
@@ -27,6 +27,8 @@ async def passkey_register_start(call: Call, access_token: str) -> dict:
     options = response.get("CredentialCreationOptions")
     if not isinstance(options, dict):
         raise ApiError("CognitoError")
+    rp = options.get("rp")
+    check_relying_party(call.config.base_url, rp.get("id") if isinstance(rp, dict) else None)
     return {"credential_creation_options": options}
 
 

@@ -16,7 +16,7 @@ from server.errors import ApiError
 from server.registry import method
 from server.user_names import Email
 from handlers.sign_in import respond_to_challenge, sign_in_answer
-from handlers.user_auth_steps import EMAIL_OTP, WEB_AUTHN
+from handlers.user_auth_steps import EMAIL_OTP, WEB_AUTHN, check_relying_party
 
 WAYS = (EMAIL_OTP, WEB_AUTHN, "PASSWORD")
 
@@ -48,7 +48,11 @@ async def sign_in_with_code(call: Call, user: Email, prefer: str | None = EMAIL_
 async def passkey_sign_in_start(call: Call, user: Email) -> dict:
     """Start signing in with a passkey: the WEB_AUTHN step, with ``credential_request_options`` for
     navigator.credentials.get() (binary values in base64url, as WebAuthn's JSON has them)."""
-    return await user_auth(call, user.strip(), WEB_AUTHN)
+    answer = await user_auth(call, user.strip(), WEB_AUTHN)
+    options = answer.get("credential_request_options")
+    if options is not None:
+        check_relying_party(call.config.base_url, options.get("rpId"))
+    return answer
 
 
 @method("passkeySignInFinish", refresh_cookie=True)

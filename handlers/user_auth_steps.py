@@ -13,8 +13,13 @@ what ``handlers.sign_in`` adds to a step's answer, and what ``respondToChallenge
 from __future__ import annotations
 
 import json
+import logging
+import urllib.parse
+from typing import Any
 
 from server.errors import ApiError
+
+log = logging.getLogger("handlers.passkeys")
 
 SELECT_CHALLENGE = "SELECT_CHALLENGE"
 EMAIL_OTP = "EMAIL_OTP"
@@ -75,6 +80,18 @@ def step_responses(challenge: str, answer: str | None, credential: str | None,
             raise ApiError("MissingField", 'Answering PASSWORD needs the field "pass".', field="pass")
         return {"ANSWER": answer, "PASSWORD": password}
     return {"ANSWER": answer}
+
+
+def check_relying_party(base_url: str | None, rp_id: Any) -> None:
+    """403 PasskeysNotEnabled when the pool's relying party id (in the options Cognito gave) is not
+    this site's host, BASE_URL's, nor a domain above it: browsers would refuse every ceremony here.
+    The log tells whoever runs the server what to set. Without BASE_URL there is nothing to compare."""
+    host = urllib.parse.urlsplit(base_url).hostname if base_url else None
+    if host is None or (isinstance(rp_id, str) and (host == rp_id or host.endswith("." + rp_id))):
+        return
+    log.error("The user pool's passkey relying party id %r does not cover this site's host %r (BASE_URL): set the "
+              "pool's WebAuthnRelyingPartyID to %r", str(rp_id)[:256], host, host)
+    raise ApiError("PasskeysNotEnabled")
 
 
 def not_taken(challenge: str, **given: str | None) -> None:

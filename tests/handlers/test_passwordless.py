@@ -4,6 +4,7 @@ software authenticator (tests.support.passkeys) and verified by py_webauthn in t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 
@@ -17,16 +18,22 @@ from tests.support.passkeys import SoftAuthenticator
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """A server whose BASE_URL is http://localhost:PORT, so its pool's relying party id is "localhost"."""
+def site_config(tmp_path_factory):
+    """A server whose BASE_URL is http://localhost:PORT, so its pool's relying party id is "localhost":
+    its configuration."""
     data = tmp_path_factory.mktemp("passwordless")
     port = free_port()
     local, config = start_local_cognito(load_config(local_config(
         str(data), PORT=str(port), BASE_URL=f"http://localhost:{port}")))
     server = serve_app(config, port)
-    yield config.base_url
+    yield config
     server.stop()
     local.stop()
+
+
+@pytest.fixture(scope="module")
+def site(site_config):
+    return site_config.base_url
 
 
 def new_account(base_url: str) -> tuple[Client, str, dict]:
@@ -158,3 +165,21 @@ def test_a_site_on_an_ip_address_has_no_passkeys(client, signed_in):
     client, _, answer = signed_in
     reply = client.call("passkeyRegisterStart", access_token=answer["access_token"])
     assert (reply.status, reply.json["error"]) == (403, "PasskeysNotEnabled")
+
+
+def test_a_pool_whose_relying_party_is_not_this_sites_host_is_told(site, site_config, caplog):
+    """The same pool (relying party "localhost") behind a server whose BASE_URL names another host:
+    browsers would refuse every ceremony there, so the server answers PasskeysNotEnabled at the start
+    and its log says what to set."""
+    _, email, _ = new_account(site)
+    server = serve_app(dataclasses.replace(site_config, base_url="https://photos.example.net"))
+    try:
+        client = Client(server.url)
+        started = client.call("passkeySignInStart", user=email)
+        assert (started.status, started.json["error"]) == (403, "PasskeysNotEnabled"), started.body
+        token = client.call("signIn", user=email, **{"pass": PASSWORD}).json["access_token"]
+        registering = client.call("passkeyRegisterStart", access_token=token)
+        assert (registering.status, registering.json["error"]) == (403, "PasskeysNotEnabled")
+        assert "set the pool's WebAuthnRelyingPartyID to 'photos.example.net'" in caplog.text
+    finally:
+        server.stop()
