@@ -8,8 +8,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
-from tests.support.axe import expect_no_axe_violations
-from tests.support.chromium import create_account, expect_signed_in, expect_signed_out, is_call, new_email, sign_in
+from tests.support.chromium import (create_account, expect_signed_in, expect_signed_out, is_call, new_email, screen,
+                                    sign_in)
 
 
 def virtual_authenticator(page) -> tuple[object, str]:
@@ -43,7 +43,7 @@ def test_add_a_passkey_sign_in_with_it_and_with_a_code_then_delete_it(page, serv
     expect(page.get_by_test_id("passkeys-empty")).to_be_hidden()
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     assert len(stored) == 1 and stored[0]["rpId"] == "localhost" and stored[0]["isResidentCredential"]
-    expect_no_axe_violations(page, "passkeys-account")
+    screen(page, "passkeys-account")  # axe at desktop and phone sizes, no sideways scrolling, screenshots
 
     sign_out(page)
     page.fill("#sign-in-email", email)
@@ -58,7 +58,7 @@ def test_add_a_passkey_sign_in_with_it_and_with_a_code_then_delete_it(page, serv
     expect(page.get_by_test_id("code-form")).to_be_visible()
     expect(page.locator("#code-note")).to_contain_text(f"If {email} has an account, we emailed a code to")
     expect(page.locator("#code-input")).to_be_focused()
-    expect_no_axe_violations(page, "passwordless-code")
+    screen(page, "passwordless-code")
     page.fill("#code-input", "00000000")
     page.press("#code-input", "Enter")
     expect(page.get_by_test_id("code-message")).not_to_be_empty()
