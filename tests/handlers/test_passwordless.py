@@ -183,3 +183,27 @@ def test_a_pool_whose_relying_party_is_not_this_sites_host_is_told(site, site_co
         assert "set the pool's WebAuthnRelyingPartyID to 'photos.example.net'" in caplog.text
     finally:
         server.stop()
+
+
+def test_a_passkey_chosen_among_the_ways_signs_in_and_fields_go_to_their_own_steps(site):
+    client, email, answer = new_account(site)
+    authenticator = SoftAuthenticator()
+    assert register(client, answer["access_token"], authenticator, site).status == 200
+    other = Client(site)
+    started = other.call("signInWithCode", user=email, prefer=None)
+    # A code step's field to the choice, and the choice's field to nothing: told, not sent on.
+    wrong = other.call("respondToChallenge", session=started.json["session"], totp="123456")
+    assert (wrong.status, wrong.json["error"], wrong.json["field"]) == (400, "InvalidField", "totp")
+    chosen = other.call("respondToChallenge", session=started.json["session"], answer="WEB_AUTHN")
+    assert chosen.status == 200 and chosen.json["challenge"] == "WEB_AUTHN", chosen.body
+    options = chosen.json["credential_request_options"]
+    missing = other.call("respondToChallenge", session=chosen.json["session"])
+    assert (missing.status, missing.json["error"], missing.json["field"]) == (400, "MissingField", "credential")
+    done = other.call("respondToChallenge", session=chosen.json["session"],
+                      credential=json.dumps(authenticator.get(options, site)))
+    assert done.status == 200 and done.json["access_token"], done.body
+    code_step = other.call("signInWithCode", user=email)
+    misplaced = other.call("respondToChallenge", session=code_step.json["session"], credential="{}")
+    assert (misplaced.status, misplaced.json["error"], misplaced.json["field"]) == (400, "InvalidField", "credential")
+    not_passkey = other.call("passkeySignInFinish", session=code_step.json["session"], credential="{}")
+    assert (not_passkey.status, not_passkey.json["error"]) == (400, "InvalidField")
