@@ -29,6 +29,8 @@ from server.registry import method
 from server.user_names import Email
 from server.tokens import unverified_claims
 from handlers.codes import authenticator_code, confirmation_code
+from handlers import user_auth_steps
+from server.cognito_errors import passkey_answer_error
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
 MFA_CODE_RESPONSES = {
@@ -86,14 +88,17 @@ def mfa_choices(parameters: dict) -> list[str]:
     return [MFA_CHOICES[name] for name in listed if isinstance(name, str) and name in MFA_CHOICES]
 
 
-def sign_in_answer(call: Call, response: dict) -> dict:
-    """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next."""
+def sign_in_answer(call: Call, response: dict, user: str | None = None) -> dict:
+    """The answer to a sign-in: tokens and the refresh cookie, or the challenge to answer next.
+    ``user``, the name the sign-in was started with, answers the step where Cognito's answer does not
+    name the user (USER_ID_FOR_SRP)."""
     if "AuthenticationResult" not in response:
         challenge = response.get("ChallengeName", "")
         parameters = response.get("ChallengeParameters") or {}
-        step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP")}
+        step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP") or user}
         answer = {"message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
                   "challenge": challenge}
+        answer.update(user_auth_steps.step_details(challenge, parameters, response))
         if challenge == NEW_PASSWORD_REQUIRED:
             answer["required_attributes"] = step["r"] = required_attributes(parameters)
         elif challenge == SELECT_MFA_TYPE:
@@ -130,12 +135,14 @@ async def sign_in(call: Call, user: Email, pass_: str) -> dict:
 @method("respondToChallenge", refresh_cookie=True)
 async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
                                new_pass: str | None = None, mfa_choice: str | None = None,
-                               **attributes: str) -> dict:
+                               answer: str | None = None, credential: str | None = None,
+                               pass_: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for a code (from the authenticator app, or sent by
     text message or email), ``mfa_choice`` for one of the step's ``mfa_choices`` (then that method's
     step follows), ``new_pass`` for a user an admin created, with a field for each of the step's
-    ``required_attributes`` (e.g. ``"nickname": "Sam"``). Answers tokens and the refresh cookie, or
-    the next step."""
+    ``required_attributes`` (e.g. ``"nickname": "Sam"``); ``answer`` (and ``pass``) to choose a way
+    of signing in, ``credential`` for a passkey (``handlers.user_auth_steps``). Answers tokens and
+    the refresh cookie, or the next step."""
     step = call.challenges.decode(session)
     if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
         raise ApiError("ChallengeExpired")
@@ -144,10 +151,15 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     if not username:
         raise ApiError("MissingField", 'respondToChallenge needs the field "user".', field="user")
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
+    if challenge not in user_auth_steps.STEPS:
+        user_auth_steps.not_taken(challenge, answer=answer, credential=credential, pass_=pass_)
     if challenge != SELECT_MFA_TYPE and mfa_choice is not None:
         raise ApiError("InvalidField", f'The sign-in step {challenge[:64]} does not take "mfa_choice".',
                        field="mfa_choice")
-    if challenge == SELECT_MFA_TYPE:
+    if challenge in user_auth_steps.STEPS:
+        user_auth_steps.not_taken(challenge, totp=totp, new_pass=new_pass, **attributes)
+        responses.update(user_auth_steps.step_responses(challenge, answer, credential, pass_))
+    elif challenge == SELECT_MFA_TYPE:
         _one_answer(challenge, given=("mfa_choice", mfa_choice), unexpected=("totp", totp))
         _one_answer(challenge, given=("mfa_choice", mfa_choice), unexpected=("new_pass", new_pass))
         if attributes:
@@ -174,10 +186,13 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     else:
         raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.",
                        field="session")
-    response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
-                                       ChallengeName=challenge, Session=step["s"],
-                                       ChallengeResponses=responses)
-    return sign_in_answer(call, response)
+    try:
+        response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
+                                           ChallengeName=challenge, Session=step["s"],
+                                           ChallengeResponses=responses)
+    except ApiError as error:
+        raise (passkey_answer_error(error) if challenge == user_auth_steps.WEB_AUTHN else error) from None
+    return sign_in_answer(call, response, username)
 
 
 def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str, str]:

@@ -51,6 +51,12 @@ the calls this backend makes, the local pool does what Cognito does:
   ``hosted_ui.py`` for its pages). It federates to a stand-in for Login with Amazon, served beside
   it, as Cognito federates to Amazon's: see ``federation.py`` (the federated users),
   ``hosted_federation.py`` (``/oauth2/idpresponse``) and ``amazon_stand_in.py``.
+- Choice-based sign-in (InitiateAuth's USER_AUTH flow) with emailed codes (EMAIL_OTP) and passkeys
+  (WEB_AUTHN), verified with py_webauthn and kept per user with their sign counters; the WebAuthn
+  credential operations and GetUserAuthFactors, which moto lacks. Each way is refused when the pool's
+  feature plan (LOCAL_COGNITO_FEATURE_PLAN), its first factors (LOCAL_COGNITO_FIRST_AUTH_FACTORS) or
+  the app client does not allow it, as Cognito refuses it; the relying party id is BASE_URL's host.
+  See ``sign_in_ways.py``, ``user_auth.py`` and ``passkeys.py``.
 - The pool's schema requires the attributes ``LOCAL_COGNITO_REQUIRED_ATTRIBUTES`` names (moto
   keeps the setting but checks nothing): SignUp refuses a user without them, and an admin-created
   user gives them in answer to NEW_PASSWORD_REQUIRED, as Cognito asks; see ``schema.py``.
@@ -71,6 +77,8 @@ The modules:
   ``refresh_tokens.py`` (renewing, rotating and revoking refresh tokens), ``mfa.py`` (TOTP set-up,
   SetUserMFAPreference), ``mfa_codes.py`` (SMS and email MFA, SELECT_MFA_TYPE),
   ``attribute_updates.py`` (a user's own attributes, and verifying emails and phone numbers),
+  ``user_auth.py`` (USER_AUTH and its challenges, GetUserAuthFactors), ``passkeys.py`` (WebAuthn
+  credentials),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps), ``federation.py`` (users made by a sign-in through an
   identity provider).
@@ -90,7 +98,8 @@ The modules:
   ``mfa_methods.py`` (the MFA methods, and users' choices), ``faults.py`` (Cognito's error answers),
   ``schema.py`` (the attributes, and which ones the pool requires), ``validation.py`` (the user-name
   check every operation makes first),
-  ``pool_settings.py`` (the pool's fixed settings) and ``sharing.py`` (one local Cognito per data
+  ``pool_settings.py`` (the pool's fixed settings), ``sign_in_ways.py`` (which ways of signing in
+  it allows) and ``sharing.py`` (one local Cognito per data
   folder).
 - On its own: ``standalone.py`` (its options and settings, what it prints, running until stopped),
   started by ``__main__.py``.
@@ -111,6 +120,7 @@ from local_cognito.hosted_ui import HOSTED_UI_SECRET
 from local_cognito.pages import Branding
 from local_cognito.service import LocalUserPool
 from local_cognito.sharing import FolderClaim, JoinedLocalCognito, running_details
+from local_cognito.sign_in_ways import relying_party_id
 from local_cognito.store import DataFolderUnusable
 from server.config import Config
 from server.page_identity import favicon
@@ -215,6 +225,10 @@ def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) ->
         *(f"ALLOW_{flow}" for flow in config.local_auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     pool.configure_account_features(email_updates=config.local_email_updates, mfa_methods=config.local_mfa_methods)
+    # Choice-based sign-in: the plan and first factors configured, passkeys for BASE_URL's host.
+    pool.sign_in_ways.feature_plan = config.local_feature_plan
+    pool.sign_in_ways.first_factors = config.local_first_auth_factors
+    pool.sign_in_ways.relying_party_id = relying_party_id(config.base_url)
     if config.local_admin_email and config.local_admin_password:  # the configuration asks for both or neither
         pool.admin.ensure_admin(config.local_admin_email, config.local_admin_password, config.admin_group)
     for name in (COOKIE_SECRET, HOSTED_UI_SECRET, LOGIN_WITH_AMAZON_SECRET):

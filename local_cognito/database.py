@@ -10,7 +10,9 @@ read and write them):
   ``groups`` and ``memberships``;
 - ``codes`` (pending confirmation and reset codes), ``refresh_tokens`` (by SHA-256; indexed by user,
   by family, the ``origin_jti`` of its sign-in, and by expiry), ``software_tokens`` (TOTP secrets and
-  MFA settings) and ``temporary_passwords`` (when an admin-set password expires).
+  MFA settings) and ``temporary_passwords`` (when an admin-set password expires);
+  ``webauthn_credentials`` (passkeys, by credential id; indexed by user), added to an older database
+  when it is opened (``ADDED``).
 
 A record's fields are a JSON text, the fields a lookup needs columns beside it. Every write happens in
 a transaction that ``transaction.py`` begins, commits or rolls back (the schema's too); with ``synchronous=FULL`` a
@@ -58,6 +60,11 @@ CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires);
 CREATE TABLE software_tokens (key TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE temporary_passwords (key TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
+# Tables added since schema 1: made in a database that lacks them, whenever it is opened.
+ADDED = {"webauthn_credentials": """
+CREATE TABLE webauthn_credentials (key TEXT PRIMARY KEY, sub TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX webauthn_credentials_by_sub ON webauthn_credentials (sub);
+"""}
 # The records that expire, pruned a batch at a time (see ``prune``).
 EXPIRING = ("refresh_tokens", "codes")
 
@@ -113,6 +120,12 @@ class Database:
         if version != SCHEMA_VERSION:
             raise OSError(errno.EPROTO, f"{os.path.basename(self.path)} is a database of another version of "
                                         f"the local Cognito (schema {version}, not {SCHEMA_VERSION})")
+        for table, statements in ADDED.items():
+            if not execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+                with written(self):
+                    for statement in statements.split(";"):
+                        if statement.strip():
+                            execute(statement)
         if self.path == self.folder.path:
             found = os.stat(self.path)
             self.folder.database_identity = (found.st_dev, found.st_ino)

@@ -36,7 +36,8 @@ POOL_CONFIG: dict[str, Any] = {
 }
 CLIENT_CONFIG: dict[str, Any] = {
     "ClientName": CLIENT_NAME,
-    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    # ALLOW_USER_AUTH: choice-based sign-in (emailed codes, passkeys; see sign_in_ways.py).
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     "PreventUserExistenceErrors": "ENABLED",
     "EnableTokenRevocation": True,
 }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from moto.cognitoidp.models import CognitoIdpUser
+
 from local_cognito.accounts import AccountOperations
 from local_cognito.admin import AdminOperations
 from local_cognito.faults import CognitoFault
@@ -21,9 +23,12 @@ from local_cognito.mfa_codes import MfaCodeOperations
 from local_cognito.mfa_methods import MFA_METHODS, configured_features
 from local_cognito.oauth.hosted_sign_in import HostedSignIn
 from local_cognito.oauth.operations import OAuthOperations
+from local_cognito.passkeys import PasskeyOperations
 from local_cognito.pool import UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.sign_in import SignInOperations
+from local_cognito.sign_in_ways import SignInWays
+from local_cognito.user_auth import UserAuthOperations
 
 __all__ = ["CognitoFault", "LocalUserPool", "Operation"]
 
@@ -35,8 +40,10 @@ class LocalUserPool(UserPool):
     """One user pool with one app client (with a secret), kept in ``data_dir``, and its operations:
     ``accounts`` (``accounts.py``), ``refresh`` (``refresh_tokens.py``), ``sign_in`` (``sign_in.py``),
     ``mfa`` (``mfa.py``) and ``mfa_codes`` (``mfa_codes.py``), ``attributes``
-    (``attribute_updates.py``), ``admin`` (``admin.py``), and the hosted UI's ``oauth`` and
-    ``hosted_sign_in`` (``oauth/``) and ``federation`` (``federation.py``)."""
+    (``attribute_updates.py``), ``admin`` (``admin.py``), the hosted UI's ``oauth`` and
+    ``hosted_sign_in`` (``oauth/``) and ``federation`` (``federation.py``), and choice-based sign-in:
+    ``passkeys`` (``passkeys.py``) and ``user_auth`` (``user_auth.py``), with the ways the pool allows
+    in ``sign_in_ways`` (``sign_in_ways.py``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
@@ -54,14 +61,23 @@ class LocalUserPool(UserPool):
         self.oauth = OAuthOperations(self, self.refresh)
         self.hosted_sign_in = HostedSignIn(self, self.sign_in, self.accounts)
         self.federation = FederatedUsers(self)
+        self.sign_in_ways = SignInWays()
+        self.passkeys = PasskeyOperations(self, self.sign_in_ways)
+        self.user_auth = UserAuthOperations(self, self.sign_in, self.passkeys, self.sign_in_ways)
         self.oauth.configure_hosted_ui()  # no callback URLs until start-up gives them (``__init__.py``)
         self.refresh.configure_rotation(False)  # as a new Cognito app client; start-up may turn it on
         self.operations: dict[str, Operation] = {
             "SignUp": self.accounts.sign_up,
             "ConfirmSignUp": self.accounts.confirm_sign_up,
             "ResendConfirmationCode": self.accounts.resend_confirmation_code,
-            "InitiateAuth": self.sign_in.initiate_auth,
-            "RespondToAuthChallenge": self.sign_in.respond_to_auth_challenge,
+            # USER_AUTH and its challenges first (user_auth.py), then sign_in.py's.
+            "InitiateAuth": self.user_auth.initiate_auth,
+            "RespondToAuthChallenge": self.user_auth.respond_to_auth_challenge,
+            "GetUserAuthFactors": self.user_auth.get_user_auth_factors,
+            "StartWebAuthnRegistration": self.passkeys.start_web_authn_registration,
+            "CompleteWebAuthnRegistration": self.passkeys.complete_web_authn_registration,
+            "ListWebAuthnCredentials": self.passkeys.list_web_authn_credentials,
+            "DeleteWebAuthnCredential": self.passkeys.delete_web_authn_credential,
             "GetTokensFromRefreshToken": self.refresh.get_tokens_from_refresh_token,
             "RevokeToken": self.refresh.revoke_token,
             "GlobalSignOut": self.sign_in.global_sign_out,
@@ -99,3 +115,8 @@ class LocalUserPool(UserPool):
                                    mfa_methods: tuple[str, ...] = MFA_METHODS) -> None:
         """How the pool takes a new email and which MFA methods it offers (``mfa_methods.py``)."""
         self.email_updates, self.mfa_methods_allowed = configured_features(self.pool, email_updates, mfa_methods)
+
+    def remove_user(self, user: CognitoIdpUser) -> None:
+        """The user, everything ``UserPool`` keeps for them, and their passkeys."""
+        super().remove_user(user)
+        self.passkeys.forget_user(user.id)

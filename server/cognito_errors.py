@@ -88,6 +88,15 @@ COGNITO_TO_OURS = {
     "ExpiredTokenException": "AdminUnavailable",
     "AccessDeniedException": "AdminUnavailable",
     "InternalErrorException": "CognitoError",
+    # Passkeys: the pool does not offer them, or the ceremony does not fit this site or this
+    # registration (the registration's challenge expired, or another app client started it).
+    "WebAuthnNotEnabledException": "PasskeysNotEnabled",
+    "WebAuthnConfigurationMissingException": "PasskeysNotEnabled",
+    "WebAuthnRelyingPartyMismatchException": "PasskeyWrongSite",
+    "WebAuthnOriginNotAllowedException": "PasskeyWrongSite",
+    "WebAuthnChallengeNotFoundException": "PasskeyRegistrationExpired",
+    "WebAuthnClientMismatchException": "PasskeyRegistrationExpired",
+    "WebAuthnCredentialNotSupportedException": "PasskeyNotSupported",
     "ServiceUnavailable": "CognitoUnavailable",
     "ServiceUnavailableException": "CognitoUnavailable",
     # The local Cognito's own answer (HTTP 503; Cognito never sends it): its data folder cannot be
@@ -143,6 +152,9 @@ MESSAGES = {
         "temporary password.",
     ("AdminCreateUser", "UserStateConflict"): "The invitation can only be sent again to a user who has not "
                                               "signed in yet.",
+    # USER_AUTH's refusals of a way the app client or the pool's first factors do not allow.
+    ("InitiateAuth", "InvalidParameter"):
+        "This way of signing in is not enabled for this site's user pool or app client.",
     ("ListUsers", "InvalidParameter"):
         'The filter or the page is not valid. Write filters as Cognito does, e.g. email ^= "sam" or '
         'status = "Disabled", and pass "page" back as it came in "next_page".',
@@ -165,7 +177,22 @@ OPERATION_CODES = {
     # Only the group operations name a group; anywhere else it is the pool that was not found.
     ("AdminAddUserToGroup", "ResourceNotFoundException"): "GroupNotFound",
     ("AdminRemoveUserFromGroup", "ResourceNotFoundException"): "GroupNotFound",
+    # A sign-in way the pool's feature plan does not include (USER_AUTH with a code or a passkey on Lite).
+    ("InitiateAuth", "FeatureUnavailableInTierException"): "SignInWayNotEnabled",
+    ("DeleteWebAuthnCredential", "ResourceNotFoundException"): "PasskeyNotFound",
+    # Cognito keeps at most 20 passkeys a user.
+    ("StartWebAuthnRegistration", "LimitExceededException"): "PasskeyLimit",
 }
+
+# RespondToAuthChallenge's answer to a passkey (WEB_AUTHN): "not authorized" means the passkey is
+# unknown, not this account's, or failed verification (or its step expired), all told as one.
+PASSKEY_ANSWER_CODES = {"ChallengeExpired": "PasskeyRefused", "NotAuthorized": "PasskeyRefused"}
+
+
+def passkey_answer_error(error: ApiError) -> ApiError:
+    """Our error for Cognito's refusal of a passkey given in answer to WEB_AUTHN."""
+    ours = PASSKEY_ANSWER_CODES.get(error.code)
+    return ApiError(ours) if ours else error
 
 
 # Our codes whose cause is for whoever runs the server to see: Cognito's own text goes to the log
@@ -178,6 +205,8 @@ LOGGED = {
     "CodeNotDelivered": logging.WARNING,
     "RequestBlocked": logging.WARNING,
     "LocalStorageUnavailable": logging.ERROR,
+    "PasskeysNotEnabled": logging.WARNING,
+    "SignInWayNotEnabled": logging.WARNING,
 }
 
 # LimitExceededException's other meaning: "Exceeded daily email limit for the operation or the

@@ -24,7 +24,7 @@ import os
 import urllib.parse
 from typing import Mapping
 
-from server import settings
+from server import settings, sign_in_settings
 from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
 from server.page_identity import page_name
 from server.metrics import MULTIPROCESS_VARIABLE
@@ -155,6 +155,9 @@ class Config:
     # email: "verify-first" (AttributesRequireVerificationBeforeUpdate), "immediate" or "off".
     local_mfa_methods: tuple[str, ...] = ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP")
     local_email_updates: str = "verify-first"
+    # Local mode: the local pool's feature plan and the ways it allows users to start signing in.
+    local_feature_plan: str = "ESSENTIALS"
+    local_first_auth_factors: tuple[str, ...] = sign_in_settings.FIRST_AUTH_FACTORS
     # Photos: records (SQLite) and, without a bucket, their bytes are kept under photos_dir; with
     # photos_bucket the bytes go to that S3 bucket (at s3_endpoint_url, if set: moto, LocalStack).
     photos_dir: str = ".photos"
@@ -355,6 +358,8 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_mfa_methods=settings.local_mfa_methods(env),
         local_email_updates=settings.local_email_updates(env),
         local_auth_flows=settings.local_auth_flows(env),
+        local_feature_plan=sign_in_settings.feature_plan(env),
+        local_first_auth_factors=sign_in_settings.first_auth_factors(env),
         uniform_answer_seconds=_uniform_answer_seconds(env, DEFAULT_LOCAL_UNIFORM_ANSWER_SECONDS),
         **common,
     )

@@ -239,8 +239,9 @@ ENVELOPE_SCHEMAS: dict[str, dict] = {
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
         "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
-                       "sign-in (an authenticator code, a new password) to complete with respondToChallenge "
-                       "(changePass's new sign-in too, saying whether the other sessions ended).",
+                       "sign-in (an authenticator code, a new password, an emailed code, a passkey, a choice) "
+                       "to complete with respondToChallenge (changePass's new sign-in too, saying whether the "
+                       "other sessions ended).",
         "anyOf": [
             {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
              "required": ["message"], "additionalProperties": True},
@@ -248,7 +249,11 @@ ENVELOPE_SCHEMAS: dict[str, dict] = {
              "properties": {"message": {"type": "string"}, "challenge": {"type": "string"},
                             "session": {"type": "string"},
                             "required_attributes": {"type": "array", "items": {"type": "string"}},
-                            "other_sessions_ended": {"type": "boolean"}},
+                            "other_sessions_ended": {"type": "boolean"},
+                            # Choice-based sign-in's steps (handlers/user_auth_steps.py).
+                            "available_challenges": {"type": "array", "items": {"type": "string"}},
+                            "delivery": {"type": "object"},
+                            "credential_request_options": {"type": "object"}},
              "required": ["message", "challenge", "session"], "additionalProperties": False},
         ],
     },

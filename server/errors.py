@@ -55,6 +55,24 @@ CATALOGUE: dict[str, ErrorKind] = {
         400, "The sign-in service does not offer this kind of sign-in code. Choose another one."),
     "AttributeNotWritable": ErrorKind(
         403, "The sign-in service does not let you change this yourself. Contact whoever runs this site."),
+    # Passwordless sign-in: emailed codes and passkeys.
+    "SignInWayNotEnabled": ErrorKind(
+        403, "This way of signing in is not enabled for this site's user pool or app client."),
+    "PasskeysNotEnabled": ErrorKind(
+        403, "This site's user pool does not offer passkeys (it needs the Essentials plan, passkeys among its "
+             "sign-in options, and a relying party id)."),
+    "PasskeyWrongSite": ErrorKind(
+        400, "This passkey was made for another website, or at an address this site's passkeys do not cover."),
+    "PasskeyRegistrationExpired": ErrorKind(
+        400, "This passkey registration has expired or was started elsewhere. Start again with passkeyRegisterStart."),
+    "PasskeyNotSupported": ErrorKind(400, "This kind of passkey or authenticator is not supported here."),
+    "PasskeyRefused": ErrorKind(
+        401, "This passkey is not registered for this account or could not be verified, or the sign-in took too "
+             "long. Start again, or sign in another way."),
+    "PasskeyNotFound": ErrorKind(404, "There is no passkey of yours with this id."),
+    "PasskeyLimit": ErrorKind(409, "This account has the most passkeys it may have. Delete one first."),
+    "InvalidCredential": ErrorKind(
+        400, 'The field "credential" must be the JSON of what navigator.credentials answered.'),
     # Answers from Cognito.
     "NotAuthorized": ErrorKind(401, "Incorrect username or password."),
     "UserNotConfirmed": ErrorKind(

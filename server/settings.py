@@ -273,7 +273,7 @@ def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
 
 SIGN_IN_FLOWS = ("password", "srp", "auto")
 # The sign-in flows the local app client can allow (its ExplicitAuthFlows, less the ALLOW_ prefix).
-LOCAL_AUTH_FLOWS = ("USER_PASSWORD_AUTH", "USER_SRP_AUTH")
+LOCAL_AUTH_FLOWS = ("USER_PASSWORD_AUTH", "USER_SRP_AUTH", "USER_AUTH")
 
 
 def sign_in_flow(env: Mapping[str, str]) -> str:
@@ -285,7 +285,7 @@ def sign_in_flow(env: Mapping[str, str]) -> str:
 
 
 def local_auth_flows(env: Mapping[str, str]) -> tuple[str, ...]:
-    """LOCAL_COGNITO_AUTH_FLOWS: the sign-in flows the local app client allows (both by default),
+    """LOCAL_COGNITO_AUTH_FLOWS: the sign-in flows the local app client allows (all by default),
     named with or without Cognito's ALLOW_ prefix."""
     if not (env.get("LOCAL_COGNITO_AUTH_FLOWS") or "").strip():
         return LOCAL_AUTH_FLOWS
@@ -293,6 +293,6 @@ def local_auth_flows(env: Mapping[str, str]) -> tuple[str, ...]:
                                 for name in split_list(env["LOCAL_COGNITO_AUTH_FLOWS"])))
     unknown = [name for name in flows if name not in LOCAL_AUTH_FLOWS]
     if unknown or not flows:
-        raise ConfigError(f"LOCAL_COGNITO_AUTH_FLOWS must list USER_PASSWORD_AUTH and/or USER_SRP_AUTH, "
+        raise ConfigError(f"LOCAL_COGNITO_AUTH_FLOWS must list some of USER_PASSWORD_AUTH, USER_SRP_AUTH and USER_AUTH, "
                           f"got {env['LOCAL_COGNITO_AUTH_FLOWS']!r}.")
     return flows

@@ -29,6 +29,7 @@ USER_FIELDS = {
     "adminResetPassword": {"access_token": "t"}, "adminConfirmSignUp": {"access_token": "t"},
     "adminSignOut": {"access_token": "t"}, "adminAddUserToGroup": {"access_token": "t", "group": "g"},
     "adminRemoveUserFromGroup": {"access_token": "t", "group": "g"},
+    "signInWithCode": {}, "passkeySignInStart": {},
 }
 
 

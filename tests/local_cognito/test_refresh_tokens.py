@@ -103,7 +103,7 @@ def test_a_new_client_does_not_rotate_and_describes_itself_as_cognito_does(serve
     described = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id,
                                                       ClientId=served.pool.client_id)["UserPoolClient"]
     assert described["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 25}
-    assert described["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]
+    assert described["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH"]
 
 
 def test_moto_server_describes_a_rotating_client_in_the_same_shape(served, tmp_path):
@@ -115,7 +115,8 @@ def test_moto_server_describes_a_rotating_client_in_the_same_shape(served, tmp_p
         pool_id = other.create_user_pool(PoolName="p")["UserPool"]["Id"]
         setting = {"Feature": "ENABLED", "RetryGracePeriodSeconds": 25}
         client_id = other.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True,
-                                                  ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"],
+                                                  ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+                                                                     "ALLOW_USER_AUTH"],
                                                   RefreshTokenRotation=setting)["UserPoolClient"]["ClientId"]
         theirs = other.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     finally:

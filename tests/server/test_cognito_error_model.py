@@ -93,7 +93,8 @@ def test_every_error_the_model_declares_has_a_deliberate_answer(operation, code,
     ("InvalidSmsRoleTrustRelationshipException", "CognitoMisconfigured", 503),
     ("InvalidEmailRoleAccessPolicyException", "CognitoMisconfigured", 503),
     ("ResourceNotFoundException", "CognitoMisconfigured", 503),
-    ("FeatureUnavailableInTierException", "CognitoMisconfigured", 503),
+    # InitiateAuth's: USER_AUTH with a way the feature plan lacks (see also test_passwordless.py).
+    ("FeatureUnavailableInTierException", "SignInWayNotEnabled", 403),
     ("TooManyFailedAttemptsException", "LimitExceeded", 429),
 ])
 def test_the_codes_chosen_for_cognitos_errors(code, ours, status):

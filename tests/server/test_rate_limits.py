@@ -30,6 +30,8 @@ LIMITED = {
     "forgotPassword": {},
     "confirmForgotPassword": {"conf_code": "000000", "new_pass": "A_new_password_1"},
     "resendCode": {},
+    "signInWithCode": {},
+    "passkeySignInStart": {},
 }
 NOT_ENFORCED = "Rate limits are not enforced"
 

@@ -77,7 +77,7 @@ def test_the_timestamp_is_cognitos_every_day_of_the_week_and_month():
 
 
 def test_the_flow_settings_are_checked_at_start_up():
-    for name, value in (("SIGN_IN_FLOW", "kerberos"), ("LOCAL_COGNITO_AUTH_FLOWS", "USER_AUTH"),
+    for name, value in (("SIGN_IN_FLOW", "kerberos"), ("LOCAL_COGNITO_AUTH_FLOWS", "CUSTOM_AUTH"),
                         ("LOCAL_COGNITO_AUTH_FLOWS", ",")):
         with pytest.raises(ConfigError, match=name):
             load_config({name: value})
