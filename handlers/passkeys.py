@@ -64,7 +64,7 @@ async def passkey_list(call: Call, access_token: str) -> dict:
 
 
 @method("passkeyDelete")
-async def passkey_delete(call: Call, access_token: str, id: str) -> dict:  # noqa: A002 (the field's name)
+async def passkey_delete(call: Call, access_token: str, id: str) -> dict:
     if not id or len(id) > MAX_PASSKEY_ID_CHARACTERS:
         raise ApiError("PasskeyNotFound", field="id")
     await call.cognito.call("DeleteWebAuthnCredential", AccessToken=access_token, CredentialId=id)
