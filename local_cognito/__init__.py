@@ -90,6 +90,8 @@ The modules:
   request, done before its transaction).
 - Keeping changes: ``transaction.py`` (all or nothing: commit or roll back), ``database.py`` (the
   SQLite database), ``tables.py`` and ``user_table.py`` (its records, read and written row by row),
+  ``user_extras.py`` (what a user's record keeps beside moto's fields: SRP verifier, pending
+  attribute values, SMS and email MFA choices),
   ``migration.py`` (a folder's ``state.json`` from before the database, moved in) and ``state.py``
   (the records in that file's shape).
 - Beneath them: ``store.py`` (the data folder), ``passwords.py`` (scrypt hashes), ``tokens.py`` (the

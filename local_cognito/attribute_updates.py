@@ -29,25 +29,17 @@ from typing import Any
 from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
-from local_cognito.mfa_methods import SMS_MFA, mfa_choices, send_sms, sms_delivery
+from local_cognito.mfa_methods import SMS_MFA, send_sms, sms_delivery
 from local_cognito.pool import UserPool
 from local_cognito.pool_settings import EMAIL
 from local_cognito.schema import check_update
+from local_cognito.user_extras import mfa_choices, pending_attributes
 from server.user_names import fold_case
 
 VERIFICATION_CODE_SECONDS = 24 * 3600  # Cognito: attribute verification codes are good for 24 hours
 PHONE_NUMBER = re.compile(r"^\+[0-9]{4,15}$")  # E.164, as Cognito takes phone_number
 VERIFIED_FLAGS = {"email": "email_verified", "phone_number": "phone_number_verified"}
 WRITE_REFUSED = "A client attempted to write unauthorized attribute"
-
-
-def pending_attributes(user: CognitoIdpUser) -> dict[str, str]:
-    """The attribute values waiting for their code (``user_table.py`` keeps them)."""
-    pending = getattr(user, "pending_attributes", None)
-    if pending is None:
-        pending = {}
-        user.pending_attributes = pending  # a field of ours beside moto's
-    return pending
 
 
 class AttributeOperations:

@@ -108,6 +108,8 @@ def answers_with_pages(method: Callable) -> Callable:
 class PageHandler(PoolHandler):
     """A page for the browser: its headers, its form state, and the hosted-UI session."""
 
+    ui: HostedUi  # in place of tornado's ``ui`` namespace, which the pages do not use
+
     def initialize(self, ui: HostedUi) -> None:
         self.ui = ui
         self.pool = ui.pool

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito.faults import CognitoFault, invalid_parameter
-from local_cognito.mfa_methods import (ANSWER_NAMES, EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, methods_on, mfa_choices,
+from local_cognito.mfa_methods import (ANSWER_NAMES, EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, methods_on,
                                        preferred_method, send_sms, sms_delivery)
 from local_cognito.pool import AuthSession, UserPool
+from local_cognito.user_extras import mfa_choices
 
 if TYPE_CHECKING:
     from local_cognito.sign_in import SignInOperations

@@ -7,7 +7,8 @@ SMS_MFA needs the pool's SmsConfiguration (an IAM role for Amazon SNS) and EMAIL
 EmailMfaConfiguration, which needs the Essentials plan or higher and email sent through Amazon SES.
 
 A user's choices of SMS and email codes, and which method they prefer, are kept in their record
-(``user_table.py``: ``mfa``); the authenticator app's, with its secret (``software_tokens``).
+(``user_extras.mfa_choices``; ``mfa`` in ``user_table.py``); the authenticator app's, with its
+secret (``software_tokens``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from local_cognito.transaction import mail_log
+from local_cognito.user_extras import mfa_choices
 from server.logs import printable
 
 if TYPE_CHECKING:
@@ -46,16 +48,6 @@ def configured_features(pool: CognitoIdpUserPool, email_updates: str,
     config["AutoVerifiedAttributes"] = ["email", "phone_number"] if SMS_MFA in methods else ["email"]
     pool.token_mfa_config = {"Enabled": SOFTWARE_TOKEN_MFA in methods}
     return email_updates, frozenset(methods)
-
-
-def mfa_choices(user: CognitoIdpUser) -> dict[str, Any]:
-    """The user's own record of SMS and email MFA: ``{"sms": bool, "email": bool, "preferred": name}``
-    (empty when they never chose either)."""
-    choices = getattr(user, "mfa_choices", None)
-    if choices is None:
-        choices = {}
-        user.mfa_choices = choices  # a field of ours beside moto's (``user_table.py`` keeps it)
-    return choices
 
 
 def methods_on(pool: UserPool, user: CognitoIdpUser) -> list[str]:

@@ -4,7 +4,7 @@ The maths is ``server/srp.py`` (Cognito's variant of SRP-6a, shared with the ser
 the remembered devices' DEVICE_SRP_AUTH to come). Here is what the pool adds:
 
 - **Verifiers.** Each user's record keeps an SRP salt and verifier beside the scrypt hash
-  (``srp_verifier`` on the user, ``srp`` in the saved record), made whenever a password is set
+  (``user_extras.srp_verifier``, ``srp`` in the saved record), made whenever a password is set
   (sign-up, change, reset, an admin's, a temporary one, a new one chosen in a challenge:
   ``keep_verifier``). A verifier also names the hash it was made with, so one that a later password
   left behind is never used. A user from before verifiers, or whose password changed some other
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
+from local_cognito.user_extras import set_srp_verifier, srp_verifier
 from server import srp
 
 if TYPE_CHECKING:
@@ -59,12 +60,12 @@ def keep_verifier(pool: UserPool, user: CognitoIdpUser, password: str) -> None:
     """A new SRP salt and verifier for ``user``, whose password (now ``user.password``) is ``password``."""
     salt = srp.new_salt()
     value = srp.verifier(srp.pool_name(pool.pool_id), user.id, password, salt)
-    user.srp_verifier = {"salt": srp.pad_hex(salt), "verifier": f"{value:x}", "for": _hash_tag(user.password)}
+    set_srp_verifier(user, {"salt": srp.pad_hex(salt), "verifier": f"{value:x}", "for": _hash_tag(user.password)})
 
 
-def current_verifier(user: CognitoIdpUser | None) -> dict | None:
+def current_verifier(user: CognitoIdpUser) -> dict[str, str] | None:
     """The user's verifier, if it was made with the password they have now."""
-    record = getattr(user, "srp_verifier", None) if user is not None else None
+    record = srp_verifier(user)
     if not isinstance(record, dict) or record.get("for") != _hash_tag(user.password):
         return None
     return record
@@ -109,8 +110,8 @@ class SrpSignIn:
         if large_a % srp.N == 0:
             raise invalid_parameter("Invalid SRP_A value" if srp_a else "Missing required parameter SRP_A")
         user = self.pool.find_user(username)
-        record = current_verifier(user)
-        if record is None:
+        record = current_verifier(user) if user is not None else None
+        if user is None or record is None:
             user_id, salt_hex, value, sub = self._decoy(username)
         else:
             user_id, salt_hex, value, sub = user.id, record["salt"], int(record["verifier"], 16), user.id
@@ -150,6 +151,8 @@ class SrpSignIn:
         if user is not None and pool.find_user(username) is not user:
             user = None  # the claim is for another user than the one named
         key = pending.server.key(pending.large_a)
+        if key is None:  # only for an SRP_A of 0 mod N, which ``initiate`` refused
+            raise not_authorized()
         expected = srp.claim_signature(key, srp.pool_name(pool.pool_id), pending.user_id,
                                        responses["PASSWORD_CLAIM_SECRET_BLOCK"], responses["TIMESTAMP"])
         if user is None or not hmac.compare_digest(expected.encode(), _text(responses["PASSWORD_CLAIM_SIGNATURE"])):

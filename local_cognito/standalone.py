@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 def start(found: StandaloneSettings):
     """``(local Cognito, what it published)`` once it listens, or the exit status when it cannot start."""
     from local_cognito import DataFolderUnusable, HostedUiUrls, start_local_cognito  # loads moto
-    from local_cognito.sharing import FolderBusy
+    from local_cognito.sharing import FolderBusy, JoinedLocalCognito
 
     config = found.config
     try:
@@ -284,7 +284,7 @@ def start(found: StandaloneSettings):
         print(f"Cannot start the local Cognito on {found.host} port {found.port}: {error.strerror or error}",
               file=sys.stderr)
         return 1
-    if local.joined:
+    if isinstance(local, JoinedLocalCognito):
         print(f"Cannot start: the local Cognito of process {local.owner_pid} already serves the data folder "
               f"{os.path.abspath(config.local_data_dir)}, at {local.endpoint_url}. Use that one, stop it "
               "first, or give another folder (--data or LOCAL_COGNITO_DATA).", file=sys.stderr)

@@ -21,6 +21,7 @@ from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, UserStatus
 
 from local_cognito.store import as_timestamp, from_timestamp
 from local_cognito.tables import ABSENT, UNREAD, Records, Table, as_json
+from local_cognito.user_extras import mfa_choices, pending_attributes, restore_extras, srp_verifier
 from server.user_names import fold_case
 
 
@@ -60,8 +61,8 @@ def user_fields(user: CognitoIdpUser) -> dict:
     their SMS and email MFA choices (``mfa``: ``mfa_methods.py``) and their SRP verifier (``srp``:
     ``srp.py``). A federated user's record also keeps the user name Cognito gave them
     (``LoginWithAmazon_...``); every other user's is their sub."""
-    extras = {name: dict(value) for name, value in (("pending", getattr(user, "pending_attributes", None)),
-                                                    ("mfa", getattr(user, "mfa_choices", None))) if value}
+    extras = {name: dict(value) for name, value in (("pending", pending_attributes(user)),
+                                                    ("mfa", mfa_choices(user))) if value}
     fields = {
         "status": user.status.name if isinstance(user.status, enum.Enum) else str(user.status),
         "enabled": user.enabled,
@@ -73,7 +74,7 @@ def user_fields(user: CognitoIdpUser) -> dict:
     }
     if user.username != user.id:
         fields["username"] = user.username
-    verifier = getattr(user, "srp_verifier", None)
+    verifier = srp_verifier(user)
     if verifier is not None:
         fields["srp"] = verifier
     return fields
@@ -110,17 +111,16 @@ class UserTable(Table):
     def decode(self, key: str, row: tuple) -> CognitoIdpUser:
         saved = json.loads(row[2])
         user = CognitoIdpUser(self.pool_id(), saved.get("username", key), saved.get("password_hash"),
-                              _status(saved["status"]),  # type: ignore[arg-type]
+                              _status(saved["status"]),
                               [{"Name": k, "Value": v} for k, v in saved["attributes"].items()])
         user.id = key
         user.update_attributes([{"Name": "sub", "Value": key}])
         user.enabled = saved.get("enabled", True)
-        user.srp_verifier = saved.get("srp")
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
-        # Fields of ours beside moto's: attribute values waiting for their code, SMS and email MFA.
-        user.pending_attributes = dict(saved.get("pending", {}))
-        user.mfa_choices = dict(saved.get("mfa", {}))
+        # Fields of ours beside moto's: the SRP verifier, attribute values waiting for their code, SMS and email MFA.
+        restore_extras(user, verifier=saved.get("srp"), pending=dict(saved.get("pending", {})),
+                       choices=dict(saved.get("mfa", {})))
         user.groups = {group for group in map(self.groups.get, row[3]) if group is not None}
         return user
 

@@ -27,6 +27,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     /metrics are counted but not logged: one every few seconds would bury the requests that matter."""
     request = handler.request
     application = handler.application
+    assert isinstance(application, ServerApplication)  # the only application that logs with this function
     if application.metrics is not None:
         application.metrics.request_answered(application.route_names.get(type(handler), NO_ROUTE),
                                              request.method, handler.get_status(), request.request_time())

@@ -32,7 +32,7 @@ import logging
 import random
 import socket
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import aiobotocore.session
 import aiohttp
@@ -234,7 +234,9 @@ class CognitoClient:
         span = tracing.cognito_span(operation, self.config) if tracing.tracer is not None else None
         attempts = [0]
         # Until the call ends one way or another; a call whose task is cancelled ends so.
-        outcome, answer = CANCELLED, None
+        outcome = CANCELLED
+        # Cognito's answer, or the error response it sent: what the span reads its request id from.
+        answer: Mapping[str, Any] | None = None
         try:
             async with asyncio.timeout(self.deadline):
                 answer = await self._attempts(operation, params, final, attempts)

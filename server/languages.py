@@ -49,7 +49,7 @@ def from_accept_language(header: str | None) -> str | None:
 def choose(accept_language: str | None, cookie: str | None = None) -> str:
     """The language of a request: the page's choice (cookie), else Accept-Language, else English."""
     if cookie in LANGUAGES:
-        return cookie  # type: ignore[return-value]
+        return cookie
     return from_accept_language(accept_language) or DEFAULT_LANGUAGE
 
 

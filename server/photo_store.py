@@ -170,16 +170,15 @@ class PhotoStore:
     @classmethod
     async def start(cls, config: Config) -> PhotoStore:
         records = await open_photo_records(config)
-        if config.photos_bucket:
-            objects: DiskBytes | S3Bytes = S3Bytes(config)
-            try:
-                await objects.start()
-            except BaseException:
-                await records.close()
-                raise
-        else:
-            objects = DiskBytes(os.path.join(config.photos_dir, "objects"))
-        return cls(records, objects)
+        if not config.photos_bucket:
+            return cls(records, DiskBytes(os.path.join(config.photos_dir, "objects")))
+        bucket = S3Bytes(config)
+        try:
+            await bucket.start()
+        except BaseException:
+            await records.close()
+            raise
+        return cls(records, bucket)
 
     async def add(self, owner: str, description: str, image: bytes, content_type: str, width: int,
                   height: int, thumbnail: bytes) -> PhotoRecord:

@@ -56,13 +56,13 @@ GC_THRESHOLD = 20_000
 MAX_RESTARTS_PER_MINUTE = 5
 
 
-def _bind_metrics_port(config: Config, host: str, reuse_port: bool) -> list:
-    """The sockets of METRICS_PORT, on METRICS_HOST or the server's own address."""
+def _bind_metrics_port(config: Config, port: int, host: str, reuse_port: bool) -> list:
+    """The sockets of METRICS_PORT (``port``, when it is set), on METRICS_HOST or the server's own address."""
     address = config.metrics_host or host or None
     try:
-        return tornado.netutil.bind_sockets(config.metrics_port, address=address, reuse_port=reuse_port)
+        return tornado.netutil.bind_sockets(port, address=address, reuse_port=reuse_port)
     except OSError as error:
-        raise OSError(error.errno, f"METRICS_PORT {config.metrics_port}: {error.strerror or error}") from None
+        raise OSError(error.errno, f"METRICS_PORT {port}: {error.strerror or error}") from None
 
 
 async def serve(config: Config, host: str, *, reuse_port: bool = False,
@@ -80,7 +80,7 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
                                                reuse_port=reuse_port)
         if config.metrics and config.metrics_port is not None:
             servers.append(tornado.httpserver.HTTPServer(metrics_app(services), idle_connection_timeout=60))
-            servers[1].add_sockets(_bind_metrics_port(config, host, reuse_port))
+            servers[1].add_sockets(_bind_metrics_port(config, config.metrics_port, host, reuse_port))
     except OSError:
         for bound in sockets:
             bound.close()

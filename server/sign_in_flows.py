@@ -117,17 +117,18 @@ async def srp_sign_in(call: Call, user: str, password: str, device_key: str | No
         raise ApiError("CognitoMisconfigured") from None
     if response.get("ChallengeName") != PASSWORD_VERIFIER:
         return response  # tokens or another step, which the caller answers as any other
-    parameters = response.get("ChallengeParameters") or {}
-    user_id = parameters.get("USER_ID_FOR_SRP")
-    username = parameters.get("USERNAME") or user_id
+    parameters: dict[str, str] = response.get("ChallengeParameters") or {}
     timestamp = srp.cognito_timestamp()
     try:
+        # The challenge names the user the claim is for (the sub), as it names SALT and SRP_B.
+        user_id = parameters["USER_ID_FOR_SRP"]
         signature = await loop.run_in_executor(
             executor(), session.claim, srp.pool_name(call.config.user_pool_id), user_id, password,
             parameters, timestamp)
     except (KeyError, TypeError, ValueError) as error:
         log.error("Cognito's PASSWORD_VERIFIER challenge cannot be answered: %s", type(error).__name__)
         raise ApiError("CognitoError") from None
+    username = parameters.get("USERNAME") or user_id
     responses = {"USERNAME": username, "PASSWORD_CLAIM_SECRET_BLOCK": parameters["SECRET_BLOCK"],
                  "PASSWORD_CLAIM_SIGNATURE": signature, "TIMESTAMP": timestamp,
                  "SECRET_HASH": cognito.secret_hash(username)}

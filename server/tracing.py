@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 import urllib.parse
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from server.config import Config
 
@@ -143,7 +143,7 @@ def cognito_span(operation: str, config: Config) -> Any:
                              start_time=time.time_ns())
 
 
-def end_cognito_span(span: Any, outcome: str, answer: dict | None, attempts: int) -> None:
+def end_cognito_span(span: Any, outcome: str, answer: Mapping[str, Any] | None, attempts: int) -> None:
     """End a Cognito call's span: Cognito's request id and HTTP status when it answered, the
     retries, and on failure our error code (never Cognito's or botocore's text)."""
     from opentelemetry.trace import Status, StatusCode
