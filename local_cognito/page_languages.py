@@ -129,4 +129,9 @@ FRENCH: dict[str, str] = {
     "Invalid session for the user, session can only be used once.":
         "La session de cet utilisateur ne peut servir qu'une fois.",
     "User cannot be confirmed.": "L'utilisateur ne peut pas être confirmé.",
+    # The local Cognito's own refusal, for an account with codes by text message or email (oauth/hosted_sign_in.py).
+    "This account signs in with a code sent by text message or email, which this sign-in page does not ask for: "
+    "sign in on the app's own page.":
+        "Ce compte se connecte avec un code envoyé par SMS ou par e-mail, que cette page de connexion ne demande "
+        "pas : connectez-vous sur la page de l'application.",
 }

@@ -93,6 +93,29 @@ FRENCH: dict[str, str] = {
     "ChallengeExpired": "Cette étape de connexion a expiré ou a déjà servi. Reconnectez-vous.",
     "MfaNotSetUp": "Configurez d'abord une application d'authentification : QR_init, puis QR_TOTP avec un "
                    "code de l'application.",
+    "PhoneNotVerified": "Ajoutez un numéro de téléphone et vérifiez-le avec le code reçu par SMS avant "
+                        "d'activer les codes par SMS.",
+    "EmailNotVerified": "Vérifiez votre adresse e-mail avec le code qui y a été envoyé avant d'activer les codes "
+                        "par e-mail.",
+    "MfaMethodUnavailable": "Le service de connexion ne propose pas ce type de code de connexion. Choisissez-en "
+                            "un autre.",
+    "AttributeNotWritable": "Le service de connexion ne vous permet pas de modifier cela vous-même. Contactez le "
+                            "responsable de ce site.",
+    "SignInWayNotEnabled": "Cette façon de se connecter n'est pas activée pour le groupe d'utilisateurs ou le "
+                           "client d'application de ce site.",
+    "PasskeysNotEnabled": "Le groupe d'utilisateurs de ce site ne propose pas de clés d'accès (il lui faut l'offre "
+                          "Essentials, les clés d'accès parmi ses options de connexion, et un identifiant de "
+                          "partie de confiance).",
+    "PasskeyWrongSite": "Cette clé d'accès a été créée pour un autre site web, ou pour une adresse que les clés "
+                        "d'accès de ce site ne couvrent pas.",
+    "PasskeyRegistrationExpired": "Cet enregistrement de clé d'accès a expiré ou a été commencé ailleurs. "
+                                  "Recommencez avec passkeyRegisterStart.",
+    "PasskeyNotSupported": "Ce type de clé d'accès ou d'authentificateur n'est pas pris en charge ici.",
+    "PasskeyRefused": "Cette clé d'accès n'est pas enregistrée pour ce compte ou n'a pas pu être vérifiée, ou la "
+                      "connexion a pris trop de temps. Recommencez, ou connectez-vous autrement.",
+    "PasskeyNotFound": "Vous n'avez aucune clé d'accès avec cet identifiant.",
+    "PasskeyLimit": "Ce compte a déjà le nombre maximal de clés d'accès. Supprimez-en une d'abord.",
+    "InvalidCredential": "Le champ « credential » doit être le JSON de la réponse de navigator.credentials.",
     "NotAuthorized": "Nom d'utilisateur ou mot de passe incorrect.",
     "UserNotConfirmed": "Ce compte n'est pas encore confirmé. Saisissez le code reçu par e-mail, ou demandez-en "
                         "un nouveau avec resendCode.",

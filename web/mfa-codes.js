@@ -19,11 +19,14 @@ export function showCodes(answer) {
   const phoneVerified = attributes.phone_number_verified === "true";
   const sms = methods.includes("SMS_MFA");
   const email = methods.includes("EMAIL_OTP");
-  let status = `Text-message codes are ${sms ? "on" : "off"}. Email codes are ${email ? "on" : "off"}.`;
+  // One text node a sentence, each a whole sentence the page's language can translate (i18n.js).
+  const sentences = [sms ? "Text-message codes are on." : "Text-message codes are off.",
+    email ? "Email codes are on." : "Email codes are off."];
   if (phone && phoneVerified) {
-    status += ` Text messages go to ${phone}.`;
+    sentences.push(`Text messages go to ${phone}.`);
   }
-  $("codes-status").textContent = answer ? status : "";
+  const nodes = answer ? sentences.flatMap((sentence, index) => (index ? [" ", sentence] : [sentence])) : [];
+  $("codes-status").replaceChildren(...nodes);
   $("codes-status").classList.toggle("on", sms || email);
   $("phone-form").hidden = !answer || (phoneVerified && Boolean(phone)) || !$("phone-code-form").hidden;
   $("sms-on").hidden = !answer || sms || !phoneVerified;

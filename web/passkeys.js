@@ -13,6 +13,7 @@
 
 import { ApiError } from "./errors.js";
 import { $, busy, busyButton, checkForm, newAction, onSubmit, say, showError } from "./ui.js";
+import { language } from "./i18n.js";
 import { state } from "./state.js";
 import { call, userCall, withToken } from "./api.js";
 import { showLogInForm, signedIn } from "./session.js";
@@ -204,7 +205,8 @@ $("passkey-sign-in").addEventListener("click", () => {
 
 function dateOf(created) {
   const date = new Date(created);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleDateString(undefined, { dateStyle: "medium" });
+  // In the page's language, as the sentence around it.
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleDateString(language, { dateStyle: "medium" });
 }
 
 function showPasskeys(passkeys) {
@@ -214,7 +216,7 @@ function showPasskeys(passkeys) {
     const item = document.createElement("li");
     const label = document.createElement("span");
     const when = dateOf(passkey.created);
-    const name = `${passkey.name || "Passkey"} ${index + 1}`;
+    const name = passkey.name ? `${passkey.name} ${index + 1}` : `Passkey ${index + 1}`;
     label.textContent = when ? `${name}, added ${when}` : name;
     const remove = document.createElement("button");
     remove.type = "button";

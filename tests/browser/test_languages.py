@@ -11,8 +11,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.support import PASSWORD
-from tests.support.chromium import DESKTOP, SIGNED_OUT, PageProblems, create_account, new_email, shot, sign_in
+from tests.support import CODE, PASSWORD
+from tests.support.chromium import (DESKTOP, SIGNED_OUT, PageProblems, create_account, new_email, shot, sign_in,
+                                    virtual_authenticator)
 
 WEB = pathlib.Path(__file__).resolve().parents[2] / "web"
 ATTRIBUTES = ("aria-label", "alt", "title", "placeholder")
@@ -177,6 +178,61 @@ def test_the_photos_and_account_views_are_all_french(browser, server):
         expect(page.get_by_test_id("mfa-status")).to_have_text("Les codes d'authentification sont désactivés.")
         expect(page.locator("#new-password-rules li").first).to_contain_text("caractères ou plus")
         assert page.evaluate(ENGLISH_LEFT, english) == []
+        assert problems.found == []
+    finally:
+        context.close()
+
+
+def test_codes_passkeys_and_the_code_step_are_french_too(browser, server):
+    dictionary = french()
+    english = [text for text, translated in dictionary.items() if text != translated and "{" not in text]
+    email = new_email()
+    create_account(server, email, "Zoé")
+    context, page, problems = french_page(browser, server, "fr")
+    try:
+        virtual_authenticator(page)
+        page.goto(server.url + "/")
+        sign_in(page, email, PASSWORD)
+        expect(page.get_by_test_id("who")).to_have_text(f"Connecté en tant que Zoé ({email})")
+        page.click("#show-account")
+        # The status is made of whole sentences, each translated.
+        expect(page.get_by_test_id("codes-status")).to_have_text(
+            "Les codes par SMS sont désactivés. Les codes par e-mail sont désactivés.")
+        expect(page.get_by_test_id("passkeys-empty")).to_have_text("Vous n'avez pas encore de clés d'accès.")
+        assert page.evaluate(ENGLISH_LEFT, english) == []
+
+        # A passkey's name and date, and its delete button's label, in French (the date too).
+        page.get_by_test_id("passkey-add").click()
+        expect(page.get_by_test_id("passkeys-message")).to_have_text(
+            "La clé d'accès est ajoutée. Vous pouvez maintenant vous connecter avec elle.")
+        item = page.get_by_test_id("passkey-list").locator("li")
+        expect(item.locator("span")).to_have_text(re.compile(r"^Clé d'accès 1, ajoutée le \d{1,2} [a-zéû]+\.? \d{4}$"))
+        expect(item.get_by_test_id("passkey-delete")).to_have_attribute(
+            "aria-label", re.compile(r"^Supprimer Clé d'accès 1, ajoutée le "))
+
+        page.get_by_test_id("email-codes-on").click()
+        expect(page.get_by_test_id("codes-message")).to_have_text(
+            "Les codes par e-mail sont activés. La connexion vous enverra un code par e-mail.")
+        expect(page.get_by_test_id("codes-status")).to_have_text(
+            "Les codes par SMS sont désactivés. Les codes par e-mail sont activés.")
+        assert page.evaluate(ENGLISH_LEFT, english) == []
+
+        # The code step of the next sign-in says where the code went, in French.
+        page.get_by_test_id("sign-out").click()
+        expect(page.get_by_test_id("status")).to_have_text(dictionary[SIGNED_OUT])
+        sign_in(page, email, PASSWORD)
+        expect(page.get_by_test_id("mfa-heading")).to_have_text("Saisissez le code reçu par e-mail")
+        expect(page.get_by_test_id("mfa-note")).to_have_text(
+            f"Nous avons envoyé un code à 6 chiffres par e-mail à {email[0]}***@e***.")
+        expect(page.locator("#mfa-code-label")).to_have_text("Code reçu par e-mail")
+        assert page.evaluate(ENGLISH_LEFT, english) == []
+        page.fill("#mfa-code", "12345")
+        page.press("#mfa-code", "Enter")
+        expect(page.get_by_test_id("mfa-message")).to_have_text(
+            "Le code est fait des 6 chiffres que nous vous avons envoyés. Vérifiez-le.")
+        page.fill("#mfa-code", CODE)
+        page.press("#mfa-code", "Enter")
+        expect(page.get_by_test_id("who")).to_have_text(f"Connecté en tant que Zoé ({email})")
         assert problems.found == []
     finally:
         context.close()

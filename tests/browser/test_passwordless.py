@@ -9,17 +9,7 @@ from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
 from tests.support.chromium import (create_account, expect_signed_in, expect_signed_out, is_call, new_email, screen,
-                                    sign_in)
-
-
-def virtual_authenticator(page) -> tuple[object, str]:
-    """A platform authenticator with resident keys and user verification, that always says yes."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable", {"enableUI": False})
-    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
-    return cdp, added["authenticatorId"]
+                                    sign_in, virtual_authenticator)
 
 
 def sign_out(page) -> None:

@@ -12,8 +12,9 @@ import urllib.parse
 
 from local_cognito import page_languages
 from local_cognito.amazon_stand_in import AUTHORIZE_PATH
+from tests.support import PASSWORD
 from tests.support.local_hosted_ui import Browser, authorization, error_page, sign_in_page
-from tests.support.local_pool import new_email
+from tests.support.local_pool import new_email, new_user, password_auth
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE_MODULES = ("pages.py", "hosted_ui.py", "hosted_password_reset.py", "hosted_federation.py", "amazon_stand_in.py")
@@ -79,3 +80,18 @@ def test_a_form_refused_before_it_is_read_is_answered_in_french_too(local):
     refused = Browser(local.endpoint_url).post("/login", {"lang": "fr", "email": "a@example.com", "password": "x"})
     assert refused.status == 403 and '<html lang="fr">' in refused.text
     assert "Cette page a expiré ou a été modifiée." in refused.text
+
+
+def test_the_refusal_of_an_account_with_emailed_codes_is_in_french_too(local, pool, idp):
+    """The local Cognito's own sentence for an account whose codes these pages do not ask for."""
+    email = new_user(idp)
+    token = password_auth(idp, email)["AuthenticationResult"]["AccessToken"]
+    idp.set_user_mfa_preference(AccessToken=token, EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    browser = Browser(local.endpoint_url)
+    started = browser.get("/oauth2/authorize", authorization(pool, lang="fr").params)
+    page = browser.get(started.location)
+    refused = browser.post("/login", dict(page.form("/login"), email=email, password=PASSWORD))
+    assert refused.status == 400 and refused.location is None
+    assert "Ce compte se connecte avec un code envoyé par SMS ou par e-mail, que cette page de connexion ne " \
+           "demande pas : connectez-vous sur la page de l&#x27;application." in refused.text
+    assert "sign in on the app" not in refused.text

@@ -176,6 +176,18 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.press("#sign-in-password", "Enter")
 
 
+def virtual_authenticator(page: Page) -> tuple[object, str]:
+    """Chromium's virtual authenticator (the DevTools WebAuthn domain) standing in for a phone or a
+    security key: a platform authenticator with resident keys and user verification, that always says
+    yes. Returns the CDP session and the authenticator's id."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    return cdp, added["authenticatorId"]
+
+
 def expect_no_token_stored(page: Page) -> None:
     """The access token lives in the script's memory only: nothing in storage or readable cookies."""
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
