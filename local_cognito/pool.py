@@ -35,13 +35,13 @@ from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_P
                                          MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
                                          REFRESH_TOKEN_SECONDS, REGION)
 from local_cognito.schema import checked_attributes, pool_schema, required_of
+from local_cognito.secret_hash import secret_hash
 from local_cognito.store import DataFolder, from_timestamp, token_digest
 from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
 from local_cognito.transaction import Transaction, begin_writing, mail_log, written
 from local_cognito.user_table import GroupTable, UserTable
-from server.cognito import secret_hash
 from server.logs import printable
 
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # Cognito's name for TOTP MFA, in settings and challenges
