@@ -137,7 +137,23 @@ def render(report: EmulatorReport) -> str:
                          f"{statistics.median(starts):.2f} s, slowest {max(starts):.2f} s.")
     lines += ["", "## Targets", "", "| target | measured | result |", "|:--|--:|:--|"]
     lines += [f"| {target} | {measured} | {_verdict(passed)} |" for target, measured, passed in targets(report)]
+    lines += _cpu_note(report)
     return "\n".join(lines) + "\n"
+
+
+def _cpu_note(report: EmulatorReport) -> list[str]:
+    """What each sign-in cost in CPU, beside the rates: less at the mercy of a busy machine."""
+    clients = 16 if 16 in report.options.clients else max(report.options.clients)
+    costs = {kind: report.median(kind.key, clients, "cpu_ms") for kind in KINDS}
+    moto = costs[MOTO]
+    if not moto or any(cost is None for cost in costs.values()):
+        return []
+    listed = ", ".join(f"{kind.label} {cost:.2f} ms (moto's ÷ its: {moto / cost:.2f}×)"
+                       for kind, cost in costs.items() if kind is not MOTO)
+    return ["", f"CPU per sign-in at {clients} clients (medians): moto's server {moto:.2f} ms; {listed}. Where CPU "
+            "is all that runs out, that is the ratio of rates to expect; on a machine busy with other work, "
+            "how the scheduler shares the cores among the processes (and, in our server, between its thread "
+            "and the embedded local Cognito's) weighs as much."]
 
 
 def _row(report: EmulatorReport, key: str, label: str, clients: int, reference: str) -> str:

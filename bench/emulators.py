@@ -77,7 +77,7 @@ def take_turns(wrk: str, emulators: list[EmulatorProcess], clients: int, options
         cell = measure(wrk, emulator, clients, options.duration, repeat)
         cells.append(cell)
         log(f"  [{progress}{position + 1}/{len(emulators)}] run {repeat + 1}, {clients:>2} clients, "
-            f"{emulator.label}: {cell.requests_per_second:.1f}/s, p50 {cell.p50_ms:.1f} ms, p99 {cell.p99_ms:.1f} ms, "
+            f"{emulator.label if emulator.key == emulator.kind.key else emulator.key}: {cell.requests_per_second:.1f}/s, p50 {cell.p50_ms:.1f} ms, p99 {cell.p99_ms:.1f} ms, "
             f"{cell.cpu_ms:.2f} ms CPU each, {cell.errors} errors")
         if emulator.process.poll() is not None:
             raise RuntimeError(f"{emulator.label} exited during the run:\n{emulator.log_tail()}")
