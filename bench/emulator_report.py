@@ -117,8 +117,9 @@ def render(report: EmulatorReport) -> str:
         f"Our local Cognito (InitiateAuth, as above) over a pool of {small.get('users', 0):,} users against "
         f"one of {large.get('users', 0):,} users and {large.get('refresh_tokens', 0):,} live refresh tokens "
         f"(written straight into its database by `bench/fill_pool.py`, in {large.get('seconds', 0):.1f} s), "
-        "taking turns; both are started afresh for each run. Every sign-in adds a refresh token to the pool "
-        "it signs in to.",
+        f"taking turns over {options.large_repeats} run{'s' if options.large_repeats != 1 else ''} "
+        "(medians; ratios within each run); both are started afresh for each run. Every sign-in adds a "
+        "refresh token to the pool it signs in to.",
         "",
         "| clients | pool | sign-ins/s | × 10 users | p50 ms | p99 ms | CPU ms per sign-in | errors |",
         "|--:|:--|--:|--:|--:|--:|--:|--:|",
