@@ -37,6 +37,7 @@ if __package__ in (None, ""):  # run as ``python bench/run.py``: make the projec
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import MEMORY_CLIENTS, SCALING_CLIENTS, Report, machine_description, render
+from bench.results_file import write_sign_in_part
 from bench.servers import KINDS, OURS, PASSWORD, ROOT, ServerProcess, server_env
 from bench.standin_process import start_process
 from bench.wrk import Cell, measure, warm_up, wrk_version
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     table = render(report)
     print(table)
-    options.output.write_text(table)
+    write_sign_in_part(options.output, table)  # the emulator benchmark's section, if any, is kept
     log(f"Written to {options.output}")
     return 0
 

@@ -1,8 +1,12 @@
--- wrk script for the signIn benchmark: POST / with the body in BENCH_BODY, and, when wrk is done,
--- one line "BENCH_RESULT {json}" with what bench/run.py reads (latencies in microseconds).
+-- wrk script for the benchmarks: POST with the body in BENCH_BODY and the headers in BENCH_HEADERS
+-- ("Name: value" lines; Content-Type is application/json unless they say otherwise), and, when wrk is
+-- done, one line "BENCH_RESULT {json}" with what bench/wrk.py reads (latencies in microseconds).
 wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY")
 wrk.headers["Content-Type"] = "application/json"
+for name, value in string.gmatch(os.getenv("BENCH_HEADERS") or "", "([^:\n]+):%s*([^\n]*)") do
+   wrk.headers[name] = value
+end
 
 function done(summary, latency, requests)
    io.write(string.format(

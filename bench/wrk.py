@@ -42,12 +42,16 @@ def wrk_version(wrk: str) -> str:
     return output.splitlines()[0].split(" Copyright")[0].strip() if output else "unknown"
 
 
-def run_wrk(wrk: str, url: str, clients: int, duration: float, timeout: float) -> dict:
-    """wrk's numbers (see bench/signin.lua), and ``cpu_seconds``: what wrk itself used."""
+def run_wrk(wrk: str, url: str, clients: int, duration: float, timeout: float, body: str = SIGN_IN_BODY,
+            headers: dict[str, str] | None = None) -> dict:
+    """wrk's numbers (see bench/signin.lua), and ``cpu_seconds``: what wrk itself used. It POSTs
+    ``body`` (the signIn body unless told) with ``headers`` besides Content-Type: application/json."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [wrk, "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{max(1, round(duration))}s",
                "--timeout", f"{timeout:.0f}s", "-s", str(LUA_SCRIPT), url]
-    completed = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "BENCH_BODY": SIGN_IN_BODY},
+    extra_headers = "\n".join(f"{name}: {value}" for name, value in (headers or {}).items())
+    completed = subprocess.run(command, capture_output=True, text=True,
+                               env={**os.environ, "BENCH_BODY": body, "BENCH_HEADERS": extra_headers},
                                timeout=duration + timeout + 60)
     for line in completed.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):

@@ -15,9 +15,11 @@ read and write them):
   when it is opened (``ADDED``).
 
 A record's fields are a JSON text, the fields a lookup needs columns beside it. Every write happens in
-a transaction that ``transaction.py`` begins, commits or rolls back (the schema's too); with ``synchronous=FULL`` a
-commit returns only once it is on disk, so what was answered survives a kill -9, or the machine
-losing power. The file (and the WAL and shared-memory files SQLite makes beside it, with its mode)
+a transaction that ``transaction.py`` begins, commits or rolls back (the schema's too). In WAL mode
+with ``synchronous=NORMAL`` a commit has been written to the log when it returns, so what was
+answered survives a kill -9; the log is synced to disk at each checkpoint (``checkpoints.py``), so
+the machine losing power may lose the last commits, but never leaves a damaged database (SQLite's
+documentation of PRAGMA synchronous). The file (and the WAL and shared-memory files SQLite makes beside it, with its mode)
 is readable by its owner only.
 
 SQLite's own failures become OSError here (``os_error``), naming what the data folder's probe finds
@@ -34,8 +36,10 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from typing import Any, Iterator
 
+from local_cognito.checkpoints import BACKSTOP_PAGES, Checkpointer
 from local_cognito.store import DataFolder
 from local_cognito.transaction import written
 
@@ -65,6 +69,7 @@ ADDED = {"webauthn_credentials": """
 CREATE TABLE webauthn_credentials (key TEXT PRIMARY KEY, sub TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX webauthn_credentials_by_sub ON webauthn_credentials (sub);
 """}
+MMAP_BYTES = 1 << 30  # the most of the file SQLite reads through a memory map (address space, not memory)
 # The records that expire, pruned a batch at a time (see ``prune``).
 EXPIRING = ("refresh_tokens", "codes")
 
@@ -81,6 +86,7 @@ class Database:
         self.folder = folder
         self.path = path or folder.path
         self._lock = threading.RLock()
+        self._checkpointer: Checkpointer | None = None
         try:
             with contextlib.suppress(FileExistsError):  # made first, so SQLite's files take its mode
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -110,6 +116,9 @@ class Database:
         execute("PRAGMA synchronous=NORMAL")
         execute("PRAGMA secure_delete=FAST")  # deleted records are overwritten where that costs nothing
         execute("PRAGMA cache_size=-32768")  # 32 MiB: a large pool's indexes stay in memory
+        # Pages read straight from the OS's cache of the file, not copied in by a read() each: in a
+        # large pool a sign-in's new refresh token lands on index pages scattered over the file.
+        execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         if not execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
             with written(self):
                 for statement in SCHEMA.split(";"):
@@ -129,8 +138,14 @@ class Database:
         if self.path == self.folder.path:
             found = os.stat(self.path)
             self.folder.database_identity = (found.st_dev, found.st_ino)
+        if durable:  # checkpoints off the thread that commits (``checkpoints.py``)
+            execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+            self._checkpointer = Checkpointer(self.path)
+            weakref.finalize(self, self._checkpointer.stop, False)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._lock:
             self.connection.close()
 

@@ -35,6 +35,7 @@ from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_P
                                          MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
                                          REFRESH_TOKEN_SECONDS, REGION)
 from local_cognito.schema import checked_attributes, pool_schema, required_of
+from server.secret_hash import secret_hash
 from local_cognito.srp import ensure_verifier
 from local_cognito.store import DataFolder, from_timestamp, token_digest
 from local_cognito.tables import JsonRecords, Records
@@ -44,7 +45,6 @@ from local_cognito.transaction import Transaction, begin_writing, mail_log, writ
 # SOFTWARE_TOKEN_MFA: the operation groups import it from here too.
 from local_cognito.mfa_methods import MFA_METHODS, SOFTWARE_TOKEN_MFA, methods_on, preferred_method  # noqa: F401
 from local_cognito.user_table import GroupTable, UserTable, federated_sub
-from server.cognito import secret_hash
 from server.logs import printable
 
 

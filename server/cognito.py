@@ -23,11 +23,8 @@ here and nowhere else.
 
 from __future__ import annotations
 
-import base64
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 import random
 import socket
@@ -48,6 +45,7 @@ from server.aws_endpoints import IGNORE_CONFIGURED
 from server.cognito_errors import from_exception
 from server.config import Config
 from server.errors import ApiError
+from server.secret_hash import secret_hash
 
 log = logging.getLogger("server.cognito")
 
@@ -138,12 +136,6 @@ def _authentication_result(operation: str, response: dict) -> dict:
         log.error("Cognito %s answered no tokens", operation)
         raise ApiError("CognitoError")
     return result
-
-
-def secret_hash(username: str, client_id: str, client_secret: str) -> str:
-    """Cognito's SECRET_HASH: base64(HMAC-SHA256(key=client secret, message=username + client id))."""
-    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 class CognitoClient:

@@ -19,8 +19,8 @@ from local_cognito.oauth.records import SignInStep
 from local_cognito.mfa_methods import methods_on
 from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.schema import USER_ATTRIBUTE_PREFIX, missing
+from server.secret_hash import secret_hash
 from local_cognito.sign_in import NEW_PASSWORD_REQUIRED, SignInOperations
-from server.cognito import secret_hash
 
 
 class HostedSignIn:
