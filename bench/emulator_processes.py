@@ -15,14 +15,10 @@ Each answers ``request()``: the URL, headers and body wrk sends, one InitiateAut
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import hmac
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -31,7 +27,8 @@ import urllib.request
 from pathlib import Path
 
 from bench.procfs import children_of
-from bench.servers import CLEARED_ENV, PASSWORD, ROOT, SIGN_IN_BODY, UNREACHED_RATE_LIMIT, USER, free_port
+from bench.servers import CLEARED_ENV, PASSWORD, ROOT, SIGN_IN_BODY, UNREACHED_RATE_LIMIT, USER, free_port, stop_group
+from server.secret_hash import secret_hash
 
 COGNITO_LOCAL = ROOT / "clients" / "node_modules" / "cognito-local" / "lib" / "bin" / "start.js"
 INITIATE_AUTH = "AWSCognitoIdentityProviderService.InitiateAuth"
@@ -58,12 +55,6 @@ SERVER = EmulatorKind("server", "our server, POST / signIn (local mode)")
 MOTO = EmulatorKind("moto", "moto's server 5.2.5 (InitiateAuth)")
 COGNITO_LOCAL_KIND = EmulatorKind("cognito-local", "cognito-local 5.3.0 (InitiateAuth)")
 KINDS = (LOCAL, SERVER, MOTO, COGNITO_LOCAL_KIND)
-
-
-def secret_hash(username: str, client_id: str, client_secret: str) -> str:
-    """Base64 of HMAC-SHA256(client secret, user name + client id): Cognito's SECRET_HASH."""
-    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 def initiate_auth(endpoint_url: str, client_id: str, client_secret: str, username: str = USER,
@@ -216,15 +207,5 @@ class EmulatorProcess:
         return app["ClientId"], app.get("ClientSecret", "")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+        stop_group(self.process)
         self._log.close()

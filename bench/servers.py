@@ -116,18 +116,24 @@ class ServerProcess:
                 return
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # workers left behind by a supervisor
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+        stop_group(self.process)
         self._log.close()
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group a benchmarked process leads, 15 s to go, then SIGKILL to what is
+    left of it (workers left behind by a supervisor)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def sign_in_once(url: str) -> tuple[int, bytes]:
