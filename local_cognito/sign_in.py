@@ -51,6 +51,21 @@ FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH", "USER_SRP_AUT
                  "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
 
 
+def checked_responses(pool: UserPool, params: dict, challenge: str) -> tuple[dict, str]:
+    """The ChallengeResponses of an answer to a session's ``challenge``, and the USERNAME they name,
+    whose SECRET_HASH is checked. Cognito's clients send USER_ID_FOR_SRP (the sub) as USERNAME; the
+    email names the user too, and the hash must be computed on whichever was sent."""
+    name = params.get("ChallengeName")
+    if name != challenge:
+        raise invalid_parameter(f"This session is for the {challenge} challenge, not {str(name)[:32]}.")
+    responses = params.get("ChallengeResponses")
+    if not isinstance(responses, dict) or not isinstance(responses.get("USERNAME"), str):
+        raise invalid_parameter("Missing required parameter USERNAME")
+    username = responses["USERNAME"]
+    pool.check_secret_hash({"SecretHash": responses.get("SECRET_HASH")}, username)
+    return responses, username
+
+
 class SignInOperations:
     """Signing in (with its challenges) and signing out."""
 
@@ -143,15 +158,7 @@ class SignInOperations:
         if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED, *MFA_CODE_CHALLENGES):
             raise invalid_parameter(f"The local Cognito does not send the challenge {name}.")
         session = self.open_session(params.get("Session"))
-        if name != session.challenge:
-            raise invalid_parameter(f"This session is for the {session.challenge} challenge, not {name}.")
-        responses = params.get("ChallengeResponses")
-        if not isinstance(responses, dict) or not isinstance(responses.get("USERNAME"), str):
-            raise invalid_parameter("Missing required parameter USERNAME")
-        username = responses["USERNAME"]
-        # Cognito's clients send USER_ID_FOR_SRP (the sub) here; the email names the user too. The
-        # hash must be computed on whichever was sent.
-        pool.check_secret_hash({"SecretHash": responses.get("SECRET_HASH")}, username)
+        responses, username = checked_responses(pool, params, session.challenge)
         user = pool.users.get(session.sub)
         if user is None or pool.find_user(username) is not user:
             raise not_authorized("Invalid session for the user.")

@@ -41,7 +41,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.passkeys import PasskeyOperations
 from local_cognito.pool import UserPool
-from local_cognito.sign_in import AUTH_SESSION_SECONDS, MAX_MFA_CODE_FAILURES, SignInOperations
+from local_cognito.sign_in import AUTH_SESSION_SECONDS, MAX_MFA_CODE_FAILURES, SignInOperations, checked_responses
 from local_cognito.sign_in_ways import FIRST_FACTORS, PASSWORDLESS, USER_AUTH_FLOW, SignInWays
 from server.user_names import fold_case
 
@@ -178,14 +178,8 @@ class UserAuthOperations:
             raise not_authorized("Invalid session for the user, session can only be used once.")
         if record.expires <= pool.clock():
             raise not_authorized("Invalid session for the user, session is expired.")
-        name = params.get("ChallengeName")
-        if name != record.challenge:
-            raise invalid_parameter(f"This session is for the {record.challenge} challenge, not {str(name)[:32]}.")
-        responses = params.get("ChallengeResponses")
-        if not isinstance(responses, dict) or not isinstance(responses.get("USERNAME"), str):
-            raise invalid_parameter("Missing required parameter USERNAME")
-        username = responses["USERNAME"]
-        pool.check_secret_hash({"SecretHash": responses.get("SECRET_HASH")}, username)
+        responses, username = checked_responses(pool, params, record.challenge)
+        name = record.challenge
         user = pool.users.get(record.sub) if record.sub else None
         if record.sub and (user is None or pool.find_user(username) is not user):
             raise not_authorized("Invalid session for the user.")
