@@ -35,7 +35,8 @@ $settings = [ordered]@{
     LOCAL_ADMIN_PASSWORD   = ""
     # Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
     # the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it);
-    # with PHOTOS_DATABASE_URL the records go to PostgreSQL. Several machines need both.
+    # with PHOTOS_DATABASE_URL the records go to PostgreSQL (install requirements-postgres.txt too).
+    # Several machines need both.
     PHOTOS_DATA            = ""   # default .photos
     PHOTOS_BUCKET          = ""
     AWS_ENDPOINT_URL_S3    = ""   # only for LocalStack or moto's server
@@ -57,7 +58,7 @@ $settings = [ordered]@{
     METRICS                = ""   # on (default) or off
     METRICS_PORT           = ""   # e.g. 9100: /metrics there only, not on PORT
     METRICS_HOST           = ""   # with METRICS_PORT, e.g. 127.0.0.1 (default: the server's address)
-    OTEL_EXPORTER_OTLP_ENDPOINT = ""   # e.g. http://localhost:4318 (an OpenTelemetry collector)
+    OTEL_EXPORTER_OTLP_ENDPOINT = ""   # e.g. http://localhost:4318 (an OpenTelemetry collector; install requirements-traces.txt too)
 }
 
 foreach ($name in $settings.Keys) {

@@ -48,7 +48,8 @@ setting LOCAL_ADMIN_PASSWORD ""
 
 # Photos: records (SQLite) and bytes under PHOTOS_DATA; with PHOTOS_BUCKET the bytes go to S3, with
 # the same AWS credentials as the admin calls (s3:PutObject, s3:GetObject, s3:DeleteObject on it);
-# with PHOTOS_DATABASE_URL the records go to PostgreSQL. Several machines need both.
+# with PHOTOS_DATABASE_URL the records go to PostgreSQL (install requirements-postgres.txt too).
+# Several machines need both.
 setting PHOTOS_DATA ""                    # default .photos
 setting PHOTOS_BUCKET ""
 setting AWS_ENDPOINT_URL_S3 ""            # only for LocalStack or moto's server
@@ -72,7 +73,7 @@ setting UNIFORM_ANSWER_SECONDS ""   # default 1 (0.25 in local mode); above your
 setting METRICS ""                  # on (default) or off
 setting METRICS_PORT ""             # e.g. 9100: /metrics there only, not on PORT
 setting METRICS_HOST ""             # with METRICS_PORT, e.g. 127.0.0.1 (default: the server's address)
-setting OTEL_EXPORTER_OTLP_ENDPOINT ""   # e.g. http://localhost:4318 (an OpenTelemetry collector)
+setting OTEL_EXPORTER_OTLP_ENDPOINT ""   # e.g. http://localhost:4318 (an OpenTelemetry collector; install requirements-traces.txt too)
 
 cd "$(dirname "$0")"
 exec python tornado_server.py "$@"

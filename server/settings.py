@@ -13,6 +13,7 @@ import os
 import urllib.parse
 from typing import Mapping
 
+from server import optional_packages
 from server.attributes import STANDARD_ATTRIBUTES
 
 LOG_FORMATS = ("text", "json")
@@ -232,6 +233,10 @@ def traces_endpoint(env: Mapping[str, str]) -> str | None:
     if protocol_name and env[protocol_name].strip() != OTLP_PROTOCOL:
         raise ConfigError(f"{protocol_name} is {env[protocol_name]!r}, but this server sends traces over "
                           f"OTLP/HTTP only: set it to {OTLP_PROTOCOL}, or unset it.")
+    packages_missing = optional_packages.missing(name, optional_packages.TRACES, optional_packages.TRACES_LIST,
+                                                 "OpenTelemetry")
+    if packages_missing:
+        raise ConfigError(packages_missing)
     return url
 
 
@@ -268,6 +273,10 @@ def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
             raise ValueError
     except ValueError:
         raise ConfigError(f"{name}'s connect_timeout must be a number of seconds above 0, at most 300.") from None
+    packages_missing = optional_packages.missing(name, optional_packages.POSTGRES, optional_packages.POSTGRES_LIST,
+                                                 "PostgreSQL's client")
+    if packages_missing:
+        raise ConfigError(packages_missing)
     return value
 
 
