@@ -97,6 +97,8 @@ COGNITO_TO_OURS = {
     "WebAuthnChallengeNotFoundException": "PasskeyRegistrationExpired",
     "WebAuthnClientMismatchException": "PasskeyRegistrationExpired",
     "WebAuthnCredentialNotSupportedException": "PasskeyNotSupported",
+    # ConfirmDevice for a device key confirmed already.
+    "DeviceKeyExistsException": "InvalidParameter",
     "ServiceUnavailable": "CognitoUnavailable",
     "ServiceUnavailableException": "CognitoUnavailable",
     # The local Cognito's own answer (HTTP 503; Cognito never sends it): its data folder cannot be
@@ -136,6 +138,8 @@ MESSAGES = {
     ("SetUserMFAPreference", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifyUserAttribute", "NotAuthorized"): _TOKEN_REFUSED,
     ("GetUserAttributeVerificationCode", "NotAuthorized"): _TOKEN_REFUSED,
+    ("ListDevices", "NotAuthorized"): _TOKEN_REFUSED,
+    ("ForgetDevice", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifyUserAttribute", "InvalidParameter"):
         "There is no change waiting for a code on this attribute. Ask for a code again, or change it first.",
     ("GetUserAttributeVerificationCode", "InvalidParameter"):
@@ -182,6 +186,15 @@ OPERATION_CODES = {
     ("DeleteWebAuthnCredential", "ResourceNotFoundException"): "PasskeyNotFound",
     # Cognito keeps at most 20 passkeys a user.
     ("StartWebAuthnRegistration", "LimitExceededException"): "PasskeyLimit",
+    # Remembered devices: a key that is not one of the user's devices, and a pool without device
+    # tracking (its DeviceConfiguration).
+    ("ForgetDevice", "ResourceNotFoundException"): "DeviceNotFound",
+    ("UpdateDeviceStatus", "ResourceNotFoundException"): "DeviceNotFound",
+    ("RespondToAuthChallenge", "ResourceNotFoundException"): "DeviceNotFound",
+    ("ListDevices", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
+    ("ForgetDevice", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
+    ("ConfirmDevice", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
+    ("UpdateDeviceStatus", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
 }
 
 # RespondToAuthChallenge's answer to a passkey (WEB_AUTHN): "not authorized" means the passkey is
@@ -207,6 +220,7 @@ LOGGED = {
     "LocalStorageUnavailable": logging.ERROR,
     "PasskeysNotEnabled": logging.WARNING,
     "SignInWayNotEnabled": logging.WARNING,
+    "DevicesNotEnabled": logging.WARNING,
 }
 
 # LimitExceededException's other meaning: "Exceeded daily email limit for the operation or the
