@@ -8,15 +8,16 @@ import { $, busyButton, newAction, say, showError } from "./ui.js";
 import { language } from "./i18n.js";
 import { call, userCall, withToken } from "./api.js";
 
-const BROWSERS = [["Edg/", "Edge"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"], ["Safari/", "Safari"]];
-const SYSTEMS = [["Android", "Android"], ["iPhone", "iPhone"], ["iPad", "iPad"], ["Windows", "Windows"],
-  ["Mac OS X", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
+// The user agent's marks, and the names people know (the same in every language).
+const BROWSERS = [[/Edg\//, "Edge"], [/Firefox\//, "Firefox"], [/Chrome\//, "Chrome"], [/Safari\//, "Safari"]];
+const SYSTEMS = [[/Android/, "Android"], [/iPhone/, "iPhone"], [/iPad/, "iPad"], [/Windows/, "Windows"],
+  [/Mac OS X/, "macOS"], [/CrOS/, "ChromeOS"], [/Linux/, "Linux"]];
 
 // "Firefox, Linux": what the person will recognise in the list, from the browser's user agent.
 export function browserName() {
   const agent = navigator.userAgent || "";
-  const browser = (BROWSERS.find(([mark]) => agent.includes(mark)) || [null, "Web browser"])[1];
-  const system = (SYSTEMS.find(([mark]) => agent.includes(mark)) || [null, ""])[1];
+  const browser = (BROWSERS.find(([mark]) => mark.test(agent)) || [null, "Web browser"])[1];
+  const system = (SYSTEMS.find(([mark]) => mark.test(agent)) || [null, ""])[1];
   return system ? `${browser}, ${system}` : browser;
 }
 

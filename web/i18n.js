@@ -267,7 +267,14 @@ const FRENCH = {
   "Your devices could not be listed: your session may have ended.": "Vos appareils n'ont pas pu être listés : votre session a peut-être pris fin.",
   "This browser is forgotten: signing in here will ask for a code again.": "Ce navigateur est oublié : une connexion ici demandera de nouveau un code.",
   "The device is forgotten.": "L'appareil est oublié.",
-  "Forgetting…": "Oubli en cours…"
+  "Forgetting…": "Oubli en cours…",
+  "Edge": "Edge",
+  "Firefox": "Firefox",
+  "Chrome": "Chrome",
+  "Safari": "Safari",
+  "Android": "Android",
+  "Windows": "Windows",
+  "Linux": "Linux"
 };
 // END FRENCH
 
