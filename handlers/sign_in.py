@@ -205,11 +205,11 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
         raise (passkey_answer_error(error) if challenge == user_auth_steps.WEB_AUTHN else error) from None
     if response.get("ChallengeName") == devices.DEVICE_SRP_AUTH:
         response = await devices.answer_device_step(call, response)  # after a new password
-    answer = sign_in_answer(call, response, username)
+    reply = sign_in_answer(call, response, username)
     if remember_device and "AuthenticationResult" in response:
-        answer["device_remembered"] = await devices.remember_this_browser(
+        reply["device_remembered"] = await devices.remember_this_browser(
             call, response["AuthenticationResult"], device_name)
-    return answer
+    return reply
 
 
 def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str, str]:
