@@ -67,6 +67,7 @@ TRACKING = {"opt-in": OPT_IN, "always": ALWAYS, "off": None}
 MAX_LIST = 60  # ListDevices' Limit (QueryLimitType): 0 to 60
 MAX_DEVICE_NAME = 1024
 NEW_KEY_SECONDS = 3600  # a new device key may be confirmed within the hour (an access token's life)
+MAX_NEW_KEYS = 100_000  # new keys kept at most (some 10 MB): a burst of sign-ins forgets the oldest first
 
 
 def _missing(name: str) -> CognitoFault:
@@ -136,7 +137,12 @@ class DeviceOperations:
             record["authenticated"] = self.pool.clock()
             return result
         now = self.pool.clock()
-        self.new_keys = {k: new for k, new in self.new_keys.items() if new[1] > now}
+        # Oldest first (a dict keeps the order keys came in): the expired, and beyond the most kept.
+        while self.new_keys:
+            oldest = next(iter(self.new_keys))
+            if self.new_keys[oldest][1] > now and len(self.new_keys) < MAX_NEW_KEYS:
+                break
+            del self.new_keys[oldest]
         key = f"{self.pool.pool_id.partition('_')[0]}_{uuid.uuid4()}"
         self.new_keys[key] = (user.id, now + NEW_KEY_SECONDS)
         result["AuthenticationResult"]["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": self.group(user.id)}
