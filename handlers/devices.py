@@ -26,6 +26,7 @@ from typing import Any, Awaitable, Callable
 
 from server import srp
 from server.call import Call
+from server.cognito_errors import device_answer_error
 from server.device_cookie import StoredDevice, new_device_secret
 from server.errors import ApiError
 from server.registry import method
@@ -93,10 +94,13 @@ async def device_srp(call: Call, response: dict, device: StoredDevice) -> dict:
     parameters = response.get("ChallengeParameters") or {}
     username = parameters.get("USERNAME") or parameters.get("USER_ID_FOR_SRP") or device.username
     session = await loop.run_in_executor(executor(), srp.ClientSession)
-    step = await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id, ChallengeName=DEVICE_SRP_AUTH,
-                              Session=response.get("Session"), ChallengeResponses={
-                                  "USERNAME": username, "DEVICE_KEY": device.key, "SRP_A": session.srp_a,
-                                  "SECRET_HASH": cognito.secret_hash(username)})
+    try:
+        step = await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id, ChallengeName=DEVICE_SRP_AUTH,
+                                  Session=response.get("Session"), ChallengeResponses={
+                                      "USERNAME": username, "DEVICE_KEY": device.key, "SRP_A": session.srp_a,
+                                      "SECRET_HASH": cognito.secret_hash(username)})
+    except ApiError as error:
+        raise device_answer_error(error) from None
     if step.get("ChallengeName") != DEVICE_PASSWORD_VERIFIER:
         return step
     challenge: dict[str, str] = step.get("ChallengeParameters") or {}
@@ -108,12 +112,16 @@ async def device_srp(call: Call, response: dict, device: StoredDevice) -> dict:
         log.error("Cognito's DEVICE_PASSWORD_VERIFIER challenge cannot be answered: %s", type(error).__name__)
         raise ApiError("CognitoError") from None
     username = challenge.get("USERNAME") or username
-    return await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id,
-                              ChallengeName=DEVICE_PASSWORD_VERIFIER, Session=step.get("Session"),
-                              ChallengeResponses={
-                                  "USERNAME": username, "DEVICE_KEY": device.key, "TIMESTAMP": timestamp,
-                                  "PASSWORD_CLAIM_SECRET_BLOCK": challenge["SECRET_BLOCK"],
-                                  "PASSWORD_CLAIM_SIGNATURE": signature, "SECRET_HASH": cognito.secret_hash(username)})
+    try:
+        return await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id,
+                                  ChallengeName=DEVICE_PASSWORD_VERIFIER, Session=step.get("Session"),
+                                  ChallengeResponses={
+                                      "USERNAME": username, "DEVICE_KEY": device.key, "TIMESTAMP": timestamp,
+                                      "PASSWORD_CLAIM_SECRET_BLOCK": challenge["SECRET_BLOCK"],
+                                      "PASSWORD_CLAIM_SIGNATURE": signature,
+                                      "SECRET_HASH": cognito.secret_hash(username)})
+    except ApiError as error:
+        raise device_answer_error(error) from None
 
 
 def forget_stale_device(call: Call, result: dict) -> None:

@@ -190,7 +190,6 @@ OPERATION_CODES = {
     # tracking (its DeviceConfiguration).
     ("ForgetDevice", "ResourceNotFoundException"): "DeviceNotFound",
     ("UpdateDeviceStatus", "ResourceNotFoundException"): "DeviceNotFound",
-    ("RespondToAuthChallenge", "ResourceNotFoundException"): "DeviceNotFound",
     ("ListDevices", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
     ("ForgetDevice", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
     ("ConfirmDevice", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
@@ -200,6 +199,18 @@ OPERATION_CODES = {
 # RespondToAuthChallenge's answer to a passkey (WEB_AUTHN): "not authorized" means the passkey is
 # unknown, not this account's, or failed verification (or its step expired), all told as one.
 PASSKEY_ANSWER_CODES = {"ChallengeExpired": "PasskeyRefused", "NotAuthorized": "PasskeyRefused"}
+
+
+# RespondToAuthChallenge's answer to a remembered device's steps (DEVICE_SRP_AUTH,
+# DEVICE_PASSWORD_VERIFIER): ResourceNotFoundException, which elsewhere means the pool or its app
+# client is gone, there means a device Cognito does not know (forgotten since the sign-in began).
+DEVICE_ANSWER_CODES = {"CognitoMisconfigured": "DeviceNotFound"}
+
+
+def device_answer_error(error: ApiError) -> ApiError:
+    """Our error for Cognito's refusal of a device step."""
+    ours = DEVICE_ANSWER_CODES.get(error.code)
+    return ApiError(ours) if ours else error
 
 
 def passkey_answer_error(error: ApiError) -> ApiError:

@@ -153,3 +153,25 @@ def test_a_pool_without_device_tracking(site):
         assert (forgotten.status, forgotten.json["error"]) == (404, "DeviceNotFound")
     finally:
         pool.devices.configure("opt-in")
+
+
+def test_a_device_forgotten_during_the_sign_in_falls_back_to_the_code(site):
+    """Cognito refuses the device step (the device was forgotten since the password was checked):
+    the sign-in starts again without the device, asks for the code, and the cookie goes."""
+    base_url, pool = site
+    email = with_email_codes(base_url)
+    browser, _ = remembered(base_url, email)
+    respond = pool.operations["RespondToAuthChallenge"]
+
+    def forgetting_first(params):
+        if params.get("ChallengeName") == "DEVICE_SRP_AUTH":
+            del pool.devices.devices[params["ChallengeResponses"]["DEVICE_KEY"]]
+        return respond(params)
+
+    pool.operations["RespondToAuthChallenge"] = forgetting_first
+    try:
+        reply = browser.call("signIn", user=email, **PASS)
+    finally:
+        pool.operations["RespondToAuthChallenge"] = respond
+    assert reply.status == 200 and reply.json.get("challenge") == "EMAIL_OTP", reply.body
+    assert reply.clears_cookie(DEVICE_COOKIE) and DEVICE_COOKIE not in browser.cookies
