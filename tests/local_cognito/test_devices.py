@@ -17,7 +17,8 @@ import pytest
 
 from local_cognito.devices import ALWAYS, OPT_IN
 from local_cognito.totp import STEP_SECONDS
-from tests.support import PASSWORD
+from server.config import ConfigError, load_config
+from tests.support import PASSWORD, local_config
 from tests.support.devices import Device, confirmed, device_srp
 from tests.support.local_pool import code_at, error_code, error_message, password_auth, respond_mfa, signed_in, with_mfa
 
@@ -176,3 +177,10 @@ def test_list_devices_pages_as_the_model_says(idp, tracking):
     second = idp.list_devices(AccessToken=user["AccessToken"], Limit=2, PaginationToken=first["PaginationToken"])
     assert [d["DeviceKey"] for d in first["Devices"] + second["Devices"]] == keys
     assert "PaginationToken" not in second
+
+
+def test_the_setting_names_the_pools_device_tracking(tmp_path):
+    assert load_config(local_config(str(tmp_path))).local_device_tracking == "opt-in"
+    assert load_config(local_config(str(tmp_path), LOCAL_COGNITO_DEVICE_TRACKING="Always")).local_device_tracking == "always"
+    with pytest.raises(ConfigError, match="LOCAL_COGNITO_DEVICE_TRACKING"):
+        load_config(local_config(str(tmp_path), LOCAL_COGNITO_DEVICE_TRACKING="sometimes"))
