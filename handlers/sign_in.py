@@ -29,7 +29,7 @@ from server.registry import method
 from server.user_names import Email
 from server.tokens import unverified_claims
 from handlers.codes import authenticator_code, confirmation_code
-from handlers import user_auth_steps
+from handlers import devices, user_auth_steps
 from server.cognito_errors import passkey_answer_error
 
 # The challenges that mean "ask the person for a one-time code", and where the code goes.
@@ -109,6 +109,7 @@ def sign_in_answer(call: Call, response: dict, user: str | None = None) -> dict:
         answer["session"] = call.challenges.encode(step)
         return answer
     result = response["AuthenticationResult"]
+    devices.forget_stale_device(call, result)
     if call.browser_session.present:
         call.browser_session.clear()  # a hosted-UI session of whoever signed in before ends here
     call.refresh_cookie.store(StoredRefreshToken.of_sign_in(
@@ -119,8 +120,10 @@ def sign_in_answer(call: Call, response: dict, user: str | None = None) -> dict:
 async def password_auth(call: Call, user: str, password: str) -> dict:
     """Cognito's answer to a sign-in with a password (USER_PASSWORD_AUTH or SRP, as SIGN_IN_FLOW
     chooses: ``server.sign_in_flows``): tokens, or the next step. ``user`` is the email, or the user
-    name Cognito assigned."""
-    return await sign_in_flows.password_sign_in(call, user, password)
+    name Cognito assigned. This browser's remembered device, if any, stands in for the MFA code
+    (``handlers.devices``)."""
+    return await devices.with_device(
+        call, lambda device_key: sign_in_flows.password_sign_in(call, user, password, device_key))
 
 
 async def password_sign_in(call: Call, user: str, password: str) -> dict:
@@ -136,13 +139,16 @@ async def sign_in(call: Call, user: Email, pass_: str) -> dict:
 async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
                                new_pass: str | None = None, mfa_choice: str | None = None,
                                answer: str | None = None, credential: str | None = None,
-                               pass_: str | None = None, **attributes: str) -> dict:
+                               pass_: str | None = None, remember_device: bool = False,
+                               device_name: str | None = None, **attributes: str) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for a code (from the authenticator app, or sent by
     text message or email), ``mfa_choice`` for one of the step's ``mfa_choices`` (then that method's
     step follows), ``new_pass`` for a user an admin created, with a field for each of the step's
     ``required_attributes`` (e.g. ``"nickname": "Sam"``); ``answer`` (and ``pass``) to choose a way
-    of signing in, ``credential`` for a passkey (``handlers.user_auth_steps``). Answers tokens and
-    the refresh cookie, or the next step."""
+    of signing in, ``credential`` for a passkey (``handlers.user_auth_steps``). With a code,
+    ``remember_device`` remembers this browser (named ``device_name``) so that the next sign-in here
+    skips the code (``handlers.devices``); the answer then says ``device_remembered``. Answers tokens
+    and the refresh cookie, or the next step."""
     step = call.challenges.decode(session)
     if not isinstance(step, dict) or not step.get("s") or not step.get("c"):
         raise ApiError("ChallengeExpired")
@@ -153,6 +159,11 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     responses = {"USERNAME": username, "SECRET_HASH": call.cognito.secret_hash(username)}
     if challenge not in user_auth_steps.STEPS:
         user_auth_steps.not_taken(challenge, answer=answer, credential=credential, pass_=pass_)
+    if remember_device and challenge not in MFA_CODE_RESPONSES:
+        raise ApiError("InvalidField", f'The sign-in step {challenge[:64]} does not take "remember_device": '
+                                       "a browser is remembered when it answers a code.", field="remember_device")
+    if device_name is not None and not remember_device:
+        raise ApiError("InvalidField", '"device_name" goes with "remember_device".', field="device_name")
     if challenge != SELECT_MFA_TYPE and mfa_choice is not None:
         raise ApiError("InvalidField", f'The sign-in step {challenge[:64]} does not take "mfa_choice".',
                        field="mfa_choice")
@@ -192,7 +203,13 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
                                            ChallengeResponses=responses)
     except ApiError as error:
         raise (passkey_answer_error(error) if challenge == user_auth_steps.WEB_AUTHN else error) from None
-    return sign_in_answer(call, response, username)
+    if response.get("ChallengeName") == devices.DEVICE_SRP_AUTH:
+        response = await devices.answer_device_step(call, response)  # after a new password
+    reply = sign_in_answer(call, response, username)
+    if remember_device and "AuthenticationResult" in response:
+        reply["device_remembered"] = await devices.remember_this_browser(
+            call, response["AuthenticationResult"], device_name)
+    return reply
 
 
 def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str, str]:

@@ -41,6 +41,9 @@ the calls this backend makes, the local pool does what Cognito does:
   (``mfa_codes.py``), as far as the pool allows them (``mfa_methods.py``).
 - SRP sign-in (USER_SRP_AUTH, PASSWORD_VERIFIER) checks the client's proof against a verifier kept
   with each password (moto answers a random SRP_B and accepts any proof); see ``srp.py``.
+- Device tracking (LOCAL_COGNITO_DEVICE_TRACKING): NewDeviceMetadata, ConfirmDevice and the other
+  device operations, and DEVICE_SRP_AUTH in place of the MFA step for a remembered device, its
+  claim checked against the device's verifier (moto has none of it); see ``devices.py``.
 - TOTP MFA has a random secret per user, verified codes, a check against reusing a time step, and
   sign-in challenges with one-use sessions that expire (moto gives everyone one fixed secret and
   accepts any code); see ``mfa.py`` and ``sign_in.py``.
@@ -78,7 +81,7 @@ The modules:
   SetUserMFAPreference), ``mfa_codes.py`` (SMS and email MFA, SELECT_MFA_TYPE),
   ``attribute_updates.py`` (a user's own attributes, and verifying emails and phone numbers),
   ``user_auth.py`` (USER_AUTH and its challenges, GetUserAuthFactors), ``passkeys.py`` (WebAuthn
-  credentials),
+  credentials), ``devices.py`` (remembered devices),
   ``admin.py`` (the IAM-authorised operations, and the local admin), ``oauth/`` (the hosted UI's
   OAuth 2.0 side and its sign-in steps), ``federation.py`` (users made by a sign-in through an
   identity provider).
@@ -227,6 +230,7 @@ def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) ->
         *(f"ALLOW_{flow}" for flow in config.local_auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     pool.configure_account_features(email_updates=config.local_email_updates, mfa_methods=config.local_mfa_methods)
+    pool.devices.configure(config.local_device_tracking)
     # Choice-based sign-in: the plan and first factors configured, passkeys for BASE_URL's host.
     pool.sign_in_ways.feature_plan = config.local_feature_plan
     pool.sign_in_ways.first_factors = config.local_first_auth_factors

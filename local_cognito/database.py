@@ -11,8 +11,8 @@ read and write them):
 - ``codes`` (pending confirmation and reset codes), ``refresh_tokens`` (by SHA-256; indexed by user,
   by family, the ``origin_jti`` of its sign-in, and by expiry), ``software_tokens`` (TOTP secrets and
   MFA settings) and ``temporary_passwords`` (when an admin-set password expires);
-  ``webauthn_credentials`` (passkeys, by credential id; indexed by user), added to an older database
-  when it is opened (``ADDED``).
+  ``webauthn_credentials`` (passkeys, by credential id; indexed by user) and ``devices`` (remembered
+  devices, by device key; indexed by user), added to an older database when it is opened (``ADDED``).
 
 A record's fields are a JSON text, the fields a lookup needs columns beside it. Every write happens in
 a transaction that ``transaction.py`` begins, commits or rolls back (the schema's too). In WAL mode
@@ -68,6 +68,9 @@ CREATE TABLE temporary_passwords (key TEXT PRIMARY KEY, record TEXT NOT NULL);
 ADDED = {"webauthn_credentials": """
 CREATE TABLE webauthn_credentials (key TEXT PRIMARY KEY, sub TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX webauthn_credentials_by_sub ON webauthn_credentials (sub);
+""", "devices": """
+CREATE TABLE devices (key TEXT PRIMARY KEY, sub TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX devices_by_sub ON devices (sub);
 """}
 MMAP_BYTES = 1 << 30  # the most of the file SQLite reads through a memory map (address space, not memory)
 # The records that expire, pruned a batch at a time (see ``prune``).

@@ -60,6 +60,7 @@ class AuthSession:
     spent: bool = False
     code: str | None = None  # the code an SMS_MFA or EMAIL_OTP challenge sent (``mfa_codes.py``)
     choices: tuple[str, ...] = ()  # the methods a SELECT_MFA_TYPE challenge offered
+    device_key: str | None = None  # the DEVICE_KEY the sign-in named (``devices.py``)
 
 
 def _masked(email: str) -> str:

@@ -17,6 +17,7 @@ from local_cognito.accounts import AccountOperations
 from local_cognito.admin import AdminOperations
 from local_cognito.faults import CognitoFault
 from local_cognito.attribute_updates import AttributeOperations
+from local_cognito.devices import DeviceOperations
 from local_cognito.federation import FederatedUsers
 from local_cognito.mfa import MfaOperations
 from local_cognito.mfa_codes import MfaCodeOperations
@@ -43,7 +44,7 @@ class LocalUserPool(UserPool):
     (``attribute_updates.py``), ``admin`` (``admin.py``), the hosted UI's ``oauth`` and
     ``hosted_sign_in`` (``oauth/``) and ``federation`` (``federation.py``), and choice-based sign-in:
     ``passkeys`` (``passkeys.py``) and ``user_auth`` (``user_auth.py``), with the ways the pool allows
-    in ``sign_in_ways`` (``sign_in_ways.py``)."""
+    in ``sign_in_ways`` (``sign_in_ways.py``); remembered ``devices`` (``devices.py``)."""
 
     def __init__(self, data_dir: str, *, pinned_code: str | None = None,
                  access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
@@ -55,6 +56,8 @@ class LocalUserPool(UserPool):
         self.sign_in = SignInOperations(self, self.refresh)
         self.mfa_codes = MfaCodeOperations(self, self.sign_in)
         self.sign_in.mfa_codes = self.mfa_codes
+        self.devices = DeviceOperations(self)
+        self.sign_in.devices = self.devices
         self.mfa = MfaOperations(self, self.mfa_codes)
         self.attributes = AttributeOperations(self)
         self.admin = AdminOperations(self)
@@ -92,6 +95,11 @@ class LocalUserPool(UserPool):
             "AssociateSoftwareToken": self.mfa.associate_software_token,
             "VerifySoftwareToken": self.mfa.verify_software_token,
             "SetUserMFAPreference": self.mfa.set_user_mfa_preference,
+            "ConfirmDevice": self.devices.confirm_device,
+            "UpdateDeviceStatus": self.devices.update_device_status,
+            "GetDevice": self.devices.get_device,
+            "ListDevices": self.devices.list_devices,
+            "ForgetDevice": self.devices.forget_device,
             # IAM-authorised: the HTTP layer refuses them unsigned (see admin.needs_signature).
             "AdminCreateUser": self.admin.admin_create_user,
             "AdminGetUser": self.admin.admin_get_user,
@@ -105,6 +113,8 @@ class LocalUserPool(UserPool):
             "AdminRemoveUserFromGroup": self.admin.admin_remove_user_from_group,
             "AdminListGroupsForUser": self.admin.admin_list_groups_for_user,
             "AdminUserGlobalSignOut": self.admin.admin_user_global_sign_out,
+            "AdminListDevices": self.devices.admin_list_devices,
+            "AdminForgetDevice": self.devices.admin_forget_device,
             "DescribeUserPoolClient": self.refresh.describe_user_pool_client,
             "CreateGroup": self.admin.create_group,
             "GetGroup": self.admin.get_group,
@@ -117,6 +127,7 @@ class LocalUserPool(UserPool):
         self.email_updates, self.mfa_methods_allowed = configured_features(self.pool, email_updates, mfa_methods)
 
     def remove_user(self, user: CognitoIdpUser) -> None:
-        """The user, everything ``UserPool`` keeps for them, and their passkeys."""
+        """The user, everything ``UserPool`` keeps for them, their passkeys and their devices."""
         super().remove_user(user)
         self.passkeys.forget_user(user.id)
+        self.devices.forget_user(user.id)

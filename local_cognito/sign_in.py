@@ -35,9 +35,12 @@ from local_cognito.pool import SOFTWARE_TOKEN_MFA, AuthSession, UserPool
 from local_cognito.refresh_tokens import RefreshTokenOperations
 from local_cognito.schema import new_password_attributes, required_attributes_parameter
 from local_cognito.srp import PASSWORD_VERIFIER, SrpSignIn, keep_verifier
+from local_cognito.devices import DEVICE_CHALLENGES
+from local_cognito.mfa_methods import methods_on
 from local_cognito.totp import accepted_step
 
 if TYPE_CHECKING:
+    from local_cognito.devices import DeviceOperations
     from local_cognito.mfa_codes import MfaCodeOperations
 
 AUTH_SESSION_SECONDS = 180  # Cognito's default AuthSessionValidity: three minutes
@@ -73,6 +76,7 @@ class SignInOperations:
         self.pool = pool
         self.refresh = refresh
         self.mfa_codes: MfaCodeOperations | None = None  # SMS and email codes, given by ``service.py``
+        self.devices: DeviceOperations | None = None  # remembered devices, given by ``service.py``
         self.srp = SrpSignIn(pool, self)
 
     # --- InitiateAuth ---------------------------------------------------------------------------
@@ -102,7 +106,7 @@ class SignInOperations:
         if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
             result = self.new_password_challenge(user)
         else:
-            result = self.after_password(user)
+            result = self.after_password(user, auth.get("DEVICE_KEY"))
         self.pool.save()
         return result
 
@@ -118,15 +122,32 @@ class SignInOperations:
         return {"ChallengeName": name, "Session": session,
                 "ChallengeParameters": dict(parameters, USER_ID_FOR_SRP=user.id)}
 
-    def after_password(self, user: CognitoIdpUser) -> dict:
-        """What a correct (or newly chosen) password leads to: an MFA challenge, or tokens."""
+    def after_password(self, user: CognitoIdpUser, device_key: Any = None) -> dict:
+        """What a correct (or newly chosen) password leads to: an MFA challenge (DEVICE_SRP_AUTH
+        instead for a remembered device, ``devices.py``), or tokens. ``device_key``: the DEVICE_KEY
+        the sign-in named, if any."""
+        devices = self.devices
+        if devices is not None and devices.replaces_mfa(user, device_key) and self._mfa_on(user):
+            return devices.device_challenge(self, user, device_key)
+        challenge = None
         if self.mfa_codes is not None:
             challenge = self.mfa_codes.challenge_after_password(user)
-            if challenge is not None:
-                return challenge
         elif self.pool.mfa_enabled(user):
-            return self.start_challenge(user, SOFTWARE_TOKEN_MFA, {})
-        return self.pool.complete_sign_in(user)
+            challenge = self.start_challenge(user, SOFTWARE_TOKEN_MFA, {})
+        if challenge is not None:
+            if isinstance(device_key, str) and challenge.get("Session") in self.pool.auth_sessions:
+                self.pool.auth_sessions[challenge["Session"]].device_key = device_key
+            return challenge
+        return self.signed_in(user, self.pool.complete_sign_in(user), device_key)
+
+    def _mfa_on(self, user: CognitoIdpUser) -> bool:
+        if self.mfa_codes is not None:
+            return bool(methods_on(self.pool, user))
+        return self.pool.mfa_enabled(user)
+
+    def signed_in(self, user: CognitoIdpUser, result: dict, device_key: Any) -> dict:
+        """A sign-in's answer, with NewDeviceMetadata where the pool tracks devices (``devices.py``)."""
+        return result if self.devices is None else self.devices.signed_in(user, result, device_key)
 
     def new_password_challenge(self, user: CognitoIdpUser) -> dict:
         """For a user an admin created, who signed in with the temporary password."""
@@ -155,7 +176,7 @@ class SignInOperations:
         name = params.get("ChallengeName")
         if name == PASSWORD_VERIFIER:
             return self.srp.respond(params)
-        if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED, *MFA_CODE_CHALLENGES):
+        if name not in (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED, *MFA_CODE_CHALLENGES, *DEVICE_CHALLENGES):
             raise invalid_parameter(f"The local Cognito does not send the challenge {name}.")
         session = self.open_session(params.get("Session"))
         responses, username = checked_responses(pool, params, session.challenge)
@@ -165,12 +186,19 @@ class SignInOperations:
         if not user.enabled:
             session.spent = True
             raise not_authorized("User is disabled.")
-        if name in MFA_CODE_CHALLENGES and self.mfa_codes is not None:
+        if name in DEVICE_CHALLENGES and self.devices is not None:
+            result = self.devices.respond(self, name, session, user, responses)
+        elif name in MFA_CODE_CHALLENGES and self.mfa_codes is not None:
             result = self.mfa_codes.answer(user, session, name, responses)
         elif name == SOFTWARE_TOKEN_MFA:
             result = self._answer_totp(user, session, responses.get("SOFTWARE_TOKEN_MFA_CODE"))
         else:
             result = self._answer_new_password(user, session, responses.get("NEW_PASSWORD"), responses)
+        following = pool.auth_sessions.get(result.get("Session"))
+        if following is not None and following.device_key is None:
+            following.device_key = session.device_key  # SELECT_MFA_TYPE's choice: the code's step next
+        if name not in DEVICE_CHALLENGES:
+            result = self.signed_in(user, result, session.device_key)
         pool.save()
         return result
 
@@ -198,7 +226,7 @@ class SignInOperations:
     def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any,
                              responses: dict) -> dict:
         self.set_new_password(user, session, password, responses)
-        return self.after_password(user)
+        return self.after_password(user, session.device_key)
 
     def set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any,
                          responses: dict) -> None:

@@ -86,6 +86,7 @@ class PendingClaim:
     server: srp.ServerSession
     large_a: int
     expires: float
+    device_key: Any = None  # InitiateAuth's DEVICE_KEY (``devices.py``)
 
 
 class SrpSignIn:
@@ -119,7 +120,8 @@ class SrpSignIn:
         self.pending = {k: p for k, p in self.pending.items() if p.expires > now}
         secret_block = base64.b64encode(secrets.token_bytes(96)).decode()
         server = srp.ServerSession(value)
-        self.pending[secret_block] = PendingClaim(sub, user_id, server, large_a, now + CHALLENGE_SECONDS)
+        self.pending[secret_block] = PendingClaim(sub, user_id, server, large_a, now + CHALLENGE_SECONDS,
+                                                  auth.get("DEVICE_KEY"))
         return {"ChallengeName": PASSWORD_VERIFIER, "ChallengeParameters": {
             "SALT": salt_hex, "SRP_B": f"{server.large_b:x}", "SECRET_BLOCK": secret_block,
             "USERNAME": user_id, "USER_ID_FOR_SRP": user_id}}
@@ -157,9 +159,10 @@ class SrpSignIn:
                                        responses["PASSWORD_CLAIM_SECRET_BLOCK"], responses["TIMESTAMP"])
         if user is None or not hmac.compare_digest(expected.encode(), _text(responses["PASSWORD_CLAIM_SIGNATURE"])):
             raise not_authorized()
-        return self._after_claim(user)
+        # amazon-cognito-identity-js sends the device's key here (it knows it by USER_ID_FOR_SRP).
+        return self._after_claim(user, responses.get("DEVICE_KEY") or pending.device_key)
 
-    def _after_claim(self, user: CognitoIdpUser) -> dict:
+    def _after_claim(self, user: CognitoIdpUser, device_key: Any = None) -> dict:
         """As after a correct password (``sign_in._password_auth``)."""
         if not user.enabled:
             raise not_authorized("User is disabled.")
@@ -170,7 +173,7 @@ class SrpSignIn:
         if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
             result = self.sign_in.new_password_challenge(user)
         else:
-            result = self.sign_in.after_password(user)
+            result = self.sign_in.after_password(user, device_key)
         self.pool.save()
         return result
 

@@ -1,5 +1,5 @@
 """What a method handler gets besides its fields: the shared services and this request's cookies
-(the refresh cookie, and the browser session of hosted-UI sign-in)."""
+(the refresh cookie, the browser session of hosted-UI sign-in, and the remembered device)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import dataclasses
 from server.browser_session import BrowserSession
 from server.cognito import CognitoClient
 from server.config import Config
+from server.device_cookie import DeviceCookie
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie
@@ -27,6 +28,7 @@ class Call:
     # Whether the request comes from this site's own pages, an allowed origin, or no page at all
     # (``JsonHandler.trusted_origin``): only those may use this browser's cookies.
     trusted_origin: bool = True
+    device_cookie: DeviceCookie | None = None  # this browser's remembered device (``server.device_cookie``)
 
     def clear_cookies(self) -> None:
         """Sign this browser out: the refresh cookie and the browser session both go."""

@@ -97,6 +97,8 @@ COGNITO_TO_OURS = {
     "WebAuthnChallengeNotFoundException": "PasskeyRegistrationExpired",
     "WebAuthnClientMismatchException": "PasskeyRegistrationExpired",
     "WebAuthnCredentialNotSupportedException": "PasskeyNotSupported",
+    # ConfirmDevice for a device key confirmed already.
+    "DeviceKeyExistsException": "InvalidParameter",
     "ServiceUnavailable": "CognitoUnavailable",
     "ServiceUnavailableException": "CognitoUnavailable",
     # The local Cognito's own answer (HTTP 503; Cognito never sends it): its data folder cannot be
@@ -136,6 +138,8 @@ MESSAGES = {
     ("SetUserMFAPreference", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifyUserAttribute", "NotAuthorized"): _TOKEN_REFUSED,
     ("GetUserAttributeVerificationCode", "NotAuthorized"): _TOKEN_REFUSED,
+    ("ListDevices", "NotAuthorized"): _TOKEN_REFUSED,
+    ("ForgetDevice", "NotAuthorized"): _TOKEN_REFUSED,
     ("VerifyUserAttribute", "InvalidParameter"):
         "There is no change waiting for a code on this attribute. Ask for a code again, or change it first.",
     ("GetUserAttributeVerificationCode", "InvalidParameter"):
@@ -182,11 +186,31 @@ OPERATION_CODES = {
     ("DeleteWebAuthnCredential", "ResourceNotFoundException"): "PasskeyNotFound",
     # Cognito keeps at most 20 passkeys a user.
     ("StartWebAuthnRegistration", "LimitExceededException"): "PasskeyLimit",
+    # Remembered devices: a key that is not one of the user's devices, and a pool without device
+    # tracking (its DeviceConfiguration).
+    ("ForgetDevice", "ResourceNotFoundException"): "DeviceNotFound",
+    ("UpdateDeviceStatus", "ResourceNotFoundException"): "DeviceNotFound",
+    ("ListDevices", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
+    ("ForgetDevice", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
+    ("ConfirmDevice", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
+    ("UpdateDeviceStatus", "InvalidUserPoolConfigurationException"): "DevicesNotEnabled",
 }
 
 # RespondToAuthChallenge's answer to a passkey (WEB_AUTHN): "not authorized" means the passkey is
 # unknown, not this account's, or failed verification (or its step expired), all told as one.
 PASSKEY_ANSWER_CODES = {"ChallengeExpired": "PasskeyRefused", "NotAuthorized": "PasskeyRefused"}
+
+
+# RespondToAuthChallenge's answer to a remembered device's steps (DEVICE_SRP_AUTH,
+# DEVICE_PASSWORD_VERIFIER): ResourceNotFoundException, which elsewhere means the pool or its app
+# client is gone, there means a device Cognito does not know (forgotten since the sign-in began).
+DEVICE_ANSWER_CODES = {"CognitoMisconfigured": "DeviceNotFound"}
+
+
+def device_answer_error(error: ApiError) -> ApiError:
+    """Our error for Cognito's refusal of a device step."""
+    ours = DEVICE_ANSWER_CODES.get(error.code)
+    return ApiError(ours) if ours else error
 
 
 def passkey_answer_error(error: ApiError) -> ApiError:
@@ -207,6 +231,7 @@ LOGGED = {
     "LocalStorageUnavailable": logging.ERROR,
     "PasskeysNotEnabled": logging.WARNING,
     "SignInWayNotEnabled": logging.WARNING,
+    "DevicesNotEnabled": logging.WARNING,
 }
 
 # LimitExceededException's other meaning: "Exceeded daily email limit for the operation or the

@@ -155,6 +155,8 @@ class Config:
     # email: "verify-first" (AttributesRequireVerificationBeforeUpdate), "immediate" or "off".
     local_mfa_methods: tuple[str, ...] = ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP")
     local_email_updates: str = "verify-first"
+    # Local mode: the local pool's device tracking (its DeviceConfiguration): opt-in, always or off.
+    local_device_tracking: str = "opt-in"
     # Local mode: the local pool's feature plan and the ways it allows users to start signing in.
     local_feature_plan: str = "ESSENTIALS"
     local_first_auth_factors: tuple[str, ...] = sign_in_settings.FIRST_AUTH_FACTORS
@@ -357,6 +359,7 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_login_with_amazon=settings.on_off(env, "LOCAL_COGNITO_LOGIN_WITH_AMAZON", True),
         local_mfa_methods=settings.local_mfa_methods(env),
         local_email_updates=settings.local_email_updates(env),
+        local_device_tracking=settings.local_device_tracking(env),
         local_auth_flows=settings.local_auth_flows(env),
         local_feature_plan=sign_in_settings.feature_plan(env),
         local_first_auth_factors=sign_in_settings.first_auth_factors(env),

@@ -203,11 +203,14 @@ class JsonHandler(tornado.web.RequestHandler):
         trusted = self.trusted_origin()
         browser_session = self.services.browser_session(cookie_header, refresh_cookie, trusted)
         return Call(services=self.services, refresh_cookie=refresh_cookie, browser_session=browser_session,
-                    request_id=self.request_id, client_address=self.client_address(), trusted_origin=trusted)
+                    request_id=self.request_id, client_address=self.client_address(), trusted_origin=trusted,
+                    device_cookie=self.services.device_cookie(cookie_header))
 
     def add_cookie_headers(self, call: Call) -> None:
-        """The Set-Cookie headers the call's refresh cookie and browser session ask for, if any."""
-        for header in (call.refresh_cookie.set_cookie, call.browser_session.set_cookie):
+        """The Set-Cookie headers the call's refresh cookie, browser session and device cookie ask
+        for, if any."""
+        device = call.device_cookie.set_cookie if call.device_cookie is not None else None
+        for header in (call.refresh_cookie.set_cookie, call.browser_session.set_cookie, device):
             if header:
                 self.add_header("Set-Cookie", header)
 

@@ -71,6 +71,10 @@ CATALOGUE: dict[str, ErrorKind] = {
              "long. Start again, or sign in another way."),
     "PasskeyNotFound": ErrorKind(404, "There is no passkey of yours with this id."),
     "PasskeyLimit": ErrorKind(409, "This account has the most passkeys it may have. Delete one first."),
+    # Remembered devices.
+    "DevicesNotEnabled": ErrorKind(
+        403, "This site's user pool does not remember devices (it needs device tracking turned on)."),
+    "DeviceNotFound": ErrorKind(404, "There is no device of yours with this key."),
     "InvalidCredential": ErrorKind(
         400, 'The field "credential" must be the JSON of what navigator.credentials answered.'),
     # Answers from Cognito.

@@ -115,6 +115,9 @@ FRENCH: dict[str, str] = {
                       "connexion a pris trop de temps. Recommencez, ou connectez-vous autrement.",
     "PasskeyNotFound": "Vous n'avez aucune clé d'accès avec cet identifiant.",
     "PasskeyLimit": "Ce compte a déjà le nombre maximal de clés d'accès. Supprimez-en une d'abord.",
+    "DevicesNotEnabled": "Le groupe d'utilisateurs de ce site ne mémorise pas les appareils (il lui faut le suivi "
+                         "des appareils).",
+    "DeviceNotFound": "Vous n'avez aucun appareil avec cette clé.",
     "InvalidCredential": "Le champ « credential » doit être le JSON de la réponse de navigator.credentials.",
     "NotAuthorized": "Nom d'utilisateur ou mot de passe incorrect.",
     "UserNotConfirmed": "Ce compte n'est pas encore confirmé. Saisissez le code reçu par e-mail, ou demandez-en "

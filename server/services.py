@@ -7,6 +7,7 @@ import dataclasses
 from server.browser_session import BrowserSession, BrowserSessionCodec
 from server.cognito import CognitoClient
 from server.config import Config
+from server.device_cookie import DeviceCookie, DeviceCookieCodec
 from server.photo_store import PhotoStore
 from server.rate_limits import RateLimits
 from server.refresh_cookie import RefreshCookie, RefreshCookieCodec
@@ -37,6 +38,7 @@ class Services:
     revocations: Revocations  # sessions signed out through this server
     # Set on SIGTERM: /readyz answers 503 while requests in flight finish.
     stopping: bool = False
+    device_cookie_codec: DeviceCookieCodec | None = None  # the remembered device's cookie
 
     @classmethod
     async def start(cls, config: Config) -> Services:
@@ -56,6 +58,7 @@ class Services:
             photos=await PhotoStore.start(config),
             rate_limits=await RateLimits.start(config),
             revocations=revocations,
+            device_cookie_codec=DeviceCookieCodec(config.cookie_secrets),
         )
 
     async def close(self) -> None:
@@ -68,6 +71,11 @@ class Services:
     def refresh_cookie(self, cookie_header: str) -> RefreshCookie:
         """One request's refresh cookie."""
         return RefreshCookie(self.refresh_cookie_codec, cookie_header)
+
+    def device_cookie(self, cookie_header: str) -> DeviceCookie:
+        """One request's remembered-device cookie."""
+        codec = self.device_cookie_codec or DeviceCookieCodec(self.config.cookie_secrets)
+        return DeviceCookie(codec, cookie_header)
 
     def browser_session(self, cookie_header: str, refresh_cookie: RefreshCookie,
                         trusted_origin: bool) -> BrowserSession:

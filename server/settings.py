@@ -134,6 +134,7 @@ def required_attributes(env: Mapping[str, str]) -> tuple[str, ...]:
 # LOCAL_COGNITO_MFA_METHODS' names, and Cognito's for them.
 LOCAL_MFA_METHODS = {"totp": "SOFTWARE_TOKEN_MFA", "sms": "SMS_MFA", "email": "EMAIL_OTP"}
 LOCAL_EMAIL_UPDATES = ("verify-first", "immediate", "off")
+LOCAL_DEVICE_TRACKING = ("opt-in", "always", "off")
 
 
 def local_mfa_methods(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -305,3 +306,15 @@ def local_auth_flows(env: Mapping[str, str]) -> tuple[str, ...]:
         raise ConfigError(f"LOCAL_COGNITO_AUTH_FLOWS must list some of USER_PASSWORD_AUTH, USER_SRP_AUTH and USER_AUTH, "
                           f"got {env['LOCAL_COGNITO_AUTH_FLOWS']!r}.")
     return flows
+
+
+def local_device_tracking(env: Mapping[str, str]) -> str:
+    """LOCAL_COGNITO_DEVICE_TRACKING: the local pool's DeviceConfiguration: opt-in (the default:
+    devices remembered when the person asks), always, or off."""
+    raw = (env.get("LOCAL_COGNITO_DEVICE_TRACKING") or "").strip().lower()
+    if not raw:
+        return LOCAL_DEVICE_TRACKING[0]
+    if raw not in LOCAL_DEVICE_TRACKING:
+        raise ConfigError(f"LOCAL_COGNITO_DEVICE_TRACKING must be opt-in, always or off, got "
+                          f"{env['LOCAL_COGNITO_DEVICE_TRACKING']!r}.")
+    return raw

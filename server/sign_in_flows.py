@@ -14,7 +14,8 @@ thread pool of its own (``SRP_THREADS``), never on the IOLoop. Python's ``pow`` 
 it runs, so the IOLoop waits for at most one ``pow`` at a time (some 20 ms), never for a whole
 sign-in. SECRET_HASH is computed on the name each step sends: the name the person typed for
 InitiateAuth, the name Cognito assigned (the challenge's USERNAME, its USER_ID_FOR_SRP) for the
-answer. A remembered device's key (DEVICE_KEY) would go in both steps' parameters: ``device_key``.
+answer. A remembered device's key (DEVICE_KEY) goes in InitiateAuth's parameters and PASSWORD_VERIFIER's
+answer (``device_key``); ``handlers.devices`` answers the DEVICE_SRP_AUTH step that may follow.
 """
 
 from __future__ import annotations
@@ -78,13 +79,13 @@ async def password_sign_in(call: Call, user: str, password: str, device_key: str
         return await srp_sign_in(call, user, password, device_key)
     if flow == PASSWORD:
         try:
-            return await _password_flow(call, user, password)
+            return await _password_flow(call, user, password, device_key)
         except ClientError:
             log.error("SIGN_IN_FLOW is password, but the app client refuses USER_PASSWORD_AUTH: allow "
                       "ALLOW_USER_PASSWORD_AUTH on it, or set SIGN_IN_FLOW to srp or auto.")
             raise ApiError("CognitoMisconfigured") from None
     try:
-        return await _password_flow(call, user, password)
+        return await _password_flow(call, user, password, device_key)
     except ClientError as error:  # only the refusal of the flow gets here
         if getattr(cognito, "sign_in_flow", None) != SRP:
             cognito.sign_in_flow = SRP
@@ -93,11 +94,14 @@ async def password_sign_in(call: Call, user: str, password: str, device_key: str
         return await srp_sign_in(call, user, password, device_key)
 
 
-async def _password_flow(call: Call, user: str, password: str) -> dict:
+async def _password_flow(call: Call, user: str, password: str, device_key: str | None = None) -> dict:
     """InitiateAuth USER_PASSWORD_AUTH; the refusal of the flow raised as botocore's ClientError."""
+    auth = {"USERNAME": user, "PASSWORD": password, "SECRET_HASH": call.cognito.secret_hash(user)}
+    if device_key:
+        auth["DEVICE_KEY"] = device_key
     return await call.cognito.call_passing(
         "InitiateAuth", password_flow_refused, AuthFlow="USER_PASSWORD_AUTH", ClientId=call.cognito.client_id,
-        AuthParameters={"USERNAME": user, "PASSWORD": password, "SECRET_HASH": call.cognito.secret_hash(user)})
+        AuthParameters=auth)
 
 
 async def srp_sign_in(call: Call, user: str, password: str, device_key: str | None = None) -> dict:

@@ -252,7 +252,29 @@ const FRENCH = {
   "Your passkeys could not be listed: your session may have ended.": "Impossible d'afficher vos clés d'accès : votre session a peut-être pris fin.",
   "The passkey is deleted.": "La clé d'accès est supprimée.",
   "This browser cannot make passkeys.": "Ce navigateur ne peut pas créer de clés d'accès.",
-  "The passkey is added. You can sign in with it now.": "La clé d'accès est ajoutée. Vous pouvez maintenant vous connecter avec elle."
+  "The passkey is added. You can sign in with it now.": "La clé d'accès est ajoutée. Vous pouvez maintenant vous connecter avec elle.",
+  "Remember this browser": "Se souvenir de ce navigateur",
+  "Next time you sign in here, no code is asked. Leave it off on a shared computer.": "La prochaine fois que vous vous connecterez ici, aucun code ne sera demandé. Laissez cette case décochée sur un ordinateur partagé.",
+  "Devices": "Appareils",
+  "Browsers you chose to remember sign in without a code.": "Les navigateurs que vous avez choisi de mémoriser se connectent sans code.",
+  "No browser is remembered.": "Aucun navigateur n'est mémorisé.",
+  "Forget": "Oublier",
+  "Forget {name}": "Oublier {name}",
+  "Web browser": "Navigateur web",
+  "{name} (this browser), last sign-in {when}": "{name} (ce navigateur), dernière connexion le {when}",
+  "{name} (this browser)": "{name} (ce navigateur)",
+  "{name}, last sign-in {when}": "{name}, dernière connexion le {when}",
+  "Your devices could not be listed: your session may have ended.": "Vos appareils n'ont pas pu être listés : votre session a peut-être pris fin.",
+  "This browser is forgotten: signing in here will ask for a code again.": "Ce navigateur est oublié : une connexion ici demandera de nouveau un code.",
+  "The device is forgotten.": "L'appareil est oublié.",
+  "Forgetting…": "Oubli en cours…",
+  "Edge": "Edge",
+  "Firefox": "Firefox",
+  "Chrome": "Chrome",
+  "Safari": "Safari",
+  "Android": "Android",
+  "Windows": "Windows",
+  "Linux": "Linux"
 };
 // END FRENCH
 

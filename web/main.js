@@ -18,6 +18,7 @@
 //   email-change.js  "Change email": the new address, then the code sent to it
 //   mfa-codes.js   codes by text message or email: the phone number, turning each on and off
 //   passkeys.js    an emailed sign-in code, passkeys: signing in with one, adding, listing, deleting
+//   devices.js     remembered browsers: the name one is remembered by, listing and forgetting them
 //   photos.js      the list with thumbnails, the viewer, delete (asked first)
 //   upload.js      add a photo: its preview, the upload's progress
 //
@@ -39,6 +40,7 @@ import "./signed-out.js"; // its forms, set up as it loads
 import { takeDeletedFlag } from "./account.js";
 import "./upload.js";
 import "./passkeys.js";
+import "./devices.js";
 
 // GET /me first: it says whether the browser holds a refresh cookie. Without one nobody is signed
 // in here, and `refresh` is not asked (it would answer 401, which the browser logs as an error).

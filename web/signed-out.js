@@ -10,6 +10,7 @@ import { call } from "./api.js";
 import { chooseSignedOutPanel, showLogInForm, showOnly, signedIn } from "./session.js";
 import { rememberTab } from "./views.js";
 import { askForChoice, describeCodeStep, sentCode } from "./mfa-step.js";
+import { browserName } from "./devices.js";
 
 onSubmit($("sign-in-form"), () => {
   const form = $("sign-in-form");
@@ -75,7 +76,8 @@ onSubmit($("mfa-form"), () => {
   busy(form, async () => {
     try {
       const { session, email } = state.challenge || {};
-      await signedIn(await call("respondToChallenge", { session, user: email, totp: code }));
+      const remember = $("mfa-remember").checked ? { remember_device: true, device_name: browserName() } : {};
+      await signedIn(await call("respondToChallenge", { session, user: email, totp: code, ...remember }));
     } catch (error) {
       if (error instanceof ApiError && ["ChallengeExpired", "LimitExceeded"].includes(error.code)) {
         state.challenge = null;
