@@ -44,25 +44,44 @@ class SignInHandler(tornado.web.RequestHandler):
         response = await self.cognito.initiate_auth(
             ClientId=CLIENT_ID,
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": data["user"], "PASSWORD": data["pass"],
-                            "SECRET_HASH": secret_hash(data["user"])},
+            AuthParameters={
+                "USERNAME": data["user"],
+                "PASSWORD": data["pass"],
+                "SECRET_HASH": secret_hash(data["user"]),
+            },
         )
         result = response["AuthenticationResult"]
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps({"message": "OK", "access_token": result["AccessToken"],
-                                "id_token": result["IdToken"], "expires_in": result["ExpiresIn"],
-                                "token_type": result["TokenType"]}))
+        self.finish(
+            json.dumps(
+                {
+                    "message": "OK",
+                    "access_token": result["AccessToken"],
+                    "id_token": result["IdToken"],
+                    "expires_in": result["ExpiresIn"],
+                    "token_type": result["TokenType"],
+                }
+            )
+        )
 
 
 async def serve(host: str, port: int) -> None:
     # The server's client settings (server/config.py defaults), so only the work around the call differs.
-    config = AioConfig(signature_version=UNSIGNED, connect_timeout=3.0, read_timeout=5.0,
-                       retries={"mode": "standard", "total_max_attempts": 1}, max_pool_connections=256)
+    config = AioConfig(
+        signature_version=UNSIGNED,
+        connect_timeout=3.0,
+        read_timeout=5.0,
+        retries={"mode": "standard", "total_max_attempts": 1},
+        max_pool_connections=256,
+    )
     session = aiobotocore.session.get_session()
-    async with session.create_client("cognito-idp", region_name=os.environ["COGNITO_REGION_NAME"],
-                                     endpoint_url=os.environ.get("COGNITO_ENDPOINT_URL"), config=config) as cognito:
-        app = tornado.web.Application([(r"/", SignInHandler, {"cognito": cognito})],
-                                      log_function=lambda handler: None)
+    async with session.create_client(
+        "cognito-idp",
+        region_name=os.environ["COGNITO_REGION_NAME"],
+        endpoint_url=os.environ.get("COGNITO_ENDPOINT_URL"),
+        config=config,
+    ) as cognito:
+        app = tornado.web.Application([(r"/", SignInHandler, {"cognito": cognito})], log_function=lambda handler: None)
         app.listen(port, address=host)
         # The server's process settings too (server/serving.py), so only the work per request differs.
         gc.freeze()

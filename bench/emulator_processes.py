@@ -57,11 +57,21 @@ COGNITO_LOCAL_KIND = EmulatorKind("cognito-local", "cognito-local 5.3.0 (Initiat
 KINDS = (LOCAL, SERVER, MOTO, COGNITO_LOCAL_KIND)
 
 
-def initiate_auth(endpoint_url: str, client_id: str, client_secret: str, username: str = USER,
-                  password: str = PASSWORD) -> Request:
-    body = json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id, "AuthParameters": {
-        "USERNAME": username, "PASSWORD": password,
-        "SECRET_HASH": secret_hash(username, client_id, client_secret)}}, separators=(",", ":"))
+def initiate_auth(
+    endpoint_url: str, client_id: str, client_secret: str, username: str = USER, password: str = PASSWORD
+) -> Request:
+    body = json.dumps(
+        {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": client_id,
+            "AuthParameters": {
+                "USERNAME": username,
+                "PASSWORD": password,
+                "SECRET_HASH": secret_hash(username, client_id, client_secret),
+            },
+        },
+        separators=(",", ":"),
+    )
     return Request(endpoint_url.rstrip("/") + "/", body, {"Content-Type": AMZ_JSON, "X-Amz-Target": INITIATE_AUTH})
 
 
@@ -81,16 +91,24 @@ def quiet_env() -> dict[str, str]:
     """This environment, without what would change what is measured, and with no AWS credentials
     looked for anywhere (the emulators take any)."""
     env = {name: value for name, value in os.environ.items() if name not in CLEARED_ENV}
-    env.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_EC2_METADATA_DISABLED": "true", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 class EmulatorProcess:
     """One emulator in a process group of its own, its output going to a log file."""
 
-    def __init__(self, kind: EmulatorKind, work_dir: Path, *, name: str | None = None,
-                 data_dir: Path | None = None) -> None:
+    def __init__(
+        self, kind: EmulatorKind, work_dir: Path, *, name: str | None = None, data_dir: Path | None = None
+    ) -> None:
         self.kind = kind
         self.key = name or kind.key
         self.label = kind.label
@@ -104,15 +122,23 @@ class EmulatorProcess:
         self.start_seconds: float | None = None  # launch to serving (ours: its ready line)
         env = quiet_env()
         if kind in (LOCAL, SERVER):
-            env.update({"LOCAL_COGNITO_DATA": str(self.data_dir), "LOCAL_ADMIN_EMAIL": USER,
-                        "LOCAL_ADMIN_PASSWORD": PASSWORD})
+            env.update(
+                {"LOCAL_COGNITO_DATA": str(self.data_dir), "LOCAL_ADMIN_EMAIL": USER, "LOCAL_ADMIN_PASSWORD": PASSWORD}
+            )
         if kind is LOCAL:
             env["LOCAL_COGNITO_PORT"] = str(self.port)
             command = [sys.executable, "bench/local_cognito_app.py"]
         elif kind is SERVER:
-            env.update({"LOCAL_COGNITO_PORT": "0", "PORT": str(self.port), "BASE_URL": f"http://127.0.0.1:{self.port}",
-                        "PHOTOS_DATA": str(self.work_dir / "photos"), "RATE_LIMIT_PER_ADDRESS": UNREACHED_RATE_LIMIT,
-                        "RATE_LIMIT_PER_USER": UNREACHED_RATE_LIMIT})
+            env.update(
+                {
+                    "LOCAL_COGNITO_PORT": "0",
+                    "PORT": str(self.port),
+                    "BASE_URL": f"http://127.0.0.1:{self.port}",
+                    "PHOTOS_DATA": str(self.work_dir / "photos"),
+                    "RATE_LIMIT_PER_ADDRESS": UNREACHED_RATE_LIMIT,
+                    "RATE_LIMIT_PER_USER": UNREACHED_RATE_LIMIT,
+                }
+            )
             command = [sys.executable, "tornado_server.py", "--port", str(self.port), "--host", "127.0.0.1"]
         elif kind is MOTO:
             command = [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)]
@@ -124,8 +150,15 @@ class EmulatorProcess:
             command = [node, str(COGNITO_LOCAL)]
         cwd = self.work_dir if kind is COGNITO_LOCAL_KIND else ROOT  # cognito-local keeps .cognito/ in its cwd
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def endpoint_url(self) -> str:
@@ -194,15 +227,26 @@ class EmulatorProcess:
         (client id, client secret)."""
         import boto3  # only for the emulators we do not set up ourselves
 
-        client = boto3.client("cognito-idp", endpoint_url=self.endpoint_url, region_name="us-east-1",
-                              aws_access_key_id="bench", aws_secret_access_key="bench")
+        client = boto3.client(
+            "cognito-idp",
+            endpoint_url=self.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
         pool_id = client.create_user_pool(PoolName="bench")["UserPool"]["Id"]
         app = client.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="bench", GenerateSecret=True,
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
-        client.admin_create_user(UserPoolId=pool_id, Username=USER, MessageAction="SUPPRESS",
-                                 UserAttributes=[{"Name": "email", "Value": USER},
-                                                 {"Name": "email_verified", "Value": "true"}])
+            UserPoolId=pool_id,
+            ClientName="bench",
+            GenerateSecret=True,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]
+        client.admin_create_user(
+            UserPoolId=pool_id,
+            Username=USER,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": USER}, {"Name": "email_verified", "Value": "true"}],
+        )
         client.admin_set_user_password(UserPoolId=pool_id, Username=USER, Password=PASSWORD, Permanent=True)
         return app["ClientId"], app.get("ClientSecret", "")
 

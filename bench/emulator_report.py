@@ -38,8 +38,9 @@ class EmulatorReport:
     def ratio(self, key: str, reference: str, clients: int) -> float | None:
         """The median over runs of (rate of ``key`` / rate of ``reference``), run by run."""
         by_run = {cell.repeat: cell.requests_per_second for cell in self.of(reference, clients)}
-        ratios = [cell.requests_per_second / by_run[cell.repeat] for cell in self.of(key, clients)
-                  if by_run.get(cell.repeat)]
+        ratios = [
+            cell.requests_per_second / by_run[cell.repeat] for cell in self.of(key, clients) if by_run.get(cell.repeat)
+        ]
         return statistics.median(ratios) if ratios else None
 
 
@@ -63,22 +64,36 @@ def targets(report: EmulatorReport) -> list[tuple[str, str, bool | None]]:
     """(target, measured, passed) for each target; passed is None when not measured."""
     rows = []
     for key, reference, least, what in (
-            (LOCAL.key, MOTO.key, TARGET_LOCAL_TIMES_MOTO, "our local Cognito's InitiateAuth"),
-            (SERVER.key, MOTO.key, TARGET_SERVER_TIMES_MOTO, "POST / signIn in local mode"),
-            (LARGE, SMALL, TARGET_LARGE_TIMES_SMALL,
-             f"sign-in with {report.pools.get(LARGE, {}).get('users', 0):,} users and "
-             f"{report.pools.get(LARGE, {}).get('refresh_tokens', 0):,} live refresh tokens")):
+        (LOCAL.key, MOTO.key, TARGET_LOCAL_TIMES_MOTO, "our local Cognito's InitiateAuth"),
+        (SERVER.key, MOTO.key, TARGET_SERVER_TIMES_MOTO, "POST / signIn in local mode"),
+        (
+            LARGE,
+            SMALL,
+            TARGET_LARGE_TIMES_SMALL,
+            f"sign-in with {report.pools.get(LARGE, {}).get('users', 0):,} users and "
+            f"{report.pools.get(LARGE, {}).get('refresh_tokens', 0):,} live refresh tokens",
+        ),
+    ):
         against = "moto's server" if reference == MOTO.key else "its rate with 10 users"
         for clients in report.options.clients:
             ratio = report.ratio(key, reference, clients)
-            rows.append((f"{what} ≥ {least:g}× {against}, {_clients(clients)}", _times(ratio),
-                         None if ratio is None else ratio >= least))
+            rows.append(
+                (
+                    f"{what} ≥ {least:g}× {against}, {_clients(clients)}",
+                    _times(ratio),
+                    None if ratio is None else ratio >= least,
+                )
+            )
     starts = report.start_seconds.get(LARGE, [])
     users = report.pools.get(LARGE, {}).get("users", 0)
     slowest = max(starts, default=None)
-    rows.append((f"start-up with {users:,} users ≤ {TARGET_START_SECONDS:g} s (the slowest of {len(starts)})",
-                 "–" if slowest is None else f"{slowest:.2f} s",
-                 None if slowest is None else slowest <= TARGET_START_SECONDS))
+    rows.append(
+        (
+            f"start-up with {users:,} users ≤ {TARGET_START_SECONDS:g} s (the slowest of {len(starts)})",
+            "–" if slowest is None else f"{slowest:.2f} s",
+            None if slowest is None else slowest <= TARGET_START_SECONDS,
+        )
+    )
     return rows
 
 
@@ -98,7 +113,7 @@ def render(report: EmulatorReport) -> str:
         "default logging, its rate limits on at a limit nobody reaches).",
         f"- Load: wrk on the same machine, connections = clients, threads = min(2, clients), "
         f"{options.duration:g} s per cell; {options.repeats} run{'s' if options.repeats != 1 else ''} with the "
-        "emulators taking turns; medians of the runs. \"× moto\" is the median of the ratios to moto's "
+        'emulators taking turns; medians of the runs. "× moto" is the median of the ratios to moto\'s '
         "server taken within each run.",
         "- CPU ms per sign-in: the emulator's processes' user + system time over the cell, divided by its "
         "successful sign-ins.",
@@ -133,9 +148,11 @@ def render(report: EmulatorReport) -> str:
         starts = report.start_seconds.get(key, [])
         if starts:
             lines.append("")
-            lines.append(f"Start-up with {labels[key]} (launch to serving, {len(starts)} "
-                         f"start{'s' if len(starts) != 1 else ''}): median "
-                         f"{statistics.median(starts):.2f} s, slowest {max(starts):.2f} s.")
+            lines.append(
+                f"Start-up with {labels[key]} (launch to serving, {len(starts)} "
+                f"start{'s' if len(starts) != 1 else ''}): median "
+                f"{statistics.median(starts):.2f} s, slowest {max(starts):.2f} s."
+            )
     lines += ["", "## Targets", "", "| target | measured | result |", "|:--|--:|:--|"]
     lines += [f"| {target} | {measured} | {_verdict(passed)} |" for target, measured, passed in targets(report)]
     lines += _cpu_note(report)
@@ -149,18 +166,26 @@ def _cpu_note(report: EmulatorReport) -> list[str]:
     moto = costs[MOTO]
     if not moto or any(cost is None for cost in costs.values()):
         return []
-    listed = ", ".join(f"{kind.label} {cost:.2f} ms (moto's ÷ its: {moto / cost:.2f}×)"
-                       for kind, cost in costs.items() if kind is not MOTO)
-    return ["", f"CPU per sign-in at {clients} clients (medians): moto's server {moto:.2f} ms; {listed}. Where CPU "
-            "is all that runs out, that is the ratio of rates to expect; on a machine busy with other work, "
-            "how the scheduler shares the cores among the processes (and, in our server, between its thread "
-            "and the embedded local Cognito's) weighs as much."]
+    listed = ", ".join(
+        f"{kind.label} {cost:.2f} ms (moto's ÷ its: {moto / cost:.2f}×)"
+        for kind, cost in costs.items()
+        if kind is not MOTO
+    )
+    return [
+        "",
+        f"CPU per sign-in at {clients} clients (medians): moto's server {moto:.2f} ms; {listed}. Where CPU "
+        "is all that runs out, that is the ratio of rates to expect; on a machine busy with other work, "
+        "how the scheduler shares the cores among the processes (and, in our server, between its thread "
+        "and the embedded local Cognito's) weighs as much.",
+    ]
 
 
 def _row(report: EmulatorReport, key: str, label: str, clients: int, reference: str) -> str:
     ratio = report.ratio(key, reference, clients)
-    return (f"| {clients} | {label} | {_number(report.median(key, clients, 'requests_per_second'))} "
-            f"| {_times(ratio)} | {_number(report.median(key, clients, 'p50_ms'))} "
-            f"| {_number(report.median(key, clients, 'p99_ms'))} "
-            f"| {_number(report.median(key, clients, 'cpu_ms'), 2)} "
-            f"| {sum(cell.errors for cell in report.of(key, clients))} |")
+    return (
+        f"| {clients} | {label} | {_number(report.median(key, clients, 'requests_per_second'))} "
+        f"| {_times(ratio)} | {_number(report.median(key, clients, 'p50_ms'))} "
+        f"| {_number(report.median(key, clients, 'p99_ms'))} "
+        f"| {_number(report.median(key, clients, 'cpu_ms'), 2)} "
+        f"| {sum(cell.errors for cell in report.of(key, clients))} |"
+    )

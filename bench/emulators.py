@@ -56,13 +56,26 @@ def measure(wrk: str, emulator: EmulatorProcess, clients: int, duration: float, 
     result = run_wrk(wrk, request.url, clients, duration, max(30.0, 2 * duration), request.body, request.headers)
     cpu = cpu_seconds(pids) - cpu_before
     successes = result["requests"] - result["status_errors"]
-    errors = (result["connect_errors"] + result["read_errors"] + result["write_errors"] + result["status_errors"]
-              + result["timeouts"])
+    errors = (
+        result["connect_errors"]
+        + result["read_errors"]
+        + result["write_errors"]
+        + result["status_errors"]
+        + result["timeouts"]
+    )
     per_sign_in = 1000 / max(successes, 1)
-    return Cell(server=emulator.key, clients=clients, repeat=repeat,
-                requests_per_second=successes / (result["duration_us"] / 1e6), p50_ms=result["p50_us"] / 1000,
-                p99_ms=result["p99_us"] / 1000, errors=errors, cpu_ms=cpu * per_sign_in, standin_cpu_ms=0.0,
-                wrk_cpu_ms=result["cpu_seconds"] * per_sign_in)
+    return Cell(
+        server=emulator.key,
+        clients=clients,
+        repeat=repeat,
+        requests_per_second=successes / (result["duration_us"] / 1e6),
+        p50_ms=result["p50_us"] / 1000,
+        p99_ms=result["p99_us"] / 1000,
+        errors=errors,
+        cpu_ms=cpu * per_sign_in,
+        standin_cpu_ms=0.0,
+        wrk_cpu_ms=result["cpu_seconds"] * per_sign_in,
+    )
 
 
 def warm_up(wrk: str, request: Request, seconds: float) -> None:
@@ -70,16 +83,25 @@ def warm_up(wrk: str, request: Request, seconds: float) -> None:
     run_wrk(wrk, request.url, 16, max(1.0, seconds), 30, request.body, request.headers)
 
 
-def take_turns(wrk: str, emulators: list[EmulatorProcess], clients: int, options: argparse.Namespace,
-               repeat: int, cells: list[Cell], progress: str) -> None:
+def take_turns(
+    wrk: str,
+    emulators: list[EmulatorProcess],
+    clients: int,
+    options: argparse.Namespace,
+    repeat: int,
+    cells: list[Cell],
+    progress: str,
+) -> None:
     """One cell of each emulator at ``clients``, in an order that changes from run to run."""
     shift = (repeat + options.clients.index(clients)) % len(emulators)  # no one always follows the same one
     for position, emulator in enumerate(emulators[shift:] + emulators[:shift]):
         cell = measure(wrk, emulator, clients, options.duration, repeat)
         cells.append(cell)
-        log(f"  [{progress}{position + 1}/{len(emulators)}] run {repeat + 1}, {clients:>2} clients, "
+        log(
+            f"  [{progress}{position + 1}/{len(emulators)}] run {repeat + 1}, {clients:>2} clients, "
             f"{emulator.label if emulator.key == emulator.kind.key else emulator.key}: {cell.requests_per_second:.1f}/s, p50 {cell.p50_ms:.1f} ms, p99 {cell.p99_ms:.1f} ms, "
-            f"{cell.cpu_ms:.2f} ms CPU each, {cell.errors} errors")
+            f"{cell.cpu_ms:.2f} ms CPU each, {cell.errors} errors"
+        )
         if emulator.process.poll() is not None:
             raise RuntimeError(f"{emulator.label} exited during the run:\n{emulator.log_tail()}")
 
@@ -102,8 +124,13 @@ def emulators_side_by_side(wrk: str, work: Path, options: argparse.Namespace, re
 
 
 def fill(data_dir: Path, users: int, tokens: int) -> dict:
-    completed = subprocess.run([sys.executable, "bench/fill_pool.py", str(data_dir), "--users", str(users),
-                                "--tokens", str(tokens)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    completed = subprocess.run(
+        [sys.executable, "bench/fill_pool.py", str(data_dir), "--users", str(users), "--tokens", str(tokens)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"bench/fill_pool.py failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -123,8 +150,10 @@ def large_pool(wrk: str, work: Path, options: argparse.Namespace, report: Emulat
         folders[key] = first.data_dir
         filled = fill(first.data_dir, users, tokens)
         report.pools[key] = filled
-        log(f"{key}: {filled['users']:,} users and {filled['refresh_tokens']:,} live refresh tokens, "
-            f"filled in {filled['seconds']:.1f} s")
+        log(
+            f"{key}: {filled['users']:,} users and {filled['refresh_tokens']:,} live refresh tokens, "
+            f"filled in {filled['seconds']:.1f} s"
+        )
     for repeat in range(options.large_repeats):
         pools: list[EmulatorProcess] = []
         try:
@@ -164,22 +193,34 @@ def run(options: argparse.Namespace) -> EmulatorReport:
 
 
 def parse_options(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.emulators",
-                                     description="The emulator benchmark (see bench/emulators.py).")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.emulators", description="The emulator benchmark (see bench/emulators.py)."
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per cell (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of every cell (default 3; medians are quoted)")
     parser.add_argument("--clients", default="1,16,64", help="concurrent clients, comma-separated (default 1,16,64)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load on each emulator before measuring")
     parser.add_argument("--large-users", type=int, default=100_000, help="users in the large pool (default 100,000)")
-    parser.add_argument("--large-tokens", type=int, default=200_000,
-                        help="live refresh tokens in the large pool (default 200,000)")
-    parser.add_argument("--large-repeats", type=int, default=5,
-                        help="runs of the large pool against the small one (default 5: their ratio is the "
-                             "finest the benchmark checks)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke test: 1 s cells at 1 and 16 clients, one run, a large pool of 2,000 users")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="the results file whose emulator section is rewritten (bench/results.md)")
+    parser.add_argument(
+        "--large-tokens", type=int, default=200_000, help="live refresh tokens in the large pool (default 200,000)"
+    )
+    parser.add_argument(
+        "--large-repeats",
+        type=int,
+        default=5,
+        help="runs of the large pool against the small one (default 5: their ratio is the finest the benchmark checks)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke test: 1 s cells at 1 and 16 clients, one run, a large pool of 2,000 users",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="the results file whose emulator section is rewritten (bench/results.md)",
+    )
     parser.add_argument("--wrk", default="wrk", help="the wrk program (default: wrk on PATH)")
     options = parser.parse_args(argv)
     if options.quick:
@@ -189,10 +230,16 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         if options.large_users == parser.get_default("large_users"):
             options.large_users, options.large_tokens = 2_000, 4_000
     options.clients = tuple(int(part) for part in options.clients.split(",") if part.strip())
-    if (not options.clients or min(options.clients) < 1 or options.repeats < 1 or options.large_repeats < 1
-            or options.duration < 1):
-        parser.error("--clients must list whole numbers of 1 or more; --repeats, --large-repeats and --duration "
-                     "at least 1")
+    if (
+        not options.clients
+        or min(options.clients) < 1
+        or options.repeats < 1
+        or options.large_repeats < 1
+        or options.duration < 1
+    ):
+        parser.error(
+            "--clients must list whole numbers of 1 or more; --repeats, --large-repeats and --duration at least 1"
+        )
     if options.large_users < SMALL_POOL_USERS or options.large_tokens < 0:
         parser.error(f"--large-users must be at least {SMALL_POOL_USERS}, and --large-tokens not negative")
     return options

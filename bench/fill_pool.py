@@ -50,11 +50,15 @@ def fill(folder: str, users: int, tokens: int) -> dict:
     with written(db):
         for first in range(0, users, BATCH):
             rows = []
-            for number, sub in enumerate(subs[first:first + BATCH], start=first):
-                fields = {"status": "CONFIRMED", "enabled": True,
-                          "attributes": {"email": f"filler-{number}@example.com", "email_verified": "true"},
-                          "password_hash": shared_hash, "created": now - users + number,
-                          "modified": now - users + number}
+            for number, sub in enumerate(subs[first : first + BATCH], start=first):
+                fields = {
+                    "status": "CONFIRMED",
+                    "enabled": True,
+                    "attributes": {"email": f"filler-{number}@example.com", "email_verified": "true"},
+                    "password_hash": shared_hash,
+                    "created": now - users + number,
+                    "modified": now - users + number,
+                }
                 email_key, created, record, _ = user_row(fields, ())
                 rows.append((sub, email_key, created, record))
             db.executemany("INSERT INTO users (sub, email_key, created, record) VALUES (?, ?, ?, ?)", rows)
@@ -64,15 +68,23 @@ def fill(folder: str, users: int, tokens: int) -> dict:
                 sub = subs[number % users] if users else secrets.token_hex(8)
                 family = str(uuid.uuid4())
                 auth_time = int(now) - number % 3600
-                record = {"client_id": client_id, "sub": sub, "origin_jti": family, "auth_time": auth_time,
-                          "expires": auth_time + REFRESH_SECONDS}
+                record = {
+                    "client_id": client_id,
+                    "sub": sub,
+                    "origin_jti": family,
+                    "auth_time": auth_time,
+                    "expires": auth_time + REFRESH_SECONDS,
+                }
                 rows.append((token_digest(secrets.token_urlsafe(96)), sub, family, record["expires"], as_json(record)))
-            db.executemany("INSERT INTO refresh_tokens (key, sub, family, expires, record) VALUES (?, ?, ?, ?, ?)",
-                           rows)
+            db.executemany(
+                "INSERT INTO refresh_tokens (key, sub, family, expires, record) VALUES (?, ?, ?, ?, ?)", rows
+            )
         db.count_change()
-    counts = {"users": db.one("SELECT count(*) FROM users")[0],
-              "refresh_tokens": db.one("SELECT count(*) FROM refresh_tokens WHERE expires > ?", (now,))[0],
-              "seconds": round(time.monotonic() - started, 2)}
+    counts = {
+        "users": db.one("SELECT count(*) FROM users")[0],
+        "refresh_tokens": db.one("SELECT count(*) FROM refresh_tokens WHERE expires > ?", (now,))[0],
+        "seconds": round(time.monotonic() - started, 2),
+    }
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next start finds one file, as a pool at rest is
     db.close()
     return counts

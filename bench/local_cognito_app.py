@@ -32,9 +32,18 @@ def main() -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    print(json.dumps({"endpoint_url": config.endpoint_url, "user_pool_id": config.user_pool_id,
-                      "client_id": config.client_id, "client_secret": config.client_secret,
-                      "start_seconds": time.monotonic() - started}), flush=True)
+    print(
+        json.dumps(
+            {
+                "endpoint_url": config.endpoint_url,
+                "user_pool_id": config.user_pool_id,
+                "client_id": config.client_id,
+                "client_secret": config.client_secret,
+                "start_seconds": time.monotonic() - started,
+            }
+        ),
+        flush=True,
+    )
     try:
         stop.wait()
     finally:

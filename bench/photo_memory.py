@@ -67,8 +67,10 @@ def near_limit_png(size: tuple[int, int], shapes: int = 18) -> bytes:
     width, height = size
     for _ in range(shapes):
         x, y = chance.randrange(width), chance.randrange(height)
-        draw.ellipse((x, y, x + chance.randrange(50, 600), y + chance.randrange(50, 600)),
-                     fill=(chance.randrange(256), chance.randrange(256), chance.randrange(256)))
+        draw.ellipse(
+            (x, y, x + chance.randrange(50, 600), y + chance.randrange(50, 600)),
+            fill=(chance.randrange(256), chance.randrange(256), chance.randrange(256)),
+        )
     output = io.BytesIO()
     picture.save(output, "PNG", compress_level=9)
     return output.getvalue()
@@ -85,17 +87,32 @@ class LocalServer:
     def __init__(self, folder: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {name: value for name, value in os.environ.items()
-               if name not in CLEARED_ENV and not name.startswith(("COGNITO_", "COOKIE_", "PHOTOS_"))}
-        env.update({"LOCAL_COGNITO_DATA": str(folder / "cognito"), "LOCAL_COGNITO_PORT": "0",
-                    "LOCAL_COGNITO_CODE": CODE, "PHOTOS_DATA": str(folder / "photos"),
-                    "RATE_LIMIT_PER_ADDRESS": UNREACHED_RATE_LIMIT, "RATE_LIMIT_PER_USER": UNREACHED_RATE_LIMIT,
-                    "PYTHONUNBUFFERED": "1"})
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in CLEARED_ENV and not name.startswith(("COGNITO_", "COOKIE_", "PHOTOS_"))
+        }
+        env.update(
+            {
+                "LOCAL_COGNITO_DATA": str(folder / "cognito"),
+                "LOCAL_COGNITO_PORT": "0",
+                "LOCAL_COGNITO_CODE": CODE,
+                "PHOTOS_DATA": str(folder / "photos"),
+                "RATE_LIMIT_PER_ADDRESS": UNREACHED_RATE_LIMIT,
+                "RATE_LIMIT_PER_USER": UNREACHED_RATE_LIMIT,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         self.log_path = folder / "server.log"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "tornado_server.py", "--port", str(self.port), "--host", "127.0.0.1"], cwd=ROOT,
-            env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+            [sys.executable, "tornado_server.py", "--port", str(self.port), "--host", "127.0.0.1"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -112,8 +129,9 @@ class LocalServer:
         raise RuntimeError(f"the server was not ready within {timeout:.0f} s")
 
     def call(self, **body: str) -> dict:
-        request = urllib.request.Request(self.url + "/", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + "/", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read())
 
@@ -137,14 +155,24 @@ class LocalServer:
 def upload(url: str, token: str, picture: bytes) -> tuple[int, dict]:
     """POST /photos with ``picture``: (status, answer)."""
     boundary = secrets.token_hex(16)
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nbig\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"big.png\"\r\n"
-            "Content-Type: image/png\r\n\r\n").encode() + picture + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nbig\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="big.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + picture
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=300)
     try:
-        connection.request("POST", "/photos", body, {"Authorization": f"Bearer {token}",
-                                                     "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        connection.request(
+            "POST",
+            "/photos",
+            body,
+            {"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"{}")
     finally:
@@ -185,8 +213,7 @@ def one_run(picture: bytes, size: tuple[int, int], uploads: int, waits: tuple[in
             time.sleep(1)
             baseline = tree_rss_kb(server.process.pid)
             started = time.monotonic()
-            with PeakSampler(server.process.pid) as sampler, \
-                    concurrent.futures.ThreadPoolExecutor(uploads) as senders:
+            with PeakSampler(server.process.pid) as sampler, concurrent.futures.ThreadPoolExecutor(uploads) as senders:
                 answers = list(senders.map(lambda _: upload(server.url, token, picture), range(uploads)))
             finished = time.monotonic()
             took = finished - started
@@ -205,15 +232,30 @@ def one_run(picture: bytes, size: tuple[int, int], uploads: int, waits: tuple[in
                 time.sleep(0.25)
         finally:
             server.stop()
-    accepted = sum(1 for status, answer in answers
-                   if status == 201 and (answer["photo"]["width"], answer["photo"]["height"]) == size)
-    return {"baseline": baseline / 1024, "peak": peak / 1024, "after": {w: kb / 1024 for w, kb in after.items()},
-            "settled_at": settled_at, "accepted": accepted, "took": took}
+    accepted = sum(
+        1
+        for status, answer in answers
+        if status == 201 and (answer["photo"]["width"], answer["photo"]["height"]) == size
+    )
+    return {
+        "baseline": baseline / 1024,
+        "peak": peak / 1024,
+        "after": {w: kb / 1024 for w, kb in after.items()},
+        "settled_at": settled_at,
+        "accepted": accepted,
+        "took": took,
+    }
 
 
 def render(runs: list[dict], picture: bytes, size: tuple[int, int], uploads: int, waits: tuple[int, ...]) -> str:
-    columns = ["baseline RSS", "peak RSS", *[f"after {w} s" for w in waits], "under 200 MB after", "uploads took",
-               "accepted"]
+    columns = [
+        "baseline RSS",
+        "peak RSS",
+        *[f"after {w} s" for w in waits],
+        "under 200 MB after",
+        "uploads took",
+        "accepted",
+    ]
     lines = [
         "# Photo decoding memory",
         "",
@@ -227,10 +269,14 @@ def render(runs: list[dict], picture: bytes, size: tuple[int, int], uploads: int
 
     def row(name: str, values: dict) -> str:
         settled = values["settled_at"]
-        cells = [f"{values['baseline']:.0f}", f"{values['peak']:.0f}",
-                 *[f"{values['after'][w]:.0f}" for w in waits],
-                 "never" if settled is None else f"{settled:.1f} s", f"{values['took']:.1f} s",
-                 f"{values['accepted']}/{uploads}"]
+        cells = [
+            f"{values['baseline']:.0f}",
+            f"{values['peak']:.0f}",
+            *[f"{values['after'][w]:.0f}" for w in waits],
+            "never" if settled is None else f"{settled:.1f} s",
+            f"{values['took']:.1f} s",
+            f"{values['accepted']}/{uploads}",
+        ]
         return f"| {name} | " + " | ".join(cells) + " |"
 
     for number, values in enumerate(runs, 1):
@@ -264,8 +310,9 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="The server's memory while it checks large photos.")
     parser.add_argument("--runs", type=int, default=3, help="fresh servers to measure (default 3)")
     parser.add_argument("--uploads", type=int, default=12, help="concurrent uploads (default 12)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke test: one run, 4 uploads of a 4.3-megapixel PNG, 1 to 3 s after")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke test: one run, 4 uploads of a 4.3-megapixel PNG, 1 to 3 s after"
+    )
     parser.add_argument("--output", type=Path, help="also write the table to this file")
     return parser.parse_args(argv)
 

@@ -45,8 +45,11 @@ class Report:
     def ratio(self, server: str, reference: str, clients: int) -> float | None:
         """The median over runs of (throughput of server / throughput of reference), run by run."""
         by_run = {cell.repeat: cell.requests_per_second for cell in self.of(reference, clients)}
-        ratios = [cell.requests_per_second / by_run[cell.repeat] for cell in self.of(server, clients)
-                  if by_run.get(cell.repeat)]
+        ratios = [
+            cell.requests_per_second / by_run[cell.repeat]
+            for cell in self.of(server, clients)
+            if by_run.get(cell.repeat)
+        ]
         return statistics.median(ratios) if ratios else None
 
 
@@ -58,8 +61,10 @@ def machine_description() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0))
-    return (f"{cores} cores{f' ({model})' if model else ''}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cores} cores{f' ({model})' if model else ''}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -75,27 +80,54 @@ def targets(report: Report) -> list[tuple[str, str, bool | None]]:
     latency_ms = report.options.latency_ms
     rows = []
     share = report.ratio(OURS.key, BARE.key, 64)
-    rows.append((f"throughput at 64 clients ≥ {TARGET_SHARE_OF_BARE:.0%} of bare aiobotocore",
-                 "–" if share is None else f"{share:.0%}", None if share is None else share >= TARGET_SHARE_OF_BARE))
+    rows.append(
+        (
+            f"throughput at 64 clients ≥ {TARGET_SHARE_OF_BARE:.0%} of bare aiobotocore",
+            "–" if share is None else f"{share:.0%}",
+            None if share is None else share >= TARGET_SHARE_OF_BARE,
+        )
+    )
     times = report.ratio(OURS.key, SYNC.key, 64)
-    rows.append((f"throughput at 64 clients ≥ {TARGET_TIMES_SYNC:g}× sync boto3",
-                 "–" if times is None else f"{times:.1f}×", None if times is None else times >= TARGET_TIMES_SYNC))
+    rows.append(
+        (
+            f"throughput at 64 clients ≥ {TARGET_TIMES_SYNC:g}× sync boto3",
+            "–" if times is None else f"{times:.1f}×",
+            None if times is None else times >= TARGET_TIMES_SYNC,
+        )
+    )
     p99 = report.median(OURS.key, 64, "p99_ms")
     limit = TARGET_P99_LATENCIES * latency_ms
-    rows.append((f"p99 at 64 clients < {TARGET_P99_LATENCIES:g}× the Cognito latency ({limit:g} ms)",
-                 "–" if p99 is None else f"{p99:.1f} ms", None if p99 is None else p99 < limit))
-    memory_cells = [c for c in report.cells if c.server in (OURS.key, report.scaling_key, "scaling 1")
-                    and c.peak_mb is not None and c.clients == 64]
+    rows.append(
+        (
+            f"p99 at 64 clients < {TARGET_P99_LATENCIES:g}× the Cognito latency ({limit:g} ms)",
+            "–" if p99 is None else f"{p99:.1f} ms",
+            None if p99 is None else p99 < limit,
+        )
+    )
+    memory_cells = [
+        c
+        for c in report.cells
+        if c.server in (OURS.key, report.scaling_key, "scaling 1") and c.peak_mb is not None and c.clients == 64
+    ]
     peak = max((c.peak_mb for c in memory_cells), default=None)
-    rows.append((f"memory < {TARGET_MEMORY_MB:g} MB per process under load (peak RSS, 64 clients)",
-                 "–" if peak is None else f"{peak:.0f} MB", None if peak is None else peak < TARGET_MEMORY_MB))
+    rows.append(
+        (
+            f"memory < {TARGET_MEMORY_MB:g} MB per process under load (peak RSS, 64 clients)",
+            "–" if peak is None else f"{peak:.0f} MB",
+            None if peak is None else peak < TARGET_MEMORY_MB,
+        )
+    )
     for clients in SCALING_CLIENTS:
         scaling = report.ratio(report.scaling_key, "scaling 1", clients) if report.scaling_key else None
         one = report.median("scaling 1", clients, "requests_per_second")
         ceiling = f" (ceiling {ceiling_rate(clients, latency_ms) / one:.2f}×)" if one else ""
-        rows.append((f"{max(2, report.options.processes)} processes ≥ {TARGET_SCALING:g}× 1 process at {clients} clients",
-                     "–" if scaling is None else f"{scaling:.2f}×{ceiling}",
-                     None if scaling is None else scaling >= TARGET_SCALING))
+        rows.append(
+            (
+                f"{max(2, report.options.processes)} processes ≥ {TARGET_SCALING:g}× 1 process at {clients} clients",
+                "–" if scaling is None else f"{scaling:.2f}×{ceiling}",
+                None if scaling is None else scaling >= TARGET_SCALING,
+            )
+        )
     return rows
 
 
@@ -127,7 +159,8 @@ def render(report: Report) -> str:
         "- CPU ms per signIn: the server's processes' user + system time over the cell, divided by its "
         "successful signIns. Less noisy than signIn/s on a shared machine.",
         "- Each client waits for its answer before sending again, so no server can pass clients ÷ latency: "
-        + ", ".join(f"{ceiling_rate(c, options.latency_ms):,.0f}/s at {c}" for c in options.clients) + ".",
+        + ", ".join(f"{ceiling_rate(c, options.latency_ms):,.0f}/s at {c}" for c in options.clients)
+        + ".",
         "",
         "| clients | server | signIn/s | p50 ms | p99 ms | CPU ms per signIn | errors |",
         "|--:|:--|--:|--:|--:|--:|--:|",
@@ -137,48 +170,71 @@ def render(report: Report) -> str:
             cells = report.of(kind.key, clients)
             if not cells:
                 continue
-            lines.append(f"| {clients} | {kind.label} | {_number(report.median(kind.key, clients, 'requests_per_second'))} "
-                         f"| {_number(report.median(kind.key, clients, 'p50_ms'))} "
-                         f"| {_number(report.median(kind.key, clients, 'p99_ms'))} "
-                         f"| {_number(report.median(kind.key, clients, 'cpu_ms'), 2)} "
-                         f"| {sum(c.errors for c in cells)} |")
+            lines.append(
+                f"| {clients} | {kind.label} | {_number(report.median(kind.key, clients, 'requests_per_second'))} "
+                f"| {_number(report.median(kind.key, clients, 'p50_ms'))} "
+                f"| {_number(report.median(kind.key, clients, 'p99_ms'))} "
+                f"| {_number(report.median(kind.key, clients, 'cpu_ms'), 2)} "
+                f"| {sum(c.errors for c in cells)} |"
+            )
     standin_ms = report.median(OURS.key, memory_clients, "standin_cpu_ms")
     wrk_ms = report.median(OURS.key, memory_clients, "wrk_cpu_ms")
     if standin_ms is not None and wrk_ms is not None:
-        lines += ["", f"The load itself costs CPU on the same cores: at {memory_clients} clients, per signIn of "
-                  f"`tornado_server.py`, wrk used {wrk_ms:.2f} ms and the stand-in Cognito {standin_ms:.2f} ms."]
-    lines += ["", f"Memory per process during the {memory_clients}-client cells (largest of the runs):", "",
-              "| server | RSS MB under load | peak RSS MB (VmHWM) |", "|:--|--:|--:|"]
+        lines += [
+            "",
+            f"The load itself costs CPU on the same cores: at {memory_clients} clients, per signIn of "
+            f"`tornado_server.py`, wrk used {wrk_ms:.2f} ms and the stand-in Cognito {standin_ms:.2f} ms.",
+        ]
+    lines += [
+        "",
+        f"Memory per process during the {memory_clients}-client cells (largest of the runs):",
+        "",
+        "| server | RSS MB under load | peak RSS MB (VmHWM) |",
+        "|:--|--:|--:|",
+    ]
     for key in [kind.key for kind in KINDS] + ([report.scaling_key] if report.scaling_key else []):
         cells = [c for c in report.cells if c.server == key and c.clients == memory_clients and c.rss_mb is not None]
         if cells:
-            lines.append(f"| {report.labels[key]} | {max(c.rss_mb for c in cells):.0f} "
-                         f"| {max(c.peak_mb for c in cells):.0f} |")
+            lines.append(
+                f"| {report.labels[key]} | {max(c.rss_mb for c in cells):.0f} | {max(c.peak_mb for c in cells):.0f} |"
+            )
     processes = max(2, options.processes)
     lines += ["", f"## 1 process against {processes}", ""]
     if report.scaling_key:
-        lines += [f"`tornado_server.py` and `tornado_server.py --processes {options.processes}` taking turns:", "",
-                  f"| clients | 1 process signIn/s | 1 process, cores busy | {options.processes} processes signIn/s "
-                  f"| ratio | ceiling | {options.processes} processes p99 ms |", "|--:|--:|--:|--:|--:|--:|--:|"]
+        lines += [
+            f"`tornado_server.py` and `tornado_server.py --processes {options.processes}` taking turns:",
+            "",
+            f"| clients | 1 process signIn/s | 1 process, cores busy | {options.processes} processes signIn/s "
+            f"| ratio | ceiling | {options.processes} processes p99 ms |",
+            "|--:|--:|--:|--:|--:|--:|--:|",
+        ]
         for clients in sorted({c.clients for c in report.cells if c.server == report.scaling_key}):
             ratio = report.ratio(report.scaling_key, "scaling 1", clients)
             one = report.median("scaling 1", clients, "requests_per_second")
             busy = report.median("scaling 1", clients, "cpu_ms") * one / 1000
-            lines.append(f"| {clients} | {_number(one)} | {busy:.2f} "
-                         f"| {_number(report.median(report.scaling_key, clients, 'requests_per_second'))} "
-                         f"| {_number(ratio, 2)}× | {ceiling_rate(clients, options.latency_ms) / one:.2f}× "
-                         f"| {_number(report.median(report.scaling_key, clients, 'p99_ms'))} |")
-        lines += ["", "\"Cores busy\" is the one process's CPU time per second of the cell (1.00: all of one "
-                  "core), and \"ceiling\" the most that any number of processes could gain over it (clients ÷ "
-                  "latency, divided by the one process's rate)."]
+            lines.append(
+                f"| {clients} | {_number(one)} | {busy:.2f} "
+                f"| {_number(report.median(report.scaling_key, clients, 'requests_per_second'))} "
+                f"| {_number(ratio, 2)}× | {ceiling_rate(clients, options.latency_ms) / one:.2f}× "
+                f"| {_number(report.median(report.scaling_key, clients, 'p99_ms'))} |"
+            )
+        lines += [
+            "",
+            '"Cores busy" is the one process\'s CPU time per second of the cell (1.00: all of one '
+            'core), and "ceiling" the most that any number of processes could gain over it (clients ÷ '
+            "latency, divided by the one process's rate).",
+        ]
     else:
         lines.append(f"Not measured: {report.scaling.removeprefix('not measured: ')}.")
     lines += ["", "## Targets", "", "| target | measured | result |", "|:--|--:|:--|"]
     lines += [f"| {target} | {measured} | {_verdict(passed)} |" for target, measured, passed in targets(report)]
     ours_cpu, bare_cpu = report.median(OURS.key, 64, "cpu_ms"), report.median(BARE.key, 64, "cpu_ms")
     if ours_cpu and bare_cpu:
-        lines += ["", f"For comparison with the first target: at 64 clients `tornado_server.py` used "
-                  f"{ours_cpu:.2f} ms of CPU per signIn and bare aiobotocore {bare_cpu:.2f} ms "
-                  f"({bare_cpu / ours_cpu:.0%} of ours): where CPU is what runs out, that is the throughput "
-                  "ratio to expect."]
+        lines += [
+            "",
+            f"For comparison with the first target: at 64 clients `tornado_server.py` used "
+            f"{ours_cpu:.2f} ms of CPU per signIn and bare aiobotocore {bare_cpu:.2f} ms "
+            f"({bare_cpu / ours_cpu:.0%} of ours): where CPU is what runs out, that is the throughput "
+            "ratio to expect.",
+        ]
     return "\n".join(lines) + "\n"

@@ -52,8 +52,15 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_cells(wrk: str, servers: list[ServerProcess], standin_pid: int, clients_list: tuple[int, ...],
-              options: argparse.Namespace, memory_clients: int, cells: list[Cell]) -> None:
+def run_cells(
+    wrk: str,
+    servers: list[ServerProcess],
+    standin_pid: int,
+    clients_list: tuple[int, ...],
+    options: argparse.Namespace,
+    memory_clients: int,
+    cells: list[Cell],
+) -> None:
     total = options.repeats * len(clients_list) * len(servers)
     for repeat in range(options.repeats):
         for clients in clients_list:
@@ -64,9 +71,11 @@ def run_cells(wrk: str, servers: list[ServerProcess], standin_pid: int, clients_
                 cell = measure(wrk, server, standin_pid, clients, options.duration, repeat, clients == memory_clients)
                 cells.append(cell)
                 memory = f", RSS {cell.rss_mb:.0f} MB" if cell.rss_mb is not None else ""
-                log(f"  [{len(cells)}/{total}] run {repeat + 1}, {clients:>3} clients, {server.label}: "
+                log(
+                    f"  [{len(cells)}/{total}] run {repeat + 1}, {clients:>3} clients, {server.label}: "
                     f"{cell.requests_per_second:.1f}/s, p50 {cell.p50_ms:.1f} ms, p99 {cell.p99_ms:.1f} ms, "
-                    f"{cell.cpu_ms:.2f} ms CPU each, {cell.errors} errors{memory}")
+                    f"{cell.cpu_ms:.2f} ms CPU each, {cell.errors} errors{memory}"
+                )
         for server in servers:
             if server.process.poll() is not None:
                 raise RuntimeError(f"{server.label} exited during the run:\n{server.log_tail()}")
@@ -78,15 +87,23 @@ def run(options: argparse.Namespace) -> Report:
         raise SystemExit(f"wrk is not installed ({options.wrk!r} not found): apt-get install wrk")
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
     memory_clients = MEMORY_CLIENTS if MEMORY_CLIENTS in options.clients else max(options.clients)
-    report = Report(options=options, machine=machine_description(), wrk=wrk_version(wrk), cells=[],
-                    labels={kind.key: kind.label for kind in KINDS}, scaling="not asked for (--processes 1)")
+    report = Report(
+        options=options,
+        machine=machine_description(),
+        wrk=wrk_version(wrk),
+        cells=[],
+        labels={kind.key: kind.label for kind in KINDS},
+        scaling="not asked for (--processes 1)",
+    )
     servers: list[ServerProcess] = []
     failed = True
     with start_process(latency=options.latency_ms / 1000, password=PASSWORD) as standin:
         env = server_env(standin.endpoint_url, log_dir)
         try:
-            log(f"Stand-in Cognito at {standin.endpoint_url} answering after {options.latency_ms:g} ms; "
-                f"logs in {log_dir}")
+            log(
+                f"Stand-in Cognito at {standin.endpoint_url} answering after {options.latency_ms:g} ms; "
+                f"logs in {log_dir}"
+            )
             for kind in KINDS:
                 servers.append(ServerProcess(kind, env, log_dir))
             for server in servers:
@@ -107,8 +124,7 @@ def run(options: argparse.Namespace) -> Report:
                         server.wait_ready()
                         warm_up(wrk, server, options.warmup)
                     scaling_cells: list[Cell] = []
-                    run_cells(wrk, servers, standin.pid, scaling_clients, options, memory_clients,
-                              scaling_cells)
+                    run_cells(wrk, servers, standin.pid, scaling_clients, options, memory_clients, scaling_cells)
                 except RuntimeError as error:
                     # The main table stands without this section.
                     report.scaling = f"not measured: {str(error).splitlines()[0]}"
@@ -138,14 +154,24 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="The signIn benchmark (see bench/run.py).")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per cell (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of every cell (default 3; medians are quoted)")
-    parser.add_argument("--clients", default=",".join(map(str, DEFAULT_CLIENTS)),
-                        help="concurrent clients, comma-separated (default 1,16,64,256)")
+    parser.add_argument(
+        "--clients",
+        default=",".join(map(str, DEFAULT_CLIENTS)),
+        help="concurrent clients, comma-separated (default 1,16,64,256)",
+    )
     parser.add_argument("--latency-ms", type=float, default=50.0, help="the stand-in Cognito's latency (default 50)")
-    parser.add_argument("--processes", type=int, default=2,
-                        help="compare tornado_server.py --processes N with one process (default 2; 1: skip)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="compare tornado_server.py --processes N with one process (default 2; 1: skip)",
+    )
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load on each server before measuring")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke test: 1 s cells, 1 and 16 clients, one run, no warm-up, one process only")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke test: 1 s cells, 1 and 16 clients, one run, no warm-up, one process only",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where the table goes (bench/results.md)")
     parser.add_argument("--wrk", default="wrk", help="the wrk program (default: wrk on PATH)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (their folder is printed)")

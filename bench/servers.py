@@ -32,11 +32,31 @@ UNREACHED_RATE_LIMIT = "100000000/60"
 
 # Variables that would change what is measured (another mode, another pool, other limits).
 CLEARED_ENV = (
-    "PORT", "HOST", "WORKERS", "LOG_FORMAT", "BASE_URL", "COGNITO_DOMAIN", "COGNITO_ISSUER", "ALLOWED_ORIGINS",
-    "TRUSTED_PROXIES", "REDIS_URL", "STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET", "PHOTOS_BUCKET",
-    "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "LOCAL_COGNITO_DATA", "LOCAL_COGNITO_CODE",
-    "LOCAL_COGNITO_PORT", "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD", "COGNITO_CONNECT_TIMEOUT",
-    "COGNITO_READ_TIMEOUT", "COGNITO_MAX_ATTEMPTS", "RATE_LIMIT_PER_ADDRESS", "RATE_LIMIT_PER_USER",
+    "PORT",
+    "HOST",
+    "WORKERS",
+    "LOG_FORMAT",
+    "BASE_URL",
+    "COGNITO_DOMAIN",
+    "COGNITO_ISSUER",
+    "ALLOWED_ORIGINS",
+    "TRUSTED_PROXIES",
+    "REDIS_URL",
+    "STS_USER_CLIENT_ID",
+    "STS_USER_CLIENT_SECRET",
+    "PHOTOS_BUCKET",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_STS",
+    "LOCAL_COGNITO_DATA",
+    "LOCAL_COGNITO_CODE",
+    "LOCAL_COGNITO_PORT",
+    "LOCAL_ADMIN_EMAIL",
+    "LOCAL_ADMIN_PASSWORD",
+    "COGNITO_CONNECT_TIMEOUT",
+    "COGNITO_READ_TIMEOUT",
+    "COGNITO_MAX_ATTEMPTS",
+    "RATE_LIMIT_PER_ADDRESS",
+    "RATE_LIMIT_PER_USER",
 )
 
 
@@ -74,8 +94,15 @@ class ServerProcess:
         if processes > 1:
             command += ["--processes", str(processes)]
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def serving_pids(self) -> list[int]:
         """The processes that answer requests: the children when there are several, else the one."""
@@ -151,14 +178,16 @@ def sign_in_once(url: str) -> tuple[int, bytes]:
 def server_env(endpoint_url: str, data_dir: Path) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in CLEARED_ENV}
     env.update(POOL_ENV)
-    env.update({
-        "COGNITO_ENDPOINT_URL": endpoint_url,
-        "COOKIE_SECRET": secrets.token_urlsafe(32),
-        "RATE_LIMIT_PER_ADDRESS": UNREACHED_RATE_LIMIT,
-        "RATE_LIMIT_PER_USER": UNREACHED_RATE_LIMIT,
-        "PHOTOS_DATA": str(data_dir / "photos"),
-        # InitiateAuth is sent unsigned: no credentials are looked for, least of all on the network.
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "COGNITO_ENDPOINT_URL": endpoint_url,
+            "COOKIE_SECRET": secrets.token_urlsafe(32),
+            "RATE_LIMIT_PER_ADDRESS": UNREACHED_RATE_LIMIT,
+            "RATE_LIMIT_PER_USER": UNREACHED_RATE_LIMIT,
+            "PHOTOS_DATA": str(data_dir / "photos"),
+            # InitiateAuth is sent unsigned: no credentials are looked for, least of all on the network.
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env

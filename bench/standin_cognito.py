@@ -63,11 +63,20 @@ import sys
 import time
 import uuid
 
-from bench.standin_tokens import (CLIENT_ID, CLIENT_SECRET, POOL_ENV, POOL_ID, REGION, TokenFactory,
-                                  secret_hash)
+from bench.standin_tokens import CLIENT_ID, CLIENT_SECRET, POOL_ENV, POOL_ID, REGION, TokenFactory, secret_hash
 
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "DEFAULT_LATENCY", "DEFAULT_SLOW_SECONDS", "MODES", "POOL_ENV",
-           "POOL_ID", "REGION", "StandinCognito", "secret_hash"]
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "DEFAULT_LATENCY",
+    "DEFAULT_SLOW_SECONDS",
+    "MODES",
+    "POOL_ENV",
+    "POOL_ID",
+    "REGION",
+    "StandinCognito",
+    "secret_hash",
+]
 
 DEFAULT_LATENCY = 0.05
 DEFAULT_SLOW_SECONDS = 30.0
@@ -78,8 +87,13 @@ TARGET_PREFIX = b"awscognitoidentityproviderservice."
 MAX_HEAD_BYTES = 16 * 1024
 MAX_BODY_BYTES = 1024 * 1024
 
-REASONS = {200: b"OK", 400: b"Bad Request", 411: b"Length Required", 413: b"Payload Too Large",
-           500: b"Internal Server Error"}
+REASONS = {
+    200: b"OK",
+    400: b"Bad Request",
+    411: b"Length Required",
+    413: b"Payload Too Large",
+    500: b"Internal Server Error",
+}
 FAULTS = {
     "throttle": (400, "TooManyRequestsException", "Rate exceeded"),
     "throttling": (400, "ThrottlingException", "Rate exceeded"),
@@ -124,8 +138,8 @@ class _Connection(asyncio.Protocol):
                 return
             if len(self.buffer) < end + 4 + length:
                 return
-            body = bytes(self.buffer[end + 4:end + 4 + length])
-            del self.buffer[:end + 4 + length]
+            body = bytes(self.buffer[end + 4 : end + 4 + length])
+            del self.buffer[: end + 4 + length]
             keep_alive = headers.get(b"connection", b"").strip() != b"close" and not head[0].endswith(b"/1.0")
             self.standin._request(self, headers.get(b"x-amz-target", b"").strip(), body, keep_alive)
 
@@ -147,9 +161,18 @@ class _Connection(asyncio.Protocol):
 class StandinCognito:
     """The stand-in, served from the running asyncio event loop."""
 
-    def __init__(self, *, latency: float = DEFAULT_LATENCY, client_id: str = CLIENT_ID,
-                 client_secret: str = CLIENT_SECRET, region: str = REGION, pool_id: str = POOL_ID,
-                 password: str | None = None, mode: str = "ok", slow_seconds: float = DEFAULT_SLOW_SECONDS):
+    def __init__(
+        self,
+        *,
+        latency: float = DEFAULT_LATENCY,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
+        region: str = REGION,
+        pool_id: str = POOL_ID,
+        password: str | None = None,
+        mode: str = "ok",
+        slow_seconds: float = DEFAULT_SLOW_SECONDS,
+    ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         self.latency = latency
@@ -181,8 +204,9 @@ class StandinCognito:
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port,
-                                                reuse_address=True, backlog=1024)
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self.host, self.port, reuse_address=True, backlog=1024
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def set_mode(self, mode: str) -> None:
@@ -243,7 +267,8 @@ class StandinCognito:
             return 400, _error("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
         username = parameters.get("USERNAME")
         if not isinstance(username, str) or not hmac.compare_digest(
-                str(parameters.get("SECRET_HASH", "")), secret_hash(username, self.client_id, self.client_secret)):
+            str(parameters.get("SECRET_HASH", "")), secret_hash(username, self.client_id, self.client_secret)
+        ):
             return 400, _error("NotAuthorizedException", f"Unable to verify secret hash for client {client_id}")
         if flow == "USER_PASSWORD_AUTH":
             password = parameters.get("PASSWORD")
@@ -260,15 +285,21 @@ class StandinCognito:
         now = int(time.time())
         if self._date[0] != now:
             self._date = (now, email.utils.formatdate(now, usegmt=True).encode())
-        return b"".join([
-            b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, b"Error")),
-            b"Date: ", self._date[1], b"\r\n",
-            b"Content-Type: application/x-amz-json-1.1\r\n",
-            b"Content-Length: %d\r\n" % len(body),
-            b"x-amzn-RequestId: ", str(uuid.uuid4()).encode(), b"\r\n",
-            b"Connection: keep-alive\r\n\r\n" if keep_alive else b"Connection: close\r\n\r\n",
-            body,
-        ])
+        return b"".join(
+            [
+                b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, b"Error")),
+                b"Date: ",
+                self._date[1],
+                b"\r\n",
+                b"Content-Type: application/x-amz-json-1.1\r\n",
+                b"Content-Length: %d\r\n" % len(body),
+                b"x-amzn-RequestId: ",
+                str(uuid.uuid4()).encode(),
+                b"\r\n",
+                b"Connection: keep-alive\r\n\r\n" if keep_alive else b"Connection: close\r\n\r\n",
+                body,
+            ]
+        )
 
 
 def _error(code: str, message: str) -> bytes:

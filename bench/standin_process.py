@@ -74,18 +74,37 @@ class StandinProcess:
         self.stop()
 
 
-def start_process(*, host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY,
-                  password: str | None = None, mode: str = "ok",
-                  slow_seconds: float = DEFAULT_SLOW_SECONDS) -> StandinProcess:
+def start_process(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    latency: float = DEFAULT_LATENCY,
+    password: str | None = None,
+    mode: str = "ok",
+    slow_seconds: float = DEFAULT_SLOW_SECONDS,
+) -> StandinProcess:
     """Start the stand-in in a child process (``python -m bench.standin_process``), listening when
     this returns. It stops when ``stop`` is called or when this process ends (its stdin closes)."""
-    command = [sys.executable, "-m", "bench.standin_process", "--control", "--host", host, "--port", str(port),
-               "--latency", str(latency), "--mode", mode, "--slow-seconds", str(slow_seconds)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.standin_process",
+        "--control",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--latency",
+        str(latency),
+        "--mode",
+        mode,
+        "--slow-seconds",
+        str(slow_seconds),
+    ]
     if password is not None:
         command += ["--password", password]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-                               cwd=ROOT)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     first = process.stdout.readline().split()  # type: ignore[union-attr]
     if first[:1] != ["listening"]:
         process.kill()
@@ -95,8 +114,9 @@ def start_process(*, host: str = "127.0.0.1", port: int = 0, latency: float = DE
 
 
 async def _serve(options: argparse.Namespace) -> None:
-    standin = StandinCognito(latency=options.latency, password=options.password, mode=options.mode,
-                             slow_seconds=options.slow_seconds)
+    standin = StandinCognito(
+        latency=options.latency, password=options.password, mode=options.mode, slow_seconds=options.slow_seconds
+    )
     port = await standin.start(options.host, options.port)
     print(f"listening {port}", flush=True)
     stopping = asyncio.Event()
@@ -137,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY, help="seconds before each answer")
     parser.add_argument("--password", default=None, help="the only password accepted (default: any)")
     parser.add_argument("--mode", choices=MODES, default="ok")
-    parser.add_argument("--slow-seconds", type=float, default=DEFAULT_SLOW_SECONDS,
-                        help="seconds before each answer in the slow mode")
-    parser.add_argument("--control", action="store_true",
-                        help="take commands on stdin ('mode NAME', 'count'); stop at its end")
+    parser.add_argument(
+        "--slow-seconds", type=float, default=DEFAULT_SLOW_SECONDS, help="seconds before each answer in the slow mode"
+    )
+    parser.add_argument(
+        "--control", action="store_true", help="take commands on stdin ('mode NAME', 'count'); stop at its end"
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
     return 0
 

@@ -74,20 +74,40 @@ class TokenFactory:
             return cached[1]
         if len(self._cache) >= MAX_CACHED_USERS:
             self._cache.clear()
-        body = json.dumps({"AuthenticationResult": self._tokens(username, int(now), with_refresh_token),
-                           "ChallengeParameters": {}}, separators=(",", ":")).encode()
+        body = json.dumps(
+            {"AuthenticationResult": self._tokens(username, int(now), with_refresh_token), "ChallengeParameters": {}},
+            separators=(",", ":"),
+        ).encode()
         self._cache[(username, with_refresh_token)] = (now, body)
         return body
 
     def _tokens(self, username: str, now: int, with_refresh_token: bool) -> dict[str, Any]:
         sub = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer}/{username.lower()}"))
-        common = {"sub": sub, "iss": self.issuer, "origin_jti": str(uuid.uuid4()),
-                  "event_id": str(uuid.uuid4()), "auth_time": now, "exp": now + 3600, "iat": now,
-                  "jti": str(uuid.uuid4())}
-        access = {**common, "client_id": self.client_id, "token_use": "access",
-                  "scope": "aws.cognito.signin.user.admin", "username": sub}
-        identity = {**common, "email_verified": True, "cognito:username": sub, "aud": self.client_id,
-                    "token_use": "id", "email": username}
+        common = {
+            "sub": sub,
+            "iss": self.issuer,
+            "origin_jti": str(uuid.uuid4()),
+            "event_id": str(uuid.uuid4()),
+            "auth_time": now,
+            "exp": now + 3600,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+        }
+        access = {
+            **common,
+            "client_id": self.client_id,
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "username": sub,
+        }
+        identity = {
+            **common,
+            "email_verified": True,
+            "cognito:username": sub,
+            "aud": self.client_id,
+            "token_use": "id",
+            "email": username,
+        }
         result: dict[str, Any] = {
             "AccessToken": _jwt(access, "bench-access-key"),
             "ExpiresIn": 3600,
@@ -97,7 +117,11 @@ class TokenFactory:
         if with_refresh_token:
             # Cognito's refresh token is a JWE (RSA-OAEP, A256GCM): five parts, about 1.7 KB.
             header = _b64url(b'{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}')
-            parts = [_filler(sub + "key", 256), _filler(sub + "iv", 12), _filler(sub + "ct", 1000),
-                     _filler(sub + "tag", 16)]
+            parts = [
+                _filler(sub + "key", 256),
+                _filler(sub + "iv", 12),
+                _filler(sub + "ct", 1000),
+                _filler(sub + "tag", 16),
+            ]
             result["RefreshToken"] = ".".join([header, *map(_b64url, parts)])
         return result

@@ -20,8 +20,9 @@ import boto3
 import tornado.ioloop
 import tornado.web
 
-cognito = boto3.client("cognito-idp", region_name=os.environ["COGNITO_REGION_NAME"],
-                       endpoint_url=os.environ.get("COGNITO_ENDPOINT_URL"))
+cognito = boto3.client(
+    "cognito-idp", region_name=os.environ["COGNITO_REGION_NAME"], endpoint_url=os.environ.get("COGNITO_ENDPOINT_URL")
+)
 CLIENT_ID = os.environ["COGNITO_USER_CLIENT_ID"]
 CLIENT_SECRET = os.environ["COGNITO_CLIENT_SECRET"]
 
@@ -42,12 +43,22 @@ class MainHandler(tornado.web.RequestHandler):
         response = cognito.initiate_auth(
             ClientId=CLIENT_ID,
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": data["user"], "PASSWORD": data["pass"],
-                            "SECRET_HASH": get_secret_hash(data["user"])},
+            AuthParameters={
+                "USERNAME": data["user"],
+                "PASSWORD": data["pass"],
+                "SECRET_HASH": get_secret_hash(data["user"]),
+            },
         )
         result = response["AuthenticationResult"]
-        self.write({"message": "OK", "access_token": result["AccessToken"], "id_token": result["IdToken"],
-                    "refresh_token": result["RefreshToken"], "expires_in": result["ExpiresIn"]})
+        self.write(
+            {
+                "message": "OK",
+                "access_token": result["AccessToken"],
+                "id_token": result["IdToken"],
+                "refresh_token": result["RefreshToken"],
+                "expires_in": result["ExpiresIn"],
+            }
+        )
 
 
 def main() -> None:

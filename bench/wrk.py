@@ -42,27 +42,53 @@ def wrk_version(wrk: str) -> str:
     return output.splitlines()[0].split(" Copyright")[0].strip() if output else "unknown"
 
 
-def run_wrk(wrk: str, url: str, clients: int, duration: float, timeout: float, body: str = SIGN_IN_BODY,
-            headers: dict[str, str] | None = None) -> dict:
+def run_wrk(
+    wrk: str,
+    url: str,
+    clients: int,
+    duration: float,
+    timeout: float,
+    body: str = SIGN_IN_BODY,
+    headers: dict[str, str] | None = None,
+) -> dict:
     """wrk's numbers (see bench/signin.lua), and ``cpu_seconds``: what wrk itself used. It POSTs
     ``body`` (the signIn body unless told) with ``headers`` besides Content-Type: application/json."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    command = [wrk, "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{max(1, round(duration))}s",
-               "--timeout", f"{timeout:.0f}s", "-s", str(LUA_SCRIPT), url]
+    command = [
+        wrk,
+        "-t",
+        str(min(2, clients)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--timeout",
+        f"{timeout:.0f}s",
+        "-s",
+        str(LUA_SCRIPT),
+        url,
+    ]
     extra_headers = "\n".join(f"{name}: {value}" for name, value in (headers or {}).items())
-    completed = subprocess.run(command, capture_output=True, text=True,
-                               env={**os.environ, "BENCH_BODY": body, "BENCH_HEADERS": extra_headers},
-                               timeout=duration + timeout + 60)
+    completed = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BENCH_BODY": body, "BENCH_HEADERS": extra_headers},
+        timeout=duration + timeout + 60,
+    )
     for line in completed.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            return {**json.loads(line.removeprefix("BENCH_RESULT ")),
-                    "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
+            return {
+                **json.loads(line.removeprefix("BENCH_RESULT ")),
+                "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+            }
     raise RuntimeError(f"wrk gave no result (status {completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
 
 
-def measure(wrk: str, server: ServerProcess, standin_pid: int, clients: int, duration: float, repeat: int,
-            sample_memory: bool) -> Cell:
+def measure(
+    wrk: str, server: ServerProcess, standin_pid: int, clients: int, duration: float, repeat: int, sample_memory: bool
+) -> Cell:
     timeout = max(30.0, 2 * duration)
     pids = server.serving_pids()
     server_cpu, standin_cpu = cpu_seconds(pids), cpu_seconds([standin_pid])
@@ -77,13 +103,28 @@ def measure(wrk: str, server: ServerProcess, standin_pid: int, clients: int, dur
     server_cpu, standin_cpu = cpu_seconds(pids) - server_cpu, cpu_seconds([standin_pid]) - standin_cpu
     seconds = result["duration_us"] / 1e6
     successes = result["requests"] - result["status_errors"]
-    errors = (result["connect_errors"] + result["read_errors"] + result["write_errors"] + result["status_errors"]
-              + result["timeouts"])
+    errors = (
+        result["connect_errors"]
+        + result["read_errors"]
+        + result["write_errors"]
+        + result["status_errors"]
+        + result["timeouts"]
+    )
     per_sign_in = 1000 / max(successes, 1)
-    return Cell(server=server.key, clients=clients, repeat=repeat, requests_per_second=successes / seconds,
-                p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000, errors=errors,
-                cpu_ms=server_cpu * per_sign_in, standin_cpu_ms=standin_cpu * per_sign_in,
-                wrk_cpu_ms=result["cpu_seconds"] * per_sign_in, rss_mb=rss_mb, peak_mb=peak_mb)
+    return Cell(
+        server=server.key,
+        clients=clients,
+        repeat=repeat,
+        requests_per_second=successes / seconds,
+        p50_ms=result["p50_us"] / 1000,
+        p99_ms=result["p99_us"] / 1000,
+        errors=errors,
+        cpu_ms=server_cpu * per_sign_in,
+        standin_cpu_ms=standin_cpu * per_sign_in,
+        wrk_cpu_ms=result["cpu_seconds"] * per_sign_in,
+        rss_mb=rss_mb,
+        peak_mb=peak_mb,
+    )
 
 
 def warm_up(wrk: str, server: ServerProcess, seconds: float) -> None:

@@ -30,8 +30,11 @@ def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
         if name == "email":
             raise ApiError("InvalidField", 'The sign-in email ("email") cannot be changed here.', field=name)
         if name not in STANDARD_ATTRIBUTES:
-            raise ApiError("UnknownField", f'"{name[:64]}" is not a field of this method nor a standard '
-                                           "attribute a user can set.", field=name[:64])
+            raise ApiError(
+                "UnknownField",
+                f'"{name[:64]}" is not a field of this method nor a standard attribute a user can set.',
+                field=name[:64],
+            )
     return [{"Name": name, "Value": value} for name, value in attributes.items()]
 
 
@@ -53,8 +56,9 @@ async def confirm_account(call: Call, user: Email, pass_: str, conf_code: str) -
     """Confirm the account with the emailed code, then sign in (as the tutorial does). A wrong or
     expired code, and an email with no account or a confirmed one, all answer the same 400
     ``CodeMismatch``."""
-    await code_accepted(call, "ConfirmSignUp", **call.cognito.user_params(user),
-                        ConfirmationCode=confirmation_code(conf_code))
+    await code_accepted(
+        call, "ConfirmSignUp", **call.cognito.user_params(user), ConfirmationCode=confirmation_code(conf_code)
+    )
     return await password_sign_in(call, user, pass_)
 
 

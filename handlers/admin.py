@@ -69,8 +69,14 @@ async def admin_action(call: Call, access_token: str | None, action: str, target
         outcome = error.code
         raise
     finally:
-        audit_log.info("admin action=%s by=%s target=%r outcome=%s request_id=%s",
-                       action, caller, target[:MAX_AUDIT_TARGET], outcome, call.request_id)
+        audit_log.info(
+            "admin action=%s by=%s target=%r outcome=%s request_id=%s",
+            action,
+            caller,
+            target[:MAX_AUDIT_TARGET],
+            outcome,
+            call.request_id,
+        )
 
 
 async def admin_call(call: Call, operation: str, **params: Any) -> dict:
@@ -97,16 +103,25 @@ def user_view(user: dict) -> dict:
 
 
 @method("adminCreateUser")
-async def admin_create_user(call: Call, user: Email, access_token: str | None = None, temp_pass: str | None = None,
-                            suppress_email: bool = False, **attributes: str) -> dict:
+async def admin_create_user(
+    call: Call,
+    user: Email,
+    access_token: str | None = None,
+    temp_pass: str | None = None,
+    suppress_email: bool = False,
+    **attributes: str,
+) -> dict:
     """Create a user with a verified email and a temporary password (emailed unless suppressed);
     their first sign-in asks for a new password (respondToChallenge with ``new_pass``)."""
     user = user.strip()
     async with admin_action(call, access_token, "adminCreateUser", user):
         params: dict[str, Any] = {
             "Username": user,
-            "UserAttributes": [{"Name": "email", "Value": user}, {"Name": "email_verified", "Value": "true"},
-                               *attribute_list(attributes)],
+            "UserAttributes": [
+                {"Name": "email", "Value": user},
+                {"Name": "email_verified", "Value": "true"},
+                *attribute_list(attributes),
+            ],
             "DesiredDeliveryMediums": ["EMAIL"],
         }
         if temp_pass is not None:
@@ -127,22 +142,25 @@ async def admin_get_user(call: Call, user: UserName, access_token: str | None = 
 
 
 @method("adminListUsers")
-async def admin_list_users(call: Call, access_token: str | None = None, filter: str | None = None,
-                           limit: int | None = None, page: str | None = None) -> dict:
+async def admin_list_users(
+    call: Call,
+    access_token: str | None = None,
+    filter: str | None = None,
+    limit: int | None = None,
+    page: str | None = None,
+) -> dict:
     """Users, a page at a time; ``filter`` in Cognito's syntax, e.g. ``email ^= "sam"``; ``page`` is
     the ``next_page`` of the previous answer."""
     async with admin_action(call, access_token, "adminListUsers", filter or "*"):
         if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ApiError("InvalidField", f'The field "limit" must be between 1 and {MAX_PAGE_SIZE}.',
-                           field="limit")
+            raise ApiError("InvalidField", f'The field "limit" must be between 1 and {MAX_PAGE_SIZE}.', field="limit")
         params: dict[str, Any] = {"Limit": limit or MAX_PAGE_SIZE}
         if filter:
             params["Filter"] = filter
         if page:
             params["PaginationToken"] = page
         response = await admin_call(call, "ListUsers", **params)
-    return {"users": [user_view(u) for u in response.get("Users", [])],
-            "next_page": response.get("PaginationToken")}
+    return {"users": [user_view(u) for u in response.get("Users", [])], "next_page": response.get("PaginationToken")}
 
 
 async def _user_action(call: Call, access_token: str | None, action: str, operation: str, user: str) -> dict:
@@ -191,8 +209,9 @@ async def admin_sign_out(call: Call, user: UserName, access_token: str | None = 
     return await _user_action(call, access_token, "adminSignOut", "AdminUserGlobalSignOut", user)
 
 
-async def _group_action(call: Call, access_token: str | None, action: str, operation: str, user: str,
-                        group: str) -> dict:
+async def _group_action(
+    call: Call, access_token: str | None, action: str, operation: str, user: str, group: str
+) -> dict:
     user = user.strip()
     async with admin_action(call, access_token, action, f"{user} group={group}"):
         await admin_call(call, operation, Username=user, GroupName=group)
@@ -205,7 +224,5 @@ async def admin_add_user_to_group(call: Call, user: UserName, group: str, access
 
 
 @method("adminRemoveUserFromGroup")
-async def admin_remove_user_from_group(call: Call, user: UserName, group: str,
-                                       access_token: str | None = None) -> dict:
-    return await _group_action(call, access_token, "adminRemoveUserFromGroup", "AdminRemoveUserFromGroup",
-                               user, group)
+async def admin_remove_user_from_group(call: Call, user: UserName, group: str, access_token: str | None = None) -> dict:
+    return await _group_action(call, access_token, "adminRemoveUserFromGroup", "AdminRemoveUserFromGroup", user, group)

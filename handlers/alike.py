@@ -27,12 +27,20 @@ from server.errors import ApiError
 from server.user_names import masked
 
 # Our codes that describe the service, not the account: passed on as they are.
-SERVICE_FAILURES = frozenset({
-    "CognitoUnavailable", "CognitoTimeout", "CognitoError", "TooManyRequests", "RequestBlocked", "InternalError",
-})
+SERVICE_FAILURES = frozenset(
+    {
+        "CognitoUnavailable",
+        "CognitoTimeout",
+        "CognitoError",
+        "TooManyRequests",
+        "RequestBlocked",
+        "InternalError",
+    }
+)
 # The one refusal of a code check, whatever the reason.
-CODE_REFUSED = ("The code is wrong or has expired. Check it or ask for a new one; if the account is "
-                "confirmed already, log in.")
+CODE_REFUSED = (
+    "The code is wrong or has expired. Check it or ask for a new one; if the account is confirmed already, log in."
+)
 RESET_CODE_REFUSED = "The code is wrong or has expired. Check it, or ask for a new one."
 # What ConfirmForgotPassword says about the new password a person chose: theirs to correct.
 NEW_PASSWORD_REFUSALS = frozenset({"InvalidPassword", "PasswordReused"})
@@ -49,8 +57,9 @@ async def code_sent(call: Call, operation: str, user: str) -> dict:
     return {"delivery": {"destination": masked(user), "medium": "EMAIL"}}
 
 
-async def code_accepted(call: Call, operation: str, *, refusal: str = CODE_REFUSED,
-                        passed_on: frozenset[str] = frozenset(), **params) -> dict:
+async def code_accepted(
+    call: Call, operation: str, *, refusal: str = CODE_REFUSED, passed_on: frozenset[str] = frozenset(), **params
+) -> dict:
     """Send a code check (ConfirmSignUp, ConfirmForgotPassword) to Cognito: its answer, or 400
     ``CodeMismatch`` saying ``refusal`` for every refusal but the service's own failures and the
     codes in ``passed_on`` (those about a value the person chose, such as the new password)."""

@@ -29,14 +29,22 @@ def _verifiable(value: str, field: str) -> str:
     return value
 
 
-Verifiable = Annotated[str, FieldCheck(_verifiable, {
-    "enum": list(VERIFIABLE), "description": "The attribute the code is for: the email, or the phone number."})]
+Verifiable = Annotated[
+    str,
+    FieldCheck(
+        _verifiable,
+        {"enum": list(VERIFIABLE), "description": "The attribute the code is for: the email, or the phone number."},
+    ),
+]
 
 
 def code_delivery(details: dict) -> dict:
     """Where Cognito sent a code: its CodeDeliveryDetails, as this server names them."""
-    return {"destination": details.get("Destination"), "medium": details.get("DeliveryMedium"),
-            "attribute": details.get("AttributeName")}
+    return {
+        "destination": details.get("Destination"),
+        "medium": details.get("DeliveryMedium"),
+        "attribute": details.get("AttributeName"),
+    }
 
 
 def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
@@ -47,8 +55,11 @@ def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
         if name == "email":
             value = checked_email(value, "email")
         elif name not in STANDARD_ATTRIBUTES:
-            raise ApiError("UnknownField", f'"{name[:64]}" is not a field of this method nor a standard '
-                                           "attribute a user can set.", field=name[:64])
+            raise ApiError(
+                "UnknownField",
+                f'"{name[:64]}" is not a field of this method nor a standard attribute a user can set.',
+                field=name[:64],
+            )
         listed.append({"Name": name, "Value": value})
     return listed
 
@@ -60,7 +71,7 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
     ``verifyAttribute`` then takes. A phone number (``phone_number``, like ``+15550100123``) is
     verified the same way."""
     if not attributes:
-        raise ApiError("MissingField", "updateUser needs at least one attribute to change, e.g. \"nickname\".")
+        raise ApiError("MissingField", 'updateUser needs at least one attribute to change, e.g. "nickname".')
     listed = attribute_list(attributes)
     try:
         response = await call.cognito.call("UpdateUserAttributes", AccessToken=access_token, UserAttributes=listed)
@@ -79,14 +90,16 @@ async def update_user(call: Call, access_token: str, **attributes: str) -> dict:
 async def verify_attribute(call: Call, access_token: str, code: str, attribute: Verifiable = "email") -> dict:
     """Give the code sent to a new email (or phone number): the email then becomes the account's, the
     one it signs in with, verified."""
-    await call.cognito.call("VerifyUserAttribute", AccessToken=access_token, AttributeName=attribute,
-                            Code=confirmation_code(code))
+    await call.cognito.call(
+        "VerifyUserAttribute", AccessToken=access_token, AttributeName=attribute, Code=confirmation_code(code)
+    )
     return {"verified": attribute}
 
 
 @method("resendAttributeCode")
 async def resend_attribute_code(call: Call, access_token: str, attribute: Verifiable = "email") -> dict:
     """Send the email's (or phone number's) code again: to the new address while a change waits."""
-    response = await call.cognito.call("GetUserAttributeVerificationCode", AccessToken=access_token,
-                                       AttributeName=attribute)
+    response = await call.cognito.call(
+        "GetUserAttributeVerificationCode", AccessToken=access_token, AttributeName=attribute
+    )
     return {"delivery": code_delivery(response.get("CodeDeliveryDetails") or {})}

@@ -18,6 +18,7 @@ def authenticator_code(value: str, field: str) -> str:
     """The six digits an authenticator app shows, as typed ("123 456" is fine)."""
     code = confirmation_code(value)
     if not TOTP_CODE.match(code):
-        raise ApiError("InvalidField", f'The field "{field}" must be the 6-digit code your authenticator '
-                                       "app shows.", field=field)
+        raise ApiError(
+            "InvalidField", f'The field "{field}" must be the 6-digit code your authenticator app shows.', field=field
+        )
     return code

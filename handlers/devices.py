@@ -95,10 +95,18 @@ async def device_srp(call: Call, response: dict, device: StoredDevice) -> dict:
     username = parameters.get("USERNAME") or parameters.get("USER_ID_FOR_SRP") or device.username
     session = await loop.run_in_executor(executor(), srp.ClientSession)
     try:
-        step = await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id, ChallengeName=DEVICE_SRP_AUTH,
-                                  Session=response.get("Session"), ChallengeResponses={
-                                      "USERNAME": username, "DEVICE_KEY": device.key, "SRP_A": session.srp_a,
-                                      "SECRET_HASH": cognito.secret_hash(username)})
+        step = await cognito.call(
+            "RespondToAuthChallenge",
+            ClientId=cognito.client_id,
+            ChallengeName=DEVICE_SRP_AUTH,
+            Session=response.get("Session"),
+            ChallengeResponses={
+                "USERNAME": username,
+                "DEVICE_KEY": device.key,
+                "SRP_A": session.srp_a,
+                "SECRET_HASH": cognito.secret_hash(username),
+            },
+        )
     except ApiError as error:
         raise device_answer_error(error) from None
     if step.get("ChallengeName") != DEVICE_PASSWORD_VERIFIER:
@@ -106,20 +114,28 @@ async def device_srp(call: Call, response: dict, device: StoredDevice) -> dict:
     challenge: dict[str, str] = step.get("ChallengeParameters") or {}
     timestamp = srp.cognito_timestamp()
     try:
-        signature = await loop.run_in_executor(executor(), session.claim, device.group, device.key, device.secret,
-                                               challenge, timestamp)
+        signature = await loop.run_in_executor(
+            executor(), session.claim, device.group, device.key, device.secret, challenge, timestamp
+        )
     except (KeyError, TypeError, ValueError) as error:
         log.error("Cognito's DEVICE_PASSWORD_VERIFIER challenge cannot be answered: %s", type(error).__name__)
         raise ApiError("CognitoError") from None
     username = challenge.get("USERNAME") or username
     try:
-        return await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id,
-                                  ChallengeName=DEVICE_PASSWORD_VERIFIER, Session=step.get("Session"),
-                                  ChallengeResponses={
-                                      "USERNAME": username, "DEVICE_KEY": device.key, "TIMESTAMP": timestamp,
-                                      "PASSWORD_CLAIM_SECRET_BLOCK": challenge["SECRET_BLOCK"],
-                                      "PASSWORD_CLAIM_SIGNATURE": signature,
-                                      "SECRET_HASH": cognito.secret_hash(username)})
+        return await cognito.call(
+            "RespondToAuthChallenge",
+            ClientId=cognito.client_id,
+            ChallengeName=DEVICE_PASSWORD_VERIFIER,
+            Session=step.get("Session"),
+            ChallengeResponses={
+                "USERNAME": username,
+                "DEVICE_KEY": device.key,
+                "TIMESTAMP": timestamp,
+                "PASSWORD_CLAIM_SECRET_BLOCK": challenge["SECRET_BLOCK"],
+                "PASSWORD_CLAIM_SIGNATURE": signature,
+                "SECRET_HASH": cognito.secret_hash(username),
+            },
+        )
     except ApiError as error:
         raise device_answer_error(error) from None
 
@@ -141,20 +157,27 @@ async def remember_this_browser(call: Call, result: dict, name: str | None) -> b
     itself has succeeded either way."""
     metadata = result.get("NewDeviceMetadata")
     if not isinstance(metadata, dict) or not metadata.get("DeviceKey") or not metadata.get("DeviceGroupKey"):
-        log.warning("A person asked to remember this browser, but the user pool sent no NewDeviceMetadata: "
-                    "turn on its device tracking (DeviceConfiguration, docs/production.md).")
+        log.warning(
+            "A person asked to remember this browser, but the user pool sent no NewDeviceMetadata: "
+            "turn on its device tracking (DeviceConfiguration, docs/production.md)."
+        )
         return False
     key, group = metadata["DeviceKey"], metadata["DeviceGroupKey"]
     loop = asyncio.get_running_loop()
     secret, verifier = await loop.run_in_executor(executor(), new_device_secret, group, key)
     access_token = result["AccessToken"]
     try:
-        confirmed = await call.cognito.call("ConfirmDevice", AccessToken=access_token, DeviceKey=key,
-                                            DeviceSecretVerifierConfig=verifier,
-                                            DeviceName=(name or DEFAULT_DEVICE_NAME)[:MAX_DEVICE_NAME])
+        confirmed = await call.cognito.call(
+            "ConfirmDevice",
+            AccessToken=access_token,
+            DeviceKey=key,
+            DeviceSecretVerifierConfig=verifier,
+            DeviceName=(name or DEFAULT_DEVICE_NAME)[:MAX_DEVICE_NAME],
+        )
         if confirmed.get("UserConfirmationNecessary"):
-            await call.cognito.call("UpdateDeviceStatus", AccessToken=access_token, DeviceKey=key,
-                                    DeviceRememberedStatus="remembered")
+            await call.cognito.call(
+                "UpdateDeviceStatus", AccessToken=access_token, DeviceKey=key, DeviceRememberedStatus="remembered"
+            )
     except ApiError as error:
         log.warning("This browser could not be remembered: %s.", error.code)
         return False
@@ -168,14 +191,16 @@ def _when(value: Any) -> Any:
 
 
 def _device(described: dict, this_browser: str | None) -> dict:
-    attributes = {a.get("Name"): a.get("Value") for a in described.get("DeviceAttributes") or []
-                  if isinstance(a, dict)}
+    attributes = {a.get("Name"): a.get("Value") for a in described.get("DeviceAttributes") or [] if isinstance(a, dict)}
     key = described.get("DeviceKey")
-    return {"key": key, "name": attributes.get("device_name"),
-            "remembered": attributes.get("device_remembered_status") == "remembered",
-            "created": _when(described.get("DeviceCreateDate")),
-            "last_signed_in": _when(described.get("DeviceLastAuthenticatedDate")),
-            "this_browser": key is not None and key == this_browser}
+    return {
+        "key": key,
+        "name": attributes.get("device_name"),
+        "remembered": attributes.get("device_remembered_status") == "remembered",
+        "created": _when(described.get("DeviceCreateDate")),
+        "last_signed_in": _when(described.get("DeviceLastAuthenticatedDate")),
+        "this_browser": key is not None and key == this_browser,
+    }
 
 
 @method("listDevices", refresh_cookie=True)
@@ -188,8 +213,9 @@ async def list_devices(call: Call, access_token: str) -> dict:
     parameters: dict = {"AccessToken": access_token, "Limit": LIST_LIMIT}
     for _ in range(MAX_PAGES):
         response = await call.cognito.call("ListDevices", **parameters)
-        devices += [_device(d, device.key if device else None)
-                    for d in response.get("Devices") or [] if isinstance(d, dict)]
+        devices += [
+            _device(d, device.key if device else None) for d in response.get("Devices") or [] if isinstance(d, dict)
+        ]
         if not response.get("PaginationToken"):
             break
         parameters["PaginationToken"] = response["PaginationToken"]

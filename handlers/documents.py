@@ -14,14 +14,18 @@ class OpenApiHandler(JsonHandler):
     """The document, as JSON."""
 
     allowed_methods = "GET"
-    openapi = {"get": Operation("This document", "documents",
-                                {"200": json_answer("The OpenAPI document.", {"type": "object"})})}
+    openapi = {
+        "get": Operation(
+            "This document", "documents", {"200": json_answer("The OpenAPI document.", {"type": "object"})}
+        )
+    }
 
     def get(self) -> None:
         # Built once per application: its routes and the registry do not change while it serves.
         if self.application.openapi_document is None:
             self.application.openapi_document = json.dumps(
-                openapi.build_document(self.application, self.services.config.app_name)).encode()
+                openapi.build_document(self.application, self.services.config.app_name)
+            ).encode()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(self.application.openapi_document)
 

@@ -23,8 +23,12 @@ from server.endpoint import JsonHandler
 from server.errors import ApiError
 from server.route_description import Operation, json_answer
 
-_STATUS = {"type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"],
-           "additionalProperties": False}
+_STATUS = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}},
+    "required": ["status"],
+    "additionalProperties": False,
+}
 
 
 class HealthHandler(JsonHandler):
@@ -39,10 +43,14 @@ class HealthHandler(JsonHandler):
 
 class ReadyHandler(JsonHandler):
     allowed_methods = "GET, HEAD"
-    openapi = {"get": Operation("Readiness: configured, not stopping, and Cognito answers", "health",
-                                {"200": json_answer("Ready.", _STATUS)},
-                                errors=("Stopping", "CognitoUnavailable", "LocalStorageUnavailable",
-                                        "StorageUnavailable"))}
+    openapi = {
+        "get": Operation(
+            "Readiness: configured, not stopping, and Cognito answers",
+            "health",
+            {"200": json_answer("Ready.", _STATUS)},
+            errors=("Stopping", "CognitoUnavailable", "LocalStorageUnavailable", "StorageUnavailable"),
+        )
+    }
 
     async def get(self) -> None:
         services = self.services
@@ -86,8 +94,11 @@ async def cognito_problem(config) -> str | None:
 async def _status(config, url: str) -> int | None:
     """The HTTP status of a GET of ``url`` within the Cognito timeouts, None when none came."""
     try:
-        await AsyncHTTPClient().fetch(url, connect_timeout=config.cognito_connect_timeout,
-                                      request_timeout=config.cognito_connect_timeout + config.cognito_read_timeout)
+        await AsyncHTTPClient().fetch(
+            url,
+            connect_timeout=config.cognito_connect_timeout,
+            request_timeout=config.cognito_connect_timeout + config.cognito_read_timeout,
+        )
     except HTTPClientError as error:
         return error.code
     except OSError:

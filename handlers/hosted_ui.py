@@ -32,21 +32,31 @@ from handlers.page import set_page_headers
 from handlers.sign_in import revoke_refresh_token
 
 PASSWORD_POLICY_SCHEMA = {
-    "type": "object", "description": "The pool's password rules, as the page lists them.",
-    "properties": {"min_length": {"type": "integer"}, "require_lowercase": {"type": "boolean"},
-                   "require_uppercase": {"type": "boolean"}, "require_numbers": {"type": "boolean"},
-                   "require_symbols": {"type": "boolean"}},
+    "type": "object",
+    "description": "The pool's password rules, as the page lists them.",
+    "properties": {
+        "min_length": {"type": "integer"},
+        "require_lowercase": {"type": "boolean"},
+        "require_uppercase": {"type": "boolean"},
+        "require_numbers": {"type": "boolean"},
+        "require_symbols": {"type": "boolean"},
+    },
     "required": ["min_length", "require_lowercase", "require_uppercase", "require_numbers", "require_symbols"],
-    "additionalProperties": False}
+    "additionalProperties": False,
+}
 PROVIDER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _TEXT = {"type": "string"}
 
 
 def redirect_answer(description: str) -> dict:
     """A redirect, for /openapi.json: where to, and the cookies it sets or clears."""
-    return {"description": description, "headers": {
-        "Location": {"description": "Where the browser goes next.", "required": True, "schema": _TEXT},
-        "Set-Cookie": SET_COOKIE_HEADER}}
+    return {
+        "description": description,
+        "headers": {
+            "Location": {"description": "Where the browser goes next.", "required": True, "schema": _TEXT},
+            "Set-Cookie": SET_COOKIE_HEADER,
+        },
+    }
 
 
 def safe_next(value: str | None) -> str:
@@ -54,8 +64,13 @@ def safe_next(value: str | None) -> str:
     would make /login an open redirect; so are ``//host`` and ``/\\host``, which browsers read as one."""
     if not value:
         return "/"
-    if (not value.startswith("/") or value.startswith(("//", "/\\")) or "\\" in value
-            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000):
+    if (
+        not value.startswith("/")
+        or value.startswith(("//", "/\\"))
+        or "\\" in value
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+        or len(value) > 2000
+    ):
         raise ApiError("InvalidNext")
     return value
 
@@ -85,19 +100,33 @@ class HostedUiHandler(JsonHandler):
             f"<a href='/'>{phrase('go to the home page')}</a>.</p>"
             "<p><small>"
             + html.escape(phrase("Error {code}, request {request_id}", code=error.code, request_id=self.request_id))
-            + "</small></p>")
+            + "</small></p>"
+        )
 
 
 class LoginHandler(HostedUiHandler):
-    openapi = {"get": Operation(
-        "Sign in through the hosted UI", "hosted UI",
-        {"302": redirect_answer("To the hosted UI's `/oauth2/authorize` (PKCE S256, `state`, `nonce`); the "
-                                f"state travels in `{OAUTH_STATE_COOKIE}`.")},
-        errors=("InvalidRequest", "InvalidNext", "InvalidProvider", "HostedUiOff"),
-        query=(("provider", "An identity provider configured on the app client, e.g. `LoginWithAmazon`: go "
-                            "straight to it.", {"type": "string", "pattern": PROVIDER.pattern}),
-               ("next", "A path of this site to land on afterwards (default `/`); never an absolute URL.", _TEXT)),
-        html_errors=True)}
+    openapi = {
+        "get": Operation(
+            "Sign in through the hosted UI",
+            "hosted UI",
+            {
+                "302": redirect_answer(
+                    "To the hosted UI's `/oauth2/authorize` (PKCE S256, `state`, `nonce`); the "
+                    f"state travels in `{OAUTH_STATE_COOKIE}`."
+                )
+            },
+            errors=("InvalidRequest", "InvalidNext", "InvalidProvider", "HostedUiOff"),
+            query=(
+                (
+                    "provider",
+                    "An identity provider configured on the app client, e.g. `LoginWithAmazon`: go straight to it.",
+                    {"type": "string", "pattern": PROVIDER.pattern},
+                ),
+                ("next", "A path of this site to land on afterwards (default `/`); never an absolute URL.", _TEXT),
+            ),
+            html_errors=True,
+        )
+    }
 
     @guarded
     async def get(self) -> None:
@@ -112,20 +141,39 @@ class LoginHandler(HostedUiHandler):
         self.add_header("Set-Cookie", host_cookie_header(OAUTH_STATE_COOKIE, cookie, OAUTH_STATE_MINUTES * 60, "Lax"))
         # The hosted UI in the person's language (Cognito's managed login takes ``lang``).
         lang = None if self.language == DEFAULT_LANGUAGE else self.language
-        self.redirect(authorize_url(self.services.config, state=state, code_challenge=challenge, nonce=nonce,
-                                    provider=provider, lang=lang))
+        self.redirect(
+            authorize_url(
+                self.services.config, state=state, code_challenge=challenge, nonce=nonce, provider=provider, lang=lang
+            )
+        )
 
 
 class CallbackHandler(HostedUiHandler):
-    openapi = {"get": Operation(
-        "Where the hosted UI sends the browser back", "hosted UI",
-        {"302": redirect_answer("Signed in: the session and refresh cookies are set; on to `next`.")},
-        errors=("InvalidRequest", "SignInStateMismatch", "SignInFailed", "InvalidToken", "TokenExpired",
-                "HostedUiOff", *COGNITO_TROUBLE, "LocalStorageUnavailable"),
-        query=(("code", "The authorization code.", _TEXT), ("state", "The state `/login` sent.", _TEXT),
-               ("error", "The hosted UI's refusal, if it refused.", _TEXT),
-               ("error_description", "Its explanation (not shown).", _TEXT)),
-        cookies=(OAUTH_STATE_COOKIE,), html_errors=True)}
+    openapi = {
+        "get": Operation(
+            "Where the hosted UI sends the browser back",
+            "hosted UI",
+            {"302": redirect_answer("Signed in: the session and refresh cookies are set; on to `next`.")},
+            errors=(
+                "InvalidRequest",
+                "SignInStateMismatch",
+                "SignInFailed",
+                "InvalidToken",
+                "TokenExpired",
+                "HostedUiOff",
+                *COGNITO_TROUBLE,
+                "LocalStorageUnavailable",
+            ),
+            query=(
+                ("code", "The authorization code.", _TEXT),
+                ("state", "The state `/login` sent.", _TEXT),
+                ("error", "The hosted UI's refusal, if it refused.", _TEXT),
+                ("error_description", "Its explanation (not shown).", _TEXT),
+            ),
+            cookies=(OAUTH_STATE_COOKIE,),
+            html_errors=True,
+        )
+    }
 
     @guarded
     async def get(self) -> None:
@@ -135,8 +183,7 @@ class CallbackHandler(HostedUiHandler):
         self.add_header("Set-Cookie", host_cookie_header(OAUTH_STATE_COOKIE, "", 0, "Lax"))
         started = self.services.oauth_state.decode(self.get_cookie(OAUTH_STATE_COOKIE) or "")
         state = self.get_query_argument("state", "")
-        if not isinstance(started, dict) or not hmac.compare_digest(str(started.get("s", "")).encode(),
-                                                                    state.encode()):
+        if not isinstance(started, dict) or not hmac.compare_digest(str(started.get("s", "")).encode(), state.encode()):
             raise ApiError("SignInStateMismatch")
         if self.get_query_argument("error", None) is not None:
             raise ApiError("SignInFailed")  # the person cancelled, or Cognito refused the request
@@ -148,8 +195,9 @@ class CallbackHandler(HostedUiHandler):
         access = await self.services.tokens.verify_access_token(tokens["access_token"])
         if access["sub"] != identity["sub"]:
             raise ApiError("InvalidToken")
-        call.refresh_cookie.store(StoredRefreshToken.of_sign_in(tokens["refresh_token"], access,
-                                                                tokens.get("expires_in")))
+        call.refresh_cookie.store(
+            StoredRefreshToken.of_sign_in(tokens["refresh_token"], access, tokens.get("expires_in"))
+        )
         call.browser_session.start(Person.from_id_token(identity), tokens["access_token"], int(tokens["expires_in"]))
         self.add_cookie_headers(call)
         self.redirect(started["x"])
@@ -162,7 +210,8 @@ CONFIRM_SIGN_OUT_PAGE = (
     "<link rel=icon href='data:,'><title>Sign out?</title><h1>Sign out?</h1>"
     "<p>A link from another page brought you here. To sign out of this site, press the button.</p>"
     "<form method=post action=/logout><button type=submit>Sign out</button></form>"
-    "<p><a href='/'>Stay signed in</a></p>")
+    "<p><a href='/'>Stay signed in</a></p>"
+)
 UNTRUSTED_SIGN_OUT = "Only this site's own sign-out button can sign you out. Open /logout and press it there."
 
 
@@ -174,20 +223,35 @@ class LogoutHandler(HostedUiHandler):
     allowed_methods = "GET, POST"
     openapi = {
         "get": Operation(
-            "Sign out, here and at the hosted UI", "hosted UI",
-            {"302": redirect_answer("From this site's own pages (or the address typed): the refresh token is "
-                                    "revoked, both cookies cleared; on to the hosted UI's `/logout`."),
-             "200": page_answer("From another site's link (Sec-Fetch-Site not same-origin, or without the Strict "
-                                "refresh cookie): a page of this site whose \"Sign out\" button posts to `/logout`; "
-                                "nothing is signed out yet.")},
+            "Sign out, here and at the hosted UI",
+            "hosted UI",
+            {
+                "302": redirect_answer(
+                    "From this site's own pages (or the address typed): the refresh token is "
+                    "revoked, both cookies cleared; on to the hosted UI's `/logout`."
+                ),
+                "200": page_answer(
+                    "From another site's link (Sec-Fetch-Site not same-origin, or without the Strict "
+                    'refresh cookie): a page of this site whose "Sign out" button posts to `/logout`; '
+                    "nothing is signed out yet."
+                ),
+            },
             errors=("InvalidRequest", "HostedUiOff"),
-            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True),
+            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
+            html_errors=True,
+        ),
         "post": Operation(
-            "Sign out, from this site's own \"Sign out\" button", "hosted UI",
-            {"303": redirect_answer("The refresh token is revoked, both cookies cleared; on to the hosted UI's "
-                                    "`/logout`.")},
+            'Sign out, from this site\'s own "Sign out" button',
+            "hosted UI",
+            {
+                "303": redirect_answer(
+                    "The refresh token is revoked, both cookies cleared; on to the hosted UI's `/logout`."
+                )
+            },
             errors=("UntrustedOrigin", "HostedUiOff"),
-            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True),
+            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
+            html_errors=True,
+        ),
     }
 
     @guarded
@@ -224,20 +288,36 @@ class LogoutHandler(HostedUiHandler):
 class MeHandler(HostedUiHandler):
     """What the page needs: whether someone is signed in, and who."""
 
-    openapi = {"get": Operation(
-        "Who is signed in, for the page", "hosted UI",
-        {"200": json_answer("`signed_in`, and when someone is: their email, nickname and groups; whether the "
-                            "request carried the refresh cookie (never its value: `refresh` can then answer "
-                            "tokens); the password rules the page lists.", {
-            "type": "object",
-            "properties": {"signed_in": {"type": "boolean"}, "email": {"type": ["string", "null"]},
-                           "nickname": {"type": ["string", "null"]},
-                           "groups": {"type": "array", "items": {"type": "string"}},
-                           "refresh_cookie": {"type": "boolean"}, "password_policy": PASSWORD_POLICY_SCHEMA},
-            "required": ["signed_in", "refresh_cookie", "password_policy"], "additionalProperties": False},
-            headers={"Set-Cookie": SET_COOKIE_HEADER})},
-        errors=("InvalidToken", "TokenExpired", *COGNITO_TROUBLE),
-        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE), html_errors=True)}
+    openapi = {
+        "get": Operation(
+            "Who is signed in, for the page",
+            "hosted UI",
+            {
+                "200": json_answer(
+                    "`signed_in`, and when someone is: their email, nickname and groups; whether the "
+                    "request carried the refresh cookie (never its value: `refresh` can then answer "
+                    "tokens); the password rules the page lists.",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "signed_in": {"type": "boolean"},
+                            "email": {"type": ["string", "null"]},
+                            "nickname": {"type": ["string", "null"]},
+                            "groups": {"type": "array", "items": {"type": "string"}},
+                            "refresh_cookie": {"type": "boolean"},
+                            "password_policy": PASSWORD_POLICY_SCHEMA,
+                        },
+                        "required": ["signed_in", "refresh_cookie", "password_policy"],
+                        "additionalProperties": False,
+                    },
+                    headers={"Set-Cookie": SET_COOKIE_HEADER},
+                )
+            },
+            errors=("InvalidToken", "TokenExpired", *COGNITO_TROUBLE),
+            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
+            html_errors=True,
+        )
+    }
 
     @guarded
     async def get(self) -> None:
@@ -248,8 +328,11 @@ class MeHandler(HostedUiHandler):
             self.add_cookie_headers(call)  # a refused renewal clears the cookies, and says why
         # Whether the browser holds a refresh cookie (never its value): the page asks `refresh` for
         # tokens only then, so a signed-out visit makes no request that answers an error status.
-        answer: dict[str, Any] = {"signed_in": person is not None, "refresh_cookie": call.refresh_cookie.kept,
-                                  "password_policy": PASSWORD_POLICY.answer()}
+        answer: dict[str, Any] = {
+            "signed_in": person is not None,
+            "refresh_cookie": call.refresh_cookie.kept,
+            "password_policy": PASSWORD_POLICY.answer(),
+        }
         if person is not None:
             answer.update(email=person.email, nickname=person.nickname, groups=list(person.groups))
         self.write_answer(Answer(200, answer))

@@ -20,10 +20,19 @@ class MetricsHandler(JsonHandler):
     a token, a path's ids or a query string."""
 
     allowed_methods = "GET"
-    openapi = {"get": Operation(
-        "Metrics, in Prometheus' text format", "health",
-        {"200": {"description": "The metrics (text/plain; version=0.0.4).", "headers": {},
-                 "content": {"text/plain": {"schema": {"type": "string"}}}}})}
+    openapi = {
+        "get": Operation(
+            "Metrics, in Prometheus' text format",
+            "health",
+            {
+                "200": {
+                    "description": "The metrics (text/plain; version=0.0.4).",
+                    "headers": {},
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                }
+            },
+        )
+    }
 
     def get(self) -> None:
         self.set_header("Content-Type", CONTENT_TYPE)

@@ -33,9 +33,16 @@ def _mfa_method(value: str, field: str) -> str:
     return value
 
 
-MfaMethod = Annotated[str, FieldCheck(_mfa_method, {
-    "enum": list(MFA_SETTINGS),
-    "description": "totp: an authenticator app; sms: codes by text message; email: codes by email."})]
+MfaMethod = Annotated[
+    str,
+    FieldCheck(
+        _mfa_method,
+        {
+            "enum": list(MFA_SETTINGS),
+            "description": "totp: an authenticator app; sms: codes by text message; email: codes by email.",
+        },
+    ),
+]
 
 
 def otpauth_uri(issuer: str, account: str, secret: str) -> str:
@@ -48,8 +55,16 @@ def otpauth_uri(issuer: str, account: str, secret: str) -> str:
 def qr_svg(text: str) -> str:
     """``text`` as a QR code: a standalone SVG with a white background, ready to show as it is."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=4, border=4, xmldecl=False, svgns=True,
-                                     light="#fff", title="Scan this with your authenticator app")
+    segno.make(text, error="m").save(
+        buffer,
+        kind="svg",
+        scale=4,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        light="#fff",
+        title="Scan this with your authenticator app",
+    )
     return buffer.getvalue().decode()
 
 
@@ -65,16 +80,20 @@ async def qr_init(call: Call, access_token: str, user: Email) -> dict:
 
 
 async def set_totp_preference(call: Call, access_token: str, enabled: bool) -> None:
-    await call.cognito.call("SetUserMFAPreference", AccessToken=access_token,
-                            SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled})
+    await call.cognito.call(
+        "SetUserMFAPreference",
+        AccessToken=access_token,
+        SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled},
+    )
 
 
 @method("QR_TOTP")
 async def qr_totp(call: Call, access_token: str, totp: str, device_name: str | None = None) -> dict:
     """Finish the set-up with a code from the app, then make TOTP the user's MFA."""
     params = {"FriendlyDeviceName": device_name} if device_name else {}
-    response = await call.cognito.call("VerifySoftwareToken", AccessToken=access_token,
-                                       UserCode=authenticator_code(totp, "totp"), **params)
+    response = await call.cognito.call(
+        "VerifySoftwareToken", AccessToken=access_token, UserCode=authenticator_code(totp, "totp"), **params
+    )
     if response.get("Status") != "SUCCESS":
         raise ApiError("CodeMismatch")
     await set_totp_preference(call, access_token, True)
@@ -82,8 +101,9 @@ async def qr_totp(call: Call, access_token: str, totp: str, device_name: str | N
 
 
 @method("setMfa")
-async def set_mfa(call: Call, access_token: str, enabled: bool, method: MfaMethod = "totp",
-                  preferred: bool = True) -> dict:
+async def set_mfa(
+    call: Call, access_token: str, enabled: bool, method: MfaMethod = "totp", preferred: bool = True
+) -> dict:
     """Turn one MFA method on or off: ``totp`` (the authenticator app, once set up with QR_TOTP), ``sms``
     (codes by text message, once the phone number is verified) or ``email`` (codes by email, once the
     email is verified). A method turned on becomes the one sign-in asks for, unless ``preferred`` is

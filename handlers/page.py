@@ -40,10 +40,17 @@ class PageHandler(EndpointHandler):
 
     allowed_methods = "GET, POST"
     page = read_page()  # read once, at start-up, not on the IOLoop
-    openapi = {"get": Operation(  # POST is the endpoint's
-        "The page: sign-up, sign-in, authenticator set-up and the photos", "page",
-        {"200": page_answer("The single page (no build step), with a Content-Security-Policy allowing only its "
-                            "own files.")})}
+    openapi = {
+        "get": Operation(  # POST is the endpoint's
+            "The page: sign-up, sign-in, authenticator set-up and the photos",
+            "page",
+            {
+                "200": page_answer(
+                    "The single page (no build step), with a Content-Security-Policy allowing only its own files."
+                )
+            },
+        )
+    }
 
     async def get(self) -> None:
         body = self.page
@@ -56,10 +63,20 @@ class PageHandler(EndpointHandler):
 class StaticHandler(tornado.web.StaticFileHandler):
     """The page's scripts and styles, revalidated on each load so an update is seen at once."""
 
-    openapi = {"get": Operation("The page's scripts and styles", "page", {
-        "200": {"description": "The file.", "content": {"*/*": {"schema": {"type": "string"}}}},
-        "403": {"description": "Not a file of the page.", "content": {"text/html": {"schema": {"type": "string"}}}},
-        "404": {"description": "No such file.", "content": {"text/html": {"schema": {"type": "string"}}}}})}
+    openapi = {
+        "get": Operation(
+            "The page's scripts and styles",
+            "page",
+            {
+                "200": {"description": "The file.", "content": {"*/*": {"schema": {"type": "string"}}}},
+                "403": {
+                    "description": "Not a file of the page.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                "404": {"description": "No such file.", "content": {"text/html": {"schema": {"type": "string"}}}},
+            },
+        )
+    }
 
     def set_extra_headers(self, path: str) -> None:
         set_page_headers(self)

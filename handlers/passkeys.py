@@ -34,18 +34,22 @@ async def passkey_register_start(call: Call, access_token: str) -> dict:
 
 @method("passkeyRegisterFinish")
 async def passkey_register_finish(call: Call, access_token: str, credential: str) -> dict:
-    await call.cognito.call("CompleteWebAuthnRegistration", AccessToken=access_token,
-                            Credential=credential_json(credential))
+    await call.cognito.call(
+        "CompleteWebAuthnRegistration", AccessToken=access_token, Credential=credential_json(credential)
+    )
     return {"registered": True}
 
 
 def _passkey(described: dict) -> dict:
     created = described.get("CreatedAt")
-    return {"id": described.get("CredentialId"), "name": described.get("FriendlyCredentialName"),
-            "relying_party": described.get("RelyingPartyId"),
-            "attachment": described.get("AuthenticatorAttachment"),
-            "transports": list(described.get("AuthenticatorTransports") or []),
-            "created": created.isoformat() if isinstance(created, datetime.datetime) else created}
+    return {
+        "id": described.get("CredentialId"),
+        "name": described.get("FriendlyCredentialName"),
+        "relying_party": described.get("RelyingPartyId"),
+        "attachment": described.get("AuthenticatorAttachment"),
+        "transports": list(described.get("AuthenticatorTransports") or []),
+        "created": created.isoformat() if isinstance(created, datetime.datetime) else created,
+    }
 
 
 @method("passkeyList")

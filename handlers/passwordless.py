@@ -27,8 +27,9 @@ async def user_auth(call: Call, user: str, preferred: str | None) -> dict:
     parameters = {"USERNAME": user, "SECRET_HASH": call.cognito.secret_hash(user)}
     if preferred is not None:
         parameters["PREFERRED_CHALLENGE"] = preferred
-    response = await call.cognito.call("InitiateAuth", AuthFlow="USER_AUTH", ClientId=call.cognito.client_id,
-                                       AuthParameters=parameters)
+    response = await call.cognito.call(
+        "InitiateAuth", AuthFlow="USER_AUTH", ClientId=call.cognito.client_id, AuthParameters=parameters
+    )
     return sign_in_answer(call, response, user)
 
 
@@ -70,6 +71,8 @@ async def get_auth_factors(call: Call, access_token: str) -> dict:
     """The ways this account can sign in (Cognito's ConfiguredUserAuthFactors, e.g. ``["PASSWORD",
     "EMAIL_OTP", "WEB_AUTHN"]``) and its MFA (``mfa_methods``, ``preferred_mfa``)."""
     response = await call.cognito.call("GetUserAuthFactors", AccessToken=access_token)
-    return {"factors": list(response.get("ConfiguredUserAuthFactors") or []),
-            "mfa_methods": list(response.get("UserMFASettingList") or []),
-            "preferred_mfa": response.get("PreferredMfaSetting")}
+    return {
+        "factors": list(response.get("ConfiguredUserAuthFactors") or []),
+        "mfa_methods": list(response.get("UserMFASettingList") or []),
+        "preferred_mfa": response.get("PreferredMfaSetting"),
+    }

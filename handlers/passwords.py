@@ -34,9 +34,11 @@ from handlers.sign_in import cognito_claims, password_auth, record_cookie_sessio
 log = logging.getLogger("handlers.passwords")
 
 # Why a reset could not end the sessions of an account that asks for an authenticator code.
-NEEDS_ADMIN = ("The password is changed, but the account's other sessions could not be ended: its sign-in asks "
-               "for an authenticator code, and this server has no AWS credentials for admin calls. Sign in, "
-               "then sign out everywhere.")
+NEEDS_ADMIN = (
+    "The password is changed, but the account's other sessions could not be ended: its sign-in asks "
+    "for an authenticator code, and this server has no AWS credentials for admin calls. Sign in, "
+    "then sign out everywhere."
+)
 
 
 def _error_view(error: ApiError) -> dict:
@@ -49,15 +51,19 @@ async def change_password(call: Call, old_pass: str, new_pass: str, access_token
     everywhere, and the caller is signed in again with the new password (new tokens and refresh
     cookie, or the authenticator-code step to answer with respondToChallenge).
     ``other_sessions_ended`` says whether the other sessions ended."""
-    await call.cognito.call("ChangePassword", PreviousPassword=old_pass, ProposedPassword=new_pass,
-                            AccessToken=access_token)
+    await call.cognito.call(
+        "ChangePassword", PreviousPassword=old_pass, ProposedPassword=new_pass, AccessToken=access_token
+    )
     claims = cognito_claims(access_token)  # Cognito has just taken it
     try:
         await call.cognito.call("GlobalSignOut", AccessToken=access_token)
     except ApiError as error:
         # The caller's session goes on as it was; so do the others, and the answer says so.
-        log.warning("After a password change the other sessions could not be ended: %s (request %s)",
-                    error.code, call.request_id)
+        log.warning(
+            "After a password change the other sessions could not be ended: %s (request %s)",
+            error.code,
+            call.request_id,
+        )
         return {"other_sessions_ended": False, "sign_out_error": _error_view(error)}
     await call.revocations.record_token(claims)
     await record_cookie_session(call, claims.get("username"))
@@ -68,8 +74,11 @@ async def change_password(call: Call, old_pass: str, new_pass: str, access_token
         # the email has become.
         response = await password_auth(call, claims["username"], new_pass)
     except ApiError as error:
-        log.warning("After a password change the caller could not be signed in again: %s (request %s)",
-                    error.code, call.request_id)
+        log.warning(
+            "After a password change the caller could not be signed in again: %s (request %s)",
+            error.code,
+            call.request_id,
+        )
         return {"other_sessions_ended": True, "signed_in": False, "sign_in_error": _error_view(error)}
     answer = sign_in_answer(call, response)
     if hosted_ui and "id_token" in answer:
@@ -99,14 +108,23 @@ async def confirm_forgot_password(call: Call, user: Email, conf_code: str, new_p
     refusal of the code, and an email with no account, answer the same 400 ``CodeMismatch``; a new
     password the pool's rules refuse is said so. ``all_sessions_ended`` says whether the sessions
     ended, ``sessions_error`` why not."""
-    await code_accepted(call, "ConfirmForgotPassword", **call.cognito.user_params(user),
-                        ConfirmationCode=confirmation_code(conf_code), Password=new_pass,
-                        refusal=RESET_CODE_REFUSED, passed_on=NEW_PASSWORD_REFUSALS)
+    await code_accepted(
+        call,
+        "ConfirmForgotPassword",
+        **call.cognito.user_params(user),
+        ConfirmationCode=confirmation_code(conf_code),
+        Password=new_pass,
+        refusal=RESET_CODE_REFUSED,
+        passed_on=NEW_PASSWORD_REFUSALS,
+    )
     error = await _end_every_session_of(call, user, new_pass)
     if error is None:
         return {"all_sessions_ended": True}
-    log.warning("After a password reset the account's sessions could not all be ended: %s (request %s)",
-                error.code, call.request_id)
+    log.warning(
+        "After a password reset the account's sessions could not all be ended: %s (request %s)",
+        error.code,
+        call.request_id,
+    )
     return {"all_sessions_ended": False, "sessions_error": _error_view(error)}
 
 

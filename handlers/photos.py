@@ -67,8 +67,17 @@ PHOTO_SCHEMA = {
         "height": {"type": "integer"},
         "size": {"type": "integer"},
     },
-    "required": ["id", "description", "created_at", "image_url", "thumbnail_url", "content_type",
-                 "width", "height", "size"],
+    "required": [
+        "id",
+        "description",
+        "created_at",
+        "image_url",
+        "thumbnail_url",
+        "content_type",
+        "width",
+        "height",
+        "size",
+    ],
     "additionalProperties": False,
 }
 
@@ -101,20 +110,24 @@ def description_text(values: list[bytes]) -> str:
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
         raise ApiError("InvalidField", "The description can only hold plain text.", field="description")
     if len(text) > MAX_DESCRIPTION_CHARACTERS:
-        raise ApiError("InvalidField", f"The description can be at most {MAX_DESCRIPTION_CHARACTERS} characters.",
-                       field="description")
+        raise ApiError(
+            "InvalidField",
+            f"The description can be at most {MAX_DESCRIPTION_CHARACTERS} characters.",
+            field="description",
+        )
     return text
 
 
 def uploaded_form(content_type: str, body: bytes) -> tuple[bytes, str]:
     """The photo's bytes and the description from a multipart/form-data body."""
     if not content_type.lower().startswith("multipart/form-data"):
-        raise ApiError("InvalidRequest", 'Send the photo as multipart/form-data, with the fields "photo" '
-                                         'and "description".')
+        raise ApiError(
+            "InvalidRequest", 'Send the photo as multipart/form-data, with the fields "photo" and "description".'
+        )
     arguments: dict[str, list[bytes]] = {}
     files: dict[str, list[tornado.httputil.HTTPFile]] = {}
     # Media types are case-insensitive; Tornado's parser only knows the lower-case name.
-    content_type = "multipart/form-data" + content_type[len("multipart/form-data"):]
+    content_type = "multipart/form-data" + content_type[len("multipart/form-data") :]
     try:
         tornado.httputil.parse_body_arguments(content_type, body, arguments, files)
     except tornado.httputil.HTTPInputError:
@@ -145,8 +158,9 @@ class PhotosApiHandler(BoundedBodyHandler):
         else:
             call = self.new_call()
             if not call.browser_session.present:
-                raise ApiError("MissingToken", 'Send the access token as "Authorization: Bearer <token>", '
-                                               "or sign in on this site.")
+                raise ApiError(
+                    "MissingToken", 'Send the access token as "Authorization: Bearer <token>", or sign in on this site.'
+                )
             try:
                 token = await call.browser_session.access_token()  # renewed if it was about to expire
             finally:
@@ -167,33 +181,75 @@ class PhotosHandler(PhotosApiHandler):
     allowed_methods = "GET, POST"
     openapi = {
         "get": Operation(
-            "The caller's photos, newest first", "photos",
-            {"200": json_answer("The photos.", {
-                "type": "object", "properties": {"photos": {"type": "array", "items": ref("Photo")}},
-                "required": ["photos"], "additionalProperties": False})},
-            errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "StorageUnavailable"), signed_in=True,
-            schemas={"Photo": PHOTO_SCHEMA}),
-        "post": Operation(
-            "Upload a photo", "photos",
-            {"201": json_answer("Stored, with its thumbnail.", {
-                "type": "object", "properties": {"photo": ref("Photo")},
-                "required": ["photo"], "additionalProperties": False})},
-            errors=("InvalidRequest", "MissingField", "InvalidField", "NotAnImage", "PhotoTooLarge", *CALLER_CHECK,
-                    *COGNITO_TROUBLE, "StorageUnavailable"),
+            "The caller's photos, newest first",
+            "photos",
+            {
+                "200": json_answer(
+                    "The photos.",
+                    {
+                        "type": "object",
+                        "properties": {"photos": {"type": "array", "items": ref("Photo")}},
+                        "required": ["photos"],
+                        "additionalProperties": False,
+                    },
+                )
+            },
+            errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "StorageUnavailable"),
             signed_in=True,
-            request_body={"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object",
-                "properties": {
-                    "photo": {"type": "string", "format": "binary",
-                              "description": "A JPEG, PNG, GIF or WebP picture (checked by decoding it, whatever "
-                                             f"its name or stated type), at most {MAX_PHOTO_BYTES // 2 ** 20} MiB "
-                                             f"and {MAX_PIXELS:,} pixels."},
-                    "description": {"type": "string", "maxLength": MAX_DESCRIPTION_CHARACTERS,
-                                    "description": "Plain text: no control characters but line breaks and tabs."},
+            schemas={"Photo": PHOTO_SCHEMA},
+        ),
+        "post": Operation(
+            "Upload a photo",
+            "photos",
+            {
+                "201": json_answer(
+                    "Stored, with its thumbnail.",
+                    {
+                        "type": "object",
+                        "properties": {"photo": ref("Photo")},
+                        "required": ["photo"],
+                        "additionalProperties": False,
+                    },
+                )
+            },
+            errors=(
+                "InvalidRequest",
+                "MissingField",
+                "InvalidField",
+                "NotAnImage",
+                "PhotoTooLarge",
+                *CALLER_CHECK,
+                *COGNITO_TROUBLE,
+                "StorageUnavailable",
+            ),
+            signed_in=True,
+            request_body={
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "photo": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "A JPEG, PNG, GIF or WebP picture (checked by decoding it, whatever "
+                                    f"its name or stated type), at most {MAX_PHOTO_BYTES // 2**20} MiB "
+                                    f"and {MAX_PIXELS:,} pixels.",
+                                },
+                                "description": {
+                                    "type": "string",
+                                    "maxLength": MAX_DESCRIPTION_CHARACTERS,
+                                    "description": "Plain text: no control characters but line breaks and tabs.",
+                                },
+                            },
+                            "required": ["photo"],
+                        }
+                    }
                 },
-                "required": ["photo"],
-            }}}},
-            schemas={"Photo": PHOTO_SCHEMA}),
+            },
+            schemas={"Photo": PHOTO_SCHEMA},
+        ),
     }
 
     @guarded
@@ -224,7 +280,8 @@ class PhotosHandler(PhotosApiHandler):
         image, description = uploaded_form(self.request.headers.get("Content-Type", ""), self.body())
         checked = await checked_photo(image)
         record = await self.services.photos.add(
-            owner, description, image, checked.content_type, checked.width, checked.height, checked.thumbnail)
+            owner, description, image, checked.content_type, checked.width, checked.height, checked.thumbnail
+        )
         self.write_answer(Answer(201, {"photo": photo_view(record)}))
 
 
@@ -232,10 +289,15 @@ class PhotoHandler(PhotosApiHandler):
     """``DELETE /photos/{id}``."""
 
     allowed_methods = "DELETE"
-    openapi = {"delete": Operation(
-        "Delete a photo: its bytes, then its record", "photos",
-        {"200": json_answer("Deleted.", {"type": "object", "maxProperties": 0})},
-        errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"), signed_in=True)}
+    openapi = {
+        "delete": Operation(
+            "Delete a photo: its bytes, then its record",
+            "photos",
+            {"200": json_answer("Deleted.", {"type": "object", "maxProperties": 0})},
+            errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"),
+            signed_in=True,
+        )
+    }
 
     @guarded
     async def delete(self, photo_id: str) -> None:
@@ -248,11 +310,21 @@ class PhotoBytesHandler(PhotosApiHandler):
     """``GET /photos/{id}/image`` and ``/photos/{id}/thumbnail``."""
 
     allowed_methods = "GET"
-    openapi = {"get": Operation(
-        "A photo's bytes, as uploaded, or its thumbnail", "photos",
-        {"200": {"description": "The picture.", "headers": {},
-                 "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}},
-        errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"), signed_in=True)}
+    openapi = {
+        "get": Operation(
+            "A photo's bytes, as uploaded, or its thumbnail",
+            "photos",
+            {
+                "200": {
+                    "description": "The picture.",
+                    "headers": {},
+                    "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+                }
+            },
+            errors=(*CALLER_CHECK, *COGNITO_TROUBLE, "PhotoNotFound", "StorageUnavailable"),
+            signed_in=True,
+        )
+    }
 
     @guarded
     async def get(self, photo_id: str, kind: str) -> None:

@@ -96,24 +96,28 @@ def sign_in_answer(call: Call, response: dict, user: str | None = None) -> dict:
         challenge = response.get("ChallengeName", "")
         parameters = response.get("ChallengeParameters") or {}
         step = {"s": response.get("Session"), "c": challenge, "u": parameters.get("USER_ID_FOR_SRP") or user}
-        answer = {"message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge,
-                  "challenge": challenge}
+        answer = {"message": "MFA_REQUIRED" if challenge in MFA_CODE_RESPONSES else challenge, "challenge": challenge}
         answer.update(user_auth_steps.step_details(challenge, parameters, response))
         if challenge == NEW_PASSWORD_REQUIRED:
             answer["required_attributes"] = step["r"] = required_attributes(parameters)
         elif challenge == SELECT_MFA_TYPE:
             answer["mfa_choices"] = step["m"] = mfa_choices(parameters)
         elif parameters.get("CODE_DELIVERY_DESTINATION"):  # where an SMS or email code went
-            answer["delivery"] = {"destination": parameters["CODE_DELIVERY_DESTINATION"],
-                                  "medium": parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM")}
+            answer["delivery"] = {
+                "destination": parameters["CODE_DELIVERY_DESTINATION"],
+                "medium": parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM"),
+            }
         answer["session"] = call.challenges.encode(step)
         return answer
     result = response["AuthenticationResult"]
     devices.forget_stale_device(call, result)
     if call.browser_session.present:
         call.browser_session.clear()  # a hosted-UI session of whoever signed in before ends here
-    call.refresh_cookie.store(StoredRefreshToken.of_sign_in(
-        result["RefreshToken"], cognito_claims(result["AccessToken"]), result.get("ExpiresIn")))
+    call.refresh_cookie.store(
+        StoredRefreshToken.of_sign_in(
+            result["RefreshToken"], cognito_claims(result["AccessToken"]), result.get("ExpiresIn")
+        )
+    )
     return token_answer(result)
 
 
@@ -123,7 +127,8 @@ async def password_auth(call: Call, user: str, password: str) -> dict:
     name Cognito assigned. This browser's remembered device, if any, stands in for the MFA code
     (``handlers.devices``)."""
     return await devices.with_device(
-        call, lambda device_key: sign_in_flows.password_sign_in(call, user, password, device_key))
+        call, lambda device_key: sign_in_flows.password_sign_in(call, user, password, device_key)
+    )
 
 
 async def password_sign_in(call: Call, user: str, password: str) -> dict:
@@ -136,11 +141,20 @@ async def sign_in(call: Call, user: Email, pass_: str) -> dict:
 
 
 @method("respondToChallenge", refresh_cookie=True)
-async def respond_to_challenge(call: Call, session: str, user: Email | None = None, totp: str | None = None,
-                               new_pass: str | None = None, mfa_choice: str | None = None,
-                               answer: str | None = None, credential: str | None = None,
-                               pass_: str | None = None, remember_device: bool = False,
-                               device_name: str | None = None, **attributes: str) -> dict:
+async def respond_to_challenge(
+    call: Call,
+    session: str,
+    user: Email | None = None,
+    totp: str | None = None,
+    new_pass: str | None = None,
+    mfa_choice: str | None = None,
+    answer: str | None = None,
+    credential: str | None = None,
+    pass_: str | None = None,
+    remember_device: bool = False,
+    device_name: str | None = None,
+    **attributes: str,
+) -> dict:
     """Answer the step a sign-in asked for: ``totp`` for a code (from the authenticator app, or sent by
     text message or email), ``mfa_choice`` for one of the step's ``mfa_choices`` (then that method's
     step follows), ``new_pass`` for a user an admin created, with a field for each of the step's
@@ -160,13 +174,18 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     if challenge not in user_auth_steps.STEPS:
         user_auth_steps.not_taken(challenge, answer=answer, credential=credential, pass_=pass_)
     if remember_device and challenge not in MFA_CODE_RESPONSES:
-        raise ApiError("InvalidField", f'The sign-in step {challenge[:64]} does not take "remember_device": '
-                                       "a browser is remembered when it answers a code.", field="remember_device")
+        raise ApiError(
+            "InvalidField",
+            f'The sign-in step {challenge[:64]} does not take "remember_device": '
+            "a browser is remembered when it answers a code.",
+            field="remember_device",
+        )
     if device_name is not None and not remember_device:
         raise ApiError("InvalidField", '"device_name" goes with "remember_device".', field="device_name")
     if challenge != SELECT_MFA_TYPE and mfa_choice is not None:
-        raise ApiError("InvalidField", f'The sign-in step {challenge[:64]} does not take "mfa_choice".',
-                       field="mfa_choice")
+        raise ApiError(
+            "InvalidField", f'The sign-in step {challenge[:64]} does not take "mfa_choice".', field="mfa_choice"
+        )
     if challenge in user_auth_steps.STEPS:
         user_auth_steps.not_taken(challenge, totp=totp, new_pass=new_pass, **attributes)
         responses.update(user_auth_steps.step_responses(challenge, answer, credential, pass_))
@@ -179,8 +198,11 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
         listed = step.get("m")
         offered = [choice for choice in listed if isinstance(choice, str)] if isinstance(listed, list) else []
         if mfa_choice is None or mfa_choice not in offered:
-            raise ApiError("InvalidField", "The field \"mfa_choice\" must be one of the step's mfa_choices: "
-                           + ", ".join(offered) + ".", field="mfa_choice")
+            raise ApiError(
+                "InvalidField",
+                'The field "mfa_choice" must be one of the step\'s mfa_choices: ' + ", ".join(offered) + ".",
+                field="mfa_choice",
+            )
         cognito_names = {ours: name for name, ours in MFA_CHOICES.items()}
         responses["ANSWER"] = cognito_names[mfa_choice]
     elif challenge in MFA_CODE_RESPONSES:
@@ -195,12 +217,15 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
         responses["NEW_PASSWORD"] = new_pass
         responses.update(_new_password_attributes(step, attributes))
     else:
-        raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.",
-                       field="session")
+        raise ApiError("InvalidField", f"This server cannot answer the sign-in step {challenge[:64]}.", field="session")
     try:
-        response = await call.cognito.call("RespondToAuthChallenge", ClientId=call.cognito.client_id,
-                                           ChallengeName=challenge, Session=step["s"],
-                                           ChallengeResponses=responses)
+        response = await call.cognito.call(
+            "RespondToAuthChallenge",
+            ClientId=call.cognito.client_id,
+            ChallengeName=challenge,
+            Session=step["s"],
+            ChallengeResponses=responses,
+        )
     except ApiError as error:
         raise (passkey_answer_error(error) if challenge == user_auth_steps.WEB_AUTHN else error) from None
     if response.get("ChallengeName") == devices.DEVICE_SRP_AUTH:
@@ -208,7 +233,8 @@ async def respond_to_challenge(call: Call, session: str, user: Email | None = No
     reply = sign_in_answer(call, response, username)
     if remember_device and "AuthenticationResult" in response:
         reply["device_remembered"] = await devices.remember_this_browser(
-            call, response["AuthenticationResult"], device_name)
+            call, response["AuthenticationResult"], device_name
+        )
     return reply
 
 
@@ -217,8 +243,11 @@ def _new_password_attributes(step: dict, attributes: dict[str, str]) -> dict[str
     required ones still missing, when the step knows them (else Cognito's answer names them)."""
     for name in attributes:
         if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.fullmatch(name):
-            raise ApiError("UnknownField", f'"{name[:64]}" is not a field of respondToChallenge nor an '
-                                           "attribute a user can set.", field=name[:64])
+            raise ApiError(
+                "UnknownField",
+                f'"{name[:64]}" is not a field of respondToChallenge nor an attribute a user can set.',
+                field=name[:64],
+            )
     listed = step.get("r")
     required = listed if isinstance(listed, list) else []
     absent = [name for name in required if isinstance(name, str) and not attributes.get(name, "").strip()]
@@ -231,11 +260,11 @@ def _one_answer(challenge: str, given: tuple[str, str | None], unexpected: tuple
     """The answer the step takes (``given``, a field's name and value); 400 when it is missing or
     when the field the step does not take (``unexpected``) came too."""
     if given[1] is None:
-        raise ApiError("MissingField", f'The sign-in step {challenge} needs the field "{given[0]}".',
-                       field=given[0])
+        raise ApiError("MissingField", f'The sign-in step {challenge} needs the field "{given[0]}".', field=given[0])
     if unexpected[1] is not None:
-        raise ApiError("InvalidField", f'The sign-in step {challenge} does not take "{unexpected[0]}".',
-                       field=unexpected[0])
+        raise ApiError(
+            "InvalidField", f'The sign-in step {challenge} does not take "{unexpected[0]}".', field=unexpected[0]
+        )
     return given[1]
 
 
@@ -272,8 +301,9 @@ async def _end_every_session(call: Call, access_token: str | None) -> bool:
     if access_token is None:
         if not call.refresh_cookie.present:
             return False
-        access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie,
-                                               call.refresh_cookie.current()))["AccessToken"]
+        access_token = (await refreshed_tokens(call.cognito, call.refresh_cookie, call.refresh_cookie.current()))[
+            "AccessToken"
+        ]
     await call.cognito.call("GlobalSignOut", AccessToken=access_token)
     await call.revocations.record_token(cognito_claims(access_token))  # Cognito has just taken it
     return True
@@ -301,8 +331,12 @@ async def revoke_refresh_token(call: Call) -> bool:
     if stored is None:
         return False
     try:
-        await call.cognito.call("RevokeToken", Token=stored.refresh_token, ClientId=call.cognito.client_id,
-                                ClientSecret=call.config.client_secret)
+        await call.cognito.call(
+            "RevokeToken",
+            Token=stored.refresh_token,
+            ClientId=call.cognito.client_id,
+            ClientSecret=call.config.client_secret,
+        )
     except ApiError as error:
         if error.code != "NotAuthorized":
             raise

@@ -36,8 +36,12 @@ def step_details(challenge: str, parameters: dict, response: dict) -> dict:
     if challenge == SELECT_CHALLENGE:
         return {"available_challenges": [c for c in response.get("AvailableChallenges") or [] if isinstance(c, str)]}
     if challenge == EMAIL_OTP and parameters.get("CODE_DELIVERY_DESTINATION"):
-        return {"delivery": {"destination": parameters.get("CODE_DELIVERY_DESTINATION"),
-                             "medium": parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM", "EMAIL")}}
+        return {
+            "delivery": {
+                "destination": parameters.get("CODE_DELIVERY_DESTINATION"),
+                "medium": parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM", "EMAIL"),
+            }
+        }
     if challenge == WEB_AUTHN:
         try:
             options = json.loads(parameters.get("CREDENTIAL_REQUEST_OPTIONS") or "null")
@@ -57,19 +61,22 @@ def credential_json(credential: str) -> dict:
         parsed = json.loads(credential)
     except ValueError:
         parsed = None
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("id"), str) or not isinstance(
-            parsed.get("response"), dict):
+    if (
+        not isinstance(parsed, dict)
+        or not isinstance(parsed.get("id"), str)
+        or not isinstance(parsed.get("response"), dict)
+    ):
         raise ApiError("InvalidCredential", field="credential")
     return parsed
 
 
-def step_responses(challenge: str, answer: str | None, credential: str | None,
-                   password: str | None) -> dict[str, str]:
+def step_responses(challenge: str, answer: str | None, credential: str | None, password: str | None) -> dict[str, str]:
     """ChallengeResponses (besides USERNAME and SECRET_HASH) for a SELECT_CHALLENGE or WEB_AUTHN step."""
     if challenge == WEB_AUTHN:
         if credential is None:
-            raise ApiError("MissingField", 'The sign-in step WEB_AUTHN needs the field "credential".',
-                           field="credential")
+            raise ApiError(
+                "MissingField", 'The sign-in step WEB_AUTHN needs the field "credential".', field="credential"
+            )
         return {"CREDENTIAL": json.dumps(credential_json(credential))}
     if answer is None:
         raise ApiError("MissingField", 'The sign-in step SELECT_CHALLENGE needs the field "answer".', field="answer")
@@ -89,8 +96,13 @@ def check_relying_party(base_url: str | None, rp_id: Any) -> None:
     host = urllib.parse.urlsplit(base_url).hostname if base_url else None
     if host is None or (isinstance(rp_id, str) and (host == rp_id or host.endswith("." + rp_id))):
         return
-    log.error("The user pool's passkey relying party id %r does not cover this site's host %r (BASE_URL): set the "
-              "pool's WebAuthnRelyingPartyID to %r", str(rp_id)[:256], host, host)
+    log.error(
+        "The user pool's passkey relying party id %r does not cover this site's host %r (BASE_URL): set the "
+        "pool's WebAuthnRelyingPartyID to %r",
+        str(rp_id)[:256],
+        host,
+        host,
+    )
     raise ApiError("PasskeysNotEnabled")
 
 

@@ -133,9 +133,15 @@ from server.page_identity import favicon
 COOKIE_SECRET = "cookie-secret"  # the data folder's file with the server's cookie secret in local mode
 
 
-def start_local_cognito(config: Config, *, port: int | None = None, access_token_seconds: int = 3600,
-                        host: str = "127.0.0.1", url: str | None = None,
-                        hosted_ui: HostedUiUrls | None = None) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
+def start_local_cognito(
+    config: Config,
+    *,
+    port: int | None = None,
+    access_token_seconds: int = 3600,
+    host: str = "127.0.0.1",
+    url: str | None = None,
+    hosted_ui: HostedUiUrls | None = None,
+) -> tuple[LocalCognito | JoinedLocalCognito, Config]:
     """Start it on ``port`` (default ``config.local_cognito_port``; 0 is any free port), or join
     the one another process runs over the same data folder. Its clock is ours moved by
     ``config.local_cognito_clock_offset`` (``local.pool.clock.offset`` changes it while it runs).
@@ -154,16 +160,20 @@ def start_local_cognito(config: Config, *, port: int | None = None, access_token
     local = None
     try:
         with _using(folder):
-            pool = _pool(config, access_token_seconds,
-                         _servers_hosted_ui(config) if hosted_ui is None else hosted_ui)
+            pool = _pool(config, access_token_seconds, _servers_hosted_ui(config) if hosted_ui is None else hosted_ui)
         # The hosted UI's pages show the app's name (APP_NAME, by default the page's) and its icon.
         branding = Branding(name=config.app_name, icon=favicon())
-        local = LocalCognito(pool, port=config.local_cognito_port if port is None else port,
-                             branding=branding, host=host, url=url).start()
-        details = {"user_pool_id": pool.pool_id, "client_id": pool.client_id,
-                   "client_secret": pool.client_secret, "endpoint_url": local.endpoint_url,
-                   "cookie_secret": pool.store.secret(COOKIE_SECRET),
-                   "callback_urls": pool.oauth.oauth_settings.callback_urls}
+        local = LocalCognito(
+            pool, port=config.local_cognito_port if port is None else port, branding=branding, host=host, url=url
+        ).start()
+        details = {
+            "user_pool_id": pool.pool_id,
+            "client_id": pool.client_id,
+            "client_secret": pool.client_secret,
+            "endpoint_url": local.endpoint_url,
+            "cookie_secret": pool.store.secret(COOKIE_SECRET),
+            "callback_urls": pool.oauth.oauth_settings.callback_urls,
+        }
         with _using(folder):
             claim.publish(details)
     except BaseException:
@@ -216,18 +226,24 @@ def _servers_hosted_ui(config: Config) -> HostedUiUrls:
 def _pool(config: Config, access_token_seconds: int, hosted_ui: HostedUiUrls) -> LocalUserPool:
     """The pool, with this start's settings, its local admin, and every file it needs in the data
     folder made now, so a folder that cannot be written stops the start here."""
-    pool = LocalUserPool(config.local_data_dir, pinned_code=config.local_code,
-                         access_token_seconds=access_token_seconds,
-                         clock=ShiftedClock(config.local_cognito_clock_offset),
-                         required_attributes=config.local_required_attributes)
+    pool = LocalUserPool(
+        config.local_data_dir,
+        pinned_code=config.local_code,
+        access_token_seconds=access_token_seconds,
+        clock=ShiftedClock(config.local_cognito_clock_offset),
+        required_attributes=config.local_required_attributes,
+    )
     if hosted_ui.callback_urls or hosted_ui.logout_urls:
         providers = ("COGNITO", LOGIN_WITH_AMAZON) if config.local_login_with_amazon else ("COGNITO",)
-        pool.oauth.configure_hosted_ui(callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls,
-                                       identity_providers=providers)
+        pool.oauth.configure_hosted_ui(
+            callback_urls=hosted_ui.callback_urls, logout_urls=hosted_ui.logout_urls, identity_providers=providers
+        )
     # The sign-in flows its app client allows (LOCAL_COGNITO_AUTH_FLOWS), and REFRESH_TOKEN_AUTH, which
     # the rotation's setting then takes away when refresh tokens rotate, as Cognito does.
     pool.client.extended_config["ExplicitAuthFlows"] = [
-        *(f"ALLOW_{flow}" for flow in config.local_auth_flows), "ALLOW_REFRESH_TOKEN_AUTH"]
+        *(f"ALLOW_{flow}" for flow in config.local_auth_flows),
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
     pool.refresh.configure_rotation(config.local_refresh_rotation, config.local_rotation_grace_seconds)
     pool.configure_account_features(email_updates=config.local_email_updates, mfa_methods=config.local_mfa_methods)
     pool.devices.configure(config.local_device_tracking)

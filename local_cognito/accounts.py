@@ -42,8 +42,13 @@ class AccountOperations:
         if pool.find_user(username) is not None:
             raise CognitoFault("UsernameExistsException", "An account with the given email already exists.")
         attributes.update({"email": username, "email_verified": "false"})
-        user = CognitoIdpUser(pool.pool_id, None, pool.passwords.hash(params["Password"]), UserStatus.UNCONFIRMED,
-                              [{"Name": k, "Value": v} for k, v in attributes.items()])
+        user = CognitoIdpUser(
+            pool.pool_id,
+            None,
+            pool.passwords.hash(params["Password"]),
+            UserStatus.UNCONFIRMED,
+            [{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
         keep_verifier(pool, user, params["Password"])
         pool.users[user.username] = user
         delivery = pool.send_code(user, "signup", SIGN_UP_CODE_SECONDS)
@@ -111,9 +116,13 @@ class AccountOperations:
         if user.status is UserStatus.FORCE_CHANGE_PASSWORD:  # an admin's invitation comes first
             return self._no_code(params, not_authorized("User password cannot be reset in the current state."))
         if user.attribute_lookup.get("email_verified") != "true":
-            return self._no_code(params, CognitoFault(
-                "InvalidParameterException",
-                "Cannot reset password for the user as there is no registered/verified email or phone_number"))
+            return self._no_code(
+                params,
+                CognitoFault(
+                    "InvalidParameterException",
+                    "Cannot reset password for the user as there is no registered/verified email or phone_number",
+                ),
+            )
         delivery = self.pool.send_code(user, "reset", RESET_CODE_SECONDS)
         self.pool.save()
         return {"CodeDeliveryDetails": delivery}

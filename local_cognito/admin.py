@@ -32,14 +32,24 @@ from server.user_names import fold_case
 log = logging.getLogger("local_cognito")
 
 # Besides every operation whose name starts with "Admin".
-SIGNED_OPERATIONS = frozenset({"ListUsers", "CreateGroup", "GetGroup", "ListGroups",
-                               "DescribeUserPoolClient"})
+SIGNED_OPERATIONS = frozenset({"ListUsers", "CreateGroup", "GetGroup", "ListGroups", "DescribeUserPoolClient"})
 MAX_PAGE = 60  # ListUsers, ListGroups and AdminListGroupsForUser: at most 60, and 60 by default
 # ListUsers' filter: `name = "value"` (exact) or `name ^= "value"` (starts with); \" and \\ escape.
 USER_FILTER = re.compile(r'^\s*(?P<name>[\w:]+)\s*(?P<op>\^?=)\s*"(?P<value>(?:[^"\\]|\\.)*)"\s*$')
-FILTERABLE_ATTRIBUTES = frozenset({"username", "email", "phone_number", "name", "given_name",
-                                   "family_name", "preferred_username", "cognito:user_status",
-                                   "status", "sub"})
+FILTERABLE_ATTRIBUTES = frozenset(
+    {
+        "username",
+        "email",
+        "phone_number",
+        "name",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "cognito:user_status",
+        "status",
+        "sub",
+    }
+)
 
 
 def needs_signature(operation: str) -> bool:
@@ -56,8 +66,7 @@ def _after_token(token: Any) -> tuple:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (AttributeError, binascii.Error, UnicodeError, ValueError):
         raise invalid_parameter("Invalid pagination token.") from None
-    if not (isinstance(key, list) and len(key) == 2 and isinstance(key[0], (int, float))
-            and isinstance(key[1], str)):
+    if not (isinstance(key, list) and len(key) == 2 and isinstance(key[0], (int, float)) and isinstance(key[1], str)):
         raise invalid_parameter("Invalid pagination token.")
     return tuple(key)
 
@@ -95,8 +104,7 @@ class AdminOperations:
 
     def _check_pool(self, params: dict) -> None:
         if params.get("UserPoolId") != self.pool.pool_id:
-            raise CognitoFault("ResourceNotFoundException",
-                               f"User pool {params.get('UserPoolId')} does not exist.")
+            raise CognitoFault("ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist.")
 
     def _admin_user(self, params: dict) -> CognitoIdpUser:
         self._check_pool(params)
@@ -112,12 +120,12 @@ class AdminOperations:
         return group
 
     @staticmethod
-    def _user_type(user: CognitoIdpUser, attributes_key: str = "Attributes",
-                   names: list[str] | None = None) -> dict:
+    def _user_type(user: CognitoIdpUser, attributes_key: str = "Attributes", names: list[str] | None = None) -> dict:
         return {
             "Username": user.username,
-            attributes_key: [{"Name": k, "Value": v} for k, v in user.attribute_lookup.items()
-                             if names is None or k in names],
+            attributes_key: [
+                {"Name": k, "Value": v} for k, v in user.attribute_lookup.items() if names is None or k in names
+            ],
             "UserCreateDate": as_timestamp(user.create_date),
             "UserLastModifiedDate": as_timestamp(user.last_modified_date),
             "Enabled": user.enabled,
@@ -141,8 +149,9 @@ class AdminOperations:
 
     def _invite(self, user: CognitoIdpUser, temporary_password: str) -> None:
         # The local mail carries the password, as Cognito's invitation email does.
-        self.pool.send_email(user.attribute_lookup.get("email", ""), "your temporary password is %s",
-                             temporary_password)
+        self.pool.send_email(
+            user.attribute_lookup.get("email", ""), "your temporary password is %s", temporary_password
+        )
 
     def _set_temporary_password(self, user: CognitoIdpUser, password: str) -> None:
         user.password = self.pool.passwords.hash(password)
@@ -167,8 +176,10 @@ class AdminOperations:
         if action == "RESEND":
             user = self._admin_user(params)
             if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
-                raise CognitoFault("UnsupportedUserStateException",
-                                   f"Resend not possible. {user.id} status is not FORCE_CHANGE_PASSWORD")
+                raise CognitoFault(
+                    "UnsupportedUserStateException",
+                    f"Resend not possible. {user.id} status is not FORCE_CHANGE_PASSWORD",
+                )
             self._set_temporary_password(user, temporary)
             self._invite(user, temporary)
             self.pool.save()
@@ -185,8 +196,13 @@ class AdminOperations:
         if self.pool.find_user(username) is not None:
             raise CognitoFault("UsernameExistsException", "User account already exists")
         attributes["email"] = username
-        user = CognitoIdpUser(self.pool.pool_id, None, None, UserStatus.FORCE_CHANGE_PASSWORD,
-                              [{"Name": k, "Value": v} for k, v in attributes.items()])
+        user = CognitoIdpUser(
+            self.pool.pool_id,
+            None,
+            None,
+            UserStatus.FORCE_CHANGE_PASSWORD,
+            [{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
         self._set_temporary_password(user, temporary)
         self.pool.users[user.username] = user
         if action != "SUPPRESS":
@@ -196,8 +212,9 @@ class AdminOperations:
 
     def admin_get_user(self, params: dict) -> dict:
         user = self._admin_user(params)
-        return dict(self._user_type(user, attributes_key="UserAttributes"), MFAOptions=[],
-                    **self.pool.mfa_settings(user))
+        return dict(
+            self._user_type(user, attributes_key="UserAttributes"), MFAOptions=[], **self.pool.mfa_settings(user)
+        )
 
     def list_users(self, params: dict) -> dict:
         self._check_pool(params)
@@ -210,8 +227,11 @@ class AdminOperations:
         limit = _limit(params.get("Limit"))
         token = params.get("PaginationToken")
         # In (creation time, sub) order, from the database: only the users answered are read whole.
-        found = list(itertools.islice(self.pool.users.in_order(
-            None if token is None else _after_token(token), matches), limit + 1))
+        found = list(
+            itertools.islice(
+                self.pool.users.in_order(None if token is None else _after_token(token), matches), limit + 1
+            )
+        )
         answer: dict[str, Any] = {"Users": [self._user_type(user, names=names) for _, user in found[:limit]]}
         if len(found) > limit:
             answer["PaginationToken"] = _page_token(found[limit - 1][0])
@@ -275,8 +295,9 @@ class AdminOperations:
         if user.status in (UserStatus.UNCONFIRMED, UserStatus.FORCE_CHANGE_PASSWORD):
             raise not_authorized("User password cannot be reset in the current state.")
         if user.attribute_lookup.get("email_verified") != "true":
-            raise invalid_parameter("Cannot reset password for the user as there is no registered/"
-                                    "verified email or phone_number")
+            raise invalid_parameter(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number"
+            )
         user.status = UserStatus.RESET_REQUIRED
         user.last_modified_date = self.pool.now()
         self.pool.send_code(user, "reset", RESET_CODE_SECONDS)
@@ -307,8 +328,9 @@ class AdminOperations:
         if not isinstance(name, str) or not 1 <= len(name) <= 128 or not name.strip():
             raise invalid_parameter("GroupName must be 1 to 128 characters.")
         precedence = params.get("Precedence")
-        if precedence is not None and (isinstance(precedence, bool) or not isinstance(precedence, int)
-                                       or precedence < 0):
+        if precedence is not None and (
+            isinstance(precedence, bool) or not isinstance(precedence, int) or precedence < 0
+        ):
             raise invalid_parameter("Precedence must be a whole number from 0.")
         description = params.get("Description")
         if description is not None and (not isinstance(description, str) or len(description) > 2048):
@@ -363,8 +385,10 @@ class AdminOperations:
         try:
             self.pool.check_password_policy(password)
         except CognitoFault:
-            raise ConfigError("LOCAL_ADMIN_PASSWORD does not meet the local user pool's password "
-                              "policy: use 8 to 256 characters, with no space at either end.") from None
+            raise ConfigError(
+                "LOCAL_ADMIN_PASSWORD does not meet the local user pool's password "
+                "policy: use 8 to 256 characters, with no space at either end."
+            ) from None
         with self.pool.transaction():  # all of it, or nothing (StorageUnavailable)
             news = self._make_admin(email, password, group_name)
         if news:
@@ -375,14 +399,23 @@ class AdminOperations:
         news = None
         group = self.pool.groups.get(group_name)
         if group is None:
-            self.create_group({"UserPoolId": self.pool.pool_id, "GroupName": group_name,
-                               "Description": "Administrators of this service"})
+            self.create_group(
+                {
+                    "UserPoolId": self.pool.pool_id,
+                    "GroupName": group_name,
+                    "Description": "Administrators of this service",
+                }
+            )
             group = self.pool.groups[group_name]
         user = self.pool.find_user(email)
         if user is None:
-            user = CognitoIdpUser(self.pool.pool_id, None, self.pool.passwords.hash(password), UserStatus.CONFIRMED,
-                                  [{"Name": "email", "Value": email},
-                                   {"Name": "email_verified", "Value": "true"}])
+            user = CognitoIdpUser(
+                self.pool.pool_id,
+                None,
+                self.pool.passwords.hash(password),
+                UserStatus.CONFIRMED,
+                [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            )
             self.pool.users[user.username] = user
             news = "The local admin %s was created, in the group %s."
         elif not self.pool.passwords.matches(password, user.password):

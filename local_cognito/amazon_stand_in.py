@@ -126,8 +126,12 @@ class AmazonStandIn:
             raise StandInError("invalid_grant", "redirect_uri is not the one the code was given for.")
         token = "Atza|" + secrets.token_urlsafe(48)
         self.tokens[self._digest(token)] = _Grant(grant.redirect_uri, grant.profile, self.clock() + TOKEN_SECONDS)
-        return {"access_token": token, "token_type": "bearer", "expires_in": TOKEN_SECONDS,
-                "refresh_token": "Atzr|" + secrets.token_urlsafe(48)}
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": TOKEN_SECONDS,
+            "refresh_token": "Atzr|" + secrets.token_urlsafe(48),
+        }
 
     def profile(self, authorization: str | None) -> dict:
         scheme, _sep, token = (authorization or "").partition(" ")
@@ -139,21 +143,25 @@ class AmazonStandIn:
 
 # --- over HTTP --------------------------------------------------------------------------------------
 
-STYLE = ("body{margin:0;font-family:system-ui,sans-serif;background:#fff;color:#111}"
-         "main{max-width:22rem;margin:2rem auto;padding:1.25rem;border:1px solid #8a909b;border-radius:.5rem}"
-         "h1{font-size:1.4rem;margin:0 0 .25rem}p.aside{color:#444;font-size:.9rem;margin:0 0 1rem}"
-         "label{display:block;margin:.7rem 0 .2rem;font-weight:600}"
-         "input{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #6b7280;"
-         "border-radius:.25rem}button{margin-top:1rem;width:100%;padding:.6rem;font:inherit;font-weight:600;"
-         "background:#febd69;border:1px solid #a88734;border-radius:.25rem;color:#111;cursor:pointer}"
-         "a{color:#0f5ea8}.cancel{display:block;margin-top:1rem;text-align:center}")
+STYLE = (
+    "body{margin:0;font-family:system-ui,sans-serif;background:#fff;color:#111}"
+    "main{max-width:22rem;margin:2rem auto;padding:1.25rem;border:1px solid #8a909b;border-radius:.5rem}"
+    "h1{font-size:1.4rem;margin:0 0 .25rem}p.aside{color:#444;font-size:.9rem;margin:0 0 1rem}"
+    "label{display:block;margin:.7rem 0 .2rem;font-weight:600}"
+    "input{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #6b7280;"
+    "border-radius:.25rem}button{margin-top:1rem;width:100%;padding:.6rem;font:inherit;font-weight:600;"
+    "background:#febd69;border:1px solid #a88734;border-radius:.25rem;color:#111;cursor:pointer}"
+    "a{color:#0f5ea8}.cancel{display:block;margin-top:1rem;text-align:center}"
+)
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang=\"{page_languages.current()}\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{xhtml_escape(title)}</title><style>{STYLE}</style></head><body><main>"
-            f"<h1>{xhtml_escape(title)}</h1>{body}</main></body></html>")
+    return (
+        f'<!doctype html><html lang="{page_languages.current()}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{xhtml_escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        f"<h1>{xhtml_escape(title)}</h1>{body}</main></body></html>"
+    )
 
 
 class _StandInHandler(tornado.web.RequestHandler):
@@ -176,8 +184,10 @@ class AuthorizeHandler(_StandInHandler):
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.set_header("X-Frame-Options", "DENY")
-        self.set_header("Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+        self.set_header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        )
 
     def _request(self, arguments: Callable[[str], Any]) -> tuple[str, str]:
         """(redirect_uri, state) of a request the stand-in serves; an error page or redirect otherwise."""
@@ -186,15 +196,21 @@ class AuthorizeHandler(_StandInHandler):
             self.stand_in.check_client(arguments("client_id"), redirect_uri)
         except StandInError as refused:
             self.set_status(400)
-            alert = f"<p role=\"alert\">{xhtml_escape(translated(refused.description))}</p>"
+            alert = f'<p role="alert">{xhtml_escape(translated(refused.description))}</p>'
             self.finish(_page("Login with Amazon", alert))
             raise tornado.web.Finish() from None
         state = arguments("state") or ""
         scopes = (arguments("scope") or "").split()
         if arguments("response_type") != "code" or "profile" not in scopes:
             error = "unsupported_response_type" if arguments("response_type") != "code" else "invalid_scope"
-            self.redirect(self._back(redirect_uri, state, error=error,
-                                     error_description="response_type must be code and scope must include profile"))
+            self.redirect(
+                self._back(
+                    redirect_uri,
+                    state,
+                    error=error,
+                    error_description="response_type must be code and scope must include profile",
+                )
+            )
             raise tornado.web.Finish()
         return redirect_uri, state
 
@@ -208,20 +224,28 @@ class AuthorizeHandler(_StandInHandler):
         redirect_uri, state = self._request(lambda name: self.get_query_argument(name, None))
         # The request travels on with the form, as it came.
         kept = {name: self.get_query_argument(name, "") for name in REQUEST_FIELDS}
-        hidden = "".join(f"<input type=\"hidden\" name=\"{name}\" value=\"{xhtml_escape(value)}\">"
-                         for name, value in kept.items())
-        cancel = self._back(redirect_uri, state, error="access_denied",
-                            error_description="The person cancelled the sign-in.")
-        self.finish(_page("Login with Amazon", (
-            f"<p class=\"aside\">{xhtml_escape(_('A stand-in on this computer: any name and email sign in.'))}</p>"
-            f"<form method=\"post\" action=\"{AUTHORIZE_PATH}\">{self.xsrf_form_html()}{hidden}"
-            f"<label for=\"name\">{xhtml_escape(_('Your name'))}</label>"
-            f"<input id=\"name\" name=\"name\" autocomplete=\"name\" required maxlength=\"{MAX_FIELD_LENGTH}\">"
-            f"<label for=\"email\">{xhtml_escape(_('Email'))}</label>"
-            f"<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required "
-            f"maxlength=\"{MAX_FIELD_LENGTH}\">"
-            f"<button type=\"submit\">{xhtml_escape(_('Sign in and share your profile'))}</button></form>"
-            f"<a class=\"cancel\" href=\"{xhtml_escape(cancel)}\">{xhtml_escape(_('Cancel'))}</a>")))
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{xhtml_escape(value)}">' for name, value in kept.items()
+        )
+        cancel = self._back(
+            redirect_uri, state, error="access_denied", error_description="The person cancelled the sign-in."
+        )
+        self.finish(
+            _page(
+                "Login with Amazon",
+                (
+                    f'<p class="aside">{xhtml_escape(_("A stand-in on this computer: any name and email sign in."))}</p>'
+                    f'<form method="post" action="{AUTHORIZE_PATH}">{self.xsrf_form_html()}{hidden}'
+                    f'<label for="name">{xhtml_escape(_("Your name"))}</label>'
+                    f'<input id="name" name="name" autocomplete="name" required maxlength="{MAX_FIELD_LENGTH}">'
+                    f'<label for="email">{xhtml_escape(_("Email"))}</label>'
+                    f'<input id="email" name="email" type="email" autocomplete="email" required '
+                    f'maxlength="{MAX_FIELD_LENGTH}">'
+                    f'<button type="submit">{xhtml_escape(_("Sign in and share your profile"))}</button></form>'
+                    f'<a class="cancel" href="{xhtml_escape(cancel)}">{xhtml_escape(_("Cancel"))}</a>'
+                ),
+            )
+        )
 
     def post(self) -> None:
         redirect_uri, state = self._request(lambda name: self.get_body_argument(name, None))
@@ -229,8 +253,11 @@ class AuthorizeHandler(_StandInHandler):
         email = self.get_body_argument("email", "").strip()[:MAX_FIELD_LENGTH]
         if not name or "@" not in email:
             self.set_status(400)
-            self.finish(_page("Login with Amazon",
-                              f"<p role=\"alert\">{xhtml_escape(_('Enter a name and an email address.'))}</p>"))
+            self.finish(
+                _page(
+                    "Login with Amazon", f'<p role="alert">{xhtml_escape(_("Enter a name and an email address."))}</p>'
+                )
+            )
             return
         self.redirect(self._back(redirect_uri, state, code=self.stand_in.issue_code(name, email), scope="profile"))
 

@@ -111,8 +111,9 @@ class AttributeOperations:
             return []
         if phone == user.attribute_lookup.get("phone_number"):
             return []
-        user.update_attributes([{"Name": "phone_number", "Value": phone},
-                                {"Name": "phone_number_verified", "Value": "false"}])
+        user.update_attributes(
+            [{"Name": "phone_number", "Value": phone}, {"Name": "phone_number_verified", "Value": "false"}]
+        )
         if SMS_MFA not in pool.mfa_methods_allowed:
             return []  # a pool that sends no text messages does not verify numbers
         return [self._send_code(user, "phone_number", phone)]
@@ -120,7 +121,9 @@ class AttributeOperations:
     def _send_code(self, user: CognitoIdpUser, attribute: str, destination: str) -> dict:
         code = self.pool.new_code()
         self.pool.codes[f"verify_{attribute}:{user.id}"] = {
-            "code": code, "expires": self.pool.clock() + VERIFICATION_CODE_SECONDS}
+            "code": code,
+            "expires": self.pool.clock() + VERIFICATION_CODE_SECONDS,
+        }
         if attribute == "email":
             self.pool.send_email(destination, "your verification code is %s", code)
             return self.pool.delivery(destination)
@@ -130,8 +133,7 @@ class AttributeOperations:
     def _attribute_name(self, params: dict) -> str:
         name = params.get("AttributeName")
         if name not in VERIFIED_FLAGS:
-            raise invalid_parameter(f"Attribute {str(name)[:64]} cannot be verified: only email and "
-                                    "phone_number are.")
+            raise invalid_parameter(f"Attribute {str(name)[:64]} cannot be verified: only email and phone_number are.")
         return name
 
     def get_user_attribute_verification_code(self, params: dict) -> dict:

@@ -65,13 +65,16 @@ CREATE TABLE software_tokens (key TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE temporary_passwords (key TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 # Tables added since schema 1: made in a database that lacks them, whenever it is opened.
-ADDED = {"webauthn_credentials": """
+ADDED = {
+    "webauthn_credentials": """
 CREATE TABLE webauthn_credentials (key TEXT PRIMARY KEY, sub TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX webauthn_credentials_by_sub ON webauthn_credentials (sub);
-""", "devices": """
+""",
+    "devices": """
 CREATE TABLE devices (key TEXT PRIMARY KEY, sub TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX devices_by_sub ON devices (sub);
-"""}
+""",
+}
 MMAP_BYTES = 1 << 30  # the most of the file SQLite reads through a memory map (address space, not memory)
 # The records that expire, pruned a batch at a time (see ``prune``).
 EXPIRING = ("refresh_tokens", "codes")
@@ -93,8 +96,9 @@ class Database:
         try:
             with contextlib.suppress(FileExistsError):  # made first, so SQLite's files take its mode
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            self.connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                              cached_statements=256)
+            self.connection = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, cached_statements=256
+            )
         except sqlite3.Error as error:
             raise self.os_error(error) from None
         try:
@@ -130,8 +134,11 @@ class Database:
                 execute("INSERT INTO meta VALUES ('schema', ?), ('changes', 0)", (SCHEMA_VERSION,))
         version = self.meta("schema")
         if version != SCHEMA_VERSION:
-            raise OSError(errno.EPROTO, f"{os.path.basename(self.path)} is a database of another version of "
-                                        f"the local Cognito (schema {version}, not {SCHEMA_VERSION})")
+            raise OSError(
+                errno.EPROTO,
+                f"{os.path.basename(self.path)} is a database of another version of "
+                f"the local Cognito (schema {version}, not {SCHEMA_VERSION})",
+            )
         for table, statements in ADDED.items():
             if not execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
                 with written(self):
@@ -192,8 +199,9 @@ class Database:
         return found[0] if found else None
 
     def set_meta(self, name: str, value: Any) -> None:
-        self.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                     (name, value))
+        self.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value)
+        )
 
     def count_change(self) -> None:
         """One more transaction that wrote: every saved change writes, whatever it changed."""
@@ -207,8 +215,11 @@ class Database:
         """Delete at most ``batch`` expired records of each kind that expires; how many went."""
         pruned = 0
         for table in EXPIRING:
-            pruned += self.execute(f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 (names above)
-                                   f"(SELECT rowid FROM {table} WHERE expires <= ? LIMIT ?)", (now, batch)).rowcount
+            pruned += self.execute(
+                f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 (names above)
+                f"(SELECT rowid FROM {table} WHERE expires <= ? LIMIT ?)",
+                (now, batch),
+            ).rowcount
         return pruned
 
     # --- failures ------------------------------------------------------------------------------

@@ -123,14 +123,20 @@ class DeviceOperations:
 
     def replaces_mfa(self, user: CognitoIdpUser, device_key: Any) -> bool:
         """Whether a remembered device signs in instead of the MFA step."""
-        return (self.remembered(user, device_key) is not None and self.configuration is not None
-                and self.configuration["ChallengeRequiredOnNewDevice"])
+        return (
+            self.remembered(user, device_key) is not None
+            and self.configuration is not None
+            and self.configuration["ChallengeRequiredOnNewDevice"]
+        )
 
     def signed_in(self, user: CognitoIdpUser, result: dict, device_key: Any) -> dict:
         """Tokens as a sign-in answers them: with NewDeviceMetadata for a device the user has not
         confirmed, when the pool tracks devices; a known device's last sign-in noted."""
-        if ("AuthenticationResult" not in result or self.configuration is None
-                or "NewDeviceMetadata" in result["AuthenticationResult"]):
+        if (
+            "AuthenticationResult" not in result
+            or self.configuration is None
+            or "NewDeviceMetadata" in result["AuthenticationResult"]
+        ):
             return result
         record = self.known(user, device_key)
         if record is not None:
@@ -160,8 +166,9 @@ class DeviceOperations:
         self.pool.auth_sessions[answer["Session"]].device_key = device_key
         return answer
 
-    def respond(self, sign_in: SignInOperations, name: str, session: AuthSession, user: CognitoIdpUser,
-                responses: dict) -> dict:
+    def respond(
+        self, sign_in: SignInOperations, name: str, session: AuthSession, user: CognitoIdpUser, responses: dict
+    ) -> dict:
         device_key = responses.get("DEVICE_KEY")
         if not isinstance(device_key, str) or not device_key:
             raise _missing("DEVICE_KEY")
@@ -173,8 +180,15 @@ class DeviceOperations:
             return self._srp_b(sign_in, session, user, device_key, record, responses.get("SRP_A"))
         return self._check_claim(session, user, device_key, record, responses)
 
-    def _srp_b(self, sign_in: SignInOperations, session: AuthSession, user: CognitoIdpUser, device_key: str,
-               record: dict, srp_a: Any) -> dict:
+    def _srp_b(
+        self,
+        sign_in: SignInOperations,
+        session: AuthSession,
+        user: CognitoIdpUser,
+        device_key: str,
+        record: dict,
+        srp_a: Any,
+    ) -> dict:
         try:
             large_a = int(srp_a, 16) if isinstance(srp_a, str) else 0
         except ValueError:
@@ -184,16 +198,25 @@ class DeviceOperations:
         session.spent = True
         server = srp.ServerSession(int(record["verifier"], 16))
         secret_block = base64.b64encode(secrets.token_bytes(96)).decode()
-        answer = sign_in.start_challenge(user, DEVICE_PASSWORD_VERIFIER, {
-            "SRP_B": f"{server.large_b:x}", "SALT": record["salt"], "SECRET_BLOCK": secret_block,
-            "USERNAME": user.id, "DEVICE_KEY": device_key})
+        answer = sign_in.start_challenge(
+            user,
+            DEVICE_PASSWORD_VERIFIER,
+            {
+                "SRP_B": f"{server.large_b:x}",
+                "SALT": record["salt"],
+                "SECRET_BLOCK": secret_block,
+                "USERNAME": user.id,
+                "DEVICE_KEY": device_key,
+            },
+        )
         self.pool.auth_sessions[answer["Session"]].device_key = device_key
         self.claims = {k: c for k, c in self.claims.items() if k in self.pool.auth_sessions}
         self.claims[answer["Session"]] = DeviceClaim(device_key, server, large_a, secret_block)
         return answer
 
-    def _check_claim(self, session: AuthSession, user: CognitoIdpUser, device_key: str, record: dict,
-                     responses: dict) -> dict:
+    def _check_claim(
+        self, session: AuthSession, user: CognitoIdpUser, device_key: str, record: dict, responses: dict
+    ) -> dict:
         for name in ("PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"):
             if not isinstance(responses.get(name), str) or not responses[name]:
                 raise _missing(name)
@@ -204,8 +227,9 @@ class DeviceOperations:
             session.failures += 1
             raise not_authorized("Invalid session for the user.")
         key = claim.server.key(claim.large_a)
-        expected = srp.claim_signature(key or b"", record["group"], device_key, claim.secret_block,
-                                       responses["TIMESTAMP"])
+        expected = srp.claim_signature(
+            key or b"", record["group"], device_key, claim.secret_block, responses["TIMESTAMP"]
+        )
         given = responses["PASSWORD_CLAIM_SIGNATURE"].encode("utf-8", "surrogatepass")
         if key is None or not hmac.compare_digest(expected.encode(), given):
             session.failures += 1
@@ -218,8 +242,9 @@ class DeviceOperations:
 
     def _tracking(self) -> dict[str, bool]:
         if self.configuration is None:
-            raise CognitoFault("InvalidUserPoolConfigurationException",
-                               "Device tracking is not enabled for this user pool.")
+            raise CognitoFault(
+                "InvalidUserPoolConfigurationException", "Device tracking is not enabled for this user pool."
+            )
         return self.configuration
 
     def _owned(self, user: CognitoIdpUser, params: dict) -> tuple[str, dict]:
@@ -258,10 +283,17 @@ class DeviceOperations:
         prompt = configuration["DeviceOnlyRememberedOnUserPrompt"]
         now = self.pool.clock()
         del self.new_keys[key]
-        self.devices[key] = {"sub": user.id, "group": self.group(user.id), "salt": srp.pad_hex(salt),
-                             "verifier": f"{verifier:x}", "name": name,
-                             "status": NOT_REMEMBERED if prompt else REMEMBERED, "created": now,
-                             "modified": now, "authenticated": now}
+        self.devices[key] = {
+            "sub": user.id,
+            "group": self.group(user.id),
+            "salt": srp.pad_hex(salt),
+            "verifier": f"{verifier:x}",
+            "name": name,
+            "status": NOT_REMEMBERED if prompt else REMEMBERED,
+            "created": now,
+            "modified": now,
+            "authenticated": now,
+        }
         self.pool.save()
         return {"UserConfirmationNecessary": prompt}
 
@@ -320,7 +352,7 @@ class DeviceOperations:
         first = keys.index(start) if isinstance(start, str) and start in keys else 0
         if isinstance(start, str) and start not in keys:
             raise invalid_parameter("Invalid pagination token.")
-        page = found[first:first + limit]
+        page = found[first : first + limit]
         answer: dict[str, Any] = {"Devices": [self._described(key, record) for key, record in page]}
         if first + limit < len(found):
             answer["PaginationToken"] = keys[first + limit]
@@ -338,13 +370,19 @@ class DeviceOperations:
     @staticmethod
     def _described(key: str, record: dict) -> dict:
         """Cognito's DeviceType."""
-        attributes = [{"Name": "device_status", "Value": "valid"},
-                      {"Name": "device_remembered_status", "Value": record["status"] or NOT_REMEMBERED}]
+        attributes = [
+            {"Name": "device_status", "Value": "valid"},
+            {"Name": "device_remembered_status", "Value": record["status"] or NOT_REMEMBERED},
+        ]
         if record["name"]:
             attributes.append({"Name": "device_name", "Value": record["name"]})
-        return {"DeviceKey": key, "DeviceAttributes": attributes, "DeviceCreateDate": record["created"],
-                "DeviceLastModifiedDate": record["modified"],
-                "DeviceLastAuthenticatedDate": record["authenticated"]}
+        return {
+            "DeviceKey": key,
+            "DeviceAttributes": attributes,
+            "DeviceCreateDate": record["created"],
+            "DeviceLastModifiedDate": record["modified"],
+            "DeviceLastAuthenticatedDate": record["authenticated"],
+        }
 
     def forget_user(self, sub: str) -> None:
         self.devices.delete_where("sub", sub)

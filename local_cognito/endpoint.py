@@ -92,8 +92,9 @@ class CognitoApiHandler(PoolHandler):
                 # signs with whatever credentials it has, in local mode fixed dummy ones.
                 raise CognitoFault("MissingAuthenticationTokenException", "Missing Authentication Token")
             if operation is None:
-                raise CognitoFault("UnknownOperationException",
-                                   f"The local Cognito does not implement {target or 'this request'}.")
+                raise CognitoFault(
+                    "UnknownOperationException", f"The local Cognito does not implement {target or 'this request'}."
+                )
             try:
                 params = json.loads(self.request.body or b"{}")
             except ValueError:
@@ -126,21 +127,26 @@ class JwksHandler(tornado.web.RequestHandler):
         self.finish(json.dumps(self.pool.signer.jwks()))
 
 
-def make_local_cognito_app(pool: LocalUserPool, base_url: str,
-                           branding: Branding | None = None) -> tornado.web.Application:
+def make_local_cognito_app(
+    pool: LocalUserPool, base_url: str, branding: Branding | None = None
+) -> tornado.web.Application:
     """The app served at ``base_url``. The hosted UI's forms need Tornado's XSRF check; the JSON
     endpoints (the API, token, userInfo) opt out of it. Nothing is logged per request: query strings
     carry authorization codes. Each answer is counted for the server's /metrics (``metrics.py``)."""
     ui = HostedUi(pool, base_url, branding)
-    return tornado.web.Application([
-        (r"/", CognitoApiHandler, {"pool": pool}),
-        (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
-        (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
-        *hosted_ui_routes(ui),
-        *password_reset_routes(ui),
-        *federation_routes(ui),
-    ], log_function=observe, xsrf_cookies=True,
-        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"})
+    return tornado.web.Application(
+        [
+            (r"/", CognitoApiHandler, {"pool": pool}),
+            (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
+            (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
+            *hosted_ui_routes(ui),
+            *password_reset_routes(ui),
+            *federation_routes(ui),
+        ],
+        log_function=observe,
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
+    )
 
 
 class LocalCognito:
@@ -151,8 +157,15 @@ class LocalCognito:
 
     joined = False  # this process runs it (see sharing.JoinedLocalCognito)
 
-    def __init__(self, pool: LocalUserPool, port: int = 0, branding: Branding | None = None, *,
-                 host: str = "127.0.0.1", url: str | None = None):
+    def __init__(
+        self,
+        pool: LocalUserPool,
+        port: int = 0,
+        branding: Branding | None = None,
+        *,
+        host: str = "127.0.0.1",
+        url: str | None = None,
+    ):
         """``branding``: the app's name and icon on the hosted UI's pages."""
         self.pool = pool
         self._url = url.rstrip("/") if url else None

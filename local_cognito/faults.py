@@ -30,7 +30,10 @@ class StorageUnavailable(CognitoFault):
 
     def __init__(self, folder: str, error: OSError):
         reason = error.strerror or str(error)
-        super().__init__(self.NAME, f"The local Cognito cannot save to its data folder {folder} ({reason}); "
-                                    "nothing was changed.", status=503)
+        super().__init__(
+            self.NAME,
+            f"The local Cognito cannot save to its data folder {folder} ({reason}); nothing was changed.",
+            status=503,
+        )
         self.folder = folder
         self.error = error

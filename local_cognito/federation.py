@@ -52,17 +52,21 @@ class FederatedUsers:
         provider_id = profile.get("user_id")
         if not isinstance(provider_id, str) or not provider_id:
             raise CognitoFault("InvalidParameterException", "The identity provider gave no user id.")
-        mapped = {attribute: str(profile[field])[:MAX_ATTRIBUTE_LENGTH]
-                  for attribute, field in ATTRIBUTE_MAPPING[provider].items()
-                  if isinstance(profile.get(field), str) and profile[field]}
+        mapped = {
+            attribute: str(profile[field])[:MAX_ATTRIBUTE_LENGTH]
+            for attribute, field in ATTRIBUTE_MAPPING[provider].items()
+            if isinstance(profile.get(field), str) and profile[field]
+        }
         username = f"{provider}_{provider_id}"
         user = self.find(username)
-        lacking = missing(("email", *self.pool.required_attributes),
-                          dict(user.attribute_lookup if user else {}, **mapped))
+        lacking = missing(
+            ("email", *self.pool.required_attributes), dict(user.attribute_lookup if user else {}, **mapped)
+        )
         if lacking:
-            raise CognitoFault("InvalidParameterException",
-                               "The identity provider did not give the attributes the pool requires: "
-                               + ", ".join(lacking) + ".")
+            raise CognitoFault(
+                "InvalidParameterException",
+                "The identity provider did not give the attributes the pool requires: " + ", ".join(lacking) + ".",
+            )
         if user is None:
             user = self._new_user(provider, provider_id, username)
         elif not user.enabled:
@@ -74,12 +78,27 @@ class FederatedUsers:
 
     def _new_user(self, provider: str, provider_id: str, username: str) -> CognitoIdpUser:
         now_ms = str(int(self.pool.clock() * 1000))
-        identities = [{"dateCreated": now_ms, "userId": provider_id, "providerName": provider,
-                       "providerType": provider, "issuer": None, "primary": "true"}]
-        user = CognitoIdpUser(self.pool.pool_id, username, None, EXTERNAL_PROVIDER,  # type: ignore[arg-type]
-                              [{"Name": "identities", "Value": json.dumps(identities, separators=(",", ":"))},
-                               # The provider vouches for no address: unverified unless mapped.
-                               {"Name": "email_verified", "Value": "false"}])
+        identities = [
+            {
+                "dateCreated": now_ms,
+                "userId": provider_id,
+                "providerName": provider,
+                "providerType": provider,
+                "issuer": None,
+                "primary": "true",
+            }
+        ]
+        user = CognitoIdpUser(
+            self.pool.pool_id,
+            username,
+            None,
+            EXTERNAL_PROVIDER,  # type: ignore[arg-type]
+            [
+                {"Name": "identities", "Value": json.dumps(identities, separators=(",", ":"))},
+                # The provider vouches for no address: unverified unless mapped.
+                {"Name": "email_verified", "Value": "false"},
+            ],
+        )
         user.id = federated_sub(self.pool.pool_id, username)
         user.update_attributes([{"Name": "sub", "Value": user.id}])
         user.create_date = self.pool.now()

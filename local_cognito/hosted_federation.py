@@ -28,8 +28,14 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from local_cognito.amazon_stand_in import PROFILE_PATH, TOKEN_PATH, AmazonStandIn, stand_in_routes
 from local_cognito.faults import CognitoFault
 from local_cognito.federation import LOGIN_WITH_AMAZON
-from local_cognito.hosted_ui import (EXPIRED_FORM, IDP_RESPONSE_PATH, PROVIDER_STEP, HostedUi, PageHandler,
-                                     answers_with_pages)
+from local_cognito.hosted_ui import (
+    EXPIRED_FORM,
+    IDP_RESPONSE_PATH,
+    PROVIDER_STEP,
+    HostedUi,
+    PageHandler,
+    answers_with_pages,
+)
 from local_cognito.oauth.errors import ErrorPage
 from local_cognito.oauth.parameters import as_lists
 
@@ -45,16 +51,29 @@ class ProviderFailure(Exception):
 async def provider_profile(ui: HostedUi, stand_in: AmazonStandIn, code: str) -> dict:
     """The code redeemed at the provider's token endpoint, and the profile its access token reads."""
     client = AsyncHTTPClient()
-    form = urllib.parse.urlencode({"grant_type": "authorization_code", "code": code,
-                                   "redirect_uri": stand_in.redirect_uri, "client_id": stand_in.client_id,
-                                   "client_secret": stand_in.client_secret})
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": stand_in.redirect_uri,
+            "client_id": stand_in.client_id,
+            "client_secret": stand_in.client_secret,
+        }
+    )
     try:
-        tokens = await client.fetch(ui.base_url + TOKEN_PATH, method="POST", body=form,
-                                    request_timeout=PROVIDER_TIMEOUT_SECONDS,
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        tokens = await client.fetch(
+            ui.base_url + TOKEN_PATH,
+            method="POST",
+            body=form,
+            request_timeout=PROVIDER_TIMEOUT_SECONDS,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         access_token = json.loads(tokens.body)["access_token"]
-        profile = await client.fetch(ui.base_url + PROFILE_PATH, request_timeout=PROVIDER_TIMEOUT_SECONDS,
-                                     headers={"Authorization": f"Bearer {access_token}"})
+        profile = await client.fetch(
+            ui.base_url + PROFILE_PATH,
+            request_timeout=PROVIDER_TIMEOUT_SECONDS,
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
         answer = json.loads(profile.body)
     except HTTPClientError as refused:
         raise ProviderFailure(f"the provider answered {refused.code}") from None
@@ -75,8 +94,11 @@ class IdpResponseHandler(PageHandler):
 
     def _state(self) -> dict | None:
         payload = self.ui.forms.decode(self.get_query_argument("state", ""))
-        if not isinstance(payload, dict) or payload.get("step") != PROVIDER_STEP or \
-                not isinstance(payload.get("request"), dict):
+        if (
+            not isinstance(payload, dict)
+            or payload.get("step") != PROVIDER_STEP
+            or not isinstance(payload.get("request"), dict)
+        ):
             return None
         return payload
 
@@ -99,8 +121,9 @@ class IdpResponseHandler(PageHandler):
         # The app client may have stopped offering the provider since the person left for it.
         self.pool.oauth.check_identity_provider({"identity_provider": [LOGIN_WITH_AMAZON]})
         if self.get_query_argument("error", None) is not None:
-            self.redirect(request.redirect(error="access_denied",
-                                           error_description="The identity provider refused the sign-in."))
+            self.redirect(
+                request.redirect(error="access_denied", error_description="The identity provider refused the sign-in.")
+            )
             return
         if self.profile is None:
             raise ErrorPage("The identity provider did not confirm the sign-in. Go back to the app and try again.")

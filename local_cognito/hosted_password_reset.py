@@ -22,10 +22,19 @@ class ForgotPasswordHandler(PageHandler):
     """Cognito's /forgotPassword: the email (a reset code is sent as ForgotPassword sends it, the
     same answer for an unknown email), then the code and the new password."""
 
-    def show_forgot(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
-                    status: int = 200) -> None:
-        self.show(pages.forgot_password(xsrf=self.xsrf_form_html(), flow=self.flow("forgot", request),
-                                        request=request.params(), email=email, error=error), status)
+    def show_forgot(
+        self, request: AuthorizeRequest, *, email: str = "", error: str | None = None, status: int = 200
+    ) -> None:
+        self.show(
+            pages.forgot_password(
+                xsrf=self.xsrf_form_html(),
+                flow=self.flow("forgot", request),
+                request=request.params(),
+                email=email,
+                error=error,
+            ),
+            status,
+        )
 
     @answers_with_pages
     def get(self) -> None:
@@ -40,9 +49,14 @@ class ForgotPasswordHandler(PageHandler):
         except CognitoFault as fault:
             self.show_forgot(request, email=email, error=fault.message, status=400)
             return
-        self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(),
-                                                flow=self.flow("reset", request, email=email),
-                                                request=request.params(), email=email))
+        self.show(
+            pages.confirm_forgot_password(
+                xsrf=self.xsrf_form_html(),
+                flow=self.flow("reset", request, email=email),
+                request=request.params(),
+                email=email,
+            )
+        )
 
 
 class ConfirmForgotPasswordHandler(PageHandler):
@@ -50,8 +64,12 @@ class ConfirmForgotPasswordHandler(PageHandler):
         payload = self.ui.forms.decode(self.get_body_argument("flow", ""))
         if not isinstance(payload, dict) or payload.get("step") != "reset":
             return None  # refused by ``post`` before a password is looked at
-        return reset_form_work(self.pool, str(payload.get("email", "")),
-                               SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", ""))
+        return reset_form_work(
+            self.pool,
+            str(payload.get("email", "")),
+            SPACES.sub("", self.get_body_argument("code", "")),
+            self.get_body_argument("password", ""),
+        )
 
     @answers_with_pages
     def post(self) -> None:
@@ -59,10 +77,19 @@ class ConfirmForgotPasswordHandler(PageHandler):
         email = str(state.get("email", ""))
         try:
             self.pool.hosted_sign_in.confirm_forgot_password(
-                email, SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", ""))
+                email, SPACES.sub("", self.get_body_argument("code", "")), self.get_body_argument("password", "")
+            )
         except CognitoFault as fault:
-            self.show(pages.confirm_forgot_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
-                                                    request=request.params(), email=email, error=fault.message), 400)
+            self.show(
+                pages.confirm_forgot_password(
+                    xsrf=self.xsrf_form_html(),
+                    flow=self.get_body_argument("flow"),
+                    request=request.params(),
+                    email=email,
+                    error=fault.message,
+                ),
+                400,
+            )
             return
         self.show_sign_in(request, email=email, note=_("Your password is changed. Sign in with the new one."))
 

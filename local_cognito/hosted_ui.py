@@ -72,15 +72,27 @@ class HostedUi:
         key = (pool.store.secret(HOSTED_UI_SECRET),)
         self.forms = SignedValues(key, "local-cognito-form", FORM_SECONDS / 86400, clock=pool.clock)
         self.sessions = SignedValues(key, SESSION_COOKIE, HOSTED_SESSION_SECONDS / 86400, clock=pool.clock)
-        self.stand_in = AmazonStandIn(pool.store.secret(LOGIN_WITH_AMAZON_SECRET), base_url + IDP_RESPONSE_PATH,
-                                      pool.clock)
+        self.stand_in = AmazonStandIn(
+            pool.store.secret(LOGIN_WITH_AMAZON_SECRET), base_url + IDP_RESPONSE_PATH, pool.clock
+        )
 
     def provider_url(self, request: AuthorizeRequest) -> str:
         """The provider's sign-in page, with the app's request in a signed ``state``."""
         state = self.forms.encode({"step": PROVIDER_STEP, "request": request.params()})
-        return self.base_url + AUTHORIZE_PATH + "?" + urllib.parse.urlencode({
-            "client_id": self.stand_in.client_id, "response_type": "code", "scope": "profile",
-            "redirect_uri": self.stand_in.redirect_uri, "state": state})
+        return (
+            self.base_url
+            + AUTHORIZE_PATH
+            + "?"
+            + urllib.parse.urlencode(
+                {
+                    "client_id": self.stand_in.client_id,
+                    "response_type": "code",
+                    "scope": "profile",
+                    "redirect_uri": self.stand_in.redirect_uri,
+                    "state": state,
+                }
+            )
+        )
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:
@@ -121,8 +133,11 @@ class PageHandler(PoolHandler):
     def use_language(self) -> None:
         """The page's language: the request's ``lang`` (query or form), the page's cookie, the browser's."""
         given = self.get_argument("lang", None)
-        page_languages.use(given if given in LANGUAGES else
-                           choose(self.request.headers.get("Accept-Language"), self.get_cookie(LANGUAGE_COOKIE)))
+        page_languages.use(
+            given
+            if given in LANGUAGES
+            else choose(self.request.headers.get("Accept-Language"), self.get_cookie(LANGUAGE_COOKIE))
+        )
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -130,9 +145,10 @@ class PageHandler(PoolHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
         # No form-action: a form's answer redirects to the app, which that directive would block.
-        self.set_header("Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
-                        "base-uri 'none'")
+        self.set_header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
 
     def show(self, page: pages.Page, status: int = 200) -> None:
         self.set_status(status)
@@ -151,8 +167,7 @@ class PageHandler(PoolHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.use_language()  # a refused form (XSRF) is answered before ``prepare``
         # 403 is Tornado's answer to a form without its _xsrf cookie and field.
-        message = EXPIRED_FORM if status_code == 403 else \
-            "Something went wrong. Go back to the app and try again."
+        message = EXPIRED_FORM if status_code == 403 else "Something went wrong. Go back to the app and try again."
         self.show(pages.error(message), status_code)
 
     def write_storage_unavailable(self, failure: StorageUnavailable) -> None:
@@ -161,8 +176,10 @@ class PageHandler(PoolHandler):
 
     def query(self) -> dict[str, list[str]]:
         try:
-            return {name: [value.decode("utf-8") for value in values]
-                    for name, values in self.request.query_arguments.items()}
+            return {
+                name: [value.decode("utf-8") for value in values]
+                for name, values in self.request.query_arguments.items()
+            }
         except UnicodeDecodeError:
             raise ErrorPage("The request's parameters are not UTF-8.") from None
 
@@ -179,8 +196,7 @@ class PageHandler(PoolHandler):
     def posted_flow(self, step: str) -> tuple[AuthorizeRequest, dict]:
         """The authorize request a form carries, checked again, and the rest of its state."""
         payload = self.ui.forms.decode(self.get_body_argument("flow", ""))
-        if not isinstance(payload, dict) or payload.get("step") != step or \
-                not isinstance(payload.get("request"), dict):
+        if not isinstance(payload, dict) or payload.get("step") != step or not isinstance(payload.get("request"), dict):
             raise ErrorPage(EXPIRED_FORM)
         return self.pool.oauth.authorize_request(as_lists(payload["request"])), payload
 
@@ -200,14 +216,27 @@ class PageHandler(PoolHandler):
         return signed_in
 
     def _set_session_cookie(self, session_id: str) -> None:
-        self.set_cookie(SESSION_COOKIE, self.ui.sessions.encode({"sid": session_id}), path="/",
-                        max_age=HOSTED_SESSION_SECONDS, httponly=True, samesite="Lax")
+        self.set_cookie(
+            SESSION_COOKIE,
+            self.ui.sessions.encode({"sid": session_id}),
+            path="/",
+            max_age=HOSTED_SESSION_SECONDS,
+            httponly=True,
+            samesite="Lax",
+        )
 
     def end_session(self) -> None:
         self.pool.oauth.end_hosted_session(self._session_id())
         if self.get_cookie(SESSION_COOKIE) is not None:
-            self.set_cookie(SESSION_COOKIE, "", path="/", max_age=0, httponly=True, samesite="Lax",
-                            expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
+            self.set_cookie(
+                SESSION_COOKIE,
+                "",
+                path="/",
+                max_age=0,
+                httponly=True,
+                samesite="Lax",
+                expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
+            )
 
     def sign_in_done(self, request: AuthorizeRequest, user: CognitoIdpUser) -> None:
         """A new hosted-UI session (replacing any in this browser), and back to the app with a code."""
@@ -218,15 +247,30 @@ class PageHandler(PoolHandler):
 
     # --- the pages of a sign-in ---------------------------------------------------------------------
 
-    def show_sign_in(self, request: AuthorizeRequest, *, email: str = "", error: str | None = None,
-                     note: str | None = None, status: int = 200) -> None:
+    def show_sign_in(
+        self,
+        request: AuthorizeRequest,
+        *,
+        email: str = "",
+        error: str | None = None,
+        note: str | None = None,
+        status: int = 200,
+    ) -> None:
         providers = [name for name in self.pool.oauth.oauth_settings.identity_providers if name != "COGNITO"]
-        self.show(pages.sign_in(xsrf=self.xsrf_form_html(), flow=self.flow("password", request),
-                                request=request.params(), email=email, error=error, note=note,
-                                providers=providers), status)
+        self.show(
+            pages.sign_in(
+                xsrf=self.xsrf_form_html(),
+                flow=self.flow("password", request),
+                request=request.params(),
+                email=email,
+                error=error,
+                note=note,
+                providers=providers,
+            ),
+            status,
+        )
 
-    def show_confirm(self, flow: str, *, error: str | None = None, note: str | None = None,
-                     status: int = 200) -> None:
+    def show_confirm(self, flow: str, *, error: str | None = None, note: str | None = None, status: int = 200) -> None:
         self.show(pages.confirm(xsrf=self.xsrf_form_html(), flow=flow, error=error, note=note), status)
 
     def continue_sign_in(self, request: AuthorizeRequest, step: SignInStep) -> None:
@@ -236,12 +280,18 @@ class PageHandler(PoolHandler):
         elif step.next == "mfa":
             self.show(pages.mfa(xsrf=xsrf, flow=self.flow("mfa", request, session=step.session)))
         elif step.next == "new_password":
-            self.show(pages.new_password(xsrf=xsrf, flow=self.flow("new_password", request, session=step.session),
-                                         attributes=self.pool.hosted_sign_in.attributes_to_ask(step.user)))
+            self.show(
+                pages.new_password(
+                    xsrf=xsrf,
+                    flow=self.flow("new_password", request, session=step.session),
+                    attributes=self.pool.hosted_sign_in.attributes_to_ask(step.user),
+                )
+            )
         else:  # "confirm": the password was right, the account is not confirmed yet
-            self.show_confirm(self.flow("confirm", request, sub=step.user.id),
-                              note=_("This account is not confirmed yet: enter the code we emailed, "
-                                     "or ask for a new one."))
+            self.show_confirm(
+                self.flow("confirm", request, sub=step.user.id),
+                note=_("This account is not confirmed yet: enter the code we emailed, or ask for a new one."),
+            )
 
 
 class AuthorizeHandler(PageHandler):
@@ -263,8 +313,13 @@ class AuthorizeHandler(PageHandler):
 
 class LoginHandler(PageHandler):
     def password_work(self) -> Work | None:
-        return sign_in_form_work(self.pool, self.get_body_argument("email", "").strip(),
-                                 self.get_body_argument("password", "")) if self.posted_form("password") else None
+        return (
+            sign_in_form_work(
+                self.pool, self.get_body_argument("email", "").strip(), self.get_body_argument("password", "")
+            )
+            if self.posted_form("password")
+            else None
+        )
 
     @answers_with_pages
     def get(self) -> None:
@@ -291,18 +346,22 @@ class MfaHandler(PageHandler):
             step = self.pool.hosted_sign_in.answer_totp(state.get("session"), code)
         except CognitoFault as fault:
             if fault.name in ("CodeMismatchException", "InvalidParameterException"):
-                self.show(pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
-                                    error=fault.message), 400)
+                self.show(
+                    pages.mfa(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"), error=fault.message), 400
+                )
             else:  # the sign-in session expired, was used up, or the user can no longer sign in
-                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)),
-                                  status=400)
+                self.show_sign_in(
+                    request, error=_("{message} Sign in again.", message=translated(fault.message)), status=400
+                )
             return
         self.continue_sign_in(request, step)
 
 
 class NewPasswordHandler(PageHandler):
     def password_work(self) -> Work | None:
-        return new_password_form_work(self.get_body_argument("password", "")) if self.posted_form("new_password") else None
+        return (
+            new_password_form_work(self.get_body_argument("password", "")) if self.posted_form("new_password") else None
+        )
 
     @answers_with_pages
     def post(self) -> None:
@@ -310,25 +369,51 @@ class NewPasswordHandler(PageHandler):
         names = self.pool.hosted_sign_in.attributes_to_ask_in(state.get("session"))
         values = {name: self.get_body_argument(name, "").strip() for name in names}
         try:
-            step = self.pool.hosted_sign_in.set_new_password(state.get("session"),
-                                                             self.get_body_argument("password", ""), values)
+            step = self.pool.hosted_sign_in.set_new_password(
+                state.get("session"), self.get_body_argument("password", ""), values
+            )
         except CognitoFault as fault:
             if fault.name in ("InvalidPasswordException", "InvalidParameterException"):
-                self.show(pages.new_password(xsrf=self.xsrf_form_html(), flow=self.get_body_argument("flow"),
-                                             attributes=names, values=values, error=fault.message), 400)
+                self.show(
+                    pages.new_password(
+                        xsrf=self.xsrf_form_html(),
+                        flow=self.get_body_argument("flow"),
+                        attributes=names,
+                        values=values,
+                        error=fault.message,
+                    ),
+                    400,
+                )
             else:
-                self.show_sign_in(request, error=_("{message} Sign in again.", message=translated(fault.message)),
-                                  status=400)
+                self.show_sign_in(
+                    request, error=_("{message} Sign in again.", message=translated(fault.message)), status=400
+                )
             return
         self.continue_sign_in(request, step)
 
 
 class SignUpHandler(PageHandler):
-    def show_sign_up(self, request: AuthorizeRequest, *, email: str = "", values: dict[str, str] | None = None,
-                     error: str | None = None, status: int = 200) -> None:
-        self.show(pages.sign_up(xsrf=self.xsrf_form_html(), flow=self.flow("signup", request),
-                                request=request.params(), email=email, values=values,
-                                required=self.pool.required_attributes, error=error), status)
+    def show_sign_up(
+        self,
+        request: AuthorizeRequest,
+        *,
+        email: str = "",
+        values: dict[str, str] | None = None,
+        error: str | None = None,
+        status: int = 200,
+    ) -> None:
+        self.show(
+            pages.sign_up(
+                xsrf=self.xsrf_form_html(),
+                flow=self.flow("signup", request),
+                request=request.params(),
+                email=email,
+                values=values,
+                required=self.pool.required_attributes,
+                error=error,
+            ),
+            status,
+        )
 
     @answers_with_pages
     def get(self) -> None:
@@ -337,7 +422,9 @@ class SignUpHandler(PageHandler):
     def password_work(self) -> Work | None:
         if not self.posted_form("signup"):
             return None
-        return new_account_work(self.pool, self.get_body_argument("email", "").strip(), self.get_body_argument("password", ""))
+        return new_account_work(
+            self.pool, self.get_body_argument("email", "").strip(), self.get_body_argument("password", "")
+        )
 
     @answers_with_pages
     def post(self) -> None:
@@ -350,9 +437,10 @@ class SignUpHandler(PageHandler):
         except CognitoFault as fault:
             self.show_sign_up(request, email=email, values=values, error=fault.message, status=400)
             return
-        self.show_confirm(self.flow("confirm", request, sub=sub),
-                          note=_("We emailed a confirmation code to {destination}.",
-                                 destination=delivery["Destination"]))
+        self.show_confirm(
+            self.flow("confirm", request, sub=sub),
+            note=_("We emailed a confirmation code to {destination}.", destination=delivery["Destination"]),
+        )
 
 
 class ConfirmHandler(PageHandler):
@@ -363,11 +451,13 @@ class ConfirmHandler(PageHandler):
         try:
             if self.get_body_argument("action", "confirm") == "resend":
                 delivery = self.pool.hosted_sign_in.resend_code(state.get("sub"))
-                self.show_confirm(flow, note=_("We emailed a new code to {destination}.",
-                                               destination=delivery["Destination"]))
+                self.show_confirm(
+                    flow, note=_("We emailed a new code to {destination}.", destination=delivery["Destination"])
+                )
                 return
-            step = self.pool.hosted_sign_in.confirm(state.get("sub"),
-                                                    SPACES.sub("", self.get_body_argument("code", "")))
+            step = self.pool.hosted_sign_in.confirm(
+                state.get("sub"), SPACES.sub("", self.get_body_argument("code", ""))
+            )
         except CognitoFault as fault:
             self.show_confirm(flow, error=fault.message, status=400)
             return

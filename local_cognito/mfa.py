@@ -30,8 +30,9 @@ class MfaOperations:
         if params.get("AccessToken") is None and params.get("Session") is not None:
             # The Session form is for MFA_SETUP challenges, which only pools whose MFA is required
             # send; in this pool MFA is optional, so there is no such session to name.
-            raise invalid_parameter("This user pool's MFA is optional: set up a software token "
-                                    "with an AccessToken, not a Session.")
+            raise invalid_parameter(
+                "This user pool's MFA is optional: set up a software token with an AccessToken, not a Session."
+            )
         return self.pool.user_for_access_token(params.get("AccessToken"))
 
     def associate_software_token(self, params: dict) -> dict:
@@ -45,9 +46,10 @@ class MfaOperations:
         user = self._user_setting_up_mfa(params)
         token = self.pool.software_tokens.get(user.id)
         if token is None or token.pending is None:
-            raise CognitoFault("SoftwareTokenMFANotFoundException",
-                               "No software token is associated with this user: call "
-                               "AssociateSoftwareToken first.")
+            raise CognitoFault(
+                "SoftwareTokenMFANotFoundException",
+                "No software token is associated with this user: call AssociateSoftwareToken first.",
+            )
         # A new secret has no used steps yet.
         step = accepted_step(token.pending, params.get("UserCode"), self.pool.clock(), None)
         if step is None:

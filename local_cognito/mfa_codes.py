@@ -24,8 +24,16 @@ from typing import TYPE_CHECKING, Any
 from moto.cognitoidp.models import CognitoIdpUser
 
 from local_cognito.faults import CognitoFault, invalid_parameter
-from local_cognito.mfa_methods import (ANSWER_NAMES, EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, methods_on,
-                                       preferred_method, send_sms, sms_delivery)
+from local_cognito.mfa_methods import (
+    ANSWER_NAMES,
+    EMAIL_OTP,
+    SMS_MFA,
+    SOFTWARE_TOKEN_MFA,
+    methods_on,
+    preferred_method,
+    send_sms,
+    sms_delivery,
+)
 from local_cognito.pool import AuthSession, UserPool
 from local_cognito.user_extras import mfa_choices
 
@@ -36,8 +44,11 @@ SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
 CODE_CHALLENGES = {SMS_MFA: "SMS_MFA_CODE", EMAIL_OTP: "EMAIL_OTP_CODE"}
 # SetUserMFAPreference's settings for the methods this module keeps, and the user's record's key.
 SETTINGS = {SMS_MFA: ("SMSMfaSettings", "sms"), EMAIL_OTP: ("EmailMfaSettings", "email")}
-ALL_SETTINGS = {SOFTWARE_TOKEN_MFA: "SoftwareTokenMfaSettings", SMS_MFA: "SMSMfaSettings",
-                EMAIL_OTP: "EmailMfaSettings"}
+ALL_SETTINGS = {
+    SOFTWARE_TOKEN_MFA: "SoftwareTokenMfaSettings",
+    SMS_MFA: "SMSMfaSettings",
+    EMAIL_OTP: "EmailMfaSettings",
+}
 
 
 def given_settings(params: dict) -> dict[str, dict]:
@@ -91,8 +102,9 @@ class MfaCodeOperations:
                 del choices[key]
             if choices.get("preferred") == method and not (given.get("Enabled") and given.get("PreferredMfa")):
                 del choices["preferred"]
-        preferred = next((m for m, given in settings.items() if given.get("PreferredMfa") and given.get("Enabled")),
-                         None)
+        preferred = next(
+            (m for m, given in settings.items() if given.get("PreferredMfa") and given.get("Enabled")), None
+        )
         if preferred is None:
             return
         token = self.pool.software_tokens.get(user.id)
@@ -130,9 +142,14 @@ class MfaCodeOperations:
             email = user.attribute_lookup.get("email", "")
             self.pool.send_email(email, "your sign-in code is %s", code)
             delivery = self.pool.delivery(email)
-        answer = self.sign_in.start_challenge(user, method, {
-            "CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
-            "CODE_DELIVERY_DESTINATION": delivery["Destination"]})
+        answer = self.sign_in.start_challenge(
+            user,
+            method,
+            {
+                "CODE_DELIVERY_DELIVERY_MEDIUM": delivery["DeliveryMedium"],
+                "CODE_DELIVERY_DESTINATION": delivery["Destination"],
+            },
+        )
         self.pool.auth_sessions[answer["Session"]].code = code
         return answer
 

@@ -37,14 +37,16 @@ ANSWER_NAMES = {SMS_MFA: SMS_MFA, SOFTWARE_TOKEN_MFA: SOFTWARE_TOKEN_MFA, EMAIL_
 EMAIL_UPDATES = ("verify-first", "immediate", "off")
 
 
-def configured_features(pool: CognitoIdpUserPool, email_updates: str,
-                        methods: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+def configured_features(
+    pool: CognitoIdpUserPool, email_updates: str, methods: tuple[str, ...]
+) -> tuple[str, frozenset[str]]:
     """Checks the settings and writes them into moto's record of the pool, as Cognito names them."""
     if email_updates not in EMAIL_UPDATES or not set(methods) <= set(MFA_METHODS):
         raise ValueError("unknown email update setting or MFA method")
     config = pool.extended_config
     config["UserAttributeUpdateSettings"] = {
-        "AttributesRequireVerificationBeforeUpdate": ["email"] if email_updates == "verify-first" else []}
+        "AttributesRequireVerificationBeforeUpdate": ["email"] if email_updates == "verify-first" else []
+    }
     config["AutoVerifiedAttributes"] = ["email", "phone_number"] if SMS_MFA in methods else ["email"]
     pool.token_mfa_config = {"Enabled": SOFTWARE_TOKEN_MFA in methods}
     return email_updates, frozenset(methods)
@@ -53,8 +55,11 @@ def configured_features(pool: CognitoIdpUserPool, email_updates: str,
 def methods_on(pool: UserPool, user: CognitoIdpUser) -> list[str]:
     """The MFA methods on for ``user``, in GetUser's order."""
     choices = mfa_choices(user)
-    on = {SOFTWARE_TOKEN_MFA: pool.mfa_enabled(user), SMS_MFA: bool(choices.get("sms")),
-          EMAIL_OTP: bool(choices.get("email"))}
+    on = {
+        SOFTWARE_TOKEN_MFA: pool.mfa_enabled(user),
+        SMS_MFA: bool(choices.get("sms")),
+        EMAIL_OTP: bool(choices.get("email")),
+    }
     return [method for method in MFA_METHODS if on[method]]
 
 
@@ -68,7 +73,7 @@ def preferred_method(pool: UserPool, user: CognitoIdpUser) -> str | None:
 
 
 def send_sms(pool: UserPool, number: str, text: str, *arguments: Any) -> None:
-    """"Text" ``text`` % ``arguments`` to ``number``: to the console log, like the pool's emails, once
+    """ "Text" ``text`` % ``arguments`` to ``number``: to the console log, like the pool's emails, once
     the transaction commits."""
     text, arguments = "SMS to %s: " + text, (printable(number), *arguments)
     if pool.open_transaction is not None:
@@ -79,5 +84,8 @@ def send_sms(pool: UserPool, number: str, text: str, *arguments: Any) -> None:
 
 def sms_delivery(number: str) -> dict:
     """Where a text message went, masked as Cognito masks a number: all but its last four digits."""
-    return {"Destination": "+" + "*" * max(len(number) - 5, 0) + number[-4:], "DeliveryMedium": "SMS",
-            "AttributeName": "phone_number"}
+    return {
+        "Destination": "+" + "*" * max(len(number) - 5, 0) + number[-4:],
+        "DeliveryMedium": "SMS",
+        "AttributeName": "phone_number",
+    }

@@ -54,8 +54,9 @@ def open_database(folder: DataFolder) -> Database:
         for suffix in SQLITE_SIDE_FILES:
             if os.path.exists(folder.path + suffix):
                 os.replace(folder.path + suffix, kept + suffix)
-        log.error("The local Cognito could not read %s (%s); it was kept as %s and a new pool starts.",
-                  folder.path, why, kept)
+        log.error(
+            "The local Cognito could not read %s (%s); it was kept as %s and a new pool starts.", folder.path, why, kept
+        )
         return Database(folder)
 
 
@@ -64,8 +65,9 @@ def _move_state_file(folder: DataFolder) -> None:
         state = read_state_file(folder.state_path)
     except StateFileUnreadable:
         kept = keep_aside(folder.state_path, "unreadable")
-        log.error("The local Cognito could not read %s; it was kept as %s and a new pool starts.",
-                  folder.state_path, kept)
+        log.error(
+            "The local Cognito could not read %s; it was kept as %s and a new pool starts.", folder.state_path, kept
+        )
         return
     moving = folder.path + ".moving"
     for leftover in (moving, *(moving + suffix for suffix in SQLITE_SIDE_FILES)):
@@ -80,9 +82,16 @@ def _move_state_file(folder: DataFolder) -> None:
     os.replace(moving, folder.path)
     kept = keep_aside(folder.state_path, "migrated")
     _sync_folder(folder.folder)
-    log.warning("The local Cognito moved %s into its database %s (%d users, %d groups, %d refresh tokens); "
-                "the old file is kept as %s.", folder.state_path, folder.path, len(state.get("users", [])),
-                len(state.get("groups", [])), len(state.get("refresh_tokens", {})), kept)
+    log.warning(
+        "The local Cognito moved %s into its database %s (%d users, %d groups, %d refresh tokens); "
+        "the old file is kept as %s.",
+        folder.state_path,
+        folder.path,
+        len(state.get("users", [])),
+        len(state.get("groups", [])),
+        len(state.get("refresh_tokens", {})),
+        kept,
+    )
 
 
 def write_state(database: Database, state: dict) -> None:
@@ -92,17 +101,26 @@ def write_state(database: Database, state: dict) -> None:
     database.set_meta("client_secret", state["client"]["secret"])
     members: dict[str, list[str]] = {}
     for saved in state.get("groups", []):
-        fields = {"description": saved.get("description") or "", "role_arn": saved.get("role_arn"),
-                  "precedence": saved.get("precedence"), "created": saved["created"], "modified": saved["modified"]}
+        fields = {
+            "description": saved.get("description") or "",
+            "role_arn": saved.get("role_arn"),
+            "precedence": saved.get("precedence"),
+            "created": saved["created"],
+            "modified": saved["modified"],
+        }
         database.execute("INSERT INTO groups VALUES (?, ?, ?)", (saved["name"], saved["created"], as_json(fields)))
         for sub in saved.get("members", []):
             members.setdefault(sub, []).append(saved["name"])
     for saved in state.get("users", []):
         sub = saved["sub"]
-        fields = {"status": saved["status"], "enabled": saved.get("enabled", True),
-                  "attributes": {k: v for k, v in saved["attributes"].items() if k != "sub"},
-                  "password_hash": saved.get("password_hash"), "created": saved["created"],
-                  "modified": saved["modified"]}
+        fields = {
+            "status": saved["status"],
+            "enabled": saved.get("enabled", True),
+            "attributes": {k: v for k, v in saved["attributes"].items() if k != "sub"},
+            "password_hash": saved.get("password_hash"),
+            "created": saved["created"],
+            "modified": saved["modified"],
+        }
         groups = tuple(sorted(members.get(sub, [])))
         database.execute("INSERT INTO users VALUES (?, ?, ?, ?)", (sub, *user_row(fields, groups)[:3]))
         database.executemany("INSERT INTO memberships VALUES (?, ?)", [(sub, name) for name in groups])
@@ -110,14 +128,23 @@ def write_state(database: Database, state: dict) -> None:
             token = dataclasses.asdict(SoftwareToken.from_saved(saved["software_token"]))
             database.execute("INSERT INTO software_tokens VALUES (?, ?)", (sub, as_json(token)))
         if saved.get("temporary_password_expires") is not None:
-            database.execute("INSERT INTO temporary_passwords VALUES (?, ?)",
-                             (sub, as_json(saved["temporary_password_expires"])))
-    database.executemany("INSERT INTO codes VALUES (?, ?, ?, ?)", [
-        (key, key.partition(":")[2], record["expires"], as_json(record))
-        for key, record in state.get("codes", {}).items()])
-    database.executemany("INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?)", [
-        (digest, record["sub"], record["origin_jti"], record["expires"], as_json(record))
-        for digest, record in state.get("refresh_tokens", {}).items()])
+            database.execute(
+                "INSERT INTO temporary_passwords VALUES (?, ?)", (sub, as_json(saved["temporary_password_expires"]))
+            )
+    database.executemany(
+        "INSERT INTO codes VALUES (?, ?, ?, ?)",
+        [
+            (key, key.partition(":")[2], record["expires"], as_json(record))
+            for key, record in state.get("codes", {}).items()
+        ],
+    )
+    database.executemany(
+        "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?)",
+        [
+            (digest, record["sub"], record["origin_jti"], record["expires"], as_json(record))
+            for digest, record in state.get("refresh_tokens", {}).items()
+        ],
+    )
 
 
 def _sync_folder(path: str) -> None:

@@ -53,8 +53,10 @@ class TokenHandler(JsonHandler):
             if content_type != "application/x-www-form-urlencoded":
                 raise OAuthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded")
             try:
-                form = {name: [value.decode("utf-8") for value in values]
-                        for name, values in self.request.body_arguments.items()}
+                form = {
+                    name: [value.decode("utf-8") for value in values]
+                    for name, values in self.request.body_arguments.items()
+                }
             except UnicodeDecodeError:
                 raise OAuthError("invalid_request", "The request body is not UTF-8") from None
             answer = self.pool.oauth.token_answer(form, self.request.headers.get("Authorization"))
@@ -69,8 +71,9 @@ class UserInfoHandler(JsonHandler):
         try:
             answer = self.pool.oauth.user_info(self.request.headers.get("Authorization"))
         except OAuthError as fault:
-            self.set_header("WWW-Authenticate",
-                            f'Bearer error="{fault.error}", error_description="{fault.description}"')
+            self.set_header(
+                "WWW-Authenticate", f'Bearer error="{fault.error}", error_description="{fault.description}"'
+            )
             self.fail(fault)
             return
         self.finish(json.dumps(answer))

@@ -67,14 +67,11 @@ FRENCH: dict[str, str] = {
     "Enter your authenticator code": "Saisissez le code de votre application d'authentification",
     "The 6-digit code from your authenticator app": "Le code à 6 chiffres de votre application d'authentification",
     "Choose a new password": "Choisissez un nouveau mot de passe",
-    "Your account has a temporary password: choose your own to continue.":
-        "Votre compte a un mot de passe provisoire : choisissez le vôtre pour continuer.",
-    "Your account has a temporary password: choose your own, and tell us the rest, to continue.":
-        "Votre compte a un mot de passe provisoire : choisissez le vôtre et complétez le reste pour continuer.",
+    "Your account has a temporary password: choose your own to continue.": "Votre compte a un mot de passe provisoire : choisissez le vôtre pour continuer.",
+    "Your account has a temporary password: choose your own, and tell us the rest, to continue.": "Votre compte a un mot de passe provisoire : choisissez le vôtre et complétez le reste pour continuer.",
     "Set password and sign in": "Enregistrer le mot de passe et se connecter",
     "Reset your password": "Réinitialisez votre mot de passe",
-    "We will email you a code to choose a new password.":
-        "Nous vous enverrons par e-mail un code pour choisir un nouveau mot de passe.",
+    "We will email you a code to choose a new password.": "Nous vous enverrons par e-mail un code pour choisir un nouveau mot de passe.",
     "Email me a code": "M'envoyer un code",
     "Back to sign in": "Retour à la connexion",
     "Code from the email": "Code reçu par e-mail",
@@ -82,40 +79,42 @@ FRENCH: dict[str, str] = {
     "If {email} has an account, we emailed it a code.": "Si {email} a un compte, nous lui avons envoyé un code.",
     "An error was encountered with the requested page": "Une erreur est survenue sur la page demandée",
     # What the handlers say.
-    "This page has expired or was changed. Go back to the app and sign in again.":
-        "Cette page a expiré ou a été modifiée. Revenez à l'application et reconnectez-vous.",
-    "Something went wrong. Go back to the app and try again.":
-        "Une erreur s'est produite. Revenez à l'application et réessayez.",
-    "This account is not confirmed yet: enter the code we emailed, or ask for a new one.":
-        "Ce compte n'est pas encore confirmé : saisissez le code reçu par e-mail, ou demandez-en un nouveau.",
+    "This page has expired or was changed. Go back to the app and sign in again.": "Cette page a expiré ou a été modifiée. Revenez à l'application et reconnectez-vous.",
+    "Something went wrong. Go back to the app and try again.": "Une erreur s'est produite. Revenez à l'application et réessayez.",
+    "This account is not confirmed yet: enter the code we emailed, or ask for a new one.": "Ce compte n'est pas encore confirmé : saisissez le code reçu par e-mail, ou demandez-en un nouveau.",
     "We emailed a confirmation code to {destination}.": "Nous avons envoyé un code de confirmation à {destination}.",
     "We emailed a new code to {destination}.": "Nous avons envoyé un nouveau code à {destination}.",
-    "Your password is changed. Sign in with the new one.":
-        "Votre mot de passe est changé. Connectez-vous avec le nouveau.",
+    "Your password is changed. Sign in with the new one.": "Votre mot de passe est changé. Connectez-vous avec le nouveau.",
     "{message} Sign in again.": "{message} Reconnectez-vous.",
-    "The sign-in service cannot save changes right now, so nothing was changed. Try again later.":
-        "Le service de connexion ne peut pas enregistrer de modifications pour le moment : rien n'a été modifié. "
-        "Réessayez plus tard.",
-    "The identity provider did not confirm the sign-in. Go back to the app and try again.":
-        "Le fournisseur d'identité n'a pas confirmé la connexion. Revenez à l'application et réessayez.",
+    "The sign-in service cannot save changes right now, so nothing was changed. Try again later.": "Le service de connexion ne peut pas enregistrer de modifications pour le moment : rien n'a été modifié. "
+    "Réessayez plus tard.",
+    "The identity provider did not confirm the sign-in. Go back to the app and try again.": "Le fournisseur d'identité n'a pas confirmé la connexion. Revenez à l'application et réessayez.",
     # The Login with Amazon stand-in's page (amazon_stand_in.py).
-    "A stand-in on this computer: any name and email sign in.":
-        "Une doublure de Login with Amazon, sur cet ordinateur : tout nom et toute adresse e-mail "
-        "permettent de se connecter.",
+    "A stand-in on this computer: any name and email sign in.": "Une doublure de Login with Amazon, sur cet ordinateur : tout nom et toute adresse e-mail "
+    "permettent de se connecter.",
     "Your name": "Votre nom",
     "Sign in and share your profile": "Se connecter et partager votre profil",
     "Cancel": "Annuler",
     "Enter a name and an email address.": "Saisissez un nom et une adresse e-mail.",
     "This client or return URL is not registered.": "Ce client ou cette adresse de retour n'est pas enregistré.",
     # The standard attributes a pool may require (their labels, translated, not given to _).
-    "Name": "Nom complet", "Given name": "Prénom", "Family name": "Nom", "Middle name": "Deuxième prénom",
-    "Preferred username": "Nom d'utilisateur préféré", "Phone number": "Numéro de téléphone",
-    "Birthdate": "Date de naissance", "Address": "Adresse", "Website": "Site web", "Gender": "Genre",
-    "Locale": "Langue et région", "Picture": "Photo", "Profile": "Page de profil", "Zoneinfo": "Fuseau horaire",
+    "Name": "Nom complet",
+    "Given name": "Prénom",
+    "Family name": "Nom",
+    "Middle name": "Deuxième prénom",
+    "Preferred username": "Nom d'utilisateur préféré",
+    "Phone number": "Numéro de téléphone",
+    "Birthdate": "Date de naissance",
+    "Address": "Adresse",
+    "Website": "Site web",
+    "Gender": "Genre",
+    "Locale": "Langue et région",
+    "Picture": "Photo",
+    "Profile": "Page de profil",
+    "Zoneinfo": "Fuseau horaire",
     "Updated at": "Mis à jour le",
     # Cognito's own sentences that reach the pages (translated, not given to _).
-    "Login option is not available. Please try another one.":
-        "Cette option de connexion n'est pas disponible. Essayez-en une autre.",
+    "Login option is not available. Please try another one.": "Cette option de connexion n'est pas disponible. Essayez-en une autre.",
     "Incorrect username or password.": "Nom d'utilisateur ou mot de passe incorrect.",
     "User is disabled.": "L'utilisateur est désactivé.",
     "Password reset required for the user": "L'utilisateur doit réinitialiser son mot de passe.",
@@ -126,12 +125,10 @@ FRENCH: dict[str, str] = {
     "Invalid email address format.": "Le format de l'adresse e-mail n'est pas valable.",
     "Invalid session for the user.": "La session de cet utilisateur n'est pas valable.",
     "Invalid session for the user, session is expired.": "La session de cet utilisateur a expiré.",
-    "Invalid session for the user, session can only be used once.":
-        "La session de cet utilisateur ne peut servir qu'une fois.",
+    "Invalid session for the user, session can only be used once.": "La session de cet utilisateur ne peut servir qu'une fois.",
     "User cannot be confirmed.": "L'utilisateur ne peut pas être confirmé.",
     # The local Cognito's own refusal, for an account with codes by text message or email (oauth/hosted_sign_in.py).
     "This account signs in with a code sent by text message or email, which this sign-in page does not ask for: "
-    "sign in on the app's own page.":
-        "Ce compte se connecte avec un code envoyé par SMS ou par e-mail, que cette page de connexion ne demande "
-        "pas : connectez-vous sur la page de l'application.",
+    "sign in on the app's own page.": "Ce compte se connecte avec un code envoyé par SMS ou par e-mail, que cette page de connexion ne demande "
+    "pas : connectez-vous sur la page de l'application.",
 }

@@ -26,13 +26,27 @@ import json
 from typing import Any, Iterator
 
 from moto.cognitoidp.models import CognitoIdpUser
-from webauthn import (generate_authentication_options, generate_registration_options, options_to_json,
-                      verify_authentication_response, verify_registration_response)
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
 from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import (UnsupportedAlgorithm, UnsupportedEC2Curve, UnsupportedPublicKey,
-                                         UnsupportedPublicKeyType, WebAuthnException)
-from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyCredentialDescriptor,
-                                      ResidentKeyRequirement, UserVerificationRequirement)
+from webauthn.helpers.exceptions import (
+    UnsupportedAlgorithm,
+    UnsupportedEC2Curve,
+    UnsupportedPublicKey,
+    UnsupportedPublicKeyType,
+    WebAuthnException,
+)
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
 from local_cognito.faults import CognitoFault, invalid_parameter, not_authorized
 from local_cognito.pool import UserPool
@@ -78,15 +92,17 @@ class PasskeyOperations:
         self.ways = ways
         # credential id (base64url) -> {"sub", "public_key", "sign_count", "rp_id", "transports",
         # "attachment", "created"}
-        self.credentials = JsonRecords(pool.records, "webauthn_credentials", ("sub",),
-                                       derive=lambda key, record: (record["sub"],))
+        self.credentials = JsonRecords(
+            pool.records, "webauthn_credentials", ("sub",), derive=lambda key, record: (record["sub"],)
+        )
         self.pending: dict[str, PendingRegistration] = {}  # by sub; in memory only
 
     def of_user(self, sub: str) -> Iterator[tuple[str, dict]]:
         """The user's credentials (id, record), oldest first."""
         self.pool.records.write_pending()
         for key, sub_, record in self.pool.db.rows(
-                "SELECT key, sub, record FROM webauthn_credentials WHERE sub = ? ORDER BY rowid", (sub,)):
+            "SELECT key, sub, record FROM webauthn_credentials WHERE sub = ? ORDER BY rowid", (sub,)
+        ):
             found = self.credentials._known(key, (sub_, record))
             if found is not None:
                 yield key, found
@@ -105,14 +121,22 @@ class PasskeyOperations:
             raise CognitoFault("LimitExceededException", "The user has the most passkeys a user may have.")
         email = user.attribute_lookup.get("email", user.username)
         options = generate_registration_options(
-            rp_id=rp_id, rp_name=rp_id, user_name=email, user_display_name=email,
-            user_id=user.id.encode(), timeout=CEREMONY_TIMEOUT_MS,
+            rp_id=rp_id,
+            rp_name=rp_id,
+            user_name=email,
+            user_display_name=email,
+            user_id=user.id.encode(),
+            timeout=CEREMONY_TIMEOUT_MS,
             authenticator_selection=AuthenticatorSelectionCriteria(
-                resident_key=ResidentKeyRequirement.REQUIRED, require_resident_key=True,
-                user_verification=UserVerificationRequirement(self.ways.user_verification)),
-            exclude_credentials=[PublicKeyCredentialDescriptor(id=_unpadded(key)) for key, _ in owned])
-        self.pending[user.id] = PendingRegistration(claims["client_id"], options.challenge,
-                                                    self.pool.clock() + REGISTRATION_SECONDS)
+                resident_key=ResidentKeyRequirement.REQUIRED,
+                require_resident_key=True,
+                user_verification=UserVerificationRequirement(self.ways.user_verification),
+            ),
+            exclude_credentials=[PublicKeyCredentialDescriptor(id=_unpadded(key)) for key, _ in owned],
+        )
+        self.pending[user.id] = PendingRegistration(
+            claims["client_id"], options.challenge, self.pool.clock() + REGISTRATION_SECONDS
+        )
         return {"CredentialCreationOptions": json.loads(options_to_json(options))}
 
     def complete_web_authn_registration(self, params: dict) -> dict:
@@ -123,29 +147,38 @@ class PasskeyOperations:
             raise invalid_parameter("Missing required parameter Credential")
         pending = self.pending.get(user.id)
         if pending is None or pending.expires <= self.pool.clock():
-            raise CognitoFault("WebAuthnChallengeNotFoundException",
-                               "The registration's challenge has expired or was never issued.")
+            raise CognitoFault(
+                "WebAuthnChallengeNotFoundException", "The registration's challenge has expired or was never issued."
+            )
         if pending.client_id != claims["client_id"]:
-            raise CognitoFault("WebAuthnClientMismatchException",
-                               "The registration was started by another app client.")
+            raise CognitoFault("WebAuthnClientMismatchException", "The registration was started by another app client.")
         origin = ceremony_origin(credential)
         if not self.ways.origin_allowed(origin):
-            raise CognitoFault("WebAuthnOriginNotAllowedException",
-                               "The passkey was made at an origin the relying party id does not allow.")
+            raise CognitoFault(
+                "WebAuthnOriginNotAllowedException",
+                "The passkey was made at an origin the relying party id does not allow.",
+            )
         try:
             verified = verify_registration_response(
-                credential=credential, expected_challenge=pending.challenge, expected_rp_id=rp_id,
-                expected_origin=origin, require_user_verification=self.ways.user_verification == "required")
+                credential=credential,
+                expected_challenge=pending.challenge,
+                expected_rp_id=rp_id,
+                expected_origin=origin,
+                require_user_verification=self.ways.user_verification == "required",
+            )
         except UNSUPPORTED:
-            raise CognitoFault("WebAuthnCredentialNotSupportedException",
-                               "The passkey's key type is not supported.") from None
+            raise CognitoFault(
+                "WebAuthnCredentialNotSupportedException", "The passkey's key type is not supported."
+            ) from None
         except WebAuthnException as refused:
             if "RP ID" in str(refused):
-                raise CognitoFault("WebAuthnRelyingPartyMismatchException",
-                                   "The passkey is for another relying party id.") from None
+                raise CognitoFault(
+                    "WebAuthnRelyingPartyMismatchException", "The passkey is for another relying party id."
+                ) from None
             if "challenge" in str(refused):
-                raise CognitoFault("WebAuthnChallengeNotFoundException",
-                                   "The passkey answers another registration's challenge.") from None
+                raise CognitoFault(
+                    "WebAuthnChallengeNotFoundException", "The passkey answers another registration's challenge."
+                ) from None
             raise invalid_parameter("The credential could not be verified.") from None
         del self.pending[user.id]
         key = bytes_to_base64url(verified.credential_id)
@@ -154,11 +187,14 @@ class PasskeyOperations:
         transports = credential.get("response", {}).get("transports")
         attachment = credential.get("authenticatorAttachment")
         self.credentials[key] = {
-            "sub": user.id, "public_key": bytes_to_base64url(verified.credential_public_key),
-            "sign_count": verified.sign_count, "rp_id": rp_id,
+            "sub": user.id,
+            "public_key": bytes_to_base64url(verified.credential_public_key),
+            "sign_count": verified.sign_count,
+            "rp_id": rp_id,
             "transports": [t for t in transports if isinstance(t, str)] if isinstance(transports, list) else [],
             "attachment": attachment if attachment in ("platform", "cross-platform") else None,
-            "created": self.pool.clock()}
+            "created": self.pool.clock(),
+        }
         self.pool.save()
         return {}
 
@@ -173,7 +209,7 @@ class PasskeyOperations:
         if not isinstance(start, str) or not start.isdigit():
             raise invalid_parameter("Invalid NextToken.")
         owned = list(self.of_user(user.id))
-        page = owned[int(start):int(start) + limit]
+        page = owned[int(start) : int(start) + limit]
         answer: dict[str, Any] = {"Credentials": [self._description(key, record) for key, record in page]}
         if int(start) + limit < len(owned) and limit:
             answer["NextToken"] = str(int(start) + limit)
@@ -181,9 +217,13 @@ class PasskeyOperations:
 
     @staticmethod
     def _description(key: str, record: dict) -> dict:
-        description = {"CredentialId": key, "FriendlyCredentialName": FRIENDLY_NAME,
-                       "RelyingPartyId": record["rp_id"], "AuthenticatorTransports": record["transports"],
-                       "CreatedAt": record["created"]}
+        description = {
+            "CredentialId": key,
+            "FriendlyCredentialName": FRIENDLY_NAME,
+            "RelyingPartyId": record["rp_id"],
+            "AuthenticatorTransports": record["transports"],
+            "CreatedAt": record["created"],
+        }
         if record.get("attachment"):
             description["AuthenticatorAttachment"] = record["attachment"]
         return description
@@ -207,9 +247,11 @@ class PasskeyOperations:
         rp_id = self.ways.check_passkeys()
         owned = list(self.of_user(user.id)) if user is not None else []
         options = generate_authentication_options(
-            rp_id=rp_id, timeout=CEREMONY_TIMEOUT_MS,
+            rp_id=rp_id,
+            timeout=CEREMONY_TIMEOUT_MS,
             allow_credentials=[PublicKeyCredentialDescriptor(id=_unpadded(key)) for key, _ in owned],
-            user_verification=UserVerificationRequirement(self.ways.user_verification))
+            user_verification=UserVerificationRequirement(self.ways.user_verification),
+        )
         return options_to_json(options), options.challenge
 
     def check_assertion(self, user: CognitoIdpUser | None, given: Any, challenge: bytes) -> None:
@@ -228,14 +270,20 @@ class PasskeyOperations:
         if user is None or record is None or record["sub"] != user.id:
             raise not_authorized("Incorrect username or passkey.")
         if not self.ways.origin_allowed(origin):
-            raise CognitoFault("WebAuthnOriginNotAllowedException",
-                               "The passkey was used at an origin the relying party id does not allow.")
+            raise CognitoFault(
+                "WebAuthnOriginNotAllowedException",
+                "The passkey was used at an origin the relying party id does not allow.",
+            )
         try:
             verified = verify_authentication_response(
-                credential=credential, expected_challenge=challenge, expected_rp_id=rp_id,
-                expected_origin=origin, credential_public_key=_unpadded(record["public_key"]),
+                credential=credential,
+                expected_challenge=challenge,
+                expected_rp_id=rp_id,
+                expected_origin=origin,
+                credential_public_key=_unpadded(record["public_key"]),
                 credential_current_sign_count=record["sign_count"],
-                require_user_verification=self.ways.user_verification == "required")
+                require_user_verification=self.ways.user_verification == "required",
+            )
         except WebAuthnException:
             raise not_authorized("Incorrect username or passkey.") from None
         record["sign_count"] = verified.new_sign_count

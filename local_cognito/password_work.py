@@ -58,8 +58,10 @@ def api_work(pool: UserPool, operation: str, params: dict) -> Work | None:
         if operation == "ChangePassword":
             user = pool.user_for_access_token(params.get("AccessToken"))
             previous = params.get("PreviousPassword") or ""
-            return Work(checks=[(previous, user.password)] if user.password and isinstance(previous, str) else [],
-                        new=_text(params.get("ProposedPassword")))
+            return Work(
+                checks=[(previous, user.password)] if user.password and isinstance(previous, str) else [],
+                new=_text(params.get("ProposedPassword")),
+            )
         if operation == "RespondToAuthChallenge" and params.get("ChallengeName") == NEW_PASSWORD_REQUIRED:
             pool.check_client(params)
             responses = params.get("ChallengeResponses")
@@ -81,8 +83,13 @@ def _code_accepted(pool: UserPool, username: Any, purpose: str, given: Any) -> b
     user = pool.find_user(username if isinstance(username, str) else None)
     record = pool.codes.get(f"{purpose}:{user.id}") if user is not None else None
     try:
-        return (record is not None and record.get("failures", 0) < MAX_CODE_FAILURES and isinstance(given, str)
-                and hmac.compare_digest(record["code"].encode(), given.encode()) and record["expires"] > pool.clock())
+        return (
+            record is not None
+            and record.get("failures", 0) < MAX_CODE_FAILURES
+            and isinstance(given, str)
+            and hmac.compare_digest(record["code"].encode(), given.encode())
+            and record["expires"] > pool.clock()
+        )
     except UnicodeError:
         return False
 

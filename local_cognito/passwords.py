@@ -34,7 +34,7 @@ import secrets
 import threading
 from typing import Awaitable
 
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 REMEMBERED = 10_000  # correct (stored hash, password) pairs remembered, least recently used first out
 WORKERS = 2  # threads computing scrypt: each takes 16 MiB while it runs
 
@@ -146,13 +146,13 @@ class Passwords:
             return None
         return self._computed(checks, new + temporary, temporary)
 
-    async def _computed(self, checks: list[tuple[str, str, bytes]], new: list[str],
-                        temporary: list[str]) -> Prepared:
+    async def _computed(self, checks: list[tuple[str, str, bytes]], new: list[str], temporary: list[str]) -> Prepared:
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(WORKERS, thread_name_prefix="local-cognito-scrypt")
         loop = asyncio.get_running_loop()
-        verdicts = [loop.run_in_executor(self._executor, scrypt_matches, password, stored)
-                    for password, stored, _ in checks]
+        verdicts = [
+            loop.run_in_executor(self._executor, scrypt_matches, password, stored) for password, stored, _ in checks
+        ]
         hashes = [loop.run_in_executor(self._executor, hash_password, password) for password in new]
         # What fails here (a password scrypt cannot take) is left for the operation to fail on.
         results = await asyncio.gather(*verdicts, *hashes, return_exceptions=True)
@@ -160,7 +160,7 @@ class Passwords:
         for (_, _, pair), verdict in zip(checks, results):
             if isinstance(verdict, bool):
                 prepared.verdicts[pair] = verdict
-        for password, stored in zip(new, results[len(checks):]):
+        for password, stored in zip(new, results[len(checks) :]):
             if isinstance(stored, str):
                 prepared.hashes.setdefault(password, []).append(stored)
         return prepared

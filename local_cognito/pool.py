@@ -31,9 +31,17 @@ from local_cognito.faults import CognitoFault, not_authorized
 from local_cognito.migration import open_database
 from local_cognito.oauth.records import AuthorizationCode, HostedSession
 from local_cognito.passwords import Passwords, hash_password
-from local_cognito.pool_settings import (CLIENT_CONFIG, MAX_CODE_FAILURES, MAX_PASSWORD_LENGTH,
-                                         MIN_PASSWORD_LENGTH, PASSWORD_PATTERN, POOL_CONFIG, POOL_NAME,
-                                         REFRESH_TOKEN_SECONDS, REGION)
+from local_cognito.pool_settings import (
+    CLIENT_CONFIG,
+    MAX_CODE_FAILURES,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_PATTERN,
+    POOL_CONFIG,
+    POOL_NAME,
+    REFRESH_TOKEN_SECONDS,
+    REGION,
+)
 from local_cognito.schema import checked_attributes, pool_schema, required_of
 from server.secret_hash import secret_hash
 from local_cognito.srp import ensure_verifier
@@ -42,11 +50,11 @@ from local_cognito.tables import JsonRecords, Records
 from local_cognito.tokens import ACCESS_SCOPE, InvalidToken, TokenSigner
 from local_cognito.totp import SoftwareToken
 from local_cognito.transaction import Transaction, begin_writing, mail_log, written
+
 # SOFTWARE_TOKEN_MFA: the operation groups import it from here too.
 from local_cognito.mfa_methods import MFA_METHODS, SOFTWARE_TOKEN_MFA, methods_on, preferred_method  # noqa: F401
 from local_cognito.user_table import GroupTable, UserTable, federated_sub
 from server.logs import printable
-
 
 
 @dataclasses.dataclass
@@ -72,9 +80,15 @@ class UserPool:
     """One user pool with one app client (with a secret), kept in ``data_dir``; its schema requires
     ``required_attributes`` (standard attributes) besides the email."""
 
-    def __init__(self, data_dir: str, *, pinned_code: str | None = None,
-                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
-                 required_attributes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: str,
+        *,
+        pinned_code: str | None = None,
+        access_token_seconds: int = 3600,
+        clock: Callable[[], float] = time.time,
+        required_attributes: tuple[str, ...] = (),
+    ) -> None:
         self.store = DataFolder(data_dir)
         self.clock = clock  # tokens too are on it, whichever clock it is given now or later:
         self.signer = TokenSigner(self.store.key_path, access_token_seconds, clock=lambda: self.clock())
@@ -88,14 +102,23 @@ class UserPool:
         groups = GroupTable(self.records, lambda: self.pool.id)
         self._users = UserTable(self.records, lambda: self.pool.id, groups)
         # "<purpose>:<sub>" -> {"code", "expires", "failures"}
-        self.codes = JsonRecords(self.records, "codes", ("sub", "expires"),
-                                 derive=lambda key, record: (key.partition(":")[2], record["expires"]))
+        self.codes = JsonRecords(
+            self.records,
+            "codes",
+            ("sub", "expires"),
+            derive=lambda key, record: (key.partition(":")[2], record["expires"]),
+        )
         # token digest -> {"client_id", "sub", "origin_jti", "auth_time", "expires", ...}; a family is
         # the tokens of one sign-in (their origin_jti)
-        self.refresh_tokens = JsonRecords(self.records, "refresh_tokens", ("sub", "family", "expires"),
-                                          derive=lambda key, r: (r["sub"], r["origin_jti"], r["expires"]))
-        self.software_tokens = JsonRecords(self.records, "software_tokens", load=SoftwareToken.from_saved,
-                                           dump=dataclasses.asdict)  # sub -> TOTP secrets and settings
+        self.refresh_tokens = JsonRecords(
+            self.records,
+            "refresh_tokens",
+            ("sub", "family", "expires"),
+            derive=lambda key, r: (r["sub"], r["origin_jti"], r["expires"]),
+        )
+        self.software_tokens = JsonRecords(
+            self.records, "software_tokens", load=SoftwareToken.from_saved, dump=dataclasses.asdict
+        )  # sub -> TOTP secrets and settings
         self.temporary_passwords = JsonRecords(self.records, "temporary_passwords")  # sub -> expiry
         self.auth_sessions: dict[str, AuthSession] = {}  # sign-in challenges; in memory only
         # The hosted UI's authorization codes (live and spent) and browser sessions, by the SHA-256
@@ -118,11 +141,11 @@ class UserPool:
         # groups use them as ``pool_id``, ``users`` and ``groups``). Settings are copied: moto keeps
         # nested parts. The schema comes from the configuration at every start, not from the database.
         self.pool = self.backend.create_user_pool(
-            POOL_NAME, dict(copy.deepcopy(POOL_CONFIG), Schema=pool_schema(required_attributes)))
+            POOL_NAME, dict(copy.deepcopy(POOL_CONFIG), Schema=pool_schema(required_attributes))
+        )
         self.pool.token_mfa_config = {"Enabled": True}
         self.pool.users, self.pool.groups = self._users, groups
-        self.client = self.backend.create_user_pool_client(self.pool.id, True,
-                                                           copy.deepcopy(CLIENT_CONFIG))
+        self.client = self.backend.create_user_pool_client(self.pool.id, True, copy.deepcopy(CLIENT_CONFIG))
         # A pool id shaped like Cognito's ("us-east-1_AbC123xYz"), kept from run to run, as are the
         # client id and secret, so a configured client stays valid.
         self.backend.user_pools.pop(self.pool.id)
@@ -178,7 +201,7 @@ class UserPool:
         transaction.commit()
 
     def send_email(self, address: str, text: str, *arguments: Any) -> None:
-        """"Email" ``text`` % ``arguments`` to ``address``: to the console log, once the transaction
+        """ "Email" ``text`` % ``arguments`` to ``address``: to the console log, once the transaction
         commits (never for a change rolled back), or now outside one."""
         # The address as typed may hold anything; the console must not (server.logs.printable).
         text, arguments = "Email to %s: " + text, (printable(address), *arguments)
@@ -189,7 +212,7 @@ class UserPool:
 
     def new_code(self) -> str:
         """A six-digit code, or the pinned one (LOCAL_COGNITO_CODE)."""
-        return self.pinned_code or f"{secrets.randbelow(10 ** 6):06d}"
+        return self.pinned_code or f"{secrets.randbelow(10**6):06d}"
 
     @property
     def client_id(self) -> str:
@@ -225,8 +248,7 @@ class UserPool:
     def check_secret_hash(self, params: dict, username: str | None) -> None:
         given = params.get("SecretHash") or (params.get("AuthParameters") or {}).get("SECRET_HASH")
         if not given:
-            raise not_authorized(f"Client {self.client.id} is configured with secret but "
-                                 "SECRET_HASH was not received")
+            raise not_authorized(f"Client {self.client.id} is configured with secret but SECRET_HASH was not received")
         expected = secret_hash(username or "", self.client.id, self.client.secret)
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise not_authorized(f"Unable to verify secret hash for client {self.client.id}")
@@ -247,15 +269,17 @@ class UserPool:
 
     def check_password_policy(self, password: Any) -> None:
         if not isinstance(password, str) or not PASSWORD_PATTERN.match(password):
-            raise CognitoFault("InvalidParameterException",
-                               "1 validation error detected: Value at 'password' failed to satisfy "
-                               "constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$")
+            raise CognitoFault(
+                "InvalidParameterException",
+                "1 validation error detected: Value at 'password' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$",
+            )
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise CognitoFault("InvalidPasswordException",
-                               "Password did not conform with policy: Password not long enough")
+            raise CognitoFault(
+                "InvalidPasswordException", "Password did not conform with policy: Password not long enough"
+            )
         if len(password) > MAX_PASSWORD_LENGTH:
-            raise CognitoFault("InvalidPasswordException",
-                               "Password did not conform with policy: Password is too long")
+            raise CognitoFault("InvalidPasswordException", "Password did not conform with policy: Password is too long")
 
     @property
     def required_attributes(self) -> tuple[str, ...]:
@@ -278,8 +302,7 @@ class UserPool:
         try:
             claims = self.signer.verify_access_token(token)
         except InvalidToken as invalid:
-            raise not_authorized("Access Token has expired" if invalid.expired
-                                 else "Invalid Access Token") from None
+            raise not_authorized("Access Token has expired" if invalid.expired else "Invalid Access Token") from None
         if claims.get("client_id") != self.client.id:
             raise not_authorized("Invalid Access Token")
         if not self.refresh_tokens.any_where("family", claims.get("origin_jti")):
@@ -307,7 +330,6 @@ class UserPool:
     def delivery(email: str) -> dict:
         return {"Destination": _masked(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
-
     def use_code(self, user: CognitoIdpUser | None, purpose: str, given: Any) -> None:
         """Spends ``user``'s ``purpose`` code if ``given`` is it; CognitoFault otherwise. Every
         refusal writes to the database once (a wrong guess counts against the code), whether or not
@@ -318,12 +340,14 @@ class UserPool:
                 # Like Cognito: after a few wrong guesses even the right code is refused until a new
                 # one is asked for, so six digits cannot be guessed.
                 raise CognitoFault("LimitExceededException", "Attempt limit exceeded, please try after some time.")
-            if record is None or not isinstance(given, str) or not hmac.compare_digest(
-                    record["code"].encode(), given.encode()):
+            if (
+                record is None
+                or not isinstance(given, str)
+                or not hmac.compare_digest(record["code"].encode(), given.encode())
+            ):
                 if record is not None:
                     record["failures"] = record.get("failures", 0) + 1
-                raise CognitoFault("CodeMismatchException",
-                                   "Invalid verification code provided, please try again.")
+                raise CognitoFault("CodeMismatchException", "Invalid verification code provided, please try again.")
             if record["expires"] <= self.clock():
                 raise CognitoFault("ExpiredCodeException", "Invalid code provided, please request a code again.")
         except CognitoFault:
@@ -346,17 +370,27 @@ class UserPool:
         ensure_verifier(self, user, password)  # for users from before SRP verifiers (srp.py)
         return user
 
-    def issue_tokens(self, user: CognitoIdpUser, origin_jti: str, auth_time: int,
-                     scope: str = ACCESS_SCOPE, nonce: str | None = None) -> tuple[str, str, int]:
+    def issue_tokens(
+        self, user: CognitoIdpUser, origin_jti: str, auth_time: int, scope: str = ACCESS_SCOPE, nonce: str | None = None
+    ) -> tuple[str, str, int]:
         """(access token, id token, lifetime in seconds) for ``user``, tied to the refresh token
         whose ``origin_jti`` they carry."""
         return self.signer.issue(
-            issuer=self.issuer, client_id=self.client.id, sub=user.id, username=user.username,
-            attributes=user.attribute_lookup, groups=sorted(g.group_name for g in user.groups),
-            origin_jti=origin_jti, auth_time=auth_time, scope=scope, nonce=nonce)
+            issuer=self.issuer,
+            client_id=self.client.id,
+            sub=user.id,
+            username=user.username,
+            attributes=user.attribute_lookup,
+            groups=sorted(g.group_name for g in user.groups),
+            origin_jti=origin_jti,
+            auth_time=auth_time,
+            scope=scope,
+            nonce=nonce,
+        )
 
-    def complete_sign_in(self, user: CognitoIdpUser, *, scope: str | None = None,
-                         nonce: str | None = None, auth_time: int | None = None) -> dict:
+    def complete_sign_in(
+        self, user: CognitoIdpUser, *, scope: str | None = None, nonce: str | None = None, auth_time: int | None = None
+    ) -> dict:
         """Tokens for a completed sign-in, and the refresh token's record. The hosted UI gives the
         scopes granted, the authorize request's nonce and when the user authenticated; a refresh
         keeps the scopes (whichever way it is asked for)."""
@@ -365,17 +399,26 @@ class UserPool:
         now = int(self.clock())
         auth_time = now if auth_time is None else auth_time
         record = {
-            "client_id": self.client.id, "sub": user.id, "origin_jti": origin_jti,
-            "auth_time": auth_time, "expires": now + REFRESH_TOKEN_SECONDS,
+            "client_id": self.client.id,
+            "sub": user.id,
+            "origin_jti": origin_jti,
+            "auth_time": auth_time,
+            "expires": now + REFRESH_TOKEN_SECONDS,
         }
         if scope is not None:
             record["scope"] = scope
         self.refresh_tokens[token_digest(refresh_token)] = record
-        access, identity, expires_in = self.issue_tokens(user, origin_jti, auth_time,
-                                                         scope or ACCESS_SCOPE, nonce)
-        return {"ChallengeParameters": {}, "AuthenticationResult": {
-            "AccessToken": access, "IdToken": identity, "RefreshToken": refresh_token,
-            "ExpiresIn": expires_in, "TokenType": "Bearer"}}
+        access, identity, expires_in = self.issue_tokens(user, origin_jti, auth_time, scope or ACCESS_SCOPE, nonce)
+        return {
+            "ChallengeParameters": {},
+            "AuthenticationResult": {
+                "AccessToken": access,
+                "IdToken": identity,
+                "RefreshToken": refresh_token,
+                "ExpiresIn": expires_in,
+                "TokenType": "Bearer",
+            },
+        }
 
     def revoke_user_tokens(self, sub: str) -> None:
         """Every refresh token of the user, and so the access tokens issued with them."""
@@ -393,8 +436,7 @@ class UserPool:
         self.temporary_passwords.pop(user.id, None)
         self.auth_sessions = {k: v for k, v in self.auth_sessions.items() if v.sub != user.id}
         self.hosted_sessions = {k: s for k, s in self.hosted_sessions.items() if s.sub != user.id}
-        self.authorization_codes = {k: c for k, c in self.authorization_codes.items()
-                                    if c.sub != user.id}
+        self.authorization_codes = {k: c for k, c in self.authorization_codes.items() if c.sub != user.id}
         for group in list(user.groups):
             self.unlink(user, group)
 

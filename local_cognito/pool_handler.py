@@ -87,5 +87,12 @@ class ReadinessHandler(tornado.web.RequestHandler):
             self.finish(json.dumps({"status": "ready"}))
             return
         self.set_status(503)
-        self.finish(json.dumps({"status": "unwritable", "message": "The local Cognito cannot save to its data "
-                                f"folder {self.pool.store.folder} ({problem.strerror or problem})."}))
+        self.finish(
+            json.dumps(
+                {
+                    "status": "unwritable",
+                    "message": "The local Cognito cannot save to its data "
+                    f"folder {self.pool.store.folder} ({problem.strerror or problem}).",
+                }
+            )
+        )

@@ -29,15 +29,26 @@ POOL_CONFIG: dict[str, Any] = {
     "AutoVerifiedAttributes": ["email"],
     "UsernameConfiguration": {"CaseSensitive": False},
     "MfaConfiguration": "OPTIONAL",
-    "Policies": {"PasswordPolicy": {
-        "MinimumLength": MIN_PASSWORD_LENGTH, "RequireUppercase": False,
-        "RequireLowercase": False, "RequireNumbers": False, "RequireSymbols": False,
-        "TemporaryPasswordValidityDays": TEMPORARY_PASSWORD_DAYS}},
+    "Policies": {
+        "PasswordPolicy": {
+            "MinimumLength": MIN_PASSWORD_LENGTH,
+            "RequireUppercase": False,
+            "RequireLowercase": False,
+            "RequireNumbers": False,
+            "RequireSymbols": False,
+            "TemporaryPasswordValidityDays": TEMPORARY_PASSWORD_DAYS,
+        }
+    },
 }
 CLIENT_CONFIG: dict[str, Any] = {
     "ClientName": CLIENT_NAME,
     # ALLOW_USER_AUTH: choice-based sign-in (emailed codes, passkeys; see sign_in_ways.py).
-    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ExplicitAuthFlows": [
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ],
     "PreventUserExistenceErrors": "ENABLED",
     "EnableTokenRevocation": True,
 }

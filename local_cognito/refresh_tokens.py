@@ -62,8 +62,10 @@ class RefreshTokenOperations:
         if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
             raise ValueError(f"the grace period is 0 to {MAX_GRACE_SECONDS} seconds, not {grace_seconds}")
         config = self.pool.client.extended_config
-        config["RefreshTokenRotation"] = {"Feature": "ENABLED" if enabled else "DISABLED",
-                                          "RetryGracePeriodSeconds": grace_seconds}
+        config["RefreshTokenRotation"] = {
+            "Feature": "ENABLED" if enabled else "DISABLED",
+            "RetryGracePeriodSeconds": grace_seconds,
+        }
         flows = [flow for flow in config.get("ExplicitAuthFlows", []) if flow != REFRESH_FLOW]
         config["ExplicitAuthFlows"] = flows if enabled else flows + [REFRESH_FLOW]
 
@@ -73,8 +75,9 @@ class RefreshTokenOperations:
 
     @property
     def grace_seconds(self) -> int:
-        return int((self.pool.client.extended_config.get("RefreshTokenRotation") or {})
-                   .get("RetryGracePeriodSeconds") or 0)
+        return int(
+            (self.pool.client.extended_config.get("RefreshTokenRotation") or {}).get("RetryGracePeriodSeconds") or 0
+        )
 
     def describe_user_pool_client(self, params: dict) -> dict:
         """DescribeUserPoolClient: the app client's settings, rotation included (IAM-authorised)."""
@@ -98,22 +101,23 @@ class RefreshTokenOperations:
         if record["expires"] <= now:
             raise not_authorized("Refresh Token has expired")
         if record.get("invalid_after") is not None and record["invalid_after"] <= now:
-            raise CognitoFault("RefreshTokenReuseException",
-                               "Refresh token has been rotated and is no longer valid")
+            raise CognitoFault("RefreshTokenReuseException", "Refresh token has been rotated and is no longer valid")
         user = self.checked_user(record)
         result: dict[str, Any] = {"TokenType": "Bearer"}
         if rotate and self.rotating:
             new_token = secrets.token_urlsafe(96)
             # The family's origin_jti and the sign-in's expiry and scopes: only the value is new.
             pool.refresh_tokens[token_digest(new_token)] = {
-                key: value for key, value in record.items() if key != "invalid_after"}
+                key: value for key, value in record.items() if key != "invalid_after"
+            }
             # The first rotation starts the old token's grace period; a retry within it does not
             # extend it.
             record.setdefault("invalid_after", now + self.grace_seconds)
             pool.save()
             result["RefreshToken"] = new_token
         result["AccessToken"], result["IdToken"], result["ExpiresIn"] = pool.issue_tokens(
-            user, record["origin_jti"], record["auth_time"], record.get("scope") or ACCESS_SCOPE)
+            user, record["origin_jti"], record["auth_time"], record.get("scope") or ACCESS_SCOPE
+        )
         return result
 
     def checked_user(self, record: dict) -> CognitoIdpUser:
@@ -130,8 +134,7 @@ class RefreshTokenOperations:
         pool.check_client(params)
         given = params.get("ClientSecret")
         if not isinstance(given, str) or not given:
-            raise not_authorized(f"Client {pool.client_id} is configured with secret but ClientSecret "
-                                 "was not received")
+            raise not_authorized(f"Client {pool.client_id} is configured with secret but ClientSecret was not received")
         if not hmac.compare_digest(given.encode(), pool.client_secret.encode()):
             raise not_authorized(f"Unable to verify secret for client {pool.client_id}")
         token = params.get("RefreshToken")

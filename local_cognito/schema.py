@@ -35,14 +35,15 @@ MAX_VALUE_LENGTH = 2048
 def pool_schema(required: tuple[str, ...]) -> list[dict]:
     """CreateUserPool's ``Schema``: every standard attribute, those named in ``required`` required.
     (moto keeps a schema it is given in place of its standard one, so all of them are listed.)"""
-    return [{"Name": name, "Required": True} if name in required else {"Name": name}
-            for name in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA]
+    return [
+        {"Name": name, "Required": True} if name in required else {"Name": name}
+        for name in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA
+    ]
 
 
 def required_of(pool: CognitoIdpUserPool) -> tuple[str, ...]:
     """The attributes the pool's schema requires a user to give: not ``sub``, which Cognito sets."""
-    return tuple(name for name, attribute in pool.schema_attributes.items()
-                 if attribute.required and name != "sub")
+    return tuple(name for name, attribute in pool.schema_attributes.items() if attribute.required and name != "sub")
 
 
 def checked_attributes(attribute_list: Any) -> dict[str, str]:
@@ -56,11 +57,14 @@ def checked_attributes(attribute_list: Any) -> dict[str, str]:
     for item in attribute_list:
         name, value = (item or {}).get("Name"), (item or {}).get("Value")
         if name not in STANDARD_ATTRIBUTES and name not in ("email", "email_verified", "phone_number_verified"):
-            raise invalid_parameter(f"Attributes did not conform to the schema: {name}: "
-                                    "Attribute does not exist in the schema.")
+            raise invalid_parameter(
+                f"Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
+            )
         if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
-            raise invalid_parameter(f"Attributes did not conform to the schema: {name}: "
-                                    f"String must be no longer than {MAX_VALUE_LENGTH} characters")
+            raise invalid_parameter(
+                f"Attributes did not conform to the schema: {name}: "
+                f"String must be no longer than {MAX_VALUE_LENGTH} characters"
+            )
         attributes[name] = value
     return attributes
 
@@ -74,8 +78,10 @@ def check_sign_up(required: tuple[str, ...], attributes: dict[str, str]) -> None
     """SignUp's refusal when required attributes are missing."""
     absent = missing(required, attributes)
     if absent:
-        raise invalid_parameter("Attributes did not conform to the schema: "
-                                + "".join(f"{name}: The attribute is required\n" for name in absent))
+        raise invalid_parameter(
+            "Attributes did not conform to the schema: "
+            + "".join(f"{name}: The attribute is required\n" for name in absent)
+        )
 
 
 def check_update(required: tuple[str, ...], attributes: dict[str, str]) -> None:
@@ -90,13 +96,18 @@ def required_attributes_parameter(required: tuple[str, ...], user_attributes: di
     return json.dumps([USER_ATTRIBUTE_PREFIX + name for name in missing(required, user_attributes)])
 
 
-def new_password_attributes(required: tuple[str, ...], user_attributes: dict[str, str],
-                            responses: dict) -> dict[str, str]:
+def new_password_attributes(
+    required: tuple[str, ...], user_attributes: dict[str, str], responses: dict
+) -> dict[str, str]:
     """The attributes an answer to NEW_PASSWORD_REQUIRED sets (its ``userAttributes.<name>``
     entries), checked as Cognito checks them; CognitoFault otherwise."""
-    given = checked_attributes([{"Name": key[len(USER_ATTRIBUTE_PREFIX):], "Value": value}
-                                for key, value in responses.items()
-                                if isinstance(key, str) and key.startswith(USER_ATTRIBUTE_PREFIX)])
+    given = checked_attributes(
+        [
+            {"Name": key[len(USER_ATTRIBUTE_PREFIX) :], "Value": value}
+            for key, value in responses.items()
+            if isinstance(key, str) and key.startswith(USER_ATTRIBUTE_PREFIX)
+        ]
+    )
     for name in ("email", "email_verified", "phone_number_verified"):
         if name in given:
             raise CognitoFault("NotAuthorizedException", "A client attempted to write unauthorized attribute")

@@ -46,11 +46,22 @@ class LocalUserPool(UserPool):
     ``passkeys`` (``passkeys.py``) and ``user_auth`` (``user_auth.py``), with the ways the pool allows
     in ``sign_in_ways`` (``sign_in_ways.py``); remembered ``devices`` (``devices.py``)."""
 
-    def __init__(self, data_dir: str, *, pinned_code: str | None = None,
-                 access_token_seconds: int = 3600, clock: Callable[[], float] = time.time,
-                 required_attributes: tuple[str, ...] = ()) -> None:
-        super().__init__(data_dir, pinned_code=pinned_code, access_token_seconds=access_token_seconds,
-                         clock=clock, required_attributes=required_attributes)
+    def __init__(
+        self,
+        data_dir: str,
+        *,
+        pinned_code: str | None = None,
+        access_token_seconds: int = 3600,
+        clock: Callable[[], float] = time.time,
+        required_attributes: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(
+            data_dir,
+            pinned_code=pinned_code,
+            access_token_seconds=access_token_seconds,
+            clock=clock,
+            required_attributes=required_attributes,
+        )
         self.accounts = AccountOperations(self)
         self.refresh = RefreshTokenOperations(self)
         self.sign_in = SignInOperations(self, self.refresh)
@@ -121,8 +132,9 @@ class LocalUserPool(UserPool):
             "ListGroups": self.admin.list_groups,
         }
 
-    def configure_account_features(self, *, email_updates: str = "verify-first",
-                                   mfa_methods: tuple[str, ...] = MFA_METHODS) -> None:
+    def configure_account_features(
+        self, *, email_updates: str = "verify-first", mfa_methods: tuple[str, ...] = MFA_METHODS
+    ) -> None:
         """How the pool takes a new email and which MFA methods it offers (``mfa_methods.py``)."""
         self.email_updates, self.mfa_methods_allowed = configured_features(self.pool, email_updates, mfa_methods)
 

@@ -77,8 +77,12 @@ class FolderClaim:
         except OSError as error:
             # The folder cannot be written now. The lock goes all the same: the next process to
             # take it removes the stale file before it publishes its own.
-            log.warning("Could not remove %s from the local Cognito's data folder %s (%s).", DETAILS_FILE,
-                        self.folder, error.strerror or error)
+            log.warning(
+                "Could not remove %s from the local Cognito's data folder %s (%s).",
+                DETAILS_FILE,
+                self.folder,
+                error.strerror or error,
+            )
         fcntl.flock(self._handle, fcntl.LOCK_UN)
         self._handle.close()
         self._handle = None
@@ -101,8 +105,9 @@ def running_details(claim: FolderClaim, timeout: float = 20.0) -> dict | None:
             if claim.acquire():
                 return None
             if time.monotonic() > deadline:
-                raise FolderBusy(f"another process holds the local Cognito folder {claim.folder} but has "
-                                 "not said where it listens") from None
+                raise FolderBusy(
+                    f"another process holds the local Cognito folder {claim.folder} but has not said where it listens"
+                ) from None
             time.sleep(0.05)
 
 

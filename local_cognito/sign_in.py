@@ -50,8 +50,12 @@ NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 # The challenges of SMS and email MFA, and the choice among methods (``mfa_codes.py``).
 MFA_CODE_CHALLENGES = ("SMS_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE")
 # The app client's ExplicitAuthFlows setting that lets it use each InitiateAuth flow.
-FLOW_SETTINGS = {"USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH", "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
-                 "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH"}
+FLOW_SETTINGS = {
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
+}
 
 
 def checked_responses(pool: UserPool, params: dict, challenge: str) -> tuple[dict, str]:
@@ -115,12 +119,16 @@ class SignInOperations:
     def start_challenge(self, user: CognitoIdpUser, name: str, parameters: dict[str, str]) -> dict:
         """A new session for the challenge ``name``, and the answer that sends it."""
         now = self.pool.clock()
-        self.pool.auth_sessions = {k: s for k, s in self.pool.auth_sessions.items()
-                                   if s.expires + SPENT_SESSION_MEMORY_SECONDS > now}
+        self.pool.auth_sessions = {
+            k: s for k, s in self.pool.auth_sessions.items() if s.expires + SPENT_SESSION_MEMORY_SECONDS > now
+        }
         session = secrets.token_urlsafe(96)
         self.pool.auth_sessions[session] = AuthSession(user.id, name, now + AUTH_SESSION_SECONDS)
-        return {"ChallengeName": name, "Session": session,
-                "ChallengeParameters": dict(parameters, USER_ID_FOR_SRP=user.id)}
+        return {
+            "ChallengeName": name,
+            "Session": session,
+            "ChallengeParameters": dict(parameters, USER_ID_FOR_SRP=user.id),
+        }
 
     def after_password(self, user: CognitoIdpUser, device_key: Any = None) -> dict:
         """What a correct (or newly chosen) password leads to: an MFA challenge (DEVICE_SRP_AUTH
@@ -155,9 +163,14 @@ class SignInOperations:
         if expires is not None and expires <= self.pool.clock():
             raise not_authorized("Temporary password has expired and must be reset by an administrator.")
         attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
-        return self.start_challenge(user, NEW_PASSWORD_REQUIRED, {
-            "requiredAttributes": required_attributes_parameter(self.pool.required_attributes, attributes),
-            "userAttributes": json.dumps(attributes)})
+        return self.start_challenge(
+            user,
+            NEW_PASSWORD_REQUIRED,
+            {
+                "requiredAttributes": required_attributes_parameter(self.pool.required_attributes, attributes),
+                "userAttributes": json.dumps(attributes),
+            },
+        )
 
     def open_session(self, session: Any) -> AuthSession:
         """The challenge session named ``session``, while it may still be answered."""
@@ -214,8 +227,7 @@ class SignInOperations:
         token = self.pool.software_tokens.get(user.id)
         if token is None or token.secret is None or not token.enabled:
             session.spent = True  # MFA was turned off since the challenge: sign in again
-            raise CognitoFault("SoftwareTokenMFANotFoundException",
-                               "Software token MFA is not enabled for this user.")
+            raise CognitoFault("SoftwareTokenMFANotFoundException", "Software token MFA is not enabled for this user.")
         step = accepted_step(token.secret, code, self.pool.clock(), token.last_step)
         if step is None:
             session.failures += 1
@@ -223,13 +235,11 @@ class SignInOperations:
         token.last_step = step
         session.spent = True
 
-    def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any,
-                             responses: dict) -> dict:
+    def _answer_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any, responses: dict) -> dict:
         self.set_new_password(user, session, password, responses)
         return self.after_password(user, session.device_key)
 
-    def set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any,
-                         responses: dict) -> None:
+    def set_new_password(self, user: CognitoIdpUser, session: AuthSession, password: Any, responses: dict) -> None:
         """The password chosen in answer to NEW_PASSWORD_REQUIRED, checked against the policy, and
         the attributes given with it (``userAttributes.<name>`` in ``responses``), which must include
         every required one the user lacks; the hosted UI shares it with RespondToAuthChallenge."""

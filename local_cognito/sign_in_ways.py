@@ -50,11 +50,12 @@ class SignInWays:
         """The relying party id, when the pool lets users register and use passkeys; Cognito's
         refusal otherwise."""
         if "WEB_AUTHN" not in self.allowed():
-            raise CognitoFault("WebAuthnNotEnabledException",
-                               "Passkeys are not enabled for this user pool.")
+            raise CognitoFault("WebAuthnNotEnabledException", "Passkeys are not enabled for this user pool.")
         if not self.relying_party_id:
-            raise CognitoFault("WebAuthnConfigurationMissingException",
-                               "The user pool has no relying party id configured for passkeys.")
+            raise CognitoFault(
+                "WebAuthnConfigurationMissingException",
+                "The user pool has no relying party id configured for passkeys.",
+            )
         return self.relying_party_id
 
     def origin_allowed(self, origin: str) -> bool:
@@ -68,8 +69,9 @@ class SignInWays:
             return False
         if host != rp_id and not host.endswith("." + rp_id):
             return False
-        return parts.scheme == "https" or (parts.scheme == "http" and (host == "localhost"
-                                                                      or host.endswith(".localhost")))
+        return parts.scheme == "https" or (
+            parts.scheme == "http" and (host == "localhost" or host.endswith(".localhost"))
+        )
 
 
 def relying_party_id(base_url: str | None) -> str | None:

@@ -47,8 +47,10 @@ if TYPE_CHECKING:
 PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
 CHALLENGE_SECONDS = 180  # as the other challenges: Cognito's default AuthSessionValidity
 # Cognito's TIMESTAMP ("EEE MMM d HH:mm:ss z yyyy", in English): the day of the month unpadded.
-TIMESTAMP = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-                       r"([1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC [0-9]{4}")
+TIMESTAMP = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"([1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC [0-9]{4}"
+)
 
 
 def _hash_tag(password_hash: str | None) -> str:
@@ -120,11 +122,19 @@ class SrpSignIn:
         self.pending = {k: p for k, p in self.pending.items() if p.expires > now}
         secret_block = base64.b64encode(secrets.token_bytes(96)).decode()
         server = srp.ServerSession(value)
-        self.pending[secret_block] = PendingClaim(sub, user_id, server, large_a, now + CHALLENGE_SECONDS,
-                                                  auth.get("DEVICE_KEY"))
-        return {"ChallengeName": PASSWORD_VERIFIER, "ChallengeParameters": {
-            "SALT": salt_hex, "SRP_B": f"{server.large_b:x}", "SECRET_BLOCK": secret_block,
-            "USERNAME": user_id, "USER_ID_FOR_SRP": user_id}}
+        self.pending[secret_block] = PendingClaim(
+            sub, user_id, server, large_a, now + CHALLENGE_SECONDS, auth.get("DEVICE_KEY")
+        )
+        return {
+            "ChallengeName": PASSWORD_VERIFIER,
+            "ChallengeParameters": {
+                "SALT": salt_hex,
+                "SRP_B": f"{server.large_b:x}",
+                "SECRET_BLOCK": secret_block,
+                "USERNAME": user_id,
+                "USER_ID_FOR_SRP": user_id,
+            },
+        }
 
     def _decoy(self, username: str) -> tuple[str, str, int, None]:
         """An id, a salt and a verifier for a name with no verifier: the same each time in this
@@ -155,8 +165,13 @@ class SrpSignIn:
         key = pending.server.key(pending.large_a)
         if key is None:  # only for an SRP_A of 0 mod N, which ``initiate`` refused
             raise not_authorized()
-        expected = srp.claim_signature(key, srp.pool_name(pool.pool_id), pending.user_id,
-                                       responses["PASSWORD_CLAIM_SECRET_BLOCK"], responses["TIMESTAMP"])
+        expected = srp.claim_signature(
+            key,
+            srp.pool_name(pool.pool_id),
+            pending.user_id,
+            responses["PASSWORD_CLAIM_SECRET_BLOCK"],
+            responses["TIMESTAMP"],
+        )
         if user is None or not hmac.compare_digest(expected.encode(), _text(responses["PASSWORD_CLAIM_SIGNATURE"])):
             raise not_authorized()
         # amazon-cognito-identity-js sends the device's key here (it knows it by USER_ID_FOR_SRP).

@@ -52,32 +52,67 @@ class Option:
 
 OPTIONS = (
     Option("--port", "LOCAL_COGNITO_PORT", f"port to serve on, 0 for any free one (default {DEFAULT_PORT})"),
-    Option("--host", "LOCAL_COGNITO_HOST", "address to listen on (default 127.0.0.1: this machine only; "
-           "anyone who reaches another address can act as the pool's admin)"),
-    Option("--url", "LOCAL_COGNITO_URL", "the address apps reach it at, when not the one it listens on "
-           "(a container's published port); it names the issuer and the hosted UI's links"),
+    Option(
+        "--host",
+        "LOCAL_COGNITO_HOST",
+        "address to listen on (default 127.0.0.1: this machine only; "
+        "anyone who reaches another address can act as the pool's admin)",
+    ),
+    Option(
+        "--url",
+        "LOCAL_COGNITO_URL",
+        "the address apps reach it at, when not the one it listens on "
+        "(a container's published port); it names the issuer and the hosted UI's links",
+    ),
     Option("--data", "LOCAL_COGNITO_DATA", "folder keeping the pool (default .local-cognito)"),
     Option("--code", "LOCAL_COGNITO_CODE", "every confirmation and reset code is this one (default random)"),
     Option("--admin-email", "LOCAL_ADMIN_EMAIL", "a confirmed user in the admin group, made at start"),
     Option("--admin-password", "LOCAL_ADMIN_PASSWORD", "that user's password (the variable keeps it out of ps)"),
     Option("--admin-group", "ADMIN_GROUP", "the admin group's name (default admin)"),
-    Option("--required-attributes", "LOCAL_COGNITO_REQUIRED_ATTRIBUTES",
-           "standard attributes the pool requires besides the email, e.g. nickname,given_name"),
+    Option(
+        "--required-attributes",
+        "LOCAL_COGNITO_REQUIRED_ATTRIBUTES",
+        "standard attributes the pool requires besides the email, e.g. nickname,given_name",
+    ),
     Option("--clock-offset", "LOCAL_COGNITO_CLOCK_OFFSET", "seconds its clock is ahead of this machine's"),
-    Option("--refresh-rotation", "LOCAL_COGNITO_REFRESH_ROTATION", "on: the app client rotates refresh tokens",
-           metavar="on|off"),
-    Option("--rotation-grace-seconds", "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
-           "how long a rotated refresh token still works, 0 to 60 (default 60)"),
-    Option("--callback-url", "LOCAL_COGNITO_CALLBACK_URLS",
-           "a URL the hosted UI may send people back to after signing in (repeat for more)", repeated=True),
-    Option("--logout-url", "LOCAL_COGNITO_LOGOUT_URLS",
-           "a URL the hosted UI may send people back to after signing out (repeat for more)", repeated=True),
+    Option(
+        "--refresh-rotation",
+        "LOCAL_COGNITO_REFRESH_ROTATION",
+        "on: the app client rotates refresh tokens",
+        metavar="on|off",
+    ),
+    Option(
+        "--rotation-grace-seconds",
+        "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
+        "how long a rotated refresh token still works, 0 to 60 (default 60)",
+    ),
+    Option(
+        "--callback-url",
+        "LOCAL_COGNITO_CALLBACK_URLS",
+        "a URL the hosted UI may send people back to after signing in (repeat for more)",
+        repeated=True,
+    ),
+    Option(
+        "--logout-url",
+        "LOCAL_COGNITO_LOGOUT_URLS",
+        "a URL the hosted UI may send people back to after signing out (repeat for more)",
+        repeated=True,
+    ),
 )
 # The local-mode settings server.config reads for it; every other variable is left out.
-READ_BY_CONFIG = ("LOCAL_COGNITO_PORT", "LOCAL_COGNITO_DATA", "LOCAL_COGNITO_CODE", "LOCAL_ADMIN_EMAIL",
-                  "LOCAL_ADMIN_PASSWORD", "ADMIN_GROUP", "LOCAL_COGNITO_REQUIRED_ATTRIBUTES",
-                  "LOCAL_COGNITO_CLOCK_OFFSET", "LOCAL_COGNITO_REFRESH_ROTATION",
-                  "LOCAL_COGNITO_ROTATION_GRACE_SECONDS", "LOG_FORMAT")
+READ_BY_CONFIG = (
+    "LOCAL_COGNITO_PORT",
+    "LOCAL_COGNITO_DATA",
+    "LOCAL_COGNITO_CODE",
+    "LOCAL_ADMIN_EMAIL",
+    "LOCAL_ADMIN_PASSWORD",
+    "ADMIN_GROUP",
+    "LOCAL_COGNITO_REQUIRED_ATTRIBUTES",
+    "LOCAL_COGNITO_CLOCK_OFFSET",
+    "LOCAL_COGNITO_REFRESH_ROTATION",
+    "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
+    "LOG_FORMAT",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,13 +138,21 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m local_cognito",
         description="The local Cognito on its own: a user pool with its app client, hosted UI and keys, "
-                    "for any app's SDK. Each option overrides the environment variable named with it.")
+        "for any app's SDK. Each option overrides the environment variable named with it.",
+    )
     for option in OPTIONS:
-        parser.add_argument(option.flag, dest=option.variable, action="append" if option.repeated else "store",
-                            metavar=option.metavar or option.flag.rsplit("-", 1)[-1].upper(),
-                            help=f"{option.help} [{option.variable}]")
-    parser.add_argument("--print-env", action="store_true",
-                        help="print only the NAME=value lines an app's environment takes, nothing else")
+        parser.add_argument(
+            option.flag,
+            dest=option.variable,
+            action="append" if option.repeated else "store",
+            metavar=option.metavar or option.flag.rsplit("-", 1)[-1].upper(),
+            help=f"{option.help} [{option.variable}]",
+        )
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print only the NAME=value lines an app's environment takes, nothing else",
+    )
     return parser.parse_args(argv)
 
 
@@ -133,7 +176,9 @@ def read_settings(options: argparse.Namespace, environ: Mapping[str, str] | None
             url=url,
             callback_urls=redirect_urls(env, "LOCAL_COGNITO_CALLBACK_URLS"),
             logout_urls=redirect_urls(env, "LOCAL_COGNITO_LOGOUT_URLS"),
-            print_env=options.print_env, flags=flags)
+            print_env=options.print_env,
+            flags=flags,
+        )
     except ConfigError as error:
         raise ConfigError(naming_options(flags, str(error))) from None
 
@@ -162,8 +207,10 @@ def redirect_urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         if not parts.scheme or not parts.netloc or "#" in url:
             raise ConfigError(f"{name} must list absolute URLs without a fragment (#...), got {url!r}.")
         if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
-            raise ConfigError(f"{name} lists {url!r}: Cognito takes http:// only for localhost; use https://, "
-                              "or http://localhost with the app's port.")
+            raise ConfigError(
+                f"{name} lists {url!r}: Cognito takes http:// only for localhost; use https://, "
+                "or http://localhost with the app's port."
+            )
     return urls
 
 
@@ -198,8 +245,14 @@ def hosted_ui_url(endpoint: str, client_id: str, callback_urls: tuple[str, ...])
     """Where an app sends a browser to sign in, as with a Cognito domain: its authorize endpoint."""
     if not callback_urls:
         return None
-    query = urllib.parse.urlencode({"client_id": client_id, "response_type": "code",
-                                    "scope": "openid email profile", "redirect_uri": callback_urls[0]})
+    query = urllib.parse.urlencode(
+        {
+            "client_id": client_id,
+            "response_type": "code",
+            "scope": "openid email profile",
+            "redirect_uri": callback_urls[0],
+        }
+    )
     return f"{endpoint}/oauth2/authorize?{query}"
 
 
@@ -207,8 +260,11 @@ def banner(found: StandaloneSettings, details: Mapping[str, str]) -> str:
     config, endpoint, pool_id = found.config, details["endpoint_url"], details["user_pool_id"]
     pool_url = f"{endpoint}/{pool_id}"
     sign_in = hosted_ui_url(endpoint, details["client_id"], found.callback_urls)
-    reach = "this machine only" if found.loopback_only else (
-        f"listening on {found.host}: anyone who reaches it can act as the pool's admin")
+    reach = (
+        "this machine only"
+        if found.loopback_only
+        else (f"listening on {found.host}: anyone who reaches it can act as the pool's admin")
+    )
     lines = [
         "",
         f"  Local Cognito at {endpoint}  ({reach}; Ctrl-C stops it)",
@@ -220,16 +276,24 @@ def banner(found: StandaloneSettings, details: Mapping[str, str]) -> str:
         f"    issuer         {pool_url}",
         f"    JWKS           {pool_url}/.well-known/jwks.json",
         f"    discovery      {pool_url}/.well-known/openid-configuration",
-        f"    hosted UI      {sign_in}" if sign_in else
-        "    hosted UI      off until a callback URL is given (--callback-url, LOCAL_COGNITO_CALLBACK_URLS)",
+        f"    hosted UI      {sign_in}"
+        if sign_in
+        else "    hosted UI      off until a callback URL is given (--callback-url, LOCAL_COGNITO_CALLBACK_URLS)",
         *([f"    sign-out URLs  {' '.join(found.logout_urls)}"] if found.logout_urls else []),
         f"    data           {os.path.abspath(config.local_data_dir)}  (users survive a restart)",
         "    codes          printed below as 'Email to ...'"
         + (" and pinned by LOCAL_COGNITO_CODE" if config.local_code else ""),
         (f"    admin          {config.local_admin_email}  (in the {config.admin_group!r} group)")
-        if config.local_admin_email else "    admin          none (LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD)",
-        *([f"    clock          {config.local_cognito_clock_offset:+g} s from this machine's "
-           "(LOCAL_COGNITO_CLOCK_OFFSET)"] if config.local_cognito_clock_offset else []),
+        if config.local_admin_email
+        else "    admin          none (LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD)",
+        *(
+            [
+                f"    clock          {config.local_cognito_clock_offset:+g} s from this machine's "
+                "(LOCAL_COGNITO_CLOCK_OFFSET)"
+            ]
+            if config.local_cognito_clock_offset
+            else []
+        ),
         "",
         "  For an app's environment (--print-env prints only these lines):",
         "",
@@ -247,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
     from server.logs import configure_logging
+
     configure_logging(found.config.log_format)
     stopping = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):  # a clean stop, not a KeyboardInterrupt's traceback
@@ -272,8 +337,8 @@ def start(found: StandaloneSettings):
     config = found.config
     try:
         local, completed = start_local_cognito(
-            config, host=found.host, url=found.url,
-            hosted_ui=HostedUiUrls(found.callback_urls, found.logout_urls))
+            config, host=found.host, url=found.url, hosted_ui=HostedUiUrls(found.callback_urls, found.logout_urls)
+        )
     except (DataFolderUnusable, FolderBusy) as error:
         print(f"Cannot start: {error}.", file=sys.stderr)
         return 1
@@ -281,13 +346,22 @@ def start(found: StandaloneSettings):
         print(f"Cannot start: {naming_options(found.flags, str(error))}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"Cannot start the local Cognito on {found.host} port {found.port}: {error.strerror or error}",
-              file=sys.stderr)
+        print(
+            f"Cannot start the local Cognito on {found.host} port {found.port}: {error.strerror or error}",
+            file=sys.stderr,
+        )
         return 1
     if isinstance(local, JoinedLocalCognito):
-        print(f"Cannot start: the local Cognito of process {local.owner_pid} already serves the data folder "
-              f"{os.path.abspath(config.local_data_dir)}, at {local.endpoint_url}. Use that one, stop it "
-              "first, or give another folder (--data or LOCAL_COGNITO_DATA).", file=sys.stderr)
+        print(
+            f"Cannot start: the local Cognito of process {local.owner_pid} already serves the data folder "
+            f"{os.path.abspath(config.local_data_dir)}, at {local.endpoint_url}. Use that one, stop it "
+            "first, or give another folder (--data or LOCAL_COGNITO_DATA).",
+            file=sys.stderr,
+        )
         return 1
-    return local, {"endpoint_url": local.endpoint_url, "user_pool_id": completed.user_pool_id,
-                   "client_id": completed.client_id, "client_secret": completed.client_secret}
+    return local, {
+        "endpoint_url": local.endpoint_url,
+        "user_pool_id": completed.user_pool_id,
+        "client_id": completed.client_id,
+        "client_secret": completed.client_secret,
+    }

@@ -64,8 +64,10 @@ def state_of(pool: UserPool) -> dict:
         "pool": {"id": pool.pool_id, "name": POOL_NAME},
         "client": {"id": pool.client_id, "secret": pool.client_secret},
         "users": users,
-        "groups": [{"name": group.group_name, **group_fields(group),
-                    "members": sorted(members.get(group.group_name, []))} for group in pool.groups.values()],
+        "groups": [
+            {"name": group.group_name, **group_fields(group), "members": sorted(members.get(group.group_name, []))}
+            for group in pool.groups.values()
+        ],
         "codes": dict(pool.codes.items()),
         "refresh_tokens": dict(pool.refresh_tokens.items()),
     }

@@ -108,7 +108,9 @@ class DataFolderUnusable(Exception):
     message names the folder and the reason."""
 
     def __init__(self, folder: str, error: OSError):
-        super().__init__(f"the local Cognito cannot use its data folder {os.path.abspath(folder)} "
-                         f"(LOCAL_COGNITO_DATA): {error.strerror or error}")
+        super().__init__(
+            f"the local Cognito cannot use its data folder {os.path.abspath(folder)} "
+            f"(LOCAL_COGNITO_DATA): {error.strerror or error}"
+        )
         self.folder = folder
         self.error = error

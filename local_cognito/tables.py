@@ -90,8 +90,10 @@ class Table(MutableMapping):
         listed = ", ".join(self.columns + ("record",))
         self._select = f"SELECT {listed} FROM {self.name} WHERE key = ?"  # noqa: S608 (names are the class's)
         updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns + ("record",))
-        self._upsert = (f"INSERT INTO {self.name} (key, {listed}) VALUES ({', '.join('?' * (len(self.columns) + 2))}) "
-                        f"ON CONFLICT (key) DO UPDATE SET {updates}")
+        self._upsert = (
+            f"INSERT INTO {self.name} (key, {listed}) VALUES ({', '.join('?' * (len(self.columns) + 2))}) "
+            f"ON CONFLICT (key) DO UPDATE SET {updates}"
+        )
 
     # --- rows ----------------------------------------------------------------------------------
 
@@ -197,10 +199,15 @@ class Table(MutableMapping):
 class JsonRecords(Table):
     """Records that are JSON values, with the columns ``derive`` takes from key and value."""
 
-    def __init__(self, records: Records, name: str, columns: tuple[str, ...] = (),
-                 derive: Callable[[str, Any], tuple] = lambda key, value: (),
-                 load: Callable[[Any], Any] = lambda fields: fields,
-                 dump: Callable[[Any], Any] = lambda value: value) -> None:
+    def __init__(
+        self,
+        records: Records,
+        name: str,
+        columns: tuple[str, ...] = (),
+        derive: Callable[[str, Any], tuple] = lambda key, value: (),
+        load: Callable[[Any], Any] = lambda fields: fields,
+        dump: Callable[[Any], Any] = lambda value: value,
+    ) -> None:
         self.name, self.columns = name, columns
         self._derive, self._load, self._dump = derive, load, dump
         super().__init__(records)

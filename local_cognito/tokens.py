@@ -50,8 +50,7 @@ def _load_or_create_key(path: str) -> rsa.RSAPrivateKey:
             raise ValueError(f"{path} holds a key that is not RSA: the tokens are signed with RS256")
         return saved
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     write_new_file(path, pem)
     return key
 
@@ -60,7 +59,8 @@ class TokenSigner:
     def __init__(self, key_path: str, access_token_seconds: int = 3600, clock: Callable[[], float] = time.time):
         self._key = _load_or_create_key(key_path)
         public_der = self._key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         self.kid = base64.urlsafe_b64encode(hashlib.sha256(public_der).digest()[:18]).decode()
         self._public_key = self._key.public_key()
         self.access_token_seconds = access_token_seconds
@@ -75,9 +75,20 @@ class TokenSigner:
         """A JWT of ``claims`` signed with the pool's key (RS256, with its ``kid``)."""
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
-    def issue(self, *, issuer: str, client_id: str, sub: str, attributes: dict[str, str],
-              groups: list[str], origin_jti: str, auth_time: int, scope: str = ACCESS_SCOPE,
-              nonce: str | None = None, username: str | None = None) -> tuple[str, str, int]:
+    def issue(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        sub: str,
+        attributes: dict[str, str],
+        groups: list[str],
+        origin_jti: str,
+        auth_time: int,
+        scope: str = ACCESS_SCOPE,
+        nonce: str | None = None,
+        username: str | None = None,
+    ) -> tuple[str, str, int]:
         """(access token, id token, lifetime in seconds) for one sign-in or refresh; ``username``
         is the sub unless Cognito gave the user another name (a federated user)."""
         username = username or sub
@@ -94,8 +105,9 @@ class TokenSigner:
         }
         if groups:
             common["cognito:groups"] = list(groups)
-        access = dict(common, client_id=client_id, token_use="access", scope=scope,
-                      jti=str(uuid.uuid4()), username=username)
+        access = dict(
+            common, client_id=client_id, token_use="access", scope=scope, jti=str(uuid.uuid4()), username=username
+        )
         identity = dict(common, aud=client_id, token_use="id", jti=str(uuid.uuid4()))
         if nonce is not None:
             identity["nonce"] = nonce
@@ -119,9 +131,17 @@ class TokenSigner:
         by the pool's clock, the one that set ``exp`` (PyJWT would judge it by the wall clock).
         """
         try:
-            claims = jwt.decode(token, self._public_key, algorithms=["RS256"],
-                                options={"require": ["exp", "iat", "sub", "token_use", "client_id"],
-                                         "verify_exp": False, "verify_iat": False, "verify_nbf": False})
+            claims = jwt.decode(
+                token,
+                self._public_key,
+                algorithms=["RS256"],
+                options={
+                    "require": ["exp", "iat", "sub", "token_use", "client_id"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
         except jwt.PyJWTError:
             raise InvalidToken() from None
         if claims.get("token_use") != "access" or type(claims["exp"]) is not int:

@@ -47,6 +47,7 @@ def accepted_step(secret: str, code: object, now: float, last_step: int | None) 
     current = int(now // STEP_SECONDS)
     for step in range(current - CLOCK_SKEW_STEPS, current + CLOCK_SKEW_STEPS + 1):
         if (last_step is None or step > last_step) and hmac.compare_digest(
-                generator.generate_otp(step).encode(), code.encode()):
+            generator.generate_otp(step).encode(), code.encode()
+        ):
             return step
     return None

@@ -92,8 +92,9 @@ class Transaction:
         self.changed = False  # the operation saved: there is something to write
         self.emails: list[tuple[str, tuple[Any, ...]]] = []  # (format, arguments), sent on commit
         # Each record copied: challenges and sessions are changed in place (failures, expiry).
-        self._memory_only = {name: {key: copy.copy(record) for key, record in getattr(pool, name).items()}
-                             for name in MEMORY_ONLY}
+        self._memory_only = {
+            name: {key: copy.copy(record) for key, record in getattr(pool, name).items()} for name in MEMORY_ONLY
+        }
 
     def commit(self) -> None:
         """Write what changed if the operation saved, then send its emails. If the write fails:
@@ -112,8 +113,11 @@ class Transaction:
         except (OSError, sqlite3.Error) as failure:
             error = failure if isinstance(failure, OSError) else db.os_error(failure)
             self._undo()
-            log.error("The local Cognito cannot save to its data folder %s (%s): the operation's "
-                      "changes were rolled back.", pool.store.folder, error)
+            log.error(
+                "The local Cognito cannot save to its data folder %s (%s): the operation's changes were rolled back.",
+                pool.store.folder,
+                error,
+            )
             raise StorageUnavailable(pool.store.folder, error) from None
         pool.records.forget()
         for text, arguments in self.emails:

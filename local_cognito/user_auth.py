@@ -68,8 +68,9 @@ class UserAuthOperations:
     """InitiateAuth and RespondToAuthChallenge for USER_AUTH, before ``sign_in.py``'s own; and
     GetUserAuthFactors."""
 
-    def __init__(self, pool: UserPool, sign_in: SignInOperations, passkeys: PasskeyOperations,
-                 ways: SignInWays) -> None:
+    def __init__(
+        self, pool: UserPool, sign_in: SignInOperations, passkeys: PasskeyOperations, ways: SignInWays
+    ) -> None:
         self.pool = pool
         self.sign_in = sign_in
         self.passkeys = passkeys
@@ -102,8 +103,9 @@ class UserAuthOperations:
         if way not in FIRST_FACTORS:
             raise invalid_parameter(f"The challenge {str(way)[:32]} is not a first factor this user pool offers.")
         if way in PASSWORDLESS and self.ways.feature_plan == "LITE":
-            raise CognitoFault("FeatureUnavailableInTierException",
-                               f"{way} sign-in needs the Essentials or Plus feature plan.")
+            raise CognitoFault(
+                "FeatureUnavailableInTierException", f"{way} sign-in needs the Essentials or Plus feature plan."
+            )
         if way not in self.ways.allowed():
             raise invalid_parameter(f"{way} is not an allowed first factor of this user pool.")
 
@@ -126,9 +128,14 @@ class UserAuthOperations:
         available = self.ways.allowed()
         session, parameters = self._new_session(
             UserAuthSession(user.id if user else None, SELECT_CHALLENGE, self._expiry(), available=available),
-            self._user_id(username, user))
-        return {"ChallengeName": SELECT_CHALLENGE, "Session": session, "ChallengeParameters": parameters,
-                "AvailableChallenges": list(available)}
+            self._user_id(username, user),
+        )
+        return {
+            "ChallengeName": SELECT_CHALLENGE,
+            "Session": session,
+            "ChallengeParameters": parameters,
+            "AvailableChallenges": list(available),
+        }
 
     def _user_id(self, username: str, user: CognitoIdpUser | None) -> str:
         """USER_ID_FOR_SRP: the user's sub, or for a name with no account one that looks like a sub
@@ -149,15 +156,16 @@ class UserAuthOperations:
             record = UserAuthSession(user.id if user else None, EMAIL_OTP, self._expiry())
             email = user.attribute_lookup.get("email", "") if user else username
             if user is not None:
-                code = self.pool.pinned_code or f"{secrets.randbelow(10 ** 8):08d}"
+                code = self.pool.pinned_code or f"{secrets.randbelow(10**8):08d}"
                 self.pool.codes[f"{SIGN_IN_CODE}:{user.id}"] = {
-                    "code": code, "expires": self.pool.clock() + SIGN_IN_CODE_SECONDS}
+                    "code": code,
+                    "expires": self.pool.clock() + SIGN_IN_CODE_SECONDS,
+                }
                 self.pool.send_email(email, "your sign-in code is %s", code)
                 self.pool.save()
             session, parameters = self._new_session(record, user_id)
             delivery = self.pool.delivery(email)
-            parameters.update(CODE_DELIVERY_DELIVERY_MEDIUM="EMAIL",
-                              CODE_DELIVERY_DESTINATION=delivery["Destination"])
+            parameters.update(CODE_DELIVERY_DELIVERY_MEDIUM="EMAIL", CODE_DELIVERY_DESTINATION=delivery["Destination"])
             return {"ChallengeName": EMAIL_OTP, "Session": session, "ChallengeParameters": parameters}
         options, challenge = self.passkeys.request_options(user)
         record = UserAuthSession(user.id if user else None, WEB_AUTHN, self._expiry(), webauthn_challenge=challenge)
@@ -196,13 +204,17 @@ class UserAuthOperations:
         record.spent = True
         username = responses["USERNAME"]
         if answer == PASSWORD:
-            auth = {"USERNAME": username, "PASSWORD": responses.get("PASSWORD"),
-                    "SECRET_HASH": responses.get("SECRET_HASH")}
-            return self.sign_in._password_auth({"ClientId": params.get("ClientId"), "AuthParameters": auth},
-                                               auth)
+            auth = {
+                "USERNAME": username,
+                "PASSWORD": responses.get("PASSWORD"),
+                "SECRET_HASH": responses.get("SECRET_HASH"),
+            }
+            return self.sign_in._password_auth({"ClientId": params.get("ClientId"), "AuthParameters": auth}, auth)
         if answer == WEB_AUTHN and responses.get("CREDENTIAL") is not None:
-            raise invalid_parameter("Answer WEB_AUTHN without CREDENTIAL first: the WEB_AUTHN challenge "
-                                    "that follows carries the options to sign.")
+            raise invalid_parameter(
+                "Answer WEB_AUTHN without CREDENTIAL first: the WEB_AUTHN challenge "
+                "that follows carries the options to sign."
+            )
         return self._start(answer, username)
 
     def _answer_code(self, record: UserAuthSession, user: CognitoIdpUser | None, code: Any) -> dict:

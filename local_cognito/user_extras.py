@@ -47,8 +47,9 @@ def mfa_choices(user: CognitoIdpUser) -> dict[str, Any]:
     return _kept_dict(user, _MFA_CHOICES)
 
 
-def restore_extras(user: CognitoIdpUser, *, verifier: dict[str, str] | None, pending: dict[str, str],
-                   choices: dict[str, Any]) -> None:
+def restore_extras(
+    user: CognitoIdpUser, *, verifier: dict[str, str] | None, pending: dict[str, str], choices: dict[str, Any]
+) -> None:
     """All three, as the user's saved record had them."""
     set_srp_verifier(user, verifier)
     setattr(user, _PENDING_ATTRIBUTES, pending)

@@ -26,8 +26,10 @@ from server.user_names import fold_case
 
 
 # A user's row, with the groups they are a member of (a JSON array, in no order).
-USER_ROW = ("sub, email_key, created, record, "
-            "(SELECT json_group_array(group_name) FROM memberships WHERE memberships.sub = users.sub)")
+USER_ROW = (
+    "sub, email_key, created, record, "
+    "(SELECT json_group_array(group_name) FROM memberships WHERE memberships.sub = users.sub)"
+)
 
 
 class FederatedStatus(enum.Enum):
@@ -61,8 +63,11 @@ def user_fields(user: CognitoIdpUser) -> dict:
     their SMS and email MFA choices (``mfa``: ``mfa_methods.py``) and their SRP verifier (``srp``:
     ``srp.py``). A federated user's record also keeps the user name Cognito gave them
     (``LoginWithAmazon_...``); every other user's is their sub."""
-    extras = {name: dict(value) for name, value in (("pending", pending_attributes(user)),
-                                                    ("mfa", mfa_choices(user))) if value}
+    extras = {
+        name: dict(value)
+        for name, value in (("pending", pending_attributes(user)), ("mfa", mfa_choices(user)))
+        if value
+    }
     fields = {
         "status": user.status.name if isinstance(user.status, enum.Enum) else str(user.status),
         "enabled": user.enabled,
@@ -89,8 +94,13 @@ def user_row(fields: dict, groups: tuple[str, ...]) -> tuple:
 
 
 def group_fields(group: CognitoIdpGroup) -> dict:
-    return {"description": group.description, "role_arn": group.role_arn, "precedence": group.precedence,
-            "created": as_timestamp(group.creation_date), "modified": as_timestamp(group.last_modified_date)}
+    return {
+        "description": group.description,
+        "role_arn": group.role_arn,
+        "precedence": group.precedence,
+        "created": as_timestamp(group.creation_date),
+        "modified": as_timestamp(group.last_modified_date),
+    }
 
 
 class UserTable(Table):
@@ -110,17 +120,22 @@ class UserTable(Table):
 
     def decode(self, key: str, row: tuple) -> CognitoIdpUser:
         saved = json.loads(row[2])
-        user = CognitoIdpUser(self.pool_id(), saved.get("username", key), saved.get("password_hash"),
-                              _status(saved["status"]),
-                              [{"Name": k, "Value": v} for k, v in saved["attributes"].items()])
+        user = CognitoIdpUser(
+            self.pool_id(),
+            saved.get("username", key),
+            saved.get("password_hash"),
+            _status(saved["status"]),
+            [{"Name": k, "Value": v} for k, v in saved["attributes"].items()],
+        )
         user.id = key
         user.update_attributes([{"Name": "sub", "Value": key}])
         user.enabled = saved.get("enabled", True)
         user.create_date = from_timestamp(saved["created"])
         user.last_modified_date = from_timestamp(saved["modified"])
         # Fields of ours beside moto's: the SRP verifier, attribute values waiting for their code, SMS and email MFA.
-        restore_extras(user, verifier=saved.get("srp"), pending=dict(saved.get("pending", {})),
-                       choices=dict(saved.get("mfa", {})))
+        restore_extras(
+            user, verifier=saved.get("srp"), pending=dict(saved.get("pending", {})), choices=dict(saved.get("mfa", {}))
+        )
         user.groups = {group for group in map(self.groups.get, row[3]) if group is not None}
         return user
 
@@ -128,9 +143,12 @@ class UserTable(Table):
         return user_row(user_fields(user), tuple(sorted(group.group_name for group in user.groups)))
 
     def write_row(self, key: str, row: tuple, before: tuple | None) -> None:
-        self.db.execute("INSERT INTO users (sub, email_key, created, record) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (sub) DO UPDATE SET email_key = excluded.email_key, "
-                        "created = excluded.created, record = excluded.record", (key, *row[:3]))
+        self.db.execute(
+            "INSERT INTO users (sub, email_key, created, record) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sub) DO UPDATE SET email_key = excluded.email_key, "
+            "created = excluded.created, record = excluded.record",
+            (key, *row[:3]),
+        )
         if before is None or before is UNREAD or before[3] != row[3]:
             self.db.execute("DELETE FROM memberships WHERE sub = ?", (key,))
             self.db.executemany("INSERT INTO memberships VALUES (?, ?)", [(key, name) for name in row[3]])
@@ -156,16 +174,18 @@ class UserTable(Table):
         if not email:
             return None
         self.records.write_pending()
-        found = self.db.one(f"SELECT {USER_ROW} FROM users WHERE email_key = ? ORDER BY rowid LIMIT 1",
-                            (fold_case(email),))
+        found = self.db.one(
+            f"SELECT {USER_ROW} FROM users WHERE email_key = ? ORDER BY rowid LIMIT 1", (fold_case(email),)
+        )
         if found is None:
             return None
         sub, row = _user_row(found)
         user = self._known(sub, row)
         return None if user is ABSENT else user
 
-    def in_order(self, after: tuple | None = None,
-                 keep: Callable[[str, dict], bool] = lambda sub, fields: True) -> Iterator[tuple[tuple, CognitoIdpUser]]:
+    def in_order(
+        self, after: tuple | None = None, keep: Callable[[str, dict], bool] = lambda sub, fields: True
+    ) -> Iterator[tuple[tuple, CognitoIdpUser]]:
         """((created, sub), user) for every user after ``after`` in that order whose record passes
         ``keep`` (given the sub and the record's fields): the objects made only for those."""
         self.records.write_pending()
@@ -200,8 +220,9 @@ class GroupTable(Table):
 
     def decode(self, key: str, row: tuple) -> CognitoIdpGroup:
         saved = json.loads(row[1])
-        group = CognitoIdpGroup(self.pool_id(), key, saved.get("description", ""), saved.get("role_arn"),
-                                saved.get("precedence"))
+        group = CognitoIdpGroup(
+            self.pool_id(), key, saved.get("description", ""), saved.get("role_arn"), saved.get("precedence")
+        )
         group.creation_date = from_timestamp(saved["created"])
         group.last_modified_date = from_timestamp(saved["modified"])
         return group
@@ -211,8 +232,11 @@ class GroupTable(Table):
         return (fields["created"], as_json(fields))
 
     def write_row(self, key: str, row: tuple, before: Any) -> None:
-        self.db.execute("INSERT INTO groups (name, created, record) VALUES (?, ?, ?) ON CONFLICT (name) "
-                        "DO UPDATE SET created = excluded.created, record = excluded.record", (key, *row))
+        self.db.execute(
+            "INSERT INTO groups (name, created, record) VALUES (?, ?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET created = excluded.created, record = excluded.record",
+            (key, *row),
+        )
 
     def delete_row(self, key: str) -> None:
         self.db.execute("DELETE FROM groups WHERE name = ?", (key,))

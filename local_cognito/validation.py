@@ -24,10 +24,14 @@ def check_username(value: Any, member: str = "username") -> None:
     if not isinstance(value, str):
         return
     if not 1 <= len(value) <= MAX_USER_NAME:
-        raise CognitoFault("InvalidParameterException",
-                           f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
-                           f"Member must have length between 1 and {MAX_USER_NAME}")
+        raise CognitoFault(
+            "InvalidParameterException",
+            f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+            f"Member must have length between 1 and {MAX_USER_NAME}",
+        )
     if refused_character(value) is not None:
-        raise CognitoFault("InvalidParameterException",
-                           f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
-                           f"Member must satisfy regular expression pattern: {USERNAME_PATTERN}")
+        raise CognitoFault(
+            "InvalidParameterException",
+            f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {USERNAME_PATTERN}",
+        )

@@ -29,16 +29,27 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     application = handler.application
     assert isinstance(application, ServerApplication)  # the only application that logs with this function
     if application.metrics is not None:
-        application.metrics.request_answered(application.route_names.get(type(handler), NO_ROUTE),
-                                             request.method, handler.get_status(), request.request_time())
+        application.metrics.request_answered(
+            application.route_names.get(type(handler), NO_ROUTE),
+            request.method,
+            handler.get_status(),
+            request.request_time(),
+        )
     if isinstance(handler, metrics_route.MetricsHandler):
         return
-    fields = {"http_method": request.method, "path": request.path,
-              "rpc": getattr(handler, "method_name", None) or "-", "status": handler.get_status(),
-              "duration_ms": round(1000.0 * request.request_time(), 1),
-              "request_id": getattr(handler, "request_id", "-")}
-    access_log.info("%(http_method)s %(path)s %(rpc)s %(status)d %(duration_ms).1fms request_id=%(request_id)s",
-                    fields, extra=fields)
+    fields = {
+        "http_method": request.method,
+        "path": request.path,
+        "rpc": getattr(handler, "method_name", None) or "-",
+        "status": handler.get_status(),
+        "duration_ms": round(1000.0 * request.request_time(), 1),
+        "request_id": getattr(handler, "request_id", "-"),
+    }
+    access_log.info(
+        "%(http_method)s %(path)s %(rpc)s %(status)d %(duration_ms).1fms request_id=%(request_id)s",
+        fields,
+        extra=fields,
+    )
 
 
 class ServerApplication(tornado.web.Application):
@@ -85,11 +96,18 @@ def make_app(services: Services | None) -> ServerApplication:
     # /metrics is served here unless it is off or has a port of its own (``metrics_app``).
     metrics_here = config is None or (config.metrics and config.metrics_port is None)
     return ServerApplication(
-        [(r"/", page.PageHandler, {"services": services}),
-         *((path, handler, {"services": services})
-           for path, handler in hosted_ui.ROUTES + photos.ROUTES + health.ROUTES + documents.ROUTES
-           + (metrics_route.ROUTES if metrics_here else [])),
-         *page.ROUTES],
+        [
+            (r"/", page.PageHandler, {"services": services}),
+            *(
+                (path, handler, {"services": services})
+                for path, handler in hosted_ui.ROUTES
+                + photos.ROUTES
+                + health.ROUTES
+                + documents.ROUTES
+                + (metrics_route.ROUTES if metrics_here else [])
+            ),
+            *page.ROUTES,
+        ],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
         log_function=log_request,

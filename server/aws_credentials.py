@@ -61,9 +61,11 @@ class StsSessionTokenProvider(CredentialProvider):
             ) as sts:
                 identity = await sts.get_caller_identity()
                 if identity["Arn"].endswith(":root"):
-                    log.error("STS_USER_CLIENT_ID holds the AWS account's root keys, which this server "
-                              "refuses: make an IAM user allowed only the cognito-idp admin actions, use its "
-                              "keys instead, and delete the root keys.")
+                    log.error(
+                        "STS_USER_CLIENT_ID holds the AWS account's root keys, which this server "
+                        "refuses: make an IAM user allowed only the cognito-idp admin actions, use its "
+                        "keys instead, and delete the root keys."
+                    )
                     raise CredentialRetrievalError(provider=self.METHOD, error_msg="root keys refused")
                 answer = await sts.get_session_token(DurationSeconds=STS_SESSION_SECONDS)
         except CredentialRetrievalError:

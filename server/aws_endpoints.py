@@ -119,8 +119,10 @@ class ConfiguredEndpoints:
         section = self._profile.get("services")
         if section:
             if section not in loaded.get("services", {}):
-                raise EndpointError(f"The profile {self.profile_name!r} in {self.config_file} names the "
-                                    f"services section {section!r}, which that file does not have.")
+                raise EndpointError(
+                    f"The profile {self.profile_name!r} in {self.config_file} names the "
+                    f"services section {section!r}, which that file does not have."
+                )
             self._services = loaded["services"][section]
         return self._profile, self._services
 
@@ -137,14 +139,18 @@ class ConfiguredEndpoints:
         Cognito, AWS_ENDPOINT_URL_COGNITO_IDP counts too, right after botocore's own variable."""
         if self.ignored:
             return Endpoint()
-        own = [Endpoint(checked_url(self.env[name], name), name) for name in service_variables(service)
-               if self.env.get(name)]
+        own = [
+            Endpoint(checked_url(self.env[name], name), name)
+            for name in service_variables(service)
+            if self.env.get(name)
+        ]
         if len({endpoint.url for endpoint in own}) > 1:
             first, second = own[:2]
             raise EndpointError(
                 f"{first.source} ({first.url}) and {second.source} ({second.url}) both say where Cognito is, "
                 f"and they differ: set only {first.source} (which other AWS tools read too), or both to the "
-                "same address.")
+                "same address."
+            )
         if own:
             return own[0]
         if self.env.get("AWS_ENDPOINT_URL"):

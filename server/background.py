@@ -39,8 +39,11 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         """Where this machine reaches it: loopback when it listens on every address."""
-        host = "127.0.0.1" if self._host in ("127.0.0.1", "0.0.0.0", "") else (
-            "[::1]" if self._host == "::" else f"[{self._host}]" if ":" in self._host else self._host)
+        host = (
+            "127.0.0.1"
+            if self._host in ("127.0.0.1", "0.0.0.0", "")
+            else ("[::1]" if self._host == "::" else f"[{self._host}]" if ":" in self._host else self._host)
+        )
         return f"http://{host}:{self.port}"
 
     def start(self) -> BackgroundServer:

@@ -50,8 +50,12 @@ class Person:
 
     @classmethod
     def from_id_token(cls, claims: dict) -> Person:
-        return cls(sub=claims["sub"], email=claims.get("email"), nickname=claims.get("nickname"),
-                   groups=tuple(claims.get("cognito:groups") or ()))
+        return cls(
+            sub=claims["sub"],
+            email=claims.get("email"),
+            nickname=claims.get("nickname"),
+            groups=tuple(claims.get("cognito:groups") or ()),
+        )
 
 
 class BrowserSessionCodec:
@@ -79,8 +83,16 @@ class BrowserSessionCodec:
 class BrowserSession:
     """One request's view of the browser session, and what its answer must do to the cookie."""
 
-    def __init__(self, codec: BrowserSessionCodec, cognito: CognitoClient, tokens: TokenVerifier,
-                 refresh_cookie: RefreshCookie, cookie_header: str, trusted_origin: bool = True, clock=time.time):
+    def __init__(
+        self,
+        codec: BrowserSessionCodec,
+        cognito: CognitoClient,
+        tokens: TokenVerifier,
+        refresh_cookie: RefreshCookie,
+        cookie_header: str,
+        trusted_origin: bool = True,
+        clock=time.time,
+    ):
         self._codec = codec
         self._cognito = cognito
         self._tokens = tokens
@@ -131,7 +143,8 @@ class BrowserSession:
         if self._current is None:
             return None
         if self._tokens.revocations is not None and await self._tokens.revocations.signed_out(
-                unverified_claims(self._current[1]).get("origin_jti")):
+            unverified_claims(self._current[1]).get("origin_jti")
+        ):
             # Signed out through this server (say from another device, with a copy of this cookie):
             # the session is over, and its cookies go.
             self.clear()

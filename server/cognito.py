@@ -35,8 +35,13 @@ import aiobotocore.session
 import aiohttp
 from aiobotocore.config import AioConfig
 from botocore import UNSIGNED, xform_name
-from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
-                                 ReadTimeoutError)
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from server import metrics, tracing
 from server.attributes import STANDARD_ATTRIBUTES  # noqa: F401 (the methods import it from here)
@@ -52,19 +57,32 @@ log = logging.getLogger("server.cognito")
 
 # Operations that can be sent twice without a different outcome: reads, and settings that end the
 # same whichever send is applied last. Any other is retried only when it never reached Cognito.
-REPEATABLE = frozenset({
-    "InitiateAuth", "GetUser", "ListUsers", "AdminGetUser", "AdminListGroupsForUser", "RevokeToken",
-    "SetUserMFAPreference", "UpdateUserAttributes", "AssociateSoftwareToken", "AdminAddUserToGroup",
-    "AdminRemoveUserFromGroup", "AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut",
-    # With refresh-token rotation off it is a read. With rotation on, a first send whose answer was
-    # lost may have rotated the token: within the app client's grace period (RetryGracePeriodSeconds,
-    # which Cognito says is there "for client-side retries") the old token still works, and the
-    # second send gets tokens and a new refresh token of its own; the one the lost answer carried is
-    # simply never used. With no grace period the first send has already invalidated the token, so
-    # a second send is refused, but so would be every later refresh with the token the cookie still
-    # holds: the retry loses nothing, and it saves the refresh whenever the first send never acted.
-    "GetTokensFromRefreshToken",
-})
+REPEATABLE = frozenset(
+    {
+        "InitiateAuth",
+        "GetUser",
+        "ListUsers",
+        "AdminGetUser",
+        "AdminListGroupsForUser",
+        "RevokeToken",
+        "SetUserMFAPreference",
+        "UpdateUserAttributes",
+        "AssociateSoftwareToken",
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "AdminDisableUser",
+        "AdminEnableUser",
+        "AdminUserGlobalSignOut",
+        # With refresh-token rotation off it is a read. With rotation on, a first send whose answer was
+        # lost may have rotated the token: within the app client's grace period (RetryGracePeriodSeconds,
+        # which Cognito says is there "for client-side retries") the old token still works, and the
+        # second send gets tokens and a new refresh token of its own; the one the lost answer carried is
+        # simply never used. With no grace period the first send has already invalidated the token, so
+        # a second send is refused, but so would be every later refresh with the token the cookie still
+        # holds: the retry loses nothing, and it saves the refresh whenever the first send never acted.
+        "GetTokensFromRefreshToken",
+    }
+)
 # Cognito refused the call without acting on it: worth another try after a pause.
 THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException"})
 # The pause before the n-th retry is random, up to FIRST_BACKOFF * 2**(n - 1) seconds.
@@ -78,16 +96,25 @@ def _never_sent(error: Exception) -> bool:
     if isinstance(error, ConnectTimeoutError):
         return True
     return isinstance(error, EndpointConnectionError) and isinstance(
-        error.kwargs.get("error"), (aiohttp.ClientConnectorError, socket.gaierror))
+        error.kwargs.get("error"), (aiohttp.ClientConnectorError, socket.gaierror)
+    )
 
 
 # What emulators answer for an operation they do not implement: LocalStack's InternalFailure (HTTP
 # 501, "not yet implemented or pro feature"), cognito-local's "CognitoLocal#Unsupported" (HTTP 500,
 # which botocore reads as the code "Unsupported"), the local Cognito's UnknownOperationException, and
 # the names other AWS-like services use.
-UNKNOWN_OPERATION_CODES = frozenset({"UnknownOperationException", "UnknownOperation", "InvalidAction",
-                                     "NotImplemented", "NotImplementedException", "InternalFailure",
-                                     "Unsupported"})
+UNKNOWN_OPERATION_CODES = frozenset(
+    {
+        "UnknownOperationException",
+        "UnknownOperation",
+        "InvalidAction",
+        "NotImplemented",
+        "NotImplementedException",
+        "InternalFailure",
+        "Unsupported",
+    }
+)
 # Statuses of such answers: never 429 or a proxy's 502, 503 and 504, which say "busy", not "unknown".
 UNKNOWN_OPERATION_STATUSES = frozenset({400, 404, 405, 500, 501})
 GET_TOKENS = "GetTokensFromRefreshToken"
@@ -157,8 +184,9 @@ class CognitoClient:
         self.sign_in_flow: str | None = None
         attempts = config.cognito_max_attempts
         # Every attempt may take its connect and read timeouts, and the pauses come between them.
-        self.deadline = (attempts * (config.cognito_connect_timeout + config.cognito_read_timeout)
-                         + FIRST_BACKOFF * (2 ** (attempts - 1) - 1))
+        self.deadline = attempts * (config.cognito_connect_timeout + config.cognito_read_timeout) + FIRST_BACKOFF * (
+            2 ** (attempts - 1) - 1
+        )
 
     @property
     def client_id(self) -> str:
@@ -169,8 +197,7 @@ class CognitoClient:
 
     def user_params(self, username: str) -> dict[str, Any]:
         """ClientId, SecretHash and Username: what every public call about one user sends."""
-        return {"ClientId": self.config.client_id, "SecretHash": self.secret_hash(username),
-                "Username": username}
+        return {"ClientId": self.config.client_id, "SecretHash": self.secret_hash(username), "Username": username}
 
     async def start(self) -> None:
         boto_config = AioConfig(
@@ -183,12 +210,14 @@ class CognitoClient:
             **IGNORE_CONFIGURED,
         )
         session = admin_session(self.config) if self.admin else aiobotocore.session.get_session()
-        self._client = await self._exit_stack.enter_async_context(session.create_client(
-            "cognito-idp",
-            region_name=self.config.region,
-            endpoint_url=self.config.endpoint_url,
-            config=boto_config,
-        ))
+        self._client = await self._exit_stack.enter_async_context(
+            session.create_client(
+                "cognito-idp",
+                region_name=self.config.region,
+                endpoint_url=self.config.endpoint_url,
+                config=boto_config,
+            )
+        )
 
     async def _start_once(self) -> None:
         self._starting = self._starting or asyncio.Lock()
@@ -217,8 +246,7 @@ class CognitoClient:
         botocore raised it, for the caller to read (server.sign_in_flows)."""
         return await self._call(operation, params, final=passing)
 
-    async def _call(self, operation: str, params: dict,
-                    final: Callable[[Exception], bool] | None = None) -> dict:
+    async def _call(self, operation: str, params: dict, final: Callable[[Exception], bool] | None = None) -> dict:
         """``call``, where ``final`` may pick out failures that end the attempts and are raised as
         they are, not as ApiError. Every call is counted (``server.metrics``) and, with traces on,
         is a span (``server.tracing``), whatever its outcome."""
@@ -266,8 +294,9 @@ class CognitoClient:
         if self.refresh_flow != REFRESH_TOKEN_AUTH:
             if self._client is None:
                 await self._start_once()
-            declared = frozenset(shape.name for shape in
-                                 self._client.meta.service_model.operation_model(GET_TOKENS).error_shapes)
+            declared = frozenset(
+                shape.name for shape in self._client.meta.service_model.operation_model(GET_TOKENS).error_shapes
+            )
 
             def shows_it_is_lacking(error: Exception) -> bool:
                 """Decides the flow when ``error`` shows it; True (ending the attempts) when the
@@ -285,18 +314,27 @@ class CognitoClient:
                 return False
 
             try:
-                response = await self._call(GET_TOKENS, {
-                    "ClientId": self.config.client_id, "ClientSecret": self.config.client_secret,
-                    "RefreshToken": refresh_token}, final=shows_it_is_lacking)
+                response = await self._call(
+                    GET_TOKENS,
+                    {
+                        "ClientId": self.config.client_id,
+                        "ClientSecret": self.config.client_secret,
+                        "RefreshToken": refresh_token,
+                    },
+                    final=shows_it_is_lacking,
+                )
             except ClientError as error:  # only what shows_it_is_lacking let through
                 self._decide_refresh_flow(REFRESH_TOKEN_AUTH, error)
             else:
                 self._decide_refresh_flow(GET_TOKENS)
                 return _authentication_result(GET_TOKENS, response)
         response = await self.call(
-            "InitiateAuth", AuthFlow=REFRESH_TOKEN_AUTH, ClientId=self.config.client_id,
+            "InitiateAuth",
+            AuthFlow=REFRESH_TOKEN_AUTH,
+            ClientId=self.config.client_id,
             # The name Cognito assigned, not the email: the hash is checked on it.
-            AuthParameters={"REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.secret_hash(username)})
+            AuthParameters={"REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.secret_hash(username)},
+        )
         return _authentication_result(REFRESH_TOKEN_AUTH, response)
 
     def _decide_refresh_flow(self, flow: str, lacking: ClientError | None = None) -> None:
@@ -306,14 +344,17 @@ class CognitoClient:
         if lacking is None:
             log.info("Refreshing tokens with GetTokensFromRefreshToken.")
             return
-        log.warning("The Cognito endpoint does not serve GetTokensFromRefreshToken (it answered %s, HTTP "
-                    "%s): refreshing tokens with InitiateAuth REFRESH_TOKEN_AUTH, which an app client "
-                    "that rotates refresh tokens refuses.",
-                    lacking.response.get("Error", {}).get("Code", "") or "no error code",
-                    lacking.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        log.warning(
+            "The Cognito endpoint does not serve GetTokensFromRefreshToken (it answered %s, HTTP "
+            "%s): refreshing tokens with InitiateAuth REFRESH_TOKEN_AUTH, which an app client "
+            "that rotates refresh tokens refuses.",
+            lacking.response.get("Error", {}).get("Code", "") or "no error code",
+            lacking.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0),
+        )
 
-    async def _attempts(self, operation: str, params: dict, final: Callable[[Exception], bool] | None,
-                        attempts: list[int]) -> dict:
+    async def _attempts(
+        self, operation: str, params: dict, final: Callable[[Exception], bool] | None, attempts: list[int]
+    ) -> dict:
         """Send the call until it succeeds or may not be sent again; ``attempts[0]`` counts the sends."""
         if self._client is None:
             await self._start_once()
@@ -325,8 +366,11 @@ class CognitoClient:
             try:
                 return await send(**params)
             except Exception as error:
-                if (attempt >= self.config.cognito_max_attempts or not _retryable(error, repeatable)
-                        or (final is not None and final(error))):
+                if (
+                    attempt >= self.config.cognito_max_attempts
+                    or not _retryable(error, repeatable)
+                    or (final is not None and final(error))
+                ):
                     raise
             await asyncio.sleep(random.uniform(0, FIRST_BACKOFF * 2 ** (attempt - 1)))
             attempt += 1

@@ -120,8 +120,10 @@ ADMIN_TO_OURS = {
 }
 
 MESSAGES = {
-    ("ChangePassword", "NotAuthorized"):
-        "The current password is wrong, or the access token is invalid, expired or revoked.",
+    (
+        "ChangePassword",
+        "NotAuthorized",
+    ): "The current password is wrong, or the access token is invalid, expired or revoked.",
     ("GetUser", "NotAuthorized"): _TOKEN_REFUSED,
     ("UpdateUserAttributes", "NotAuthorized"): _TOKEN_REFUSED,
     ("DeleteUser", "NotAuthorized"): _TOKEN_REFUSED,
@@ -140,28 +142,39 @@ MESSAGES = {
     ("GetUserAttributeVerificationCode", "NotAuthorized"): _TOKEN_REFUSED,
     ("ListDevices", "NotAuthorized"): _TOKEN_REFUSED,
     ("ForgetDevice", "NotAuthorized"): _TOKEN_REFUSED,
-    ("VerifyUserAttribute", "InvalidParameter"):
-        "There is no change waiting for a code on this attribute. Ask for a code again, or change it first.",
-    ("GetUserAttributeVerificationCode", "InvalidParameter"):
-        "No code can be sent for this attribute: the account has no such address or number to verify, or "
-        "the sign-in service does not send text messages.",
+    (
+        "VerifyUserAttribute",
+        "InvalidParameter",
+    ): "There is no change waiting for a code on this attribute. Ask for a code again, or change it first.",
+    (
+        "GetUserAttributeVerificationCode",
+        "InvalidParameter",
+    ): "No code can be sent for this attribute: the account has no such address or number to verify, or "
+    "the sign-in service does not send text messages.",
     ("VerifyUserAttribute", "AliasExists"): "Another account already uses this email, so it cannot become yours.",
     ("VerifySoftwareToken", "InvalidParameter"): "Start the set-up again with QR_init, then send a new code.",
-    ("AdminResetUserPassword", "InvalidParameter"):
-        "This user has no verified email, so no reset code can be sent. Confirm the email first.",
+    (
+        "AdminResetUserPassword",
+        "InvalidParameter",
+    ): "This user has no verified email, so no reset code can be sent. Confirm the email first.",
     ("AdminCreateUser", "UsernameExists"): "An account with this email already exists.",
     ("AdminConfirmSignUp", "UserStateConflict"): "Only an account waiting for confirmation can be confirmed.",
-    ("AdminResetUserPassword", "UserStateConflict"):
-        "Only a confirmed account can have its password reset; this one is not confirmed or has a "
-        "temporary password.",
+    (
+        "AdminResetUserPassword",
+        "UserStateConflict",
+    ): "Only a confirmed account can have its password reset; this one is not confirmed or has a temporary password.",
     ("AdminCreateUser", "UserStateConflict"): "The invitation can only be sent again to a user who has not "
-                                              "signed in yet.",
+    "signed in yet.",
     # USER_AUTH's refusals of a way the app client or the pool's first factors do not allow.
-    ("InitiateAuth", "InvalidParameter"):
-        "This way of signing in is not enabled for this site's user pool or app client.",
-    ("ListUsers", "InvalidParameter"):
-        'The filter or the page is not valid. Write filters as Cognito does, e.g. email ^= "sam" or '
-        'status = "Disabled", and pass "page" back as it came in "next_page".',
+    (
+        "InitiateAuth",
+        "InvalidParameter",
+    ): "This way of signing in is not enabled for this site's user pool or app client.",
+    (
+        "ListUsers",
+        "InvalidParameter",
+    ): 'The filter or the page is not valid. Write filters as Cognito does, e.g. email ^= "sam" or '
+    'status = "Disabled", and pass "page" back as it came in "next_page".',
 }
 
 
@@ -247,13 +260,16 @@ _ATTRIBUTE_NAME = r"(?:dev:)?(?:custom:)?[A-Za-z0-9_]{1,32}"
 # required\nfamily_name: The attribute is required\n"; some answers repeat the name after
 # "The attribute".
 _SCHEMA_PREFIX = re.compile(r"\s*Attributes did not conform to the schema:", re.IGNORECASE)
-_REQUIRED_ENTRY = (rf"\s*(?P<name>{_ATTRIBUTE_NAME}):\s*The attribute\s+(?:(?P=name)\s+)?is required\.?"
-                   r"\s*,?")
+_REQUIRED_ENTRY = (
+    rf"\s*(?P<name>{_ATTRIBUTE_NAME}):\s*The attribute\s+(?:(?P=name)\s+)?is required\.?"
+    r"\s*,?"
+)
 _REQUIRED_ENTRIES = re.compile(rf"(?:{_REQUIRED_ENTRY})+\s*", re.IGNORECASE)
 # RespondToAuthChallenge's answer to NEW_PASSWORD_REQUIRED, e.g. "Invalid attributes given, name is
 # missing".
-_CHALLENGE_MISSING = re.compile(r"\s*Invalid attributes given,\s*(?P<names>.+?)\s+(?:is|are)\s+missing\.?\s*",
-                                re.IGNORECASE | re.DOTALL)
+_CHALLENGE_MISSING = re.compile(
+    r"\s*Invalid attributes given,\s*(?P<names>.+?)\s+(?:is|are)\s+missing\.?\s*", re.IGNORECASE | re.DOTALL
+)
 _NAME_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
 
 
@@ -264,7 +280,7 @@ def missing_attribute_names(message: str) -> list[str] | None:
         return None
     prefix = _SCHEMA_PREFIX.match(message)
     if prefix:
-        body = message[prefix.end():]
+        body = message[prefix.end() :]
         if not _REQUIRED_ENTRIES.fullmatch(body):
             return None  # another complaint among them: not only missing attributes
         names = [m.group("name") for m in re.finditer(_REQUIRED_ENTRY, body, re.IGNORECASE)]
@@ -297,13 +313,22 @@ def from_client_error(operation: str, error: ClientError) -> ApiError:
         if names:
             return missing_attributes(names)
     ours = _our_code(operation, cognito_code)
-    if ours == "LimitExceeded" and cognito_code == "LimitExceededException" and EMAIL_QUOTA.search(
-            str(cognito_message)):
+    if (
+        ours == "LimitExceeded"
+        and cognito_code == "LimitExceededException"
+        and EMAIL_QUOTA.search(str(cognito_message))
+    ):
         ours = "EmailQuotaExceeded"
     if ours is None or ours in LOGGED:
         # Not shown to the client; the server's log keeps it for whoever runs the server.
-        log.log(logging.ERROR if ours is None else LOGGED[ours], "Cognito %s answered %s (HTTP %s): %s", operation,
-                cognito_code, status, cognito_message)
+        log.log(
+            logging.ERROR if ours is None else LOGGED[ours],
+            "Cognito %s answered %s (HTTP %s): %s",
+            operation,
+            cognito_code,
+            status,
+            cognito_message,
+        )
     if ours is None:
         # A code botocore's model does not know (a newer Cognito's). A bare 503 or 504 (a load
         # balancer's page, not Cognito's JSON) says what it is. Any other answer, 4xx included, is
@@ -311,7 +336,8 @@ def from_client_error(operation: str, error: ClientError) -> ApiError:
         # fault that we could name, nor a bug of ours, so 502 CognitoError rather than a 500.
         # Only an answer with no HTTP status at all is ours to be puzzled by.
         ours = {503: "CognitoUnavailable", 504: "CognitoTimeout"}.get(
-            status, "CognitoError" if status >= 400 else "InternalError")
+            status, "CognitoError" if status >= 400 else "InternalError"
+        )
     return ApiError(ours, MESSAGES.get((operation, ours)))
 
 

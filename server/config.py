@@ -28,6 +28,7 @@ from server import settings, sign_in_settings
 from server.aws_endpoints import ConfiguredEndpoints, EndpointError, checked_url, is_aws, service_variables
 from server.page_identity import page_name
 from server.metrics import MULTIPROCESS_VARIABLE
+
 # ConfigError is defined with the readers of single settings, which raise it; it is imported from here.
 from server.settings import ConfigError
 
@@ -232,8 +233,7 @@ class Config:
         return self.endpoint_url.rstrip("/") + LOCAL_READINESS_PATH
 
 
-def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
-                workers: int | None = None) -> Config:
+def load_config(env: Mapping[str, str] | None = None, port: int | None = None, workers: int | None = None) -> Config:
     """Read the configuration from ``env`` (default: the process environment).
 
     ``port`` (from ``--port``) wins over ``PORT``, ``workers`` (``--processes``) over ``WORKERS``.
@@ -249,29 +249,35 @@ def load_config(env: Mapping[str, str] | None = None, port: int | None = None,
 def _load(env: Mapping[str, str], port: int | None, workers: int | None) -> Config:
     root_names = sorted(name for name in env if name.startswith("ROOT_USER_") and env[name])
     if root_names:
-        raise ConfigError(ROOT_KEYS_REFUSED.format(
-            names=" and ".join(root_names), verb="hold" if len(root_names) > 1 else "holds"))
+        raise ConfigError(
+            ROOT_KEYS_REFUSED.format(names=" and ".join(root_names), verb="hold" if len(root_names) > 1 else "holds")
+        )
     settings.both_or_neither(env, "STS_USER_CLIENT_ID", "STS_USER_CLIENT_SECRET")
     settings.both_or_neither(env, "LOCAL_ADMIN_EMAIL", "LOCAL_ADMIN_PASSWORD")
     cognito_names = [name for name in POOL_NAMES if env.get(name)]
     endpoints = ConfiguredEndpoints(env)
     common = _common(env, endpoints, port, workers)
     base_url = settings.http_url(env, "BASE_URL")
-    if base_url and base_url.startswith("http://") and urllib.parse.urlsplit(base_url).hostname not in (
-            "localhost", "127.0.0.1", "::1"):
-        raise ConfigError(f"BASE_URL must start with https:// (got {base_url!r}): browsers keep the "
-                          "server's __Host- cookies only over https, or on http://localhost.")
+    if (
+        base_url
+        and base_url.startswith("http://")
+        and urllib.parse.urlsplit(base_url).hostname not in ("localhost", "127.0.0.1", "::1")
+    ):
+        raise ConfigError(
+            f"BASE_URL must start with https:// (got {base_url!r}): browsers keep the "
+            "server's __Host- cookies only over https, or on http://localhost."
+        )
     domain = (env.get("COGNITO_DOMAIN") or "").strip().rstrip("/")
     if "/" in domain or ":" in domain:
-        raise ConfigError(f"COGNITO_DOMAIN is a host name only (e.g. NAME.auth.us-east-1.amazoncognito.com), "
-                          f"got {domain!r}.")
+        raise ConfigError(
+            f"COGNITO_DOMAIN is a host name only (e.g. NAME.auth.us-east-1.amazoncognito.com), got {domain!r}."
+        )
     if not cognito_names:
         return _local(env, endpoints, common, base_url)
     return _real_pool(env, endpoints, common, base_url, domain, cognito_names)
 
 
-def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | None,
-            workers: int | None) -> dict:
+def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | None, workers: int | None) -> dict:
     """The settings that mean the same with the local Cognito and with a real pool."""
     port = settings.port(port or settings.number(env, "PORT", DEFAULT_PORT, int))
     return dict(
@@ -291,8 +297,8 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         s3_endpoint_url=endpoints.configured("s3").url,
         photos_database_url=settings.postgresql_url(env, "PHOTOS_DATABASE_URL"),
         photos_database_connections=settings.whole_number_between(
-            env, "PHOTOS_DATABASE_CONNECTIONS", 1, MAX_PHOTOS_DATABASE_CONNECTIONS,
-            DEFAULT_PHOTOS_DATABASE_CONNECTIONS),
+            env, "PHOTOS_DATABASE_CONNECTIONS", 1, MAX_PHOTOS_DATABASE_CONNECTIONS, DEFAULT_PHOTOS_DATABASE_CONNECTIONS
+        ),
         drain_seconds=settings.seconds_between(env, "DRAIN_SECONDS", 0, MAX_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
         workers=settings.workers(workers if workers is not None else settings.number(env, "WORKERS", 1, int)),
         log_format=settings.log_format(env),
@@ -301,7 +307,8 @@ def _common(env: Mapping[str, str], endpoints: ConfiguredEndpoints, port: int | 
         rate_limit_per_user=settings.rate_limit(env, "RATE_LIMIT_PER_USER", DEFAULT_RATE_LIMIT_PER_USER),
         redis_url=settings.redis_url(env),
         token_clock_skew_seconds=settings.seconds_between(
-            env, "TOKEN_CLOCK_SKEW_SECONDS", 0, MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
+            env, "TOKEN_CLOCK_SKEW_SECONDS", 0, MAX_TOKEN_CLOCK_SKEW_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS
+        ),
         **_observability(env, port),
         sign_in_flow=settings.sign_in_flow(env),
     )
@@ -311,30 +318,44 @@ def _observability(env: Mapping[str, str], port: int) -> dict:
     """Metrics and traces. prometheus_client's PROMETHEUS_MULTIPROC_DIR is the server's own to set
     (with --processes): a folder left from another run would add its counts to this one's."""
     if env.get(MULTIPROCESS_VARIABLE):
-        raise ConfigError(f"{MULTIPROCESS_VARIABLE} is set, but the server makes that folder itself when it runs "
-                          "several processes (WORKERS, --processes), fresh for each run: unset it.")
+        raise ConfigError(
+            f"{MULTIPROCESS_VARIABLE} is set, but the server makes that folder itself when it runs "
+            "several processes (WORKERS, --processes), fresh for each run: unset it."
+        )
     metrics, metrics_port, metrics_host = settings.metrics(env, port)
-    return dict(metrics=metrics, metrics_port=metrics_port, metrics_host=metrics_host,
-                traces_endpoint=settings.traces_endpoint(env))
+    return dict(
+        metrics=metrics,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+        traces_endpoint=settings.traces_endpoint(env),
+    )
 
 
 def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict, base_url: str | None) -> Config:
     """Local mode: the embedded local Cognito fills in the pool, the client and the endpoint."""
     if common["photos_bucket"] and not common["s3_endpoint_url"]:
-        raise ConfigError("PHOTOS_BUCKET is set but no S3 endpoint is (AWS_ENDPOINT_URL_S3 or "
-                          "AWS_ENDPOINT_URL): with the local Cognito there are no AWS credentials, so the "
-                          "bucket must be on a local S3 (moto, LocalStack). Unset PHOTOS_BUCKET to keep "
-                          "photos on disk.")
+        raise ConfigError(
+            "PHOTOS_BUCKET is set but no S3 endpoint is (AWS_ENDPOINT_URL_S3 or "
+            "AWS_ENDPOINT_URL): with the local Cognito there are no AWS credentials, so the "
+            "bucket must be on a local S3 (moto, LocalStack). Unset PHOTOS_BUCKET to keep "
+            "photos on disk."
+        )
     elsewhere = endpoints.configured("cognito-idp")
     if elsewhere.source in service_variables("cognito-idp"):
         raise ConfigError(
             f"{elsewhere.source} sends Cognito calls to {elsewhere.url}, but no user pool is configured, "
             "so the server would run on its embedded local Cognito instead. To use that Cognito, also "
             "set " + ", ".join(REQUIRED_FOR_REAL_POOL) + f"; to run on the local Cognito, unset "
-            f"{elsewhere.source}.")
+            f"{elsewhere.source}."
+        )
     # By default the one after PORT, so the hosted UI's address stays the same from run to run.
-    local_port = 0 if env.get("LOCAL_COGNITO_PORT") == "0" else settings.port(
-        settings.number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT")
+    local_port = (
+        0
+        if env.get("LOCAL_COGNITO_PORT") == "0"
+        else settings.port(
+            settings.number(env, "LOCAL_COGNITO_PORT", min(common["port"] + 1, 65535), int), "LOCAL_COGNITO_PORT"
+        )
+    )
     return Config(
         region="us-east-1",
         user_pool_id="",
@@ -351,10 +372,12 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
         local_cognito_port=local_port,
         unused_cognito_endpoint=f"{elsewhere.source} ({elsewhere.url})" if elsewhere.url else None,
         local_cognito_clock_offset=settings.seconds_between(
-            env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0),
+            env, "LOCAL_COGNITO_CLOCK_OFFSET", -MAX_LOCAL_COGNITO_CLOCK_OFFSET, MAX_LOCAL_COGNITO_CLOCK_OFFSET, 0
+        ),
         local_refresh_rotation=settings.on_off(env, "LOCAL_COGNITO_REFRESH_ROTATION", False),
-        local_rotation_grace_seconds=settings.grace_seconds(env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS",
-                                                            DEFAULT_ROTATION_GRACE_SECONDS),
+        local_rotation_grace_seconds=settings.grace_seconds(
+            env, "LOCAL_COGNITO_ROTATION_GRACE_SECONDS", DEFAULT_ROTATION_GRACE_SECONDS
+        ),
         local_required_attributes=settings.required_attributes(env),
         local_login_with_amazon=settings.on_off(env, "LOCAL_COGNITO_LOGIN_WITH_AMAZON", True),
         local_mfa_methods=settings.local_mfa_methods(env),
@@ -368,8 +391,14 @@ def _local(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict,
     )
 
 
-def _real_pool(env: Mapping[str, str], endpoints: ConfiguredEndpoints, common: dict, base_url: str | None,
-               domain: str, cognito_names: list[str]) -> Config:
+def _real_pool(
+    env: Mapping[str, str],
+    endpoints: ConfiguredEndpoints,
+    common: dict,
+    base_url: str | None,
+    domain: str,
+    cognito_names: list[str],
+) -> Config:
     """A real (or LocalStack, or moto server) user pool: every required name must be present."""
     missing = [name for name in REQUIRED_FOR_REAL_POOL if not env.get(name)]
     if missing:

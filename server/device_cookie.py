@@ -51,8 +51,10 @@ def new_device_secret(group: str, key: str) -> tuple[str, dict[str, str]]:
     secret = base64.b64encode(secrets.token_bytes(DEVICE_SECRET_BYTES)).decode()
     salt = srp.new_salt()
     verifier = srp.verifier(group, key, secret, salt)
-    return secret, {"PasswordVerifier": base64.b64encode(bytes.fromhex(srp.pad_hex(verifier))).decode(),
-                    "Salt": base64.b64encode(bytes.fromhex(srp.pad_hex(salt))).decode()}
+    return secret, {
+        "PasswordVerifier": base64.b64encode(bytes.fromhex(srp.pad_hex(verifier))).decode(),
+        "Salt": base64.b64encode(bytes.fromhex(srp.pad_hex(salt))).decode(),
+    }
 
 
 class DeviceCookieCodec:

@@ -77,8 +77,10 @@ def parse_json(body: bytes) -> Any:
 
 
 # Why a method that uses the refresh cookie is refused to a page of another origin.
-UNTRUSTED_COOKIE_USE = ("A page from another origin cannot use or change this browser's sign-in. Call this "
-                        "method from this site's own pages.")
+UNTRUSTED_COOKIE_USE = (
+    "A page from another origin cannot use or change this browser's sign-in. Call this "
+    "method from this site's own pages."
+)
 
 
 async def _run(method: Method, arguments: dict, call: Call) -> dict:
@@ -97,8 +99,11 @@ async def _run(method: Method, arguments: dict, call: Call) -> dict:
                 if field.required:
                     raise  # an optional field stays empty: the method does without it
         elif field.required:
-            raise ApiError("MissingField", f'{method.name} needs the field "{field.name}", or a browser '
-                                           "session from the hosted UI.", field=field.name)
+            raise ApiError(
+                "MissingField",
+                f'{method.name} needs the field "{field.name}", or a browser session from the hosted UI.',
+                field=field.name,
+            )
     started = time.monotonic()
     try:
         result = await method.handler(call, **arguments)
@@ -131,6 +136,7 @@ async def dispatch(body: bytes, call: Call) -> Answer:
 
 # --- the tutorial's envelope -------------------------------------------------------------------
 
+
 async def _dispatch_env(payload: Any, call: Call) -> Answer:
     name = payload.get("env") if isinstance(payload, dict) else None
     try:
@@ -147,14 +153,20 @@ async def _dispatch_env(payload: Any, call: Call) -> Answer:
         result = await _run(method, bind(method, params), call)
         return Answer(200, result, method=name)
     except ApiError as error:
-        return Answer(error.status, error_body(error, call.request_id), error.retry_after,
-                      method=name if isinstance(name, str) and name in METHODS else None)
+        return Answer(
+            error.status,
+            error_body(error, call.request_id),
+            error.retry_after,
+            method=name if isinstance(name, str) and name in METHODS else None,
+        )
 
 
 # --- JSON-RPC 2.0 ------------------------------------------------------------------------------
 
-def _rpc_error(request_id: Any, code: int, message: str, error: ApiError | None = None,
-               call: Call | None = None) -> dict:
+
+def _rpc_error(
+    request_id: Any, code: int, message: str, error: ApiError | None = None, call: Call | None = None
+) -> dict:
     body: dict[str, Any] = {"code": code, "message": message}
     if error is not None:
         data: dict[str, Any] = {"error": error.code, "message": error.message, "status": error.status}
@@ -169,8 +181,7 @@ def _rpc_error(request_id: Any, code: int, message: str, error: ApiError | None 
 
 
 def _valid_id(value: Any) -> bool:
-    return value is None or isinstance(value, str) or (
-        isinstance(value, (int, float)) and not isinstance(value, bool))
+    return value is None or isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 async def _dispatch_rpc(payload: Any, call: Call) -> Answer:
@@ -178,8 +189,11 @@ async def _dispatch_rpc(payload: Any, call: Call) -> Answer:
         if not payload:
             return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request"))
         if len(payload) > MAX_BATCH:
-            too_many = ApiError("InvalidRequest", f"A JSON-RPC batch holds at most {MAX_BATCH} calls; this one "
-                                                  f"holds {len(payload)}. Send them in smaller batches.")
+            too_many = ApiError(
+                "InvalidRequest",
+                f"A JSON-RPC batch holds at most {MAX_BATCH} calls; this one "
+                f"holds {len(payload)}. Send them in smaller batches.",
+            )
             return Answer(200, _rpc_error(None, INVALID_REQUEST, "Invalid Request", too_many), method="batch")
         # One after the other, in order: cookie changes then follow the order of the batch.
         answers = [await _rpc_one(item, call) for item in payload]
@@ -188,8 +202,7 @@ async def _dispatch_rpc(payload: Any, call: Call) -> Answer:
         return Answer(200 if responses else 204, responses or None, retry, method="batch")
     response, retry = await _rpc_one(payload, call)
     method = payload.get("method") if isinstance(payload.get("method"), str) else None
-    return Answer(200 if response is not None else 204, response, retry,
-                  method=method if method in METHODS else None)
+    return Answer(200 if response is not None else 204, response, retry, method=method if method in METHODS else None)
 
 
 async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
@@ -234,27 +247,44 @@ async def _rpc_one(request: Any, call: Call) -> tuple[dict | None, int | None]:
 # What the dispatcher takes and answers besides each method's own fields (the document makes those
 # from the registry: EnvRequest, RpcRequest and a schema per method in each envelope).
 ENVELOPE_SCHEMAS: dict[str, dict] = {
-    "RpcBatch": {"type": "array", "items": ref("RpcRequest"), "minItems": 1, "maxItems": MAX_BATCH,
-                 "description": f"JSON-RPC 2.0 requests, run one after the other in order; at most {MAX_BATCH}."},
+    "RpcBatch": {
+        "type": "array",
+        "items": ref("RpcRequest"),
+        "minItems": 1,
+        "maxItems": MAX_BATCH,
+        "description": f"JSON-RPC 2.0 requests, run one after the other in order; at most {MAX_BATCH}.",
+    },
     "RpcId": {"type": ["string", "number", "null"]},
     "Result": {
-        "description": "What a method answers: `\"message\": \"OK\"` and its results, or the next step of a "
-                       "sign-in (an authenticator code, a new password, an emailed code, a passkey, a choice) "
-                       "to complete with respondToChallenge (changePass's new sign-in too, saying whether the "
-                       "other sessions ended).",
+        "description": 'What a method answers: `"message": "OK"` and its results, or the next step of a '
+        "sign-in (an authenticator code, a new password, an emailed code, a passkey, a choice) "
+        "to complete with respondToChallenge (changePass's new sign-in too, saying whether the "
+        "other sessions ended).",
         "anyOf": [
-            {"title": "OK", "type": "object", "properties": {"message": {"const": "OK"}},
-             "required": ["message"], "additionalProperties": True},
-            {"title": "Next sign-in step", "type": "object",
-             "properties": {"message": {"type": "string"}, "challenge": {"type": "string"},
-                            "session": {"type": "string"},
-                            "required_attributes": {"type": "array", "items": {"type": "string"}},
-                            "other_sessions_ended": {"type": "boolean"},
-                            # Choice-based sign-in's steps (handlers/user_auth_steps.py).
-                            "available_challenges": {"type": "array", "items": {"type": "string"}},
-                            "delivery": {"type": "object"},
-                            "credential_request_options": {"type": "object"}},
-             "required": ["message", "challenge", "session"], "additionalProperties": False},
+            {
+                "title": "OK",
+                "type": "object",
+                "properties": {"message": {"const": "OK"}},
+                "required": ["message"],
+                "additionalProperties": True,
+            },
+            {
+                "title": "Next sign-in step",
+                "type": "object",
+                "properties": {
+                    "message": {"type": "string"},
+                    "challenge": {"type": "string"},
+                    "session": {"type": "string"},
+                    "required_attributes": {"type": "array", "items": {"type": "string"}},
+                    "other_sessions_ended": {"type": "boolean"},
+                    # Choice-based sign-in's steps (handlers/user_auth_steps.py).
+                    "available_challenges": {"type": "array", "items": {"type": "string"}},
+                    "delivery": {"type": "object"},
+                    "credential_request_options": {"type": "object"},
+                },
+                "required": ["message", "challenge", "session"],
+                "additionalProperties": False,
+            },
         ],
     },
     "RpcErrorData": {
@@ -283,11 +313,19 @@ ENVELOPE_SCHEMAS: dict[str, dict] = {
             "error": {
                 "type": "object",
                 "properties": {
-                    "code": {"type": "integer",
-                             "enum": [PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR,
-                                      APPLICATION_ERROR],
-                             "description": f"JSON-RPC's standard codes, and {APPLICATION_ERROR} for the "
-                                            "others (our code is then in `data.error`)."},
+                    "code": {
+                        "type": "integer",
+                        "enum": [
+                            PARSE_ERROR,
+                            INVALID_REQUEST,
+                            METHOD_NOT_FOUND,
+                            INVALID_PARAMS,
+                            INTERNAL_ERROR,
+                            APPLICATION_ERROR,
+                        ],
+                        "description": f"JSON-RPC's standard codes, and {APPLICATION_ERROR} for the "
+                        "others (our code is then in `data.error`).",
+                    },
                     "message": {"type": "string"},
                     "data": ref("RpcErrorData"),
                 },

@@ -41,10 +41,21 @@ FORWARDED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, X-Request-Id"
 # Codes POST / never answers: those of hosted-UI sign-in, the photos API and readiness, and of an
 # HTTP method a route does not take. Every other code of the catalogue can answer it.
-NOT_FROM_POST = frozenset({
-    "HostedUiOff", "InvalidNext", "InvalidProvider", "SignInStateMismatch", "SignInFailed",
-    "PhotoNotFound", "NotAnImage", "PhotoTooLarge", "StorageUnavailable", "Stopping", "MethodNotAllowed",
-})
+NOT_FROM_POST = frozenset(
+    {
+        "HostedUiOff",
+        "InvalidNext",
+        "InvalidProvider",
+        "SignInStateMismatch",
+        "SignInFailed",
+        "PhotoNotFound",
+        "NotAnImage",
+        "PhotoTooLarge",
+        "StorageUnavailable",
+        "Stopping",
+        "MethodNotAllowed",
+    }
+)
 
 
 def origin_of(url: str) -> str:
@@ -84,11 +95,21 @@ def log_exception_without_query(handler: tornado.web.RequestHandler, typ, value,
     request = handler.request
     if isinstance(value, tornado.web.HTTPError):
         if value.log_message:
-            log.warning("%d %s %s (request %s)", value.status_code, request.method, request.path,
-                        getattr(handler, "request_id", "-"))
+            log.warning(
+                "%d %s %s (request %s)",
+                value.status_code,
+                request.method,
+                request.path,
+                getattr(handler, "request_id", "-"),
+            )
         return
-    log.error("Uncaught exception in %s %s (request %s)", request.method, request.path,
-              getattr(handler, "request_id", "-"), exc_info=(typ, value, tb))
+    log.error(
+        "Uncaught exception in %s %s (request %s)",
+        request.method,
+        request.path,
+        getattr(handler, "request_id", "-"),
+        exc_info=(typ, value, tb),
+    )
 
 
 def guarded(route_method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
@@ -116,11 +137,13 @@ class JsonHandler(tornado.web.RequestHandler):
     # What the route answers (and OPTIONS): the Allow header of a 405, and what CORS allows.
     allowed_methods = "POST"
     # The headers every answer carries, as /openapi.json describes them.
-    openapi_headers = {"X-Request-Id": {
-        "description": "This request's id, as in the server's log. A proxy's own id is kept when it looks like one.",
-        "required": True,
-        "schema": {"type": "string", "pattern": "^" + FORWARDED_REQUEST_ID.pattern + "$"},
-    }}
+    openapi_headers = {
+        "X-Request-Id": {
+            "description": "This request's id, as in the server's log. A proxy's own id is kept when it looks like one.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^" + FORWARDED_REQUEST_ID.pattern + "$"},
+        }
+    }
 
     def initialize(self, services: Any) -> None:
         self.services = services
@@ -132,8 +155,9 @@ class JsonHandler(tornado.web.RequestHandler):
         if tracing.tracer is not None:
             tracing.note_request_id(self.request_id)
         # The language of every error's sentence in this request's answer (server/languages.py).
-        self.language = languages.choose(self.request.headers.get("Accept-Language"),
-                                         self.get_cookie(languages.LANGUAGE_COOKIE))
+        self.language = languages.choose(
+            self.request.headers.get("Accept-Language"), self.get_cookie(languages.LANGUAGE_COOKIE)
+        )
         languages.use(self.language)
         self._common_headers()
 
@@ -147,8 +171,11 @@ class JsonHandler(tornado.web.RequestHandler):
     def client_address(self) -> str:
         """The caller's address. X-Forwarded-For counts only when the peer is a trusted proxy: the
         address is then the last one in it that is not itself a trusted proxy."""
-        return client_address(self.request.remote_ip or "", self.request.headers.get_list("X-Forwarded-For"),
-                              self.services.config.trusted_proxies)
+        return client_address(
+            self.request.remote_ip or "",
+            self.request.headers.get_list("X-Forwarded-For"),
+            self.services.config.trusted_proxies,
+        )
 
     def _common_headers(self) -> None:
         self.set_header("X-Request-Id", self.request_id)
@@ -202,9 +229,15 @@ class JsonHandler(tornado.web.RequestHandler):
         refresh_cookie = self.services.refresh_cookie(cookie_header)
         trusted = self.trusted_origin()
         browser_session = self.services.browser_session(cookie_header, refresh_cookie, trusted)
-        return Call(services=self.services, refresh_cookie=refresh_cookie, browser_session=browser_session,
-                    request_id=self.request_id, client_address=self.client_address(), trusted_origin=trusted,
-                    device_cookie=self.services.device_cookie(cookie_header))
+        return Call(
+            services=self.services,
+            refresh_cookie=refresh_cookie,
+            browser_session=browser_session,
+            request_id=self.request_id,
+            client_address=self.client_address(),
+            trusted_origin=trusted,
+            device_cookie=self.services.device_cookie(cookie_header),
+        )
 
     def add_cookie_headers(self, call: Call) -> None:
         """The Set-Cookie headers the call's refresh cookie, browser session and device cookie ask
@@ -239,8 +272,10 @@ class JsonHandler(tornado.web.RequestHandler):
         self._common_headers()
         if status_code == 405:
             self.set_header("Allow", f"{self.allowed_methods}, OPTIONS")
-            error = ApiError("MethodNotAllowed", None if self.allowed_methods == "POST"
-                             else f"This address takes {self.allowed_methods}.")
+            error = ApiError(
+                "MethodNotAllowed",
+                None if self.allowed_methods == "POST" else f"This address takes {self.allowed_methods}.",
+            )
         elif status_code == 404:
             error = ApiError("UnknownMethod", "There is nothing at this address. POST JSON to /.", status=404)
         elif status_code < 500:
@@ -292,31 +327,49 @@ class BoundedBodyHandler(JsonHandler):
 class EndpointHandler(BoundedBodyHandler):
     """``POST /`` with either envelope."""
 
-    openapi = {"post": Operation(
-        "Call a method, in the tutorial's envelope or in JSON-RPC 2.0", "methods",
-        {"200": json_answer(
-            "The tutorial's envelope: the method's results. JSON-RPC: its response, or a batch's responses "
-            "(whatever the outcome).",
-            {"anyOf": [ref("Result"), ref("RpcResponse"), ref("RpcBatchResponse")]},
-            headers={"Set-Cookie": SET_COOKIE_HEADER,
-                     "Retry-After": {**RETRY_AFTER_HEADER, "required": False,
-                                     "description": "When a JSON-RPC call was refused for too many requests: "
-                                                    "seconds to wait."}}),
-         "204": {"description": "JSON-RPC: the request held only notifications.",
-                 "headers": {"Set-Cookie": SET_COOKIE_HEADER}}},
-        errors=tuple(code for code in CATALOGUE if code not in NOT_FROM_POST),
-        cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
-        request_body={"required": True, "content": {"application/json": {"schema": {"oneOf": [
-            ref("EnvRequest"), ref("RpcRequest"), ref("RpcBatch")]}}}},
-        schemas=ENVELOPE_SCHEMAS,
-        operation_id="call",
-        description=(
-            f"The body is JSON whatever its Content-Type, at most {MAX_BODY_BYTES // 1024} KiB. "
-            "`{\"env\": \"<method>\", ...fields}` is answered with `{\"message\": \"OK\", ...results}` or an "
-            "error and its HTTP status; a JSON-RPC 2.0 request or batch is answered with HTTP 200 (204 when "
-            "it held only notifications), its errors in `error` with our code in `error.data`. Fields are "
-            "checked before Cognito is called."),
-        calls_methods=True)}
+    openapi = {
+        "post": Operation(
+            "Call a method, in the tutorial's envelope or in JSON-RPC 2.0",
+            "methods",
+            {
+                "200": json_answer(
+                    "The tutorial's envelope: the method's results. JSON-RPC: its response, or a batch's responses "
+                    "(whatever the outcome).",
+                    {"anyOf": [ref("Result"), ref("RpcResponse"), ref("RpcBatchResponse")]},
+                    headers={
+                        "Set-Cookie": SET_COOKIE_HEADER,
+                        "Retry-After": {
+                            **RETRY_AFTER_HEADER,
+                            "required": False,
+                            "description": "When a JSON-RPC call was refused for too many requests: seconds to wait.",
+                        },
+                    },
+                ),
+                "204": {
+                    "description": "JSON-RPC: the request held only notifications.",
+                    "headers": {"Set-Cookie": SET_COOKIE_HEADER},
+                },
+            },
+            errors=tuple(code for code in CATALOGUE if code not in NOT_FROM_POST),
+            cookies=(REFRESH_COOKIE, BROWSER_SESSION_COOKIE),
+            request_body={
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"oneOf": [ref("EnvRequest"), ref("RpcRequest"), ref("RpcBatch")]}}
+                },
+            },
+            schemas=ENVELOPE_SCHEMAS,
+            operation_id="call",
+            description=(
+                f"The body is JSON whatever its Content-Type, at most {MAX_BODY_BYTES // 1024} KiB. "
+                '`{"env": "<method>", ...fields}` is answered with `{"message": "OK", ...results}` or an '
+                "error and its HTTP status; a JSON-RPC 2.0 request or batch is answered with HTTP 200 (204 when "
+                "it held only notifications), its errors in `error` with our code in `error.data`. Fields are "
+                "checked before Cognito is called."
+            ),
+            calls_methods=True,
+        )
+    }
 
     async def post(self) -> None:
         try:

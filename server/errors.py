@@ -26,7 +26,8 @@ CATALOGUE: dict[str, ErrorKind] = {
     "InvalidJson": ErrorKind(400, "The request body is not valid JSON."),
     "InvalidRequest": ErrorKind(400, "The request body must be a JSON object."),
     "MissingEnv": ErrorKind(
-        400, 'The request body needs an "env" field naming the method, or must be a JSON-RPC 2.0 request.'),
+        400, 'The request body needs an "env" field naming the method, or must be a JSON-RPC 2.0 request.'
+    ),
     "UnknownMethod": ErrorKind(400, "There is no method with that name."),
     "MissingField": ErrorKind(400, "A required field is missing."),
     "InvalidField": ErrorKind(400, "A field has the wrong type or value."),
@@ -38,52 +39,63 @@ CATALOGUE: dict[str, ErrorKind] = {
     "SessionExpired": ErrorKind(401, "Your session has expired or was signed out. Sign in again."),
     # Access tokens sent by the client.
     "MissingToken": ErrorKind(401, 'This method needs the "access_token" of a signed-in user.'),
-    "InvalidToken": ErrorKind(
-        401, "The access token is not valid for this user pool, or was revoked. Sign in again."),
+    "InvalidToken": ErrorKind(401, "The access token is not valid for this user pool, or was revoked. Sign in again."),
     "TokenExpired": ErrorKind(401, "The access token has expired. Call refresh for a new one."),
     "Forbidden": ErrorKind(403, "Only members of the admin group may do this."),
     # Sign-in challenges (authenticator-app codes, new passwords).
-    "ChallengeExpired": ErrorKind(
-        401, "This sign-in step has expired or was already used. Sign in again."),
-    "MfaNotSetUp": ErrorKind(
-        400, "Set up an authenticator app first: QR_init, then QR_TOTP with a code from the app."),
+    "ChallengeExpired": ErrorKind(401, "This sign-in step has expired or was already used. Sign in again."),
+    "MfaNotSetUp": ErrorKind(400, "Set up an authenticator app first: QR_init, then QR_TOTP with a code from the app."),
     "PhoneNotVerified": ErrorKind(
-        400, "Add a phone number and verify it with the code texted to it before turning on text-message codes."),
-    "EmailNotVerified": ErrorKind(
-        400, "Verify your email with the code sent to it before turning on email codes."),
+        400, "Add a phone number and verify it with the code texted to it before turning on text-message codes."
+    ),
+    "EmailNotVerified": ErrorKind(400, "Verify your email with the code sent to it before turning on email codes."),
     "MfaMethodUnavailable": ErrorKind(
-        400, "The sign-in service does not offer this kind of sign-in code. Choose another one."),
+        400, "The sign-in service does not offer this kind of sign-in code. Choose another one."
+    ),
     "AttributeNotWritable": ErrorKind(
-        403, "The sign-in service does not let you change this yourself. Contact whoever runs this site."),
+        403, "The sign-in service does not let you change this yourself. Contact whoever runs this site."
+    ),
     # Passwordless sign-in: emailed codes and passkeys.
     "SignInWayNotEnabled": ErrorKind(
-        403, "This way of signing in is not enabled for this site's user pool or app client."),
+        403, "This way of signing in is not enabled for this site's user pool or app client."
+    ),
     "PasskeysNotEnabled": ErrorKind(
-        403, "This site's user pool does not offer passkeys (it needs the Essentials plan, passkeys among its "
-             "sign-in options, and a relying party id)."),
+        403,
+        "This site's user pool does not offer passkeys (it needs the Essentials plan, passkeys among its "
+        "sign-in options, and a relying party id).",
+    ),
     "PasskeyWrongSite": ErrorKind(
-        400, "This passkey was made for another website, or at an address this site's passkeys do not cover."),
+        400, "This passkey was made for another website, or at an address this site's passkeys do not cover."
+    ),
     "PasskeyRegistrationExpired": ErrorKind(
-        400, "This passkey registration has expired or was started elsewhere. Start again with passkeyRegisterStart."),
+        400, "This passkey registration has expired or was started elsewhere. Start again with passkeyRegisterStart."
+    ),
     "PasskeyNotSupported": ErrorKind(400, "This kind of passkey or authenticator is not supported here."),
     "PasskeyRefused": ErrorKind(
-        401, "This passkey is not registered for this account or could not be verified, or the sign-in took too "
-             "long. Start again, or sign in another way."),
+        401,
+        "This passkey is not registered for this account or could not be verified, or the sign-in took too "
+        "long. Start again, or sign in another way.",
+    ),
     "PasskeyNotFound": ErrorKind(404, "There is no passkey of yours with this id."),
     "PasskeyLimit": ErrorKind(409, "This account has the most passkeys it may have. Delete one first."),
     # Remembered devices.
     "DevicesNotEnabled": ErrorKind(
-        403, "This site's user pool does not remember devices (it needs device tracking turned on)."),
+        403, "This site's user pool does not remember devices (it needs device tracking turned on)."
+    ),
     "DeviceNotFound": ErrorKind(404, "There is no device of yours with this key."),
     "InvalidCredential": ErrorKind(
-        400, 'The field "credential" must be the JSON of what navigator.credentials answered.'),
+        400, 'The field "credential" must be the JSON of what navigator.credentials answered.'
+    ),
     # Answers from Cognito.
     "NotAuthorized": ErrorKind(401, "Incorrect username or password."),
     "UserNotConfirmed": ErrorKind(
-        403, "This account is not confirmed yet. Enter the code that was emailed to you, "
-             "or ask for a new one with resendCode."),
+        403,
+        "This account is not confirmed yet. Enter the code that was emailed to you, "
+        "or ask for a new one with resendCode.",
+    ),
     "PasswordResetRequired": ErrorKind(
-        403, "This account needs a new password. Use forgotPassword to get a reset code."),
+        403, "This account needs a new password. Use forgotPassword to get a reset code."
+    ),
     "UsernameExists": ErrorKind(409, "An account with this email already exists."),
     "AliasExists": ErrorKind(409, "Another account already uses this email."),
     "CodeMismatch": ErrorKind(400, "The code is wrong. Check the code and try again."),
@@ -92,28 +104,38 @@ CATALOGUE: dict[str, ErrorKind] = {
     "InvalidParameter": ErrorKind(400, "Cognito did not accept one of the values sent."),
     "MissingAttribute": ErrorKind(400, "The user pool requires an attribute that was not given."),
     "PasswordReused": ErrorKind(
-        400, "This password was used recently on this account. Choose one you have not used before."),
+        400, "This password was used recently on this account. Choose one you have not used before."
+    ),
     "RefusedByPoolRule": ErrorKind(
-        400, "The user pool's own rules refused this request. If that seems wrong, contact whoever runs this site."),
+        400, "The user pool's own rules refused this request. If that seems wrong, contact whoever runs this site."
+    ),
     "ConcurrentModification": ErrorKind(
-        409, "Another change to this account was being made at the same time. Try again."),
+        409, "Another change to this account was being made at the same time. Try again."
+    ),
     "RequestBlocked": ErrorKind(
-        403, "The sign-in service's firewall blocked this request. Try again later, or from another network."),
+        403, "The sign-in service's firewall blocked this request. Try again later, or from another network."
+    ),
     "CodeNotDelivered": ErrorKind(
-        502, "The code could not be sent. Check the email address, then ask for a new code in a little while."),
+        502, "The code could not be sent. Check the email address, then ask for a new code in a little while."
+    ),
     "EmailQuotaExceeded": ErrorKind(
-        503, "The sign-in service has sent all the emails it may send today, so no code can be emailed now. "
-             "Try again tomorrow, or contact whoever runs this site."),
+        503,
+        "The sign-in service has sent all the emails it may send today, so no code can be emailed now. "
+        "Try again tomorrow, or contact whoever runs this site.",
+    ),
     # Hosted-UI sign-in (/login, /callback).
     "HostedUiOff": ErrorKind(
-        503, "Sign-in through the hosted UI is not set up on this server (it needs COGNITO_DOMAIN and BASE_URL)."),
+        503, "Sign-in through the hosted UI is not set up on this server (it needs COGNITO_DOMAIN and BASE_URL)."
+    ),
     "InvalidNext": ErrorKind(400, 'After sign-in, "next" can only lead to a page of this site, like /photos.'),
     "InvalidProvider": ErrorKind(400, 'The "provider" is not an identity provider name.'),
     "SignInStateMismatch": ErrorKind(
-        400, "This sign-in did not start here, or took longer than 10 minutes. Start again from /login."),
+        400, "This sign-in did not start here, or took longer than 10 minutes. Start again from /login."
+    ),
     "SignInFailed": ErrorKind(400, "The sign-in did not complete. Start again from /login."),
     "UntrustedOrigin": ErrorKind(
-        403, "A page from another origin cannot use your sign-in session. Send the access token instead."),
+        403, "A page from another origin cannot use your sign-in session. Send the access token instead."
+    ),
     # Photos (/photos).
     "PhotoNotFound": ErrorKind(404, "There is no photo of yours with this id."),
     "NotAnImage": ErrorKind(400, "The file is not a picture this site takes: send a JPEG, PNG, GIF or WebP photo."),
@@ -124,7 +146,8 @@ CATALOGUE: dict[str, ErrorKind] = {
     "GroupNotFound": ErrorKind(404, "There is no group with this name."),
     "UserStateConflict": ErrorKind(409, "The user's current status does not allow this."),
     "AdminUnavailable": ErrorKind(
-        503, "The server's AWS credentials cannot make admin calls. Whoever runs the server must fix them."),
+        503, "The server's AWS credentials cannot make admin calls. Whoever runs the server must fix them."
+    ),
     "TooManyRequests": ErrorKind(429, "Too many requests. Wait a moment and try again."),
     "LimitExceeded": ErrorKind(429, "Too many attempts. Wait a while and try again."),
     "RateLimited": ErrorKind(429, "Too many attempts from here or for this user. Wait and try again."),
@@ -133,13 +156,18 @@ CATALOGUE: dict[str, ErrorKind] = {
     "CognitoTimeout": ErrorKind(504, "The sign-in service took too long to answer. Try again."),
     "CognitoError": ErrorKind(502, "The sign-in service failed to answer the request. Try again."),
     "CognitoMisconfigured": ErrorKind(
-        503, "The sign-in service is not set up correctly for this request. Whoever runs the server must fix "
-             "it; the server's log says what."),
+        503,
+        "The sign-in service is not set up correctly for this request. Whoever runs the server must fix "
+        "it; the server's log says what.",
+    ),
     "NotSupported": ErrorKind(
-        501, "The sign-in service is not set up to do this (the user pool's app client has it turned off)."),
+        501, "The sign-in service is not set up to do this (the user pool's app client has it turned off)."
+    ),
     "LocalStorageUnavailable": ErrorKind(
-        503, "The local Cognito cannot save to its data folder, so nothing was changed. Whoever runs the server "
-             "must make the folder (LOCAL_COGNITO_DATA) writable; the server's log says why."),
+        503,
+        "The local Cognito cannot save to its data folder, so nothing was changed. Whoever runs the server "
+        "must make the folder (LOCAL_COGNITO_DATA) writable; the server's log says why.",
+    ),
     "Stopping": ErrorKind(503, "This server is shutting down. Try again: another one will answer."),
     # Anything else.
     "InternalError": ErrorKind(500, "Something went wrong on our side. Quote the request id if you report it."),
@@ -152,8 +180,15 @@ RETRY_AFTER_SECONDS = {"TooManyRequests": 1, "LimitExceeded": 30}
 class ApiError(Exception):
     """A failure with a stable code, an HTTP status and a sentence safe to show to a person."""
 
-    def __init__(self, code: str, message: str | None = None, *, status: int | None = None,
-                 retry_after: int | None = None, field: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        retry_after: int | None = None,
+        field: str | None = None,
+    ):
         kind = CATALOGUE[code]
         self.code = code
         self.english = message or kind.message

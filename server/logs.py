@@ -52,8 +52,7 @@ def _json_escape(text: str) -> str:
     the bidi controls...) escaped as \\uXXXX; they only ever occur inside its strings."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else
-                   "".join(f"\\u{unit:04x}" for unit in _utf16_units(c)) for c in text)
+    return "".join(c if c.isprintable() else "".join(f"\\u{unit:04x}" for unit in _utf16_units(c)) for c in text)
 
 
 def _utf16_units(character: str) -> tuple[int, ...]:
@@ -90,7 +89,8 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -45,28 +45,46 @@ class Instruments:
         disable_created_metrics()
         self.multiprocess = bool(os.environ.get(MULTIPROCESS_VARIABLE))
         self.http_requests = Counter(
-            PREFIX + "http_requests_total", "Requests answered, by route pattern, HTTP method and status.",
-            ("route", "method", "status"))
+            PREFIX + "http_requests_total",
+            "Requests answered, by route pattern, HTTP method and status.",
+            ("route", "method", "status"),
+        )
         self.http_duration = Histogram(
-            PREFIX + "http_request_duration_seconds", "Time from a request's start to its answer, by route "
-            "pattern and HTTP method.", ("route", "method"), buckets=LATENCY_BUCKETS)
+            PREFIX + "http_request_duration_seconds",
+            "Time from a request's start to its answer, by route pattern and HTTP method.",
+            ("route", "method"),
+            buckets=LATENCY_BUCKETS,
+        )
         self.in_flight = Gauge(
-            PREFIX + "http_requests_in_flight", "Requests being answered now (those a stopping server waits for).",
-            multiprocess_mode="livesum")
+            PREFIX + "http_requests_in_flight",
+            "Requests being answered now (those a stopping server waits for).",
+            multiprocess_mode="livesum",
+        )
         self.cognito_calls = Counter(
-            PREFIX + "cognito_calls_total", "Calls to Cognito, by operation and outcome (ok, or the error "
-            "code the call ended with), retries included in one call.", ("operation", "outcome"))
+            PREFIX + "cognito_calls_total",
+            "Calls to Cognito, by operation and outcome (ok, or the error "
+            "code the call ended with), retries included in one call.",
+            ("operation", "outcome"),
+        )
         self.cognito_duration = Histogram(
-            PREFIX + "cognito_call_duration_seconds", "Time a Cognito call took, retries and pauses included, "
-            "by operation.", ("operation",), buckets=LATENCY_BUCKETS)
+            PREFIX + "cognito_call_duration_seconds",
+            "Time a Cognito call took, retries and pauses included, by operation.",
+            ("operation",),
+            buckets=LATENCY_BUCKETS,
+        )
         self.rate_limit_refusals = Counter(
-            PREFIX + "rate_limit_refusals_total", "Calls refused with RateLimited, by method.", ("method",))
+            PREFIX + "rate_limit_refusals_total", "Calls refused with RateLimited, by method.", ("method",)
+        )
         self.local_operations = Counter(
-            "local_cognito_operations_total", "Local mode: operations the local Cognito answered, by "
-            "operation and outcome (ok, or the Cognito error it answered).", ("operation", "outcome"))
+            "local_cognito_operations_total",
+            "Local mode: operations the local Cognito answered, by "
+            "operation and outcome (ok, or the Cognito error it answered).",
+            ("operation", "outcome"),
+        )
         self.local_storage_failures = Counter(
-            "local_cognito_storage_failures_total", "Local mode: changes the local Cognito rolled back "
-            "because its data folder could not be written.")
+            "local_cognito_storage_failures_total",
+            "Local mode: changes the local Cognito rolled back because its data folder could not be written.",
+        )
         # The labelled children each recording needs, by the recording's labels: one look-up each.
         self._requests: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._calls: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -77,7 +95,9 @@ class Instruments:
         children = self._requests.get((route, method, status))
         if children is None:
             children = self._requests[(route, method, status)] = (
-                self.http_requests.labels(route, method, str(status)), self.http_duration.labels(route, method))
+                self.http_requests.labels(route, method, str(status)),
+                self.http_duration.labels(route, method),
+            )
         children[0].inc()
         children[1].observe(seconds)
 
@@ -85,7 +105,9 @@ class Instruments:
         children = self._calls.get((operation, outcome))
         if children is None:
             children = self._calls[(operation, outcome)] = (
-                self.cognito_calls.labels(operation, outcome), self.cognito_duration.labels(operation))
+                self.cognito_calls.labels(operation, outcome),
+                self.cognito_duration.labels(operation),
+            )
         children[0].inc()
         children[1].observe(seconds)
 

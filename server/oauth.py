@@ -38,8 +38,9 @@ def callback_url(config: Config) -> str:
     return f"{config.base_url}/callback"
 
 
-def authorize_url(config: Config, *, state: str, code_challenge: str, nonce: str,
-                  provider: str | None = None, lang: str | None = None) -> str:
+def authorize_url(
+    config: Config, *, state: str, code_challenge: str, nonce: str, provider: str | None = None, lang: str | None = None
+) -> str:
     query = {
         "response_type": "code",
         "client_id": config.client_id,
@@ -69,19 +70,28 @@ def _basic_auth(client_id: str, client_secret: str) -> str:
 
 async def exchange_code(config: Config, code: str, code_verifier: str) -> dict:
     """The tokens for an authorization code; ApiError when Cognito refuses it or cannot be reached."""
-    body = urllib.parse.urlencode({
-        "grant_type": "authorization_code",
-        "client_id": config.client_id,
-        "code": code,
-        "redirect_uri": callback_url(config),
-        "code_verifier": code_verifier,
-    })
+    body = urllib.parse.urlencode(
+        {
+            "grant_type": "authorization_code",
+            "client_id": config.client_id,
+            "code": code,
+            "redirect_uri": callback_url(config),
+            "code_verifier": code_verifier,
+        }
+    )
     try:
         response = await AsyncHTTPClient().fetch(
-            f"{config.hosted_ui_url}/oauth2/token", method="POST", body=body, raise_error=False,
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "Authorization": _basic_auth(config.client_id, config.client_secret)},
-            connect_timeout=config.cognito_connect_timeout, request_timeout=config.cognito_read_timeout)
+            f"{config.hosted_ui_url}/oauth2/token",
+            method="POST",
+            body=body,
+            raise_error=False,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Authorization": _basic_auth(config.client_id, config.client_secret),
+            },
+            connect_timeout=config.cognito_connect_timeout,
+            request_timeout=config.cognito_read_timeout,
+        )
     except (OSError, HTTPClientError) as error:
         log.error("The hosted UI's token endpoint cannot be reached: %r", error)
         raise ApiError("CognitoUnavailable") from None
@@ -94,16 +104,25 @@ async def exchange_code(config: Config, code: str, code_verifier: str) -> dict:
         answer = {}
     if response.code >= 500:
         log.error("The hosted UI's token endpoint answered HTTP %d", response.code)
-        if config.local and response.code == 503 and isinstance(answer, dict) and \
-                answer.get("error") == "temporarily_unavailable":
+        if (
+            config.local
+            and response.code == 503
+            and isinstance(answer, dict)
+            and answer.get("error") == "temporarily_unavailable"
+        ):
             raise ApiError("LocalStorageUnavailable")  # the local Cognito could not store the sign-in
         raise ApiError("CognitoError")
-    complete = isinstance(answer, dict) and all(
-        isinstance(answer.get(name), str) for name in ("id_token", "access_token", "refresh_token")) and \
-        type(answer.get("expires_in")) is int
+    complete = (
+        isinstance(answer, dict)
+        and all(isinstance(answer.get(name), str) for name in ("id_token", "access_token", "refresh_token"))
+        and type(answer.get("expires_in")) is int
+    )
     if response.code != 200 or not complete:
         # invalid_grant (a used, expired or foreign code, a wrong verifier), invalid_client, ...
-        log.warning("The token endpoint refused a code: HTTP %d %s", response.code,
-                    answer.get("error") if isinstance(answer, dict) else "")
+        log.warning(
+            "The token endpoint refused a code: HTTP %d %s",
+            response.code,
+            answer.get("error") if isinstance(answer, dict) else "",
+        )
         raise ApiError("SignInFailed")
     return answer

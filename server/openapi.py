@@ -44,6 +44,7 @@ NO_ROUTE = (404, "UnknownMethod")
 
 # --- POST /: the methods of the registry (their fields' schemas are the registry's) ------------
 
+
 def _method_description(method: Method) -> str:
     first = next(name for name, other in METHODS.items() if other.handler is method.handler)
     if first != method.name:
@@ -93,19 +94,24 @@ def _registry_schemas() -> dict[str, dict]:
     schemas["EnvRequest"] = {
         "description": "The tutorial's envelope: `env` names the method, the other members are its fields.",
         "oneOf": [ref(f"env.{name}") for name in METHODS],
-        "discriminator": {"propertyName": "env",
-                          "mapping": {name: f"#/components/schemas/env.{name}" for name in METHODS}},
+        "discriminator": {
+            "propertyName": "env",
+            "mapping": {name: f"#/components/schemas/env.{name}" for name in METHODS},
+        },
     }
     schemas["RpcRequest"] = {
         "description": "A JSON-RPC 2.0 request; without `id` it is a notification, which gets no answer.",
         "oneOf": [ref(f"rpc.{name}") for name in METHODS],
-        "discriminator": {"propertyName": "method",
-                          "mapping": {name: f"#/components/schemas/rpc.{name}" for name in METHODS}},
+        "discriminator": {
+            "propertyName": "method",
+            "mapping": {name: f"#/components/schemas/rpc.{name}" for name in METHODS},
+        },
     }
     return schemas
 
 
 # --- error answers, from the error catalogue ---------------------------------------------------
+
 
 def _error_schema(codes: list[str], with_request_id: bool) -> dict:
     required = ["message", "error"] + (["request_id"] if with_request_id else [])
@@ -133,8 +139,7 @@ def _by_status(codes: list[str]) -> dict[int, list[str]]:
     return statuses
 
 
-def _error_answers(codes: list[str], headers: dict, html: bool = False,
-                   no_route: bool = False) -> dict[str, dict]:
+def _error_answers(codes: list[str], headers: dict, html: bool = False, no_route: bool = False) -> dict[str, dict]:
     """One response per status the codes carry, with ``headers`` (those every answer of the handler
     carries); JSON, or also a short page for browsers. With ``no_route``, path parameters that match
     no route are answered 404 ``UnknownMethod``."""
@@ -159,14 +164,14 @@ def _catalogue_schemas() -> dict[str, dict]:
         "ErrorCode": {
             "type": "string",
             "enum": list(CATALOGUE),
-            "description": "\n".join(f"- `{code}` ({kind.status}): {kind.message}"
-                                     for code, kind in CATALOGUE.items()),
+            "description": "\n".join(f"- `{code}` ({kind.status}): {kind.message}" for code, kind in CATALOGUE.items()),
         },
         "Error": _error_schema(list(CATALOGUE), with_request_id=False),
     }
 
 
 # --- the routes ---------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Route:
@@ -188,8 +193,7 @@ def _path_parameter(name: str, group: str) -> dict:
 
 
 def _handler_methods(handler: type) -> list[str]:
-    return [m for m in _LISTED_METHODS
-            if getattr(handler, m) is not getattr(tornado.web.RequestHandler, m)]
+    return [m for m in _LISTED_METHODS if getattr(handler, m) is not getattr(tornado.web.RequestHandler, m)]
 
 
 def routes_of(application: tornado.web.Application) -> Iterator[Route]:
@@ -206,11 +210,12 @@ def routes_of(application: tornado.web.Application) -> Iterator[Route]:
         if not methods:
             continue
         # Path parameters are named as the handler's own arguments (``photo_id``, ``kind``).
-        arguments = list(inspect.signature(getattr(handler, methods[0])).parameters)[1:1 + len(groups)]
+        arguments = list(inspect.signature(getattr(handler, methods[0])).parameters)[1 : 1 + len(groups)]
         names = [*arguments, *(f"part{i}" for i in range(len(arguments), len(groups)))]
         pieces = re.split(r"\([^()]*\)", pattern)
         path = tornado.util.re_unescape(pieces[0]) + "".join(
-            f"{{{name}}}" + tornado.util.re_unescape(piece) for name, piece in zip(names, pieces[1:]))
+            f"{{{name}}}" + tornado.util.re_unescape(piece) for name, piece in zip(names, pieces[1:])
+        )
         yield Route(path, tuple(_path_parameter(n, g) for n, g in zip(names, groups)), handler)
 
 
@@ -231,16 +236,27 @@ def _declared(handler: type, method: str) -> Operation | None:
 
 
 def _cookie_parameters(*names: str) -> list[dict]:
-    return [{"name": name, "in": "cookie", "required": False, "schema": {"type": "string"},
-             "description": "Set by this server (signed); a browser sends it back by itself."} for name in names]
+    return [
+        {
+            "name": name,
+            "in": "cookie",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Set by this server (signed); a browser sends it back by itself.",
+        }
+        for name in names
+    ]
 
 
 def _with_headers(answer: dict, headers: dict) -> dict:
     """``answer`` with ``headers`` (those every answer of its handler carries) before its own."""
     if not headers:
         return answer
-    return {"description": answer["description"], "headers": {**headers, **answer.get("headers", {})},
-            **{key: value for key, value in answer.items() if key not in ("description", "headers")}}
+    return {
+        "description": answer["description"],
+        "headers": {**headers, **answer.get("headers", {})},
+        **{key: value for key, value in answer.items() if key not in ("description", "headers")},
+    }
 
 
 def _operation(route: Route, method: str) -> dict:
@@ -249,25 +265,35 @@ def _operation(route: Route, method: str) -> dict:
     docstring = _own_docstring(getattr(handler, method)) or _own_docstring(handler)
     if described is None:
         # A route nobody described yet: listed all the same, with its answers left open.
-        return {"summary": docstring.splitlines()[0] if docstring else route.path,
-                "parameters": list(route.parameters),
-                "responses": {"2XX": {"description": "Done."}, "4XX": {"description": "Refused."},
-                              "5XX": {"description": "Failed."}}}
+        return {
+            "summary": docstring.splitlines()[0] if docstring else route.path,
+            "parameters": list(route.parameters),
+            "responses": {
+                "2XX": {"description": "Done."},
+                "4XX": {"description": "Refused."},
+                "5XX": {"description": "Failed."},
+            },
+        }
     # A JsonHandler answers whatever fails as JSON (InternalError at worst), and path parameters
     # that match no route with its 404.
     json_route = issubclass(handler, JsonHandler)
     headers = getattr(handler, "openapi_headers", {})
-    parameters = [*route.parameters,
-                  *({"name": name, "in": "query", "required": False, "schema": schema, "description": text}
-                    for name, text, schema in described.query),
-                  *_cookie_parameters(*described.cookies)]
+    parameters = [
+        *route.parameters,
+        *(
+            {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+            for name, text, schema in described.query
+        ),
+        *_cookie_parameters(*described.cookies),
+    ]
     errors = list(described.errors)
     if json_route and "InternalError" not in errors:
         errors.append("InternalError")
     description = docstring if described.description is None else described.description
     if described.calls_methods:
         description += "\n\nMethods (optional fields in italics):\n\n" + "\n".join(
-            _method_line(m) for m in METHODS.values())
+            _method_line(m) for m in METHODS.values()
+        )
     operation: dict[str, Any] = {
         **({"operationId": described.operation_id} if described.operation_id else {}),
         "tags": [described.tag],
@@ -275,9 +301,10 @@ def _operation(route: Route, method: str) -> dict:
         **({"description": description} if description else {}),
         "parameters": parameters,
         **({"requestBody": described.request_body} if described.request_body is not None else {}),
-        "responses": {**{status: _with_headers(answer, headers) for status, answer in described.answers.items()},
-                      **_error_answers(errors, headers, described.html_errors,
-                                       no_route=json_route and bool(route.parameters))},
+        "responses": {
+            **{status: _with_headers(answer, headers) for status, answer in described.answers.items()},
+            **_error_answers(errors, headers, described.html_errors, no_route=json_route and bool(route.parameters)),
+        },
     }
     if described.signed_in:
         operation["security"] = [{"bearer": []}, {"browserSession": []}]
@@ -293,8 +320,11 @@ def _route_methods(application: tornado.web.Application) -> Iterator[tuple[Route
 
 def described_operations(application: tornado.web.Application) -> list[tuple[str, str]]:
     """(path, HTTP method) of each operation of the application that declares what it answers."""
-    return [(route.path, method) for route, method in _route_methods(application)
-            if _declared(route.handler, method) is not None]
+    return [
+        (route.path, method)
+        for route, method in _route_methods(application)
+        if _declared(route.handler, method) is not None
+    ]
 
 
 def _declared_schemas(application: tornado.web.Application) -> dict[str, dict]:
@@ -310,6 +340,7 @@ def _declared_schemas(application: tornado.web.Application) -> dict[str, dict]:
 
 # --- the document -------------------------------------------------------------------------------
 
+
 def build_document(application: tornado.web.Application, title: str) -> dict:
     """The OpenAPI document of ``application``'s routes and the registry's methods."""
     paths: dict[str, dict] = {}
@@ -321,21 +352,35 @@ def build_document(application: tornado.web.Application, title: str) -> dict:
             "title": title,
             "version": DOCUMENT_VERSION,
             "description": "Amazon Cognito sign-in behind one JSON endpoint (`POST /`, in the tutorial's "
-                           "envelope or JSON-RPC 2.0), hosted-UI sign-in for browsers, and a photos API. "
-                           "Every JSON answer carries `X-Request-Id` and `Cache-Control: no-store`; an "
-                           "HTTP method a route does not take is 405 `MethodNotAllowed`, a path that is "
-                           "no route 404 `UnknownMethod`.",
+            "envelope or JSON-RPC 2.0), hosted-UI sign-in for browsers, and a photos API. "
+            "Every JSON answer carries `X-Request-Id` and `Cache-Control: no-store`; an "
+            "HTTP method a route does not take is 405 `MethodNotAllowed`, a path that is "
+            "no route 404 `UnknownMethod`.",
         },
-        "tags": [{"name": "methods"}, {"name": "hosted UI"}, {"name": "photos"}, {"name": "page"},
-                 {"name": "health"}, {"name": "documents"}],
+        "tags": [
+            {"name": "methods"},
+            {"name": "hosted UI"},
+            {"name": "photos"},
+            {"name": "page"},
+            {"name": "health"},
+            {"name": "documents"},
+        ],
         "paths": paths,
         "components": {
             "schemas": {**_registry_schemas(), **_declared_schemas(application), **_catalogue_schemas()},
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                           "description": "The access token `signIn` answers."},
-                "browserSession": {"type": "apiKey", "in": "cookie", "name": BROWSER_SESSION_COOKIE,
-                                   "description": "The hosted-UI session, from this site's own pages only."},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The access token `signIn` answers.",
+                },
+                "browserSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": BROWSER_SESSION_COOKIE,
+                    "description": "The hosted-UI session, from this site's own pages only.",
+                },
             },
         },
     }

@@ -31,5 +31,7 @@ def missing(setting: str, modules: tuple[str, ...], listing: str, feature: str) 
     absent = [module for module in modules if not is_installed(module)]
     if not absent:
         return None
-    return (f"{setting} is set, but {feature} is not installed (no {', '.join(absent)}): "
-            f"pip install -r {listing} (on top of requirements.txt), or unset {setting}.")
+    return (
+        f"{setting} is set, but {feature} is not installed (no {', '.join(absent)}): "
+        f"pip install -r {listing} (on top of requirements.txt), or unset {setting}."
+    )

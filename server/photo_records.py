@@ -120,26 +120,35 @@ class SqlitePhotoRecords(PhotoRecords):
     async def add(self, record: PhotoRecord) -> None:
         def insert() -> None:
             self._connection().execute(
-                "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(record))
+                "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(record)
+            )
+
         await self._run(insert)
 
     async def of_owner(self, owner: str) -> list[PhotoRecord]:
         def select() -> list[PhotoRecord]:
             rows = self._connection().execute(
-                "SELECT * FROM photos WHERE owner = ? ORDER BY created_at DESC, rowid DESC", (owner,))
+                "SELECT * FROM photos WHERE owner = ? ORDER BY created_at DESC, rowid DESC", (owner,)
+            )
             return [PhotoRecord(*row) for row in rows]
+
         return await self._run(select)
 
     async def find(self, owner: str, photo_id: str) -> PhotoRecord | None:
         def select() -> tuple | None:
-            return self._connection().execute(
-                "SELECT * FROM photos WHERE owner = ? AND id = ?", (owner, photo_id)).fetchone()
+            return (
+                self._connection()
+                .execute("SELECT * FROM photos WHERE owner = ? AND id = ?", (owner, photo_id))
+                .fetchone()
+            )
+
         row = await self._run(select)
         return None if row is None else PhotoRecord(*row)
 
     async def delete(self, owner: str, photo_id: str) -> None:
         def remove() -> None:
             self._connection().execute("DELETE FROM photos WHERE owner = ? AND id = ?", (owner, photo_id))
+
         await self._run(remove)
 
     async def close(self) -> None:
@@ -147,6 +156,7 @@ class SqlitePhotoRecords(PhotoRecords):
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
         await asyncio.get_running_loop().run_in_executor(self._executor, disconnect)
         self._executor.shutdown(wait=True)
 
@@ -156,8 +166,7 @@ async def open_photo_records(config: Config) -> PhotoRecords:
     if config.photos_database_url:
         from server.photo_records_postgres import PostgresPhotoRecords  # asyncpg: only when used
 
-        records: PhotoRecords = PostgresPhotoRecords(config.photos_database_url,
-                                                     config.photos_database_connections)
+        records: PhotoRecords = PostgresPhotoRecords(config.photos_database_url, config.photos_database_connections)
     else:
         records = SqlitePhotoRecords(os.path.join(config.photos_dir, "photos.sqlite3"))
     await records.start()

@@ -58,7 +58,10 @@ CREATE TABLE IF NOT EXISTS photos_schema (
 
 # (version, what it does, SQL), in order. Never edit one that has shipped: add the next.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
-    (1, "the photos table", """
+    (
+        1,
+        "the photos table",
+        """
 CREATE TABLE photos (
     id text PRIMARY KEY,
     owner text NOT NULL,
@@ -72,20 +75,31 @@ CREATE TABLE photos (
     added bigint GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX photos_by_owner ON photos (owner, created_at DESC, added DESC);
-"""),
+""",
+    ),
 )
 
 COLUMNS = "id, owner, description, created_at, content_type, width, height, size"
 
 # What says that the URL itself is wrong, rather than that the database is away for now.
-REFUSED = (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidCatalogNameError,
-           asyncpg.InsufficientPrivilegeError, asyncpg.ClientConfigurationError, ssl.SSLCertVerificationError)
+REFUSED = (
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidCatalogNameError,
+    asyncpg.InsufficientPrivilegeError,
+    asyncpg.ClientConfigurationError,
+    ssl.SSLCertVerificationError,
+)
 # A pooled connection found dead when used (the database restarted or failed over while it sat idle,
 # and nothing told this process): a read is tried once more, on a new connection.
 LOST = (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, ConnectionResetError, BrokenPipeError)
 # What a database that cannot be used raises: its own errors, a lost or refused connection, a timeout.
-UNAVAILABLE = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError,
-               asyncio.TimeoutError)
+UNAVAILABLE = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    asyncio.TimeoutError,
+)
 
 
 def connection_settings(url: str) -> tuple[str, float, str]:
@@ -113,17 +127,25 @@ async def migrate(connection: asyncpg.Connection) -> tuple[list[int], int]:
             if version in done:
                 continue
             await connection.execute(sql)
-            await connection.execute("INSERT INTO photos_schema (version, description) VALUES ($1, $2)",
-                                     version, description)
+            await connection.execute(
+                "INSERT INTO photos_schema (version, description) VALUES ($1, $2)", version, description
+            )
             applied_now.append(version)
             done.add(version)
     return applied_now, max(done)
 
 
 def _record(row: asyncpg.Record) -> PhotoRecord:
-    return PhotoRecord(id=row["id"], owner=row["owner"], description=row["description"],
-                       created_at=row["created_at"].timestamp(), content_type=row["content_type"],
-                       width=row["width"], height=row["height"], size=row["size"])
+    return PhotoRecord(
+        id=row["id"],
+        owner=row["owner"],
+        description=row["description"],
+        created_at=row["created_at"].timestamp(),
+        content_type=row["content_type"],
+        width=row["width"],
+        height=row["height"],
+        size=row["size"],
+    )
 
 
 class _Outage:
@@ -140,8 +162,13 @@ class _Outage:
         now = time.monotonic()
         if self.failures == 1 or now - self.last_warning >= WARNING_INTERVAL:
             self.last_warning = now
-            log.error("PostgreSQL at %s cannot be used (%s: %s): photos answer 503 StorageUnavailable "
-                      "(%d calls so far).", self.where, type(error).__name__, error, self.failures)
+            log.error(
+                "PostgreSQL at %s cannot be used (%s: %s): photos answer 503 StorageUnavailable (%d calls so far).",
+                self.where,
+                type(error).__name__,
+                error,
+                self.failures,
+            )
 
     def recovered(self) -> None:
         if self.failures:
@@ -163,21 +190,31 @@ class PostgresPhotoRecords(PhotoRecords):
     async def start(self) -> None:
         # No connection is opened here (min_size 0): the schema check below opens the first.
         self._pool = await asyncpg.create_pool(
-            self._url, min_size=0, max_size=self._max_connections, max_inactive_connection_lifetime=IDLE_SECONDS,
-            timeout=self._connect_timeout, command_timeout=COMMAND_TIMEOUT)
+            self._url,
+            min_size=0,
+            max_size=self._max_connections,
+            max_inactive_connection_lifetime=IDLE_SECONDS,
+            timeout=self._connect_timeout,
+            command_timeout=COMMAND_TIMEOUT,
+        )
         try:
             await self._ensure_schema()
         except REFUSED as error:
             await self.close()
-            raise ConfigError(f"PHOTOS_DATABASE_URL: PostgreSQL at {self.where} refused it "
-                              f"({type(error).__name__}: {error}).") from None
+            raise ConfigError(
+                f"PHOTOS_DATABASE_URL: PostgreSQL at {self.where} refused it ({type(error).__name__}: {error})."
+            ) from None
         except ValueError as error:  # a URL that asyncpg cannot read (an unknown sslmode, say)
             await self.close()
             raise ConfigError(f"PHOTOS_DATABASE_URL cannot be used: {error}.") from None
         except UNAVAILABLE as error:
-            log.warning("PostgreSQL at %s cannot be reached now (%s: %s): photos answer 503 "
-                        "StorageUnavailable, and /readyz too, until it can; its schema is checked then.",
-                        self.where, type(error).__name__, error)
+            log.warning(
+                "PostgreSQL at %s cannot be reached now (%s: %s): photos answer 503 "
+                "StorageUnavailable, and /readyz too, until it can; its schema is checked then.",
+                self.where,
+                type(error).__name__,
+                error,
+            )
             self._outage.failures = 1
             self._outage.last_warning = time.monotonic()
 
@@ -193,8 +230,13 @@ class PostgresPhotoRecords(PhotoRecords):
             log.info("PostgreSQL at %s: photo records schema brought to version %d.", self.where, applied[-1])
         known = MIGRATIONS[-1][0]
         if newest > known:
-            log.warning("PostgreSQL at %s: the photo records schema is at version %d, newer than this "
-                        "server's %d (a newer server migrated it); carrying on.", self.where, newest, known)
+            log.warning(
+                "PostgreSQL at %s: the photo records schema is at version %d, newer than this "
+                "server's %d (a newer server migrated it); carrying on.",
+                self.where,
+                newest,
+                known,
+            )
 
     async def _call(self, work: Callable[[asyncpg.Connection], Awaitable[Any]], *, again: bool = True) -> Any:
         """``work`` on a pooled connection, the schema made first if it could not be at start-up;
@@ -224,24 +266,41 @@ class PostgresPhotoRecords(PhotoRecords):
         created = datetime.datetime.fromtimestamp(record.created_at, datetime.UTC)
         # Not sent again: an insert that did reach the database before its connection died would
         # then fail as a duplicate.
-        await self._call(lambda connection: connection.execute(
-            f"INSERT INTO photos ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            record.id, record.owner, record.description, created, record.content_type, record.width,
-            record.height, record.size), again=False)
+        await self._call(
+            lambda connection: connection.execute(
+                f"INSERT INTO photos ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                record.id,
+                record.owner,
+                record.description,
+                created,
+                record.content_type,
+                record.width,
+                record.height,
+                record.size,
+            ),
+            again=False,
+        )
 
     async def of_owner(self, owner: str) -> list[PhotoRecord]:
-        rows = await self._call(lambda connection: connection.fetch(
-            f"SELECT {COLUMNS} FROM photos WHERE owner = $1 ORDER BY created_at DESC, added DESC", owner))
+        rows = await self._call(
+            lambda connection: connection.fetch(
+                f"SELECT {COLUMNS} FROM photos WHERE owner = $1 ORDER BY created_at DESC, added DESC", owner
+            )
+        )
         return [_record(row) for row in rows]
 
     async def find(self, owner: str, photo_id: str) -> PhotoRecord | None:
-        row = await self._call(lambda connection: connection.fetchrow(
-            f"SELECT {COLUMNS} FROM photos WHERE owner = $1 AND id = $2", owner, photo_id))
+        row = await self._call(
+            lambda connection: connection.fetchrow(
+                f"SELECT {COLUMNS} FROM photos WHERE owner = $1 AND id = $2", owner, photo_id
+            )
+        )
         return None if row is None else _record(row)
 
     async def delete(self, owner: str, photo_id: str) -> None:
-        await self._call(lambda connection: connection.execute(
-            "DELETE FROM photos WHERE owner = $1 AND id = $2", owner, photo_id))
+        await self._call(
+            lambda connection: connection.execute("DELETE FROM photos WHERE owner = $1 AND id = $2", owner, photo_id)
+        )
 
     async def problem(self) -> str | None:
         """A round trip on a pooled connection (the schema made first if it is not yet)."""

@@ -85,6 +85,7 @@ class DiskBytes:
                 with contextlib.suppress(OSError):
                     os.remove(temporary)
                 raise
+
         await self._run(write)
 
     async def get(self, key: str) -> bytes:
@@ -94,6 +95,7 @@ class DiskBytes:
                     return file.read()
             except FileNotFoundError:
                 raise ApiError("PhotoNotFound") from None
+
         return await self._run(read)
 
     async def delete(self, key: str) -> None:
@@ -104,6 +106,7 @@ class DiskBytes:
             with contextlib.suppress(OSError):  # the photo's folder, then the owner's, once empty
                 os.rmdir(os.path.dirname(path))
                 os.rmdir(os.path.dirname(os.path.dirname(path)))
+
         await self._run(remove)
 
     async def close(self) -> None:
@@ -121,12 +124,17 @@ class S3Bytes:
         self._client: Any = None
 
     async def start(self) -> None:
-        boto_config = AioConfig(connect_timeout=self._config.cognito_connect_timeout,
-                                read_timeout=self._config.cognito_read_timeout,
-                                retries={"mode": "standard", "total_max_attempts": 2},
-                                **IGNORE_CONFIGURED)  # the endpoint is the configuration's answer
-        self._client = await self._exit_stack.enter_async_context(admin_session(self._config).create_client(
-            "s3", region_name=self._config.region, endpoint_url=self._config.s3_endpoint_url, config=boto_config))
+        boto_config = AioConfig(
+            connect_timeout=self._config.cognito_connect_timeout,
+            read_timeout=self._config.cognito_read_timeout,
+            retries={"mode": "standard", "total_max_attempts": 2},
+            **IGNORE_CONFIGURED,
+        )  # the endpoint is the configuration's answer
+        self._client = await self._exit_stack.enter_async_context(
+            admin_session(self._config).create_client(
+                "s3", region_name=self._config.region, endpoint_url=self._config.s3_endpoint_url, config=boto_config
+            )
+        )
 
     async def _run(self, operation: str, **params: Any) -> dict:
         try:
@@ -134,8 +142,9 @@ class S3Bytes:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise ApiError("PhotoNotFound") from None
-            log.error("S3 %s on bucket %s failed: %s", operation, self.bucket,
-                      error.response.get("Error", {}).get("Code"))
+            log.error(
+                "S3 %s on bucket %s failed: %s", operation, self.bucket, error.response.get("Error", {}).get("Code")
+            )
             raise ApiError("StorageUnavailable") from None
         except (TimeoutError, BotoCoreError, OSError) as error:
             log.error("S3 %s on bucket %s failed: %s", operation, self.bucket, type(error).__name__)
@@ -180,16 +189,23 @@ class PhotoStore:
             raise
         return cls(records, bucket)
 
-    async def add(self, owner: str, description: str, image: bytes, content_type: str, width: int,
-                  height: int, thumbnail: bytes) -> PhotoRecord:
+    async def add(
+        self, owner: str, description: str, image: bytes, content_type: str, width: int, height: int, thumbnail: bytes
+    ) -> PhotoRecord:
         # The time to the microsecond, as PostgreSQL keeps it: either store gives back the record as made.
-        record = PhotoRecord(id=secrets.token_urlsafe(12), owner=owner, description=description,
-                             created_at=round(self._clock(), 6), content_type=content_type, width=width,
-                             height=height, size=len(image))
+        record = PhotoRecord(
+            id=secrets.token_urlsafe(12),
+            owner=owner,
+            description=description,
+            created_at=round(self._clock(), 6),
+            content_type=content_type,
+            width=width,
+            height=height,
+            size=len(image),
+        )
         stored: list[str] = []
         try:
-            for kind, data, data_type in (("image", image, content_type),
-                                          ("thumbnail", thumbnail, "image/jpeg")):
+            for kind, data, data_type in (("image", image, content_type), ("thumbnail", thumbnail, "image/jpeg")):
                 key = object_key(owner, record.id, kind)
                 await self.objects.put(key, data, data_type)
                 stored.append(key)

@@ -192,9 +192,12 @@ class LocalCounters:
                 tats.popitem(last=False)
             if self._warned_at is None or time.monotonic() - self._warned_at >= WARNING_INTERVAL:
                 self._warned_at = time.monotonic()
-                log.warning("The rate-limit counters reached their cap of %d keys: the least recently "
-                            "used are forgotten, so those keys start afresh. Many distinct addresses or "
-                            "user names are calling; set REDIS_URL to keep every counter.", self.max_keys)
+                log.warning(
+                    "The rate-limit counters reached their cap of %d keys: the least recently "
+                    "used are forgotten, so those keys start afresh. Many distinct addresses or "
+                    "user names are calling; set REDIS_URL to keep every counter.",
+                    self.max_keys,
+                )
 
     async def close(self) -> None:
         return None
@@ -214,10 +217,14 @@ class RedisCounters:
         # restart, an idle timeout) is replaced instead of letting that call through uncounted.
         # Had the script run before its answer was lost, the call is charged twice: stricter, not looser.
         self._pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT,
+            url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
             retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 1),
-            protocol=2)  # RESP2: every Redis speaks it, and a new connection needs no HELLO first
+            protocol=2,
+        )  # RESP2: every Redis speaks it, and a new connection needs no HELLO first
         self._redis = redis.asyncio.Redis(connection_pool=self._pool)
         self._no_script = redis.exceptions.NoScriptError
         self._failing = False
@@ -257,8 +264,13 @@ class RedisCounters:
             return
         self._warned_at = now
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        log.warning("Rate limits are not enforced: Redis at %s cannot be used (%s). Calls are allowed "
-                    "until it answers again (said at most every %d s).", self.where, reason, WARNING_INTERVAL)
+        log.warning(
+            "Rate limits are not enforced: Redis at %s cannot be used (%s). Calls are allowed "
+            "until it answers again (said at most every %d s).",
+            self.where,
+            reason,
+            WARNING_INTERVAL,
+        )
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -276,8 +288,13 @@ def _where(url: str) -> str:
 class RateLimits:
     """The check the dispatcher runs before each method."""
 
-    def __init__(self, per_address: Limit | None, per_user: Limit | None,
-                 counters: LocalCounters | RedisCounters, refusals: Instruments | None = None):
+    def __init__(
+        self,
+        per_address: Limit | None,
+        per_user: Limit | None,
+        counters: LocalCounters | RedisCounters,
+        refusals: Instruments | None = None,
+    ):
         self.per_address = per_address
         self.per_user = per_user
         self.counters = counters

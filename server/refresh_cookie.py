@@ -56,8 +56,12 @@ class StoredRefreshToken:
             lifetime = max(0, int(expires_in))  # the token endpoint's JSON may give it as a string
         except (TypeError, ValueError):
             lifetime = 0
-        return cls(refresh_token=refresh_token, username=access_claims["username"],
-                   origin_jtis=(jti,) if isinstance(jti, str) and jti else (), access_lifetime=lifetime)
+        return cls(
+            refresh_token=refresh_token,
+            username=access_claims["username"],
+            origin_jtis=(jti,) if isinstance(jti, str) and jti else (),
+            access_lifetime=lifetime,
+        )
 
     def renewed(self, refresh_token: str | None, access_claims: dict) -> StoredRefreshToken:
         """After a refresh: the rotated refresh token, if one came, and the new access token's
@@ -89,9 +93,12 @@ class RefreshCookieCodec:
             jtis, lifetime = data.get("j") or [], data.get("l") or 0
             if not isinstance(jtis, list) or not isinstance(lifetime, int):
                 return None
-            return StoredRefreshToken(refresh_token=data["t"], username=data["u"],
-                                      origin_jtis=tuple(j for j in jtis if isinstance(j, str))[:MAX_ORIGIN_JTIS],
-                                      access_lifetime=lifetime)
+            return StoredRefreshToken(
+                refresh_token=data["t"],
+                username=data["u"],
+                origin_jtis=tuple(j for j in jtis if isinstance(j, str))[:MAX_ORIGIN_JTIS],
+                access_lifetime=lifetime,
+            )
         except (AttributeError, KeyError, TypeError):
             return None
 
@@ -146,8 +153,7 @@ class RefreshCookie:
 REFUSED = frozenset({"NotAuthorized", "SessionExpired", "PasswordResetRequired", "UserNotConfirmed"})
 
 
-async def refreshed_tokens(cognito: CognitoClient, refresh_cookie: RefreshCookie,
-                           stored: StoredRefreshToken) -> dict:
+async def refreshed_tokens(cognito: CognitoClient, refresh_cookie: RefreshCookie, stored: StoredRefreshToken) -> dict:
     """New tokens for the refresh token in the cookie; 401 ``SessionExpired`` and the cookie
     cleared when Cognito refuses it. With refresh-token rotation on, Cognito sends a new refresh
     token, which replaces the old one in the cookie (with the same assigned user name); so does a

@@ -64,8 +64,9 @@ class Field:
         if self.check is not None:
             schema.update(self.check.schema)
         if self.name in BROWSER_SESSION_FIELDS:
-            schema["description"] = ("A page signed in through the hosted UI may leave it out: its session's "
-                                     "token is used.")
+            schema["description"] = (
+                "A page signed in through the hosted UI may leave it out: its session's token is used."
+            )
         return schema
 
 
@@ -153,8 +154,9 @@ def _plain_type(annotation: Any) -> tuple[type, bool, FieldCheck | None]:
     return annotation, False, None
 
 
-def method(*names: str, rate_limited: bool = False, uniform_time: bool = False,
-           refresh_cookie: bool = False) -> Callable[[Handler], Handler]:
+def method(
+    *names: str, rate_limited: bool = False, uniform_time: bool = False, refresh_cookie: bool = False
+) -> Callable[[Handler], Handler]:
     """Register the decorated handler under each of ``names`` (the first is its own name); with
     ``rate_limited``, its calls are counted per client address and per user name; with
     ``uniform_time``, it answers no sooner than UNIFORM_ANSWER_SECONDS after it began; with
@@ -171,19 +173,29 @@ def method(*names: str, rate_limited: bool = False, uniform_time: bool = False,
                 extra_type = _plain_type(hints[parameter.name])[0]
                 continue
             field_type, nullable, check = _plain_type(hints[parameter.name])
-            fields.append(Field(
-                name=field_name(parameter.name),
-                parameter=parameter.name,
-                type=field_type,
-                required=parameter.default is inspect.Parameter.empty,
-                nullable=nullable,
-                check=check,
-            ))
+            fields.append(
+                Field(
+                    name=field_name(parameter.name),
+                    parameter=parameter.name,
+                    type=field_type,
+                    required=parameter.default is inspect.Parameter.empty,
+                    nullable=nullable,
+                    check=check,
+                )
+            )
         for name in names:
             if name in METHODS:
                 raise ValueError(f"method {name!r} registered twice")
-            METHODS[name] = Method(name, handler, tuple(fields), extra_type, frozenset(signature.parameters),
-                                   rate_limited, uniform_time, refresh_cookie)
+            METHODS[name] = Method(
+                name,
+                handler,
+                tuple(fields),
+                extra_type,
+                frozenset(signature.parameters),
+                rate_limited,
+                uniform_time,
+                refresh_cookie,
+            )
         return handler
 
     return register
@@ -198,16 +210,16 @@ def _check_type(method_: Method, name: str, value: Any, expected: type, nullable
     # Decoded JSON holds exactly these types, so an exact match is the check (and keeps
     # true/false out of whole-number fields, bool being a subclass of int).
     if type(value) is not expected:
-        raise ApiError("InvalidField", f'The field "{name}" of {method_.name} must be {_TYPE_WORDS[expected]}.',
-                       field=name)
+        raise ApiError(
+            "InvalidField", f'The field "{name}" of {method_.name} must be {_TYPE_WORDS[expected]}.', field=name
+        )
 
 
 def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
     """Check ``params`` against the method's fields; return keyword arguments for its handler."""
     if isinstance(params, list):
         if len(params) > len(method_.fields):
-            raise ApiError("UnknownField", f"{method_.name} takes at most {len(method_.fields)} "
-                                           "positional parameters.")
+            raise ApiError("UnknownField", f"{method_.name} takes at most {len(method_.fields)} positional parameters.")
         params = {f.name: value for f, value in zip(method_.fields, params)}
 
     arguments: dict[str, Any] = {}
@@ -215,8 +227,9 @@ def bind(method_: Method, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
         field = method_.field(name)
         if field is None:
             if method_.extra_type is None or name in method_.parameter_names:
-                raise ApiError("UnknownField", f'{method_.name} does not take a field named "{name[:64]}".',
-                               field=name[:64])
+                raise ApiError(
+                    "UnknownField", f'{method_.name} does not take a field named "{name[:64]}".', field=name[:64]
+                )
             _check_type(method_, name, value, method_.extra_type, nullable=False)
             arguments[name] = value
             continue

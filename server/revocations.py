@@ -99,9 +99,11 @@ class LocalRecords:
                 self.until.popitem(last=False)
             if self._warned_at is None or now - self._warned_at >= WARNING_INTERVAL:
                 self._warned_at = now
-                log.warning("The signed-out sessions kept in this process reached their cap of %d: the oldest "
-                            "are forgotten before their tokens expire, so those tokens read again until then.",
-                            self.max_records)
+                log.warning(
+                    "The signed-out sessions kept in this process reached their cap of %d: the oldest "
+                    "are forgotten before their tokens expire, so those tokens read again until then.",
+                    self.max_records,
+                )
 
     def has(self, origin_jti: str, now: float | None = None) -> bool:
         until = self.until.get(origin_jti)
@@ -118,9 +120,14 @@ class RedisRecords:
 
         self.where = _where(url)
         self._pool = redis.asyncio.BlockingConnectionPool.from_url(
-            url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT,
-            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 1), protocol=2)
+            url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 1),
+            protocol=2,
+        )
         self._redis = redis.asyncio.Redis(connection_pool=self._pool)
         self._failing = False
         self._warned_at: float | None = None
@@ -150,8 +157,9 @@ class RedisRecords:
     def _answered(self) -> None:
         if self._failing:
             self._failing = False
-            log.info("Redis at %s answers again: sessions signed out through any process are refused again.",
-                     self.where)
+            log.info(
+                "Redis at %s answers again: sessions signed out through any process are refused again.", self.where
+            )
 
     def _failed(self, error: Exception) -> None:
         self._failing = True
@@ -160,9 +168,14 @@ class RedisRecords:
             return
         self._warned_at = now
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        log.warning("Signed-out sessions are not shared: Redis at %s cannot be used (%s). Until it answers "
-                    "again, the access tokens of sessions signed out through another process are taken for "
-                    "reads (said at most every %d s).", self.where, reason, WARNING_INTERVAL)
+        log.warning(
+            "Signed-out sessions are not shared: Redis at %s cannot be used (%s). Until it answers "
+            "again, the access tokens of sessions signed out through another process are taken for "
+            "reads (said at most every %d s).",
+            self.where,
+            reason,
+            WARNING_INTERVAL,
+        )
 
     async def close(self) -> None:
         await self._redis.aclose()

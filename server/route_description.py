@@ -28,7 +28,7 @@ RETRY_AFTER_HEADER = {
 }
 SET_COOKIE_HEADER = {
     "description": f"`{REFRESH_COOKIE}` (the refresh token) and `{BROWSER_SESSION_COOKIE}` (the hosted-UI "
-                   "session): set, renewed or cleared. HttpOnly, Secure, never readable by page scripts.",
+    "session): set, renewed or cleared. HttpOnly, Secure, never readable by page scripts.",
     "schema": {"type": "string"},
 }
 
@@ -60,8 +60,7 @@ def ref(name: str) -> dict:
 
 
 def json_answer(description: str, schema: dict, headers: dict | None = None) -> dict:
-    return {"description": description, "headers": headers or {},
-            "content": {"application/json": {"schema": schema}}}
+    return {"description": description, "headers": headers or {}, "content": {"application/json": {"schema": schema}}}
 
 
 def page_answer(description: str) -> dict:

@@ -49,8 +49,13 @@ class Services:
             config=config,
             cognito=cognito,
             admin_cognito=CognitoClient(config, admin=True),
-            tokens=TokenVerifier(jwks_url=config.jwks_url, issuer=config.issuer, client_id=config.client_id,
-                                 clock_skew_seconds=config.token_clock_skew_seconds, revocations=revocations),
+            tokens=TokenVerifier(
+                jwks_url=config.jwks_url,
+                issuer=config.issuer,
+                client_id=config.client_id,
+                clock_skew_seconds=config.token_clock_skew_seconds,
+                revocations=revocations,
+            ),
             refresh_cookie_codec=RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days),
             challenges=SignedValues(config.cookie_secrets, "challenge", CHALLENGE_MINUTES / (24 * 60)),
             browser_session_codec=BrowserSessionCodec(config.cookie_secrets, config.refresh_cookie_days),
@@ -77,8 +82,10 @@ class Services:
         codec = self.device_cookie_codec or DeviceCookieCodec(self.config.cookie_secrets)
         return DeviceCookie(codec, cookie_header)
 
-    def browser_session(self, cookie_header: str, refresh_cookie: RefreshCookie,
-                        trusted_origin: bool) -> BrowserSession:
+    def browser_session(
+        self, cookie_header: str, refresh_cookie: RefreshCookie, trusted_origin: bool
+    ) -> BrowserSession:
         """One request's browser session, renewed with its refresh cookie."""
-        return BrowserSession(self.browser_session_codec, self.cognito, self.tokens, refresh_cookie, cookie_header,
-                              trusted_origin)
+        return BrowserSession(
+            self.browser_session_codec, self.cognito, self.tokens, refresh_cookie, cookie_header, trusted_origin
+        )

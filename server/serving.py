@@ -65,8 +65,9 @@ def _bind_metrics_port(config: Config, port: int, host: str, reuse_port: bool) -
         raise OSError(error.errno, f"METRICS_PORT {port}: {error.strerror or error}") from None
 
 
-async def serve(config: Config, host: str, *, reuse_port: bool = False,
-                on_listening: Callable[[], None] | None = None) -> int:
+async def serve(
+    config: Config, host: str, *, reuse_port: bool = False, on_listening: Callable[[], None] | None = None
+) -> int:
     """Serve until SIGTERM or SIGINT, then drain; the exit status (0). OSError if the port is taken."""
     traces = start_tracing(config)
     services = await Services.start(config)
@@ -76,8 +77,9 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
     servers = [server]
     sockets: list = []
     try:
-        sockets = tornado.netutil.bind_sockets(config.port, address=host or None, backlog=LISTEN_BACKLOG,
-                                               reuse_port=reuse_port)
+        sockets = tornado.netutil.bind_sockets(
+            config.port, address=host or None, backlog=LISTEN_BACKLOG, reuse_port=reuse_port
+        )
         if config.metrics and config.metrics_port is not None:
             servers.append(tornado.httpserver.HTTPServer(metrics_app(services), idle_connection_timeout=60))
             servers[1].add_sockets(_bind_metrics_port(config, config.metrics_port, host, reuse_port))
@@ -107,8 +109,11 @@ async def serve(config: Config, host: str, *, reuse_port: bool = False,
     for each in servers:
         each.stop()
     if not await app.requests_finished(config.drain_seconds):
-        log.warning("%d requests were still in flight after %g s and are cut off.",
-                    len(app.busy_connections), config.drain_seconds)
+        log.warning(
+            "%d requests were still in flight after %g s and are cut off.",
+            len(app.busy_connections),
+            config.drain_seconds,
+        )
     for each in servers:
         await each.close_all_connections()
     await services.close()
@@ -172,8 +177,12 @@ class _Supervisor:
 
     def start_worker(self):
         listening = self.context.Event()
-        worker = self.context.Process(target=_run_worker, args=(self.config, self.host, listening),
-                                      name=f"worker-{len(self.workers) + 1}", daemon=False)
+        worker = self.context.Process(
+            target=_run_worker,
+            args=(self.config, self.host, listening),
+            name=f"worker-{len(self.workers) + 1}",
+            daemon=False,
+        )
         worker.start()
         return worker, listening
 
@@ -222,8 +231,11 @@ class _Supervisor:
         if not port_is_free(self.host, self.config.port):
             log.error("Cannot serve on port %d: it is in use.", self.config.port)
             return 1
-        if (self.config.metrics and self.config.metrics_port is not None
-                and not port_is_free(self.config.metrics_host or self.host, self.config.metrics_port)):
+        if (
+            self.config.metrics
+            and self.config.metrics_port is not None
+            and not port_is_free(self.config.metrics_host or self.host, self.config.metrics_port)
+        ):
             log.error("Cannot serve on METRICS_PORT %d: it is in use.", self.config.metrics_port)
             return 1
         # Workers start with Ctrl-C ignored (an ignored signal stays ignored in a new program), so one

@@ -127,7 +127,8 @@ def required_attributes(env: Mapping[str, str]) -> tuple[str, ...]:
             f"LOCAL_COGNITO_REQUIRED_ATTRIBUTES lists {', '.join(repr(n) for n in unknown)}, which "
             f"{'is not a standard attribute' if len(unknown) == 1 else 'are not standard attributes'} a "
             f"user pool can require: use names from {', '.join(sorted(STANDARD_ATTRIBUTES))}, separated "
-            "by commas.")
+            "by commas."
+        )
     return tuple(name for name in names if name != "email")
 
 
@@ -148,8 +149,10 @@ def local_mfa_methods(env: Mapping[str, str]) -> tuple[str, ...]:
         return ()
     unknown = [name for name in names if name not in LOCAL_MFA_METHODS]
     if unknown:
-        raise ConfigError(f"LOCAL_COGNITO_MFA_METHODS must list some of totp, sms and email (or be none), "
-                          f"got {env['LOCAL_COGNITO_MFA_METHODS']!r}.")
+        raise ConfigError(
+            f"LOCAL_COGNITO_MFA_METHODS must list some of totp, sms and email (or be none), "
+            f"got {env['LOCAL_COGNITO_MFA_METHODS']!r}."
+        )
     return tuple(LOCAL_MFA_METHODS[name] for name in names)
 
 
@@ -159,8 +162,10 @@ def local_email_updates(env: Mapping[str, str]) -> str:
     if not raw:
         return LOCAL_EMAIL_UPDATES[0]
     if raw not in LOCAL_EMAIL_UPDATES:
-        raise ConfigError(f"LOCAL_COGNITO_EMAIL_UPDATES must be verify-first, immediate or off, got "
-                          f"{env['LOCAL_COGNITO_EMAIL_UPDATES']!r}.")
+        raise ConfigError(
+            f"LOCAL_COGNITO_EMAIL_UPDATES must be verify-first, immediate or off, got "
+            f"{env['LOCAL_COGNITO_EMAIL_UPDATES']!r}."
+        )
     return raw
 
 
@@ -201,17 +206,23 @@ def metrics(env: Mapping[str, str], main_port: int) -> tuple[bool, int | None, s
     raw_port = (env.get("METRICS_PORT") or "").strip()
     host = (env.get("METRICS_HOST") or "").strip() or None
     if not enabled and (raw_port or host):
-        raise ConfigError(f"METRICS is off, but {'METRICS_PORT' if raw_port else 'METRICS_HOST'} says where to "
-                          "serve them: unset it, or set METRICS=on.")
+        raise ConfigError(
+            f"METRICS is off, but {'METRICS_PORT' if raw_port else 'METRICS_HOST'} says where to "
+            "serve them: unset it, or set METRICS=on."
+        )
     if host and not raw_port:
-        raise ConfigError("METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to serve /metrics on "
-                          "a port of its own, or unset METRICS_HOST.")
+        raise ConfigError(
+            "METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT to serve /metrics on "
+            "a port of its own, or unset METRICS_HOST."
+        )
     if not raw_port:
         return enabled, None, None
     metrics_port = port(number(env, "METRICS_PORT", 0, int), "METRICS_PORT")
     if metrics_port == main_port:
-        raise ConfigError(f"METRICS_PORT is the server's own port ({main_port}): give another one, or unset it "
-                          "to serve /metrics on the server's port.")
+        raise ConfigError(
+            f"METRICS_PORT is the server's own port ({main_port}): give another one, or unset it "
+            "to serve /metrics on the server's port."
+        )
     return enabled, metrics_port, host
 
 
@@ -229,13 +240,17 @@ def traces_endpoint(env: Mapping[str, str]) -> str | None:
     url = http_url(env, name)
     if url is None:
         return None
-    protocol_name = next((n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
-                          if env.get(n)), None)
+    protocol_name = next(
+        (n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") if env.get(n)), None
+    )
     if protocol_name and env[protocol_name].strip() != OTLP_PROTOCOL:
-        raise ConfigError(f"{protocol_name} is {env[protocol_name]!r}, but this server sends traces over "
-                          f"OTLP/HTTP only: set it to {OTLP_PROTOCOL}, or unset it.")
-    packages_missing = optional_packages.missing(name, optional_packages.TRACES, optional_packages.TRACES_LIST,
-                                                 "OpenTelemetry")
+        raise ConfigError(
+            f"{protocol_name} is {env[protocol_name]!r}, but this server sends traces over "
+            f"OTLP/HTTP only: set it to {OTLP_PROTOCOL}, or unset it."
+        )
+    packages_missing = optional_packages.missing(
+        name, optional_packages.TRACES, optional_packages.TRACES_LIST, "OpenTelemetry"
+    )
     if packages_missing:
         raise ConfigError(packages_missing)
     return url
@@ -258,8 +273,10 @@ def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
         return None
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ConfigError(f"{name} must start with postgresql:// (e.g. "
-                          "postgresql://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full).")
+        raise ConfigError(
+            f"{name} must start with postgresql:// (e.g. "
+            "postgresql://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full)."
+        )
     for host in parts.netloc.rpartition("@")[2].split(","):  # libpq's form of several hosts: h1:5432,h2
         port = host.rpartition("]")[2].partition(":")[2]
         if port and not (port.isdigit() and 1 <= int(port) <= 65535):
@@ -274,8 +291,9 @@ def postgresql_url(env: Mapping[str, str], name: str) -> str | None:
             raise ValueError
     except ValueError:
         raise ConfigError(f"{name}'s connect_timeout must be a number of seconds above 0, at most 300.") from None
-    packages_missing = optional_packages.missing(name, optional_packages.POSTGRES, optional_packages.POSTGRES_LIST,
-                                                 "PostgreSQL's client")
+    packages_missing = optional_packages.missing(
+        name, optional_packages.POSTGRES, optional_packages.POSTGRES_LIST, "PostgreSQL's client"
+    )
     if packages_missing:
         raise ConfigError(packages_missing)
     return value
@@ -299,12 +317,15 @@ def local_auth_flows(env: Mapping[str, str]) -> tuple[str, ...]:
     named with or without Cognito's ALLOW_ prefix."""
     if not (env.get("LOCAL_COGNITO_AUTH_FLOWS") or "").strip():
         return LOCAL_AUTH_FLOWS
-    flows = tuple(dict.fromkeys(name.upper().removeprefix("ALLOW_")
-                                for name in split_list(env["LOCAL_COGNITO_AUTH_FLOWS"])))
+    flows = tuple(
+        dict.fromkeys(name.upper().removeprefix("ALLOW_") for name in split_list(env["LOCAL_COGNITO_AUTH_FLOWS"]))
+    )
     unknown = [name for name in flows if name not in LOCAL_AUTH_FLOWS]
     if unknown or not flows:
-        raise ConfigError(f"LOCAL_COGNITO_AUTH_FLOWS must list some of USER_PASSWORD_AUTH, USER_SRP_AUTH and USER_AUTH, "
-                          f"got {env['LOCAL_COGNITO_AUTH_FLOWS']!r}.")
+        raise ConfigError(
+            f"LOCAL_COGNITO_AUTH_FLOWS must list some of USER_PASSWORD_AUTH, USER_SRP_AUTH and USER_AUTH, "
+            f"got {env['LOCAL_COGNITO_AUTH_FLOWS']!r}."
+        )
     return flows
 
 
@@ -315,6 +336,8 @@ def local_device_tracking(env: Mapping[str, str]) -> str:
     if not raw:
         return LOCAL_DEVICE_TRACKING[0]
     if raw not in LOCAL_DEVICE_TRACKING:
-        raise ConfigError(f"LOCAL_COGNITO_DEVICE_TRACKING must be opt-in, always or off, got "
-                          f"{env['LOCAL_COGNITO_DEVICE_TRACKING']!r}.")
+        raise ConfigError(
+            f"LOCAL_COGNITO_DEVICE_TRACKING must be opt-in, always or off, got "
+            f"{env['LOCAL_COGNITO_DEVICE_TRACKING']!r}."
+        )
     return raw

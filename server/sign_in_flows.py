@@ -81,16 +81,21 @@ async def password_sign_in(call: Call, user: str, password: str, device_key: str
         try:
             return await _password_flow(call, user, password, device_key)
         except ClientError:
-            log.error("SIGN_IN_FLOW is password, but the app client refuses USER_PASSWORD_AUTH: allow "
-                      "ALLOW_USER_PASSWORD_AUTH on it, or set SIGN_IN_FLOW to srp or auto.")
+            log.error(
+                "SIGN_IN_FLOW is password, but the app client refuses USER_PASSWORD_AUTH: allow "
+                "ALLOW_USER_PASSWORD_AUTH on it, or set SIGN_IN_FLOW to srp or auto."
+            )
             raise ApiError("CognitoMisconfigured") from None
     try:
         return await _password_flow(call, user, password, device_key)
     except ClientError as error:  # only the refusal of the flow gets here
         if getattr(cognito, "sign_in_flow", None) != SRP:
             cognito.sign_in_flow = SRP
-            log.warning("The app client refuses USER_PASSWORD_AUTH (%s): signing in with SRP "
-                        "(USER_SRP_AUTH) from now on in this process.", error.response["Error"].get("Code"))
+            log.warning(
+                "The app client refuses USER_PASSWORD_AUTH (%s): signing in with SRP "
+                "(USER_SRP_AUTH) from now on in this process.",
+                error.response["Error"].get("Code"),
+            )
         return await srp_sign_in(call, user, password, device_key)
 
 
@@ -100,8 +105,12 @@ async def _password_flow(call: Call, user: str, password: str, device_key: str |
     if device_key:
         auth["DEVICE_KEY"] = device_key
     return await call.cognito.call_passing(
-        "InitiateAuth", password_flow_refused, AuthFlow="USER_PASSWORD_AUTH", ClientId=call.cognito.client_id,
-        AuthParameters=auth)
+        "InitiateAuth",
+        password_flow_refused,
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=call.cognito.client_id,
+        AuthParameters=auth,
+    )
 
 
 async def srp_sign_in(call: Call, user: str, password: str, device_key: str | None = None) -> dict:
@@ -113,11 +122,14 @@ async def srp_sign_in(call: Call, user: str, password: str, device_key: str | No
     if device_key:
         auth["DEVICE_KEY"] = device_key
     try:
-        response = await cognito.call_passing("InitiateAuth", _srp_flow_refused, AuthFlow="USER_SRP_AUTH",
-                                              ClientId=cognito.client_id, AuthParameters=auth)
+        response = await cognito.call_passing(
+            "InitiateAuth", _srp_flow_refused, AuthFlow="USER_SRP_AUTH", ClientId=cognito.client_id, AuthParameters=auth
+        )
     except ClientError:
-        log.error("The app client refuses USER_SRP_AUTH: allow ALLOW_USER_SRP_AUTH on it%s.",
-                  "" if call.config.sign_in_flow == SRP else " (or ALLOW_USER_PASSWORD_AUTH)")
+        log.error(
+            "The app client refuses USER_SRP_AUTH: allow ALLOW_USER_SRP_AUTH on it%s.",
+            "" if call.config.sign_in_flow == SRP else " (or ALLOW_USER_PASSWORD_AUTH)",
+        )
         raise ApiError("CognitoMisconfigured") from None
     if response.get("ChallengeName") != PASSWORD_VERIFIER:
         return response  # tokens or another step, which the caller answers as any other
@@ -127,21 +139,30 @@ async def srp_sign_in(call: Call, user: str, password: str, device_key: str | No
         # The challenge names the user the claim is for (the sub), as it names SALT and SRP_B.
         user_id = parameters["USER_ID_FOR_SRP"]
         signature = await loop.run_in_executor(
-            executor(), session.claim, srp.pool_name(call.config.user_pool_id), user_id, password,
-            parameters, timestamp)
+            executor(), session.claim, srp.pool_name(call.config.user_pool_id), user_id, password, parameters, timestamp
+        )
     except (KeyError, TypeError, ValueError) as error:
         log.error("Cognito's PASSWORD_VERIFIER challenge cannot be answered: %s", type(error).__name__)
         raise ApiError("CognitoError") from None
     username = parameters.get("USERNAME") or user_id
-    responses = {"USERNAME": username, "PASSWORD_CLAIM_SECRET_BLOCK": parameters["SECRET_BLOCK"],
-                 "PASSWORD_CLAIM_SIGNATURE": signature, "TIMESTAMP": timestamp,
-                 "SECRET_HASH": cognito.secret_hash(username)}
+    responses = {
+        "USERNAME": username,
+        "PASSWORD_CLAIM_SECRET_BLOCK": parameters["SECRET_BLOCK"],
+        "PASSWORD_CLAIM_SIGNATURE": signature,
+        "TIMESTAMP": timestamp,
+        "SECRET_HASH": cognito.secret_hash(username),
+    }
     if device_key:
         responses["DEVICE_KEY"] = device_key
     session_token = {"Session": response["Session"]} if response.get("Session") else {}
     try:
-        return await cognito.call("RespondToAuthChallenge", ClientId=cognito.client_id,
-                                  ChallengeName=PASSWORD_VERIFIER, ChallengeResponses=responses, **session_token)
+        return await cognito.call(
+            "RespondToAuthChallenge",
+            ClientId=cognito.client_id,
+            ChallengeName=PASSWORD_VERIFIER,
+            ChallengeResponses=responses,
+            **session_token,
+        )
     except ApiError as error:
         # NotAuthorizedException answering the claim is a wrong password (or a user who cannot sign
         # in), not a spent session as it is for the other challenges.

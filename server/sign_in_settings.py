@@ -19,8 +19,7 @@ def feature_plan(env: Mapping[str, str]) -> str:
     """LOCAL_COGNITO_FEATURE_PLAN: LITE, ESSENTIALS (the default) or PLUS, in any case."""
     plan = (env.get("LOCAL_COGNITO_FEATURE_PLAN") or "ESSENTIALS").strip().upper()
     if plan not in FEATURE_PLANS:
-        raise ConfigError(f"LOCAL_COGNITO_FEATURE_PLAN must be one of {', '.join(FEATURE_PLANS)}, "
-                          f"got {plan[:40]!r}.")
+        raise ConfigError(f"LOCAL_COGNITO_FEATURE_PLAN must be one of {', '.join(FEATURE_PLANS)}, got {plan[:40]!r}.")
     return plan
 
 
@@ -33,9 +32,12 @@ def first_auth_factors(env: Mapping[str, str]) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(name.upper() for name in split_list(listed)))
     unknown = [name for name in names if name not in FIRST_AUTH_FACTORS]
     if unknown:
-        raise ConfigError(f"LOCAL_COGNITO_FIRST_AUTH_FACTORS lists {', '.join(repr(n[:40]) for n in unknown)}: "
-                          f"use names from {', '.join(FIRST_AUTH_FACTORS)}, separated by commas.")
+        raise ConfigError(
+            f"LOCAL_COGNITO_FIRST_AUTH_FACTORS lists {', '.join(repr(n[:40]) for n in unknown)}: "
+            f"use names from {', '.join(FIRST_AUTH_FACTORS)}, separated by commas."
+        )
     if "PASSWORD" not in names:
-        raise ConfigError("LOCAL_COGNITO_FIRST_AUTH_FACTORS must include PASSWORD: a user pool always "
-                          "allows it as a first factor.")
+        raise ConfigError(
+            "LOCAL_COGNITO_FIRST_AUTH_FACTORS must include PASSWORD: a user pool always allows it as a first factor."
+        )
     return tuple(name for name in FIRST_AUTH_FACTORS if name in names)

@@ -24,8 +24,9 @@ def key_version(secret: str) -> int:
 class SignedValues:
     """Signs and checks JSON payloads for one purpose (``name``), valid for ``max_age_days``."""
 
-    def __init__(self, secrets: tuple[str, ...], name: str, max_age_days: float,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, secrets: tuple[str, ...], name: str, max_age_days: float, clock: Callable[[], float] = time.time
+    ):
         if not secrets:
             raise ValueError("at least one secret is needed")
         self._secrets = {key_version(secret): secret for secret in secrets}
@@ -35,14 +36,21 @@ class SignedValues:
         self.clock = clock
 
     def encode(self, payload: Any) -> str:
-        return create_signed_value(self._secrets, self.name, json.dumps(payload, separators=(",", ":")),
-                                   version=2, key_version=self._current_version, clock=self.clock).decode()
+        return create_signed_value(
+            self._secrets,
+            self.name,
+            json.dumps(payload, separators=(",", ":")),
+            version=2,
+            key_version=self._current_version,
+            clock=self.clock,
+        ).decode()
 
     def decode(self, value: str) -> Any:
         """The payload in ``value``; None when it is tampered with, too old or malformed."""
         try:
-            raw = decode_signed_value(self._secrets, self.name, value, max_age_days=self.max_age_days,
-                                      min_version=2, clock=self.clock)
+            raw = decode_signed_value(
+                self._secrets, self.name, value, max_age_days=self.max_age_days, min_version=2, clock=self.clock
+            )
             return None if raw is None else json.loads(raw)
         except Exception:  # a value no signature check could parse is simply not ours
             return None

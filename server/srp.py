@@ -116,8 +116,7 @@ def cognito_timestamp(moment: datetime.datetime | None = None) -> str:
     """TIMESTAMP as Cognito takes it, e.g. "Tue Dec 2 06:05:01 UTC 2026": English names whatever the
     locale (strftime's %a and %b follow it), the day without padding, the time in UTC."""
     moment = (moment or datetime.datetime.now(datetime.UTC)).astimezone(datetime.UTC)
-    return (f"{_WEEKDAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day} "
-            f"{moment:%H:%M:%S} UTC {moment.year}")
+    return f"{_WEEKDAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day} {moment:%H:%M:%S} UTC {moment.year}"
 
 
 class ClientSession:
@@ -144,8 +143,7 @@ class ClientSession:
         shared = pow((large_b - K * pow(G, x, N)) % N, self.small_a + u * x, N)
         return derived_key(shared, u)
 
-    def claim(self, name: str, user: str, password: str, parameters: dict[str, str],
-              timestamp: str) -> str:
+    def claim(self, name: str, user: str, password: str, parameters: dict[str, str], timestamp: str) -> str:
         """PASSWORD_CLAIM_SIGNATURE for the challenge ``parameters`` (SALT, SRP_B, SECRET_BLOCK)."""
         key = self.key(name, user, password, parameters["SALT"], parameters["SRP_B"])
         return claim_signature(key, name, user, parameters["SECRET_BLOCK"], timestamp)

@@ -52,10 +52,18 @@ def unverified_claims(token: str) -> dict:
 class TokenVerifier:
     """Verifies the access and id tokens of one user pool and app client."""
 
-    def __init__(self, *, jwks_url: str, issuer: str, client_id: str,
-                 clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
-                 refetch_seconds: float = REFETCH_SECONDS, fetch_timeout: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic, revocations: Revocations | None = None):
+    def __init__(
+        self,
+        *,
+        jwks_url: str,
+        issuer: str,
+        client_id: str,
+        clock_skew_seconds: float = DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
+        refetch_seconds: float = REFETCH_SECONDS,
+        fetch_timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        revocations: Revocations | None = None,
+    ):
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.client_id = client_id
@@ -98,11 +106,19 @@ class TokenVerifier:
         key = await self._key(kid)
         try:
             return jwt.decode(
-                token, key, algorithms=["RS256"], issuer=self.issuer, audience=audience,
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                audience=audience,
                 leeway=self.clock_skew_seconds,
-                options={"require": ["exp", "iat", "iss", "sub", "token_use"],
-                         "verify_exp": True, "verify_iat": True, "verify_nbf": True,
-                         "verify_aud": audience is not None},
+                options={
+                    "require": ["exp", "iat", "iss", "sub", "token_use"],
+                    "verify_exp": True,
+                    "verify_iat": True,
+                    "verify_nbf": True,
+                    "verify_aud": audience is not None,
+                },
             )
         except jwt.ExpiredSignatureError:
             raise ApiError("TokenExpired") from None
@@ -115,12 +131,17 @@ class TokenVerifier:
     def _log_from_the_future(self, token: str) -> None:
         """A correctly signed token issued later than now, beyond the allowance: a clock is wrong."""
         claims = jwt.decode(token, options={"verify_signature": False})  # its signature was checked
-        issued = max((claims[name] for name in ("iat", "nbf") if isinstance(claims.get(name), (int, float))),
-                     default=None)
+        issued = max(
+            (claims[name] for name in ("iat", "nbf") if isinstance(claims.get(name), (int, float))), default=None
+        )
         ahead = f"{issued - time.time():.0f} s" if issued is not None else "some time"
-        log.warning("Refused a token issued %s ahead of this server's clock, more than "
-                    "TOKEN_CLOCK_SKEW_SECONDS (%g s) allows: check that this server's clock is "
-                    "synchronised (NTP).", ahead, self.clock_skew_seconds)
+        log.warning(
+            "Refused a token issued %s ahead of this server's clock, more than "
+            "TOKEN_CLOCK_SKEW_SECONDS (%g s) allows: check that this server's clock is "
+            "synchronised (NTP).",
+            ahead,
+            self.clock_skew_seconds,
+        )
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys and self._may_fetch():

@@ -53,15 +53,29 @@ def _stripped(span: Any) -> Any:
     from opentelemetry.sdk.trace import ReadableSpan
 
     attributes = span.attributes or {}
-    if not any(key in QUERY_ATTRIBUTES or (key in URL_ATTRIBUTES and "?" in str(value))
-               for key, value in attributes.items()):
+    if not any(
+        key in QUERY_ATTRIBUTES or (key in URL_ATTRIBUTES and "?" in str(value)) for key, value in attributes.items()
+    ):
         return span
-    cleaned = {key: without_query(value) if key in URL_ATTRIBUTES and isinstance(value, str) else value
-               for key, value in attributes.items() if key not in QUERY_ATTRIBUTES}
-    return ReadableSpan(name=span.name, context=span.context, parent=span.parent, resource=span.resource,
-                        attributes=cleaned, events=span.events, links=span.links, kind=span.kind,
-                        status=span.status, start_time=span.start_time, end_time=span.end_time,
-                        instrumentation_scope=span.instrumentation_scope)
+    cleaned = {
+        key: without_query(value) if key in URL_ATTRIBUTES and isinstance(value, str) else value
+        for key, value in attributes.items()
+        if key not in QUERY_ATTRIBUTES
+    }
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=cleaned,
+        events=span.events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
 
 
 class Tracing:
@@ -133,14 +147,19 @@ def cognito_span(operation: str, config: Config) -> Any:
     does; the call's own parameters are never read."""
     from opentelemetry.trace import SpanKind
 
-    attributes: dict[str, Any] = {"rpc.system": "aws-api", "rpc.service": COGNITO_SERVICE_ID,
-                                  "rpc.method": operation, "cloud.region": config.region}
+    attributes: dict[str, Any] = {
+        "rpc.system": "aws-api",
+        "rpc.service": COGNITO_SERVICE_ID,
+        "rpc.method": operation,
+        "cloud.region": config.region,
+    }
     endpoint = urllib.parse.urlsplit(config.endpoint_url or f"https://cognito-idp.{config.region}.amazonaws.com")
     if endpoint.hostname:
         attributes["server.address"] = endpoint.hostname
         attributes["server.port"] = endpoint.port or (443 if endpoint.scheme == "https" else 80)
-    return tracer.start_span(f"{COGNITO_SERVICE_ID}.{operation}", kind=SpanKind.CLIENT, attributes=attributes,
-                             start_time=time.time_ns())
+    return tracer.start_span(
+        f"{COGNITO_SERVICE_ID}.{operation}", kind=SpanKind.CLIENT, attributes=attributes, start_time=time.time_ns()
+    )
 
 
 def end_cognito_span(span: Any, outcome: str, answer: Mapping[str, Any] | None, attempts: int) -> None:

@@ -61,13 +61,16 @@ def checked_user_name(value: str, field: str) -> str:
     if not name:
         raise ApiError("InvalidField", f'The field "{field}" is empty.', field=field)
     if len(name) > MAX_USER_NAME:
-        raise ApiError("InvalidField", f'The field "{field}" is longer than {MAX_USER_NAME} characters.',
-                       field=field)
+        raise ApiError("InvalidField", f'The field "{field}" is longer than {MAX_USER_NAME} characters.', field=field)
     character = refused_character(name)
     if character is not None:
-        raise ApiError("InvalidField", f'The field "{field}" holds a character no user name can have '
-                                       f"({_character_name(character)}): control, formatting and "
-                                       "direction characters and spaces are refused.", field=field)
+        raise ApiError(
+            "InvalidField",
+            f'The field "{field}" holds a character no user name can have '
+            f"({_character_name(character)}): control, formatting and "
+            "direction characters and spaces are refused.",
+            field=field,
+        )
     return name
 
 
@@ -75,8 +78,9 @@ def checked_email(value: str, field: str) -> str:
     """``value`` without the spaces around it, if it is an email a user name can be; InvalidField otherwise."""
     email = checked_user_name(value, field)
     if not EMAIL_SHAPE.fullmatch(email):
-        raise ApiError("InvalidField", f'The field "{field}" must be an email address, like sam@example.com.',
-                       field=field)
+        raise ApiError(
+            "InvalidField", f'The field "{field}" must be an email address, like sam@example.com.', field=field
+        )
     return email
 
 
@@ -87,10 +91,25 @@ def masked(email: str) -> str:
     return f"{local[:1]}***@{domain[:1]}***"
 
 
-Email = Annotated[str, FieldCheck(checked_email, {
-    "format": "email", "maxLength": MAX_USER_NAME,
-    "description": "The account's email. Control, formatting and direction characters are refused."})]
-UserName = Annotated[str, FieldCheck(checked_user_name, {
-    "maxLength": MAX_USER_NAME,
-    "description": "The user's email, or the user name Cognito assigned (the `username` adminListUsers "
-                   "answers). Control, formatting and direction characters are refused."})]
+Email = Annotated[
+    str,
+    FieldCheck(
+        checked_email,
+        {
+            "format": "email",
+            "maxLength": MAX_USER_NAME,
+            "description": "The account's email. Control, formatting and direction characters are refused.",
+        },
+    ),
+]
+UserName = Annotated[
+    str,
+    FieldCheck(
+        checked_user_name,
+        {
+            "maxLength": MAX_USER_NAME,
+            "description": "The user's email, or the user name Cognito assigned (the `username` adminListUsers "
+            "answers). Control, formatting and direction characters are refused.",
+        },
+    ),
+]

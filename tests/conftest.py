@@ -16,8 +16,9 @@ from tests.support.postgres_server import postgres_server
 @pytest.fixture(scope="session")
 def local_pool(tmp_path_factory):
     data = tmp_path_factory.mktemp("local-cognito")
-    local, config = start_local_cognito(load_config(local_config(
-        str(data), LOCAL_ADMIN_EMAIL=ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD=ADMIN_PASSWORD)))
+    local, config = start_local_cognito(
+        load_config(local_config(str(data), LOCAL_ADMIN_EMAIL=ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD=ADMIN_PASSWORD))
+    )
     yield local, config
     local.stop()
 

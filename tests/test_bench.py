@@ -25,7 +25,7 @@ def table_rows(markdown: str) -> list[list[str]]:
     lines = markdown.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("| clients | server |"))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in line.strip("|").split("|")])
@@ -35,8 +35,13 @@ def table_rows(markdown: str) -> list[list[str]]:
 def test_quick_benchmark_measures_every_server(tmp_path):
     assert shutil.which("wrk"), "wrk is not installed (apt-get install wrk): the benchmark needs it"
     output = tmp_path / "results.md"
-    completed = subprocess.run([sys.executable, "-m", "bench", "--quick", "--output", str(output)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
 
     markdown = output.read_text()
@@ -61,13 +66,22 @@ def test_standin_answers_sign_in_and_switches_modes():
         port = await standin.start()
 
         async def initiate_auth(password: str) -> tuple[int, dict]:
-            body = json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": CLIENT_ID, "AuthParameters": {
-                "USERNAME": "sam@example.com", "PASSWORD": password,
-                "SECRET_HASH": secret_hash("sam@example.com", CLIENT_ID, CLIENT_SECRET)}}).encode()
+            body = json.dumps(
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": CLIENT_ID,
+                    "AuthParameters": {
+                        "USERNAME": "sam@example.com",
+                        "PASSWORD": password,
+                        "SECRET_HASH": secret_hash("sam@example.com", CLIENT_ID, CLIENT_SECRET),
+                    },
+                }
+            ).encode()
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth"
-                         b"\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(body), body))
+            writer.write(
+                b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth"
+                b"\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
             status = int((await reader.readline()).split()[1])
             headers = {}
             while (line := await reader.readline()) != b"\r\n":

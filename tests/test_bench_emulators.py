@@ -27,7 +27,7 @@ def table_after(markdown: str, header: str) -> list[list[str]]:
     lines = markdown.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in line.strip("|").split("|")])
@@ -44,8 +44,13 @@ def test_quick_emulator_benchmark_measures_every_emulator_and_the_large_pool(tmp
     assert (ROOT / "clients/node_modules/cognito-local").is_dir(), "run `npm ci --prefix clients` first"
     output = tmp_path / "results.md"
     output.write_text("# signIn benchmark\n\nthe other benchmark's table\n")
-    completed = subprocess.run([sys.executable, "-m", "bench.emulators", "--quick", "--output", str(output)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.emulators", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
 
     written = output.read_text()
@@ -64,8 +69,9 @@ def test_quick_emulator_benchmark_measures_every_emulator_and_the_large_pool(tmp
             assert times_moto == "1.00×"
 
     pools = table_after(section, "| clients | pool |")
-    assert {(int(row[0]), row[1]) for row in pools} == {(c, pool) for c in (1, 16)
-                                                         for pool in ("10 users", "2,000 users")}
+    assert {(int(row[0]), row[1]) for row in pools} == {
+        (c, pool) for c in (1, 16) for pool in ("10 users", "2,000 users")
+    }
     for clients, pool, rate, times_small, _p50, _p99, cpu_ms, errors in pools:
         assert number(rate) > 0 and number(times_small) > 0 and number(cpu_ms) > 0, (pool, clients)
         assert errors == "0", (pool, clients, errors)

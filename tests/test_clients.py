@@ -65,8 +65,9 @@ def test_the_collection_is_postman_v2_1_with_the_tutorials_bodies():
     assert [item["name"] for item in items] == [name for name, _ in WALKTHROUGH]
     bodies = {item["name"]: item["request"]["body"]["raw"] for item in items}
     assert bodies["createAccount"] == '{"env": "createAccount", "user": "{{user}}", "pass": "{{password}}"}'
-    assert bodies["confirmAccount"] == ('{"env": "confirmAccount", "user": "{{user}}", "pass": "{{password}}", '
-                                        '"conf_code": "{{code}}"}')
+    assert bodies["confirmAccount"] == (
+        '{"env": "confirmAccount", "user": "{{user}}", "pass": "{{password}}", "conf_code": "{{code}}"}'
+    )
     assert bodies["refresh"] == '{"env": "refresh"}'  # the refresh token travels only in the cookie
 
     for item in items:
@@ -93,10 +94,28 @@ def test_newman_runs_the_walkthrough_and_every_assertion_passes(server, tmp_path
     user = fresh_user()
     report_file = tmp_path / "newman-report.json"
     result = subprocess.run(
-        [newman, "run", COLLECTION, "--color", "off",
-         "--env-var", f"baseUrl={server.url}", "--env-var", f"user={user}", "--env-var", f"code={CODE}",
-         "-r", "cli,json", "--reporter-json-export", str(report_file)],
-        cwd=CLIENTS, capture_output=True, text=True, timeout=180)
+        [
+            newman,
+            "run",
+            COLLECTION,
+            "--color",
+            "off",
+            "--env-var",
+            f"baseUrl={server.url}",
+            "--env-var",
+            f"user={user}",
+            "--env-var",
+            f"code={CODE}",
+            "-r",
+            "cli,json",
+            "--reporter-json-export",
+            str(report_file),
+        ],
+        cwd=CLIENTS,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
 
@@ -121,8 +140,13 @@ def test_newman_runs_the_walkthrough_and_every_assertion_passes(server, tmp_path
 
 
 def run_jsonrpc_example(server: ServerProcess, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, JSONRPC_EXAMPLE, "--url", server.url + "/", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, JSONRPC_EXAMPLE, "--url", server.url + "/", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_jsonrpc_example_takes_an_account_from_sign_up_to_deletion(server):
@@ -131,7 +155,13 @@ def test_the_jsonrpc_example_takes_an_account_from_sign_up_to_deletion(server):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(": ", 1)[0] for line in lines] == [
-        "createAccount", "confirmAccount", "signIn", "refresh", "getUser", "deleteAcct"]
+        "createAccount",
+        "confirmAccount",
+        "signIn",
+        "refresh",
+        "getUser",
+        "deleteAcct",
+    ]
     assert all(line.split(": ", 1)[1].startswith("OK, ") for line in lines), lines
     assert f"getUser: OK, {user} (email verified: true)" in lines
     assert "refresh: OK, a new access token from the refresh cookie" in lines

@@ -21,8 +21,17 @@ import uuid
 
 import pytest
 
-from tests.support import (PASSWORD, ROOT, STAND_IN_POOL, Client, Photos, StandInCognito, free_port,
-                           issued_access_token, picture)
+from tests.support import (
+    PASSWORD,
+    ROOT,
+    STAND_IN_POOL,
+    Client,
+    Photos,
+    StandInCognito,
+    free_port,
+    issued_access_token,
+    picture,
+)
 from tests.support.against_moto import sign_in, signed_up
 from tests.support.container_base import debian_base_image
 from tests.support.moto_server import MotoServer, make_pool
@@ -36,8 +45,15 @@ DRAIN_SECONDS = 10
 STOP_TIMEOUT_SECONDS = DRAIN_SECONDS + 5
 APP_USER = 10001
 ACCESS_TOKEN = issued_access_token()
-TOKENS = {"AuthenticationResult": {"AccessToken": ACCESS_TOKEN, "IdToken": "i.d.t", "RefreshToken": "r",
-                                   "ExpiresIn": 3600, "TokenType": "Bearer"}}
+TOKENS = {
+    "AuthenticationResult": {
+        "AccessToken": ACCESS_TOKEN,
+        "IdToken": "i.d.t",
+        "RefreshToken": "r",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
+}
 # How long Cognito holds the sign-in in flight when the container is told to stop: long enough for
 # podman to deliver the signal on a busy machine, well within the drain time.
 HELD_SECONDS = 5.0
@@ -70,8 +86,11 @@ print(len(outside), "modules;", "failed:", failed)
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     if os.geteuid() != 0:
-        pytest.fail("The container test runs podman as root (as .ci/run does): its images are kept in root's "
-                    "storage, and it hands the container's data folder to the image's user.", pytrace=False)
+        pytest.fail(
+            "The container test runs podman as root (as .ci/run does): its images are kept in root's "
+            "storage, and it hands the container's data folder to the image's user.",
+            pytrace=False,
+        )
     return build_image(debian_base_image(str(tmp_path_factory.mktemp("base-image"))))
 
 
@@ -81,8 +100,9 @@ def containers():
     started: list[Container] = []
 
     def start(image: str, env: dict[str, str], *options: str) -> Container:
-        container = Container(image, f"cognito-backend-test-{uuid.uuid4().hex[:12]}", env, *options,
-                              stop_seconds=STOP_TIMEOUT_SECONDS)
+        container = Container(
+            image, f"cognito-backend-test-{uuid.uuid4().hex[:12]}", env, *options, stop_seconds=STOP_TIMEOUT_SECONDS
+        )
         started.append(container)
         return container
 
@@ -99,10 +119,20 @@ def test_the_image_runs_one_server_process_as_a_user_with_a_health_check(image):
     assert "HOST=0.0.0.0" in config["Config"]["Env"]
     assert config["Healthcheck"]["Test"] == ["CMD", "/opt/venv/bin/python", "/app/deploy/healthcheck.py"]
     assert podman("run", "--rm", *limits(), image, "id").split() == [
-        f"uid={APP_USER}(app)", f"gid={APP_USER}(app)", f"groups={APP_USER}(app)"]
+        f"uid={APP_USER}(app)",
+        f"gid={APP_USER}(app)",
+        f"groups={APP_USER}(app)",
+    ]
     # The server's files only: no tests, no set_backend_env.sh, no data folder or .env of the checkout.
     assert podman("run", "--rm", *limits(), image, "ls", "-A", "/app").split() == [
-        "__pycache__", "deploy", "handlers", "local_cognito", "server", "tornado_server.py", "web"]
+        "__pycache__",
+        "deploy",
+        "handlers",
+        "local_cognito",
+        "server",
+        "tornado_server.py",
+        "web",
+    ]
 
 
 def test_the_image_holds_every_package_the_server_imports_none_of_the_tests_and_ca_certificates(image):
@@ -110,14 +140,28 @@ def test_the_image_holds_every_package_the_server_imports_none_of_the_tests_and_
     count, _, failed = ran.strip().partition(" modules; failed: ")
     assert failed == "[]" and int(count) > 20, ran
     # requirements.txt also pins what the tests use: the image has none of it.
-    absent = podman("run", "--rm", *limits(), image, "python", "-c",
-                    "import importlib.util as u; print([n for n in ('pytest', 'playwright', 'schemathesis', "
-                    "'hypothesis', 'flask', 'psutil') if u.find_spec(n)])")
+    absent = podman(
+        "run",
+        "--rm",
+        *limits(),
+        image,
+        "python",
+        "-c",
+        "import importlib.util as u; print([n for n in ('pytest', 'playwright', 'schemathesis', "
+        "'hypothesis', 'flask', 'psutil') if u.find_spec(n)])",
+    )
     assert absent.strip() == "[]"
     # The server's own HTTPS requests (the pool's keys, the hosted UI's token exchange) trust the
     # system's certificates, as Tornado's client does: the image has them.
-    trusted = podman("run", "--rm", *limits(), image, "python", "-c",
-                     "import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])")
+    trusted = podman(
+        "run",
+        "--rm",
+        *limits(),
+        image,
+        "python",
+        "-c",
+        "import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])",
+    )
     assert int(trusted) > 100
 
 
@@ -167,8 +211,9 @@ def refuses_connections(port: int) -> bool:
 def health_check_on_the_host(port: int) -> int:
     """The image's health check script, run here against the container on the host's network."""
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-    return subprocess.run([sys.executable, os.path.join(ROOT, "deploy", "healthcheck.py")], env=env,
-                          capture_output=True, timeout=30).returncode
+    return subprocess.run(
+        [sys.executable, os.path.join(ROOT, "deploy", "healthcheck.py")], env=env, capture_output=True, timeout=30
+    ).returncode
 
 
 def test_with_a_real_pool_the_container_signs_in_and_drains_on_podman_stop(image, containers):
@@ -176,8 +221,13 @@ def test_with_a_real_pool_the_container_signs_in_and_drains_on_podman_stop(image
     try:
         stand_in.answer("InitiateAuth", body=TOKENS)
         port = free_port()
-        env = {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": stand_in.url, "COGNITO_READ_TIMEOUT": "30",
-               "PORT": str(port), "HOST": "127.0.0.1"}
+        env = {
+            **STAND_IN_POOL,
+            "COGNITO_ENDPOINT_URL": stand_in.url,
+            "COGNITO_READ_TIMEOUT": "30",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+        }
         container = containers(image, env, "--network", "host")
         url = f"http://127.0.0.1:{port}"
         container.wait_until_serving(url)
@@ -218,9 +268,22 @@ def test_with_a_real_pool_the_container_signs_in_and_drains_on_podman_stop(image
 
 def test_an_incomplete_pool_configuration_stops_the_container_naming_what_is_missing(image):
     """The configuration comes from the environment, and is checked before anything is served."""
-    ran = subprocess.run(podman_command("run", "--rm", *limits(), "--env", "COGNITO_USER_POOL_ID=us-east-1_abc",
-                                        "--env", "COGNITO_CLIENT_SECRET=a-secret-to-keep", image),
-                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    ran = subprocess.run(
+        podman_command(
+            "run",
+            "--rm",
+            *limits(),
+            "--env",
+            "COGNITO_USER_POOL_ID=us-east-1_abc",
+            "--env",
+            "COGNITO_CLIENT_SECRET=a-secret-to-keep",
+            image,
+        ),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ran.returncode == 2, ran.stderr
     assert "Cannot start: The Cognito configuration is incomplete" in ran.stderr
     assert "COGNITO_REGION_NAME" in ran.stderr and "COGNITO_USER_CLIENT_ID" in ran.stderr

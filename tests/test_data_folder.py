@@ -29,8 +29,13 @@ def folder(tmp_path):
 def start(folder: str, tmp_path, name: str = "server"):
     """A local-mode server over ``folder``, every code CODE, its photos outside the folder and its
     output in a file beside it."""
-    return local_server(folder, free_port(), log_path=str(tmp_path / f"{name}.log"), LOCAL_COGNITO_CODE=CODE,
-                        PHOTOS_DATA=str(tmp_path / f"{name}-photos"))
+    return local_server(
+        folder,
+        free_port(),
+        log_path=str(tmp_path / f"{name}.log"),
+        LOCAL_COGNITO_CODE=CODE,
+        PHOTOS_DATA=str(tmp_path / f"{name}-photos"),
+    )
 
 
 def refresh_tokens_kept(folder: str, email: str) -> int:
@@ -126,10 +131,19 @@ def test_start_up_with_a_folder_that_cannot_be_made_names_it(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")
     folder = str(blocker / "cognito")
-    started = subprocess.run([sys.executable, "tornado_server.py"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=60, env=clean_environment(LOCAL_COGNITO_DATA=folder, LOCAL_COGNITO_PORT="0",
-                                                               PORT=str(free_port()),
-                                                               PHOTOS_DATA=str(tmp_path / "photos")))
+    started = subprocess.run(
+        [sys.executable, "tornado_server.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_environment(
+            LOCAL_COGNITO_DATA=folder,
+            LOCAL_COGNITO_PORT="0",
+            PORT=str(free_port()),
+            PHOTOS_DATA=str(tmp_path / "photos"),
+        ),
+    )
     assert started.returncode == 1, started.stderr
     assert f"cannot use its data folder {folder}" in started.stderr and "LOCAL_COGNITO_DATA" in started.stderr
     assert "Traceback" not in started.stderr
@@ -145,11 +159,21 @@ def no_file_writes() -> None:
 def test_start_up_that_cannot_save_the_local_admin_names_the_folder(folder, tmp_path):
     start(folder, tmp_path).stop()  # a pool, made and saved
     started = subprocess.run(
-        [sys.executable, "tornado_server.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "tornado_server.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         preexec_fn=no_file_writes,
-        env=clean_environment(LOCAL_COGNITO_DATA=folder, LOCAL_COGNITO_PORT="0", PORT=str(free_port()),
-                              PHOTOS_DATA=str(tmp_path / "photos"), LOCAL_ADMIN_EMAIL="boss@example.com",
-                              LOCAL_ADMIN_PASSWORD="Admin_password_1"))
+        env=clean_environment(
+            LOCAL_COGNITO_DATA=folder,
+            LOCAL_COGNITO_PORT="0",
+            PORT=str(free_port()),
+            PHOTOS_DATA=str(tmp_path / "photos"),
+            LOCAL_ADMIN_EMAIL="boss@example.com",
+            LOCAL_ADMIN_PASSWORD="Admin_password_1",
+        ),
+    )
     assert started.returncode == 1, started.stderr
     assert f"cannot use its data folder {folder}" in started.stderr and "File too large" in started.stderr
     assert "Traceback" not in started.stderr

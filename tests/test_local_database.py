@@ -15,8 +15,13 @@ FIXTURE = Path(__file__).parent / "local_cognito" / "state_v1"
 
 
 def start(folder: str, tmp_path: Path, name: str, port: int | None = None):
-    return local_server(folder, port or free_port(), log_path=str(tmp_path / f"{name}.log"), LOCAL_COGNITO_CODE=CODE,
-                        PHOTOS_DATA=str(tmp_path / f"{name}-photos"))
+    return local_server(
+        folder,
+        port or free_port(),
+        log_path=str(tmp_path / f"{name}.log"),
+        LOCAL_COGNITO_CODE=CODE,
+        PHOTOS_DATA=str(tmp_path / f"{name}-photos"),
+    )
 
 
 def test_a_server_killed_loses_nothing_it_answered(tmp_path):

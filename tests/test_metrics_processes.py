@@ -23,8 +23,9 @@ REQUESTS = "cognito_backend_http_requests_total"
 
 def both_serving(tmp_path, **env: str):
     """A local-mode server of two processes, once both serve (the port answers as soon as one does)."""
-    server = local_server(str(tmp_path / "cognito"), free_port(), args=("--processes", "2"),
-                          log_path=str(tmp_path / "server.log"), **env)
+    server = local_server(
+        str(tmp_path / "cognito"), free_port(), args=("--processes", "2"), log_path=str(tmp_path / "server.log"), **env
+    )
     deadline = time.monotonic() + 60
     while "2 worker processes serve port" not in server.output():
         assert time.monotonic() < deadline, server.output()
@@ -60,9 +61,12 @@ def counted_by_each(folder: str, labels: dict[str, str]) -> dict[int, float]:
     counts = {}
     for path in glob.glob(os.path.join(folder, "counter_*.db")):
         pid = int(re.fullmatch(r"counter_(\d+)\.db", os.path.basename(path)).group(1))
-        counts[pid] = sum(sample.value for family in MultiProcessCollector.merge([path])
-                          for sample in family.samples
-                          if sample.name == REQUESTS and dict(sample.labels) == labels)
+        counts[pid] = sum(
+            sample.value
+            for family in MultiProcessCollector.merge([path])
+            for sample in family.samples
+            if sample.name == REQUESTS and dict(sample.labels) == labels
+        )
     return counts
 
 

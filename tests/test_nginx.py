@@ -68,8 +68,9 @@ def test_the_walkthrough_through_nginx_signs_in_on_one_process_and_refreshes_on_
     assert refreshed_by[-1] != signed_in_by, f"signed in by {signed_in_by}, every refresh by {refreshed_by}"
     access_token = reply.json["access_token"]
 
-    reply = browser.post({"env": "changePass", "old_pass": PASSWORD, "new_pass": PASSWORD + "_again",
-                          "access_token": access_token})
+    reply = browser.post(
+        {"env": "changePass", "old_pass": PASSWORD, "new_pass": PASSWORD + "_again", "access_token": access_token}
+    )
     assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
     assert reply.json["access_token"] != access_token
     assert browser.post({"env": "signIn", "user": email, "pass": PASSWORD}).status == 401
@@ -81,12 +82,16 @@ def test_the_walkthrough_through_nginx_signs_in_on_one_process_and_refreshes_on_
     assert browser.post({"env": "signIn", "user": email, "pass": PASSWORD + "_again"}).status == 401
 
 
-@pytest.mark.parametrize("client, neighbour", [
-    ("127.0.0.2", "127.0.0.3"),
-    # On nginx's own machine the client's address is a trusted proxy's: were nginx to append to the
-    # client's X-Forwarded-For instead of replacing it, the server would take the spoofed entry.
-    ("127.0.0.1", "127.0.0.6"),
-], ids=["remote client", "client on the proxy's machine"])
+@pytest.mark.parametrize(
+    "client, neighbour",
+    [
+        ("127.0.0.2", "127.0.0.3"),
+        # On nginx's own machine the client's address is a trusted proxy's: were nginx to append to the
+        # client's X-Forwarded-For instead of replacing it, the server would take the spoofed entry.
+        ("127.0.0.1", "127.0.0.6"),
+    ],
+    ids=["remote client", "client on the proxy's machine"],
+)
 def test_a_spoofed_x_forwarded_for_does_not_get_around_the_per_address_limit(stack, client, neighbour):
     spoofer = Browser(stack, client)
     answers = []  # (process, reply), in order
@@ -95,8 +100,10 @@ def test_a_spoofed_x_forwarded_for_does_not_get_around_the_per_address_limit(sta
     for attempt in range(2 * RATE_LIMIT_CALLS + 2):
         # A different made-up address each time (and a different user, so only the address repeats).
         forged = [f"203.0.113.{attempt + 1}", f"198.51.100.{attempt + 1}, 127.0.0.1", "127.0.0.1"][attempt % 3]
-        reply = spoofer.post({"env": "signIn", "user": f"nobody-{uuid.uuid4().hex[:10]}@example.com",
-                              "pass": "not the password"}, {"X-Forwarded-For": forged})
+        reply = spoofer.post(
+            {"env": "signIn", "user": f"nobody-{uuid.uuid4().hex[:10]}@example.com", "pass": "not the password"},
+            {"X-Forwarded-For": forged},
+        )
         answers.append((stack.served_by(request_id(reply)), reply))
 
     for _, reply in answers:
@@ -115,8 +122,9 @@ def test_a_spoofed_x_forwarded_for_does_not_get_around_the_per_address_limit(sta
     # Another address has its own budget.
     other = Browser(stack, neighbour)
     for _ in range(2):
-        reply = other.post({"env": "signIn", "user": f"nobody-{uuid.uuid4().hex[:10]}@example.com",
-                            "pass": "not the password"})
+        reply = other.post(
+            {"env": "signIn", "user": f"nobody-{uuid.uuid4().hex[:10]}@example.com", "pass": "not the password"}
+        )
         assert reply.status == 401 and reply.json["error"] == "NotAuthorized", reply.body
 
 
@@ -165,7 +173,7 @@ def test_nginx_lets_a_5_mib_photo_through_and_refuses_a_larger_body(stack):
     assert reply.status == 401 and reply.json["error"] == "MissingToken", reply.body
     stack.served_by(request_id(reply))
 
-    body, headers = form(photo + photo[:1024 * 1024 + 1], "too large")
+    body, headers = form(photo + photo[: 1024 * 1024 + 1], "too large")
     assert_refused_by_nginx(stack, browser.request("POST", "/photos", body, headers), "PhotoTooLarge")
 
 
@@ -191,4 +199,3 @@ def test_plain_http_is_redirected_to_https(stack):
         with context.wrap_socket(raw, server_hostname="localhost") as tls:
             assert tls.selected_alpn_protocol() == "h2"
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
-

@@ -24,11 +24,16 @@ def pins(name: str) -> dict[str, str]:
 
 # Each locked list and the list it is generated from; the optional ones are installed on top of
 # requirements.txt by the deployments that use PostgreSQL's photo records or traces.
-LISTS = {"requirements.txt": "requirements.in", "requirements-postgres.txt": "requirements-postgres.in",
-         "requirements-traces.txt": "requirements-traces.in", "requirements-dev.txt": "requirements-dev.in"}
+LISTS = {
+    "requirements.txt": "requirements.in",
+    "requirements-postgres.txt": "requirements-postgres.in",
+    "requirements-traces.txt": "requirements-traces.in",
+    "requirements-dev.txt": "requirements-dev.in",
+}
 OPTIONAL = ("requirements-postgres", "requirements-traces")
-COMPILE = ("uv pip compile --universal --python-version 3.11 --generate-hashes --annotation-style line "
-           "{source} -o {locked}")
+COMPILE = (
+    "uv pip compile --universal --python-version 3.11 --generate-hashes --annotation-style line {source} -o {locked}"
+)
 
 
 def lines_of(name: str) -> list[str]:

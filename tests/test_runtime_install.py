@@ -18,22 +18,44 @@ from tests.support.processes import LOCAL_SERVER_CODE, clean_environment
 
 RUNTIME_LIMIT_MB = 150
 # What only the tests, the benchmark, lint and types use: none of it belongs in the server's list.
-DEV_ONLY = {"pytest", "playwright", "schemathesis", "hypothesis", "flask", "flask-cors", "psutil", "jsonrpcclient",
-            "ruff", "mypy", "uv", "py-partiql-parser"}
+DEV_ONLY = {
+    "pytest",
+    "playwright",
+    "schemathesis",
+    "hypothesis",
+    "flask",
+    "flask-cors",
+    "psutil",
+    "jsonrpcclient",
+    "ruff",
+    "mypy",
+    "uv",
+    "py-partiql-parser",
+}
 INSTALL_SECONDS = 600
-OPTIONAL_LISTS = {"requirements-postgres.txt": ("PHOTOS_DATABASE_URL", "postgresql://photos@127.0.0.1:1/photos"),
-                  "requirements-traces.txt": ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")}
+OPTIONAL_LISTS = {
+    "requirements-postgres.txt": ("PHOTOS_DATABASE_URL", "postgresql://photos@127.0.0.1:1/photos"),
+    "requirements-traces.txt": ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"),
+}
 # What the server imports when those features are on: imported once in the environment, as serving
 # with them would, so that their bytecode is counted too.
-OPTIONAL_IMPORTS = ("import asyncpg, opentelemetry.sdk.trace, opentelemetry.instrumentation.tornado, "
-                    "opentelemetry.exporter.otlp.proto.http.trace_exporter")
+OPTIONAL_IMPORTS = (
+    "import asyncpg, opentelemetry.sdk.trace, opentelemetry.instrumentation.tornado, "
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter"
+)
 
 
 def installed_names(python: str) -> set[str]:
     listing = subprocess.run(
-        [python, "-c", "import importlib.metadata as m, json; "
-                       "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))"],
-        capture_output=True, text=True, check=True)
+        [
+            python,
+            "-c",
+            "import importlib.metadata as m, json; print(json.dumps([d.metadata['Name'] for d in m.distributions()]))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {name.lower().replace("_", "-") for name in json.loads(listing.stdout)}
 
 
@@ -51,8 +73,22 @@ def install(python: str, *lists: str) -> None:
     """The lists into ``python``'s environment as a deployment installs them: hashes checked, no bytecode."""
     listed = [argument for name in lists for argument in ("-r", os.path.join(ROOT, name))]
     installed = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile", "--require-hashes",
-         *listed], capture_output=True, text=True, timeout=INSTALL_SECONDS)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--require-hashes",
+            *listed,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_SECONDS,
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
 
 
@@ -64,10 +100,17 @@ def test_requirements_txt_alone_serves_local_mode_within_150_mb(tmp_path):
     names = installed_names(python)
     assert {"tornado", "aiobotocore", "moto", "joserfc", "pillow", "pyjwt"} <= names
     assert not names & DEV_ONLY, f"test-only packages in requirements.txt: {sorted(names & DEV_ONLY)}"
-    assert not names & {"asyncpg", "opentelemetry-sdk", "protobuf"}, "the optional lists' packages are in requirements.txt"
+    assert not names & {"asyncpg", "opentelemetry-sdk", "protobuf"}, (
+        "the optional lists' packages are in requirements.txt"
+    )
 
-    server = local_server(str(tmp_path / "data"), free_port(), command=[python, "tornado_server.py"],
-                          log_path=str(tmp_path / "server.log"), PYTHONDONTWRITEBYTECODE="")
+    server = local_server(
+        str(tmp_path / "data"),
+        free_port(),
+        command=[python, "tornado_server.py"],
+        log_path=str(tmp_path / "server.log"),
+        PYTHONDONTWRITEBYTECODE="",
+    )
     try:
         client = Client(server.url)
         email, password = "runtime@example.com", "I_love_apples"
@@ -88,8 +131,14 @@ def test_requirements_txt_alone_serves_local_mode_within_150_mb(tmp_path):
 
     # The optional features' settings, without their lists: start-up stops and names the list.
     for listing, (setting, value) in OPTIONAL_LISTS.items():
-        refused = subprocess.run([python, "tornado_server.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                                 env=clean_environment(LOCAL_COGNITO_DATA=str(tmp_path / "data"), **{setting: value}))
+        refused = subprocess.run(
+            [python, "tornado_server.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=clean_environment(LOCAL_COGNITO_DATA=str(tmp_path / "data"), **{setting: value}),
+        )
         assert refused.returncode == 2, refused.stderr
         assert f"Cannot start: {setting} is set, but" in refused.stderr
         assert f"pip install -r {listing} (on top of requirements.txt)" in refused.stderr
@@ -100,8 +149,13 @@ def test_requirements_txt_alone_serves_local_mode_within_150_mb(tmp_path):
     install(python, "requirements.txt", *OPTIONAL_LISTS)
     subprocess.run([python, "-c", OPTIONAL_IMPORTS], check=True, timeout=60)
     settings = dict(OPTIONAL_LISTS.values())
-    accepted = subprocess.run([python, "-c", f"from server.config import load_config; load_config({settings!r})"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    accepted = subprocess.run(
+        [python, "-c", f"from server.config import load_config; load_config({settings!r})"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert accepted.returncode == 0, accepted.stderr  # the lists hold every module the check looks for
     optional_size = size_mb(venv)
     print(f"with requirements-postgres.txt and requirements-traces.txt: {optional_size:.0f} MB")

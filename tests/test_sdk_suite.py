@@ -23,9 +23,18 @@ from tests.support.processes import ROOT
 CLIENTS = os.path.join(ROOT, "clients")
 SUITE = os.path.join(CLIENTS, "sdk_suite.mjs")
 SDK = "@aws-sdk/client-cognito-identity-provider"
-STEPS = ["discovery", "sign-up", "sign-up refusals", "confirm", "sign-in", "refresh: REFRESH_TOKEN_AUTH",
-         "refresh: GetTokensFromRefreshToken", "TOTP: associate and verify", "TOTP: sign-in answers SOFTWARE_TOKEN_MFA",
-         "revoke"]
+STEPS = [
+    "discovery",
+    "sign-up",
+    "sign-up refusals",
+    "confirm",
+    "sign-in",
+    "refresh: REFRESH_TOKEN_AUTH",
+    "refresh: GetTokensFromRefreshToken",
+    "TOTP: associate and verify",
+    "TOTP: sign-in answers SOFTWARE_TOKEN_MFA",
+    "revoke",
+]
 # Each refusal the suite asks for, in order: (operation, error name).
 REFUSALS = [
     ("SignUp", "UsernameExistsException"),  # the same email again
@@ -56,10 +65,17 @@ def require_node_and_sdk() -> str:
 def run_suite(printed: dict[str, str], code: str, email: str) -> subprocess.CompletedProcess:
     """The suite under node, with the printed lines as its environment and no AWS credentials or
     profile of this machine's: nothing else tells it where Cognito is."""
-    env = clean_environment(unset=("AWS_",), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-                            CONFIRMATION_CODE=code, SDK_SUITE_EMAIL=email, **printed)
-    return subprocess.run([require_node_and_sdk(), SUITE], cwd=CLIENTS, env=env, capture_output=True, text=True,
-                          timeout=120)
+    env = clean_environment(
+        unset=("AWS_",),
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        CONFIRMATION_CODE=code,
+        SDK_SUITE_EMAIL=email,
+        **printed,
+    )
+    return subprocess.run(
+        [require_node_and_sdk(), SUITE], cwd=CLIENTS, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +111,14 @@ def test_the_javascript_sdk_goes_through_every_flow_with_the_printed_values(emul
     assert outcome["email"] == email and outcome["steps"] == STEPS
 
     # What it did is what the pool holds: seen by boto3, through the admin API.
-    admin = boto3.client("cognito-idp", region_name=printed["COGNITO_REGION_NAME"],
-                         endpoint_url=printed["COGNITO_ENDPOINT_URL"], aws_access_key_id="any",
-                         aws_secret_access_key="any", config=BotoConfig(retries={"total_max_attempts": 1}))
+    admin = boto3.client(
+        "cognito-idp",
+        region_name=printed["COGNITO_REGION_NAME"],
+        endpoint_url=printed["COGNITO_ENDPOINT_URL"],
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+        config=BotoConfig(retries={"total_max_attempts": 1}),
+    )
     user = admin.admin_get_user(UserPoolId=printed["COGNITO_USER_POOL_ID"], Username=email)
     assert user["Username"] == outcome["sub"]
     assert user["UserStatus"] == "CONFIRMED"
@@ -113,8 +134,9 @@ def test_each_refusal_it_asserts_is_one_cognitos_model_lists_for_that_operation(
 
 def test_the_suite_fails_at_the_step_that_goes_wrong(emulator):
     """A wrong confirmation code: the suite stops at "confirm", with exit status 1."""
-    result = run_suite(emulator.printed(), "000001" if CODE != "000001" else "000002",
-                       f"sdk-{uuid.uuid4().hex[:12]}@example.com")
+    result = run_suite(
+        emulator.printed(), "000001" if CODE != "000001" else "000002", f"sdk-{uuid.uuid4().hex[:12]}@example.com"
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert [line for line in lines if line.startswith("ok ")] == ["ok discovery", "ok sign-up", "ok sign-up refusals"]

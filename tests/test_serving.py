@@ -14,18 +14,37 @@ import time
 
 import pytest
 
-from tests.support import (PASSWORD, STAND_IN_POOL, Client, ServerProcess, StandInCognito, free_port,
-                           issued_access_token, local_server, run_server)
+from tests.support import (
+    PASSWORD,
+    STAND_IN_POOL,
+    Client,
+    ServerProcess,
+    StandInCognito,
+    free_port,
+    issued_access_token,
+    local_server,
+    run_server,
+)
 
 ACCESS_TOKEN = issued_access_token()
-TOKENS = {"AuthenticationResult": {"AccessToken": ACCESS_TOKEN, "IdToken": "i.d.t", "RefreshToken": "r",
-                                   "ExpiresIn": 3600, "TokenType": "Bearer"}}
+TOKENS = {
+    "AuthenticationResult": {
+        "AccessToken": ACCESS_TOKEN,
+        "IdToken": "i.d.t",
+        "RefreshToken": "r",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
+}
 
 
 def real_pool_server(cognito_url: str, port: int, **env: str) -> ServerProcess:
     """The server in real-pool mode, pointed at a stand-in Cognito; ``env`` adds settings."""
-    return ServerProcess(port, {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito_url, "COGNITO_READ_TIMEOUT": "30",
-                                **env}, host="127.0.0.1")
+    return ServerProcess(
+        port,
+        {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito_url, "COGNITO_READ_TIMEOUT": "30", **env},
+        host="127.0.0.1",
+    )
 
 
 def refuses_connections(port: int) -> bool:
@@ -36,8 +55,9 @@ def refuses_connections(port: int) -> bool:
     return False
 
 
-def sign_in_held_at_cognito(pool: concurrent.futures.ThreadPoolExecutor, client: Client,
-                            stand_in: StandInCognito) -> concurrent.futures.Future:
+def sign_in_held_at_cognito(
+    pool: concurrent.futures.ThreadPoolExecutor, client: Client, stand_in: StandInCognito
+) -> concurrent.futures.Future:
     """A signIn sent from another thread, returned once it has reached the (slow) stand-in."""
     in_flight = pool.submit(client.call, "signIn", user="a@example.com", **{"pass": PASSWORD})
     deadline = time.monotonic() + 10
@@ -95,8 +115,7 @@ def test_a_request_still_running_after_10_seconds_is_cut_off_and_the_exit_is_sti
 
 
 def test_a_shorter_drain_seconds_cuts_a_slow_request_off_sooner(stand_in):
-    with sigterm_with_a_sign_in_in_flight(stand_in, 25.0, DRAIN_SECONDS="2") as (server, _port, in_flight,
-                                                                                  signalled):
+    with sigterm_with_a_sign_in_in_flight(stand_in, 25.0, DRAIN_SECONDS="2") as (server, _port, in_flight, signalled):
         output = server.wait_for_exit(timeout=20)
         stopped_after = time.monotonic() - signalled
         with pytest.raises(Exception):  # noqa: B017 (the connection is closed under it: any client error)
@@ -142,8 +161,14 @@ def test_readyz_answers_503_while_stopping(stand_in):
 
 def test_processes_share_one_port_and_stop_together(tmp_path):
     port = free_port()
-    server = local_server(str(tmp_path / "cognito"), port, args=("--processes", "2"), LOG_FORMAT="json",
-                          RATE_LIMIT_PER_USER="1000/60", RATE_LIMIT_PER_ADDRESS="1000/60")
+    server = local_server(
+        str(tmp_path / "cognito"),
+        port,
+        args=("--processes", "2"),
+        LOG_FORMAT="json",
+        RATE_LIMIT_PER_USER="1000/60",
+        RATE_LIMIT_PER_ADDRESS="1000/60",
+    )
     client = Client(server.url)
     email = "two@example.com"
     assert client.call("createAccount", user=email, **{"pass": PASSWORD}).status == 200
@@ -175,8 +200,16 @@ def test_processes_that_cannot_listen_stop_the_server_with_an_error(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_server("--port", str(port), "--processes", "2", timeout=60, LOCAL_COGNITO_DATA=str(tmp_path),
-                            LOCAL_COGNITO_PORT="0", PHOTOS_DATA=str(tmp_path / "photos"))
+        result = run_server(
+            "--port",
+            str(port),
+            "--processes",
+            "2",
+            timeout=60,
+            LOCAL_COGNITO_DATA=str(tmp_path),
+            LOCAL_COGNITO_PORT="0",
+            PHOTOS_DATA=str(tmp_path / "photos"),
+        )
     assert result.returncode == 1, result.stderr
     assert f"Cannot serve on port {port}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -217,9 +250,16 @@ def test_a_second_server_on_a_port_that_processes_share_is_refused(tmp_path):
     port = free_port()
     first = local_server(str(tmp_path / "one"), port, args=("--processes", "2"))
     try:
-        second = run_server("--port", str(port), "--processes", "2", timeout=60,
-                            LOCAL_COGNITO_DATA=str(tmp_path / "two"), LOCAL_COGNITO_PORT="0",
-                            PHOTOS_DATA=str(tmp_path / "two-photos"))
+        second = run_server(
+            "--port",
+            str(port),
+            "--processes",
+            "2",
+            timeout=60,
+            LOCAL_COGNITO_DATA=str(tmp_path / "two"),
+            LOCAL_COGNITO_PORT="0",
+            PHOTOS_DATA=str(tmp_path / "two-photos"),
+        )
     finally:
         first.stop()
     assert second.returncode == 1, second.stderr
@@ -234,8 +274,7 @@ def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
     server.process.kill()
     server.wait_for_exit(timeout=20)
     deadline = time.monotonic() + 15
-    while any(os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()
-              for pid in workers):
+    while any(os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read() for pid in workers):
         assert time.monotonic() < deadline, "a worker went on without its supervisor"
         time.sleep(0.1)
     assert refuses_connections(port)
@@ -243,9 +282,13 @@ def test_workers_stop_when_the_supervisor_is_killed_outright(tmp_path):
 
 def test_ctrl_c_to_the_whole_process_group_exits_0(tmp_path):
     port = free_port()
-    server = ServerProcess(port, {"LOCAL_COGNITO_DATA": str(tmp_path), "LOCAL_COGNITO_PORT": "0",
-                                  "PHOTOS_DATA": str(tmp_path / "photos")},
-                           args=("--processes", "2"), wait=False, new_session=True)
+    server = ServerProcess(
+        port,
+        {"LOCAL_COGNITO_DATA": str(tmp_path), "LOCAL_COGNITO_PORT": "0", "PHOTOS_DATA": str(tmp_path / "photos")},
+        args=("--processes", "2"),
+        wait=False,
+        new_session=True,
+    )
     started = []
     for line in server.process.stdout:  # until every worker listens (the supervisor says so)
         started.append(line)

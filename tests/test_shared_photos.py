@@ -39,8 +39,9 @@ def bucket():
     moto.start()
     endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
     name = "shared-photos-" + uuid.uuid4().hex[:8]
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="test",
-                      aws_secret_access_key="test")
+    s3 = boto3.client(
+        "s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test"
+    )
     s3.create_bucket(Bucket=name)
     yield s3, name, endpoint
     moto.stop()
@@ -60,9 +61,13 @@ def database(database_url) -> str:
 @pytest.fixture(scope="module")
 def stack(request, tmp_path_factory, database_url, bucket) -> Stack:
     s3, name, endpoint = bucket
-    return start_stack(str(tmp_path_factory.mktemp("shared-photos")), request.addfinalizer,
-                       PHOTOS_DATABASE_URL=database_url + "?connect_timeout=2",
-                       PHOTOS_BUCKET=name, AWS_ENDPOINT_URL_S3=endpoint)
+    return start_stack(
+        str(tmp_path_factory.mktemp("shared-photos")),
+        request.addfinalizer,
+        PHOTOS_DATABASE_URL=database_url + "?connect_timeout=2",
+        PHOTOS_BUCKET=name,
+        AWS_ENDPOINT_URL_S3=endpoint,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +106,8 @@ def files_under(folder: str) -> list[str]:
 
 
 def test_an_upload_through_one_server_is_listed_by_both_and_a_delete_through_the_other_removes_it_everywhere(
-        stack, person, postgres, database, bucket):
+    stack, person, postgres, database, bucket
+):
     _, token = person
     owner = jwt.decode(token, options={"verify_signature": False})["sub"]
     photo, stored_by = upload_through_nginx(person, "seen from both")
@@ -118,7 +124,8 @@ def test_an_upload_through_one_server_is_listed_by_both_and_a_delete_through_the
     prefix = f"{owner}/{photo['id']}/"
     assert bucket_keys(bucket, prefix) == {prefix + "image", prefix + "thumbnail"}
     assert postgres.psql(database, f"SELECT owner, description FROM photos WHERE id = '{photo['id']}'") == [
-        [owner, "seen from both"]]
+        [owner, "seen from both"]
+    ]
 
     deleted = on(stack, other, token).delete(photo["id"])
     assert deleted.status == 200 and deleted.json == {}, deleted.body
@@ -130,7 +137,9 @@ def test_an_upload_through_one_server_is_listed_by_both_and_a_delete_through_the
     assert bucket_keys(bucket, prefix) == set()
     assert postgres.psql(database, f"SELECT count(*) FROM photos WHERE id = '{photo['id']}'") == [["0"]]
     # Nothing was kept on either machine's disk.
-    assert files_under(os.path.join(stack.folder, "photos-A")) == files_under(os.path.join(stack.folder, "photos-B")) == []
+    assert (
+        files_under(os.path.join(stack.folder, "photos-A")) == files_under(os.path.join(stack.folder, "photos-B")) == []
+    )
 
 
 def test_a_restart_of_both_servers_loses_nothing(stack, person):
@@ -152,8 +161,9 @@ def test_a_restart_of_both_servers_loses_nothing(stack, person):
     assert listed.status == 200 and listed.json["photos"] == before
 
 
-def test_postgresql_stopped_is_503_and_not_ready_on_both_servers_and_200_once_it_is_back(stack, person, postgres,
-                                                                                         bucket):
+def test_postgresql_stopped_is_503_and_not_ready_on_both_servers_and_200_once_it_is_back(
+    stack, person, postgres, bucket
+):
     _, token = person
     photo, _ = upload_through_nginx(person, "through the outage")
     pids = {name: server.process.pid for name, server in stack.servers.items()}

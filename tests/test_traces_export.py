@@ -7,8 +7,10 @@ from __future__ import annotations
 import uuid
 
 import tornado.web
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (ExportTraceServiceRequest,
-                                                                      ExportTraceServiceResponse)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 
 from server.background import BackgroundServer
 from tests.support import PASSWORD, Client, free_port, local_server
@@ -40,9 +42,13 @@ class Collector:
 
     def spans(self) -> list[tuple[dict, object]]:
         """(the resource's attributes, the span) for every span received."""
-        return [({a.key: a.value.string_value for a in resource_spans.resource.attributes}, span)
-                for request in self.requests for resource_spans in request.resource_spans
-                for scope_spans in resource_spans.scope_spans for span in scope_spans.spans]
+        return [
+            ({a.key: a.value.string_value for a in resource_spans.resource.attributes}, span)
+            for request in self.requests
+            for resource_spans in request.resource_spans
+            for scope_spans in resource_spans.scope_spans
+            for span in scope_spans.spans
+        ]
 
 
 def attributes(span) -> dict:
@@ -68,8 +74,7 @@ def test_spans_reach_the_collector_over_otlp_http(tmp_path):
         collector.server.stop()
 
     assert {resource.get("service.name") for resource, _ in received} == {"cognito-backend"}
-    sign_in = [span for _, span in received
-               if attributes(span).get("request_id") == reply.headers["X-Request-Id"]]
+    sign_in = [span for _, span in received if attributes(span).get("request_id") == reply.headers["X-Request-Id"]]
     assert [span.name for span in sign_in] == ["POST /"]
     children = [span for _, span in received if span.parent_span_id == sign_in[0].span_id]
     assert [span.name for span in children] == ["Cognito Identity Provider.InitiateAuth"]

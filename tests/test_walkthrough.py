@@ -70,8 +70,11 @@ def test_root_account_keys_stop_start_up_with_the_reason():
 
 
 def test_a_newcomer_sets_up_mfa_and_uses_the_admin_methods_as_the_local_admin(data_dir):
-    admin_env = {"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "Boss_password_1",
-                 "APP_NAME": "Photo Share"}
+    admin_env = {
+        "LOCAL_ADMIN_EMAIL": "boss@example.com",
+        "LOCAL_ADMIN_PASSWORD": "Boss_password_1",
+        "APP_NAME": "Photo Share",
+    }
     server = local_server(data_dir, free_port(), **admin_env)
     try:
         person = Client(server.url)
@@ -96,8 +99,9 @@ def test_a_newcomer_sets_up_mfa_and_uses_the_admin_methods_as_the_local_admin(da
         # The person is not an admin; the admin is, and can act on the person.
         refused = person.call("adminDisableUser", access_token=reply.json["access_token"], user="boss@example.com")
         assert refused.status == 403
-        assert boss.call("adminDisableUser", access_token=boss_token,
-                         user="shieldmousetower734@gmail.com").status == 200
+        assert (
+            boss.call("adminDisableUser", access_token=boss_token, user="shieldmousetower734@gmail.com").status == 200
+        )
     finally:
         output = server.stop()
     assert "boss@example.com" in output  # the banner names the local admin

@@ -38,8 +38,10 @@ class HostedSignIn:
         if methods_on(self.pool, user):
             # Codes by text message or email: these pages ask only for an authenticator's, and never
             # let a second factor be skipped.
-            raise not_authorized("This account signs in with a code sent by text message or email, which "
-                                 "this sign-in page does not ask for: sign in on the app's own page.")
+            raise not_authorized(
+                "This account signs in with a code sent by text message or email, which "
+                "this sign-in page does not ask for: sign in on the app's own page."
+            )
         return SignInStep(user, "done")
 
     def password_sign_in(self, email: str, password: str) -> SignInStep:
@@ -81,8 +83,9 @@ class HostedSignIn:
 
     def set_new_password(self, session_id: Any, password: Any, attributes: dict[str, str]) -> SignInStep:
         user, session = self._challenged_user(session_id, NEW_PASSWORD_REQUIRED)
-        self.sign_in.set_new_password(user, session, password,
-                                      {USER_ATTRIBUTE_PREFIX + name: value for name, value in attributes.items()})
+        self.sign_in.set_new_password(
+            user, session, password, {USER_ATTRIBUTE_PREFIX + name: value for name, value in attributes.items()}
+        )
         step = self._step_after_password(user)
         self.pool.save()
         return step
@@ -94,14 +97,22 @@ class HostedSignIn:
         return SignInStep(user, "done")
 
     def _app_params(self, username: str) -> dict:
-        return {"ClientId": self.pool.client_id, "Username": username,
-                "SecretHash": secret_hash(username, self.pool.client_id, self.pool.client_secret)}
+        return {
+            "ClientId": self.pool.client_id,
+            "Username": username,
+            "SecretHash": secret_hash(username, self.pool.client_id, self.pool.client_secret),
+        }
 
     def sign_up(self, email: str, password: str, attributes: dict[str, str]) -> tuple[str, dict]:
         """SignUp with the attributes given (empty ones left out), with its rules; the new user's sub
         and where the code went."""
-        answer = self.accounts.sign_up(dict(self._app_params(email), Password=password, UserAttributes=[
-            {"Name": name, "Value": value} for name, value in attributes.items() if value]))
+        answer = self.accounts.sign_up(
+            dict(
+                self._app_params(email),
+                Password=password,
+                UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items() if value],
+            )
+        )
         return answer["UserSub"], answer["CodeDeliveryDetails"]
 
     def _unconfirmed_user(self, sub: Any) -> CognitoIdpUser:
@@ -114,8 +125,9 @@ class HostedSignIn:
         """ConfirmSignUp for the user who signed up (or gave their password) in this browser, who is
         then signed in, as the hosted UI does."""
         user = self._unconfirmed_user(sub)
-        self.accounts.confirm_sign_up(dict(self._app_params(user.attribute_lookup.get("email", "")),
-                                           ConfirmationCode=code))
+        self.accounts.confirm_sign_up(
+            dict(self._app_params(user.attribute_lookup.get("email", "")), ConfirmationCode=code)
+        )
         if not user.enabled:
             raise not_authorized("User is disabled.")
         step = self._step_after_password(user)
@@ -128,8 +140,7 @@ class HostedSignIn:
         return self.accounts.forgot_password(self._app_params(email))["CodeDeliveryDetails"]
 
     def confirm_forgot_password(self, email: str, code: str, password: str) -> None:
-        self.accounts.confirm_forgot_password(dict(self._app_params(email), ConfirmationCode=code,
-                                                   Password=password))
+        self.accounts.confirm_forgot_password(dict(self._app_params(email), ConfirmationCode=code, Password=password))
         self.pool.save()
 
     def resend_code(self, sub: Any) -> dict:

@@ -39,9 +39,23 @@ RESERVED_SCOPES = ("openid", "email", "phone", "profile", "aws.cognito.signin.us
 SCOPE_ATTRIBUTES = {
     "email": ("email", "email_verified"),
     "phone": ("phone_number", "phone_number_verified"),
-    "profile": ("name", "family_name", "given_name", "middle_name", "nickname", "preferred_username",
-                "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale",
-                "updated_at", "address"),
+    "profile": (
+        "name",
+        "family_name",
+        "given_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "updated_at",
+        "address",
+    ),
 }
 # Who may hold a hosted-UI session or redeem a code: a confirmed user, or one made by a provider.
 SIGNED_IN_STATUSES = (UserStatus.CONFIRMED, EXTERNAL_PROVIDER)
@@ -57,9 +71,15 @@ class OAuthOperations:
 
     # --- the app client's OAuth settings --------------------------------------------------------
 
-    def configure_hosted_ui(self, *, callback_urls: Iterable[str] = (), logout_urls: Iterable[str] = (),
-                            flows: Iterable[str] = ("code",), scopes: Iterable[str] = DEFAULT_SCOPES,
-                            identity_providers: Iterable[str] = ("COGNITO",)) -> None:
+    def configure_hosted_ui(
+        self,
+        *,
+        callback_urls: Iterable[str] = (),
+        logout_urls: Iterable[str] = (),
+        flows: Iterable[str] = ("code",),
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        identity_providers: Iterable[str] = ("COGNITO",),
+    ) -> None:
         """Set the app client's callback and sign-out URLs, OAuth flows, scopes and identity
         providers (CreateUserPoolClient's names), as a Cognito app client with a domain has them."""
         callback_urls, logout_urls = list(callback_urls), list(logout_urls)
@@ -70,14 +90,16 @@ class OAuthOperations:
         unknown = set(scopes) - set(RESERVED_SCOPES)
         if unknown:
             raise ValueError(f"the local Cognito has no scope {sorted(unknown)}")
-        self.pool.client.extended_config.update({
-            "AllowedOAuthFlowsUserPoolClient": True,
-            "CallbackURLs": callback_urls,
-            "LogoutURLs": logout_urls,
-            "AllowedOAuthFlows": list(flows),
-            "AllowedOAuthScopes": list(scopes),
-            "SupportedIdentityProviders": list(identity_providers),
-        })
+        self.pool.client.extended_config.update(
+            {
+                "AllowedOAuthFlowsUserPoolClient": True,
+                "CallbackURLs": callback_urls,
+                "LogoutURLs": logout_urls,
+                "AllowedOAuthFlows": list(flows),
+                "AllowedOAuthScopes": list(scopes),
+                "SupportedIdentityProviders": list(identity_providers),
+            }
+        )
 
     @property
     def oauth_settings(self) -> OAuthSettings:
@@ -117,8 +139,9 @@ class OAuthOperations:
         if client_id is None:
             raise ErrorPage("The request has no client_id.")
         if client_id != self.pool.client_id or not settings.enabled:
-            raise ErrorPage("The client_id does not name an app client of this user pool that signs "
-                            "in with the hosted UI.")
+            raise ErrorPage(
+                "The client_id does not name an app client of this user pool that signs in with the hosted UI."
+            )
         return settings
 
     def authorize_request(self, params: Mapping[str, list[str]]) -> AuthorizeRequest:
@@ -129,8 +152,7 @@ class OAuthOperations:
         except RepeatedParameter:
             redirect_uri = None
         if redirect_uri is None or redirect_uri not in settings.callback_urls:
-            raise ErrorPage("redirect_mismatch: the redirect_uri is not one of this app client's "
-                            "callback URLs.")
+            raise ErrorPage("redirect_mismatch: the redirect_uri is not one of this app client's callback URLs.")
         states = params.get("state") or []
         state = states[0] if len(states) == 1 else None
 
@@ -154,8 +176,9 @@ class OAuthOperations:
             raise fail("invalid_request", "response_type is missing")
         if response_type not in ("code", "token"):
             raise fail("unsupported_response_type", "response_type must be code")
-        if (response_type == "token" and "implicit" not in settings.flows) or \
-                (response_type == "code" and "code" not in settings.flows):
+        if (response_type == "token" and "implicit" not in settings.flows) or (
+            response_type == "code" and "code" not in settings.flows
+        ):
             raise fail("unauthorized_client", f"This app client is not allowed response_type {response_type}")
         for name, value in (("state", state), ("nonce", nonce)):
             if value is not None and len(value) > MAX_PARAMETER_LENGTH:
@@ -167,9 +190,15 @@ class OAuthOperations:
                 raise fail("invalid_request", "code_challenge_method must be S256")
             if not PKCE_VALUE.match(challenge):
                 raise fail("invalid_request", "code_challenge is not an S256 challenge")
-        return AuthorizeRequest(client_id=self.pool.client_id, redirect_uri=redirect_uri,
-                                scopes=self._granted_scopes(scope, settings, fail), state=state,
-                                nonce=nonce, code_challenge=challenge, code_challenge_method=method)
+        return AuthorizeRequest(
+            client_id=self.pool.client_id,
+            redirect_uri=redirect_uri,
+            scopes=self._granted_scopes(scope, settings, fail),
+            state=state,
+            nonce=nonce,
+            code_challenge=challenge,
+            code_challenge_method=method,
+        )
 
     @staticmethod
     def _granted_scopes(scope: str | None, settings: OAuthSettings, fail) -> tuple[str, ...]:
@@ -190,8 +219,9 @@ class OAuthOperations:
             provider, identifier = one(params, "identity_provider"), one(params, "idp_identifier")
         except RepeatedParameter:
             raise ErrorPage("Login option is not available. Please try another one.") from None
-        if (provider is not None and provider not in self.oauth_settings.identity_providers) or \
-                identifier is not None:  # no identity provider of this pool has identifiers
+        if (
+            provider is not None and provider not in self.oauth_settings.identity_providers
+        ) or identifier is not None:  # no identity provider of this pool has identifiers
             raise ErrorPage("Login option is not available. Please try another one.")
 
     def check_logout_uri(self, params: Mapping[str, list[str]]) -> str | None:
@@ -214,8 +244,7 @@ class OAuthOperations:
 
     def _forget_expired_codes(self) -> None:
         now = self.pool.clock()
-        self.pool.authorization_codes = {k: c for k, c in self.pool.authorization_codes.items()
-                                         if c.expires > now}
+        self.pool.authorization_codes = {k: c for k, c in self.pool.authorization_codes.items() if c.expires > now}
         self.pool.spent_codes = {k: c for k, c in self.pool.spent_codes.items() if c["expires"] > now}
         self.pool.hosted_sessions = {k: s for k, s in self.pool.hosted_sessions.items() if s.expires > now}
 
@@ -223,23 +252,29 @@ class OAuthOperations:
         self._forget_expired_codes()
         code = secrets.token_urlsafe(32)
         self.pool.authorization_codes[token_digest(code)] = AuthorizationCode(
-            client_id=request.client_id, redirect_uri=request.redirect_uri, scope=request.scope,
-            nonce=request.nonce, code_challenge=request.code_challenge, sub=user.id,
-            auth_time=auth_time, expires=self.pool.clock() + AUTHORIZATION_CODE_SECONDS)
+            client_id=request.client_id,
+            redirect_uri=request.redirect_uri,
+            scope=request.scope,
+            nonce=request.nonce,
+            code_challenge=request.code_challenge,
+            sub=user.id,
+            auth_time=auth_time,
+            expires=self.pool.clock() + AUTHORIZATION_CODE_SECONDS,
+        )
         return code
 
     def start_hosted_session(self, user: CognitoIdpUser, auth_time: int) -> str:
         self._forget_expired_codes()
         session_id = secrets.token_urlsafe(32)
         self.pool.hosted_sessions[token_digest(session_id)] = HostedSession(
-            user.id, auth_time, self.pool.clock() + HOSTED_SESSION_SECONDS)
+            user.id, auth_time, self.pool.clock() + HOSTED_SESSION_SECONDS
+        )
         return session_id
 
     def resume_hosted_session(self, session_id: Any) -> tuple[CognitoIdpUser, int] | None:
         """The signed-in user and when they signed in, while the session lasts and the user may
         still sign in; the session then lasts another hour (Cognito resets its cookie's hour)."""
-        record = (self.pool.hosted_sessions.get(token_digest(session_id)) if isinstance(session_id, str)
-                  else None)
+        record = self.pool.hosted_sessions.get(token_digest(session_id)) if isinstance(session_id, str) else None
         if record is None or record.expires <= self.pool.clock():
             return None
         user = self.pool.users.get(record.sub)
@@ -266,10 +301,8 @@ class OAuthOperations:
             if grant_type == "refresh_token":
                 return self._refresh_grant(form)
             if grant_type == "client_credentials":
-                raise OAuthError("unauthorized_client", "This app client is not allowed the "
-                                                        "client_credentials grant")
-            raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or "
-                                                       "refresh_token")
+                raise OAuthError("unauthorized_client", "This app client is not allowed the client_credentials grant")
+            raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
         except RepeatedParameter as repeated:
             raise OAuthError("invalid_request", f"{repeated.name} is given more than once") from None
 
@@ -283,8 +316,10 @@ class OAuthOperations:
             if scheme.lower() != "basic":
                 raise failed
             if body_secret is not None:
-                raise OAuthError("invalid_request", "Authenticate the client one way: the Authorization "
-                                                    "header or client_secret, not both")
+                raise OAuthError(
+                    "invalid_request",
+                    "Authenticate the client one way: the Authorization header or client_secret, not both",
+                )
             try:
                 pair = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
             except (ValueError, UnicodeError):
@@ -321,16 +356,14 @@ class OAuthOperations:
         if spent is not None:
             # Every token rotated from the code's refresh token is revoked too.
             if spent["refresh"] and self.refresh.revoke_family(spent["refresh"]):
-                log.warning("An authorization code was presented again: the tokens it was exchanged "
-                            "for are revoked.")
+                log.warning("An authorization code was presented again: the tokens it was exchanged for are revoked.")
                 self.pool.save()
             raise OAuthError("invalid_grant", "Authorization code has been consumed already")
         record = self.pool.authorization_codes.pop(digest, None)
         if record is None or record.expires <= self.pool.clock():
             raise OAuthError("invalid_grant", "Authorization code does not exist or has expired")
         # Spent now, whatever follows: a code is tried once.
-        self.pool.spent_codes[digest] = {"refresh": None,
-                                         "expires": self.pool.clock() + SPENT_CODE_MEMORY_SECONDS}
+        self.pool.spent_codes[digest] = {"refresh": None, "expires": self.pool.clock() + SPENT_CODE_MEMORY_SECONDS}
         if record.client_id != client_id:
             raise OAuthError("invalid_grant", "Authorization code was issued to another client")
         if redirect_uri != record.redirect_uri:
@@ -339,19 +372,25 @@ class OAuthOperations:
             if verifier is None:
                 raise OAuthError("invalid_grant", "code_verifier is missing")
             if not PKCE_VALUE.match(verifier) or not hmac.compare_digest(
-                    s256(verifier).encode(), record.code_challenge.encode()):
+                s256(verifier).encode(), record.code_challenge.encode()
+            ):
                 raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
         elif verifier is not None:
             raise OAuthError("invalid_grant", "The authorize request had no code_challenge")
         user = self.pool.users.get(record.sub)
         if user is None or not user.enabled or user.status not in SIGNED_IN_STATUSES:
             raise OAuthError("invalid_grant", "User cannot sign in")
-        result = self.pool.complete_sign_in(user, scope=record.scope, nonce=record.nonce,
-                                            auth_time=record.auth_time)["AuthenticationResult"]
+        result = self.pool.complete_sign_in(user, scope=record.scope, nonce=record.nonce, auth_time=record.auth_time)[
+            "AuthenticationResult"
+        ]
         self.pool.spent_codes[digest]["refresh"] = token_digest(result["RefreshToken"])
         self.pool.save()
-        answer = {"access_token": result["AccessToken"], "refresh_token": result["RefreshToken"],
-                  "token_type": "Bearer", "expires_in": result["ExpiresIn"]}
+        answer = {
+            "access_token": result["AccessToken"],
+            "refresh_token": result["RefreshToken"],
+            "token_type": "Bearer",
+            "expires_in": result["ExpiresIn"],
+        }
         if "openid" in record.scope.split():
             answer["id_token"] = result["IdToken"]
         return answer

@@ -40,8 +40,12 @@ class AuthorizeRequest:
 
     def params(self) -> dict[str, str]:
         """The request as query parameters (for the sign-in and sign-up pages, and form state)."""
-        params = {"response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
-                  "scope": self.scope}
+        params = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+        }
         for name in ("state", "nonce", "code_challenge", "code_challenge_method"):
             if getattr(self, name) is not None:
                 params[name] = getattr(self, name)

@@ -22,9 +22,15 @@ def server(tmp_path_factory):
     # Every browser signs in from 127.0.0.1: the page's own handling of 429 is tested with forged answers.
     # Its log (a line per request) goes to a file: a pipe read only at the end would fill up, and
     # the server would stop, waiting to write.
-    process = local_server(str(data / "local-cognito"), free_port(), LOCAL_COGNITO_CODE=CODE,
-                           PHOTOS_DATA=str(data / "photos"), RATE_LIMIT_PER_ADDRESS="off",
-                           RATE_LIMIT_PER_USER="off", log_path=str(data / "server.log"))
+    process = local_server(
+        str(data / "local-cognito"),
+        free_port(),
+        LOCAL_COGNITO_CODE=CODE,
+        PHOTOS_DATA=str(data / "photos"),
+        RATE_LIMIT_PER_ADDRESS="off",
+        RATE_LIMIT_PER_USER="off",
+        log_path=str(data / "server.log"),
+    )
     yield process
     log = process.stop()
     assert "Traceback" not in log, log

@@ -8,9 +8,18 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.support import PASSWORD
-from tests.support.chromium import (create_account, expect_no_token_stored, expect_signed_in, expect_signed_out,
-                                    new_email, open_photos_and_expect_list_call, server_photo_ids, shot, sign_in,
-                                    upload)
+from tests.support.chromium import (
+    create_account,
+    expect_no_token_stored,
+    expect_signed_in,
+    expect_signed_out,
+    new_email,
+    open_photos_and_expect_list_call,
+    server_photo_ids,
+    shot,
+    sign_in,
+    upload,
+)
 from tests.support.pictures import sample_jpeg
 
 
@@ -36,7 +45,8 @@ def test_change_password_then_delete_the_account(page, server):
     submit = page.locator("#password-form button[type=submit]")
     submit.click()
     expect(page.get_by_test_id("password-message")).to_have_text(
-        "Your password is changed, and every other session is signed out.")
+        "Your password is changed, and every other session is signed out."
+    )
     expect(submit).to_be_focused()  # disabled while busy, then the focus is back (not on <body>)
     shot(page, "16-password-changed.png")
 
@@ -126,8 +136,11 @@ def test_another_account_signed_in_in_another_tab_replaces_this_one(pages, serve
     def expire_once(route):
         if not expired:
             expired.append(route.request)
-            route.fulfill(status=401, content_type="application/json",
-                          body='{"error": "TokenExpired", "message": "The access token has expired."}')
+            route.fulfill(
+                status=401,
+                content_type="application/json",
+                body='{"error": "TokenExpired", "message": "The access token has expired."}',
+            )
         else:
             route.continue_()
 

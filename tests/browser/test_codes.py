@@ -23,7 +23,8 @@ def test_a_refused_confirmation_code_says_it_may_be_wrong_or_expired(page, serve
     page.press("#confirm-code", "Enter")
     expect(page.get_by_test_id("confirm-message")).to_have_text(
         "That code is wrong or has expired. Check it, or ask for a new code. If your account is confirmed "
-        "already, sign in.")
+        "already, sign in."
+    )
     expect(page.locator("#confirm-code")).to_be_focused()
 
 
@@ -40,4 +41,5 @@ def test_a_reset_for_an_email_with_no_account_goes_on_as_for_any(page, server):
     page.fill("#reset-password", "A_new_password_1")
     page.press("#reset-password", "Enter")
     expect(page.get_by_test_id("reset-message")).to_have_text(
-        "That code is wrong or has expired. Check it, or ask for a new code.")
+        "That code is wrong or has expired. Check it, or ask for a new code."
+    )

@@ -49,7 +49,8 @@ def test_remember_this_browser_then_forget_it(page, server):
     expect(page.get_by_test_id("devices-empty")).to_be_hidden()
     page.get_by_test_id("device-forget").click()
     expect(page.get_by_test_id("devices-message")).to_have_text(
-        "This browser is forgotten: signing in here will ask for a code again.")
+        "This browser is forgotten: signing in here will ask for a code again."
+    )
     expect(page.get_by_test_id("devices-empty")).to_be_visible()
     assert all(c["name"] != "__Host-device" for c in page.context.cookies())
 

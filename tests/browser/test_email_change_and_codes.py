@@ -43,7 +43,9 @@ def test_change_email_with_its_code(page, server):
     expect(page.get_by_test_id("email-message")).to_have_text("We sent a new code.")
     page.fill("#email-code", CODE)
     page.press("#email-code", "Enter")
-    expect(page.get_by_test_id("signed-in-message")).to_have_text(f"Your email is now {new}. Sign in with it from now on.")
+    expect(page.get_by_test_id("signed-in-message")).to_have_text(
+        f"Your email is now {new}. Sign in with it from now on."
+    )
     expect(page.get_by_test_id("email-current")).to_have_text(new)
     expect_signed_in(page, new)
     shot(page, "30-email-changed.png")
@@ -80,12 +82,17 @@ def test_sms_codes_then_email_codes_and_the_choice_at_sign_in(page, server):
     expect(page.get_by_test_id("phone-code-destination")).to_have_text("+15550100123")
     page.fill("#phone-code", CODE)
     page.press("#phone-code", "Enter")
-    expect(page.get_by_test_id("codes-message")).to_have_text("Your number is verified. You can turn on text-message codes.")
+    expect(page.get_by_test_id("codes-message")).to_have_text(
+        "Your number is verified. You can turn on text-message codes."
+    )
     expect(page.get_by_test_id("phone-form")).to_be_hidden()
     page.get_by_test_id("sms-on").click()
-    expect(page.get_by_test_id("codes-message")).to_have_text("Text-message codes are on. Signing in will text you a code.")
+    expect(page.get_by_test_id("codes-message")).to_have_text(
+        "Text-message codes are on. Signing in will text you a code."
+    )
     expect(page.get_by_test_id("codes-status")).to_have_text(
-        "Text-message codes are on. Email codes are off. Text messages go to +15550100123.")
+        "Text-message codes are on. Email codes are off. Text messages go to +15550100123."
+    )
     shot(page, "31-sms-codes-on.png")
 
     page.get_by_test_id("sign-out").click()
@@ -124,7 +131,8 @@ def test_sms_codes_then_email_codes_and_the_choice_at_sign_in(page, server):
     page.get_by_test_id("sms-off").click()
     page.get_by_test_id("email-codes-off").click()
     expect(page.get_by_test_id("codes-status")).to_have_text(
-        "Text-message codes are off. Email codes are off. Text messages go to +15550100123.")
+        "Text-message codes are off. Email codes are off. Text messages go to +15550100123."
+    )
     page.get_by_test_id("sign-out").click()
     sign_in(page, email, PASSWORD)
     expect_signed_in(page, email)

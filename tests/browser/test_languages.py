@@ -12,8 +12,16 @@ import re
 from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
-from tests.support.chromium import (DESKTOP, SIGNED_OUT, PageProblems, create_account, new_email, shot, sign_in,
-                                    virtual_authenticator)
+from tests.support.chromium import (
+    DESKTOP,
+    SIGNED_OUT,
+    PageProblems,
+    create_account,
+    new_email,
+    shot,
+    sign_in,
+    virtual_authenticator,
+)
 
 WEB = pathlib.Path(__file__).resolve().parents[2] / "web"
 ATTRIBUTES = ("aria-label", "alt", "title", "placeholder")
@@ -25,7 +33,7 @@ def french() -> dict[str, str]:
     """i18n.js's FRENCH, which it keeps as JSON between two marker lines."""
     source = (WEB / "i18n.js").read_text()
     block = source.split("// BEGIN FRENCH", 1)[1].split("// END FRENCH", 1)[0]
-    block = block[block.index("{"):block.rindex("}") + 1]
+    block = block[block.index("{") : block.rindex("}") + 1]
     return json.loads(block)
 
 
@@ -69,8 +77,12 @@ def script_sentences() -> dict[str, str]:
         source = re.sub(r'"\s*\+\s*\n\s*"', "", source)  # "a sentence " + "split over lines"
         for match in re.finditer(r'"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`', source):
             text = match.group(1) or match.group(2) or ""
-            if re.match(r"^(?:[A-Z“]|\$\{)", text) and re.search(r"[a-z]{2}", shape(text).replace("{}", "")) and \
-                    (" " in text or re.fullmatch(r"[A-Z][a-z]+[.!?…]?", text)) and shape(text) not in NOT_SHOWN:
+            if (
+                re.match(r"^(?:[A-Z“]|\$\{)", text)
+                and re.search(r"[a-z]{2}", shape(text).replace("{}", ""))
+                and (" " in text or re.fullmatch(r"[A-Z][a-z]+[.!?…]?", text))
+                and shape(text) not in NOT_SHOWN
+            ):
                 found[shape(text)] = f"web/{path.name}"
     return found
 
@@ -197,24 +209,29 @@ def test_codes_passkeys_and_the_code_step_are_french_too(browser, server):
         page.click("#show-account")
         # The status is made of whole sentences, each translated.
         expect(page.get_by_test_id("codes-status")).to_have_text(
-            "Les codes par SMS sont désactivés. Les codes par e-mail sont désactivés.")
+            "Les codes par SMS sont désactivés. Les codes par e-mail sont désactivés."
+        )
         expect(page.get_by_test_id("passkeys-empty")).to_have_text("Vous n'avez pas encore de clés d'accès.")
         assert page.evaluate(ENGLISH_LEFT, english) == []
 
         # A passkey's name and date, and its delete button's label, in French (the date too).
         page.get_by_test_id("passkey-add").click()
         expect(page.get_by_test_id("passkeys-message")).to_have_text(
-            "La clé d'accès est ajoutée. Vous pouvez maintenant vous connecter avec elle.")
+            "La clé d'accès est ajoutée. Vous pouvez maintenant vous connecter avec elle."
+        )
         item = page.get_by_test_id("passkey-list").locator("li")
         expect(item.locator("span")).to_have_text(re.compile(r"^Clé d'accès 1, ajoutée le \d{1,2} [a-zéû]+\.? \d{4}$"))
         expect(item.get_by_test_id("passkey-delete")).to_have_attribute(
-            "aria-label", re.compile(r"^Supprimer Clé d'accès 1, ajoutée le "))
+            "aria-label", re.compile(r"^Supprimer Clé d'accès 1, ajoutée le ")
+        )
 
         page.get_by_test_id("email-codes-on").click()
         expect(page.get_by_test_id("codes-message")).to_have_text(
-            "Les codes par e-mail sont activés. La connexion vous enverra un code par e-mail.")
+            "Les codes par e-mail sont activés. La connexion vous enverra un code par e-mail."
+        )
         expect(page.get_by_test_id("codes-status")).to_have_text(
-            "Les codes par SMS sont désactivés. Les codes par e-mail sont activés.")
+            "Les codes par SMS sont désactivés. Les codes par e-mail sont activés."
+        )
         assert page.evaluate(ENGLISH_LEFT, english) == []
 
         # The code step of the next sign-in says where the code went, in French.
@@ -223,13 +240,15 @@ def test_codes_passkeys_and_the_code_step_are_french_too(browser, server):
         sign_in(page, email, PASSWORD)
         expect(page.get_by_test_id("mfa-heading")).to_have_text("Saisissez le code reçu par e-mail")
         expect(page.get_by_test_id("mfa-note")).to_have_text(
-            f"Nous avons envoyé un code à 6 chiffres par e-mail à {email[0]}***@e***.")
+            f"Nous avons envoyé un code à 6 chiffres par e-mail à {email[0]}***@e***."
+        )
         expect(page.locator("#mfa-code-label")).to_have_text("Code reçu par e-mail")
         assert page.evaluate(ENGLISH_LEFT, english) == []
         page.fill("#mfa-code", "12345")
         page.press("#mfa-code", "Enter")
         expect(page.get_by_test_id("mfa-message")).to_have_text(
-            "Le code est fait des 6 chiffres que nous vous avons envoyés. Vérifiez-le.")
+            "Le code est fait des 6 chiffres que nous vous avons envoyés. Vérifiez-le."
+        )
         page.fill("#mfa-code", CODE)
         page.press("#mfa-code", "Enter")
         expect(page.get_by_test_id("who")).to_have_text(f"Connecté en tant que Zoé ({email})")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.support import PASSWORD
-from tests.support.chromium import (create_account, expect_signed_in, new_email, page_elsewhere, sign_in)
+from tests.support.chromium import create_account, expect_signed_in, new_email, page_elsewhere, sign_in
 
 FORGED_SIGN_OUT = """<!doctype html><html><head><title>waiting</title></head><body><script>
 fetch("%s/", {method: "POST", mode: "no-cors", credentials: "include",

@@ -13,8 +13,18 @@ import pyotp
 from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD, Client
-from tests.support.chromium import (create_account, delete_photo, expect_signed_in, expect_signed_out, expect_view,
-                                    is_call, new_email, server_photo_ids, sign_in, upload)
+from tests.support.chromium import (
+    create_account,
+    delete_photo,
+    expect_signed_in,
+    expect_signed_out,
+    expect_view,
+    is_call,
+    new_email,
+    server_photo_ids,
+    sign_in,
+    upload,
+)
 from tests.support.pictures import noisy_jpeg, sample_jpeg
 
 
@@ -179,15 +189,19 @@ def test_upload_preview_progress_delete_confirmation_and_one_message(page, pages
           .observe(document.getElementById("upload-progress-box"), { attributes: true, attributeFilter: ["data-percent"] }); }""")
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
-                                                  "uploadThroughput": 600 * 1024})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 600 * 1024},
+    )
     page.fill("#upload-description", "Noise")
     page.click("#upload-submit")
     expect(page.get_by_test_id("upload-progress")).to_be_visible()
     expect(page.locator("#upload-submit")).to_have_text("Uploading…")
     expect(page.get_by_test_id("photos-message")).to_have_text("Your photo is uploaded.", timeout=30_000)
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
-                                                  "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     seen = page.evaluate("seenPercents")
     assert max(seen) == 100 and any(0 < percent < 100 for percent in seen), seen
     expect(page.get_by_test_id("upload-progress")).to_be_hidden()
@@ -263,7 +277,9 @@ def test_the_authenticator_box_says_whether_codes_are_on_and_copies_the_key(page
     expect(secret).to_have_text(re.compile(r"^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$"))
     expect(page.get_by_test_id("mfa-start")).to_be_hidden()
     page.get_by_test_id("totp-copy").click()
-    expect(page.get_by_test_id("mfa-setup-message")).to_have_text("The key is copied. Paste it into your authenticator app.")
+    expect(page.get_by_test_id("mfa-setup-message")).to_have_text(
+        "The key is copied. Paste it into your authenticator app."
+    )
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == secret.text_content().replace(" ", "") and " " not in copied
     # A browser that refuses: the person is told to copy it themselves.

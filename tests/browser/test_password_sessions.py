@@ -42,7 +42,8 @@ def test_a_password_change_on_the_page_signs_the_other_devices_out(page, server)
 
     change_password(page)
     expect(page.get_by_test_id("password-message")).to_have_text(
-        "Your password is changed, and every other session is signed out.")
+        "Your password is changed, and every other session is signed out."
+    )
     assert_ended(device, token)
     # The page goes on with its new tokens and cookie: its photos, then a reload.
     page.click("#show-photos")

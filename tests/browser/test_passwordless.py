@@ -8,8 +8,16 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
-from tests.support.chromium import (create_account, expect_signed_in, expect_signed_out, is_call, new_email, screen,
-                                    sign_in, virtual_authenticator)
+from tests.support.chromium import (
+    create_account,
+    expect_signed_in,
+    expect_signed_out,
+    is_call,
+    new_email,
+    screen,
+    sign_in,
+    virtual_authenticator,
+)
 
 
 def sign_out(page) -> None:
@@ -68,7 +76,8 @@ def test_add_a_passkey_sign_in_with_it_and_with_a_code_then_delete_it(page, serv
     page.fill("#sign-in-email", email)
     page.get_by_test_id("passkey-sign-in").click()
     expect(page.get_by_test_id("sign-in-message")).to_have_text(
-        "That passkey did not sign you in. Try another passkey, or sign in another way.")
+        "That passkey did not sign you in. Try another passkey, or sign in another way."
+    )
 
 
 def test_passwordless_buttons_need_the_email_first(page, server):
@@ -92,6 +101,7 @@ def test_a_passkey_request_that_ends_without_a_passkey_reads_as_cancelled(page, 
     page.fill("#sign-in-email", email)
     page.get_by_test_id("passkey-sign-in").click()
     expect(page.get_by_test_id("sign-in-message")).to_have_text(
-        "The passkey request was cancelled or timed out. Try again when you are ready.")
+        "The passkey request was cancelled or timed out. Try again when you are ready."
+    )
     expect(page.get_by_test_id("passkey-sign-in")).to_be_enabled()
     assert finishes == []

@@ -10,8 +10,16 @@ from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
 from tests.support.axe import axe_violations
-from tests.support.chromium import (create_account, expect_signed_in, expect_signed_out, expect_view, new_email,
-                                    screen, sign_in, upload)
+from tests.support.chromium import (
+    create_account,
+    expect_signed_in,
+    expect_signed_out,
+    expect_view,
+    new_email,
+    screen,
+    sign_in,
+    upload,
+)
 from tests.support.pictures import sample_jpeg
 
 
@@ -39,7 +47,7 @@ def test_every_screen_of_the_page(page, pages, server, tmp_path):
     page.fill("#sign-up-email", email)
     page.fill("#sign-up-nickname", "Sasha")
     page.fill("#sign-up-password", PASSWORD)
-    page.locator('#sign-up-panel button.reveal').click()
+    page.locator("#sign-up-panel button.reveal").click()
     screen(page, "screen-05-sign-up")
     page.press("#sign-up-password", "Enter")
     expect(page.locator("#confirm-form")).to_be_visible()
@@ -57,7 +65,9 @@ def test_every_screen_of_the_page(page, pages, server, tmp_path):
     page.click("#upload-submit")
     expect(page.get_by_test_id("photos-message")).to_have_text("Your photo is uploaded.")
     upload(page, sample_jpeg(tmp_path / "second.jpg"), "Second photo")
-    page.wait_for_function("() => [...document.querySelectorAll('#photo-list img')].every((i) => i.complete && i.naturalWidth)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#photo-list img')].every((i) => i.complete && i.naturalWidth)"
+    )
     screen(page, "screen-09-my-photos")
     page.locator("#photo-list button.thumb").first.click()
     page.wait_for_function("() => document.getElementById('viewer-image').naturalWidth > 0")

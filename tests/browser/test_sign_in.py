@@ -10,8 +10,15 @@ import pyotp
 from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD, Client
-from tests.support.chromium import (create_account, expect_no_token_stored, expect_signed_in, expect_signed_out,
-                                    new_email, shot, sign_in)
+from tests.support.chromium import (
+    create_account,
+    expect_no_token_stored,
+    expect_signed_in,
+    expect_signed_out,
+    new_email,
+    shot,
+    sign_in,
+)
 
 
 def test_sign_in_through_the_hosted_ui_and_out_of_it_then_delete_the_account(page, server):

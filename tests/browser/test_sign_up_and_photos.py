@@ -12,9 +12,20 @@ import re
 from playwright.sync_api import expect
 
 from tests.support import CODE, PASSWORD
-from tests.support.chromium import (DESKTOP, PHONE, expect_no_token_stored, expect_signed_in, expect_signed_out,
-                                    is_call, new_email, open_photos_and_expect_list_call, server_photo_ids, shot,
-                                    sign_in, upload)
+from tests.support.chromium import (
+    DESKTOP,
+    PHONE,
+    expect_no_token_stored,
+    expect_signed_in,
+    expect_signed_out,
+    is_call,
+    new_email,
+    open_photos_and_expect_list_call,
+    server_photo_ids,
+    shot,
+    sign_in,
+    upload,
+)
 from tests.support.pictures import sample_jpeg
 
 
@@ -55,8 +66,12 @@ def test_sign_up_upload_a_photo_reload_delete_it_and_sign_out(page, server, tmp_
     def limit_once(route):
         if is_call(route.request, "confirmAccount") and not limited:
             limited.append(route.request)
-            route.fulfill(status=429, content_type="application/json", headers={"Retry-After": "30"},
-                          body='{"error": "LimitExceeded", "message": "Too many attempts. Wait a while and try again."}')
+            route.fulfill(
+                status=429,
+                content_type="application/json",
+                headers={"Retry-After": "30"},
+                body='{"error": "LimitExceeded", "message": "Too many attempts. Wait a while and try again."}',
+            )
         else:
             route.continue_()
 
@@ -96,8 +111,7 @@ def test_sign_up_upload_a_photo_reload_delete_it_and_sign_out(page, server, tmp_
     # The full-size photo opens in a dialog; Escape closes it and its blob: URL goes.
     item.locator("button.thumb").click()
     viewer_image = page.locator("#viewer-image")
-    page.wait_for_function("image => image.complete && image.naturalWidth === 640",
-                           arg=viewer_image.element_handle())
+    page.wait_for_function("image => image.complete && image.naturalWidth === 640", arg=viewer_image.element_handle())
     expect(page.get_by_test_id("photo-viewer")).to_have_attribute("data-photo-id", photo_id)
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("photo-viewer")).to_be_hidden()
@@ -118,8 +132,11 @@ def test_sign_up_upload_a_photo_reload_delete_it_and_sign_out(page, server, tmp_
     def expire_once(route):
         if is_call(route.request, "getUser") and not expired:
             expired.append(route.request)
-            route.fulfill(status=401, content_type="application/json",
-                          body='{"error": "NotAuthorized", "message": "The access token is invalid, expired or revoked."}')
+            route.fulfill(
+                status=401,
+                content_type="application/json",
+                body='{"error": "NotAuthorized", "message": "The access token is invalid, expired or revoked."}',
+            )
         else:
             route.continue_()
 

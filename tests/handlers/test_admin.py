@@ -62,14 +62,19 @@ def test_forged_expired_and_foreign_tokens_are_401(admin, local_pool, config, tm
     other_pool = TokenSigner(str(tmp_path / "other-pool.pem"))
     now = int(time.time())
     refused = {
-        "forged": jwt.encode(admin_claims(config, token), other_pool._key, algorithm="RS256",
-                             headers={"kid": pool.signer.kid}),
+        "forged": jwt.encode(
+            admin_claims(config, token), other_pool._key, algorithm="RS256", headers={"kid": pool.signer.kid}
+        ),
         "expired": pool.signer.sign(admin_claims(config, token, iat=now - 7200, exp=now - 3600)),
-        "another pool": other_pool.sign(admin_claims(
-            config, token, iss=config.issuer.rsplit("/", 1)[0] + "/us-east-1_OTHERPOOL")),
+        "another pool": other_pool.sign(
+            admin_claims(config, token, iss=config.issuer.rsplit("/", 1)[0] + "/us-east-1_OTHERPOOL")
+        ),
         "another pool, our key id": jwt.encode(
             admin_claims(config, token, iss=config.issuer.rsplit("/", 1)[0] + "/us-east-1_OTHERPOOL"),
-            other_pool._key, algorithm="RS256", headers={"kid": pool.signer.kid}),
+            other_pool._key,
+            algorithm="RS256",
+            headers={"kid": pool.signer.kid},
+        ),
         "another client": pool.signer.sign(admin_claims(config, token, client_id="another-app-client")),
         "another issuer": pool.signer.sign(admin_claims(config, token, iss="https://evil.example/pool")),
         "an id token": client.call("signIn", user=ADMIN_EMAIL, **{"pass": "Admin_password_1"}).json["id_token"],
@@ -79,8 +84,12 @@ def test_forged_expired_and_foreign_tokens_are_401(admin, local_pool, config, tm
         reply = client.call("adminListUsers", access_token=bad)
         assert reply.status == 401, name
         assert reply.json["error"] == ("TokenExpired" if name == "expired" else "InvalidToken"), name
-    assert client.call("adminListUsers", access_token=pool.signer.sign(
-        admin_claims(config, token, exp=now - 61))).json["error"] == "TokenExpired"  # past the 60 s skew
+    assert (
+        client.call("adminListUsers", access_token=pool.signer.sign(admin_claims(config, token, exp=now - 61))).json[
+            "error"
+        ]
+        == "TokenExpired"
+    )  # past the 60 s skew
     assert client.call("adminListUsers", access_token=token).status == 200  # the real one works
 
 
@@ -100,8 +109,14 @@ def new_user(base_url) -> tuple[Client, str]:
 def test_create_get_list_and_the_new_password_step(admin, base_url):
     client, token = admin
     email = f"created-{uuid.uuid4().hex[:10]}@example.com"
-    reply = client.call("adminCreateUser", access_token=token, user=email, temp_pass="Temporary_1",
-                        nickname="Newbie", suppress_email=True)
+    reply = client.call(
+        "adminCreateUser",
+        access_token=token,
+        user=email,
+        temp_pass="Temporary_1",
+        nickname="Newbie",
+        suppress_email=True,
+    )
     assert reply.status == 200, reply.body
     assert reply.json["user"]["status"] == "FORCE_CHANGE_PASSWORD" and reply.json["user"]["email"] == email
     again = client.call("adminCreateUser", access_token=token, user=email)
@@ -215,8 +230,13 @@ def test_each_admin_action_leaves_one_audit_line_without_secrets(admin, signed_i
     client, token = admin
     person, email, answer = signed_in
     caplog.set_level(logging.INFO, logger="server.audit")
-    client.call("adminCreateUser", access_token=token, user=f"audit-{uuid.uuid4().hex[:8]}@example.com",
-                temp_pass="Temporary_9", suppress_email=True)
+    client.call(
+        "adminCreateUser",
+        access_token=token,
+        user=f"audit-{uuid.uuid4().hex[:8]}@example.com",
+        temp_pass="Temporary_9",
+        suppress_email=True,
+    )
     client.call("adminDisableUser", access_token=token, user="nobody@example.com")
     person.call("adminDisableUser", access_token=answer["access_token"], user=email)
     Client(client.base_url).call("adminDisableUser", user=email)

@@ -26,8 +26,13 @@ PASS = {"pass": PASSWORD}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    running = local_server(str(tmp_path_factory.mktemp("timed")), free_port(), UNIFORM_ANSWER_SECONDS=str(FLOOR),
-                           RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="off")
+    running = local_server(
+        str(tmp_path_factory.mktemp("timed")),
+        free_port(),
+        UNIFORM_ANSWER_SECONDS=str(FLOOR),
+        RATE_LIMIT_PER_ADDRESS="off",
+        RATE_LIMIT_PER_USER="off",
+    )
     yield running.url
     running.stop()
 
@@ -55,8 +60,10 @@ def compare(client: Client, method: str, known: str, fields: dict) -> None:
     known_median, unknown_median = statistics.median(known_times), statistics.median(unknown_times)
     ratio = known_median / unknown_median
     below = sum(seconds < unknown_median for seconds in known_times) / SAMPLES
-    summary = (f"{method}: known {known_median * 1000:.2f} ms, unknown {unknown_median * 1000:.2f} ms, "
-               f"{below:.0%} of known below the unknown median")
+    summary = (
+        f"{method}: known {known_median * 1000:.2f} ms, unknown {unknown_median * 1000:.2f} ms, "
+        f"{below:.0%} of known below the unknown median"
+    )
     assert 1 / 1.15 < ratio < 1.15, summary
     assert 0.2 <= below <= 0.8, summary
     assert min(known_times + unknown_times) >= FLOOR, summary  # never sooner than the floor

@@ -24,8 +24,9 @@ DEVICE_COOKIE = "__Host-device"
 def site(request, tmp_path_factory):
     """(base URL, local pool) of a server with SIGN_IN_FLOW password or srp, on a local Cognito of its own."""
     flows = "USER_PASSWORD_AUTH" if request.param == "password" else "USER_SRP_AUTH"
-    env = local_config(str(tmp_path_factory.mktemp("devices")), SIGN_IN_FLOW=request.param,
-                       LOCAL_COGNITO_AUTH_FLOWS=flows)
+    env = local_config(
+        str(tmp_path_factory.mktemp("devices")), SIGN_IN_FLOW=request.param, LOCAL_COGNITO_AUTH_FLOWS=flows
+    )
     local, config = start_local_cognito(load_config(env))
     server = serve_app(config, config.port)
     yield config.base_url, local.pool
@@ -52,8 +53,9 @@ def remembered(base_url: str, email: str) -> tuple[Client, dict]:
     """A browser that signed in with the code and asked to be remembered: (client, the answer)."""
     browser = Client(base_url)
     step = code_step(browser, email)
-    reply = browser.call("respondToChallenge", session=step["session"], totp=CODE, remember_device=True,
-                         device_name="Test browser")
+    reply = browser.call(
+        "respondToChallenge", session=step["session"], totp=CODE, remember_device=True, device_name="Test browser"
+    )
     assert reply.status == 200 and reply.json["device_remembered"] is True, reply.body
     return browser, reply
 
@@ -69,7 +71,8 @@ def test_a_remembered_browser_signs_in_without_the_code(site):
     assert device_key not in reply.text  # the device stays in the cookie
     devices = browser.call("listDevices", access_token=reply.json["access_token"]).json["devices"]
     assert [(d["key"], d["name"], d["remembered"], d["this_browser"]) for d in devices] == [
-        (device_key, "Test browser", True, True)]
+        (device_key, "Test browser", True, True)
+    ]
     # Signed out and in again: tokens, no code; the device outlives signing out.
     assert browser.call("signOut").status == 200
     assert DEVICE_COOKIE in browser.cookies

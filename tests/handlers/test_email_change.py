@@ -40,8 +40,9 @@ def test_the_new_email_takes_over_once_its_code_is_given(base_url):
     new = new_address()
     reply = client.call("updateUser", access_token=token, email=new)
     assert reply.status == 200, reply.body
-    assert reply.json["code_deliveries"] == [{"destination": f"{new[0]}***@e***", "medium": "EMAIL",
-                                              "attribute": "email"}]
+    assert reply.json["code_deliveries"] == [
+        {"destination": f"{new[0]}***@e***", "medium": "EMAIL", "attribute": "email"}
+    ]
     assert new not in reply.body.decode()  # masked, as Cognito masks it
     # Until the code comes back, the old address is the account's and signs in.
     assert email_of(client, token) == (old, "true")
@@ -49,8 +50,10 @@ def test_the_new_email_takes_over_once_its_code_is_given(base_url):
     assert Client(base_url).call("signIn", user=new, **PASS).json["error"] == "NotAuthorized"
 
     reply = client.call("resendAttributeCode", access_token=token)
-    assert (reply.status, reply.json["delivery"]) == (200, {"destination": f"{new[0]}***@e***", "medium": "EMAIL",
-                                                           "attribute": "email"})
+    assert (reply.status, reply.json["delivery"]) == (
+        200,
+        {"destination": f"{new[0]}***@e***", "medium": "EMAIL", "attribute": "email"},
+    )
     reply = client.call("verifyAttribute", access_token=token, code="000000")
     assert (reply.status, reply.json["error"]) == (400, "CodeMismatch")
     reply = client.call("verifyAttribute", access_token=token, attribute="email", code=f" {CODE} ")
@@ -82,8 +85,9 @@ def test_a_phone_number_is_verified_with_its_texted_code(signed_in):
     client, _, answer = signed_in
     token = answer["access_token"]
     reply = client.call("updateUser", access_token=token, phone_number="+15550100123")
-    assert reply.json["code_deliveries"] == [{"destination": "+*******0123", "medium": "SMS",
-                                              "attribute": "phone_number"}]
+    assert reply.json["code_deliveries"] == [
+        {"destination": "+*******0123", "medium": "SMS", "attribute": "phone_number"}
+    ]
     assert client.call("getUser", access_token=token).json["attributes"]["phone_number_verified"] == "false"
     reply = client.call("verifyAttribute", access_token=token, attribute="phone_number", code=CODE)
     assert reply.status == 200, reply.body
@@ -95,8 +99,10 @@ def other_pools(tmp_path_factory):
     """Two servers on local Cognitos of their own: one whose pool changes emails at once, one whose
     app client may not write the email (and which offers only the authenticator app)."""
     servers, locals_ = {}, []
-    for name, env in (("immediate", {"LOCAL_COGNITO_EMAIL_UPDATES": "immediate"}),
-                      ("off", {"LOCAL_COGNITO_EMAIL_UPDATES": "off", "LOCAL_COGNITO_MFA_METHODS": "totp"})):
+    for name, env in (
+        ("immediate", {"LOCAL_COGNITO_EMAIL_UPDATES": "immediate"}),
+        ("off", {"LOCAL_COGNITO_EMAIL_UPDATES": "off", "LOCAL_COGNITO_MFA_METHODS": "totp"}),
+    ):
         local, config = start_local_cognito(load_config(local_config(str(tmp_path_factory.mktemp(name)), **env)))
         locals_.append(local)
         servers[name] = (serve_app(config, config.port), config.base_url)

@@ -32,9 +32,22 @@ def test_next_may_be_a_path_of_this_site(value):
     assert safe_next(value) == value
 
 
-@pytest.mark.parametrize("value", ["https://evil.example", "//evil.example", "/\\evil.example", "evil.example",
-                                   "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1", "http:/evil.example",
-                                   "/a\x0bb", "/a\x0cb", "/a\x7fb", "/a\\b"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "evil.example",
+        "javascript:alert(1)",
+        "/ok\r\nSet-Cookie: x=1",
+        "http:/evil.example",
+        "/a\x0bb",
+        "/a\x0cb",
+        "/a\x7fb",
+        "/a\\b",
+    ],
+)
 def test_next_refuses_anything_that_leaves_the_site(value):
     with pytest.raises(ApiError) as caught:
         safe_next(value)
@@ -72,8 +85,7 @@ def test_login_refuses_an_absolute_next(base_url):
     reply = Client(base_url).request("GET", "/login?next=https://evil.example", follow=False)
     assert (reply.status, reply.json["error"]) == (400, "InvalidNext")
     assert "Location" not in reply.headers
-    page = Client(base_url).request("GET", "/login?next=//evil.example", headers={"Accept": "text/html"},
-                                    follow=False)
+    page = Client(base_url).request("GET", "/login?next=//evil.example", headers={"Accept": "text/html"}, follow=False)
     assert page.status == 400 and page.headers["Content-Type"].startswith("text/html")
     assert b"can only lead to a page of this site" in page.body and b"evil.example" not in page.body
 
@@ -127,16 +139,26 @@ def test_the_password_rules_are_the_local_pools(local_pool):
     described = local.pool.pool.to_json(extended=True)  # moto's DescribeUserPool answer
     policy = described["Policies"]["PasswordPolicy"]
     assert me_answer()["password_policy"] == {
-        "min_length": policy["MinimumLength"], "require_lowercase": policy["RequireLowercase"],
-        "require_uppercase": policy["RequireUppercase"], "require_numbers": policy["RequireNumbers"],
-        "require_symbols": policy["RequireSymbols"]}
+        "min_length": policy["MinimumLength"],
+        "require_lowercase": policy["RequireLowercase"],
+        "require_uppercase": policy["RequireUppercase"],
+        "require_numbers": policy["RequireNumbers"],
+        "require_symbols": policy["RequireSymbols"],
+    }
 
 
 def test_without_domain_and_base_url_the_routes_answer_503():
     cognito = StandInCognito()
-    config = load_config({"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_abc",
-                          "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret",
-                          "COOKIE_SECRET": "k", "COGNITO_ENDPOINT_URL": cognito.url})
+    config = load_config(
+        {
+            "COGNITO_REGION_NAME": "eu-west-1",
+            "COGNITO_USER_POOL_ID": "eu-west-1_abc",
+            "COGNITO_USER_CLIENT_ID": "client",
+            "COGNITO_CLIENT_SECRET": "secret",
+            "COOKIE_SECRET": "k",
+            "COGNITO_ENDPOINT_URL": cognito.url,
+        }
+    )
     server = serve_app(config)
     try:
         client = Client(server.url)
@@ -150,6 +172,7 @@ def test_without_domain_and_base_url_the_routes_answer_503():
 
 
 # --- the whole flow, through the local Cognito's hosted UI -----------------------------------------
+
 
 def callback_url_of(browser: Client, page: Reply, email: str) -> str:
     """Sign in on the hosted UI and stop at the redirect back to /callback."""
@@ -188,8 +211,10 @@ def test_the_whole_hosted_ui_flow(base_url, config, person):
     refresh_cookie = browser.cookies["__Host-refresh"]
     out = browser.request("GET", "/logout", follow=False)
     assert out.status == 302
-    assert out.headers["Location"] == (f"{config.hosted_ui_url}/logout?client_id={config.client_id}"
-                                       f"&logout_uri={urllib.parse.quote(config.base_url + '/', safe='')}")
+    assert out.headers["Location"] == (
+        f"{config.hosted_ui_url}/logout?client_id={config.client_id}"
+        f"&logout_uri={urllib.parse.quote(config.base_url + '/', safe='')}"
+    )
     assert "__Host-session" not in browser.cookies and "__Host-refresh" not in browser.cookies
     assert browser.request("GET", "/me").json == me_answer()
     # The refresh token was revoked, not only forgotten.
@@ -225,6 +250,7 @@ def test_a_code_made_for_another_login_fails_its_pkce_check(base_url, person):
 
 # --- tokens from the token endpoint are checked, not trusted ---------------------------------------
 
+
 class StandInTokenEndpoint:
     """A hosted UI's /oauth2/token that answers whatever tokens a test made."""
 
@@ -258,13 +284,35 @@ def forging(config):
 
 def made_tokens(signer, config, nonce: str, **changes) -> dict:
     now, sub = int(time.time()), str(uuid.uuid4())
-    identity = {"sub": sub, "iss": config.issuer, "aud": config.client_id, "token_use": "id", "iat": now,
-                "exp": now + 300, "nonce": nonce, "email": "forged@example.com", **changes.get("id", {})}
-    access = {"sub": sub, "iss": config.issuer, "client_id": config.client_id, "token_use": "access",
-              "iat": now, "exp": now + 300, "username": sub, **changes.get("access", {})}
+    identity = {
+        "sub": sub,
+        "iss": config.issuer,
+        "aud": config.client_id,
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "email": "forged@example.com",
+        **changes.get("id", {}),
+    }
+    access = {
+        "sub": sub,
+        "iss": config.issuer,
+        "client_id": config.client_id,
+        "token_use": "access",
+        "iat": now,
+        "exp": now + 300,
+        "username": sub,
+        **changes.get("access", {}),
+    }
     sign = changes.get("sign", signer.sign)
-    return {"id_token": sign(identity), "access_token": sign(access), "refresh_token": "r" * 40,
-            "token_type": "Bearer", "expires_in": 300}
+    return {
+        "id_token": sign(identity),
+        "access_token": sign(access),
+        "refresh_token": "r" * 40,
+        "token_type": "Bearer",
+        "expires_in": 300,
+    }
 
 
 def test_an_incomplete_token_answer_starts_no_session(forging, local_pool, config):
@@ -279,9 +327,19 @@ def test_an_incomplete_token_answer_starts_no_session(forging, local_pool, confi
     assert "__Host-session" not in browser.cookies
 
 
-@pytest.mark.parametrize("case", ["good", "another key", "another nonce", "another audience",
-                                  "expired", "access token of another client", "an access token as id token",
-                                  "an access token of another user"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "good",
+        "another key",
+        "another nonce",
+        "another audience",
+        "expired",
+        "access token of another client",
+        "an access token as id token",
+        "an access token of another user",
+    ],
+)
 def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp_path, case):
     endpoint, server_url = forging
     signer = local_pool[0].pool.signer
@@ -291,8 +349,9 @@ def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp
     stranger = TokenSigner(str(tmp_path / "stranger.pem"))
     changes = {
         "good": {},
-        "another key": {"sign": lambda claims: jwt.encode(claims, stranger._key, algorithm="RS256",
-                                                          headers={"kid": signer.kid})},
+        "another key": {
+            "sign": lambda claims: jwt.encode(claims, stranger._key, algorithm="RS256", headers={"kid": signer.kid})
+        },
         "another nonce": {"id": {"nonce": "not-the-one"}},
         "another audience": {"id": {"aud": "another-client"}},
         "expired": {"id": {"exp": int(time.time()) - 70}},  # beyond the 60 s clock-skew allowance
@@ -311,6 +370,7 @@ def test_callback_checks_the_tokens_it_is_given(forging, local_pool, config, tmp
 
 
 # --- sessions that refresh instead of expiring -----------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def short_lived(tmp_path_factory):
@@ -367,16 +427,27 @@ def test_the_json_sign_out_ends_the_browser_session_too(base_url, person):
 def test_pages_of_other_origins_cannot_act_with_the_session(base_url, person):
     browser = signed_in_browser(base_url, person)
     own_origin = base_url
-    for headers in ({"Origin": "http://evil.localhost:8080"}, {"Origin": "null"},
-                    {"Sec-Fetch-Site": "same-site"}, {"Sec-Fetch-Site": "cross-site"}):
-        reply = browser.request("POST", "/", json.dumps({"env": "updateUser", "nickname": "pwned"}).encode(),
-                                {"Content-Type": "text/plain", **headers})
+    for headers in (
+        {"Origin": "http://evil.localhost:8080"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ):
+        reply = browser.request(
+            "POST",
+            "/",
+            json.dumps({"env": "updateUser", "nickname": "pwned"}).encode(),
+            {"Content-Type": "text/plain", **headers},
+        )
         assert (reply.status, reply.json["error"]) == (403, "UntrustedOrigin"), headers
     assert browser.call("getUser").json["attributes"]["nickname"] == "Sam"  # nothing changed
     # This site's own pages, and clients that are not pages, may.
-    reply = browser.request("POST", "/", json.dumps({"env": "getUser"}).encode(),
-                            {"Content-Type": "application/json", "Origin": own_origin,
-                             "Sec-Fetch-Site": "same-origin"})
+    reply = browser.request(
+        "POST",
+        "/",
+        json.dumps({"env": "getUser"}).encode(),
+        {"Content-Type": "application/json", "Origin": own_origin, "Sec-Fetch-Site": "same-origin"},
+    )
     assert reply.status == 200
 
 

@@ -22,8 +22,9 @@ def test_login_with_amazon_signs_in_with_the_amazon_name_as_nickname(base_url):
     email = f"amazon-{uuid.uuid4().hex[:10]}@example.com"
     landed = submit(browser, page, email=email, name="Ama Zon")
     assert landed.status == 200 and landed.url == base_url + "/", (landed.status, landed.url)
-    assert browser.request("GET", "/me").json == me_answer(email=email, nickname="Ama Zon", groups=[],
-                                                           refresh_cookie=True)
+    assert browser.request("GET", "/me").json == me_answer(
+        email=email, nickname="Ama Zon", groups=[], refresh_cookie=True
+    )
     # The session renews with the refresh token of a federated user (its SECRET_HASH takes the
     # LoginWithAmazon_... user name the access token carries).
     assert browser.call("refresh").status == 200
@@ -42,8 +43,9 @@ def test_without_the_provider_the_hosted_ui_refuses_it(tmp_path):
     server = serve_app(config, config.port)
     try:
         browser = Client(config.base_url)
-        refused = browser.request("GET", "/login?provider=LoginWithAmazon", headers={"Accept": "text/html"},
-                                  follow=True)
+        refused = browser.request(
+            "GET", "/login?provider=LoginWithAmazon", headers={"Accept": "text/html"}, follow=True
+        )
         assert refused.status == 400 and refused.url.startswith(config.hosted_ui_url + "/oauth2/authorize?")
         assert b"Login option is not available. Please try another one." in refused.body
         page = browser.request("GET", "/login", headers={"Accept": "text/html"}, follow=True)

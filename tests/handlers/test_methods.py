@@ -117,8 +117,7 @@ def test_change_password(signed_in):
     assert (reply.status, reply.json["error"]) == (401, "NotAuthorized")
     reply = client.call("changePass", old_pass=PASSWORD, new_pass="short", access_token=token)
     assert (reply.status, reply.json["error"]) == (400, "InvalidPassword")
-    assert client.call("changePass", old_pass=PASSWORD, new_pass="newpassword1",
-                       access_token=token).status == 200
+    assert client.call("changePass", old_pass=PASSWORD, new_pass="newpassword1", access_token=token).status == 200
     assert client.call("signIn", user=email, **PASS).status == 401
     assert client.call("signIn", user=email, **{"pass": "newpassword1"}).status == 200
 

@@ -61,7 +61,9 @@ def test_the_whole_mfa_round_trip(signed_in, base_url):
 
     browser = Client(base_url)
     session = challenge_of(browser, email)
-    wrong = browser.call("respondToChallenge", user=email, session=session, totp="000000" if current != "000000" else "111111")
+    wrong = browser.call(
+        "respondToChallenge", user=email, session=session, totp="000000" if current != "000000" else "111111"
+    )
     assert (wrong.status, wrong.json["error"]) == (400, "CodeMismatch")
     reply = browser.call("respondToChallenge", user=email, session=session, totp=current[:3] + " " + current[3:])
     assert reply.status == 200, reply.body
@@ -121,12 +123,16 @@ def test_answers_that_do_not_fit_the_step_are_refused(signed_in):
 def test_mfa_can_be_turned_off_and_on_again(signed_in):
     client, email, answer = signed_in
     token = answer["access_token"]
-    mfa_state = lambda: {k: v for k, v in client.call("getUser", access_token=token).json.items()  # noqa: E731
-                         if k.startswith("mfa_")}
+    mfa_state = lambda: {  # noqa: E731
+        k: v for k, v in client.call("getUser", access_token=token).json.items() if k.startswith("mfa_")
+    }
     assert mfa_state() == {"mfa_enabled": False, "mfa_methods": [], "mfa_preferred": None}
     set_up_mfa(client, email, token)
-    assert mfa_state() == {"mfa_enabled": True, "mfa_methods": ["SOFTWARE_TOKEN_MFA"],  # getUser says codes are on
-                           "mfa_preferred": "SOFTWARE_TOKEN_MFA"}
+    assert mfa_state() == {
+        "mfa_enabled": True,
+        "mfa_methods": ["SOFTWARE_TOKEN_MFA"],  # getUser says codes are on
+        "mfa_preferred": "SOFTWARE_TOKEN_MFA",
+    }
     assert client.call("setMfa", access_token=token, enabled=False).json == {"message": "OK", "mfa_enabled": False}
     assert mfa_state() == {"mfa_enabled": False, "mfa_methods": [], "mfa_preferred": None}
     reply = client.call("signIn", user=email, **PASS)
@@ -143,8 +149,10 @@ def test_mfa_cannot_be_turned_on_before_an_app_is_set_up(signed_in):
     assert (reply.status, reply.json["error"]) == (400, "InvalidField")
 
 
-@pytest.mark.parametrize("method, fields", [("QR_init", {"user": "x@example.com"}), ("QR_TOTP", {"totp": "123456"}),
-                                            ("setMfa", {"enabled": True})])
+@pytest.mark.parametrize(
+    "method, fields",
+    [("QR_init", {"user": "x@example.com"}), ("QR_TOTP", {"totp": "123456"}), ("setMfa", {"enabled": True})],
+)
 def test_mfa_methods_need_a_valid_access_token(client, method, fields):
     reply = client.call(method, access_token="not-a-token", **fields)
     assert (reply.status, reply.json["error"]) == (401, "NotAuthorized")

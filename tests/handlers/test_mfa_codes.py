@@ -57,8 +57,10 @@ def test_email_codes_go_to_the_verified_email(base_url, signed_in):
     reply = client.call("setMfa", access_token=answer["access_token"], enabled=True, method="email")
     assert reply.status == 200, reply.body
     step = sign_in_step(base_url, email)
-    assert (step["challenge"], step["delivery"]) == ("EMAIL_OTP", {"destination": f"{email[0]}***@e***",
-                                                                  "medium": "EMAIL"})
+    assert (step["challenge"], step["delivery"]) == (
+        "EMAIL_OTP",
+        {"destination": f"{email[0]}***@e***", "medium": "EMAIL"},
+    )
     reply = Client(base_url).call("respondToChallenge", session=step["session"], totp=CODE)
     assert reply.status == 200 and "access_token" in reply.json, reply.body
 
@@ -74,11 +76,18 @@ def test_several_methods_without_a_preference_let_the_person_choose(base_url, si
     assert (profile["mfa_methods"], profile["mfa_preferred"]) == (["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"], None)
 
     step = sign_in_step(base_url, email)
-    assert (step["message"], step["challenge"], step["mfa_choices"]) == \
-        ("SELECT_MFA_TYPE", "SELECT_MFA_TYPE", ["sms", "totp", "email"])
+    assert (step["message"], step["challenge"], step["mfa_choices"]) == (
+        "SELECT_MFA_TYPE",
+        "SELECT_MFA_TYPE",
+        ["sms", "totp", "email"],
+    )
     person = Client(base_url)
-    for wrong, error in (({"mfa_choice": "carrier-pigeon"}, "InvalidField"), ({"totp": CODE}, "MissingField"),
-                         ({}, "MissingField"), ({"mfa_choice": "sms", "nickname": "Sam"}, "UnknownField")):
+    for wrong, error in (
+        ({"mfa_choice": "carrier-pigeon"}, "InvalidField"),
+        ({"totp": CODE}, "MissingField"),
+        ({}, "MissingField"),
+        ({"mfa_choice": "sms", "nickname": "Sam"}, "UnknownField"),
+    ):
         reply = person.call("respondToChallenge", session=step["session"], **wrong)
         assert (reply.status, reply.json["error"]) == (400, error), reply.body
     reply = person.call("respondToChallenge", session=step["session"], mfa_choice="sms", totp=CODE)

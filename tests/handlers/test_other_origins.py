@@ -55,7 +55,9 @@ def test_a_sibling_origin_cannot_sign_the_person_out_everywhere(base_url, signed
     client, _, tokens = signed_in
     other_device = Client(base_url)
     assert other_device.call("signIn", user=signed_in[1], **{"pass": PASSWORD}).status == 200
-    reply = forged(client, {"env": "signOut", "global": True}, Origin=sibling(base_url), **{"Sec-Fetch-Site": "same-site"})
+    reply = forged(
+        client, {"env": "signOut", "global": True}, Origin=sibling(base_url), **{"Sec-Fetch-Site": "same-site"}
+    )
     assert_refused(reply)
     assert "__Host-refresh" in client.cookies
     assert_still_signed_in(client)
@@ -72,13 +74,17 @@ def test_a_sibling_origin_gets_no_tokens_from_refresh(base_url, signed_in):
 
 
 @pytest.mark.parametrize("method", sorted(COOKIE_METHODS))
-@pytest.mark.parametrize("headers", [
-    {"Origin": "SIBLING", "Sec-Fetch-Site": "same-site"},
-    {"Origin": "SIBLING"},  # a browser without Sec-Fetch-Site: the origin alone decides
-    {"Sec-Fetch-Site": "same-site"},  # a form of a sibling origin whose Origin the browser left out
-    {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
-    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
-], ids=["sibling", "sibling-without-fetch-metadata", "same-site-without-origin", "cross-site", "opaque-origin"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "SIBLING", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "SIBLING"},  # a browser without Sec-Fetch-Site: the origin alone decides
+        {"Sec-Fetch-Site": "same-site"},  # a form of a sibling origin whose Origin the browser left out
+        {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["sibling", "sibling-without-fetch-metadata", "same-site-without-origin", "cross-site", "opaque-origin"],
+)
 def test_every_method_that_uses_the_refresh_cookie_refuses_other_origins(base_url, signed_in, method, headers):
     client, _, _ = signed_in
     headers = {name: sibling(base_url) if value == "SIBLING" else value for name, value in headers.items()}
@@ -88,8 +94,10 @@ def test_every_method_that_uses_the_refresh_cookie_refuses_other_origins(base_ur
 
 def test_json_rpc_calls_are_refused_alike(base_url, signed_in):
     client, _, _ = signed_in
-    batch = [{"jsonrpc": "2.0", "method": "signOut", "params": {"global": True}, "id": 1},
-             {"jsonrpc": "2.0", "method": "refresh", "id": 2}]
+    batch = [
+        {"jsonrpc": "2.0", "method": "signOut", "params": {"global": True}, "id": 1},
+        {"jsonrpc": "2.0", "method": "refresh", "id": 2},
+    ]
     reply = forged(client, batch, Origin=sibling(base_url), **{"Sec-Fetch-Site": "same-site"})
     assert reply.status == 200 and not reply.set_cookies()
     assert [answer["error"]["data"]["error"] for answer in reply.json] == ["UntrustedOrigin", "UntrustedOrigin"]
@@ -98,24 +106,34 @@ def test_json_rpc_calls_are_refused_alike(base_url, signed_in):
 
 def test_methods_that_do_not_use_the_cookie_are_not_refused(base_url, signed_in):
     client, email, tokens = signed_in
-    reply = forged(client, {"env": "getUser", "access_token": tokens["access_token"]},
-                   Origin=sibling(base_url), **{"Sec-Fetch-Site": "same-site"})
+    reply = forged(
+        client,
+        {"env": "getUser", "access_token": tokens["access_token"]},
+        Origin=sibling(base_url),
+        **{"Sec-Fetch-Site": "same-site"},
+    )
     assert reply.status == 200 and reply.json["attributes"]["email"] == email
 
 
 def test_this_sites_pages_and_clients_that_are_not_pages_may(base_url, signed_in):
     client, _, _ = signed_in
-    for headers in ({"Origin": base_url, "Sec-Fetch-Site": "same-origin"},  # the page's own fetch
-                    {"Origin": base_url},  # an older browser
-                    {"Sec-Fetch-Site": "same-origin"},
-                    {"Sec-Fetch-Site": "none"},  # the person typed the address
-                    {}):  # curl, Postman, a server
+    for headers in (
+        {"Origin": base_url, "Sec-Fetch-Site": "same-origin"},  # the page's own fetch
+        {"Origin": base_url},  # an older browser
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "none"},  # the person typed the address
+        {},
+    ):  # curl, Postman, a server
         reply = forged(client, {"env": "refresh"}, **headers)
         assert reply.status == 200 and reply.json["access_token"], (headers, reply.body)
     # The browser's word that the page is of this origin counts even where BASE_URL names the host
     # otherwise (http://localhost and http://127.0.0.1 are both this server).
-    reply = forged(client, {"env": "refresh"}, Origin=base_url.replace("127.0.0.1", "localhost"),
-                   **{"Sec-Fetch-Site": "same-origin"})
+    reply = forged(
+        client,
+        {"env": "refresh"},
+        Origin=base_url.replace("127.0.0.1", "localhost"),
+        **{"Sec-Fetch-Site": "same-origin"},
+    )
     assert reply.status == 200
 
 
@@ -150,6 +168,7 @@ def test_without_base_url_an_older_browser_is_judged_by_the_host_it_called(confi
 
 # --- /logout ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def person(client, email):
     assert client.call("createAccount", user=email, nickname="Sam", **{"pass": PASSWORD}).status == 200
@@ -162,7 +181,7 @@ def test_a_link_from_another_site_to_logout_shows_a_button_and_signs_nothing_out
     browser = signed_in_browser(base_url, person)
     page = browser.request("GET", "/logout", headers={"Sec-Fetch-Site": site, "Accept": "text/html"})
     assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
-    assert page.form("/logout") == {} and b'method=post' in page.body and b"<script" not in page.body
+    assert page.form("/logout") == {} and b"method=post" in page.body and b"<script" not in page.body
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "form-action 'self'" in page.headers["Content-Security-Policy"]
     assert not page.set_cookies()
@@ -173,8 +192,12 @@ def test_a_link_from_another_site_to_logout_shows_a_button_and_signs_nothing_out
 def test_the_sign_out_button_posts_from_this_site_and_signs_out(base_url, person):
     browser = signed_in_browser(base_url, person)
     kept = dict(browser.cookies)
-    reply = browser.request("POST", "/logout", b"", {"Content-Type": "application/x-www-form-urlencoded",
-                                                     "Origin": base_url, "Sec-Fetch-Site": "same-origin"})
+    reply = browser.request(
+        "POST",
+        "/logout",
+        b"",
+        {"Content-Type": "application/x-www-form-urlencoded", "Origin": base_url, "Sec-Fetch-Site": "same-origin"},
+    )
     assert reply.status == 303 and "/logout?" in reply.location
     assert reply.clears_cookie("__Host-refresh") and reply.clears_cookie("__Host-session")
     thief = Client(base_url)
@@ -182,22 +205,30 @@ def test_the_sign_out_button_posts_from_this_site_and_signs_out(base_url, person
     assert thief.call("refresh").json["error"] == "SessionExpired"
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "SIBLING", "Sec-Fetch-Site": "same-site"},
-    {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
-], ids=["sibling", "cross-site"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "SIBLING", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["sibling", "cross-site"],
+)
 def test_a_sign_out_form_of_another_origin_is_refused(base_url, person, headers):
     browser = signed_in_browser(base_url, person)
     headers = {name: sibling(base_url) if value == "SIBLING" else value for name, value in headers.items()}
-    reply = browser.request("POST", "/logout", b"", {"Content-Type": "application/x-www-form-urlencoded",
-                                                     "Accept": "text/html", **headers})
+    reply = browser.request(
+        "POST", "/logout", b"", {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html", **headers}
+    )
     assert reply.status == 403 and b"sign-out button" in reply.body and not reply.set_cookies()
     assert browser.request("GET", "/me").json["signed_in"] is True
     assert_still_signed_in(browser)
 
 
-@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}],
-                         ids=["the-pages-own-button", "typed", "not-a-browser"])
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}],
+    ids=["the-pages-own-button", "typed", "not-a-browser"],
+)
 def test_a_navigation_of_this_site_to_logout_signs_out_at_once(base_url, person, headers):
     browser = signed_in_browser(base_url, person)
     reply = browser.request("GET", "/logout", headers=headers)

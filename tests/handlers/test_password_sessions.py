@@ -113,8 +113,7 @@ def test_a_password_change_keeps_a_hosted_ui_session_going(base_url):
     copied = dict(browser.cookies)  # someone else's copy of the same session
     reply = browser.call("changePass", old_pass=PASSWORD, new_pass=NEW_PASSWORD)  # the session's token
     assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
-    assert any(header.startswith("__Host-session=") and "Max-Age=0" not in header
-               for header in reply.set_cookies())
+    assert any(header.startswith("__Host-session=") and "Max-Age=0" not in header for header in reply.set_cookies())
     assert browser.request("GET", "/me").json["signed_in"] is True
     assert browser.call("getUser").json["attributes"]["email"] == email
     copy = Client(base_url)
@@ -144,9 +143,15 @@ def test_a_reset_ends_every_session(base_url):
 def without_admin_credentials(config, monkeypatch, tmp_path):
     """A server on the same local Cognito as a real pool's would be: its admin calls signed with
     whatever AWS credentials the environment has, which is none."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                 "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
@@ -165,8 +170,9 @@ def test_a_reset_without_admin_credentials_signs_in_and_out_everywhere(base_url,
         assert_session_ended(client, token)
 
 
-def test_a_reset_of_an_mfa_account_without_admin_credentials_says_its_sessions_go_on(base_url,
-                                                                                      without_admin_credentials):
+def test_a_reset_of_an_mfa_account_without_admin_credentials_says_its_sessions_go_on(
+    base_url, without_admin_credentials
+):
     email = account(base_url)
     client, token = device(base_url, email)
     set_up_mfa(client, email, token)

@@ -23,8 +23,9 @@ def site_config(tmp_path_factory):
     its configuration."""
     data = tmp_path_factory.mktemp("passwordless")
     port = free_port()
-    local, config = start_local_cognito(load_config(local_config(
-        str(data), PORT=str(port), BASE_URL=f"http://localhost:{port}")))
+    local, config = start_local_cognito(
+        load_config(local_config(str(data), PORT=str(port), BASE_URL=f"http://localhost:{port}"))
+    )
     server = serve_app(config, port)
     yield config
     server.stop()
@@ -82,8 +83,7 @@ def test_without_a_preference_the_choices_reach_the_client(site):
     assert client.call("respondToChallenge", session=chosen.json["session"], totp=CODE).json["access_token"]
     # The password, chosen in the same way.
     started = client.call("signInWithCode", user=email, prefer=None)
-    chosen = client.call("respondToChallenge", session=started.json["session"], answer="PASSWORD",
-                         **{"pass": PASSWORD})
+    chosen = client.call("respondToChallenge", session=started.json["session"], answer="PASSWORD", **{"pass": PASSWORD})
     assert chosen.status == 200 and chosen.json["access_token"], chosen.body
     started = client.call("signInWithCode", user=email, prefer=None)
     bad = client.call("respondToChallenge", session=started.json["session"], answer="SMS_OTP")
@@ -108,16 +108,21 @@ def test_a_passkey_registers_signs_in_lists_and_deletes(site):
     listed = client.call("passkeyList", access_token=token).json["passkeys"]
     assert [p["relying_party"] for p in listed] == ["localhost"] and listed[0]["transports"] == ["internal"]
     factors = client.call("getAuthFactors", access_token=token).json
-    assert factors == {"factors": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"], "mfa_methods": [], "preferred_mfa": None,
-                       "message": "OK"}
+    assert factors == {
+        "factors": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"],
+        "mfa_methods": [],
+        "preferred_mfa": None,
+        "message": "OK",
+    }
 
     other = Client(site)
     started = other.call("passkeySignInStart", user=email)
     assert started.status == 200 and started.json["challenge"] == "WEB_AUTHN", started.body
     options = started.json["credential_request_options"]
     assert options["rpId"] == "localhost" and [c["id"] for c in options["allowCredentials"]] == [listed[0]["id"]]
-    signed = other.call("passkeySignInFinish", session=started.json["session"],
-                        credential=json.dumps(authenticator.get(options, site)))
+    signed = other.call(
+        "passkeySignInFinish", session=started.json["session"], credential=json.dumps(authenticator.get(options, site))
+    )
     assert signed.status == 200 and signed.json["access_token"], signed.body
     assert any(c.startswith("__Host-refresh=") for c in signed.set_cookies())
 
@@ -127,8 +132,11 @@ def test_a_passkey_registers_signs_in_lists_and_deletes(site):
     again = client.call("passkeyDelete", access_token=token, id=listed[0]["id"])
     assert (again.status, again.json["error"]) == (404, "PasskeyNotFound")
     started = other.call("passkeySignInStart", user=email)
-    refused = other.call("passkeySignInFinish", session=started.json["session"],
-                         credential=json.dumps(authenticator.get(started.json["credential_request_options"], site)))
+    refused = other.call(
+        "passkeySignInFinish",
+        session=started.json["session"],
+        credential=json.dumps(authenticator.get(started.json["credential_request_options"], site)),
+    )
     assert (refused.status, refused.json["error"]) == (401, "PasskeyRefused")
 
 
@@ -139,9 +147,13 @@ def test_a_passkey_for_another_site_or_origin_is_refused(site):
     assert (wrong_rp.status, wrong_rp.json["error"]) == (400, "PasskeyWrongSite")
     wrong_origin = register(client, token, SoftAuthenticator(), "https://evil.example")
     assert (wrong_origin.status, wrong_origin.json["error"]) == (400, "PasskeyWrongSite")
-    not_started = client.call("passkeyRegisterFinish", access_token=token,
-                              credential=json.dumps(SoftAuthenticator().create(
-                                  {"rp": {"id": "localhost"}, "user": {"id": "eA"}, "challenge": "AAAA"}, site)))
+    not_started = client.call(
+        "passkeyRegisterFinish",
+        access_token=token,
+        credential=json.dumps(
+            SoftAuthenticator().create({"rp": {"id": "localhost"}, "user": {"id": "eA"}, "challenge": "AAAA"}, site)
+        ),
+    )
     assert (not_started.status, not_started.json["error"]) == (400, "PasskeyRegistrationExpired")
     garbled = client.call("passkeyRegisterFinish", access_token=token, credential="{not json")
     assert (garbled.status, garbled.json["error"], garbled.json["field"]) == (400, "InvalidCredential", "credential")
@@ -155,8 +167,9 @@ def test_a_passkey_of_another_account_does_not_sign_in(site):
     started = Client(site).call("passkeySignInStart", user=other_email)
     options = started.json["credential_request_options"]
     assert options["allowCredentials"] == []  # the other account has none
-    refused = Client(site).call("passkeySignInFinish", session=started.json["session"],
-                                credential=json.dumps(mine.get(options, site)))
+    refused = Client(site).call(
+        "passkeySignInFinish", session=started.json["session"], credential=json.dumps(mine.get(options, site))
+    )
     assert (refused.status, refused.json["error"]) == (401, "PasskeyRefused")
 
 
@@ -199,8 +212,9 @@ def test_a_passkey_chosen_among_the_ways_signs_in_and_fields_go_to_their_own_ste
     options = chosen.json["credential_request_options"]
     missing = other.call("respondToChallenge", session=chosen.json["session"])
     assert (missing.status, missing.json["error"], missing.json["field"]) == (400, "MissingField", "credential")
-    done = other.call("respondToChallenge", session=chosen.json["session"],
-                      credential=json.dumps(authenticator.get(options, site)))
+    done = other.call(
+        "respondToChallenge", session=chosen.json["session"], credential=json.dumps(authenticator.get(options, site))
+    )
     assert done.status == 200 and done.json["access_token"], done.body
     code_step = other.call("signInWithCode", user=email)
     misplaced = other.call("respondToChallenge", session=code_step.json["session"], credential="{}")

@@ -64,8 +64,9 @@ def site(request, base_url, config, tmp_path_factory):
         return
     postgres = request.getfixturevalue("postgres")
     database = postgres.new_database()
-    database_config = dataclasses.replace(config, photos_database_url=postgres.url(database),
-                                          photos_dir=str(tmp_path_factory.mktemp("photos-postgresql")))
+    database_config = dataclasses.replace(
+        config, photos_database_url=postgres.url(database), photos_dir=str(tmp_path_factory.mktemp("photos-postgresql"))
+    )
     server = serve_app(database_config)
     yield Site(server.url, database_config, lambda owner: postgres.photo_rows(database, owner))
     server.stop()
@@ -92,11 +93,14 @@ def test_upload_list_and_read_back(person):
     photo = uploaded.json["photo"]
     assert photo["description"] == "Sunset <b>over</b> the bay"  # plain text, kept as typed
     assert (photo["content_type"], photo["width"], photo["height"], photo["size"]) == (
-        "image/png", 640, 480, len(first))
+        "image/png",
+        640,
+        480,
+        len(first),
+    )
     assert photo["image_url"] == f"/photos/{photo['id']}/image"
     assert photo["thumbnail_url"] == f"/photos/{photo['id']}/thumbnail"
-    assert abs(time.mktime(time.strptime(photo["created_at"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(
-        time.gmtime())) < 60
+    assert abs(time.mktime(time.strptime(photo["created_at"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())) < 60
     second = person.upload(picture(), "Second").json["photo"]
 
     listed = person.list()
@@ -130,14 +134,17 @@ def test_the_thumbnail_is_turned_by_the_exif_orientation(person):
         assert small.convert("RGB").getpixel((280, 150))[2] > 200
 
 
-@pytest.mark.parametrize("name, data", [
-    ("text named .jpg", b"I am not a picture, whatever my name says.\n" * 20),
-    ("truncated JPEG", picture("JPEG", (800, 600))[:1500]),
-    ("PNG signature then garbage", b"\x89PNG\r\n\x1a\n" + os.urandom(4000)),
-    ("an SVG", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
-    ("a BMP (not a type this site takes)", picture("BMP")),
-    ("empty", b""),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("text named .jpg", b"I am not a picture, whatever my name says.\n" * 20),
+        ("truncated JPEG", picture("JPEG", (800, 600))[:1500]),
+        ("PNG signature then garbage", b"\x89PNG\r\n\x1a\n" + os.urandom(4000)),
+        ("an SVG", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        ("a BMP (not a type this site takes)", picture("BMP")),
+        ("empty", b""),
+    ],
+)
 def test_only_real_pictures_are_taken(person, name, data):
     assert_error(person.upload(data, "x"), 400, "NotAnImage")
     assert person.list().json["photos"] == []  # nothing was stored
@@ -156,8 +163,7 @@ def test_size_limit_is_five_mebibytes(person):
 
 def test_descriptions_are_plain_text_of_at_most_500_characters(person):
     assert person.upload(picture(), "é" * 500).json["photo"]["description"] == "é" * 500
-    assert person.upload(picture(), "line one\r\n\tline two").json["photo"]["description"] == (
-        "line one\n\tline two")
+    assert person.upload(picture(), "line one\r\n\tline two").json["photo"]["description"] == ("line one\n\tline two")
     for bad in ("x" * 501, "NUL\0", "escape\x1b[31m", b"\xff\xfe not UTF-8"):
         reply = person.upload(picture(), bad)
         assert_error(reply, 400, "InvalidField")
@@ -170,16 +176,20 @@ def test_the_form_must_carry_one_photo_as_multipart(person):
     assert_error(person.upload(None, "no file"), 400, "MissingField")
     reply = person.client.request("POST", "/photos", picture(), person.headers({"Content-Type": "image/jpeg"}))
     assert_error(reply, 400, "InvalidRequest")
-    reply = person.client.request("POST", "/photos", b"--x\r\nbroken", person.headers(
-        {"Content-Type": "multipart/form-data; boundary=x"}))
+    reply = person.client.request(
+        "POST", "/photos", b"--x\r\nbroken", person.headers({"Content-Type": "multipart/form-data; boundary=x"})
+    )
     assert_error(reply, 400, "InvalidRequest")
 
 
 def test_another_persons_photo_is_404_not_403(site, person):
     photo = person.upload(picture(), "mine").json["photo"]
     stranger = new_person(site.base_url)[0]
-    for reply in (stranger.get(photo["id"], "image"), stranger.get(photo["id"], "thumbnail"),
-                  stranger.delete(photo["id"])):
+    for reply in (
+        stranger.get(photo["id"], "image"),
+        stranger.get(photo["id"], "thumbnail"),
+        stranger.delete(photo["id"]),
+    ):
         assert_error(reply, 404, "PhotoNotFound")
     assert_error(stranger.get("NoSuchPhotoId123", "image"), 404, "PhotoNotFound")
     assert stranger.list().json["photos"] == []
@@ -189,8 +199,12 @@ def test_another_persons_photo_is_404_not_403(site, person):
 def test_no_token_is_401_and_bad_tokens_are_refused(site, person, local_pool, tmp_path):
     photo = person.upload(picture()).json["photo"]
     anonymous = Client(site.base_url)
-    for method, path in (("GET", "/photos"), ("POST", "/photos"), ("GET", f"/photos/{photo['id']}/image"),
-                         ("DELETE", f"/photos/{photo['id']}")):
+    for method, path in (
+        ("GET", "/photos"),
+        ("POST", "/photos"),
+        ("GET", f"/photos/{photo['id']}/image"),
+        ("DELETE", f"/photos/{photo['id']}"),
+    ):
         assert_error(anonymous.request(method, path, b"" if method == "POST" else None), 401, "MissingToken")
 
     pool = local_pool[0].pool
@@ -198,13 +212,17 @@ def test_no_token_is_401_and_bad_tokens_are_refused(site, person, local_pool, tm
     other_key = TokenSigner(str(tmp_path / "other.pem"))
     now = int(time.time())
     refused = {
-        "forged with our key id": (jwt.encode(claims, other_key._key, algorithm="RS256",
-                                              headers={"kid": pool.signer.kid}), "InvalidToken"),
+        "forged with our key id": (
+            jwt.encode(claims, other_key._key, algorithm="RS256", headers={"kid": pool.signer.kid}),
+            "InvalidToken",
+        ),
         "unsigned": (jwt.encode(claims, None, algorithm="none"), "InvalidToken"),
         "another client": (pool.signer.sign({**claims, "client_id": "another"}), "InvalidToken"),
         "expired": (pool.signer.sign({**claims, "iat": now - 7200, "exp": now - 3600}), "TokenExpired"),
-        "an id token": (person.client.call("signIn", user=claims["username"], **{"pass": PASSWORD}).json.get(
-            "id_token", "x.y.z"), "InvalidToken"),
+        "an id token": (
+            person.client.call("signIn", user=claims["username"], **{"pass": PASSWORD}).json.get("id_token", "x.y.z"),
+            "InvalidToken",
+        ),
     }
     for name, (token, code) in refused.items():
         reply = Photos(anonymous, token).get(photo["id"], "image")
@@ -257,11 +275,13 @@ def test_the_hosted_ui_session_cookie_also_works_but_only_from_this_site(base_ur
     image = browser.request("GET", photo["thumbnail_url"], headers={"Sec-Fetch-Site": "same-origin"})
     assert image.status == 200 and image.headers["Content-Type"] == "image/jpeg"
     # Another site's page (an <img> or a form pointing here) cannot use the session.
-    assert_error(browser.request("GET", photo["image_url"], headers={"Sec-Fetch-Site": "cross-site"}),
-                 403, "UntrustedOrigin")
+    assert_error(
+        browser.request("GET", photo["image_url"], headers={"Sec-Fetch-Site": "cross-site"}), 403, "UntrustedOrigin"
+    )
     body, headers = form(picture(), "planted")
-    assert_error(browser.request("POST", "/photos", body, {**headers, "Origin": "http://evil.localhost"}),
-                 403, "UntrustedOrigin")
+    assert_error(
+        browser.request("POST", "/photos", body, {**headers, "Origin": "http://evil.localhost"}), 403, "UntrustedOrigin"
+    )
     assert len(photos.list().json["photos"]) == 1
 
 
@@ -272,11 +292,13 @@ def s3(config):
     moto.start()
     endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
     bucket = "photos-" + uuid.uuid4().hex[:8]
-    s3_client = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint,
-                             aws_access_key_id="test", aws_secret_access_key="test")
+    s3_client = boto3.client(
+        "s3", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test"
+    )
     s3_client.create_bucket(Bucket=bucket)
-    s3_config = dataclasses.replace(config, photos_bucket=bucket, s3_endpoint_url=endpoint,
-                                    photos_dir=config.photos_dir + "-s3")
+    s3_config = dataclasses.replace(
+        config, photos_bucket=bucket, s3_endpoint_url=endpoint, photos_dir=config.photos_dir + "-s3"
+    )
     server = serve_app(s3_config)
     yield f"http://127.0.0.1:{server.port}", s3_client, bucket, s3_config
     server.stop()
@@ -306,8 +328,22 @@ def test_when_the_bucket_fails_nothing_is_half_stored(s3):
     base, s3_client, bucket, _ = s3
     photos, _ = new_person(base)
     kept = photos.upload(picture(), "before").json["photo"]
-    s3_client.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3_client.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:PutObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
     try:
         reply = photos.upload(picture(), "refused")
     finally:
@@ -404,16 +440,24 @@ def test_an_admin_deleting_a_user_deletes_their_photos(site):
 
 def test_form_details(person):
     body, headers = form(picture(), "Upper-case type")
-    reply = person.client.request("POST", "/photos", body, person.headers(
-        {"Content-Type": headers["Content-Type"].replace("multipart/form-data", "Multipart/Form-Data")}))
+    reply = person.client.request(
+        "POST",
+        "/photos",
+        body,
+        person.headers({"Content-Type": headers["Content-Type"].replace("multipart/form-data", "Multipart/Form-Data")}),
+    )
     assert reply.status == 201 and reply.json["photo"]["description"] == "Upper-case type"
     # A description sent as a file is refused, not dropped.
     boundary = "b0undary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n\r\n'.encode()
-            + picture() + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="description"; '
-            f'filename="d.txt"\r\n\r\ntext\r\n--{boundary}--\r\n'.encode())
-    reply = person.client.request("POST", "/photos", body, person.headers(
-        {"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n\r\n'.encode()
+        + picture()
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="description"; '
+        f'filename="d.txt"\r\n\r\ntext\r\n--{boundary}--\r\n'.encode()
+    )
+    reply = person.client.request(
+        "POST", "/photos", body, person.headers({"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    )
     assert_error(reply, 400, "InvalidField")
     reply = person.client.request("PUT", "/photos", b"", person.headers())
     assert_error(reply, 405, "MethodNotAllowed")

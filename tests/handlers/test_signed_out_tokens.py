@@ -127,12 +127,14 @@ def test_a_cookie_written_before_origin_jtis_were_kept_still_works(base_url, con
     signed = Client(base_url).call("signIn", user=email, **{"pass": PASSWORD})
     [cookie] = [header for header in signed.set_cookies() if header.startswith("__Host-refresh=")]
     written = RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days).decode(
-        cookie.split(";")[0].split("=", 1)[1])
+        cookie.split(";")[0].split("=", 1)[1]
+    )
     assert written.origin_jtis == (claim(signed.json["access_token"], "origin_jti"),)
     assert written.access_lifetime == signed.json["expires_in"]
     old = Client(base_url)
     old.cookies["__Host-refresh"] = RefreshCookieCodec(config.cookie_secrets, config.refresh_cookie_days).encode(
-        StoredRefreshToken(written.refresh_token, written.username))
+        StoredRefreshToken(written.refresh_token, written.username)
+    )
     reply = old.call("refresh")
     assert reply.status == 200 and reply.json["access_token"], reply.body
     # The refresh wrote the session's origin_jti into the cookie: its sign-out stops the reads too.
@@ -143,6 +145,7 @@ def test_a_cookie_written_before_origin_jtis_were_kept_still_works(base_url, con
 
 
 # --- the records themselves ---------------------------------------------------------------------
+
 
 def test_records_expire_with_the_tokens_and_stay_bounded(caplog):
     records = LocalRecords(max_records=3)
@@ -156,7 +159,9 @@ def test_records_expire_with_the_tokens_and_stay_bounded(caplog):
     assert len(records) == 1
 
 
-@pytest.mark.parametrize("lifetime, kept", [(3600, 3600 + 120), (0, LONGEST_ACCESS_TOKEN_SECONDS + 120),
-                                            (10 ** 9, LONGEST_ACCESS_TOKEN_SECONDS + 120)])
+@pytest.mark.parametrize(
+    "lifetime, kept",
+    [(3600, 3600 + 120), (0, LONGEST_ACCESS_TOKEN_SECONDS + 120), (10**9, LONGEST_ACCESS_TOKEN_SECONDS + 120)],
+)
 def test_a_record_lasts_the_tokens_lifetime_and_twice_the_clock_allowance(lifetime, kept):
     assert Revocations(60).seconds_to_keep(lifetime) == kept

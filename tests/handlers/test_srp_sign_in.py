@@ -26,8 +26,9 @@ PASS = {"pass": PASSWORD}
 def srp_only(tmp_path_factory):
     """(base URL, the flows of every InitiateAuth the local Cognito was sent) for a server with
     SIGN_IN_FLOW=auto on an app client that allows SRP only."""
-    env = local_config(str(tmp_path_factory.mktemp("srp-only")), LOCAL_COGNITO_AUTH_FLOWS="USER_SRP_AUTH",
-                       SIGN_IN_FLOW="auto")
+    env = local_config(
+        str(tmp_path_factory.mktemp("srp-only")), LOCAL_COGNITO_AUTH_FLOWS="USER_SRP_AUTH", SIGN_IN_FLOW="auto"
+    )
     local, config = start_local_cognito(load_config(env))
     flows: list[str] = []
     initiate = local.pool.operations["InitiateAuth"]
@@ -81,7 +82,10 @@ def test_a_wrong_password_is_refused_as_ever(srp_only):
     assert client.call("confirmAccount", user=email, conf_code=CODE, **PASS).status == 200
     reply = Client(base_url).call("signIn", user=email, **{"pass": "not-the-password"})
     assert (reply.status, reply.json["error"], reply.json["message"]) == (
-        401, "NotAuthorized", "Incorrect username or password.")
+        401,
+        "NotAuthorized",
+        "Incorrect username or password.",
+    )
     unknown = Client(base_url).call("signIn", user="nobody-" + email, **PASS)
     assert (unknown.status, unknown.json) == (reply.status, reply.json)
 
@@ -94,8 +98,7 @@ def test_mfa_after_srp_goes_on_to_the_client(srp_only):
     other = Client(base_url)
     challenge = other.call("signIn", user=email, **PASS)
     assert challenge.status == 200 and challenge.json["challenge"] == "SOFTWARE_TOKEN_MFA"
-    assert other.call("respondToChallenge", session=challenge.json["session"],
-                      totp=current).json["access_token"]
+    assert other.call("respondToChallenge", session=challenge.json["session"], totp=current).json["access_token"]
 
 
 def test_srp_runs_off_the_ioloop(srp_only, monkeypatch):

@@ -16,20 +16,41 @@ from server.registry import METHODS
 from tests.support import CODE, PASSWORD, STAND_IN_POOL, Client, StandInCognito, local_config, serve_app
 
 PASS = {"pass": PASSWORD}
-HOSTILE = {"ESC": "\x1b[31m", "NUL": "\x00", "CR LF": "\r\n", "RLO": "\u202e", "LRI": "\u2066", "RLM": "\u200f",
-           "LSEP": "\u2028", "PSEP": "\u2029", "ZWSP": "\u200b", "C1 CSI": "\x9b"}
+HOSTILE = {
+    "ESC": "\x1b[31m",
+    "NUL": "\x00",
+    "CR LF": "\r\n",
+    "RLO": "\u202e",
+    "LRI": "\u2066",
+    "RLM": "\u200f",
+    "LSEP": "\u2028",
+    "PSEP": "\u2029",
+    "ZWSP": "\u200b",
+    "C1 CSI": "\x9b",
+}
 # Every method with a user field, and what else it needs to reach its handler.
 USER_FIELDS = {
-    "createAccount": PASS, "signIn": PASS, "confirmAccount": {"conf_code": "123456", **PASS}, "resendCode": {},
-    "forgotPassword": {}, "confirmForgotPassword": {"conf_code": "123456", "new_pass": PASSWORD},
-    "respondToChallenge": {"session": "s", "totp": "123456"}, "QR_init": {"access_token": "t"},
-    "adminCreateUser": {"access_token": "t"}, "adminGetUser": {"access_token": "t"},
-    "adminDisableUser": {"access_token": "t"}, "adminEnableUser": {"access_token": "t"},
-    "adminDeleteUser": {"access_token": "t"}, "adminDeleteAcct": {"access_token": "t"},
-    "adminResetPassword": {"access_token": "t"}, "adminConfirmSignUp": {"access_token": "t"},
-    "adminSignOut": {"access_token": "t"}, "adminAddUserToGroup": {"access_token": "t", "group": "g"},
+    "createAccount": PASS,
+    "signIn": PASS,
+    "confirmAccount": {"conf_code": "123456", **PASS},
+    "resendCode": {},
+    "forgotPassword": {},
+    "confirmForgotPassword": {"conf_code": "123456", "new_pass": PASSWORD},
+    "respondToChallenge": {"session": "s", "totp": "123456"},
+    "QR_init": {"access_token": "t"},
+    "adminCreateUser": {"access_token": "t"},
+    "adminGetUser": {"access_token": "t"},
+    "adminDisableUser": {"access_token": "t"},
+    "adminEnableUser": {"access_token": "t"},
+    "adminDeleteUser": {"access_token": "t"},
+    "adminDeleteAcct": {"access_token": "t"},
+    "adminResetPassword": {"access_token": "t"},
+    "adminConfirmSignUp": {"access_token": "t"},
+    "adminSignOut": {"access_token": "t"},
+    "adminAddUserToGroup": {"access_token": "t", "group": "g"},
     "adminRemoveUserFromGroup": {"access_token": "t", "group": "g"},
-    "signInWithCode": {}, "passkeySignInStart": {},
+    "signInWithCode": {},
+    "passkeySignInStart": {},
 }
 
 
@@ -40,8 +61,16 @@ def test_every_method_with_a_user_field_is_listed_here():
 @pytest.fixture(scope="module")
 def stand_in():
     cognito = StandInCognito()
-    server = serve_app(load_config({**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito.url,
-                                    "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}))
+    server = serve_app(
+        load_config(
+            {
+                **STAND_IN_POOL,
+                "COGNITO_ENDPOINT_URL": cognito.url,
+                "RATE_LIMIT_PER_ADDRESS": "off",
+                "RATE_LIMIT_PER_USER": "off",
+            }
+        )
+    )
     cognito.client = Client(server.url)
     yield cognito
     server.stop()
@@ -61,15 +90,28 @@ def test_a_control_or_direction_character_in_user_is_400_before_cognito(stand_in
 
 def test_json_rpc_refuses_it_as_invalid_params(stand_in):
     stand_in.received.clear()
-    reply = stand_in.client.post({"jsonrpc": "2.0", "method": "forgotPassword",
-                                  "params": {"user": "sam\u202e@example.com"}, "id": 7})
+    reply = stand_in.client.post(
+        {"jsonrpc": "2.0", "method": "forgotPassword", "params": {"user": "sam\u202e@example.com"}, "id": 7}
+    )
     error = reply.json["error"]
     assert (error["code"], error["data"]["error"], error["data"]["field"]) == (-32602, "InvalidField", "user")
     assert "U+202E" in error["data"]["message"] and stand_in.received == []
 
 
-@pytest.mark.parametrize("method", ["createAccount", "signIn", "confirmAccount", "resendCode", "forgotPassword",
-                                    "confirmForgotPassword", "respondToChallenge", "QR_init", "adminCreateUser"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "createAccount",
+        "signIn",
+        "confirmAccount",
+        "resendCode",
+        "forgotPassword",
+        "confirmForgotPassword",
+        "respondToChallenge",
+        "QR_init",
+        "adminCreateUser",
+    ],
+)
 def test_a_user_that_is_not_an_email_is_refused_where_an_email_is_the_user_name(stand_in, method):
     stand_in.received.clear()
     reply = stand_in.client.call(method, user="6f0e3b52-1d2a-4f55-9b1e-0c2f5d7e8a91", **USER_FIELDS[method])
@@ -79,11 +121,17 @@ def test_a_user_that_is_not_an_email_is_refused_where_an_email_is_the_user_name(
 
 # --- in local mode ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
     """A server in local mode whose per-user limit is 3 calls a minute."""
-    local, config = start_local_cognito(load_config(local_config(
-        str(tmp_path_factory.mktemp("user-field")), RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="3/60")))
+    local, config = start_local_cognito(
+        load_config(
+            local_config(
+                str(tmp_path_factory.mktemp("user-field")), RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="3/60"
+            )
+        )
+    )
     server = serve_app(config, config.port)
     yield config.base_url
     server.stop()
@@ -106,8 +154,12 @@ def test_guesses_by_sub_do_not_escape_the_accounts_limit(limited):
     guesser = Client(limited)
     statuses = [guesser.call("signIn", user=email, **{"pass": f"guess-{n}-password"}).status for n in range(4)]
     assert statuses == [401, 401, 401, 429]
-    for method, fields in (("signIn", PASS), ("forgotPassword", {}), ("resendCode", {}),
-                           ("confirmForgotPassword", USER_FIELDS["confirmForgotPassword"])):
+    for method, fields in (
+        ("signIn", PASS),
+        ("forgotPassword", {}),
+        ("resendCode", {}),
+        ("confirmForgotPassword", USER_FIELDS["confirmForgotPassword"]),
+    ):
         reply = guesser.call(method, user=sub, **fields)
         assert (reply.status, reply.json["error"], reply.json["field"]) == (400, "InvalidField", "user"), method
         assert "access_token" not in reply.json
@@ -125,8 +177,11 @@ def test_ascii_case_is_one_account_and_one_budget(limited):
     assert client.call("signIn", user=email, **{"pass": "not-the-password"}).status == 429  # the 4th
 
 
-@pytest.mark.parametrize("first,second", [("straße", "strasse"), ("\u212aaren", "karen"), ("\u017fam", "sam")],
-                         ids=["sharp s", "Kelvin sign", "long s"])
+@pytest.mark.parametrize(
+    "first,second",
+    [("straße", "strasse"), ("\u212aaren", "karen"), ("\u017fam", "sam")],
+    ids=["sharp s", "Kelvin sign", "long s"],
+)
 def test_two_different_addresses_are_two_accounts(base_url, first, second):
     """casefold() made "straße" "strasse" and the Kelvin sign a "k": one account for two addresses,
     and one person signed in as the other."""

@@ -27,24 +27,27 @@ def people(base_url, admin):
     """An email in every state an account can be in, by name."""
     client = Client(base_url)
     admin_client, token = admin
-    emails = {name: new_email(name) for name in
-              ("nobody", "waiting", "confirmed", "invited", "disabled", "unverified")}
+    emails = {name: new_email(name) for name in ("nobody", "waiting", "confirmed", "invited", "disabled", "unverified")}
     for name in ("waiting", "confirmed", "disabled", "unverified"):
         assert client.call("createAccount", user=emails[name], **PASS).status == 200
     for name in ("confirmed", "disabled"):
         assert client.call("confirmAccount", user=emails[name], conf_code=CODE, **PASS).status == 200
     # Confirmed by an admin: the email was never verified, so Cognito can send it no reset code.
     assert admin_client.call("adminConfirmSignUp", access_token=token, user=emails["unverified"]).status == 200
-    assert admin_client.call("adminCreateUser", access_token=token, user=emails["invited"],
-                             suppress_email=True).status == 200
+    assert (
+        admin_client.call("adminCreateUser", access_token=token, user=emails["invited"], suppress_email=True).status
+        == 200
+    )
     assert admin_client.call("adminDisableUser", access_token=token, user=emails["disabled"]).status == 200
     return emails
 
 
 def answers(base_url: str, method: str, emails, **fields) -> dict:
     """(status, body) of ``method`` for each email, each from a browser of its own."""
-    return {name: (lambda reply: (reply.status, reply.json))(Client(base_url).call(method, user=email, **fields))
-            for name, email in emails.items()}
+    return {
+        name: (lambda reply: (reply.status, reply.json))(Client(base_url).call(method, user=email, **fields))
+        for name, email in emails.items()
+    }
 
 
 @pytest.mark.parametrize("method", ["resendCode", "forgotPassword"])
@@ -56,8 +59,10 @@ def test_a_code_request_answers_the_same_delivery_for_every_email(base_url, peop
 def test_a_reset_code_still_reaches_a_confirmed_account(base_url, people):
     client = Client(base_url)
     assert (client.call("forgotPassword", user=people["confirmed"]).json) == DELIVERY
-    assert client.call("confirmForgotPassword", user=people["confirmed"], conf_code=CODE,
-                       new_pass=NEW_PASSWORD).status == 200
+    assert (
+        client.call("confirmForgotPassword", user=people["confirmed"], conf_code=CODE, new_pass=NEW_PASSWORD).status
+        == 200
+    )
     assert client.call("signIn", user=people["confirmed"], **{"pass": NEW_PASSWORD}).status == 200
 
 
@@ -73,10 +78,12 @@ def test_confirm_account_refuses_alike_whatever_the_account(base_url, people, lo
         assert client.call("confirmAccount", user=locked, conf_code="000000", **PASS).status == 400
     pool.codes[f"signup:{pool.find_user(expired).id}"]["expires"] = 0  # as it would be a day later
     with_the_code = {name: email for name, email in people.items() if name != "waiting"}
-    replies = answers(base_url, "confirmAccount", {**with_the_code, "locked": locked, "expired": expired},
-                      conf_code=CODE, **PASS)
-    replies["waiting"] = answers(base_url, "confirmAccount", {"waiting": people["waiting"]},
-                                 conf_code="000000", **PASS)["waiting"]
+    replies = answers(
+        base_url, "confirmAccount", {**with_the_code, "locked": locked, "expired": expired}, conf_code=CODE, **PASS
+    )
+    replies["waiting"] = answers(
+        base_url, "confirmAccount", {"waiting": people["waiting"]}, conf_code="000000", **PASS
+    )["waiting"]
     status, body = replies["nobody"]
     assert (status, body["error"]) == (400, "CodeMismatch") and "expired" in body["message"]
     assert replies == dict.fromkeys(replies, replies["nobody"]), replies
@@ -94,18 +101,25 @@ def test_confirm_forgot_password_refuses_alike_whatever_the_account(base_url, pe
         assert client.call("confirmAccount", user=email, conf_code=CODE, **PASS).status == 200
         assert client.call("forgotPassword", user=email).json == DELIVERY
     for _ in range(5):
-        assert client.call("confirmForgotPassword", user=locked, conf_code="000000",
-                           new_pass=NEW_PASSWORD).status == 400
+        assert (
+            client.call("confirmForgotPassword", user=locked, conf_code="000000", new_pass=NEW_PASSWORD).status == 400
+        )
     pool.codes[f"reset:{pool.find_user(expired).id}"]["expires"] = 0  # as it would be an hour later
     emails = {**people, "locked": locked, "expired": expired}
     replies = answers(base_url, "confirmForgotPassword", emails, conf_code=CODE, new_pass=NEW_PASSWORD)
-    replies["reset"] = answers(base_url, "confirmForgotPassword", {"reset": reset}, conf_code="000000",
-                               new_pass=NEW_PASSWORD)["reset"]
+    replies["reset"] = answers(
+        base_url, "confirmForgotPassword", {"reset": reset}, conf_code="000000", new_pass=NEW_PASSWORD
+    )["reset"]
     assert replies["nobody"][0] == 400 and replies["nobody"][1]["error"] == "CodeMismatch"
     assert replies == dict.fromkeys(replies, replies["nobody"]), replies
     # A new password the pool refuses is said so, for every email alike.
-    short = answers(base_url, "confirmForgotPassword", {"nobody": people["nobody"], "reset": reset},
-                    conf_code=CODE, new_pass="short")
+    short = answers(
+        base_url,
+        "confirmForgotPassword",
+        {"nobody": people["nobody"], "reset": reset},
+        conf_code=CODE,
+        new_pass="short",
+    )
     assert short["nobody"] == short["reset"] and short["reset"][1]["error"] == "InvalidPassword"
     assert client.call("confirmForgotPassword", user=reset, conf_code=CODE, new_pass=NEW_PASSWORD).status == 200
 

@@ -19,26 +19,39 @@ from local_cognito.service import CognitoFault, LocalUserPool
 from server.cognito import secret_hash
 from server.config import ConfigError, load_config
 from tests.support import CODE, PASSWORD
-from tests.support.local_pool import (created, error_code, error_message, groups_claim, new_email, password_auth,
-                                      signed_in, with_mfa)
+from tests.support.local_pool import (
+    created,
+    error_code,
+    error_message,
+    groups_claim,
+    new_email,
+    password_auth,
+    signed_in,
+    with_mfa,
+)
 
 
 # --- signing --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("operation,params", [
-    ("admin_get_user", {"Username": "someone@example.com"}),
-    ("list_users", {}),
-    ("create_group", {"GroupName": "unsigned"}),
-    ("get_group", {"GroupName": "unsigned"}),
-    ("list_groups", {}),
-    ("admin_create_user", {"Username": "unsigned@example.com"}),
-])
+@pytest.mark.parametrize(
+    "operation,params",
+    [
+        ("admin_get_user", {"Username": "someone@example.com"}),
+        ("list_users", {}),
+        ("create_group", {"GroupName": "unsigned"}),
+        ("get_group", {"GroupName": "unsigned"}),
+        ("list_groups", {}),
+        ("admin_create_user", {"Username": "unsigned@example.com"}),
+    ],
+)
 def test_admin_calls_need_a_signature(idp, pool, operation, params):
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         getattr(idp, operation)(UserPoolId=pool.pool_id, **params)
-    assert caught.value.response["Error"] == {"Code": "MissingAuthenticationTokenException",
-                                              "Message": "Missing Authentication Token"}
+    assert caught.value.response["Error"] == {
+        "Code": "MissingAuthenticationTokenException",
+        "Message": "Missing Authentication Token",
+    }
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert pool.find_user("unsigned@example.com") is None and "unsigned" not in pool.pool.groups
 
@@ -53,14 +66,16 @@ def test_public_calls_still_work_unsigned(idp):
 def test_admin_create_user_emails_a_working_temporary_password(idp, admin, pool, caplog):
     email = new_email()
     with caplog.at_level(logging.WARNING, logger="local_cognito.mail"):
-        user = admin.admin_create_user(UserPoolId=pool.pool_id, Username=email, UserAttributes=[
-            {"Name": "email_verified", "Value": "true"}, {"Name": "given_name", "Value": "Ada"}])["User"]
+        user = admin.admin_create_user(
+            UserPoolId=pool.pool_id,
+            Username=email,
+            UserAttributes=[{"Name": "email_verified", "Value": "true"}, {"Name": "given_name", "Value": "Ada"}],
+        )["User"]
     [temporary] = re.findall(rf"Email to {re.escape(email)}: your temporary password is (\S+)", caplog.text)
     assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD" and user["Enabled"] is True
     assert str(uuid.UUID(user["Username"])) == user["Username"]  # the sub, not the email
     attributes = {a["Name"]: a["Value"] for a in user["Attributes"]}
-    assert attributes == {"email": email, "email_verified": "true", "given_name": "Ada",
-                          "sub": user["Username"]}
+    assert attributes == {"email": email, "email_verified": "true", "given_name": "Ada", "sub": user["Username"]}
     assert user["UserCreateDate"] and user["UserLastModifiedDate"]
     assert password_auth(idp, email, temporary)["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
@@ -72,12 +87,15 @@ def test_suppress_sends_no_invitation(admin, pool, caplog):
     assert email not in caplog.text
 
 
-@pytest.mark.parametrize("params,expected", [
-    ({"Username": "not-an-email"}, "InvalidParameterException"),
-    ({"TemporaryPassword": "short"}, "InvalidPasswordException"),
-    ({"UserAttributes": [{"Name": "custom:x", "Value": "1"}]}, "InvalidParameterException"),
-    ({"UserPoolId": "us-east-1_NotThis1"}, "ResourceNotFoundException"),
-])
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({"Username": "not-an-email"}, "InvalidParameterException"),
+        ({"TemporaryPassword": "short"}, "InvalidPasswordException"),
+        ({"UserAttributes": [{"Name": "custom:x", "Value": "1"}]}, "InvalidParameterException"),
+        ({"UserPoolId": "us-east-1_NotThis1"}, "ResourceNotFoundException"),
+    ],
+)
 def test_admin_create_user_refuses_bad_input(admin, pool, params, expected):
     params = dict({"UserPoolId": pool.pool_id, "Username": new_email()}, **params)
     assert error_code(admin.admin_create_user, **params) == expected
@@ -87,20 +105,25 @@ def test_admin_create_user_refuses_bad_input(admin, pool, params, expected):
 def test_an_existing_email_is_refused_and_resend_sends_a_new_password(idp, admin, pool, caplog):
     email = new_email()
     created(admin, pool, email, TemporaryPassword="temporary-pass-1")
-    assert error_code(admin.admin_create_user, UserPoolId=pool.pool_id, Username=email.upper()) == \
-        "UsernameExistsException"
+    assert (
+        error_code(admin.admin_create_user, UserPoolId=pool.pool_id, Username=email.upper())
+        == "UsernameExistsException"
+    )
     with caplog.at_level(logging.WARNING, logger="local_cognito.mail"):
         admin.admin_create_user(UserPoolId=pool.pool_id, Username=email, MessageAction="RESEND")
     [fresh] = re.findall(r"your temporary password is (\S+)", caplog.text)
-    assert error_code(password_auth, idp=idp, email=email, password="temporary-pass-1") == \
-        "NotAuthorizedException"
+    assert error_code(password_auth, idp=idp, email=email, password="temporary-pass-1") == "NotAuthorizedException"
     assert password_auth(idp, email, fresh)["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
     confirmed = signed_in(idp)["email"]
-    assert error_code(admin.admin_create_user, UserPoolId=pool.pool_id, Username=confirmed,
-                      MessageAction="RESEND") == "UnsupportedUserStateException"
-    assert error_code(admin.admin_create_user, UserPoolId=pool.pool_id, Username=new_email(),
-                      MessageAction="RESEND") == "UserNotFoundException"
+    assert (
+        error_code(admin.admin_create_user, UserPoolId=pool.pool_id, Username=confirmed, MessageAction="RESEND")
+        == "UnsupportedUserStateException"
+    )
+    assert (
+        error_code(admin.admin_create_user, UserPoolId=pool.pool_id, Username=new_email(), MessageAction="RESEND")
+        == "UserNotFoundException"
+    )
 
 
 # --- reading users --------------------------------------------------------------------------------
@@ -113,10 +136,14 @@ def test_admin_get_user_by_email_or_sub(idp, admin, pool):
         assert seen["Username"] == user["sub"] and seen["UserStatus"] == "CONFIRMED" and seen["Enabled"]
         assert {"Name": "email", "Value": user["email"]} in seen["UserAttributes"]
         assert seen["UserMFASettingList"] == [] and "PreferredMfaSetting" not in seen
-    assert error_message(admin.admin_get_user, UserPoolId=pool.pool_id, Username=new_email()) == \
-        ("UserNotFoundException", "User does not exist.")
-    assert error_code(admin.admin_get_user, UserPoolId="us-east-1_NotThis1", Username=user["email"]) == \
-        "ResourceNotFoundException"
+    assert error_message(admin.admin_get_user, UserPoolId=pool.pool_id, Username=new_email()) == (
+        "UserNotFoundException",
+        "User does not exist.",
+    )
+    assert (
+        error_code(admin.admin_get_user, UserPoolId="us-east-1_NotThis1", Username=user["email"])
+        == "ResourceNotFoundException"
+    )
 
 
 def listed(admin, pool, **params) -> list[dict]:
@@ -127,8 +154,12 @@ def test_list_users_filters(idp, admin, pool):
     marker = f"lu{uuid.uuid4().hex[:8]}"
     first = signed_in(idp, f"{marker}-first@example.com")
     second = signed_in(idp, f"{marker}-second@example.com")
-    invited = created(admin, pool, f"{marker}-invited@example.com",
-                      UserAttributes=[{"Name": "given_name", "Value": f"{marker} \"Quoted\""}])
+    invited = created(
+        admin,
+        pool,
+        f"{marker}-invited@example.com",
+        UserAttributes=[{"Name": "given_name", "Value": f'{marker} "Quoted"'}],
+    )
     admin.admin_disable_user(UserPoolId=pool.pool_id, Username=second["email"])
     ours = {first["sub"], second["sub"], invited["Username"]}
 
@@ -148,10 +179,17 @@ def test_list_users_filters(idp, admin, pool):
     assert subs("") == ours
 
 
-@pytest.mark.parametrize("text", [
-    'email = unquoted@example.com', 'email == "x"', 'nickname = "x"', 'custom:x = "1"',
-    'email = "a" and sub = "b"', 'email = "dangling',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email = unquoted@example.com",
+        'email == "x"',
+        'nickname = "x"',
+        'custom:x = "1"',
+        'email = "a" and sub = "b"',
+        'email = "dangling',
+    ],
+)
 def test_a_malformed_or_unsupported_filter_is_refused(admin, pool, text):
     assert error_code(admin.list_users, UserPoolId=pool.pool_id, Filter=text) == "InvalidParameterException"
 
@@ -172,16 +210,21 @@ def test_list_users_pages_in_creation_order(idp, admin, pool):
     only_email = listed(admin, pool, Filter=f'email ^= "{marker}"', AttributesToGet=["email"])
     assert all([a["Name"] for a in u["Attributes"]] == ["email"] for u in only_email)
     assert error_code(admin.list_users, UserPoolId=pool.pool_id, Limit=61) == "InvalidParameterException"
-    assert error_code(admin.list_users, UserPoolId=pool.pool_id, PaginationToken="not-a-token") == \
-        "InvalidParameterException"
+    assert (
+        error_code(admin.list_users, UserPoolId=pool.pool_id, PaginationToken="not-a-token")
+        == "InvalidParameterException"
+    )
 
 
 # --- changing users -------------------------------------------------------------------------------
 
 
 def refresh(idp, result: dict) -> dict:
-    return idp.initiate_auth(ClientId=idp.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-        "REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": idp.hash(result["sub"])})
+    return idp.initiate_auth(
+        ClientId=idp.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": idp.hash(result["sub"])},
+    )
 
 
 def test_disabling_revokes_tokens_and_blocks_sign_in(idp, admin, pool):
@@ -189,8 +232,7 @@ def test_disabling_revokes_tokens_and_blocks_sign_in(idp, admin, pool):
     admin.admin_disable_user(UserPoolId=pool.pool_id, Username=user["email"])
     assert error_code(refresh, idp=idp, result=user) == "NotAuthorizedException"
     assert error_code(idp.get_user, AccessToken=user["AccessToken"]) == "NotAuthorizedException"
-    assert error_message(password_auth, idp=idp, email=user["email"]) == \
-        ("NotAuthorizedException", "User is disabled.")
+    assert error_message(password_auth, idp=idp, email=user["email"]) == ("NotAuthorizedException", "User is disabled.")
     assert admin.admin_get_user(UserPoolId=pool.pool_id, Username=user["email"])["Enabled"] is False
 
     admin.admin_enable_user(UserPoolId=pool.pool_id, Username=user["email"])
@@ -213,8 +255,7 @@ def test_admin_delete_user_forgets_everything(idp, admin, pool):
     admin.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=user["email"], GroupName=group)
     admin.admin_delete_user(UserPoolId=pool.pool_id, Username=user["email"])
 
-    assert error_code(admin.admin_get_user, UserPoolId=pool.pool_id, Username=user["email"]) == \
-        "UserNotFoundException"
+    assert error_code(admin.admin_get_user, UserPoolId=pool.pool_id, Username=user["email"]) == "UserNotFoundException"
     assert error_code(idp.get_user, AccessToken=user["AccessToken"]) == "NotAuthorizedException"
     assert error_code(refresh, idp=idp, result=user) == "NotAuthorizedException"
     assert error_code(password_auth, idp=idp, email=user["email"]) == "NotAuthorizedException"
@@ -231,18 +272,23 @@ def test_admin_delete_user_forgets_everything(idp, admin, pool):
 def test_admin_reset_user_password_requires_a_reset(idp, admin, pool):
     user = signed_in(idp)
     admin.admin_reset_user_password(UserPoolId=pool.pool_id, Username=user["email"])
-    assert admin.admin_get_user(UserPoolId=pool.pool_id, Username=user["email"])["UserStatus"] == \
-        "RESET_REQUIRED"
+    assert admin.admin_get_user(UserPoolId=pool.pool_id, Username=user["email"])["UserStatus"] == "RESET_REQUIRED"
     assert error_code(password_auth, idp=idp, email=user["email"]) == "PasswordResetRequiredException"
-    idp.confirm_forgot_password(ClientId=idp.client_id, SecretHash=idp.hash(user["email"]),
-                                Username=user["email"], ConfirmationCode=CODE, Password="a new password")
+    idp.confirm_forgot_password(
+        ClientId=idp.client_id,
+        SecretHash=idp.hash(user["email"]),
+        Username=user["email"],
+        ConfirmationCode=CODE,
+        Password="a new password",
+    )
     assert password_auth(idp, user["email"], "a new password")["AuthenticationResult"]
 
     unconfirmed = new_email()
-    idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(unconfirmed), Username=unconfirmed,
-                Password=PASSWORD)
-    assert error_code(admin.admin_reset_user_password, UserPoolId=pool.pool_id, Username=unconfirmed) == \
-        "NotAuthorizedException"
+    idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(unconfirmed), Username=unconfirmed, Password=PASSWORD)
+    assert (
+        error_code(admin.admin_reset_user_password, UserPoolId=pool.pool_id, Username=unconfirmed)
+        == "NotAuthorizedException"
+    )
 
 
 def test_admin_confirm_sign_up(idp, admin, pool):
@@ -251,19 +297,32 @@ def test_admin_confirm_sign_up(idp, admin, pool):
     assert error_code(password_auth, idp=idp, email=email) == "UserNotConfirmedException"
     admin.admin_confirm_sign_up(UserPoolId=pool.pool_id, Username=email)
     assert password_auth(idp, email)["AuthenticationResult"]["AccessToken"]
-    assert error_message(admin.admin_confirm_sign_up, UserPoolId=pool.pool_id, Username=email) == \
-        ("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
+    assert error_message(admin.admin_confirm_sign_up, UserPoolId=pool.pool_id, Username=email) == (
+        "NotAuthorizedException",
+        "User cannot be confirmed. Current status is CONFIRMED",
+    )
 
 
-@pytest.mark.parametrize("operation,params", [
-    ("admin_get_user", {}), ("admin_disable_user", {}), ("admin_enable_user", {}),
-    ("admin_delete_user", {}), ("admin_reset_user_password", {}), ("admin_confirm_sign_up", {}),
-    ("admin_user_global_sign_out", {}), ("admin_list_groups_for_user", {}),
-    ("admin_add_user_to_group", {"GroupName": "x"}), ("admin_remove_user_from_group", {"GroupName": "x"}),
-])
+@pytest.mark.parametrize(
+    "operation,params",
+    [
+        ("admin_get_user", {}),
+        ("admin_disable_user", {}),
+        ("admin_enable_user", {}),
+        ("admin_delete_user", {}),
+        ("admin_reset_user_password", {}),
+        ("admin_confirm_sign_up", {}),
+        ("admin_user_global_sign_out", {}),
+        ("admin_list_groups_for_user", {}),
+        ("admin_add_user_to_group", {"GroupName": "x"}),
+        ("admin_remove_user_from_group", {"GroupName": "x"}),
+    ],
+)
 def test_an_unknown_user_is_not_found(admin, pool, operation, params):
-    assert error_code(getattr(admin, operation), UserPoolId=pool.pool_id, Username=new_email(),
-                      **params) == "UserNotFoundException"
+    assert (
+        error_code(getattr(admin, operation), UserPoolId=pool.pool_id, Username=new_email(), **params)
+        == "UserNotFoundException"
+    )
 
 
 # --- groups ---------------------------------------------------------------------------------------
@@ -271,17 +330,24 @@ def test_an_unknown_user_is_not_found(admin, pool, operation, params):
 
 def test_groups_and_their_members_show_in_tokens(idp, admin, pool):
     name = f"editors-{uuid.uuid4().hex[:8]}"
-    group = admin.create_group(UserPoolId=pool.pool_id, GroupName=name, Description="Edit things",
-                               Precedence=3)["Group"]
+    group = admin.create_group(UserPoolId=pool.pool_id, GroupName=name, Description="Edit things", Precedence=3)[
+        "Group"
+    ]
     assert (group["GroupName"], group["Description"], group["Precedence"]) == (name, "Edit things", 3)
     assert error_code(admin.create_group, UserPoolId=pool.pool_id, GroupName=name) == "GroupExistsException"
     assert admin.get_group(UserPoolId=pool.pool_id, GroupName=name)["Group"]["GroupName"] == name
-    assert error_message(admin.get_group, UserPoolId=pool.pool_id, GroupName="no-such-group") == \
-        ("ResourceNotFoundException", "Group not found.")
+    assert error_message(admin.get_group, UserPoolId=pool.pool_id, GroupName="no-such-group") == (
+        "ResourceNotFoundException",
+        "Group not found.",
+    )
 
     user = signed_in(idp)
-    assert error_code(admin.admin_add_user_to_group, UserPoolId=pool.pool_id, Username=user["email"],
-                      GroupName="no-such-group") == "ResourceNotFoundException"
+    assert (
+        error_code(
+            admin.admin_add_user_to_group, UserPoolId=pool.pool_id, Username=user["email"], GroupName="no-such-group"
+        )
+        == "ResourceNotFoundException"
+    )
     admin.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=user["email"], GroupName=name)
     listed_groups = admin.admin_list_groups_for_user(UserPoolId=pool.pool_id, Username=user["sub"])["Groups"]
     assert [g["GroupName"] for g in listed_groups] == [name]
@@ -323,10 +389,17 @@ def test_the_local_admin_is_made_once_and_can_sign_in(tmp_path):
     pool = LocalUserPool(str(tmp_path))
     admins = [u for u in pool.pool.users.values() if u.attribute_lookup["email"] == "boss@example.com"]
     assert len(admins) == 1 and list(pool.pool.groups) == ["admin"]
-    result = pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                         "AuthParameters": {"USERNAME": "boss@example.com",
-                                                            "PASSWORD": "boss password",
-                                                            "SECRET_HASH": hashed(pool, "boss@example.com")}})
+    result = pool.sign_in.initiate_auth(
+        {
+            "ClientId": pool.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {
+                "USERNAME": "boss@example.com",
+                "PASSWORD": "boss password",
+                "SECRET_HASH": hashed(pool, "boss@example.com"),
+            },
+        }
+    )
     claims = jwt.decode(result["AuthenticationResult"]["IdToken"], options={"verify_signature": False})
     assert claims["cognito:groups"] == ["admin"] and claims["email_verified"] is True
 
@@ -337,13 +410,22 @@ def hashed(pool, name):
 
 def test_the_environment_sets_the_local_admins_password_status_and_group(tmp_path, caplog):
     pool = LocalUserPool(str(tmp_path), pinned_code=CODE)
-    pool.accounts.sign_up({"ClientId": pool.client_id, "SecretHash": hashed(pool, "boss@example.com"),
-                           "Username": "boss@example.com", "Password": "an old password"})
+    pool.accounts.sign_up(
+        {
+            "ClientId": pool.client_id,
+            "SecretHash": hashed(pool, "boss@example.com"),
+            "Username": "boss@example.com",
+            "Password": "an old password",
+        }
+    )
     sub = pool.find_user("boss@example.com").id
     pool.admin.admin_disable_user({"UserPoolId": pool.pool_id, "Username": sub})
 
-    env = {"LOCAL_ADMIN_EMAIL": "Boss@Example.com", "LOCAL_ADMIN_PASSWORD": "the new password",
-           "ADMIN_GROUP": "operators"}
+    env = {
+        "LOCAL_ADMIN_EMAIL": "Boss@Example.com",
+        "LOCAL_ADMIN_PASSWORD": "the new password",
+        "ADMIN_GROUP": "operators",
+    }
     with caplog.at_level(logging.INFO, logger="local_cognito"):
         local, _ = start_local_cognito(local_cognito_config(tmp_path, **env))
         local.stop()
@@ -354,20 +436,32 @@ def test_the_environment_sets_the_local_admins_password_status_and_group(tmp_pat
     assert {"Name": "email_verified", "Value": "true"} in seen["UserAttributes"]
     assert [g.group_name for g in pool.pool.users[sub].groups] == ["operators"]
     auth = {"USERNAME": "boss@example.com", "SECRET_HASH": hashed(pool, "boss@example.com")}
-    assert pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                       "AuthParameters": dict(auth, PASSWORD="the new password")})
+    assert pool.sign_in.initiate_auth(
+        {
+            "ClientId": pool.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": dict(auth, PASSWORD="the new password"),
+        }
+    )
     with pytest.raises(CognitoFault) as caught:
-        pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                    "AuthParameters": dict(auth, PASSWORD="an old password")})
+        pool.sign_in.initiate_auth(
+            {
+                "ClientId": pool.client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": dict(auth, PASSWORD="an old password"),
+            }
+        )
     assert caught.value.name == "NotAuthorizedException"
 
 
-@pytest.mark.parametrize("env,names", [
-    ({"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "short"}, "LOCAL_ADMIN_PASSWORD"),
-    ({"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": " spaced password"},
-     "LOCAL_ADMIN_PASSWORD"),
-    ({"LOCAL_ADMIN_EMAIL": "not-an-email", "LOCAL_ADMIN_PASSWORD": "boss password"}, "LOCAL_ADMIN_EMAIL"),
-])
+@pytest.mark.parametrize(
+    "env,names",
+    [
+        ({"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": "short"}, "LOCAL_ADMIN_PASSWORD"),
+        ({"LOCAL_ADMIN_EMAIL": "boss@example.com", "LOCAL_ADMIN_PASSWORD": " spaced password"}, "LOCAL_ADMIN_PASSWORD"),
+        ({"LOCAL_ADMIN_EMAIL": "not-an-email", "LOCAL_ADMIN_PASSWORD": "boss password"}, "LOCAL_ADMIN_EMAIL"),
+    ],
+)
 def test_an_unusable_local_admin_stops_start_up(tmp_path, env, names):
     with pytest.raises(ConfigError, match=names):
         start_local_cognito(local_cognito_config(tmp_path, **env))

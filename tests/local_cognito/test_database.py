@@ -29,24 +29,44 @@ def test_a_call_that_changes_nothing_writes_nothing(idp, admin, pool):
     tokens = database_rows(pool.store.folder, "SELECT count(*) FROM refresh_tokens WHERE sub = ?", (user["sub"],))
     password_auth(idp, user["email"])
     assert pool.db.changes() == changes + 1 and row() == before
-    assert database_rows(pool.store.folder, "SELECT count(*) FROM refresh_tokens WHERE sub = ?",
-                         (user["sub"],))[0][0] == tokens[0][0] + 1
+    assert (
+        database_rows(pool.store.folder, "SELECT count(*) FROM refresh_tokens WHERE sub = ?", (user["sub"],))[0][0]
+        == tokens[0][0] + 1
+    )
 
 
 def sign_in(pool: LocalUserPool, email: str) -> None:
-    pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {
-        "USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret)}})
+    pool.sign_in.initiate_auth(
+        {
+            "ClientId": pool.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {
+                "USERNAME": email,
+                "PASSWORD": PASSWORD,
+                "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret),
+            },
+        }
+    )
 
 
 def test_expired_records_are_pruned_a_batch_at_a_time(tmp_path, monkeypatch):
     clock = Clock()
     pool = LocalUserPool(str(tmp_path), pinned_code=CODE, clock=clock)
     for email in ("kept@example.com", "waiting@example.com"):
-        params = {"ClientId": pool.client_id, "Username": email,
-                  "SecretHash": secret_hash(email, pool.client_id, pool.client_secret)}
+        params = {
+            "ClientId": pool.client_id,
+            "Username": email,
+            "SecretHash": secret_hash(email, pool.client_id, pool.client_secret),
+        }
         pool.accounts.sign_up(dict(params, Password=PASSWORD))
-    pool.accounts.confirm_sign_up({"ClientId": pool.client_id, "Username": "kept@example.com", "ConfirmationCode": CODE,
-                                   "SecretHash": secret_hash("kept@example.com", pool.client_id, pool.client_secret)})
+    pool.accounts.confirm_sign_up(
+        {
+            "ClientId": pool.client_id,
+            "Username": "kept@example.com",
+            "ConfirmationCode": CODE,
+            "SecretHash": secret_hash("kept@example.com", pool.client_id, pool.client_secret),
+        }
+    )
     for _ in range(4):
         sign_in(pool, "kept@example.com")
     count = lambda table: database_rows(str(tmp_path), f"SELECT count(*) FROM {table}")[0][0]  # noqa: E731
@@ -62,5 +82,6 @@ def test_expired_records_are_pruned_a_batch_at_a_time(tmp_path, monkeypatch):
     pool.next_prune = 0
     pool.save()
     assert count("refresh_tokens") == 2  # the two live ones
-    assert {expires > clock() for expires, in database_rows(str(tmp_path), "SELECT expires FROM refresh_tokens")} == \
-        {True}
+    assert {expires > clock() for (expires,) in database_rows(str(tmp_path), "SELECT expires FROM refresh_tokens")} == {
+        True
+    }

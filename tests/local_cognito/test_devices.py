@@ -60,21 +60,32 @@ def test_a_sign_in_answers_new_device_metadata_and_confirm_device_keeps_it(idp, 
     attributes = {a["Name"]: a["Value"] for a in got["DeviceAttributes"]}
     assert attributes["device_remembered_status"] == "not_remembered"
     assert attributes["device_name"] == "Firefox on a laptop"
-    idp.update_device_status(AccessToken=user["AccessToken"], DeviceKey=device.key,
-                             DeviceRememberedStatus="remembered")
+    idp.update_device_status(AccessToken=user["AccessToken"], DeviceKey=device.key, DeviceRememberedStatus="remembered")
     listed = idp.list_devices(AccessToken=user["AccessToken"])["Devices"]
     assert [d["DeviceKey"] for d in listed] == [device.key]
     assert {a["Name"]: a["Value"] for a in listed[0]["DeviceAttributes"]}["device_remembered_status"] == "remembered"
     # The same key cannot be confirmed twice, and a key the pool never gave is refused.
-    assert error_code(idp.confirm_device, AccessToken=user["AccessToken"], DeviceKey=device.key,
-                      DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="}) == "DeviceKeyExistsException"
-    assert error_message(idp.confirm_device, AccessToken=user["AccessToken"], DeviceKey="us-east-1_0000",
-                         DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="}) == (
-        "InvalidParameterException", "Invalid device key given.")
+    assert (
+        error_code(
+            idp.confirm_device,
+            AccessToken=user["AccessToken"],
+            DeviceKey=device.key,
+            DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="},
+        )
+        == "DeviceKeyExistsException"
+    )
+    assert error_message(
+        idp.confirm_device,
+        AccessToken=user["AccessToken"],
+        DeviceKey="us-east-1_0000",
+        DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="},
+    ) == ("InvalidParameterException", "Invalid device key given.")
     # Kept in the database, one row, the user's.
     assert pool.db.all("SELECT sub FROM devices WHERE key = ?", (device.key,)) == [(user["sub"],)]
     idp.forget_device(AccessToken=user["AccessToken"], DeviceKey=device.key)
-    assert error_code(idp.get_device, AccessToken=user["AccessToken"], DeviceKey=device.key) == "ResourceNotFoundException"
+    assert (
+        error_code(idp.get_device, AccessToken=user["AccessToken"], DeviceKey=device.key) == "ResourceNotFoundException"
+    )
     assert idp.list_devices(AccessToken=user["AccessToken"])["Devices"] == []
 
 
@@ -84,8 +95,15 @@ def test_another_users_device_is_not_found(idp, tracking):
     for call in (idp.get_device, idp.forget_device):
         assert error_code(call, AccessToken=other["AccessToken"], DeviceKey=device.key) == "ResourceNotFoundException"
     owners_new_key = password_auth(idp, owner["email"])["AuthenticationResult"]["NewDeviceMetadata"]["DeviceKey"]
-    assert error_code(idp.confirm_device, AccessToken=other["AccessToken"], DeviceKey=owners_new_key,
-                      DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="}) == "InvalidParameterException"
+    assert (
+        error_code(
+            idp.confirm_device,
+            AccessToken=other["AccessToken"],
+            DeviceKey=owners_new_key,
+            DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="},
+        )
+        == "InvalidParameterException"
+    )
 
 
 def test_a_remembered_device_signs_in_with_device_srp_instead_of_the_code(idp, pool, clock, tracking):
@@ -107,7 +125,9 @@ def test_a_wrong_device_secret_is_refused(idp, pool, clock, tracking):
     challenge = signed_in_with(idp, user, device.key)
     forged = Device(device.key, device.group, "not-the-device-secret")
     assert error_message(lambda: device_srp(idp, pool, user["email"], forged, challenge)) == (
-        "NotAuthorizedException", "Incorrect username or password.")
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
 
 
 def test_a_device_not_remembered_or_forgotten_is_asked_for_the_code(idp, clock, tracking):
@@ -133,8 +153,11 @@ def test_always_remembers_a_confirmed_device(idp, tracking):
     tracking.configuration = dict(ALWAYS)
     user = signed_in(idp)
     metadata = user["NewDeviceMetadata"]
-    answer = idp.confirm_device(AccessToken=user["AccessToken"], DeviceKey=metadata["DeviceKey"],
-                                DeviceSecretVerifierConfig={"PasswordVerifier": "AgM=", "Salt": "BAU="})
+    answer = idp.confirm_device(
+        AccessToken=user["AccessToken"],
+        DeviceKey=metadata["DeviceKey"],
+        DeviceSecretVerifierConfig={"PasswordVerifier": "AgM=", "Salt": "BAU="},
+    )
     assert answer["UserConfirmationNecessary"] is False
     got = idp.get_device(AccessToken=user["AccessToken"], DeviceKey=metadata["DeviceKey"])["Device"]
     assert {"Name": "device_remembered_status", "Value": "remembered"} in got["DeviceAttributes"]
@@ -146,11 +169,24 @@ def test_without_device_tracking_the_pool_refuses_devices(idp, clock, tracking):
     tracking.configuration = None
     tokens = mfa_sign_in(idp, clock, user, secret, device_key=device.key)  # the key is ignored
     assert "NewDeviceMetadata" not in tokens
-    assert error_code(idp.update_device_status, AccessToken=tokens["AccessToken"], DeviceKey=device.key,
-                      DeviceRememberedStatus="remembered") == "InvalidUserPoolConfigurationException"
-    assert error_code(idp.confirm_device, AccessToken=tokens["AccessToken"], DeviceKey=device.key,
-                      DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="}
-                      ) == "InvalidUserPoolConfigurationException"
+    assert (
+        error_code(
+            idp.update_device_status,
+            AccessToken=tokens["AccessToken"],
+            DeviceKey=device.key,
+            DeviceRememberedStatus="remembered",
+        )
+        == "InvalidUserPoolConfigurationException"
+    )
+    assert (
+        error_code(
+            idp.confirm_device,
+            AccessToken=tokens["AccessToken"],
+            DeviceKey=device.key,
+            DeviceSecretVerifierConfig={"PasswordVerifier": "AQ==", "Salt": "AQ=="},
+        )
+        == "InvalidUserPoolConfigurationException"
+    )
     assert [d["DeviceKey"] for d in idp.list_devices(AccessToken=tokens["AccessToken"])["Devices"]] == [device.key]
     assert "NewDeviceMetadata" not in password_auth(idp, signed_in(idp)["email"])["AuthenticationResult"]
 
@@ -181,6 +217,9 @@ def test_list_devices_pages_as_the_model_says(idp, tracking):
 
 def test_the_setting_names_the_pools_device_tracking(tmp_path):
     assert load_config(local_config(str(tmp_path))).local_device_tracking == "opt-in"
-    assert load_config(local_config(str(tmp_path), LOCAL_COGNITO_DEVICE_TRACKING="Always")).local_device_tracking == "always"
+    assert (
+        load_config(local_config(str(tmp_path), LOCAL_COGNITO_DEVICE_TRACKING="Always")).local_device_tracking
+        == "always"
+    )
     with pytest.raises(ConfigError, match="LOCAL_COGNITO_DEVICE_TRACKING"):
         load_config(local_config(str(tmp_path), LOCAL_COGNITO_DEVICE_TRACKING="sometimes"))

@@ -24,6 +24,8 @@ def test_an_unexpected_failure_is_a_json_error(local_pool_idp, email):
     idp = local_pool_idp
     # A lone surrogate cannot be hashed; the answer is still Cognito-shaped JSON.
     with pytest.raises(botocore.exceptions.ClientError) as caught:
-        idp._make_api_call("SignUp", {"ClientId": idp.client_id, "SecretHash": idp.hash(email),
-                                      "Username": email, "Password": "abc\ud800defgh"})
+        idp._make_api_call(
+            "SignUp",
+            {"ClientId": idp.client_id, "SecretHash": idp.hash(email), "Username": email, "Password": "abc\ud800defgh"},
+        )
     assert caught.value.response["Error"]["Code"] == "InternalErrorException"

@@ -19,8 +19,18 @@ import jwt
 
 from local_cognito.totp import STEP_SECONDS
 from tests.support import CODE, PASSWORD
-from tests.support.local_hosted_ui import (APP, CALLBACK, SIGNED_OUT, Browser, authorization, code_from, error_page,
-                                           exchange, sign_in_page, submit_password)
+from tests.support.local_hosted_ui import (
+    APP,
+    CALLBACK,
+    SIGNED_OUT,
+    Browser,
+    authorization,
+    code_from,
+    error_page,
+    exchange,
+    sign_in_page,
+    submit_password,
+)
 from tests.support.local_pool import admin_created, code_at, new_email, new_user, password_auth, with_mfa
 
 
@@ -74,8 +84,11 @@ def test_a_tampered_or_misused_form_state_is_refused(browser, pool, idp):
     page = sign_in_page(browser, authorization(pool))
     fields = dict(page.form("/login"), email=email, password=PASSWORD)
     flow = fields["flow"]
-    evil = base64.b64encode(json.dumps({"step": "password", "request": dict(
-        authorization(pool).params, redirect_uri="http://evil.example/")}).encode()).decode()
+    evil = base64.b64encode(
+        json.dumps(
+            {"step": "password", "request": dict(authorization(pool).params, redirect_uri="http://evil.example/")}
+        ).encode()
+    ).decode()
     parts = flow.split("|")
     parts[4] = f"{len(evil)}:{evil}"  # the payload, its signature left as it was
     tampered = [flow[:-1] + ("0" if flow[-1] != "0" else "1"), "|".join(parts), ""]
@@ -106,8 +119,9 @@ def test_the_mfa_user_gets_the_code_form(browser, local, pool, idp, clock):
     wrong = next(c for c in ("000000", "111111") if c != right)
     again = browser.post("/login/mfa", dict(form, code=wrong))
     assert again.status == 400 and "Invalid code received for user" in again.text
-    code = code_from(browser.post("/login/mfa", dict(again.form("/login/mfa"), code=right[:3] + " " + right[3:])),
-                     request)
+    code = code_from(
+        browser.post("/login/mfa", dict(again.form("/login/mfa"), code=right[:3] + " " + right[3:])), request
+    )
     assert exchange(local, pool, request, code).status == 200
 
     # The same TOTP code is no good a second time, in a new sign-in from another browser.
@@ -149,14 +163,14 @@ def test_sign_up_through_the_pages(browser, local, pool, idp):
     page = browser.get(link)
     assert page.status == 200 and "Sign up" in page.text
     email = new_email()
-    taken = browser.post("/signup", dict(page.form("/signup"), email=new_user(idp), password=PASSWORD,
-                                         nickname="Taken"))
+    taken = browser.post(
+        "/signup", dict(page.form("/signup"), email=new_user(idp), password=PASSWORD, nickname="Taken")
+    )
     assert taken.status == 400 and "already exists" in taken.text
     short = browser.post("/signup", dict(taken.form("/signup"), email=email, password="short"))
     assert short.status == 400 and "Password not long enough" in short.text
 
-    confirm = browser.post("/signup", dict(short.form("/signup"), email=email, password=PASSWORD,
-                                           nickname="Newcomer"))
+    confirm = browser.post("/signup", dict(short.form("/signup"), email=email, password=PASSWORD, nickname="Newcomer"))
     assert confirm.status == 200 and "We emailed a confirmation code to" in confirm.text
     form = confirm.form("/confirm")
     wrong = browser.post("/confirm", dict(form, code="000000" if CODE != "000000" else "111111"))
@@ -165,8 +179,7 @@ def test_sign_up_through_the_pages(browser, local, pool, idp):
     assert resent.status == 200 and "new code" in resent.text
     code = code_from(browser.post("/confirm", dict(form, code=f" {CODE[:3]} {CODE[3:]} ")), request)
 
-    identity = jwt.decode(exchange(local, pool, request, code).json["id_token"],
-                          options={"verify_signature": False})
+    identity = jwt.decode(exchange(local, pool, request, code).json["id_token"], options={"verify_signature": False})
     assert identity["email"] == email and identity["email_verified"] is True
     assert identity["nickname"] == "Newcomer"
     assert password_auth(idp, email)["AuthenticationResult"]["AccessToken"]
@@ -226,8 +239,7 @@ def test_logout_back_to_the_sign_in_page(browser, pool, idp):
     error_page(browser.get("/logout", {"client_id": pool.client_id}))
 
 
-def test_a_session_lasts_an_hour_from_its_last_use_while_its_user_may_sign_in(browser, local, pool, idp,
-                                                                             admin, clock):
+def test_a_session_lasts_an_hour_from_its_last_use_while_its_user_may_sign_in(browser, local, pool, idp, admin, clock):
     email = new_user(idp)
     request = authorization(pool)
     code_from(submit_password(browser, sign_in_page(browser, request), email), request)

@@ -49,11 +49,13 @@ def test_a_forgotten_password_is_reset_through_the_pages(browser, pool, idp):
     sent = browser.post("/forgotPassword", dict(forgot.form("/forgotPassword"), email=email))
     assert sent.status == 200 and "Choose a new password" in sent.text
 
-    wrong = browser.post("/confirmforgotPassword", dict(sent.form("/confirmforgotPassword"), code="000000",
-                                                        password=NEW_PASSWORD))
+    wrong = browser.post(
+        "/confirmforgotPassword", dict(sent.form("/confirmforgotPassword"), code="000000", password=NEW_PASSWORD)
+    )
     assert wrong.status == 400 and 'class="error"' in wrong.text
-    done = browser.post("/confirmforgotPassword", dict(wrong.form("/confirmforgotPassword"), code=CODE,
-                                                       password=NEW_PASSWORD))
+    done = browser.post(
+        "/confirmforgotPassword", dict(wrong.form("/confirmforgotPassword"), code=CODE, password=NEW_PASSWORD)
+    )
     # Back on the sign-in page, the email filled in, the same authorize request still going.
     assert done.status == 200 and "Your password is changed." in done.text
     assert done.form("/login")["email"] == email
@@ -73,8 +75,9 @@ def test_an_unknown_email_gets_the_same_page_and_a_short_password_is_refused(bro
 
     email = new_user(idp)
     sent = browser.post("/forgotPassword", dict(forgot.form("/forgotPassword"), email=email))
-    short = browser.post("/confirmforgotPassword", dict(sent.form("/confirmforgotPassword"), code=CODE,
-                                                        password="short"))
+    short = browser.post(
+        "/confirmforgotPassword", dict(sent.form("/confirmforgotPassword"), code=CODE, password="short")
+    )
     assert short.status == 400 and "Password not long enough" in short.text
     # A step's form state cannot be used for another step.
     replay = browser.post("/login", dict(sent.form("/confirmforgotPassword"), email=email, password=PASSWORD))
@@ -87,9 +90,18 @@ def test_the_served_local_cognito_shows_the_apps_name_and_icon(tmp_path):
     try:
         assert config.app_name == page_name() == "Photos"
         browser = Browser(local.endpoint_url)
-        page = browser.get("/oauth2/authorize", {
-            "response_type": "code", "client_id": config.client_id, "redirect_uri": f"{config.base_url}/callback",
-            "scope": "openid", "code_challenge": "x" * 43, "code_challenge_method": "S256", "state": "s"})
+        page = browser.get(
+            "/oauth2/authorize",
+            {
+                "response_type": "code",
+                "client_id": config.client_id,
+                "redirect_uri": f"{config.base_url}/callback",
+                "scope": "openid",
+                "code_challenge": "x" * 43,
+                "code_challenge_method": "S256",
+                "state": "s",
+            },
+        )
         page = browser.get(page.location)
         assert "<title>Sign in · Photos</title>" in page.text and "Back to Photos</a>" in page.text
         assert browser.get("/favicon.svg").body == favicon()

@@ -22,8 +22,18 @@ from local_cognito.amazon_stand_in import AUTHORIZE_PATH, PROFILE_PATH, TOKEN_PA
 from local_cognito.endpoint import LocalCognito
 from local_cognito.service import LocalUserPool
 from tests.support import PASSWORD
-from tests.support.local_hosted_ui import (CALLBACK, SIGNED_OUT, Browser, authorization, code_from, error_page,
-                                           exchange, server_call, sign_in_page, user_info)
+from tests.support.local_hosted_ui import (
+    CALLBACK,
+    SIGNED_OUT,
+    Browser,
+    authorization,
+    code_from,
+    error_page,
+    exchange,
+    server_call,
+    sign_in_page,
+    user_info,
+)
 from tests.support.local_pool import error_code, new_email
 
 PROVIDER = "LoginWithAmazon"
@@ -33,8 +43,9 @@ AMAZON_USER_ID = re.compile(r"^amzn1\.account\.[A-Z0-9]+$")
 
 @pytest.fixture(autouse=True)
 def offers_amazon(pool):
-    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT],
-                                   identity_providers=("COGNITO", PROVIDER))
+    pool.oauth.configure_hosted_ui(
+        callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT], identity_providers=("COGNITO", PROVIDER)
+    )
     yield
     pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT])
 
@@ -42,8 +53,7 @@ def offers_amazon(pool):
 def at_amazon(browser, request):
     """The authorize request with identity_provider, to the stand-in's sign-in page."""
     started = browser.get("/oauth2/authorize", dict(request.params, identity_provider=PROVIDER))
-    assert started.status == 302 and started.location.startswith(browser.base_url + AUTHORIZE_PATH + "?"), \
-        started.text
+    assert started.status == 302 and started.location.startswith(browser.base_url + AUTHORIZE_PATH + "?"), started.text
     sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(started.location).query))
     assert sent["redirect_uri"] == browser.base_url + "/oauth2/idpresponse"
     assert sent["response_type"] == "code" and sent["scope"] == "profile"
@@ -76,14 +86,14 @@ def test_a_sign_in_through_amazon_makes_a_federated_user_as_cognito_does(local, 
     tokens = tokens_of(local, pool, browser, "Ada Lovelace", email)
     identity, access = claims(tokens["id_token"]), claims(tokens["access_token"])
     username = identity["cognito:username"]
-    assert username.startswith(f"{PROVIDER}_") and AMAZON_USER_ID.match(username[len(PROVIDER) + 1:])
+    assert username.startswith(f"{PROVIDER}_") and AMAZON_USER_ID.match(username[len(PROVIDER) + 1 :])
     assert access["username"] == username and identity["sub"] == access["sub"]
     # The mapping docs/hosted-ui.md asks for on AWS: name -> nickname, email -> email.
     assert identity["nickname"] == "Ada Lovelace" and identity["email"] == email
     assert identity["email_verified"] is False
     [entry] = identity["identities"]
     assert entry["providerName"] == PROVIDER and entry["providerType"] == PROVIDER
-    assert entry["userId"] == username[len(PROVIDER) + 1:] and entry["primary"] == "true"
+    assert entry["userId"] == username[len(PROVIDER) + 1 :] and entry["primary"] == "true"
 
     user = admin.admin_get_user(UserPoolId=pool.pool_id, Username=username)
     model = botocore.session.get_session().get_service_model("cognito-idp")
@@ -95,9 +105,15 @@ def test_a_sign_in_through_amazon_makes_a_federated_user_as_cognito_does(local, 
     assert idp.get_user(AccessToken=tokens["access_token"])["Username"] == username
     assert user_info(local, tokens["access_token"]).json["nickname"] == "Ada Lovelace"
     # The email is no password sign-in's: the federated user has no password.
-    assert error_code(idp.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                      AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD,
-                                      "SECRET_HASH": idp.hash(email)}) == "NotAuthorizedException"
+    assert (
+        error_code(
+            idp.initiate_auth,
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": idp.hash(email)},
+        )
+        == "NotAuthorizedException"
+    )
 
 
 def test_every_sign_in_writes_the_mapped_attributes_again(local, pool, browser, admin):
@@ -114,9 +130,11 @@ def test_every_sign_in_writes_the_mapped_attributes_again(local, pool, browser, 
 def test_a_refresh_of_a_federated_users_tokens_takes_their_user_name(local, pool, browser, idp):
     tokens = tokens_of(local, pool, browser, "Refreshing", new_email())
     username = claims(tokens["access_token"])["username"]
-    renewed = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                AuthParameters={"REFRESH_TOKEN": tokens["refresh_token"],
-                                                "SECRET_HASH": idp.hash(username)})
+    renewed = idp.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": tokens["refresh_token"], "SECRET_HASH": idp.hash(username)},
+    )
     assert claims(renewed["AuthenticationResult"]["IdToken"])["nickname"] == "Refreshing"
 
 
@@ -153,8 +171,16 @@ def test_a_state_that_was_altered_or_made_up_gets_an_error_page(browser, pool):
 
 
 def test_the_stand_in_checks_its_client_codes_and_tokens_as_amazon_does(local, browser, pool):
-    wrong = browser.get(AUTHORIZE_PATH, {"client_id": "someone-else", "response_type": "code", "scope": "profile",
-                                         "redirect_uri": CALLBACK, "state": "s"})
+    wrong = browser.get(
+        AUTHORIZE_PATH,
+        {
+            "client_id": "someone-else",
+            "response_type": "code",
+            "scope": "profile",
+            "redirect_uri": CALLBACK,
+            "state": "s",
+        },
+    )
     assert wrong.status == 400 and wrong.location is None  # never a redirect to an unknown return URL
 
     request = authorization(pool)
@@ -162,8 +188,13 @@ def test_the_stand_in_checks_its_client_codes_and_tokens_as_amazon_does(local, b
     back = browser.post(AUTHORIZE_PATH, dict(page.form(AUTHORIZE_PATH), name="Tester", email=new_email()))
     code = back.redirect_query()["code"]
     client_id = page.form(AUTHORIZE_PATH)["client_id"]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": browser.base_url + "/oauth2/idpresponse",
-            "client_id": client_id, "client_secret": "not the secret"}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": browser.base_url + "/oauth2/idpresponse",
+        "client_id": client_id,
+        "client_secret": "not the secret",
+    }
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     refused = server_call(local, "POST", TOKEN_PATH, urllib.parse.urlencode(form).encode(), headers)
     assert refused.status == 401 and refused.json["error"] == "invalid_client"
@@ -192,8 +223,9 @@ def test_a_disabled_federated_user_is_sent_back_refused(local, pool, browser, ad
 
 def test_a_pool_requiring_an_attribute_amazon_does_not_give_refuses_the_sign_in(tmp_path):
     pool = LocalUserPool(str(tmp_path), required_attributes=("given_name",))
-    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT],
-                                   identity_providers=("COGNITO", PROVIDER))
+    pool.oauth.configure_hosted_ui(
+        callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT], identity_providers=("COGNITO", PROVIDER)
+    )
     local = LocalCognito(pool).start()
     try:
         browser = Browser(local.endpoint_url)
@@ -214,8 +246,9 @@ def test_cognitos_model_knows_the_provider_as_we_name_it():
 
 def test_federated_users_are_kept_in_the_pools_database(tmp_path):
     pool = LocalUserPool(str(tmp_path))
-    pool.oauth.configure_hosted_ui(callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT],
-                                   identity_providers=("COGNITO", PROVIDER))
+    pool.oauth.configure_hosted_ui(
+        callback_urls=[CALLBACK], logout_urls=[SIGNED_OUT], identity_providers=("COGNITO", PROVIDER)
+    )
     local = LocalCognito(pool).start()
     try:
         request = authorization(pool)

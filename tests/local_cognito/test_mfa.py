@@ -24,14 +24,22 @@ def test_every_association_makes_a_new_secret_per_user(idp):
 def test_verify_checks_the_code_against_the_latest_pending_secret(idp, clock):
     user = signed_in(idp)
     token = user["AccessToken"]
-    assert error_code(idp.verify_software_token, AccessToken=token, UserCode="123456") == \
-        "SoftwareTokenMFANotFoundException"
+    assert (
+        error_code(idp.verify_software_token, AccessToken=token, UserCode="123456")
+        == "SoftwareTokenMFANotFoundException"
+    )
     old = idp.associate_software_token(AccessToken=token)["SecretCode"]
     pending = idp.associate_software_token(AccessToken=token)["SecretCode"]
-    assert error_message(idp.verify_software_token, AccessToken=token, UserCode=code_at(old, clock())) == \
-        ("EnableSoftwareTokenMFAException", "Code mismatch")
-    assert idp.verify_software_token(AccessToken=token, UserCode=code_at(pending, clock()),
-                                     FriendlyDeviceName="phone")["Status"] == "SUCCESS"
+    assert error_message(idp.verify_software_token, AccessToken=token, UserCode=code_at(old, clock())) == (
+        "EnableSoftwareTokenMFAException",
+        "Code mismatch",
+    )
+    assert (
+        idp.verify_software_token(AccessToken=token, UserCode=code_at(pending, clock()), FriendlyDeviceName="phone")[
+            "Status"
+        ]
+        == "SUCCESS"
+    )
 
 
 def test_the_session_form_of_associate_is_refused(idp):
@@ -41,9 +49,11 @@ def test_the_session_form_of_associate_is_refused(idp):
 def test_mfa_can_only_be_enabled_with_a_verified_secret(idp):
     user = signed_in(idp)
     idp.associate_software_token(AccessToken=user["AccessToken"])  # pending, not verified
-    assert error_message(idp.set_user_mfa_preference, AccessToken=user["AccessToken"],
-                         SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}) == \
-        ("InvalidParameterException", "User has not verified software token mfa")
+    assert error_message(
+        idp.set_user_mfa_preference,
+        AccessToken=user["AccessToken"],
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    ) == ("InvalidParameterException", "User has not verified software token mfa")
     assert idp.get_user(AccessToken=user["AccessToken"])["UserMFASettingList"] == []
 
 
@@ -58,8 +68,9 @@ def test_get_user_and_admin_get_user_show_the_mfa_settings(idp, admin, pool, clo
 
 def test_turning_mfa_off_keeps_the_secret_for_later(idp, clock):
     user, secret = with_mfa(idp, clock)
-    idp.set_user_mfa_preference(AccessToken=user["AccessToken"], SoftwareTokenMfaSettings={
-        "Enabled": False, "PreferredMfa": False})
+    idp.set_user_mfa_preference(
+        AccessToken=user["AccessToken"], SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False}
+    )
     assert idp.get_user(AccessToken=user["AccessToken"])["UserMFASettingList"] == []
     assert password_auth(idp, user["email"])["AuthenticationResult"]["AccessToken"]
 

@@ -37,8 +37,10 @@ def test_every_sentence_of_the_pages_has_its_french():
     given = sentences_given_to_underscore()
     assert len(given) > 40
     lacking = [f"{where}: {english!r}" for english, where in given.items() if english not in page_languages.FRENCH]
-    assert not lacking, "These sentences of the local Cognito's pages have no French in " \
-                        "local_cognito/page_languages.py:\n" + "\n".join(lacking)
+    assert not lacking, (
+        "These sentences of the local Cognito's pages have no French in "
+        "local_cognito/page_languages.py:\n" + "\n".join(lacking)
+    )
     for english, french in page_languages.FRENCH.items():
         assert set(re.findall(r"\{\w+\}", english)) == set(re.findall(r"\{\w+\}", french)), english
 
@@ -60,8 +62,11 @@ def test_the_hosted_ui_speaks_the_language_of_lang_and_keeps_it(local, pool):
     english = sign_in_page(browser, authorization(pool))
     assert '<html lang="en">' in english.text and "<h1>Sign in</h1>" in english.text
     assert 'name="lang"' not in english.text
-    started = browser.request("GET", "/oauth2/authorize?" + urllib.parse.urlencode(authorization(pool).params),
-                              headers={"Accept-Language": "de, fr;q=0.7, en;q=0.3"})
+    started = browser.request(
+        "GET",
+        "/oauth2/authorize?" + urllib.parse.urlencode(authorization(pool).params),
+        headers={"Accept-Language": "de, fr;q=0.7, en;q=0.3"},
+    )
     assert "lang=fr" in started.location
 
 
@@ -70,8 +75,7 @@ def test_error_pages_and_the_stand_in_are_in_french_too(local, pool):
     refused = browser.get("/oauth2/authorize", dict(authorization(pool).params, identity_provider="Google", lang="fr"))
     assert "Cette option de connexion n&#x27;est pas disponible. Essayez-en une autre." in error_page(refused)
     unknown = urllib.parse.urlencode({"client_id": "nobody", "redirect_uri": "x"})
-    stand_in = browser.request("GET", f"{AUTHORIZE_PATH}?{unknown}",
-                               headers={"Accept-Language": "fr"})
+    stand_in = browser.request("GET", f"{AUTHORIZE_PATH}?{unknown}", headers={"Accept-Language": "fr"})
     assert stand_in.status == 400 and '<html lang="fr">' in stand_in.text
     assert "Ce client ou cette adresse de retour n&#x27;est pas enregistré." in stand_in.text
 
@@ -92,6 +96,8 @@ def test_the_refusal_of_an_account_with_emailed_codes_is_in_french_too(local, po
     page = browser.get(started.location)
     refused = browser.post("/login", dict(page.form("/login"), email=email, password=PASSWORD))
     assert refused.status == 400 and refused.location is None
-    assert "Ce compte se connecte avec un code envoyé par SMS ou par e-mail, que cette page de connexion ne " \
-           "demande pas : connectez-vous sur la page de l&#x27;application." in refused.text
+    assert (
+        "Ce compte se connecte avec un code envoyé par SMS ou par e-mail, que cette page de connexion ne "
+        "demande pas : connectez-vous sur la page de l&#x27;application." in refused.text
+    )
     assert "sign in on the app" not in refused.text

@@ -28,6 +28,7 @@ def counted(monkeypatch) -> list[str]:
     def counting(password, stored):
         checked.append(password)
         return real(password, stored)
+
     monkeypatch.setattr(passwords, "scrypt_matches", counting)
     return checked
 
@@ -51,8 +52,10 @@ def test_scrypt_is_paid_for_a_new_or_wrong_password_never_again_for_a_right_one(
         for wrong in ("Wrong_password_1", "Wrong_password_1"):
             assert error_code(password_auth, idp=idp, email=user["email"], password=wrong) == "NotAuthorizedException"
         assert checked == [PASSWORD, "Wrong_password_1", "Wrong_password_1"]  # never remembered
-        assert error_code(password_auth, idp=idp, email="nobody@example.com", password=PASSWORD) == \
-            "NotAuthorizedException"
+        assert (
+            error_code(password_auth, idp=idp, email="nobody@example.com", password=PASSWORD)
+            == "NotAuthorizedException"
+        )
         assert checked[-1] == PASSWORD and len(checked) == 4  # against the decoy hash, as long
     finally:
         local.stop()
@@ -86,6 +89,7 @@ def test_a_slow_password_check_holds_up_no_other_call(served, monkeypatch):
         started.set()
         release.wait(10)
         return real(password, stored)
+
     monkeypatch.setattr(passwords, "scrypt_matches", slow)
     outcome: list[str] = []
 
@@ -94,6 +98,7 @@ def test_a_slow_password_check_holds_up_no_other_call(served, monkeypatch):
             password_auth(idp, other["email"], "Wrong_password_2")
         except botocore.exceptions.ClientError as error:
             outcome.append(error.response["Error"]["Code"])
+
     waiting = threading.Thread(target=wrong_sign_in)
     waiting.start()
     try:
@@ -111,9 +116,17 @@ def test_a_slow_password_check_holds_up_no_other_call(served, monkeypatch):
 def test_a_password_scrypt_cannot_take_fails_alone(served):
     # Prepared ahead, its failure is left to the operation, which answers as it always did.
     with pytest.raises(botocore.exceptions.ClientError) as caught:
-        served.idp._make_api_call("InitiateAuth", {
-            "ClientId": served.idp.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": "nobody@example.com", "PASSWORD": "abc\ud800defgh",
-                               "SECRET_HASH": served.idp.hash("nobody@example.com")}})
+        served.idp._make_api_call(
+            "InitiateAuth",
+            {
+                "ClientId": served.idp.client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {
+                    "USERNAME": "nobody@example.com",
+                    "PASSWORD": "abc\ud800defgh",
+                    "SECRET_HASH": served.idp.hash("nobody@example.com"),
+                },
+            },
+        )
     assert caught.value.response["Error"]["Code"] == "InternalErrorException"
     assert password_auth(served.idp, signed_in(served.idp)["email"])["AuthenticationResult"]

@@ -51,20 +51,33 @@ class Served:
 
     def tokens(self, refresh_token: str, **params) -> dict:
         params.setdefault("ClientSecret", self.pool.client_secret)
-        return self.idp.get_tokens_from_refresh_token(ClientId=self.pool.client_id, RefreshToken=refresh_token,
-                                                      **params)["AuthenticationResult"]
+        return self.idp.get_tokens_from_refresh_token(
+            ClientId=self.pool.client_id, RefreshToken=refresh_token, **params
+        )["AuthenticationResult"]
 
     def refresh_token_auth(self, refresh_token: str, sub: str) -> dict:
-        return self.idp.initiate_auth(ClientId=self.pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-            "REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.idp.hash(sub)})["AuthenticationResult"]
+        return self.idp.initiate_auth(
+            ClientId=self.pool.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token, "SECRET_HASH": self.idp.hash(sub)},
+        )["AuthenticationResult"]
 
     def token_endpoint(self, refresh_token: str) -> tuple[int, dict]:
         """The hosted UI's POST /oauth2/token with grant_type=refresh_token, the secret in the body."""
-        body = urllib.parse.urlencode({"grant_type": "refresh_token", "refresh_token": refresh_token,
-                                       "client_id": self.pool.client_id,
-                                       "client_secret": self.pool.client_secret}).encode()
-        request = urllib.request.Request(self.local.endpoint_url + "/oauth2/token", data=body, method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        body = urllib.parse.urlencode(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.pool.client_id,
+                "client_secret": self.pool.client_secret,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            self.local.endpoint_url + "/oauth2/token",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.loads(response.read())
@@ -81,6 +94,7 @@ def served(tmp_path):
 
 # --- rotation off ------------------------------------------------------------------------------------------
 
+
 def test_without_rotation_the_same_refresh_token_keeps_working_and_none_is_answered(served):
     user = served.signed_in()
     for _ in range(3):
@@ -95,13 +109,15 @@ def test_without_rotation_the_same_refresh_token_keeps_working_and_none_is_answe
 
 
 def test_a_new_client_does_not_rotate_and_describes_itself_as_cognito_does(served):
-    described = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id,
-                                                      ClientId=served.pool.client_id)["UserPoolClient"]
+    described = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id, ClientId=served.pool.client_id)[
+        "UserPoolClient"
+    ]
     assert described["RefreshTokenRotation"] == {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0}
     assert "ALLOW_REFRESH_TOKEN_AUTH" in described["ExplicitAuthFlows"]
     served.rotate(True, 25)
-    described = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id,
-                                                      ClientId=served.pool.client_id)["UserPoolClient"]
+    described = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id, ClientId=served.pool.client_id)[
+        "UserPoolClient"
+    ]
     assert described["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 25}
     assert described["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH"]
 
@@ -114,22 +130,27 @@ def test_moto_server_describes_a_rotating_client_in_the_same_shape(served, tmp_p
         other = moto.client()
         pool_id = other.create_user_pool(PoolName="p")["UserPool"]["Id"]
         setting = {"Feature": "ENABLED", "RetryGracePeriodSeconds": 25}
-        client_id = other.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True,
-                                                  ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-                                                                     "ALLOW_USER_AUTH"],
-                                                  RefreshTokenRotation=setting)["UserPoolClient"]["ClientId"]
+        client_id = other.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="c",
+            GenerateSecret=True,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH"],
+            RefreshTokenRotation=setting,
+        )["UserPoolClient"]["ClientId"]
         theirs = other.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     finally:
         moto.stop()
     served.rotate(True, 25)
-    ours = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id,
-                                                 ClientId=served.pool.client_id)["UserPoolClient"]
+    ours = served.admin.describe_user_pool_client(UserPoolId=served.pool.pool_id, ClientId=served.pool.client_id)[
+        "UserPoolClient"
+    ]
     assert ours["RefreshTokenRotation"] == theirs["RefreshTokenRotation"] == setting
     assert ours["ExplicitAuthFlows"] == theirs["ExplicitAuthFlows"]
     assert {"ClientId", "ClientSecret", "UserPoolId", "ClientName"} <= set(ours) & set(theirs)
 
 
 # --- rotation on -----------------------------------------------------------------------------------------
+
 
 def test_with_rotation_each_refresh_answers_a_new_token_and_the_old_one_ends_after_the_grace(served):
     served.rotate(True, GRACE)
@@ -200,29 +221,47 @@ def test_the_client_secret_is_checked(served, secret):
     params = {} if secret is None else {"ClientSecret": secret}
     if secret == "":
         # botocore refuses an empty secret itself; sent raw, the local Cognito refuses it too.
-        request = urllib.request.Request(served.local.endpoint_url, method="POST", data=json.dumps({
-            "ClientId": served.pool.client_id, "ClientSecret": "", "RefreshToken": user["RefreshToken"]}).encode(),
-            headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
-                     "Content-Type": "application/x-amz-json-1.1"})
+        request = urllib.request.Request(
+            served.local.endpoint_url,
+            method="POST",
+            data=json.dumps(
+                {"ClientId": served.pool.client_id, "ClientSecret": "", "RefreshToken": user["RefreshToken"]}
+            ).encode(),
+            headers={
+                "X-Amz-Target": "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+        )
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=10)
         assert json.loads(caught.value.read())["__type"] == "NotAuthorizedException"
         return
-    code, _ = error_message(lambda: served.idp.get_tokens_from_refresh_token(
-        ClientId=served.pool.client_id, RefreshToken=user["RefreshToken"], **params))
+    code, _ = error_message(
+        lambda: served.idp.get_tokens_from_refresh_token(
+            ClientId=served.pool.client_id, RefreshToken=user["RefreshToken"], **params
+        )
+    )
     assert code == "NotAuthorizedException"
 
 
 def test_an_unknown_client_or_token_is_refused(served):
     user = served.signed_in()
-    assert error_message(lambda: served.idp.get_tokens_from_refresh_token(
-        ClientId="unknownclient", ClientSecret=served.pool.client_secret,
-        RefreshToken=user["RefreshToken"]))[0] == "ResourceNotFoundException"
-    assert error_message(lambda: served.tokens("not-a-refresh-token")) == ("NotAuthorizedException",
-                                                                        "Invalid Refresh Token")
+    assert (
+        error_message(
+            lambda: served.idp.get_tokens_from_refresh_token(
+                ClientId="unknownclient", ClientSecret=served.pool.client_secret, RefreshToken=user["RefreshToken"]
+            )
+        )[0]
+        == "ResourceNotFoundException"
+    )
+    assert error_message(lambda: served.tokens("not-a-refresh-token")) == (
+        "NotAuthorizedException",
+        "Invalid Refresh Token",
+    )
 
 
 # --- revocation of a rotated family ----------------------------------------------------------------------
+
 
 def rotated_family(served) -> tuple[dict, list[str], list[str]]:
     """A user whose refresh token was rotated three times: (user, refresh tokens oldest first, the
@@ -248,8 +287,9 @@ def assert_family_revoked(served, refresh_tokens: list[str], access_tokens: list
 def test_revoking_any_token_of_a_family_revokes_all_of_it(served, which):
     user, refresh_tokens, access_tokens = rotated_family(served)
     other = served.signed_in()  # another session is not touched
-    served.idp.revoke_token(Token=refresh_tokens[which], ClientId=served.pool.client_id,
-                            ClientSecret=served.pool.client_secret)
+    served.idp.revoke_token(
+        Token=refresh_tokens[which], ClientId=served.pool.client_id, ClientSecret=served.pool.client_secret
+    )
     assert_family_revoked(served, refresh_tokens, access_tokens)
     assert served.idp.get_user(AccessToken=other["AccessToken"])["Username"] == other["sub"]
 
@@ -296,6 +336,7 @@ def test_rotated_tokens_survive_a_restart_as_they_were(tmp_path):
 
 # --- the token endpoint ----------------------------------------------------------------------------------
 
+
 def test_the_token_endpoint_rotates_when_the_client_does(served):
     user = served.signed_in()
     status, answer = served.token_endpoint(user["RefreshToken"])
@@ -307,9 +348,12 @@ def test_the_token_endpoint_rotates_when_the_client_does(served):
     # Client authentication by HTTP Basic rotates alike.
     body = urllib.parse.urlencode({"grant_type": "refresh_token", "refresh_token": newer}).encode()
     basic = base64.b64encode(f"{served.pool.client_id}:{served.pool.client_secret}".encode()).decode()
-    request = urllib.request.Request(served.local.endpoint_url + "/oauth2/token", data=body, method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded",
-                                              "Authorization": f"Basic {basic}"})
+    request = urllib.request.Request(
+        served.local.endpoint_url + "/oauth2/token",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {basic}"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         newest = json.loads(response.read())["refresh_token"]
     assert newest not in (newer, user["RefreshToken"])
@@ -323,11 +367,13 @@ def test_the_token_endpoint_rotates_when_the_client_does(served):
 
 # --- the settings ----------------------------------------------------------------------------------------
 
+
 def test_the_rotation_settings_are_read_and_checked(tmp_path):
     defaults = load_config(local_config(str(tmp_path)))
     assert (defaults.local_refresh_rotation, defaults.local_rotation_grace_seconds) == (False, 60)
-    chosen = load_config(local_config(str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION="on",
-                                      LOCAL_COGNITO_ROTATION_GRACE_SECONDS="0"))
+    chosen = load_config(
+        local_config(str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION="on", LOCAL_COGNITO_ROTATION_GRACE_SECONDS="0")
+    )
     assert (chosen.local_refresh_rotation, chosen.local_rotation_grace_seconds) == (True, 0)
     grace = "LOCAL_COGNITO_ROTATION_GRACE_SECONDS"
     for name, value in (("LOCAL_COGNITO_REFRESH_ROTATION", "yes"), (grace, "61"), (grace, "-1"), (grace, "5s")):
@@ -337,13 +383,24 @@ def test_the_rotation_settings_are_read_and_checked(tmp_path):
 
 def test_start_up_applies_the_rotation_settings_at_every_start(tmp_path):
     for rotation, feature in (("on", "ENABLED"), ("off", "DISABLED"), ("on", "ENABLED")):
-        local, config = start_local_cognito(load_config(local_config(
-            str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION=rotation, LOCAL_COGNITO_ROTATION_GRACE_SECONDS="7")))
+        local, config = start_local_cognito(
+            load_config(
+                local_config(
+                    str(tmp_path), LOCAL_COGNITO_REFRESH_ROTATION=rotation, LOCAL_COGNITO_ROTATION_GRACE_SECONDS="7"
+                )
+            )
+        )
         try:
-            admin = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=config.endpoint_url,
-                                 aws_access_key_id="local", aws_secret_access_key="local")
-            described = admin.describe_user_pool_client(UserPoolId=config.user_pool_id,
-                                                        ClientId=config.client_id)["UserPoolClient"]
+            admin = boto3.client(
+                "cognito-idp",
+                region_name="us-east-1",
+                endpoint_url=config.endpoint_url,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+            )
+            described = admin.describe_user_pool_client(UserPoolId=config.user_pool_id, ClientId=config.client_id)[
+                "UserPoolClient"
+            ]
         finally:
             local.stop()
         assert described["RefreshTokenRotation"] == {"Feature": feature, "RetryGracePeriodSeconds": 7}

@@ -21,8 +21,11 @@ def claims(token: str) -> dict:
 
 
 def refreshed(idp, result: dict, sub: str) -> dict:
-    return idp.initiate_auth(ClientId=idp.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-        "REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": idp.hash(sub)})["AuthenticationResult"]
+    return idp.initiate_auth(
+        ClientId=idp.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": idp.hash(sub)},
+    )["AuthenticationResult"]
 
 
 def assert_live(idp, result: dict) -> None:
@@ -54,8 +57,13 @@ def test_a_password_change_or_reset_ends_no_session(idp):
     assert_live(idp, first)
     assert_live(idp, other)
     idp.forgot_password(ClientId=idp.client_id, SecretHash=idp.hash(first["email"]), Username=first["email"])
-    idp.confirm_forgot_password(ClientId=idp.client_id, SecretHash=idp.hash(first["email"]),
-                                Username=first["email"], ConfirmationCode=CODE, Password=PASSWORD)
+    idp.confirm_forgot_password(
+        ClientId=idp.client_id,
+        SecretHash=idp.hash(first["email"]),
+        Username=first["email"],
+        ConfirmationCode=CODE,
+        Password=PASSWORD,
+    )
     assert_live(idp, other)
 
 
@@ -74,8 +82,9 @@ def test_a_global_sign_out_ends_every_session_of_the_user(idp, admin, pool, how)
     if how == "GlobalSignOut":
         idp.global_sign_out(AccessToken=by_sub["AccessToken"])
     else:
-        admin.admin_user_global_sign_out(UserPoolId=pool.pool_id,
-                                         Username=first["email"] if how.endswith("email") else first["sub"])
+        admin.admin_user_global_sign_out(
+            UserPoolId=pool.pool_id, Username=first["email"] if how.endswith("email") else first["sub"]
+        )
     assert_ended(idp, first)
     assert_ended(idp, by_sub)
     assert_live(idp, stranger)

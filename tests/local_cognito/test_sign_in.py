@@ -14,8 +14,19 @@ import jwt
 from local_cognito.endpoint import LocalCognito
 from local_cognito.service import LocalUserPool
 from local_cognito.totp import STEP_SECONDS, SoftwareToken, new_secret
-from tests.support.local_pool import (Clock, admin_created, clients, code_at, error_code, error_message, password_auth,
-                                      respond_mfa, signed_in, signed_up, with_mfa)
+from tests.support.local_pool import (
+    Clock,
+    admin_created,
+    clients,
+    code_at,
+    error_code,
+    error_message,
+    password_auth,
+    respond_mfa,
+    signed_in,
+    signed_up,
+    with_mfa,
+)
 
 
 def test_password_auth_checks_the_secret_hash(local_pool_idp, email):
@@ -33,8 +44,11 @@ def test_refresh_hash_must_use_the_sub_not_the_email(local_pool_idp, email):
     assert sub != email
 
     def refresh(name):
-        return idp.initiate_auth(ClientId=idp.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-            "REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": idp.hash(name)})
+        return idp.initiate_auth(
+            ClientId=idp.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": idp.hash(name)},
+        )
 
     assert error_code(refresh, name=email) == "NotAuthorizedException"
     assert refresh(sub)["AuthenticationResult"]["AccessToken"]
@@ -52,18 +66,20 @@ def test_sign_in_with_mfa_goes_through_the_challenge(idp, clock):
 
     right = code_at(secret, clock())
     wrong = next(c for c in ("000000", "111111") if c != right)
-    assert error_code(respond_mfa, idp=idp, user=user, session=challenge["Session"], code=wrong) == \
-        "CodeMismatchException"
+    assert (
+        error_code(respond_mfa, idp=idp, user=user, session=challenge["Session"], code=wrong) == "CodeMismatchException"
+    )
     result = respond_mfa(idp, user, challenge["Session"], right)["AuthenticationResult"]  # still usable
     assert result["RefreshToken"] and result["TokenType"] == "Bearer"
     assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == user["sub"]
 
     # The session is spent, and so is the code's time step.
-    assert error_message(respond_mfa, idp=idp, user=user, session=challenge["Session"], code=right) == \
-        ("NotAuthorizedException", "Invalid session for the user, session can only be used once.")
+    assert error_message(respond_mfa, idp=idp, user=user, session=challenge["Session"], code=right) == (
+        "NotAuthorizedException",
+        "Invalid session for the user, session can only be used once.",
+    )
     again = password_auth(idp, user["email"])
-    assert error_code(respond_mfa, idp=idp, user=user, session=again["Session"], code=right) == \
-        "CodeMismatchException"
+    assert error_code(respond_mfa, idp=idp, user=user, session=again["Session"], code=right) == "CodeMismatchException"
     clock.advance(STEP_SECONDS)
     assert respond_mfa(idp, user, again["Session"], code_at(secret, clock()))["AuthenticationResult"]
 
@@ -72,9 +88,10 @@ def test_an_expired_session_is_refused(idp, clock):
     user, secret = with_mfa(idp, clock)
     session = password_auth(idp, user["email"])["Session"]
     clock.advance(181)
-    assert error_message(respond_mfa, idp=idp, user=user, session=session,
-                         code=code_at(secret, clock())) == \
-        ("NotAuthorizedException", "Invalid session for the user, session is expired.")
+    assert error_message(respond_mfa, idp=idp, user=user, session=session, code=code_at(secret, clock())) == (
+        "NotAuthorizedException",
+        "Invalid session for the user, session is expired.",
+    )
 
 
 def test_five_wrong_codes_spend_the_session(idp, clock):
@@ -83,10 +100,8 @@ def test_five_wrong_codes_spend_the_session(idp, clock):
     right = code_at(secret, clock())
     wrongs = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c != right][:5]
     for wrong in wrongs:
-        assert error_code(respond_mfa, idp=idp, user=user, session=session, code=wrong) == \
-            "CodeMismatchException"
-    assert error_code(respond_mfa, idp=idp, user=user, session=session, code=right) == \
-        "NotAuthorizedException"
+        assert error_code(respond_mfa, idp=idp, user=user, session=session, code=wrong) == "CodeMismatchException"
+    assert error_code(respond_mfa, idp=idp, user=user, session=session, code=right) == "NotAuthorizedException"
 
 
 def test_the_answer_must_match_the_sessions_user_challenge_and_hash(idp, clock):
@@ -94,18 +109,39 @@ def test_the_answer_must_match_the_sessions_user_challenge_and_hash(idp, clock):
     other = signed_in(idp)
     session = password_auth(idp, user["email"])["Session"]
     code = code_at(secret, clock())
-    assert error_code(respond_mfa, idp=idp, user=user, session=session, code=code,
-                      username=other["sub"]) == "NotAuthorizedException"
-    assert error_code(idp.respond_to_auth_challenge, ClientId=idp.client_id,
-                      ChallengeName="NEW_PASSWORD_REQUIRED", Session=session, ChallengeResponses={
-                          "USERNAME": user["sub"], "SECRET_HASH": idp.hash(user["sub"]),
-                          "NEW_PASSWORD": "another password"}) == "InvalidParameterException"
-    assert error_code(idp.respond_to_auth_challenge, ClientId=idp.client_id,
-                      ChallengeName="SOFTWARE_TOKEN_MFA", Session=session, ChallengeResponses={
-                          "USERNAME": user["sub"], "SECRET_HASH": idp.hash(user["email"]),
-                          "SOFTWARE_TOKEN_MFA_CODE": code}) == "NotAuthorizedException"
-    assert error_code(respond_mfa, idp=idp, user=user, session="x" * 40, code=code) == \
-        "NotAuthorizedException"
+    assert (
+        error_code(respond_mfa, idp=idp, user=user, session=session, code=code, username=other["sub"])
+        == "NotAuthorizedException"
+    )
+    assert (
+        error_code(
+            idp.respond_to_auth_challenge,
+            ClientId=idp.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses={
+                "USERNAME": user["sub"],
+                "SECRET_HASH": idp.hash(user["sub"]),
+                "NEW_PASSWORD": "another password",
+            },
+        )
+        == "InvalidParameterException"
+    )
+    assert (
+        error_code(
+            idp.respond_to_auth_challenge,
+            ClientId=idp.client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=session,
+            ChallengeResponses={
+                "USERNAME": user["sub"],
+                "SECRET_HASH": idp.hash(user["email"]),
+                "SOFTWARE_TOKEN_MFA_CODE": code,
+            },
+        )
+        == "NotAuthorizedException"
+    )
+    assert error_code(respond_mfa, idp=idp, user=user, session="x" * 40, code=code) == "NotAuthorizedException"
     # None of that spent the session; the email works as USERNAME too, hashed on the email.
     assert respond_mfa(idp, user, session, code, username=user["email"])["AuthenticationResult"]
 
@@ -115,8 +151,11 @@ def test_the_answer_must_match_the_sessions_user_challenge_and_hash(idp, clock):
 
 def respond_new_password(idp, sub: str, session: str, password: str) -> dict:
     return idp.respond_to_auth_challenge(
-        ClientId=idp.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
-        ChallengeResponses={"USERNAME": sub, "SECRET_HASH": idp.hash(sub), "NEW_PASSWORD": password})
+        ClientId=idp.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=session,
+        ChallengeResponses={"USERNAME": sub, "SECRET_HASH": idp.hash(sub), "NEW_PASSWORD": password},
+    )
 
 
 def test_an_admin_created_user_must_choose_a_password(idp, admin, pool):
@@ -126,16 +165,16 @@ def test_an_admin_created_user_must_choose_a_password(idp, admin, pool):
     parameters = challenge["ChallengeParameters"]
     sub = parameters["USER_ID_FOR_SRP"]
     assert parameters["requiredAttributes"] == "[]"
-    assert json.loads(parameters["userAttributes"]) == {"email": email, "email_verified": "false",
-                                                        "nickname": "Nick"}
+    assert json.loads(parameters["userAttributes"]) == {"email": email, "email_verified": "false", "nickname": "Nick"}
 
-    assert error_code(respond_new_password, idp=idp, sub=sub, session=challenge["Session"],
-                      password="short") == "InvalidPasswordException"
+    assert (
+        error_code(respond_new_password, idp=idp, sub=sub, session=challenge["Session"], password="short")
+        == "InvalidPasswordException"
+    )
     result = respond_new_password(idp, sub, challenge["Session"], "my own password")["AuthenticationResult"]
     assert result["RefreshToken"]
     assert admin.admin_get_user(UserPoolId=pool.pool_id, Username=sub)["UserStatus"] == "CONFIRMED"
-    assert error_code(password_auth, idp=idp, email=email, password="temporary-pass-1") == \
-        "NotAuthorizedException"
+    assert error_code(password_auth, idp=idp, email=email, password="temporary-pass-1") == "NotAuthorizedException"
     assert password_auth(idp, email, "my own password")["AuthenticationResult"]["AccessToken"]
 
 
@@ -160,7 +199,9 @@ def test_a_temporary_password_expires_after_seven_days(tmp_path):
         email = admin_created(admin, pool)
         assert password_auth(idp, email, "temporary-pass-1")["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
         clock.advance(7 * 24 * 3600 + 1)
-        assert error_message(password_auth, idp=idp, email=email, password="temporary-pass-1") == \
-            ("NotAuthorizedException", "Temporary password has expired and must be reset by an administrator.")
+        assert error_message(password_auth, idp=idp, email=email, password="temporary-pass-1") == (
+            "NotAuthorizedException",
+            "Temporary password has expired and must be reset by an administrator.",
+        )
     finally:
         local.stop()

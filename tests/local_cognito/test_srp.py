@@ -15,13 +15,28 @@ from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import ForceChangePasswordException, SoftwareTokenMFAChallengeException
 
 from tests.support import PASSWORD
-from tests.support.local_pool import (admin_created, code_at, error_code, error_message, new_email, password_auth,
-                                      respond_mfa, signed_up, with_mfa)
+from tests.support.local_pool import (
+    admin_created,
+    code_at,
+    error_code,
+    error_message,
+    new_email,
+    password_auth,
+    respond_mfa,
+    signed_up,
+    with_mfa,
+)
 
 
 def aws_srp(idp, pool, email: str, password: str = PASSWORD) -> AWSSRP:
-    return AWSSRP(username=email, password=password, pool_id=pool.pool_id, client_id=pool.client_id,
-                  client=idp, client_secret=pool.client_secret)
+    return AWSSRP(
+        username=email,
+        password=password,
+        pool_id=pool.pool_id,
+        client_id=pool.client_id,
+        client=idp,
+        client_secret=pool.client_secret,
+    )
 
 
 def tokens_of(idp, pool, email: str, password: str = PASSWORD) -> dict:
@@ -38,8 +53,9 @@ def test_pycognito_signs_in_with_srp(idp, pool, email):
 def test_the_challenge_names_the_user_as_cognito_does(idp, pool, email):
     signed_up(idp, email)
     srp = aws_srp(idp, pool, email)
-    challenge = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                                  AuthParameters=srp.get_auth_params())
+    challenge = idp.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.get_auth_params()
+    )
     assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
     parameters = challenge["ChallengeParameters"]
     assert set(parameters) == {"SALT", "SRP_B", "SECRET_BLOCK", "USERNAME", "USER_ID_FOR_SRP"}
@@ -52,22 +68,29 @@ def test_the_challenge_names_the_user_as_cognito_does(idp, pool, email):
 def test_a_wrong_password_is_refused_like_a_password_sign_in(idp, pool, email):
     signed_up(idp, email)
     assert error_message(tokens_of, idp=idp, pool=pool, email=email, password="not-the-password") == (
-        "NotAuthorizedException", "Incorrect username or password.")
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
 
 
 def test_an_unknown_user_gets_a_challenge_then_the_same_refusal(idp, pool):
     email = new_email()
 
     def challenge():
-        return idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                                 AuthParameters=aws_srp(idp, pool, email).get_auth_params())["ChallengeParameters"]
+        return idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_SRP_AUTH",
+            AuthParameters=aws_srp(idp, pool, email).get_auth_params(),
+        )["ChallengeParameters"]
 
     first, second = challenge(), challenge()
     assert set(first) == {"SALT", "SRP_B", "SECRET_BLOCK", "USERNAME", "USER_ID_FOR_SRP"}
     assert (first["SALT"], first["USER_ID_FOR_SRP"]) == (second["SALT"], second["USER_ID_FOR_SRP"])
     assert first["SRP_B"] != second["SRP_B"]
     assert error_message(tokens_of, idp=idp, pool=pool, email=email) == (
-        "NotAuthorizedException", "Incorrect username or password.")
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
 
 
 def test_mfa_follows_the_password_verifier(idp, pool, clock):
@@ -91,20 +114,29 @@ def _claim(idp, pool, email, timestamp=None, password=PASSWORD):
     signed over the timestamp sent, so only its format can be wrong)."""
     srp = aws_srp(idp, pool, email, password)
     auth = srp.get_auth_params()
-    parameters = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                                   AuthParameters=auth)["ChallengeParameters"]
+    parameters = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth)[
+        "ChallengeParameters"
+    ]
     if timestamp is not None:
         srp.get_cognito_formatted_timestamp = lambda moment: timestamp
     return srp.process_challenge(parameters, auth)
 
 
 def _respond(idp, pool, responses):
-    return idp.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER",
-                                         ChallengeResponses=responses)
+    return idp.respond_to_auth_challenge(
+        ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+    )
 
 
-@pytest.mark.parametrize("timestamp", ["Tue Dec 02 06:05:01 UTC 2026", "Di Dez 2 06:05:01 UTC 2026",
-                                       "2026-12-02T06:05:01Z", "Tue Dec 2 6:05:01 UTC 2026"])
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "Tue Dec 02 06:05:01 UTC 2026",
+        "Di Dez 2 06:05:01 UTC 2026",
+        "2026-12-02T06:05:01Z",
+        "Tue Dec 2 6:05:01 UTC 2026",
+    ],
+)
 def test_a_timestamp_not_in_cognitos_format_is_refused(idp, pool, email, timestamp):
     signed_up(idp, email)
     code, message = error_message(_respond, idp=idp, pool=pool, responses=_claim(idp, pool, email, timestamp))
@@ -129,18 +161,23 @@ def test_secret_hash_is_required_on_both_steps(idp, pool, email):
     srp = aws_srp(idp, pool, email)
     auth = srp.get_auth_params()
     without = {k: v for k, v in auth.items() if k != "SECRET_HASH"}
-    assert error_code(idp.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                      AuthParameters=without) == "NotAuthorizedException"
+    assert (
+        error_code(idp.initiate_auth, ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=without)
+        == "NotAuthorizedException"
+    )
     responses = _claim(idp, pool, email)
-    assert error_code(_respond, idp=idp, pool=pool,
-                      responses=dict(responses, SECRET_HASH=idp.hash(email))) == "NotAuthorizedException"
+    assert (
+        error_code(_respond, idp=idp, pool=pool, responses=dict(responses, SECRET_HASH=idp.hash(email)))
+        == "NotAuthorizedException"
+    )
 
 
 def test_the_verifier_follows_the_password(idp, pool, email):
     signed_up(idp, email)
     tokens = tokens_of(idp, pool, email)
-    idp.change_password(AccessToken=tokens["AccessToken"], PreviousPassword=PASSWORD,
-                        ProposedPassword="a-new-password-1")
+    idp.change_password(
+        AccessToken=tokens["AccessToken"], PreviousPassword=PASSWORD, ProposedPassword="a-new-password-1"
+    )
     assert error_code(tokens_of, idp=idp, pool=pool, email=email) == "NotAuthorizedException"
     assert tokens_of(idp, pool, email, "a-new-password-1")["AccessToken"]
 
@@ -148,8 +185,9 @@ def test_the_verifier_follows_the_password(idp, pool, email):
 def test_a_user_from_before_verifiers_gets_one_at_the_next_password_sign_in(idp, pool, email):
     signed_up(idp, email)
     with sqlite3.connect(pool.db.path) as db:  # the row as a database from before SRP holds it
-        changed = db.execute("UPDATE users SET record = json_remove(record, '$.srp') WHERE email_key = ?",
-                             (email.lower(),)).rowcount
+        changed = db.execute(
+            "UPDATE users SET record = json_remove(record, '$.srp') WHERE email_key = ?", (email.lower(),)
+        ).rowcount
     assert changed == 1
     assert error_code(tokens_of, idp=idp, pool=pool, email=email) == "NotAuthorizedException"
     assert password_auth(idp, email)["AuthenticationResult"]
@@ -165,7 +203,9 @@ def test_an_app_client_without_srp_refuses_it_as_cognito_does(idp, pool, email):
     pool.client.extended_config["ExplicitAuthFlows"] = [f for f in flows if f != "ALLOW_USER_SRP_AUTH"]
     try:
         assert error_message(tokens_of, idp=idp, pool=pool, email=email) == (
-            "InvalidParameterException", "USER_SRP_AUTH flow not enabled for this client")
+            "InvalidParameterException",
+            "USER_SRP_AUTH flow not enabled for this client",
+        )
     finally:
         pool.client.extended_config["ExplicitAuthFlows"] = flows
     assert tokens_of(idp, pool, email)["AccessToken"]

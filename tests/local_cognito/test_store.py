@@ -27,22 +27,33 @@ def test_users_passwords_and_sessions_survive_a_restart(tmp_path):
     base = {"ClientId": pool.client_id, "SecretHash": hashed(email), "Username": email}
     pool.accounts.sign_up(dict(base, Password=PASSWORD, UserAttributes=[{"Name": "nickname", "Value": "P"}]))
     pool.accounts.confirm_sign_up(dict(base, ConfirmationCode="424242"))
-    result = pool.sign_in.initiate_auth({"ClientId": pool.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                         "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
-                                                            "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
+    result = pool.sign_in.initiate_auth(
+        {
+            "ClientId": pool.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": hashed(email)},
+        }
+    )["AuthenticationResult"]
 
     again = LocalUserPool(str(tmp_path))
-    assert (again.pool_id, again.client_id, again.client_secret) == (pool.pool_id, pool.client_id,
-                                                                      pool.client_secret)
+    assert (again.pool_id, again.client_id, again.client_secret) == (pool.pool_id, pool.client_id, pool.client_secret)
     sub = jwt.decode(result["AccessToken"], options={"verify_signature": False})["sub"]
     assert again.accounts.get_user({"AccessToken": result["AccessToken"]})["Username"] == sub
-    refreshed = again.sign_in.initiate_auth({"ClientId": again.client_id, "AuthFlow": "REFRESH_TOKEN_AUTH",
-                                             "AuthParameters": {"REFRESH_TOKEN": result["RefreshToken"],
-                                                                "SECRET_HASH": hashed(sub)}})
+    refreshed = again.sign_in.initiate_auth(
+        {
+            "ClientId": again.client_id,
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": {"REFRESH_TOKEN": result["RefreshToken"], "SECRET_HASH": hashed(sub)},
+        }
+    )
     assert refreshed["AuthenticationResult"]["AccessToken"]
-    assert again.sign_in.initiate_auth({"ClientId": again.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                        "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD,
-                                                           "SECRET_HASH": hashed(email)}})["AuthenticationResult"]
+    assert again.sign_in.initiate_auth(
+        {
+            "ClientId": again.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": hashed(email)},
+        }
+    )["AuthenticationResult"]
 
     stored = database_bytes(str(tmp_path))
     assert email.encode() in stored  # what is read is what is kept
@@ -73,9 +84,15 @@ def test_an_unreadable_database_is_kept_aside(tmp_path):
 
 def respond_mfa_ok(idp, user, session, code) -> dict:
     return idp.respond_to_auth_challenge(
-        ClientId=idp.client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-        ChallengeResponses={"USERNAME": user["sub"], "SECRET_HASH": idp.hash(user["sub"]),
-                            "SOFTWARE_TOKEN_MFA_CODE": code})["AuthenticationResult"]
+        ClientId=idp.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=session,
+        ChallengeResponses={
+            "USERNAME": user["sub"],
+            "SECRET_HASH": idp.hash(user["sub"]),
+            "SOFTWARE_TOKEN_MFA_CODE": code,
+        },
+    )["AuthenticationResult"]
 
 
 def test_totp_groups_and_statuses_survive_a_restart(tmp_path):
@@ -103,22 +120,27 @@ def test_totp_groups_and_statuses_survive_a_restart(tmp_path):
         idp, admin = clients(local, again)
         seen = admin.admin_get_user(UserPoolId=pool_id, Username=user["email"])
         assert seen["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"] and seen["PreferredMfaSetting"]
-        assert [g["GroupName"] for g in admin.admin_list_groups_for_user(
-            UserPoolId=pool_id, Username=user["email"])["Groups"]] == ["staff"]
+        assert [
+            g["GroupName"]
+            for g in admin.admin_list_groups_for_user(UserPoolId=pool_id, Username=user["email"])["Groups"]
+        ] == ["staff"]
         assert admin.get_group(UserPoolId=pool_id, GroupName="staff")["Group"]["Precedence"] == 1
-        assert admin.admin_get_user(UserPoolId=pool_id, Username=invited["Username"])["UserStatus"] == \
-            "FORCE_CHANGE_PASSWORD"
+        assert (
+            admin.admin_get_user(UserPoolId=pool_id, Username=invited["Username"])["UserStatus"]
+            == "FORCE_CHANGE_PASSWORD"
+        )
         # The last used step is remembered: the same code is still refused, the next one works.
         session = password_auth(idp, user["email"])["Session"]
-        assert error_code(respond_mfa_ok, idp=idp, user=user, session=session, code=used) == \
-            "CodeMismatchException"
+        assert error_code(respond_mfa_ok, idp=idp, user=user, session=session, code=used) == "CodeMismatchException"
         clock.advance(STEP_SECONDS)
         tokens = respond_mfa_ok(idp, user, session, code_at(secret, clock()))
         assert groups_claim(tokens["AccessToken"]) == ["staff"]
         # The pending secret still verifies.
-        assert idp.verify_software_token(AccessToken=tokens["AccessToken"],
-                                         UserCode=pyotp.TOTP(pending).at(clock()))["Status"] == "SUCCESS"
+        assert (
+            idp.verify_software_token(AccessToken=tokens["AccessToken"], UserCode=pyotp.TOTP(pending).at(clock()))[
+                "Status"
+            ]
+            == "SUCCESS"
+        )
     finally:
         local.stop()
-
-

@@ -13,11 +13,19 @@ def test_tokens_verify_against_the_pool_jwks(local_pool_idp, email, config):
     signed_up(idp, email)
     result = password_auth(idp, email)["AuthenticationResult"]
     keys = jwt.PyJWKClient(config.jwks_url)
-    access = jwt.decode(result["AccessToken"], keys.get_signing_key_from_jwt(result["AccessToken"]).key,
-                        algorithms=["RS256"], issuer=f"{config.endpoint_url}/{config.user_pool_id}")
+    access = jwt.decode(
+        result["AccessToken"],
+        keys.get_signing_key_from_jwt(result["AccessToken"]).key,
+        algorithms=["RS256"],
+        issuer=f"{config.endpoint_url}/{config.user_pool_id}",
+    )
     assert access["token_use"] == "access" and access["client_id"] == config.client_id
-    identity = jwt.decode(result["IdToken"], keys.get_signing_key_from_jwt(result["IdToken"]).key,
-                          algorithms=["RS256"], audience=config.client_id)
+    identity = jwt.decode(
+        result["IdToken"],
+        keys.get_signing_key_from_jwt(result["IdToken"]).key,
+        algorithms=["RS256"],
+        audience=config.client_id,
+    )
     assert identity["email"] == email and identity["email_verified"] is True
     assert identity["cognito:username"] == access["username"] == access["sub"]
     forged = jwt.encode(dict(access, sub="someone-else"), "k" * 32, algorithm="HS256")

@@ -20,10 +20,16 @@ from local_cognito.totp import STEP_SECONDS
 from local_cognito.transaction import MEMORY_ONLY
 from tests.support import CODE, PASSWORD
 from tests.support.data_folder import unwritable
-from tests.support.local_hosted_ui import (Browser, authorization, code_from, exchange, server_call, sign_in_page,
-                                           submit_password)
-from tests.support.local_pool import (code_at, new_email, password_auth, respond_mfa, signed_in, signed_up,
-                                      with_mfa)
+from tests.support.local_hosted_ui import (
+    Browser,
+    authorization,
+    code_from,
+    exchange,
+    server_call,
+    sign_in_page,
+    submit_password,
+)
+from tests.support.local_pool import code_at, new_email, password_auth, respond_mfa, signed_in, signed_up, with_mfa
 
 UNAVAILABLE = "LocalStorageUnavailableException"
 
@@ -50,15 +56,15 @@ def refused_for_storage(call: Callable[[], object]) -> None:
 # unwritable, then again once it is back).
 def sign_up(idp, admin, pool, clock):
     email = new_email()
-    return lambda: idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email,
-                               Password=PASSWORD)
+    return lambda: idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, Password=PASSWORD)
 
 
 def confirm_sign_up(idp, admin, pool, clock):
     email = new_email()
     signed_up(idp, email, confirm=False)
-    return lambda: idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email,
-                                       ConfirmationCode=CODE)
+    return lambda: idp.confirm_sign_up(
+        ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, ConfirmationCode=CODE
+    )
 
 
 def resend_code(idp, admin, pool, clock):
@@ -68,6 +74,7 @@ def resend_code(idp, admin, pool, clock):
     def resend():
         clock.advance(1)  # so the new code (pinned, the same) expires a second later than the last
         return idp.resend_confirmation_code(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email)
+
     return resend
 
 
@@ -91,8 +98,9 @@ def mfa_answer(idp, admin, pool, clock):
 
 def change_password(idp, admin, pool, clock):
     user = signed_in(idp)
-    return lambda: idp.change_password(AccessToken=user["AccessToken"], PreviousPassword=PASSWORD,
-                                       ProposedPassword="another password")
+    return lambda: idp.change_password(
+        AccessToken=user["AccessToken"], PreviousPassword=PASSWORD, ProposedPassword="another password"
+    )
 
 
 def forgot_password(idp, admin, pool, clock):
@@ -103,14 +111,20 @@ def forgot_password(idp, admin, pool, clock):
 def confirm_forgot_password(idp, admin, pool, clock):
     email = signed_in(idp)["email"]
     idp.forgot_password(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email)
-    return lambda: idp.confirm_forgot_password(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email,
-                                               ConfirmationCode=CODE, Password="a new password")
+    return lambda: idp.confirm_forgot_password(
+        ClientId=idp.client_id,
+        SecretHash=idp.hash(email),
+        Username=email,
+        ConfirmationCode=CODE,
+        Password="a new password",
+    )
 
 
 def update_attributes(idp, admin, pool, clock):
     user = signed_in(idp)
-    return lambda: idp.update_user_attributes(AccessToken=user["AccessToken"],
-                                              UserAttributes=[{"Name": "nickname", "Value": "Changed"}])
+    return lambda: idp.update_user_attributes(
+        AccessToken=user["AccessToken"], UserAttributes=[{"Name": "nickname", "Value": "Changed"}]
+    )
 
 
 def delete_user(idp, admin, pool, clock):
@@ -134,8 +148,9 @@ def mfa_preference(idp, admin, pool, clock):
     user = signed_in(idp)
     secret = idp.associate_software_token(AccessToken=user["AccessToken"])["SecretCode"]
     idp.verify_software_token(AccessToken=user["AccessToken"], UserCode=code_at(secret, clock()))
-    return lambda: idp.set_user_mfa_preference(AccessToken=user["AccessToken"], SoftwareTokenMfaSettings={
-        "Enabled": True, "PreferredMfa": True})
+    return lambda: idp.set_user_mfa_preference(
+        AccessToken=user["AccessToken"], SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
 
 
 def global_sign_out(idp, admin, pool, clock):
@@ -145,14 +160,14 @@ def global_sign_out(idp, admin, pool, clock):
 
 def revoke_token(idp, admin, pool, clock):
     user = signed_in(idp)
-    return lambda: idp.revoke_token(ClientId=idp.client_id, ClientSecret=pool.client_secret,
-                                    Token=user["RefreshToken"])
+    return lambda: idp.revoke_token(ClientId=idp.client_id, ClientSecret=pool.client_secret, Token=user["RefreshToken"])
 
 
 def admin_invitation(idp, admin, pool, clock):
     email = new_email()
-    return lambda: admin.admin_create_user(UserPoolId=pool.pool_id, Username=email,
-                                           TemporaryPassword="temporary-pass-1")
+    return lambda: admin.admin_create_user(
+        UserPoolId=pool.pool_id, Username=email, TemporaryPassword="temporary-pass-1"
+    )
 
 
 def admin_on_user(operation: str, **params):
@@ -163,6 +178,7 @@ def admin_on_user(operation: str, **params):
         if operation == "admin_remove_user_from_group":
             admin.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=email, GroupName="editors")
         return lambda: getattr(admin, operation)(UserPoolId=pool.pool_id, Username=email, **params)
+
     case.__name__ = operation
     return case
 
@@ -178,14 +194,34 @@ def create_group(idp, admin, pool, clock):
     return lambda: admin.create_group(UserPoolId=pool.pool_id, GroupName=name)
 
 
-CASES = [sign_up, confirm_sign_up, resend_code, password_sign_in, mfa_challenge, mfa_answer, change_password,
-         forgot_password, confirm_forgot_password, update_attributes, delete_user, associate_token, verify_token,
-         mfa_preference, global_sign_out, revoke_token, admin_invitation, admin_confirm, create_group,
-         admin_on_user("admin_disable_user"), admin_on_user("admin_enable_user"),
-         admin_on_user("admin_delete_user"), admin_on_user("admin_reset_user_password"),
-         admin_on_user("admin_user_global_sign_out"),
-         admin_on_user("admin_add_user_to_group", GroupName="editors"),
-         admin_on_user("admin_remove_user_from_group", GroupName="editors")]
+CASES = [
+    sign_up,
+    confirm_sign_up,
+    resend_code,
+    password_sign_in,
+    mfa_challenge,
+    mfa_answer,
+    change_password,
+    forgot_password,
+    confirm_forgot_password,
+    update_attributes,
+    delete_user,
+    associate_token,
+    verify_token,
+    mfa_preference,
+    global_sign_out,
+    revoke_token,
+    admin_invitation,
+    admin_confirm,
+    create_group,
+    admin_on_user("admin_disable_user"),
+    admin_on_user("admin_enable_user"),
+    admin_on_user("admin_delete_user"),
+    admin_on_user("admin_reset_user_password"),
+    admin_on_user("admin_user_global_sign_out"),
+    admin_on_user("admin_add_user_to_group", GroupName="editors"),
+    admin_on_user("admin_remove_user_from_group", GroupName="editors"),
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -211,8 +247,12 @@ def test_a_wrong_code_is_not_answered_while_its_count_cannot_be_kept(served):
     idp, email = served.idp, new_email()
     signed_up(idp, email, confirm=False)
     wrong = "000000" if CODE != "000000" else "111111"
-    guess = lambda: idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email),  # noqa: E731
-                                        Username=email, ConfirmationCode=wrong)
+    guess = lambda: idp.confirm_sign_up(  # noqa: E731
+        ClientId=idp.client_id,
+        SecretHash=idp.hash(email),
+        Username=email,
+        ConfirmationCode=wrong,
+    )
     before = memory(served.pool)
     with unwritable(served.pool.store.folder):
         refused_for_storage(guess)
@@ -228,7 +268,8 @@ def test_a_rotation_that_cannot_be_stored_keeps_the_old_refresh_token_whole(serv
     try:
         user = signed_in(idp)
         renew = lambda: idp.get_tokens_from_refresh_token(  # noqa: E731
-            ClientId=idp.client_id, ClientSecret=pool.client_secret, RefreshToken=user["RefreshToken"])
+            ClientId=idp.client_id, ClientSecret=pool.client_secret, RefreshToken=user["RefreshToken"]
+        )
         before = memory(pool)
         with unwritable(pool.store.folder):
             refused_for_storage(renew)

@@ -74,20 +74,27 @@ def test_the_state_file_moves_into_the_database_and_is_kept(upgraded):
 def test_users_sign_in_with_their_passwords_groups_and_attributes(upgraded):
     pool, idp, admin, _ = upgraded
     assert (pool.pool_id, pool.client_id, pool.client_secret) == (
-        OLD_STATE["pool"]["id"], OLD_STATE["client"]["id"], OLD_STATE["client"]["secret"])
+        OLD_STATE["pool"]["id"],
+        OLD_STATE["client"]["id"],
+        OLD_STATE["client"]["secret"],
+    )
     tokens = password_auth(idp, "confirmed@example.com", EXPECTED["password"])["AuthenticationResult"]
     assert groups_claim(tokens["AccessToken"]) == ["admin", "staff"]
     attributes = {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=tokens["AccessToken"])["UserAttributes"]}
     assert attributes["nickname"] == "Conf" and attributes["email_verified"] == "true"
-    assert error_code(password_auth, idp=idp, email="confirmed@example.com", password="Not_the_password_1") == \
-        "NotAuthorizedException"
+    assert (
+        error_code(password_auth, idp=idp, email="confirmed@example.com", password="Not_the_password_1")
+        == "NotAuthorizedException"
+    )
     group = admin.get_group(UserPoolId=pool.pool_id, GroupName="staff")["Group"]
     assert (group["Precedence"], group["Description"]) == (1, "The staff")
     assert admin.get_group(UserPoolId=pool.pool_id, GroupName="admin")["Group"]["RoleArn"].endswith(":role/admin")
     listed = admin.list_users(UserPoolId=pool.pool_id)["Users"]
     assert sorted(u["Username"] for u in listed) == sorted(u["sub"] for u in OLD_STATE["users"])
-    assert error_message(lambda: password_auth(idp, "disabled@example.com", EXPECTED["password"])) == \
-        ("NotAuthorizedException", "User is disabled.")
+    assert error_message(lambda: password_auth(idp, "disabled@example.com", EXPECTED["password"])) == (
+        "NotAuthorizedException",
+        "User is disabled.",
+    )
 
 
 def test_totp_secrets_and_settings_come_through(upgraded):
@@ -96,39 +103,69 @@ def test_totp_secrets_and_settings_come_through(upgraded):
     assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     sub = challenge["ChallengeParameters"]["USER_ID_FOR_SRP"]
     tokens = idp.respond_to_auth_challenge(
-        ClientId=idp.client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": sub, "SECRET_HASH": idp.hash(sub),
-                            "SOFTWARE_TOKEN_MFA_CODE": code_at(EXPECTED["totp_secret"], clock())})["AuthenticationResult"]
+        ClientId=idp.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": sub,
+            "SECRET_HASH": idp.hash(sub),
+            "SOFTWARE_TOKEN_MFA_CODE": code_at(EXPECTED["totp_secret"], clock()),
+        },
+    )["AuthenticationResult"]
     assert groups_claim(tokens["AccessToken"]) == ["staff"]
     seen = admin.admin_get_user(UserPoolId=pool.pool_id, Username="totp@example.com")
     assert seen["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"] and seen["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
     # The pending secret still verifies.
-    assert idp.verify_software_token(AccessToken=tokens["AccessToken"],
-                                     UserCode=code_at(EXPECTED["totp_pending"], clock()))["Status"] == "SUCCESS"
+    assert (
+        idp.verify_software_token(
+            AccessToken=tokens["AccessToken"], UserCode=code_at(EXPECTED["totp_pending"], clock())
+        )["Status"]
+        == "SUCCESS"
+    )
 
 
 def test_pending_codes_and_temporary_passwords_come_through(upgraded):
     pool, idp, _, clock = upgraded
-    assert error_code(password_auth, idp=idp, email="waiting@example.com", password=EXPECTED["password"]) == \
-        "UserNotConfirmedException"
-    idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash("waiting@example.com"),
-                        Username="waiting@example.com", ConfirmationCode=EXPECTED["waiting_code"])
+    assert (
+        error_code(password_auth, idp=idp, email="waiting@example.com", password=EXPECTED["password"])
+        == "UserNotConfirmedException"
+    )
+    idp.confirm_sign_up(
+        ClientId=idp.client_id,
+        SecretHash=idp.hash("waiting@example.com"),
+        Username="waiting@example.com",
+        ConfirmationCode=EXPECTED["waiting_code"],
+    )
     assert password_auth(idp, "waiting@example.com", EXPECTED["password"])["AuthenticationResult"]
-    idp.confirm_forgot_password(ClientId=idp.client_id, SecretHash=idp.hash("resetting@example.com"),
-                                Username="resetting@example.com", ConfirmationCode=EXPECTED["reset_code"],
-                                Password="Reset_password_1")
+    idp.confirm_forgot_password(
+        ClientId=idp.client_id,
+        SecretHash=idp.hash("resetting@example.com"),
+        Username="resetting@example.com",
+        ConfirmationCode=EXPECTED["reset_code"],
+        Password="Reset_password_1",
+    )
     assert password_auth(idp, "resetting@example.com", "Reset_password_1")["AuthenticationResult"]
-    assert password_auth(idp, "invited@example.com", EXPECTED["temporary_password"])["ChallengeName"] == \
-        "NEW_PASSWORD_REQUIRED"
+    assert (
+        password_auth(idp, "invited@example.com", EXPECTED["temporary_password"])["ChallengeName"]
+        == "NEW_PASSWORD_REQUIRED"
+    )
     [invited] = [u for u in OLD_STATE["users"] if u["attributes"]["email"] == "invited@example.com"]
     clock.now = invited["temporary_password_expires"]  # the expiry came through too
-    assert error_message(lambda: password_auth(idp, "invited@example.com", EXPECTED["temporary_password"])) == \
-        ("NotAuthorizedException", "Temporary password has expired and must be reset by an administrator.")
+    assert error_message(lambda: password_auth(idp, "invited@example.com", EXPECTED["temporary_password"])) == (
+        "NotAuthorizedException",
+        "Temporary password has expired and must be reset by an administrator.",
+    )
 
 
 def refreshed(idp, pool, token: str, username: str) -> dict:
-    return idp.initiate_auth(ClientId=idp.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-        "REFRESH_TOKEN": token, "SECRET_HASH": secret_hash(username, pool.client_id, pool.client_secret)})
+    return idp.initiate_auth(
+        ClientId=idp.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={
+            "REFRESH_TOKEN": token,
+            "SECRET_HASH": secret_hash(username, pool.client_id, pool.client_secret),
+        },
+    )
 
 
 def test_live_refresh_tokens_and_their_families_come_through(upgraded):
@@ -138,17 +175,32 @@ def test_live_refresh_tokens_and_their_families_come_through(upgraded):
     for name in ("first", "rotated_in", "rotated_out"):  # rotated_out: still in its grace period
         assert refreshed(idp, pool, tokens[name], sub)["AuthenticationResult"]["AccessToken"], name
     for name in ("disabled_user", "expired"):
-        assert error_code(refreshed, idp=idp, pool=pool, token=tokens[name], username=sub) == \
-            "NotAuthorizedException", name
+        assert (
+            error_code(refreshed, idp=idp, pool=pool, token=tokens[name], username=sub) == "NotAuthorizedException"
+        ), name
     clock.advance(31)  # past the grace period the rotation gave it
-    assert error_code(idp.get_tokens_from_refresh_token, ClientId=idp.client_id, ClientSecret=pool.client_secret,
-                      RefreshToken=tokens["rotated_out"]) == "RefreshTokenReuseException"
+    assert (
+        error_code(
+            idp.get_tokens_from_refresh_token,
+            ClientId=idp.client_id,
+            ClientSecret=pool.client_secret,
+            RefreshToken=tokens["rotated_out"],
+        )
+        == "RefreshTokenReuseException"
+    )
     assert refreshed(idp, pool, tokens["rotated_in"], sub)["AuthenticationResult"]
     # Revoking one token of the family revokes the other; another sign-in's family stays, until it
     # is revoked too, with the access tokens issued from it.
     idp.revoke_token(ClientId=idp.client_id, ClientSecret=pool.client_secret, Token=tokens["rotated_in"])
-    assert error_code(idp.get_tokens_from_refresh_token, ClientId=idp.client_id, ClientSecret=pool.client_secret,
-                      RefreshToken=tokens["rotated_out"]) == "NotAuthorizedException"
+    assert (
+        error_code(
+            idp.get_tokens_from_refresh_token,
+            ClientId=idp.client_id,
+            ClientSecret=pool.client_secret,
+            RefreshToken=tokens["rotated_out"],
+        )
+        == "NotAuthorizedException"
+    )
     assert idp.get_user(AccessToken=EXPECTED["access_token"])["Username"] == sub
     idp.revoke_token(ClientId=idp.client_id, ClientSecret=pool.client_secret, Token=tokens["first"])
     assert error_code(idp.get_user, AccessToken=EXPECTED["access_token"]) == "NotAuthorizedException"

@@ -42,9 +42,12 @@ def user_auth(idp, email, preferred=None, **more):
 
 def respond(idp, started, name, **responses):
     user = started["ChallengeParameters"]["USER_ID_FOR_SRP"]
-    return idp.respond_to_auth_challenge(ClientId=idp.client_id, ChallengeName=name, Session=started["Session"],
-                                         ChallengeResponses={"USERNAME": user, "SECRET_HASH": idp.hash(user),
-                                                             **responses})
+    return idp.respond_to_auth_challenge(
+        ClientId=idp.client_id,
+        ChallengeName=name,
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": user, "SECRET_HASH": idp.hash(user), **responses},
+    )
 
 
 def registered(idp, token, authenticator=None, origin=ORIGIN, **kwargs):
@@ -61,13 +64,16 @@ def test_an_emailed_code_signs_in_once(idp, pool):
     assert started["ChallengeName"] == "EMAIL_OTP"
     assert started["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
     assert started["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"] == "m***@e***"
-    assert error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE="999999") \
+    assert (
+        error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE="999999")
         == "CodeMismatchException"
+    )
     result = respond(idp, started, "EMAIL_OTP", EMAIL_OTP_CODE=CODE)["AuthenticationResult"]
     sub = started["ChallengeParameters"]["USER_ID_FOR_SRP"]
     assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == sub
-    assert error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE=CODE) \
-        == "NotAuthorizedException"
+    assert (
+        error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE=CODE) == "NotAuthorizedException"
+    )
 
 
 def test_without_a_preference_the_pool_offers_its_ways(idp):
@@ -75,7 +81,9 @@ def test_without_a_preference_the_pool_offers_its_ways(idp):
     signed_up(idp, email)
     started = user_auth(idp, email)
     assert (started["ChallengeName"], started["AvailableChallenges"]) == (
-        "SELECT_CHALLENGE", ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"])
+        "SELECT_CHALLENGE",
+        ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"],
+    )
     code_step = respond(idp, started, "SELECT_CHALLENGE", ANSWER="EMAIL_OTP")
     assert code_step["ChallengeName"] == "EMAIL_OTP"
     assert respond(idp, code_step, "EMAIL_OTP", EMAIL_OTP_CODE=CODE)["AuthenticationResult"]["AccessToken"]
@@ -89,7 +97,8 @@ def test_a_passkey_registers_and_signs_in_with_a_growing_sign_counter(idp, pool)
     authenticator = registered(idp, user["AccessToken"])
     listed = idp.list_web_authn_credentials(AccessToken=user["AccessToken"])["Credentials"]
     assert [(c["RelyingPartyId"], c["AuthenticatorTransports"], c["AuthenticatorAttachment"]) for c in listed] == [
-        ("localhost", ["internal"], "platform")]
+        ("localhost", ["internal"], "platform")
+    ]
     factors = idp.get_user_auth_factors(AccessToken=user["AccessToken"])
     assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]
     assert factors["Username"] == user["sub"]
@@ -105,8 +114,10 @@ def test_a_passkey_registers_and_signs_in_with_a_growing_sign_counter(idp, pool)
     authenticator.counts = False
     started = user_auth(idp, user["email"], "WEB_AUTHN")
     stale = authenticator.get(json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]), ORIGIN)
-    assert error_code(respond, idp=idp, started=started, name="WEB_AUTHN", CREDENTIAL=json.dumps(stale)) \
+    assert (
+        error_code(respond, idp=idp, started=started, name="WEB_AUTHN", CREDENTIAL=json.dumps(stale))
         == "NotAuthorizedException"
+    )
 
 
 def test_deleting_a_passkey_and_deleting_the_user_remove_it(idp, pool):
@@ -117,8 +128,10 @@ def test_deleting_a_passkey_and_deleting_the_user_remove_it(idp, pool):
     assert len(credentials["Credentials"]) == 1 and credentials["NextToken"]
     first = credentials["Credentials"][0]["CredentialId"]
     idp.delete_web_authn_credential(AccessToken=user["AccessToken"], CredentialId=first)
-    assert error_code(idp.delete_web_authn_credential, AccessToken=user["AccessToken"],
-                      CredentialId=first) == "ResourceNotFoundException"
+    assert (
+        error_code(idp.delete_web_authn_credential, AccessToken=user["AccessToken"], CredentialId=first)
+        == "ResourceNotFoundException"
+    )
     assert len(idp.list_web_authn_credentials(AccessToken=user["AccessToken"])["Credentials"]) == 1
     idp.delete_user(AccessToken=user["AccessToken"])
     assert pool.db.one("SELECT count(*) FROM webauthn_credentials WHERE sub = ?", (user["sub"],))[0] == 0
@@ -127,13 +140,19 @@ def test_deleting_a_passkey_and_deleting_the_user_remove_it(idp, pool):
 def test_registration_refuses_another_relying_party_origin_or_challenge(idp):
     token = signed_in(idp)["AccessToken"]
     assert error_code(registered, idp=idp, token=token, rp_id="example.org") == "WebAuthnRelyingPartyMismatchException"
-    assert error_code(registered, idp=idp, token=token, origin="https://example.org") \
+    assert (
+        error_code(registered, idp=idp, token=token, origin="https://example.org")
         == "WebAuthnOriginNotAllowedException"
-    assert error_code(registered, idp=idp, token=token, origin="http://sub.localhost.example") \
+    )
+    assert (
+        error_code(registered, idp=idp, token=token, origin="http://sub.localhost.example")
         == "WebAuthnOriginNotAllowedException"
+    )
     made = SoftAuthenticator().create({"rp": {"id": "localhost"}, "user": {"id": "eA"}, "challenge": "AAAA"}, ORIGIN)
-    assert error_code(idp.complete_web_authn_registration, AccessToken=token, Credential=made) \
+    assert (
+        error_code(idp.complete_web_authn_registration, AccessToken=token, Credential=made)
         == "WebAuthnChallengeNotFoundException"
+    )
 
 
 def test_a_registration_challenge_lasts_five_minutes(idp, clock):
@@ -141,8 +160,14 @@ def test_a_registration_challenge_lasts_five_minutes(idp, clock):
     options = idp.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     clock.advance(301)
     token = signed_in(idp)["AccessToken"]  # a fresh token for a fresh user: the old challenge is another's
-    assert error_code(idp.complete_web_authn_registration, AccessToken=token,
-                      Credential=SoftAuthenticator().create(options, ORIGIN)) == "WebAuthnChallengeNotFoundException"
+    assert (
+        error_code(
+            idp.complete_web_authn_registration,
+            AccessToken=token,
+            Credential=SoftAuthenticator().create(options, ORIGIN),
+        )
+        == "WebAuthnChallengeNotFoundException"
+    )
 
 
 def test_a_client_without_allow_user_auth_refuses_the_flow(idp, pool):
@@ -151,8 +176,10 @@ def test_a_client_without_allow_user_auth_refuses_the_flow(idp, pool):
     pool.client.extended_config["ExplicitAuthFlows"].remove("ALLOW_USER_AUTH")
     with pytest.raises(Exception) as caught:
         user_auth(idp, email, "EMAIL_OTP")
-    assert caught.value.response["Error"] == {"Code": "InvalidParameterException",
-                                             "Message": "USER_AUTH flow not enabled for this client"}
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidParameterException",
+        "Message": "USER_AUTH flow not enabled for this client",
+    }
 
 
 def test_the_lite_plan_refuses_passwordless_ways_and_passkeys(idp, ways):
@@ -184,8 +211,9 @@ def test_an_unknown_user_gets_the_same_steps(idp):
     nobody = new_email()
     started = user_auth(idp, nobody, "EMAIL_OTP")
     assert started["ChallengeName"] == "EMAIL_OTP" and started["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"]
-    assert error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE=CODE) \
-        == "CodeMismatchException"
+    assert (
+        error_code(respond, idp=idp, started=started, name="EMAIL_OTP", EMAIL_OTP_CODE=CODE) == "CodeMismatchException"
+    )
     started = user_auth(idp, nobody, "WEB_AUTHN")
     assert json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])["allowCredentials"] == []
     # The user id it is given is the same at every try, as a real user's sub is.
@@ -198,15 +226,21 @@ def test_passkeys_survive_a_restart(idp, pool, tmp_path):
     registered(idp, user["AccessToken"])
     again = LocalUserPool(pool.store.folder)
     assert [key for key, _ in again.passkeys.of_user(user["sub"])] == [
-        c["CredentialId"] for c in idp.list_web_authn_credentials(AccessToken=user["AccessToken"])["Credentials"]]
+        c["CredentialId"] for c in idp.list_web_authn_credentials(AccessToken=user["AccessToken"])["Credentials"]
+    ]
     again.db.close()
 
 
 def raw_answer(local, operation: str, body: dict) -> dict:
     """The local Cognito's JSON answer itself, before any client parses it."""
-    request = urllib.request.Request(local.endpoint_url, data=json.dumps(body).encode(), headers={
-        "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
-        "Content-Type": "application/x-amz-json-1.1"})
+    request = urllib.request.Request(
+        local.endpoint_url,
+        data=json.dumps(body).encode(),
+        headers={
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
 
@@ -218,12 +252,19 @@ def test_the_answers_have_the_shapes_of_botocores_model(idp, local):
     user = signed_in(idp)
     token = user["AccessToken"]
     answers = {"StartWebAuthnRegistration": raw_answer(local, "StartWebAuthnRegistration", {"AccessToken": token})}
-    idp.complete_web_authn_registration(AccessToken=token, Credential=SoftAuthenticator().create(
-        answers["StartWebAuthnRegistration"]["CredentialCreationOptions"], ORIGIN))
+    idp.complete_web_authn_registration(
+        AccessToken=token,
+        Credential=SoftAuthenticator().create(
+            answers["StartWebAuthnRegistration"]["CredentialCreationOptions"], ORIGIN
+        ),
+    )
     answers["ListWebAuthnCredentials"] = raw_answer(local, "ListWebAuthnCredentials", {"AccessToken": token})
     answers["GetUserAuthFactors"] = raw_answer(local, "GetUserAuthFactors", {"AccessToken": token})
-    started = {"ClientId": idp.client_id, "AuthFlow": "USER_AUTH",
-               "AuthParameters": {"USERNAME": user["email"], "SECRET_HASH": idp.hash(user["email"])}}
+    started = {
+        "ClientId": idp.client_id,
+        "AuthFlow": "USER_AUTH",
+        "AuthParameters": {"USERNAME": user["email"], "SECRET_HASH": idp.hash(user["email"])},
+    }
     answers["InitiateAuth"] = raw_answer(local, "InitiateAuth", started)
     for operation, answer in answers.items():
         report = ParamValidator().validate(answer, model.operation_model(operation).output_shape)

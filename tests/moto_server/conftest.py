@@ -37,11 +37,20 @@ def server(moto, pool, tmp_path_factory):
     """``tornado_server.py`` on the checklist pool: its base URL. At the end it must stop cleanly,
     with no traceback and no password in its log."""
     folder = tmp_path_factory.mktemp("ours")
-    running = ServerProcess(free_port(), {
-        **pool.settings(moto), "HOST": "127.0.0.1", "PHOTOS_DATA": str(folder / "photos"),
-        "STS_USER_CLIENT_ID": "AKIAMOTOADMINUSER", "STS_USER_CLIENT_SECRET": "moto-takes-any-secret",
-        "AWS_ENDPOINT_URL_STS": moto.url}, log_path=str(folder / "server.log"), unset=UNSET_AGAINST_MOTO,
-        name="tornado_server.py")
+    running = ServerProcess(
+        free_port(),
+        {
+            **pool.settings(moto),
+            "HOST": "127.0.0.1",
+            "PHOTOS_DATA": str(folder / "photos"),
+            "STS_USER_CLIENT_ID": "AKIAMOTOADMINUSER",
+            "STS_USER_CLIENT_SECRET": "moto-takes-any-secret",
+            "AWS_ENDPOINT_URL_STS": moto.url,
+        },
+        log_path=str(folder / "server.log"),
+        unset=UNSET_AGAINST_MOTO,
+        name="tornado_server.py",
+    )
     yield running.url
     output = running.stop()  # exited with 0
     assert "Traceback" not in output, output

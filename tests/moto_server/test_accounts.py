@@ -30,8 +30,10 @@ def test_sign_up_confirm_sign_in_and_the_profile(server):
     assert profile["username"] == sub and profile["attributes"]["sub"] == sub
     assert profile["attributes"]["email"] == email and profile["attributes"]["nickname"] == "Sam"
 
-    assert client.call("updateUser", access_token=access, nickname="Samantha").json == \
-        {"message": "OK", "code_deliveries": []}
+    assert client.call("updateUser", access_token=access, nickname="Samantha").json == {
+        "message": "OK",
+        "code_deliveries": [],
+    }
     assert client.call("getUser", access_token=access).json["attributes"]["nickname"] == "Samantha"
     assert_clean_error(client.call("signIn", user=email, **{"pass": "not the password"}), 401, "NotAuthorized")
     assert sign_in(server, email)["access_token"] != access
@@ -40,8 +42,13 @@ def test_sign_up_confirm_sign_in_and_the_profile(server):
 
 def test_change_password(server):
     client, email, tokens = signed_up(server)
-    assert_clean_error(client.call("changePass", old_pass="wrong password", new_pass=NEW_PASSWORD,
-                                   access_token=tokens["access_token"]), 401, "NotAuthorized")
+    assert_clean_error(
+        client.call(
+            "changePass", old_pass="wrong password", new_pass=NEW_PASSWORD, access_token=tokens["access_token"]
+        ),
+        401,
+        "NotAuthorized",
+    )
     reply = client.call("changePass", old_pass=PASSWORD, new_pass=NEW_PASSWORD, access_token=tokens["access_token"])
     assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
     assert_clean_error(Client(server).call("signIn", user=email, **{"pass": PASSWORD}), 401, "NotAuthorized")
@@ -56,8 +63,9 @@ def test_forgot_password_then_a_new_one_with_moto_s_code(server, idp, pool):
     client = Client(server)
     reply = client.call("forgotPassword", user=email)
     assert reply.status == 200 and reply.json["delivery"] == {"destination": f"{email[0]}***@e***", "medium": "EMAIL"}
-    answer = idp.forgot_password(ClientId=pool.client_id, Username=email,
-                                 SecretHash=secret_hash(email, pool.client_id, pool.client_secret))
+    answer = idp.forgot_password(
+        ClientId=pool.client_id, Username=email, SecretHash=secret_hash(email, pool.client_id, pool.client_secret)
+    )
     code = answer["ResponseMetadata"]["HTTPHeaders"]["x-moto-forgot-password-confirmation-code"]
     assert re.fullmatch(r"moto-confirmation-code:\d{6}", code)
     reply = client.call("confirmForgotPassword", user=email, conf_code=code, new_pass=NEW_PASSWORD)

@@ -7,8 +7,15 @@ from __future__ import annotations
 import uuid
 
 from tests.support import PASSWORD, Client
-from tests.support.against_moto import (ANY_CODE, NEW_PASSWORD, TEMPORARY_PASSWORD, assert_clean_error, new_email,
-                                        sign_in, signed_up)
+from tests.support.against_moto import (
+    ANY_CODE,
+    NEW_PASSWORD,
+    TEMPORARY_PASSWORD,
+    assert_clean_error,
+    new_email,
+    sign_in,
+    signed_up,
+)
 
 
 def admin_call(admin, env: str, **fields):
@@ -27,14 +34,16 @@ def test_admin_methods_need_an_admin_s_token(server, admin):
 
 def test_admin_creates_a_user_who_then_chooses_a_password(server, admin):
     email = new_email("invited")
-    reply = admin_call(admin, "adminCreateUser", user=email, temp_pass=TEMPORARY_PASSWORD, suppress_email=True,
-                       nickname="Newbie")
+    reply = admin_call(
+        admin, "adminCreateUser", user=email, temp_pass=TEMPORARY_PASSWORD, suppress_email=True, nickname="Newbie"
+    )
     assert reply.status == 200, reply.body
     created = reply.json["user"]
     assert created["email"] == email and created["status"] == "FORCE_CHANGE_PASSWORD" and created["enabled"]
     assert created["attributes"]["email_verified"] == "true" and created["attributes"]["nickname"] == "Newbie"
-    assert_clean_error(admin_call(admin, "adminCreateUser", user=email, temp_pass=TEMPORARY_PASSWORD),
-                       409, "UsernameExists")
+    assert_clean_error(
+        admin_call(admin, "adminCreateUser", user=email, temp_pass=TEMPORARY_PASSWORD), 409, "UsernameExists"
+    )
 
     client = Client(server)
     reply = client.call("signIn", user=email, **{"pass": TEMPORARY_PASSWORD})
@@ -159,8 +168,9 @@ def test_admin_groups_reach_the_next_sign_in_s_token(server, admin):
     assert admin_call(admin, "adminRemoveUserFromGroup", user=email, group="admin").json == {"message": "OK"}
     demoted = (Client(server), sign_in(server, email)["access_token"])
     assert_clean_error(admin_call(demoted, "adminListUsers", limit=1), 403, "Forbidden")
-    assert_clean_error(admin_call(admin, "adminAddUserToGroup", user=email, group="no-such-group"),
-                       404, "GroupNotFound")
+    assert_clean_error(
+        admin_call(admin, "adminAddUserToGroup", user=email, group="no-such-group"), 404, "GroupNotFound"
+    )
 
 
 def test_admin_signs_a_user_out_everywhere(server, admin):

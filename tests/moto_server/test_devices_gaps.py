@@ -20,8 +20,7 @@ def test_moto_gap_the_device_operations_are_missing(moto, operation):
 def test_moto_gap_remember_device_signs_in_without_remembering(server):
     email, secret = with_authenticator(server)
     person, session = mfa_step(server, email)
-    reply = person.call("respondToChallenge", session=session, user=email, totp=totp_code(secret),
-                        remember_device=True)
+    reply = person.call("respondToChallenge", session=session, user=email, totp=totp_code(secret), remember_device=True)
     assert reply.status == 200 and reply.json["token_type"] == "Bearer", reply.body
     assert reply.json["device_remembered"] is False
     assert "__Host-device" not in person.cookies

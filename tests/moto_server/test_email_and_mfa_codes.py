@@ -8,20 +8,21 @@ from __future__ import annotations
 import botocore.session
 
 from tests.support import PASSWORD, Client
-from tests.support.against_moto import (ANY_CODE, assert_clean_error, assert_moto_lacks, new_email, sign_in,
-                                        signed_up)
+from tests.support.against_moto import ANY_CODE, assert_clean_error, assert_moto_lacks, new_email, sign_in, signed_up
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 
 
 def test_the_operations_and_challenges_are_cognitos():
     """What the server sends and reads, as botocore's model of cognito-idp names it."""
-    assert {"UpdateUserAttributes", "VerifyUserAttribute", "GetUserAttributeVerificationCode"} <= \
-        set(MODEL.operation_names)
+    assert {"UpdateUserAttributes", "VerifyUserAttribute", "GetUserAttributeVerificationCode"} <= set(
+        MODEL.operation_names
+    )
     assert list(MODEL.operation_model("UpdateUserAttributes").output_shape.members) == ["CodeDeliveryDetailsList"]
     assert set(MODEL.shape_for("CodeDeliveryDetailsType").members) == {"Destination", "DeliveryMedium", "AttributeName"}
-    assert {"SMSMfaSettings", "EmailMfaSettings", "SoftwareTokenMfaSettings"} <= \
-        set(MODEL.operation_model("SetUserMFAPreference").input_shape.members)
+    assert {"SMSMfaSettings", "EmailMfaSettings", "SoftwareTokenMfaSettings"} <= set(
+        MODEL.operation_model("SetUserMFAPreference").input_shape.members
+    )
     assert {"SMS_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE"} <= set(MODEL.shape_for("ChallengeNameType").enum)
     assert set(MODEL.shape_for("DeliveryMediumType").enum) == {"SMS", "EMAIL"}
 
@@ -60,8 +61,14 @@ def test_sms_mfa_sign_in_and_where_moto_differs(server, idp, pool):
     client, email, tokens = signed_up(server)
     token = tokens["access_token"]
     assert_clean_error(client.call("setMfa", access_token=token, enabled=True, method="sms"), 400, "PhoneNotVerified")
-    idp.admin_update_user_attributes(UserPoolId=pool.id, Username=email, UserAttributes=[
-        {"Name": "phone_number", "Value": "+15550100123"}, {"Name": "phone_number_verified", "Value": "true"}])
+    idp.admin_update_user_attributes(
+        UserPoolId=pool.id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "phone_number", "Value": "+15550100123"},
+            {"Name": "phone_number_verified", "Value": "true"},
+        ],
+    )
     reply = client.call("setMfa", access_token=token, enabled=True, method="sms")
     assert (reply.status, reply.json) == (200, {"message": "OK", "mfa_enabled": True}), reply.body
     profile = client.call("getUser", access_token=token).json
@@ -86,8 +93,9 @@ def test_moto_gap_email_mfa_is_not_kept(server, idp, pool):
     client, email, tokens = signed_up(server)
     reply = client.call("setMfa", access_token=tokens["access_token"], enabled=True, method="email")
     assert_clean_error(reply, 400, "EmailNotVerified")
-    idp.admin_update_user_attributes(UserPoolId=pool.id, Username=email,
-                                     UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+    idp.admin_update_user_attributes(
+        UserPoolId=pool.id, Username=email, UserAttributes=[{"Name": "email_verified", "Value": "true"}]
+    )
     reply = client.call("setMfa", access_token=tokens["access_token"], enabled=True, method="email")
     assert reply.status == 200, reply.body
     assert client.call("getUser", access_token=tokens["access_token"]).json["mfa_methods"] == []

@@ -8,8 +8,14 @@ from botocore.exceptions import ClientError
 
 from server.cognito import secret_hash
 from tests.support import PASSWORD, Client
-from tests.support.against_moto import (NEW_PASSWORD, assert_clean_error, assert_moto_lacks, new_email, sign_in,
-                                        signed_up)
+from tests.support.against_moto import (
+    NEW_PASSWORD,
+    assert_clean_error,
+    assert_moto_lacks,
+    new_email,
+    sign_in,
+    signed_up,
+)
 
 
 def test_moto_gap_resend_confirmation_code_is_missing(moto, server):
@@ -48,8 +54,11 @@ def test_moto_gap_reset_codes_are_checked_only_in_moto_s_own_format(server):
     assert reply.status == 200, reply.body
     sign_in(server, email, NEW_PASSWORD)
     assert client.call("forgotPassword", user=email).status == 200
-    assert_clean_error(client.call("confirmForgotPassword", user=email, conf_code="moto-confirmation-code:000000",
-                                   new_pass=PASSWORD), 400, "CodeMismatch")
+    assert_clean_error(
+        client.call("confirmForgotPassword", user=email, conf_code="moto-confirmation-code:000000", new_pass=PASSWORD),
+        400,
+        "CodeMismatch",
+    )
 
 
 def test_moto_gap_unknown_users_are_named_despite_prevent_user_existence_errors(server, idp, pool):
@@ -57,9 +66,15 @@ def test_moto_gap_unknown_users_are_named_despite_prevent_user_existence_errors(
     password; moto answers UserNotFoundException. Our server answers both alike anyway."""
     nobody = new_email("nobody")
     with pytest.raises(ClientError) as told:
-        idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-            "USERNAME": nobody, "PASSWORD": PASSWORD,
-            "SECRET_HASH": secret_hash(nobody, pool.client_id, pool.client_secret)})
+        idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={
+                "USERNAME": nobody,
+                "PASSWORD": PASSWORD,
+                "SECRET_HASH": secret_hash(nobody, pool.client_id, pool.client_secret),
+            },
+        )
     assert told.value.response["Error"]["Code"] == "UserNotFoundException"
     _, email, _ = signed_up(server)
     unknown = Client(server).call("signIn", user=nobody, **{"pass": PASSWORD})
@@ -75,8 +90,9 @@ def test_moto_gap_an_unknown_user_s_reset_destination_gives_them_away(server, id
     typed, for an account and for none alike (docs/security.md)."""
     _, email, _ = signed_up(server)
     nobody = new_email("nobody")
-    told = idp.forgot_password(ClientId=pool.client_id, Username=nobody,
-                               SecretHash=secret_hash(nobody, pool.client_id, pool.client_secret))
+    told = idp.forgot_password(
+        ClientId=pool.client_id, Username=nobody, SecretHash=secret_hash(nobody, pool.client_id, pool.client_secret)
+    )
     assert told["CodeDeliveryDetails"]["Destination"] == f"{nobody}@h***.com"
     known = Client(server).call("forgotPassword", user=email)
     unknown = Client(server).call("forgotPassword", user=nobody)
@@ -89,23 +105,36 @@ def test_moto_gap_sign_up_announces_the_code_by_the_recovery_setting(idp):
     """Cognito sends the confirmation code to the pool's auto-verified attribute (here the email);
     moto announces it where account recovery would send a reset code, which for a pool without an
     AccountRecoverySetting is an SMS to a made-up number. The checklist's pools recover by email."""
-    bare = idp.create_user_pool(PoolName="no-recovery-setting", UsernameAttributes=["email"],
-                                AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    bare = idp.create_user_pool(
+        PoolName="no-recovery-setting", UsernameAttributes=["email"], AutoVerifiedAttributes=["email"]
+    )["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(UserPoolId=bare, ClientName="bare")["UserPoolClient"]["ClientId"]
     email = new_email()
-    answer = idp.sign_up(ClientId=client_id, Username=email, Password="Long_enough_1",
-                         UserAttributes=[{"Name": "email", "Value": email}])
-    assert answer["CodeDeliveryDetails"] == {"Destination": "+*******9934", "DeliveryMedium": "SMS",
-                                             "AttributeName": "phone_number"}
+    answer = idp.sign_up(
+        ClientId=client_id, Username=email, Password="Long_enough_1", UserAttributes=[{"Name": "email", "Value": email}]
+    )
+    assert answer["CodeDeliveryDetails"] == {
+        "Destination": "+*******9934",
+        "DeliveryMedium": "SMS",
+        "AttributeName": "phone_number",
+    }
 
 
 def test_moto_gap_secret_hash_is_not_checked_on_sign_up_and_password_sign_in(idp, pool):
     """Cognito refuses a wrong SECRET_HASH everywhere; moto checks it only on refresh and on
     challenge answers, where our server's hash is proven right by the tests above."""
     email = new_email("no-hash")
-    idp.sign_up(ClientId=pool.client_id, Username=email, Password=PASSWORD, SecretHash="not-the-hash",
-                UserAttributes=[{"Name": "email", "Value": email}])
+    idp.sign_up(
+        ClientId=pool.client_id,
+        Username=email,
+        Password=PASSWORD,
+        SecretHash="not-the-hash",
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
     idp.admin_confirm_sign_up(UserPoolId=pool.id, Username=email)
-    answer = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": "not-the-hash"})
+    answer = idp.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": "not-the-hash"},
+    )
     assert answer["AuthenticationResult"]["AccessToken"]

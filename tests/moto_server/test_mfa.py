@@ -10,8 +10,15 @@ from botocore.exceptions import ClientError
 
 from server.cognito import secret_hash
 from tests.support import PASSWORD
-from tests.support.against_moto import (assert_clean_error, mfa_step, sign_in, signed_up, totp_code, with_authenticator,
-                                        wrong_code)
+from tests.support.against_moto import (
+    assert_clean_error,
+    mfa_step,
+    sign_in,
+    signed_up,
+    totp_code,
+    with_authenticator,
+    wrong_code,
+)
 
 # moto's one TOTP secret, handed to every user (see test_moto_gap_every_user_gets_the_same_totp_secret).
 MOTO_TOTP_SECRET = "asdfasdfasdf"
@@ -23,14 +30,16 @@ def test_authenticator_app_set_up_and_mfa_sign_in(server):
     assert reply.status == 200, reply.body
     secret = reply.json["secret_code"]
     assert f"secret={secret}" in reply.json["otpauth_uri"] and reply.json["qr_svg"].startswith("<svg")
-    assert_clean_error(client.call("QR_TOTP", access_token=tokens["access_token"], totp=wrong_code(secret)),
-                       400, "CodeMismatch")
+    assert_clean_error(
+        client.call("QR_TOTP", access_token=tokens["access_token"], totp=wrong_code(secret)), 400, "CodeMismatch"
+    )
     reply = client.call("QR_TOTP", access_token=tokens["access_token"], totp=totp_code(secret), device_name="phone")
     assert reply.status == 200 and reply.json == {"message": "OK", "mfa_enabled": True}
 
     client, session = mfa_step(server, email)
-    assert_clean_error(client.call("respondToChallenge", session=session, user=email, totp=wrong_code(secret)),
-                       400, "CodeMismatch")
+    assert_clean_error(
+        client.call("respondToChallenge", session=session, user=email, totp=wrong_code(secret)), 400, "CodeMismatch"
+    )
     reply = client.call("respondToChallenge", session=session, user=email, totp=totp_code(secret))  # tried again
     assert reply.status == 200 and reply.json["token_type"] == "Bearer", reply.body
     assert "__Host-refresh" in client.cookies
@@ -51,8 +60,15 @@ def test_moto_gap_challenges_lack_user_id_for_srp(server, idp, pool):
     answer's SECRET_HASH must be computed on it; moto leaves it out. Our server then needs the
     ``user`` the person typed (the page sends it), and moto checks the hash on that email."""
     email, secret = with_authenticator(server)
-    answer = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-        "USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret)})
+    answer = idp.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": email,
+            "PASSWORD": PASSWORD,
+            "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret),
+        },
+    )
     assert answer["ChallengeName"] == "SOFTWARE_TOKEN_MFA" and "USER_ID_FOR_SRP" not in answer["ChallengeParameters"]
 
     client, session = mfa_step(server, email)
@@ -79,11 +95,17 @@ def test_moto_gap_a_used_challenge_session_is_not_found(server, idp, pool):
     ChallengeExpired); moto has forgotten it and answers ResourceNotFoundException."""
     email, secret = with_authenticator(server)
     hashed = secret_hash(email, pool.client_id, pool.client_secret)
-    step = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": hashed})
-    answer = {"ClientId": pool.client_id, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": step["Session"],
-              "ChallengeResponses": {"USERNAME": email, "SECRET_HASH": hashed,
-                                     "SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)}}
+    step = idp.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": hashed},
+    )
+    answer = {
+        "ClientId": pool.client_id,
+        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+        "Session": step["Session"],
+        "ChallengeResponses": {"USERNAME": email, "SECRET_HASH": hashed, "SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)},
+    }
     assert idp.respond_to_auth_challenge(**answer)["AuthenticationResult"]["AccessToken"]
     with pytest.raises(ClientError) as refused:
         idp.respond_to_auth_challenge(**answer)

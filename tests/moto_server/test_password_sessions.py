@@ -21,8 +21,9 @@ def second_device(base_url: str, email: str) -> tuple[Client, str]:
 def test_a_password_change_ends_the_other_sessions_and_keeps_the_callers(plain_server):
     caller, email, tokens = signed_up(plain_server)
     other, other_token = second_device(plain_server, email)
-    reply = caller.call("changePass", old_pass="I_love_apples", new_pass=NEW_PASSWORD,
-                        access_token=tokens["access_token"])
+    reply = caller.call(
+        "changePass", old_pass="I_love_apples", new_pass=NEW_PASSWORD, access_token=tokens["access_token"]
+    )
     assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
     assert_clean_error(other.call("refresh"), 401, "SessionExpired")
     assert_clean_error(other.call("getUser", access_token=other_token), 401, "NotAuthorized")
@@ -37,8 +38,9 @@ def test_the_new_sign_in_names_the_user_as_moto_assigned_it(server):
     caller, email, tokens = signed_up(server)
     sub = jwt.decode(tokens["access_token"], options={"verify_signature": False})["username"]
     assert sub != email
-    reply = caller.call("changePass", old_pass="I_love_apples", new_pass=NEW_PASSWORD,
-                        access_token=tokens["access_token"])
+    reply = caller.call(
+        "changePass", old_pass="I_love_apples", new_pass=NEW_PASSWORD, access_token=tokens["access_token"]
+    )
     assert reply.status == 200 and reply.json["other_sessions_ended"] is True, reply.body
     assert caller.call("getUser", access_token=reply.json["access_token"]).json["attributes"]["email"] == email
     assert_clean_error(caller.call("getUser", access_token=tokens["access_token"]), 401, "NotAuthorized")

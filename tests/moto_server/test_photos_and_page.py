@@ -39,8 +39,13 @@ def test_the_page_signs_in_with_an_authenticator_code_against_moto(server):
         sign_in(page, email, PASSWORD)
         expect(page.locator("#mfa-form")).to_be_visible()
         page.fill("#mfa-code", totp_code(secret))
-        with page.expect_request(lambda request: request.method == "POST" and request.url == server + "/"
-                                 and '"respondToChallenge"' in (request.post_data or "")) as sent:
+        with page.expect_request(
+            lambda request: (
+                request.method == "POST"
+                and request.url == server + "/"
+                and '"respondToChallenge"' in (request.post_data or "")
+            )
+        ) as sent:
             page.press("#mfa-code", "Enter")
         assert json.loads(sent.value.post_data)["user"] == email
         expect_signed_in(page, email)

@@ -9,8 +9,13 @@ from botocore.exceptions import ClientError
 
 from server.cognito import secret_hash
 from tests.support import PASSWORD, Client
-from tests.support.against_moto import (assert_clean_error, assert_clean_error_body, assert_moto_lacks, sign_in,
-                                        signed_up)
+from tests.support.against_moto import (
+    assert_clean_error,
+    assert_clean_error_body,
+    assert_moto_lacks,
+    sign_in,
+    signed_up,
+)
 
 
 def test_global_sign_out_ends_every_access_token(server):
@@ -41,16 +46,35 @@ def test_moto_gap_refresh_secret_hash_is_checked_on_the_email(server, idp, pool)
     assert_clean_error_body(reply.json["revoke_error"], "SessionExpired")
     assert reply.clears_cookie("__Host-refresh")
 
-    signed = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-        "USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret)})
+    signed = idp.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": email,
+            "PASSWORD": PASSWORD,
+            "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret),
+        },
+    )
     refresh_token = signed["AuthenticationResult"]["RefreshToken"]
     sub = jwt.decode(tokens["access_token"], options={"verify_signature": False})["username"]
     with pytest.raises(ClientError) as refused:
-        idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-            "REFRESH_TOKEN": refresh_token, "SECRET_HASH": secret_hash(sub, pool.client_id, pool.client_secret)})
+        idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={
+                "REFRESH_TOKEN": refresh_token,
+                "SECRET_HASH": secret_hash(sub, pool.client_id, pool.client_secret),
+            },
+        )
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
-    renewed = idp.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-        "REFRESH_TOKEN": refresh_token, "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret)})
+    renewed = idp.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={
+            "REFRESH_TOKEN": refresh_token,
+            "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret),
+        },
+    )
     assert renewed["AuthenticationResult"]["AccessToken"]
 
 

@@ -20,10 +20,21 @@ def test_the_pool_is_made_as_the_production_checklist_says(idp, pool):
     """What make_pool sets is what docs/production.md asks for, and moto keeps it."""
     with open(os.path.join(ROOT, "docs", "production.md"), encoding="utf-8") as file:
         checklist = file.read().split("## A real user pool", 1)[1].split("\n## ", 1)[0]
-    for item in ("UsernameAttributes: [email]", "AutoVerifiedAttributes: [email]", "AccountRecoverySetting",
-                 "verified_email", "MinimumLength` 8", "MfaConfiguration: OPTIONAL", "SoftwareTokenMfaConfiguration",
-                 "ADMIN_GROUP", "GenerateSecret", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
-                 "PreventUserExistenceErrors: ENABLED", "EnableTokenRevocation"):
+    for item in (
+        "UsernameAttributes: [email]",
+        "AutoVerifiedAttributes: [email]",
+        "AccountRecoverySetting",
+        "verified_email",
+        "MinimumLength` 8",
+        "MfaConfiguration: OPTIONAL",
+        "SoftwareTokenMfaConfiguration",
+        "ADMIN_GROUP",
+        "GenerateSecret",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "PreventUserExistenceErrors: ENABLED",
+        "EnableTokenRevocation",
+    ):
         assert item in checklist, item
     client = idp.describe_user_pool_client(UserPoolId=pool.id, ClientId=pool.client_id)["UserPoolClient"]
     assert client["ClientSecret"] == pool.client_secret
@@ -36,9 +47,12 @@ def test_the_pool_is_made_as_the_production_checklist_says(idp, pool):
     # The rules the page lists (GET /me) are this pool's, as moto describes it.
     policy = described["Policies"]["PasswordPolicy"]
     assert me_answer()["password_policy"] == {
-        "min_length": policy["MinimumLength"], "require_lowercase": policy["RequireLowercase"],
-        "require_uppercase": policy["RequireUppercase"], "require_numbers": policy["RequireNumbers"],
-        "require_symbols": policy["RequireSymbols"]}
+        "min_length": policy["MinimumLength"],
+        "require_lowercase": policy["RequireLowercase"],
+        "require_uppercase": policy["RequireUppercase"],
+        "require_numbers": policy["RequireNumbers"],
+        "require_symbols": policy["RequireSymbols"],
+    }
     mfa = idp.get_user_pool_mfa_config(UserPoolId=pool.id)
     assert mfa["MfaConfiguration"] == "OPTIONAL" and mfa["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
     assert idp.get_group(UserPoolId=pool.id, GroupName="admin")["Group"]["GroupName"] == "admin"

@@ -20,8 +20,9 @@ from tests.support.against_moto import new_email, signed_up
 @pytest.fixture(scope="module")
 def srp_server(moto, pool, tmp_path_factory):
     folder = tmp_path_factory.mktemp("srp")
-    running = serve_app(load_config({**pool.settings(moto), "PHOTOS_DATA": str(folder / "photos"),
-                                     "SIGN_IN_FLOW": "srp"}))
+    running = serve_app(
+        load_config({**pool.settings(moto), "PHOTOS_DATA": str(folder / "photos"), "SIGN_IN_FLOW": "srp"})
+    )
     yield f"http://localhost:{running.port}"
     running.stop()
 
@@ -47,13 +48,19 @@ def test_moto_gap_srp_claims_are_not_checked(srp_server):
 def test_moto_gap_explicit_auth_flows_are_not_enforced(moto, idp, pool):
     """Cognito refuses USER_PASSWORD_AUTH on an app client that allows SRP only ("USER_PASSWORD_AUTH
     flow not enabled for this client"); moto's server signs in anyway."""
-    client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="srp-only", GenerateSecret=True,
-                                         ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                                         )["UserPoolClient"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool.id,
+        ClientName="srp-only",
+        GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
     email = new_email()
     hashed = secret_hash(email, client["ClientId"], client["ClientSecret"])
     idp.sign_up(ClientId=client["ClientId"], SecretHash=hashed, Username=email, Password=PASSWORD)
     idp.admin_confirm_sign_up(UserPoolId=pool.id, Username=email)
-    answer = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-        "USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": hashed})
+    answer = idp.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": hashed},
+    )
     assert answer["AuthenticationResult"]["AccessToken"]

@@ -19,13 +19,19 @@ DELIVERY = {"message": "OK", "delivery": {"destination": "s***@e***", "medium": 
 DAILY_EMAIL_LIMIT = "Exceeded daily email limit for the operation or the account."
 # What Cognito may answer a code request with: (status, body), as its JSON protocol sends them.
 CODE_REQUEST_ANSWERS = {
-    "a code sent": (200, {"CodeDeliveryDetails": {"Destination": "s***@e***", "DeliveryMedium": "EMAIL",
-                                                  "AttributeName": "email"}}),
-    "a simulated delivery": (200, {"CodeDeliveryDetails": {"Destination": "S***@E***", "DeliveryMedium": "EMAIL",
-                                                           "AttributeName": "email"}}),
+    "a code sent": (
+        200,
+        {"CodeDeliveryDetails": {"Destination": "s***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}},
+    ),
+    "a simulated delivery": (
+        200,
+        {"CodeDeliveryDetails": {"Destination": "S***@E***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}},
+    ),
     "nothing": (200, {}),
-    "the alternative to a simulated delivery": (400, {"__type": "InvalidParameterException",
-                                                      "message": "Cognito's words"}),
+    "the alternative to a simulated delivery": (
+        400,
+        {"__type": "InvalidParameterException", "message": "Cognito's words"},
+    ),
     "already confirmed": (400, {"__type": "InvalidParameterException", "message": "User is already confirmed."}),
     "no verified email": (400, {"__type": "InvalidParameterException", "message": "no registered/verified email"}),
     "not in a state to reset": (400, {"__type": "NotAuthorizedException", "message": "Cognito's words"}),
@@ -35,9 +41,18 @@ CODE_REQUEST_ANSWERS = {
     "not delivered": (400, {"__type": "CodeDeliveryFailureException", "message": "Cognito's words"}),
     "a pool rule": (400, {"__type": "UserLambdaValidationException", "message": "Cognito's words"}),
 }
-CODE_REFUSALS = ["CodeMismatchException", "ExpiredCodeException", "NotAuthorizedException", "UserNotFoundException",
-                 "LimitExceededException", "TooManyFailedAttemptsException", "InvalidParameterException",
-                 "UserNotConfirmedException", "AliasExistsException", "UserLambdaValidationException"]
+CODE_REFUSALS = [
+    "CodeMismatchException",
+    "ExpiredCodeException",
+    "NotAuthorizedException",
+    "UserNotFoundException",
+    "LimitExceededException",
+    "TooManyFailedAttemptsException",
+    "InvalidParameterException",
+    "UserNotConfirmedException",
+    "AliasExistsException",
+    "UserLambdaValidationException",
+]
 CODE_CHECKS = {
     "confirmAccount": ("ConfirmSignUp", {"conf_code": "123456", "pass": PASSWORD}),
     "confirmForgotPassword": ("ConfirmForgotPassword", {"conf_code": "123456", "new_pass": PASSWORD}),
@@ -52,8 +67,17 @@ SERVICE_FAILURES = [  # (Cognito's status and code, our status and code)
 @pytest.fixture(scope="module")
 def cognito():
     stand_in = StandInCognito()
-    server = serve_app(load_config({**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": stand_in.url, "COGNITO_MAX_ATTEMPTS": "1",
-                                    "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}))
+    server = serve_app(
+        load_config(
+            {
+                **STAND_IN_POOL,
+                "COGNITO_ENDPOINT_URL": stand_in.url,
+                "COGNITO_MAX_ATTEMPTS": "1",
+                "RATE_LIMIT_PER_ADDRESS": "off",
+                "RATE_LIMIT_PER_USER": "off",
+            }
+        )
+    )
     stand_in.client = Client(server.url)
     yield stand_in
     server.stop()
@@ -65,8 +89,9 @@ def reply_of(client: Client, method: str, **fields) -> tuple[int, dict]:
     return reply.status, reply.json
 
 
-@pytest.mark.parametrize("method,operation", [("resendCode", "ResendConfirmationCode"),
-                                              ("forgotPassword", "ForgotPassword")])
+@pytest.mark.parametrize(
+    "method,operation", [("resendCode", "ResendConfirmationCode"), ("forgotPassword", "ForgotPassword")]
+)
 def test_every_answer_cognito_gives_a_code_request_is_one_answer(cognito, method, operation):
     replies = {}
     for name, (status, body) in CODE_REQUEST_ANSWERS.items():
@@ -94,11 +119,15 @@ def test_a_new_password_the_pool_refuses_is_said_so(cognito):
     assert (status, body["error"]) == (400, "InvalidPassword")
 
 
-@pytest.mark.parametrize("method,operation,fields", [
-    ("resendCode", "ResendConfirmationCode", {}), ("forgotPassword", "ForgotPassword", {}),
-    ("confirmAccount", "ConfirmSignUp", CODE_CHECKS["confirmAccount"][1]),
-    ("confirmForgotPassword", "ConfirmForgotPassword", CODE_CHECKS["confirmForgotPassword"][1]),
-])
+@pytest.mark.parametrize(
+    "method,operation,fields",
+    [
+        ("resendCode", "ResendConfirmationCode", {}),
+        ("forgotPassword", "ForgotPassword", {}),
+        ("confirmAccount", "ConfirmSignUp", CODE_CHECKS["confirmAccount"][1]),
+        ("confirmForgotPassword", "ConfirmForgotPassword", CODE_CHECKS["confirmForgotPassword"][1]),
+    ],
+)
 def test_the_service_failing_is_said_as_it_is(cognito, method, operation, fields):
     for (cognito_status, cognito_code), (status, code) in SERVICE_FAILURES:
         cognito.fail(operation, cognito_code, status=cognito_status)
@@ -115,9 +144,18 @@ FLOOR = 0.4
 def floored():
     """A server on a stand-in Cognito whose answers are floored at FLOOR seconds."""
     stand_in = StandInCognito()
-    server = serve_app(load_config({**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": stand_in.url, "COGNITO_MAX_ATTEMPTS": "1",
-                                    "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off",
-                                    "UNIFORM_ANSWER_SECONDS": str(FLOOR)}))
+    server = serve_app(
+        load_config(
+            {
+                **STAND_IN_POOL,
+                "COGNITO_ENDPOINT_URL": stand_in.url,
+                "COGNITO_MAX_ATTEMPTS": "1",
+                "RATE_LIMIT_PER_ADDRESS": "off",
+                "RATE_LIMIT_PER_USER": "off",
+                "UNIFORM_ANSWER_SECONDS": str(FLOOR),
+            }
+        )
+    )
     stand_in.client = Client(server.url)
     yield stand_in
     server.stop()

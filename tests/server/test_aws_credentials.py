@@ -37,7 +37,8 @@ class StandInSts:
                         '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
                         f"<GetCallerIdentityResult><Arn>{sts.caller_arn}</Arn><UserId>AIDA</UserId>"
                         "<Account>123456789012</Account></GetCallerIdentityResult>"
-                        "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+                        "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+                    )
                     return
                 sts.requests.append((self.request.headers.get("Authorization", ""), self.request.body.decode()))
                 key, lifetime = sts.lined_up.pop(0)
@@ -48,7 +49,8 @@ class StandInSts:
                     f"<AccessKeyId>{key}</AccessKeyId><SecretAccessKey>secret-of-{key}</SecretAccessKey>"
                     f"<SessionToken>token-of-{key}</SessionToken><Expiration>{expires}</Expiration>"
                     "</Credentials></GetSessionTokenResult>"
-                    "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSessionTokenResponse>")
+                    "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSessionTokenResponse>"
+                )
 
         async def build(port):
             return tornado.web.Application([(r"/", Handler)]), None
@@ -70,9 +72,17 @@ def stand_ins():
 
 
 def real_config(cognito_url: str, **extra: str):
-    return load_config({"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_abc",
-                        "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret",
-                        "COOKIE_SECRET": "k", "COGNITO_ENDPOINT_URL": cognito_url, **extra})
+    return load_config(
+        {
+            "COGNITO_REGION_NAME": "eu-west-1",
+            "COGNITO_USER_POOL_ID": "eu-west-1_abc",
+            "COGNITO_USER_CLIENT_ID": "client",
+            "COGNITO_CLIENT_SECRET": "secret",
+            "COOKIE_SECRET": "k",
+            "COGNITO_ENDPOINT_URL": cognito_url,
+            **extra,
+        }
+    )
 
 
 def signing_key(authorization: str) -> str:
@@ -89,6 +99,7 @@ def list_users_three_times(config) -> None:
                 await admin.call("ListUsers", UserPoolId=config.user_pool_id)
         finally:
             await admin.close()
+
     asyncio.run(run())
 
 
@@ -97,8 +108,9 @@ def test_sts_session_credentials_sign_admin_calls_and_are_renewed_before_they_ex
     # The first credentials have 12 minutes left: inside botocore's 15-minute renewal window, so
     # the next call renews them although they are still good; the second last an hour.
     sts.lined_up = [("ASIAFIRST", datetime.timedelta(minutes=12)), ("ASIASECOND", datetime.timedelta(hours=1))]
-    config = real_config(cognito.url, STS_USER_CLIENT_ID=STS_KEY, STS_USER_CLIENT_SECRET=STS_SECRET,
-                         AWS_ENDPOINT_URL_STS=sts.url)
+    config = real_config(
+        cognito.url, STS_USER_CLIENT_ID=STS_KEY, STS_USER_CLIENT_SECRET=STS_SECRET, AWS_ENDPOINT_URL_STS=sts.url
+    )
     list_users_three_times(config)
 
     # STS was asked twice, each time signed with the IAM user's own key, for GetSessionToken.
@@ -109,15 +121,19 @@ def test_sts_session_credentials_sign_admin_calls_and_are_renewed_before_they_ex
     keys = [signing_key(h["Authorization"]) for h in cognito.headers]
     assert keys == ["ASIAFIRST", "ASIASECOND", "ASIASECOND"]
     assert [h["X-Amz-Security-Token"] for h in cognito.headers] == [
-        "token-of-ASIAFIRST", "token-of-ASIASECOND", "token-of-ASIASECOND"]
+        "token-of-ASIAFIRST",
+        "token-of-ASIASECOND",
+        "token-of-ASIASECOND",
+    ]
 
 
 def test_root_keys_given_as_sts_keys_are_refused(stand_ins, caplog):
     cognito, sts = stand_ins
     sts.caller_arn = "arn:aws:iam::123456789012:root"
     sts.lined_up = [("ASIAFIRST", datetime.timedelta(hours=1))]
-    config = real_config(cognito.url, STS_USER_CLIENT_ID=STS_KEY, STS_USER_CLIENT_SECRET=STS_SECRET,
-                         AWS_ENDPOINT_URL_STS=sts.url)
+    config = real_config(
+        cognito.url, STS_USER_CLIENT_ID=STS_KEY, STS_USER_CLIENT_SECRET=STS_SECRET, AWS_ENDPOINT_URL_STS=sts.url
+    )
     error = one_admin_call(config)
     assert (error.code, error.status) == ("AdminUnavailable", 503)
     assert sts.requests == [] and cognito.received == []  # no session token asked for, nothing sent
@@ -126,8 +142,12 @@ def test_root_keys_given_as_sts_keys_are_refused(stand_ins, caplog):
 
 def test_failing_sts_answers_admin_unavailable_without_details(stand_ins, caplog):
     cognito, _ = stand_ins
-    config = real_config(cognito.url, STS_USER_CLIENT_ID=STS_KEY, STS_USER_CLIENT_SECRET=STS_SECRET,
-                         AWS_ENDPOINT_URL_STS="http://127.0.0.1:9")
+    config = real_config(
+        cognito.url,
+        STS_USER_CLIENT_ID=STS_KEY,
+        STS_USER_CLIENT_SECRET=STS_SECRET,
+        AWS_ENDPOINT_URL_STS="http://127.0.0.1:9",
+    )
 
     error = one_admin_call(config)
     assert (error.code, error.status) == ("AdminUnavailable", 503)
@@ -150,9 +170,15 @@ def one_admin_call(config) -> ApiError:
 
 @pytest.fixture
 def no_aws_credentials(monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                 "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -160,7 +186,8 @@ def no_aws_credentials(monkeypatch, tmp_path):
 
 
 def test_the_standard_chain_signs_with_environment_keys_and_refusals_are_admin_unavailable(
-        stand_ins, no_aws_credentials, monkeypatch):
+    stand_ins, no_aws_credentials, monkeypatch
+):
     cognito, _ = stand_ins
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "environment-secret")

@@ -35,8 +35,18 @@ from server.background import BackgroundServer
 from server.config import ConfigError, load_config
 from server.errors import ApiError
 from server.tokens import TokenVerifier
-from tests.support import (ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, Client, Photos, local_config, new_account,
-                           picture, serve_app)
+from tests.support import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    CODE,
+    PASSWORD,
+    Client,
+    Photos,
+    local_config,
+    new_account,
+    picture,
+    serve_app,
+)
 from tests.support.hosted_ui import me_answer
 
 SKEW = 60  # the default TOKEN_CLOCK_SKEW_SECONDS
@@ -47,6 +57,7 @@ MOTO_PASSWORD = "Skewed_Clock_1"  # moto's default password policy wants an uppe
 
 
 # --- the token check, with tokens of a key of our own -----------------------------------------------
+
 
 class OwnKey:
     """An RSA key made here, its JWKS served over HTTP, and tokens signed with it by PyJWT."""
@@ -90,7 +101,8 @@ def claims_of(use: str, **times: int) -> dict:
 
 
 def outcome(verifier: TokenVerifier, token: str, use: str) -> str:
-    """"accepted", or the code the token was refused with."""
+    """ "accepted", or the code the token was refused with."""
+
     async def run():
         if use == "access":
             return await verifier.verify_access_token(token)
@@ -108,14 +120,17 @@ def verifier_for(jwks_url: str, issuer: str = ISSUER, client_id: str = CLIENT_ID
 
 
 @pytest.mark.parametrize("use", ["access", "id"])
-@pytest.mark.parametrize("claim, seconds, expected", [
-    ("iat", 50, "accepted"),
-    ("iat", 70, "InvalidToken"),
-    ("nbf", 50, "accepted"),
-    ("nbf", 70, "InvalidToken"),
-    ("exp", -50, "accepted"),
-    ("exp", -70, "TokenExpired"),
-])
+@pytest.mark.parametrize(
+    "claim, seconds, expected",
+    [
+        ("iat", 50, "accepted"),
+        ("iat", 70, "InvalidToken"),
+        ("nbf", 50, "accepted"),
+        ("nbf", 70, "InvalidToken"),
+        ("exp", -50, "accepted"),
+        ("exp", -70, "TokenExpired"),
+    ],
+)
 def test_each_time_claim_gets_the_default_allowance_and_no_more(own_key, use, claim, seconds, expected):
     now = int(time.time())
     times = {claim: now + seconds}
@@ -127,19 +142,22 @@ def test_each_time_claim_gets_the_default_allowance_and_no_more(own_key, use, cl
     assert outcome(verifier_for(own_key.jwks_url), token, use) == expected
 
 
-@pytest.mark.parametrize("skew, claim, seconds, expected", [
-    (0, "iat", 0, "accepted"),
-    (0, "iat", 10, "InvalidToken"),  # a pool a few seconds ahead, refused without an allowance
-    (0, "exp", -10, "TokenExpired"),
-    (10, "iat", 5, "accepted"),
-    (10, "nbf", 20, "InvalidToken"),
-    (10, "exp", -5, "accepted"),
-    (10, "exp", -20, "TokenExpired"),
-    (300, "iat", 290, "accepted"),
-    (300, "iat", 310, "InvalidToken"),
-    (300, "exp", -290, "accepted"),
-    (300, "exp", -310, "TokenExpired"),
-])
+@pytest.mark.parametrize(
+    "skew, claim, seconds, expected",
+    [
+        (0, "iat", 0, "accepted"),
+        (0, "iat", 10, "InvalidToken"),  # a pool a few seconds ahead, refused without an allowance
+        (0, "exp", -10, "TokenExpired"),
+        (10, "iat", 5, "accepted"),
+        (10, "nbf", 20, "InvalidToken"),
+        (10, "exp", -5, "accepted"),
+        (10, "exp", -20, "TokenExpired"),
+        (300, "iat", 290, "accepted"),
+        (300, "iat", 310, "InvalidToken"),
+        (300, "exp", -290, "accepted"),
+        (300, "exp", -310, "TokenExpired"),
+    ],
+)
 def test_a_configured_allowance_is_the_bound(own_key, skew, claim, seconds, expected):
     now = int(time.time())
     times = {claim: now + seconds}
@@ -159,20 +177,30 @@ def test_a_token_from_the_future_is_logged_without_the_token(own_key, caplog):
     assert token not in message and token.split(".")[1] not in message
     # A forged token with a future iat never gets that far: its signature is refused first.
     caplog.clear()
-    forged = jwt.encode(claims_of("access", iat=int(time.time()) + 200), rsa.generate_private_key(
-        public_exponent=65537, key_size=2048), algorithm="RS256", headers={"kid": own_key.kid})
+    forged = jwt.encode(
+        claims_of("access", iat=int(time.time()) + 200),
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        algorithm="RS256",
+        headers={"kid": own_key.kid},
+    )
     assert outcome(verifier_for(own_key.jwks_url), forged, "access") == "InvalidToken"
     assert not [r for r in caplog.records if r.name == "server.tokens"]
 
 
 # --- the setting -------------------------------------------------------------------------------------
 
-REAL_POOL = {"COGNITO_REGION_NAME": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_abc",
-             "COGNITO_USER_CLIENT_ID": "client", "COGNITO_CLIENT_SECRET": "secret", "COOKIE_SECRET": "k"}
+REAL_POOL = {
+    "COGNITO_REGION_NAME": "eu-west-1",
+    "COGNITO_USER_POOL_ID": "eu-west-1_abc",
+    "COGNITO_USER_CLIENT_ID": "client",
+    "COGNITO_CLIENT_SECRET": "secret",
+    "COOKIE_SECRET": "k",
+}
 
 
-@pytest.mark.parametrize("value, expected", [(None, 60), ("", 60), ("0", 0), ("300", 300), ("12.5", 12.5),
-                                             (" 90 ", 90)])
+@pytest.mark.parametrize(
+    "value, expected", [(None, 60), ("", 60), ("0", 0), ("300", 300), ("12.5", 12.5), (" 90 ", 90)]
+)
 def test_the_allowance_setting(value, expected):
     env = dict(REAL_POOL, **({} if value is None else {"TOKEN_CLOCK_SKEW_SECONDS": value}))
     assert load_config(env).token_clock_skew_seconds == expected
@@ -193,11 +221,13 @@ def test_the_local_cognito_clock_offset_setting():
     for value in ("86401", "-86401", "soon", "nan"):
         with pytest.raises(ConfigError) as caught:
             load_config({"LOCAL_COGNITO_CLOCK_OFFSET": value})
-        assert str(caught.value).startswith("LOCAL_COGNITO_CLOCK_OFFSET must be a number of seconds from -86400 "
-                                            "to 86400"), value
+        assert str(caught.value).startswith(
+            "LOCAL_COGNITO_CLOCK_OFFSET must be a number of seconds from -86400 to 86400"
+        ), value
 
 
 # --- tokens moto's Cognito issues from a shifted clock -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def moto_pool():
@@ -206,44 +236,67 @@ def moto_pool():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
-    idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint,
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    idp = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     pool_id = idp.create_user_pool(PoolName="skew")["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="skew", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+        UserPoolId=pool_id, ClientName="skew", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
     idp.admin_create_user(UserPoolId=pool_id, Username="alice", TemporaryPassword="Temporary_1")
     idp.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password=MOTO_PASSWORD, Permanent=True)
     yield endpoint, idp, pool_id, client_id
     server.stop()
 
 
-@pytest.mark.parametrize("offset, expected", [
-    (50, "accepted"),
-    (70, "InvalidToken"),
-    (-3650, "accepted"),  # its one-hour tokens expired 50 s ago by our clock
-    (-3670, "TokenExpired"),  # 70 s ago
-])
+@pytest.mark.parametrize(
+    "offset, expected",
+    [
+        (50, "accepted"),
+        (70, "InvalidToken"),
+        (-3650, "accepted"),  # its one-hour tokens expired 50 s ago by our clock
+        (-3670, "TokenExpired"),  # 70 s ago
+    ],
+)
 def test_tokens_of_moto_from_a_shifted_clock(moto_pool, monkeypatch, offset, expected):
     endpoint, idp, pool_id, client_id = moto_pool
     monkeypatch.setattr(moto_cognito, "time", types.SimpleNamespace(time=lambda: REAL_TIME() + offset))
-    result = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
-                               AuthParameters={"USERNAME": "alice", "PASSWORD": MOTO_PASSWORD})["AuthenticationResult"]
+    result = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
+        AuthParameters={"USERNAME": "alice", "PASSWORD": MOTO_PASSWORD},
+    )["AuthenticationResult"]
     issued = jwt.decode(result["AccessToken"], options={"verify_signature": False})
     assert abs(issued["iat"] - offset - time.time()) < 5  # moto's clock was shifted indeed
     # moto's JWKS, and its issuer (AWS's address, not the endpoint's).
-    verifier = verifier_for(f"{endpoint}/{pool_id}/.well-known/jwks.json",
-                            issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}", client_id=client_id)
+    verifier = verifier_for(
+        f"{endpoint}/{pool_id}/.well-known/jwks.json",
+        issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}",
+        client_id=client_id,
+    )
     assert outcome(verifier, result["AccessToken"], "access") == expected
     assert outcome(verifier, result["IdToken"], "id") == expected
 
 
 # --- the local Cognito's clock ------------------------------------------------------------------------
 
+
 def test_the_local_signer_issues_and_checks_on_its_own_clock(tmp_path):
     clock = ShiftedClock(-3700)
     signer = TokenSigner(str(tmp_path / "key.pem"), access_token_seconds=3600, clock=clock)
-    access, identity, lifetime = signer.issue(issuer="https://example/pool", client_id="c", sub="s",
-                                              attributes={}, groups=[], origin_jti="o", auth_time=int(clock()))
+    access, identity, lifetime = signer.issue(
+        issuer="https://example/pool",
+        client_id="c",
+        sub="s",
+        attributes={},
+        groups=[],
+        origin_jti="o",
+        auth_time=int(clock()),
+    )
     claims = signer.verify_access_token(access)  # expired by the wall clock, not by the pool's
     assert abs(claims["iat"] - (time.time() - 3700)) < 5 and claims["exp"] - claims["iat"] == lifetime == 3600
     assert claims["exp"] < time.time()
@@ -359,11 +412,16 @@ def hosted_ui_callback(base_url: str, email: str):
     assert page.status == 200 and not page.url.startswith(base_url), (page.status, page.url)
     form = _FirstForm()
     form.feed(page.body.decode())
-    values = [(name, email if kind == "email" or name in ("username", "email") else
-               PASSWORD if kind == "password" else value) for name, kind, value in form.fields]
-    back = browser.request(form.method.upper(), urllib.parse.urljoin(page.url, form.action),
-                           urllib.parse.urlencode(values).encode(),
-                           {"Content-Type": "application/x-www-form-urlencoded"})
+    values = [
+        (name, email if kind == "email" or name in ("username", "email") else PASSWORD if kind == "password" else value)
+        for name, kind, value in form.fields
+    ]
+    back = browser.request(
+        form.method.upper(),
+        urllib.parse.urljoin(page.url, form.action),
+        urllib.parse.urlencode(values).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert back.status == 302 and "/callback?" in back.headers["Location"], (back.status, back.body[:300])
     return browser, browser.request("GET", back.headers["Location"])
 
@@ -417,10 +475,14 @@ def test_a_configured_allowance_over_http(skewed):
     """No allowance refuses a pool 10 s ahead (the server's old behaviour); one of 30 s takes 20 s
     either way and refuses 40 s ahead or a token expired 40 s ago."""
     client, email = new_account(skewed.base_url, "skew")
-    for offset, server, expected in ((10, skewed.exact_url, "InvalidToken"), (10, skewed.base_url, "accepted"),
-                                     (20, skewed.thirty_url, "accepted"), (40, skewed.thirty_url, "InvalidToken"),
-                                     (-35, skewed.thirty_url, "accepted"),  # expired 15 s ago
-                                     (-60, skewed.thirty_url, "TokenExpired")):  # 40 s ago
+    for offset, server, expected in (
+        (10, skewed.exact_url, "InvalidToken"),
+        (10, skewed.base_url, "accepted"),
+        (20, skewed.thirty_url, "accepted"),
+        (40, skewed.thirty_url, "InvalidToken"),
+        (-35, skewed.thirty_url, "accepted"),  # expired 15 s ago
+        (-60, skewed.thirty_url, "TokenExpired"),
+    ):  # 40 s ago
         skewed.set_clock(offset)
         reply = Photos(Client(server), access_token(skewed.base_url, email)).list()
         if expected == "accepted":

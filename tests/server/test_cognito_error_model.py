@@ -29,15 +29,19 @@ def called_operations() -> list[str]:
     """The cognito-idp operations the server's code names: every string literal in server/, handlers/
     and tornado_server.py that is an operation of the model. cognito_errors.py names operations
     only to describe their errors, so it is left out: a name there is not a call."""
-    sources = [*ROOT.joinpath("server").rglob("*.py"), *ROOT.joinpath("handlers").rglob("*.py"),
-               ROOT / "tornado_server.py"]
+    sources = [
+        *ROOT.joinpath("server").rglob("*.py"),
+        *ROOT.joinpath("handlers").rglob("*.py"),
+        ROOT / "tornado_server.py",
+    ]
     names = set(MODEL.operation_names)
     found = set()
     for source in sources:
         if source.name == "cognito_errors.py":
             continue
-        found |= {literal for literal in re.findall(r"""["']([A-Z][A-Za-z]+)["']""", source.read_text())
-                  if literal in names}
+        found |= {
+            literal for literal in re.findall(r"""["']([A-Z][A-Za-z]+)["']""", source.read_text()) if literal in names
+        }
     return sorted(found | set(ALSO_CHECKED))
 
 
@@ -55,25 +59,37 @@ def model_errors() -> list[tuple[str, str, int]]:
     return pairs
 
 
-def client_error(code: str, status: int = 400, message: str = "alice@example.com: secret details",
-                 operation: str = "SignUp") -> ClientError:
+def client_error(
+    code: str, status: int = 400, message: str = "alice@example.com: secret details", operation: str = "SignUp"
+) -> ClientError:
     """What botocore raises for an error answer."""
-    return ClientError({"Error": {"Code": code, "Message": message},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
 
 
 def test_the_scan_finds_the_calls_the_server_makes():
     # The scan is what keeps the next test complete: if it stopped finding calls, it would pass
     # vacuously. These are calls the methods are known to make.
-    for operation in ("SignUp", "InitiateAuth", "RespondToAuthChallenge", "RevokeToken", "GlobalSignOut",
-                      "ChangePassword", "AdminCreateUser", "ListUsers", "AdminUserGlobalSignOut",
-                      "GetTokensFromRefreshToken"):
+    for operation in (
+        "SignUp",
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "RevokeToken",
+        "GlobalSignOut",
+        "ChangePassword",
+        "AdminCreateUser",
+        "ListUsers",
+        "AdminUserGlobalSignOut",
+        "GetTokensFromRefreshToken",
+    ):
         assert operation in OPERATIONS
     assert "CreateUserPool" not in OPERATIONS  # named nowhere in the server's code
 
 
-@pytest.mark.parametrize("operation,code,status", model_errors(),
-                         ids=[f"{op}-{code}" for op, code, _ in model_errors()])
+@pytest.mark.parametrize(
+    "operation,code,status", model_errors(), ids=[f"{op}-{code}" for op, code, _ in model_errors()]
+)
 def test_every_error_the_model_declares_has_a_deliberate_answer(operation, code, status):
     error = from_exception(operation, client_error(code, status, operation=operation))
     assert error.code in CATALOGUE and error.code != "InternalError"
@@ -81,22 +97,25 @@ def test_every_error_the_model_declares_has_a_deliberate_answer(operation, code,
     assert "alice" not in error.message and "secret" not in error.message  # Cognito's text stays out
 
 
-@pytest.mark.parametrize("code,ours,status", [
-    ("PasswordHistoryPolicyViolationException", "PasswordReused", 400),
-    ("CodeDeliveryFailureException", "CodeNotDelivered", 502),
-    ("ForbiddenException", "RequestBlocked", 403),
-    ("UserLambdaValidationException", "RefusedByPoolRule", 400),
-    ("UnsupportedOperationException", "NotSupported", 501),
-    ("InvalidUserPoolConfigurationException", "CognitoMisconfigured", 503),
-    ("UnexpectedLambdaException", "CognitoMisconfigured", 503),
-    ("InvalidLambdaResponseException", "CognitoMisconfigured", 503),
-    ("InvalidSmsRoleTrustRelationshipException", "CognitoMisconfigured", 503),
-    ("InvalidEmailRoleAccessPolicyException", "CognitoMisconfigured", 503),
-    ("ResourceNotFoundException", "CognitoMisconfigured", 503),
-    # InitiateAuth's: USER_AUTH with a way the feature plan lacks (see also test_passwordless.py).
-    ("FeatureUnavailableInTierException", "SignInWayNotEnabled", 403),
-    ("TooManyFailedAttemptsException", "LimitExceeded", 429),
-])
+@pytest.mark.parametrize(
+    "code,ours,status",
+    [
+        ("PasswordHistoryPolicyViolationException", "PasswordReused", 400),
+        ("CodeDeliveryFailureException", "CodeNotDelivered", 502),
+        ("ForbiddenException", "RequestBlocked", 403),
+        ("UserLambdaValidationException", "RefusedByPoolRule", 400),
+        ("UnsupportedOperationException", "NotSupported", 501),
+        ("InvalidUserPoolConfigurationException", "CognitoMisconfigured", 503),
+        ("UnexpectedLambdaException", "CognitoMisconfigured", 503),
+        ("InvalidLambdaResponseException", "CognitoMisconfigured", 503),
+        ("InvalidSmsRoleTrustRelationshipException", "CognitoMisconfigured", 503),
+        ("InvalidEmailRoleAccessPolicyException", "CognitoMisconfigured", 503),
+        ("ResourceNotFoundException", "CognitoMisconfigured", 503),
+        # InitiateAuth's: USER_AUTH with a way the feature plan lacks (see also test_passwordless.py).
+        ("FeatureUnavailableInTierException", "SignInWayNotEnabled", 403),
+        ("TooManyFailedAttemptsException", "LimitExceeded", 429),
+    ],
+)
 def test_the_codes_chosen_for_cognitos_errors(code, ours, status):
     error = from_exception("InitiateAuth", client_error(code, operation="InitiateAuth"))
     assert (error.code, error.status) == (ours, status)
@@ -120,9 +139,11 @@ def test_a_code_no_model_knows_is_a_502_whatever_its_4xx_status():
 # Cognito's texts for its two LimitExceededExceptions: the attempt limit (as the local Cognito
 # and Cognito say it) and the default email sender's daily quota (as AWS's answer reads).
 ATTEMPT_LIMIT = "Attempt limit exceeded, please try after some time."
-DAILY_EMAIL_LIMIT = ("Exceeded daily email limit for the operation or the account. If a higher limit is "
-                     "required, please configure your user pool to use your own Amazon SES configuration "
-                     "for sending email.")
+DAILY_EMAIL_LIMIT = (
+    "Exceeded daily email limit for the operation or the account. If a higher limit is "
+    "required, please configure your user pool to use your own Amazon SES configuration "
+    "for sending email."
+)
 
 
 def test_the_two_meanings_of_limit_exceeded_are_told_apart():
@@ -137,10 +158,15 @@ def test_the_two_meanings_of_limit_exceeded_are_told_apart():
 # --- over HTTP, with a stand-in Cognito -------------------------------------------------------------
 
 PASS = {"pass": PASSWORD}
-REAL = {**STAND_IN_POOL, "COGNITO_MAX_ATTEMPTS": "1", "COGNITO_READ_TIMEOUT": "2",
-        # RevokeToken sends the secret, and botocore checks it is shaped like an app client's.
-        "COGNITO_CLIENT_SECRET": "standinsecret0123456789abcdefghij",
-        "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
+REAL = {
+    **STAND_IN_POOL,
+    "COGNITO_MAX_ATTEMPTS": "1",
+    "COGNITO_READ_TIMEOUT": "2",
+    # RevokeToken sends the secret, and botocore checks it is shaped like an app client's.
+    "COGNITO_CLIENT_SECRET": "standinsecret0123456789abcdefghij",
+    "RATE_LIMIT_PER_ADDRESS": "off",
+    "RATE_LIMIT_PER_USER": "off",
+}
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +183,18 @@ def cognito():
 def signed_in(cognito):
     """A client holding the refresh cookie of a sign-in the stand-in answered."""
     cognito.answers.clear()
-    cognito.answer("InitiateAuth", body={"AuthenticationResult": {
-        "AccessToken": issued_access_token(), "IdToken": "the-id-token", "RefreshToken": "the-refresh-token",
-        "ExpiresIn": 3600, "TokenType": "Bearer"}})
+    cognito.answer(
+        "InitiateAuth",
+        body={
+            "AuthenticationResult": {
+                "AccessToken": issued_access_token(),
+                "IdToken": "the-id-token",
+                "RefreshToken": "the-refresh-token",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        },
+    )
     client = Client(cognito.base_url)
     assert client.call("signIn", user="sam@example.com", **PASS).status == 200
     assert "__Host-refresh" in client.cookies
@@ -186,24 +221,52 @@ def test_the_daily_email_quota_is_logged_but_a_reset_code_request_answers_as_for
     cognito.fail("ForgotPassword", "LimitExceededException", message=DAILY_EMAIL_LIMIT)
     with caplog.at_level(logging.ERROR, logger="server.cognito"):
         reply = Client(cognito.base_url).call("forgotPassword", user="sam@example.com")
-    assert (reply.status, reply.json) == (200, {"message": "OK", "delivery": {"destination": "s***@e***",
-                                                                             "medium": "EMAIL"}})
+    assert (reply.status, reply.json) == (
+        200,
+        {"message": "OK", "delivery": {"destination": "s***@e***", "medium": "EMAIL"}},
+    )
     assert "daily email limit" in caplog.text
 
 
-@pytest.mark.parametrize("operation,env,fields,cognito_code,status,ours", [
-    ("ChangePassword", "changePass", {"old_pass": "a-password", "new_pass": "an-old-password",
-                                      "access_token": "t"}, "PasswordHistoryPolicyViolationException", 400,
-     "PasswordReused"),
-    ("SignUp", "createAccount", {"user": "sam@example.com", **PASS}, "UserLambdaValidationException", 400,
-     "RefusedByPoolRule"),
-    ("InitiateAuth", "signIn", {"user": "sam@example.com", **PASS}, "ForbiddenException", 403, "RequestBlocked"),
-    ("SignUp", "createAccount", {"user": "sam@example.com", **PASS}, "CodeDeliveryFailureException", 502,
-     "CodeNotDelivered"),
-    ("InitiateAuth", "signIn", {"user": "sam@example.com", **PASS}, "InvalidLambdaResponseException", 503,
-     "CognitoMisconfigured"),
-    ("InitiateAuth", "signIn", {"user": "sam@example.com", **PASS}, "SomethingNewException", 502, "CognitoError"),
-])
+@pytest.mark.parametrize(
+    "operation,env,fields,cognito_code,status,ours",
+    [
+        (
+            "ChangePassword",
+            "changePass",
+            {"old_pass": "a-password", "new_pass": "an-old-password", "access_token": "t"},
+            "PasswordHistoryPolicyViolationException",
+            400,
+            "PasswordReused",
+        ),
+        (
+            "SignUp",
+            "createAccount",
+            {"user": "sam@example.com", **PASS},
+            "UserLambdaValidationException",
+            400,
+            "RefusedByPoolRule",
+        ),
+        ("InitiateAuth", "signIn", {"user": "sam@example.com", **PASS}, "ForbiddenException", 403, "RequestBlocked"),
+        (
+            "SignUp",
+            "createAccount",
+            {"user": "sam@example.com", **PASS},
+            "CodeDeliveryFailureException",
+            502,
+            "CodeNotDelivered",
+        ),
+        (
+            "InitiateAuth",
+            "signIn",
+            {"user": "sam@example.com", **PASS},
+            "InvalidLambdaResponseException",
+            503,
+            "CognitoMisconfigured",
+        ),
+        ("InitiateAuth", "signIn", {"user": "sam@example.com", **PASS}, "SomethingNewException", 502, "CognitoError"),
+    ],
+)
 def test_cognitos_errors_over_http(cognito, caplog, operation, env, fields, cognito_code, status, ours):
     cognito.fail(operation, cognito_code, message="Cognito's own words about sam@example.com")
     with caplog.at_level(logging.WARNING, logger="server.cognito"):
@@ -229,15 +292,17 @@ def test_sign_out_says_so_when_cognito_cannot_be_asked(cognito, signed_in):
     cognito.fail("RevokeToken", "ServiceUnavailable", status=503)
     reply = signed_in.call("signOut")
     assert (reply.status, reply.json["revoked"], reply.json["revoke_error"]["error"]) == (
-        200, False, "CognitoUnavailable")
+        200,
+        False,
+        "CognitoUnavailable",
+    )
     assert "__Host-refresh" not in signed_in.cookies
 
 
 def test_global_sign_out_refused_by_cognito_still_signs_this_browser_out(cognito, signed_in):
     cognito.fail("GlobalSignOut", "TooManyRequestsException")
     reply = signed_in.call("signOut", access_token=issued_access_token(), **{"global": True})
-    assert (reply.status, reply.json["revoked"], reply.json["revoke_error"]["error"]) == (
-        200, False, "TooManyRequests")
+    assert (reply.status, reply.json["revoked"], reply.json["revoke_error"]["error"]) == (200, False, "TooManyRequests")
     assert "__Host-refresh" not in signed_in.cookies
 
 
@@ -246,8 +311,7 @@ def test_global_sign_out_with_a_refresh_token_cognito_refuses(cognito, signed_in
     cognito.fail("GetTokensFromRefreshToken", "NotAuthorizedException")
     cognito.fail("InitiateAuth", "NotAuthorizedException")
     reply = signed_in.call("signOut", **{"global": True})
-    assert (reply.status, reply.json["revoked"], reply.json["revoke_error"]["error"]) == (
-        200, False, "SessionExpired")
+    assert (reply.status, reply.json["revoked"], reply.json["revoke_error"]["error"]) == (200, False, "SessionExpired")
     assert "__Host-refresh" not in signed_in.cookies
 
 

@@ -4,30 +4,39 @@ as a wrong password, transport failures 503 and 504, and never Cognito's words."
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 ParamValidationError, ReadTimeoutError)
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 
 from server.cognito_errors import COGNITO_TO_OURS, from_exception
 from server.errors import ApiError
 
 
 def client_error(code: str, status: int = 400, message: str = "User alice@example.com does x") -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op"
+    )
 
 
-@pytest.mark.parametrize("cognito_code,ours,status", [
-    ("NotAuthorizedException", "NotAuthorized", 401),
-    ("UserNotFoundException", "NotAuthorized", 401),
-    ("UserNotConfirmedException", "UserNotConfirmed", 403),
-    ("UsernameExistsException", "UsernameExists", 409),
-    ("CodeMismatchException", "CodeMismatch", 400),
-    ("ExpiredCodeException", "ExpiredCode", 400),
-    ("InvalidPasswordException", "InvalidPassword", 400),
-    ("InvalidParameterException", "InvalidParameter", 400),
-    ("TooManyRequestsException", "TooManyRequests", 429),
-    ("LimitExceededException", "LimitExceeded", 429),
-])
+@pytest.mark.parametrize(
+    "cognito_code,ours,status",
+    [
+        ("NotAuthorizedException", "NotAuthorized", 401),
+        ("UserNotFoundException", "NotAuthorized", 401),
+        ("UserNotConfirmedException", "UserNotConfirmed", 403),
+        ("UsernameExistsException", "UsernameExists", 409),
+        ("CodeMismatchException", "CodeMismatch", 400),
+        ("ExpiredCodeException", "ExpiredCode", 400),
+        ("InvalidPasswordException", "InvalidPassword", 400),
+        ("InvalidParameterException", "InvalidParameter", 400),
+        ("TooManyRequestsException", "TooManyRequests", 429),
+        ("LimitExceededException", "LimitExceeded", 429),
+    ],
+)
 def test_cognito_codes_map_to_ours(cognito_code, ours, status):
     error = from_exception("SignUp", client_error(cognito_code))
     assert (error.code, error.status) == (ours, status)

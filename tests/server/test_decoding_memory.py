@@ -36,8 +36,9 @@ def memory_of(pid: int) -> tuple[int, int]:
 
 def test_uploads_at_the_pixel_limit_decode_one_at_a_time_and_give_their_memory_back(tmp_path):
     png = near_limit_png(FULL_SIZE)
-    server = local_server(str(tmp_path / "cognito"), free_port(), LOCAL_COGNITO_CODE=CODE,
-                          PHOTOS_DATA=str(tmp_path / "photos"))
+    server = local_server(
+        str(tmp_path / "cognito"), free_port(), LOCAL_COGNITO_CODE=CODE, PHOTOS_DATA=str(tmp_path / "photos")
+    )
     try:
         _, email = new_account(server.url)
         token = Client(server.url).call("signIn", user=email, **{"pass": PASSWORD}).json["access_token"]
@@ -47,8 +48,12 @@ def test_uploads_at_the_pixel_limit_decode_one_at_a_time_and_give_their_memory_b
             clear.write("5")  # the high-water mark starts again from here
         before, _ = memory_of(pid)
         with concurrent.futures.ThreadPoolExecutor(4) as senders:
-            replies = list(senders.map(lambda _: Photos(Client(server.url), token).upload(
-                png, filename="big.png", file_type="image/png"), range(4)))
+            replies = list(
+                senders.map(
+                    lambda _: Photos(Client(server.url), token).upload(png, filename="big.png", file_type="image/png"),
+                    range(4),
+                )
+            )
         for reply in replies:
             assert reply.status == 201, reply.body
             assert (reply.json["photo"]["width"], reply.json["photo"]["height"]) == FULL_SIZE

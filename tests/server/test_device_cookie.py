@@ -12,8 +12,7 @@ import re
 from pycognito.aws_srp import AWSSRP, G_HEX, N_HEX, hash_sha256, hex_hash, hex_to_long
 
 from server import srp
-from server.device_cookie import (DEVICE_COOKIE, DeviceCookie, DeviceCookieCodec, StoredDevice,
-                                  new_device_secret)
+from server.device_cookie import DEVICE_COOKIE, DeviceCookie, DeviceCookieCodec, StoredDevice, new_device_secret
 from server.signing import SignedValues
 
 GROUP, KEY = "-AbCdEfGhI", "us-east-1_0f5c2b1e-7a9d-4c3e-9b8a-1d2e3f4a5b6c"
@@ -35,17 +34,31 @@ def test_the_device_claim_is_pycognitos():
     verifier = int.from_bytes(base64.b64decode(config["PasswordVerifier"]), "big")
     client = srp.ClientSession()
     server = srp.ServerSession(verifier)
-    parameters = {"SRP_B": f"{server.large_b:x}", "SALT": base64.b64decode(config["Salt"]).hex(),
-                  "SECRET_BLOCK": base64.b64encode(b"block" * 20).decode(), "USERNAME": "sub"}
-    theirs = AWSSRP(username="sub", password="unused", pool_id="us-east-1_Pool", client_id="client",
-                    client=object(), device_key=KEY, device_group_key=GROUP, device_password=secret)
+    parameters = {
+        "SRP_B": f"{server.large_b:x}",
+        "SALT": base64.b64decode(config["Salt"]).hex(),
+        "SECRET_BLOCK": base64.b64encode(b"block" * 20).decode(),
+        "USERNAME": "sub",
+    }
+    theirs = AWSSRP(
+        username="sub",
+        password="unused",
+        pool_id="us-east-1_Pool",
+        client_id="client",
+        client=object(),
+        device_key=KEY,
+        device_group_key=GROUP,
+        device_password=secret,
+    )
     theirs.small_a_value, theirs.large_a_value = client.small_a, client.large_a
     answer = theirs.process_device_challenge(parameters)  # pycognito writes its own TIMESTAMP
     ours = client.claim(GROUP, KEY, secret, parameters, answer["TIMESTAMP"])
     assert ours == answer["PASSWORD_CLAIM_SIGNATURE"]
     # And the server side the local Cognito uses agrees.
-    assert srp.claim_signature(server.key(client.large_a), GROUP, KEY, parameters["SECRET_BLOCK"],
-                               answer["TIMESTAMP"]) == ours
+    assert (
+        srp.claim_signature(server.key(client.large_a), GROUP, KEY, parameters["SECRET_BLOCK"], answer["TIMESTAMP"])
+        == ours
+    )
 
 
 def test_the_cookie_is_signed_and_for_this_purpose_only():
@@ -61,8 +74,7 @@ def test_the_cookie_is_signed_and_for_this_purpose_only():
     assert DeviceCookie(DeviceCookieCodec(("another",)), f"{DEVICE_COOKIE}={value}").device is None
     assert DeviceCookie(codec, f"{DEVICE_COOKIE}={value[:-1]}x").device is None
     # A value signed for another purpose (the refresh cookie's name) is not a device.
-    other = SignedValues(("secret-one",), "__Host-refresh", 1).encode(
-        {"k": KEY, "g": GROUP, "s": "x", "u": "sub-1"})
+    other = SignedValues(("secret-one",), "__Host-refresh", 1).encode({"k": KEY, "g": GROUP, "s": "x", "u": "sub-1"})
     assert DeviceCookie(codec, f"{DEVICE_COOKIE}={other}").device is None
     assert "the-device-secret" not in repr(device)
     cleared = DeviceCookie(codec, "")

@@ -30,26 +30,29 @@ def assert_error(reply, status: int, code: str) -> dict:
 
 # --- the request itself -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None,
-                                          "application/x-www-form-urlencoded"])
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None, "application/x-www-form-urlencoded"])
 def test_the_body_is_json_whatever_the_content_type(client, content_type):
     reply = client.post({"env": "signIn", "user": "x@example.com"}, content_type=content_type)
     assert_error(reply, 400, "MissingField")
 
 
-@pytest.mark.parametrize("body,code,needle", [
-    (b"{not json", "InvalidJson", None),
-    (b"\xff\xfe\x00", "InvalidJson", None),
-    (b"", "InvalidJson", None),
-    (b'"signIn"', "InvalidRequest", None),
-    (b"42", "InvalidRequest", None),
-    (b'{"user": "a@example.com"}', "MissingEnv", "env"),
-    (b'{"env": 5}', "InvalidField", "env"),
-    (b'{"env": "launchRockets"}', "UnknownMethod", "launchRockets"),
-    (b'{"env": "signIn", "user": "a@example.com"}', "MissingField", '"pass"'),
-    (b'{"env": "signIn", "user": ["a"], "pass": "x"}', "InvalidField", '"user"'),
-    (b'{"env": "signIn", "user": "a@example.com", "pass": "x", "extra": 1}', "UnknownField", '"extra"'),
-])
+@pytest.mark.parametrize(
+    "body,code,needle",
+    [
+        (b"{not json", "InvalidJson", None),
+        (b"\xff\xfe\x00", "InvalidJson", None),
+        (b"", "InvalidJson", None),
+        (b'"signIn"', "InvalidRequest", None),
+        (b"42", "InvalidRequest", None),
+        (b'{"user": "a@example.com"}', "MissingEnv", "env"),
+        (b'{"env": 5}', "InvalidField", "env"),
+        (b'{"env": "launchRockets"}', "UnknownMethod", "launchRockets"),
+        (b'{"env": "signIn", "user": "a@example.com"}', "MissingField", '"pass"'),
+        (b'{"env": "signIn", "user": ["a"], "pass": "x"}', "InvalidField", '"user"'),
+        (b'{"env": "signIn", "user": "a@example.com", "pass": "x", "extra": 1}', "UnknownField", '"extra"'),
+    ],
+)
 def test_bad_requests_are_400_naming_the_problem(client, body, code, needle):
     body_json = assert_error(client.post(body), 400, code)
     if needle:
@@ -65,8 +68,13 @@ def test_a_chunked_body_over_64_kib_is_413(base_url):
     url = urllib.parse.urlparse(base_url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     body = json.dumps({"env": "signIn", "user": "a@example.com", "pass": "x" * 70000}).encode()
-    connection.request("POST", "/", body=iter([body[:30000], body[30000:]]), encode_chunked=True,
-                       headers={"Content-Type": "application/json"})
+    connection.request(
+        "POST",
+        "/",
+        body=iter([body[:30000], body[30000:]]),
+        encode_chunked=True,
+        headers={"Content-Type": "application/json"},
+    )
     response = connection.getresponse()
     assert response.status == 413
     assert json.loads(response.read())["error"] == "BodyTooLarge"
@@ -124,6 +132,7 @@ def test_answers_carry_a_request_id_and_are_not_cached(client):
 
 # --- answers from Cognito -----------------------------------------------------------------------
 
+
 def test_wrong_password_and_unknown_user_answer_alike(signed_in, base_url):
     client, email, _ = signed_in
     wrong = client.call("signIn", user=email, **{"pass": "not-the-password"})
@@ -173,11 +182,16 @@ def test_an_invalid_access_token_is_401(client):
 
 # --- Cognito failing ----------------------------------------------------------------------------
 
-REAL = {**STAND_IN_POOL, "COGNITO_MAX_ATTEMPTS": "1",
-        "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",  # botocore wants 24 or more
-        "COGNITO_READ_TIMEOUT": "0.5", "COGNITO_CONNECT_TIMEOUT": "0.5",
-        # These tests sign in again and again from one address; tests/server/test_rate_limits.py has the limits.
-        "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
+REAL = {
+    **STAND_IN_POOL,
+    "COGNITO_MAX_ATTEMPTS": "1",
+    "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",  # botocore wants 24 or more
+    "COGNITO_READ_TIMEOUT": "0.5",
+    "COGNITO_CONNECT_TIMEOUT": "0.5",
+    # These tests sign in again and again from one address; tests/server/test_rate_limits.py has the limits.
+    "RATE_LIMIT_PER_ADDRESS": "off",
+    "RATE_LIMIT_PER_USER": "off",
+}
 
 
 @pytest.fixture(scope="module")
@@ -190,19 +204,28 @@ def stand_in():
     cognito.stop()
 
 
-@pytest.mark.parametrize("cognito_code,http_status,code,retry_after", [
-    ("TooManyRequestsException", 400, "TooManyRequests", "1"),
-    ("LimitExceededException", 400, "LimitExceeded", "30"),
-    ("InternalErrorException", 500, "CognitoError", None),
-    ("SomethingNewException", 400, "CognitoError", None),
-    ("PasswordResetRequiredException", 400, "PasswordResetRequired", None),
-    ("AliasExistsException", 400, "AliasExists", None),
-])
+@pytest.mark.parametrize(
+    "cognito_code,http_status,code,retry_after",
+    [
+        ("TooManyRequestsException", 400, "TooManyRequests", "1"),
+        ("LimitExceededException", 400, "LimitExceeded", "30"),
+        ("InternalErrorException", 500, "CognitoError", None),
+        ("SomethingNewException", 400, "CognitoError", None),
+        ("PasswordResetRequiredException", 400, "PasswordResetRequired", None),
+        ("AliasExistsException", 400, "AliasExists", None),
+    ],
+)
 def test_cognito_errors_over_http(stand_in, cognito_code, http_status, code, retry_after):
     stand_in.fail("InitiateAuth", cognito_code, status=http_status)
     reply = stand_in.client.call("signIn", user="a@example.com", **PASS)
-    status = {"TooManyRequests": 429, "LimitExceeded": 429, "CognitoError": 502, "InternalError": 500,
-              "PasswordResetRequired": 403, "AliasExists": 409}[code]
+    status = {
+        "TooManyRequests": 429,
+        "LimitExceeded": 429,
+        "CognitoError": 502,
+        "InternalError": 500,
+        "PasswordResetRequired": 403,
+        "AliasExists": 409,
+    }[code]
     body = assert_error(reply, status, code)
     assert reply.headers.get("Retry-After") == retry_after
     assert "secret details" not in reply.body.decode()
@@ -232,9 +255,18 @@ def test_the_refresh_hash_uses_the_name_cognito_assigned(stand_in):
     from server.cognito import secret_hash
 
     access = issued_access_token("5e0f-sub-id")
-    stand_in.answer("InitiateAuth", body={"AuthenticationResult": {
-        "AccessToken": access, "IdToken": "id", "RefreshToken": "the-refresh-token",
-        "ExpiresIn": 3600, "TokenType": "Bearer"}})
+    stand_in.answer(
+        "InitiateAuth",
+        body={
+            "AuthenticationResult": {
+                "AccessToken": access,
+                "IdToken": "id",
+                "RefreshToken": "the-refresh-token",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        },
+    )
     stand_in.fail("GetTokensFromRefreshToken", "UnknownOperationException")  # REFRESH_TOKEN_AUTH, then
     client = Client(stand_in.client.base_url)
     assert client.call("signIn", user="alice@example.com", **PASS).status == 200
@@ -244,7 +276,8 @@ def test_the_refresh_hash_uses_the_name_cognito_assigned(stand_in):
     assert operation == "InitiateAuth" and params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
     assert params["AuthParameters"]["REFRESH_TOKEN"] == "the-refresh-token"
     assert params["AuthParameters"]["SECRET_HASH"] == secret_hash(
-        "5e0f-sub-id", STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], REAL["COGNITO_CLIENT_SECRET"])
+        "5e0f-sub-id", STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], REAL["COGNITO_CLIENT_SECRET"]
+    )
 
 
 def test_public_calls_are_unsigned(stand_in):
@@ -259,6 +292,7 @@ def test_public_calls_are_unsigned(stand_in):
 
 # --- CORS ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cors_url(config):
     server = serve_app(dataclasses.replace(config, allowed_origins=("http://localhost:5173",)))
@@ -268,9 +302,15 @@ def cors_url(config):
 
 def test_allowed_origin_gets_cors_with_credentials(cors_url):
     client = Client(cors_url)
-    reply = client.request("OPTIONS", "/", headers={"Origin": "http://localhost:5173",
-                                                    "Access-Control-Request-Method": "POST",
-                                                    "Access-Control-Request-Headers": "content-type"})
+    reply = client.request(
+        "OPTIONS",
+        "/",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert reply.status == 204
     assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert reply.headers["Access-Control-Allow-Credentials"] == "true"
@@ -282,9 +322,15 @@ def test_allowed_origin_gets_cors_with_credentials(cors_url):
 
 def test_a_page_of_an_allowed_origin_may_send_the_bearer_token_to_the_photos_api(cors_url):
     client = Client(cors_url)
-    reply = client.request("OPTIONS", "/photos/somePhotoId1", headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "DELETE",
-        "Access-Control-Request-Headers": "authorization"})
+    reply = client.request(
+        "OPTIONS",
+        "/photos/somePhotoId1",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert reply.status == 204
     assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert reply.headers["Access-Control-Allow-Methods"] == "DELETE, OPTIONS"
@@ -296,23 +342,65 @@ def test_a_page_of_an_allowed_origin_may_send_the_bearer_token_to_the_photos_api
 def test_other_origins_get_no_cors_headers(cors_url):
     client = Client(cors_url)
     for method in ("OPTIONS", "POST"):
-        reply = client.request(method, "/", b'{"env": "refresh"}' if method == "POST" else None,
-                               {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        reply = client.request(
+            method,
+            "/",
+            b'{"env": "refresh"}' if method == "POST" else None,
+            {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
         assert "Access-Control-Allow-Origin" not in reply.headers
         assert "Access-Control-Allow-Credentials" not in reply.headers
 
 
 # --- nothing we can send gets a 5xx -------------------------------------------------------------
 
-NASTY_VALUES = [None, True, 0, -1, 1e308, 10 ** 40, "", " ", "\u0000", "a" * 5000, "\ud83d\ude00" * 50,
-                [], {}, [[[[[]]]]], {"a": {"b": {"c": {}}}}, "<script>alert(1)</script>", "x@y",
-                "a@b.c\u0000d", "%s%n", "' OR 1=1 --", "\ud800", "ab\udfffcdefgh"]
+NASTY_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    1e308,
+    10**40,
+    "",
+    " ",
+    "\u0000",
+    "a" * 5000,
+    "\ud83d\ude00" * 50,
+    [],
+    {},
+    [[[[[]]]]],
+    {"a": {"b": {"c": {}}}},
+    "<script>alert(1)</script>",
+    "x@y",
+    "a@b.c\u0000d",
+    "%s%n",
+    "' OR 1=1 --",
+    "\ud800",
+    "ab\udfffcdefgh",
+]
 
 
-@pytest.mark.parametrize("env", ["createAccount", "confirmAccount", "resendCode", "signIn", "refresh",
-                                 "signOut", "changePass", "forgotPassword", "confirmForgotPassword",
-                                 "getUser", "updateUser", "deleteAcct", "verifyAttribute",
-                                 "resendAttributeCode", "setMfa", "respondToChallenge"])
+@pytest.mark.parametrize(
+    "env",
+    [
+        "createAccount",
+        "confirmAccount",
+        "resendCode",
+        "signIn",
+        "refresh",
+        "signOut",
+        "changePass",
+        "forgotPassword",
+        "confirmForgotPassword",
+        "getUser",
+        "updateUser",
+        "deleteAcct",
+        "verifyAttribute",
+        "resendAttributeCode",
+        "setMfa",
+        "respondToChallenge",
+    ],
+)
 def test_no_field_value_gets_a_5xx(client, env):
     from server.registry import METHODS
 
@@ -331,9 +419,20 @@ def test_no_field_value_gets_a_5xx(client, env):
             assert error["code"] != -32603 and error["data"]["status"] < 500, (env, value, reply.body)
 
 
-@pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"env": "signIn"' + b', "user": 1' * 3000 + b"}",
-                                  b"\x00\x01\x02", b"null", b'{"env": null}', b'{"jsonrpc": "2.0"}',
-                                  b'{"jsonrpc": 2, "method": "signIn", "id": 1}', b"[[]]", b'{"env": ""}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 5000 + b"]" * 5000,
+        b'{"env": "signIn"' + b', "user": 1' * 3000 + b"}",
+        b"\x00\x01\x02",
+        b"null",
+        b'{"env": null}',
+        b'{"jsonrpc": "2.0"}',
+        b'{"jsonrpc": 2, "method": "signIn", "id": 1}',
+        b"[[]]",
+        b'{"env": ""}',
+    ],
+)
 def test_no_body_gets_a_5xx(client, body):
     reply = client.post(body)
     assert reply.status < 500, reply.body

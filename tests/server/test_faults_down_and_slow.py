@@ -8,8 +8,18 @@ from __future__ import annotations
 import pytest
 
 from tests.support import PASSWORD
-from tests.support.faulty_cognito import (BACKOFF_BOUND, CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT, SLACK,
-                                          SLOW_ANSWER, assert_error, assert_signs_in, sign_in, timed_request)
+from tests.support.faulty_cognito import (
+    BACKOFF_BOUND,
+    CONNECT_TIMEOUT,
+    MAX_ATTEMPTS,
+    READ_TIMEOUT,
+    SLACK,
+    SLOW_ANSWER,
+    assert_error,
+    assert_signs_in,
+    sign_in,
+    timed_request,
+)
 
 
 # --- Cognito down ---------------------------------------------------------------------------------
@@ -63,18 +73,23 @@ def test_a_slow_sign_up_is_not_sent_again(cognito, serve_against):
     server = serve_against(cognito)
     cognito.answer_slowly(SLOW_ANSWER)
     status, body, _, seconds = timed_request(
-        server, "POST", "/", {"env": "createAccount", "user": "new@example.com", "pass": PASSWORD})
+        server, "POST", "/", {"env": "createAccount", "user": "new@example.com", "pass": PASSWORD}
+    )
     assert_error(status, body, 504, "CognitoTimeout")
     assert cognito.operations == ["SignUp"]
     assert READ_TIMEOUT - 0.05 <= seconds < READ_TIMEOUT + SLACK
 
 
-@pytest.mark.parametrize("env,operation,attempts", [
-    ("createAccount", "SignUp", 1),  # not repeatable: a reset may have come after Cognito made the account
-    ("signIn", "InitiateAuth", MAX_ATTEMPTS),  # repeatable: asking again changes nothing
-])
+@pytest.mark.parametrize(
+    "env,operation,attempts",
+    [
+        ("createAccount", "SignUp", 1),  # not repeatable: a reset may have come after Cognito made the account
+        ("signIn", "InitiateAuth", MAX_ATTEMPTS),  # repeatable: asking again changes nothing
+    ],
+)
 def test_a_connection_reset_after_the_call_arrived_is_retried_only_when_repeatable(
-        cognito, serve_against, env, operation, attempts):
+    cognito, serve_against, env, operation, attempts
+):
     server = serve_against(cognito)
     cognito.reset_after_reading()
     status, body, _, _ = timed_request(server, "POST", "/", {"env": env, "user": "new@example.com", "pass": PASSWORD})

@@ -6,14 +6,29 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.faulty_cognito import (BACKOFF_BOUND, BARE_500, INTERNAL_ERROR, MAX_ATTEMPTS, SERVICE_UNAVAILABLE,
-                                          SLACK, THROTTLED, assert_error, bare_answer, cognito_error, sign_in)
-
-
-@pytest.mark.parametrize("answer", [
+from tests.support.faulty_cognito import (
+    BACKOFF_BOUND,
+    BARE_500,
+    INTERNAL_ERROR,
+    MAX_ATTEMPTS,
+    SERVICE_UNAVAILABLE,
+    SLACK,
     THROTTLED,
-    cognito_error("ThrottlingException"),
-], ids=["TooManyRequestsException", "ThrottlingException"])
+    assert_error,
+    bare_answer,
+    cognito_error,
+    sign_in,
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        THROTTLED,
+        cognito_error("ThrottlingException"),
+    ],
+    ids=["TooManyRequestsException", "ThrottlingException"],
+)
 def test_throttling_is_429_with_retry_after(cognito, serve_against, answer):
     server = serve_against(cognito)
     cognito.fail_with(answer)
@@ -25,18 +40,34 @@ def test_throttling_is_429_with_retry_after(cognito, serve_against, answer):
     assert seconds < BACKOFF_BOUND + SLACK
 
 
-@pytest.mark.parametrize("answer,expected_status,code", [
-    (INTERNAL_ERROR, 502, "CognitoError"),
-    (BARE_500, 502, "CognitoError"),
-    (bare_answer(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html"),
-     502, "CognitoError"),
-    (SERVICE_UNAVAILABLE, 503, "CognitoUnavailable"),
-    (cognito_error("ServiceUnavailableException", 503), 503, "CognitoUnavailable"),
-    # A load balancer's own 503: Cognito cannot be reached, whatever the body says.
-    (bare_answer(503, b"<html><body><b>Http/1.1 Service Unavailable</b></body></html>", "text/html"),
-     503, "CognitoUnavailable"),
-], ids=["InternalErrorException", "bare-500-text", "bare-500-html", "ServiceUnavailable",
-        "ServiceUnavailableException", "bare-503-html"])
+@pytest.mark.parametrize(
+    "answer,expected_status,code",
+    [
+        (INTERNAL_ERROR, 502, "CognitoError"),
+        (BARE_500, 502, "CognitoError"),
+        (
+            bare_answer(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html"),
+            502,
+            "CognitoError",
+        ),
+        (SERVICE_UNAVAILABLE, 503, "CognitoUnavailable"),
+        (cognito_error("ServiceUnavailableException", 503), 503, "CognitoUnavailable"),
+        # A load balancer's own 503: Cognito cannot be reached, whatever the body says.
+        (
+            bare_answer(503, b"<html><body><b>Http/1.1 Service Unavailable</b></body></html>", "text/html"),
+            503,
+            "CognitoUnavailable",
+        ),
+    ],
+    ids=[
+        "InternalErrorException",
+        "bare-500-text",
+        "bare-500-html",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "bare-503-html",
+    ],
+)
 def test_cognito_5xx_is_502_or_503_after_every_attempt(cognito, serve_against, answer, expected_status, code):
     server = serve_against(cognito)
     cognito.fail_with(answer)

@@ -10,9 +10,19 @@ import os
 import time
 
 from server.background import BackgroundServer
-from tests.support.faulty_cognito import (BARE_500, CONNECT_TIMEOUT, INTERNAL_ERROR, SERVICE_UNAVAILABLE, SLACK,
-                                          THROTTLED, FaultyCognito, assert_error, assert_signs_in, sign_in,
-                                          timed_request)
+from tests.support.faulty_cognito import (
+    BARE_500,
+    CONNECT_TIMEOUT,
+    INTERNAL_ERROR,
+    SERVICE_UNAVAILABLE,
+    SLACK,
+    THROTTLED,
+    FaultyCognito,
+    assert_error,
+    assert_signs_in,
+    sign_in,
+    timed_request,
+)
 
 
 # --- health checks --------------------------------------------------------------------------------
@@ -102,8 +112,9 @@ def test_after_every_fault_the_server_serves_again_and_keeps_no_tasks_or_sockets
     # baseline instead of staying in the client's keep-alive pool (12 s): a socket a fault leaves
     # open then shows as growth.
     cognito.keep_alive = False
-    server = serve_against(cognito, COGNITO_CONNECT_TIMEOUT=str(LEAK_TEST_TIMEOUT),
-                           COGNITO_READ_TIMEOUT=str(LEAK_TEST_TIMEOUT))
+    server = serve_against(
+        cognito, COGNITO_CONNECT_TIMEOUT=str(LEAK_TEST_TIMEOUT), COGNITO_READ_TIMEOUT=str(LEAK_TEST_TIMEOUT)
+    )
     assert_signs_in(server)
     assert timed_request(server, "GET", "/readyz")[0] == 200  # its HTTP client exists from here on
     time.sleep(0.2)  # the sign-in's connections finish closing

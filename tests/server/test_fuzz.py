@@ -21,8 +21,14 @@ from hypothesis import strategies as st
 from local_cognito import start_local_cognito
 from server.browser_session import BROWSER_SESSION_COOKIE
 from server.config import load_config
-from server.dispatch import (APPLICATION_ERROR, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
-                             PARSE_ERROR)
+from server.dispatch import (
+    APPLICATION_ERROR,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+)
 from server.endpoint import FORWARDED_REQUEST_ID, MAX_BODY_BYTES
 from server.errors import CATALOGUE
 from server.refresh_cookie import REFRESH_COOKIE
@@ -31,10 +37,17 @@ from tests.support import Client, local_config, serve_app
 
 RPC_CODES = {PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR, APPLICATION_ERROR}
 # Every field name some method takes, and names that are near misses or belong to the machinery.
-FIELD_NAMES = sorted({f.name for m in METHODS.values() for f in m.fields}
-                     | {"pas", "nickname", "email", "env", "jsonrpc", "pass_", "call", "attributes"})
-CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
-                 "application/json; charset=latin-1", "multipart/form-data; boundary=x"]
+FIELD_NAMES = sorted(
+    {f.name for m in METHODS.values() for f in m.fields}
+    | {"pas", "nickname", "email", "env", "jsonrpc", "pass_", "call", "attributes"}
+)
+CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "application/json; charset=latin-1",
+    "multipart/form-data; boundary=x",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +67,15 @@ json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text
 json_values = st.recursive(
     json_scalars,
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
-    max_leaves=25)
+    max_leaves=25,
+)
 # Values of a field's own type: some plain text, some the emails, codes and passwords methods expect.
 right_values = {
-    str: st.text(max_size=40) | st.emails() | st.from_regex(r"[0-9]{6}", fullmatch=True)
-    | st.text(min_size=8, max_size=20) | st.sampled_from(["I_love_apples", "123 456", "admin", ""]),
+    str: st.text(max_size=40)
+    | st.emails()
+    | st.from_regex(r"[0-9]{6}", fullmatch=True)
+    | st.text(min_size=8, max_size=20)
+    | st.sampled_from(["I_love_apples", "123 456", "admin", ""]),
     int: st.integers() | st.integers(0, 70),
     bool: st.booleans(),
 }
@@ -79,25 +96,35 @@ def method_calls(draw, envelope: str = "env") -> dict:
         elif kind == "null":
             fields[field.name] = None
     if draw(st.integers(0, 3)) == 0:
-        fields.update(draw(st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=8), json_values,
-                                           min_size=1, max_size=2)))
+        fields.update(
+            draw(
+                st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=8), json_values, min_size=1, max_size=2)
+            )
+        )
     if envelope == "env":
         return {"env": method.name, **fields}
     params = draw(st.sampled_from(["by-name", "by-position", "junk"]))
-    request = {"jsonrpc": "2.0", "method": method.name,
-               "params": fields if params == "by-name" else list(fields.values()) if params == "by-position"
-               else draw(json_values)}
+    request = {
+        "jsonrpc": "2.0",
+        "method": method.name,
+        "params": fields
+        if params == "by-name"
+        else list(fields.values())
+        if params == "by-position"
+        else draw(json_values),
+    }
     if draw(st.booleans()):
-        request["id"] = draw(st.none() | st.integers() | st.text(max_size=8) | st.floats(allow_nan=False)
-                             | json_values)
+        request["id"] = draw(st.none() | st.integers() | st.text(max_size=8) | st.floats(allow_nan=False) | json_values)
     return request
 
 
 rpc_requests = method_calls(envelope="rpc") | st.fixed_dictionaries(
     {"jsonrpc": st.sampled_from(["2.0", "1.0", 2, None]), "method": st.text(max_size=20) | json_values},
-    optional={"params": json_values, "id": json_values})
+    optional={"params": json_values, "id": json_values},
+)
 unknown_envelopes = st.dictionaries(st.text(max_size=12), json_values, max_size=5) | st.fixed_dictionaries(
-    {"env": json_values, "jsonrpc": json_values}, optional={"method": json_values, "params": json_values})
+    {"env": json_values, "jsonrpc": json_values}, optional={"method": json_values, "params": json_values}
+)
 batches = st.lists(rpc_requests | json_values, max_size=12)
 envelopes = method_calls() | rpc_requests | unknown_envelopes | batches | json_values
 
@@ -125,12 +152,16 @@ def deep_bodies(draw) -> bytes:
     depth = draw(st.integers(1, 12000))
     opener, closer = draw(st.sampled_from([(b"[", b"]"), (b'{"a":', b"}")]))
     nested = opener * depth + (b"1" + closer * depth if draw(st.booleans()) else b"")
-    return draw(st.sampled_from([
-        nested,
-        b'{"env": "signIn", "user": ' + nested + b', "pass": "x"}',
-        b'{"jsonrpc": "2.0", "method": "signIn", "params": ' + nested + b', "id": 1}',
-        b'[' + nested + b']',
-    ]))
+    return draw(
+        st.sampled_from(
+            [
+                nested,
+                b'{"env": "signIn", "user": ' + nested + b', "pass": "x"}',
+                b'{"jsonrpc": "2.0", "method": "signIn", "params": ' + nested + b', "id": 1}',
+                b"[" + nested + b"]",
+            ]
+        )
+    )
 
 
 @st.composite
@@ -146,8 +177,10 @@ def broken_text(draw) -> bytes:
         return body.encode()
     raw = body.encode()
     at = draw(st.integers(0, len(raw)))
-    junk = draw(st.sampled_from([b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\x80", b"\xfe\xff", b"\x00"])
-                | st.binary(min_size=1, max_size=8))
+    junk = draw(
+        st.sampled_from([b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\x80", b"\xfe\xff", b"\x00"])
+        | st.binary(min_size=1, max_size=8)
+    )
     return raw[:at] + junk + raw[at:]
 
 
@@ -159,8 +192,18 @@ bodies = st.one_of(
     deep_bodies(),
     broken_text(),
     st.binary(max_size=300),
-    st.sampled_from([b"", b"NaN", b'{"env": "signIn", "user": NaN}', b"1e400", b'{"jsonrpc"', b"\xef\xbb\xbf{}",
-                     b'{"env": "signIn", "env": 5}', json.dumps({"env": "signIn"}).encode("utf-16")]),
+    st.sampled_from(
+        [
+            b"",
+            b"NaN",
+            b'{"env": "signIn", "user": NaN}',
+            b"1e400",
+            b'{"jsonrpc"',
+            b"\xef\xbb\xbf{}",
+            b'{"env": "signIn", "env": 5}',
+            json.dumps({"env": "signIn"}).encode("utf-16"),
+        ]
+    ),
 )
 
 
@@ -168,18 +211,24 @@ bodies = st.one_of(
 header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=60)
 cookie_headers = st.lists(
     st.tuples(st.sampled_from([REFRESH_COOKIE, BROWSER_SESSION_COOKIE, "other"]) | header_text, header_text),
-    min_size=1, max_size=3).map(lambda pairs: "; ".join(f"{name}={value}" for name, value in pairs))
-request_headers = st.fixed_dictionaries({}, optional={
-    "Content-Type": st.sampled_from(CONTENT_TYPES) | header_text,
-    "Cookie": cookie_headers | header_text,
-    "Origin": st.sampled_from(["http://evil.example", "null", "http://localhost:3006"]) | header_text,
-    "Sec-Fetch-Site": st.sampled_from(["cross-site", "same-site", "same-origin", "none"]) | header_text,
-    "X-Request-Id": st.from_regex(r"[A-Za-z0-9._-]{8,128}", fullmatch=True) | header_text,
-    "X-Forwarded-For": header_text,
-})
+    min_size=1,
+    max_size=3,
+).map(lambda pairs: "; ".join(f"{name}={value}" for name, value in pairs))
+request_headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "Content-Type": st.sampled_from(CONTENT_TYPES) | header_text,
+        "Cookie": cookie_headers | header_text,
+        "Origin": st.sampled_from(["http://evil.example", "null", "http://localhost:3006"]) | header_text,
+        "Sec-Fetch-Site": st.sampled_from(["cross-site", "same-site", "same-origin", "none"]) | header_text,
+        "X-Request-Id": st.from_regex(r"[A-Za-z0-9._-]{8,128}", fullmatch=True) | header_text,
+        "X-Forwarded-For": header_text,
+    },
+)
 
 
 # --- what must come back ----------------------------------------------------------------------------
+
 
 def assert_rpc_response(answer) -> None:
     assert isinstance(answer, dict) and answer.get("jsonrpc") == "2.0" and "id" in answer, answer
@@ -219,9 +268,16 @@ def assert_well_answered(reply) -> None:
         assert (reply.headers.get("Retry-After") or "").isdigit(), reply.headers
 
 
-@hypothesis.settings(max_examples=300, deadline=None, database=None,
-                     suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large,
-                                            hypothesis.HealthCheck.large_base_example])
+@hypothesis.settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        hypothesis.HealthCheck.too_slow,
+        hypothesis.HealthCheck.data_too_large,
+        hypothesis.HealthCheck.large_base_example,
+    ],
+)
 @hypothesis.given(body=bodies, headers=request_headers)
 # Always tried: the limit itself, one byte over it, unclosed deep nesting, a lone surrogate as the id.
 @hypothesis.example(body=padded_call("signIn", MAX_BODY_BYTES), headers={})
@@ -247,10 +303,11 @@ def test_deep_nesting_is_refused_or_read_never_a_crash(fuzz_client, depth):
     # Nesting the parser can read is a JSON-RPC batch of things that are no requests; deeper
     # nesting is no JSON this server reads.
     if reply.status == 200:
-        assert reply.json == ({"jsonrpc": "2.0", "error": {"code": INVALID_REQUEST, "message": "Invalid Request"},
-                               "id": None} if depth == 1 else
-                              [{"jsonrpc": "2.0", "error": {"code": INVALID_REQUEST, "message": "Invalid Request"},
-                                "id": None}])
+        assert reply.json == (
+            {"jsonrpc": "2.0", "error": {"code": INVALID_REQUEST, "message": "Invalid Request"}, "id": None}
+            if depth == 1
+            else [{"jsonrpc": "2.0", "error": {"code": INVALID_REQUEST, "message": "Invalid Request"}, "id": None}]
+        )
     else:
         assert reply.status == 400 and reply.json["error"] == "InvalidJson"
 

@@ -19,23 +19,30 @@ def rpc(method, params=None, id_=1):
 def test_parse_error(client):
     reply = client.post(b'{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]')
     assert reply.status == 200
-    assert reply.json == {"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error",
-                          "data": reply.json["error"]["data"]}, "id": None}
+    assert reply.json == {
+        "jsonrpc": "2.0",
+        "error": {"code": -32700, "message": "Parse error", "data": reply.json["error"]["data"]},
+        "id": None,
+    }
     assert reply.json["error"]["data"]["error"] == "InvalidJson"
 
 
 def test_batch_that_is_not_json_is_one_parse_error(client):
-    reply = client.post(b'[{"jsonrpc": "2.0", "method": "signIn", "params": [1,2,4], "id": "1"},'
-                        b'{"jsonrpc": "2.0", "method"]')
+    reply = client.post(
+        b'[{"jsonrpc": "2.0", "method": "signIn", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method"]'
+    )
     assert reply.json["error"]["code"] == -32700 and reply.json["id"] is None
 
 
-@pytest.mark.parametrize("request_", [
-    {"jsonrpc": "2.0", "method": 1, "params": "bar"},
-    {"jsonrpc": "1.0", "method": "signIn", "id": 1},
-    {"jsonrpc": "2.0", "method": "signIn", "params": "bar", "id": 1},
-    {"jsonrpc": "2.0", "method": "signIn", "id": {"an": "object"}},
-])
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"jsonrpc": "2.0", "method": 1, "params": "bar"},
+        {"jsonrpc": "1.0", "method": "signIn", "id": 1},
+        {"jsonrpc": "2.0", "method": "signIn", "params": "bar", "id": 1},
+        {"jsonrpc": "2.0", "method": "signIn", "id": {"an": "object"}},
+    ],
+)
 def test_invalid_request(client, request_):
     reply = client.post(request_)
     assert reply.status == 200
@@ -85,8 +92,7 @@ def test_application_errors_are_in_the_32000_range(client):
     reply = client.post(rpc("signIn", {"user": "nobody@example.com", "pass": "whatever1"}, 3))
     error = reply.json["error"]
     assert -32099 <= error["code"] <= -32000
-    assert error["data"] == {"error": "NotAuthorized", "message": "Incorrect username or password.",
-                             "status": 401}
+    assert error["data"] == {"error": "NotAuthorized", "message": "Incorrect username or password.", "status": 401}
     assert reply.json["id"] == 3
 
 
@@ -102,13 +108,15 @@ def test_batch_of_notifications_gets_no_answer(client):
 
 def test_mixed_batch_answers_in_order_without_the_notifications(signed_in):
     client, email, _ = signed_in
-    reply = client.post([
-        rpc("signIn", {"user": email, "pass": PASSWORD}, 1),
-        rpc("signOut", {}, None),
-        {"foo": "boo"},
-        rpc("get_data", {}, "9"),
-        rpc("signIn", [email], 5),
-    ])
+    reply = client.post(
+        [
+            rpc("signIn", {"user": email, "pass": PASSWORD}, 1),
+            rpc("signOut", {}, None),
+            {"foo": "boo"},
+            rpc("get_data", {}, "9"),
+            rpc("signIn", [email], 5),
+        ]
+    )
     answers = reply.json
     assert [a["id"] for a in answers] == [1, None, "9", 5]
     assert answers[0]["result"]["message"] == "OK" and "access_token" in answers[0]["result"]

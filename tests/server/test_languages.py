@@ -17,8 +17,9 @@ from tests.support import Client
 
 def test_every_message_of_the_catalogue_has_its_french():
     lacking = sorted(set(CATALOGUE) - set(languages.FRENCH))
-    assert not lacking, "These error codes have no French sentence in server/languages.py's FRENCH: " + \
-        ", ".join(lacking)
+    assert not lacking, "These error codes have no French sentence in server/languages.py's FRENCH: " + ", ".join(
+        lacking
+    )
     unknown = sorted(set(languages.FRENCH) - set(CATALOGUE))
     assert not unknown, "FRENCH has sentences for codes the catalogue does not have: " + ", ".join(unknown)
     for code, french in languages.FRENCH.items():
@@ -34,22 +35,25 @@ def test_every_phrase_of_the_servers_html_has_its_french():
         assert set(re.findall(r"\{\w+\}", english)) == set(re.findall(r"\{\w+\}", french)), english
 
 
-@pytest.mark.parametrize("header, cookie, expected", [
-    (None, None, "en"),
-    ("fr", None, "fr"),
-    ("fr-CA,fr;q=0.9,en;q=0.8", None, "fr"),
-    ("en-GB,en;q=0.9,fr;q=0.8", None, "en"),
-    ("de-DE, fr;q=0.5, en;q=0.3", None, "fr"),  # German is not ours: the best of the rest
-    ("en;q=0.4, fr;q=0.6", None, "fr"),  # by q-value, not by order
-    ("fr;q=0, en", None, "en"),  # q=0: not French
-    ("fr;q=0", None, "en"),
-    ("*", None, "en"),
-    ("de, *;q=0.1", None, "en"),
-    ("fr;q=2, nonsense;;", None, "en"),  # malformed ranges are ignored
-    ("en", "fr", "fr"),  # the page's choice wins over the header
-    ("fr", "en", "en"),
-    ("fr", "de", "fr"),  # a cookie naming no language of ours is not a choice
-])
+@pytest.mark.parametrize(
+    "header, cookie, expected",
+    [
+        (None, None, "en"),
+        ("fr", None, "fr"),
+        ("fr-CA,fr;q=0.9,en;q=0.8", None, "fr"),
+        ("en-GB,en;q=0.9,fr;q=0.8", None, "en"),
+        ("de-DE, fr;q=0.5, en;q=0.3", None, "fr"),  # German is not ours: the best of the rest
+        ("en;q=0.4, fr;q=0.6", None, "fr"),  # by q-value, not by order
+        ("fr;q=0, en", None, "en"),  # q=0: not French
+        ("fr;q=0", None, "en"),
+        ("*", None, "en"),
+        ("de, *;q=0.1", None, "en"),
+        ("fr;q=2, nonsense;;", None, "en"),  # malformed ranges are ignored
+        ("en", "fr", "fr"),  # the page's choice wins over the header
+        ("fr", "en", "en"),
+        ("fr", "de", "fr"),  # a cookie naming no language of ours is not a choice
+    ],
+)
 def test_the_language_comes_from_the_cookie_then_accept_language(header, cookie, expected):
     assert languages.choose(header, cookie) == expected
 
@@ -82,13 +86,20 @@ def test_json_answers_keep_their_code_and_translate_only_the_message(base_url):
     # The page's switch (the lang cookie) wins over the browser's header, both ways.
     chosen = _sign_in(client, {"Accept-Language": "en", "Cookie": "lang=fr"})
     assert chosen.json["message"] == languages.FRENCH["NotAuthorized"]
-    assert _sign_in(client, {"Accept-Language": "fr", "Cookie": "lang=en"}).json["message"] == \
-        CATALOGUE["NotAuthorized"].message
+    assert (
+        _sign_in(client, {"Accept-Language": "fr", "Cookie": "lang=en"}).json["message"]
+        == CATALOGUE["NotAuthorized"].message
+    )
     # JSON-RPC: the error's data too.
-    call = {"jsonrpc": "2.0", "id": 1, "method": "signIn",
-            "params": {"user": "nobody-here@example.com", "pass": "not the password"}}
-    rpc = client.request("POST", "/", json.dumps(call).encode(),
-                         {"Content-Type": "application/json", "Accept-Language": "fr"})
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "signIn",
+        "params": {"user": "nobody-here@example.com", "pass": "not the password"},
+    }
+    rpc = client.request(
+        "POST", "/", json.dumps(call).encode(), {"Content-Type": "application/json", "Accept-Language": "fr"}
+    )
     assert rpc.json["error"]["data"]["error"] == "NotAuthorized"
     assert rpc.json["error"]["data"]["message"] == rpc.json["error"]["message"] == languages.FRENCH["NotAuthorized"]
 
@@ -101,7 +112,8 @@ def test_login_sends_the_persons_language_to_the_hosted_ui(base_url):
     assert lang_sent({"Accept-Language": "fr;q=0.8, en;q=0.5"}).group(1) == "fr"
     assert lang_sent({"Cookie": "lang=fr"}).group(1) == "fr"
     assert lang_sent({"Accept-Language": "en-US"}) is None  # English is the hosted UI's own
-    page = Client(base_url).request("GET", "/login?next=https://elsewhere.example",
-                                    headers={"Accept": "text/html", "Accept-Language": "fr"})
+    page = Client(base_url).request(
+        "GET", "/login?next=https://elsewhere.example", headers={"Accept": "text/html", "Accept-Language": "fr"}
+    )
     assert page.status == 400 and "<html lang=fr>" in page.text and "Problème de connexion" in page.text
     assert html.escape(languages.FRENCH["InvalidNext"]) in page.text

@@ -59,8 +59,9 @@ def test_the_text_form_escapes_every_unprintable_character_of_an_argument(logged
     output = read()
     assert_no_raw_control(output)
     assert output.count("\n") == 1  # one record, one line
-    assert ("Email to a\\x1b[31mb\\x00c\\rd\\ne\\x9bf\\x85g\\u202eh\\u2066i\\u2028j\\u2029k: your code is "
-            "123456") in output
+    assert (
+        "Email to a\\x1b[31mb\\x00c\\rd\\ne\\x9bf\\x85g\\u202eh\\u2066i\\u2028j\\u2029k: your code is 123456"
+    ) in output
 
 
 def test_the_json_form_escapes_every_unprintable_character_of_an_argument(logged):
@@ -80,8 +81,9 @@ def test_an_exception_and_the_access_fields_are_escaped_too(logged, log_format):
         raise ValueError(HOSTILE)
     except ValueError:
         log.exception("Method %s failed", "signIn")
-    logging.getLogger("server.access").info("%(path)s", {"path": "/" + HOSTILE},
-                                            extra={"path": "/" + HOSTILE, "status": 404})
+    logging.getLogger("server.access").info(
+        "%(path)s", {"path": "/" + HOSTILE}, extra={"path": "/" + HOSTILE, "status": 404}
+    )
     output = read()
     assert_no_raw_control(output)
     lines = output.splitlines()
@@ -111,8 +113,9 @@ def test_a_request_line_whose_bytes_are_c1_controls_is_logged_escaped(tmp_path, 
     server = local_server(str(tmp_path / "cognito"), port, LOG_FORMAT=log_format)
     try:
         with socket.create_connection(("127.0.0.1", port)) as connection:
-            connection.sendall(b"GET /forged\x85line\x9b31mred\xe2\x80\xae HTTP/1.1\r\nHost: x\r\n"
-                               b"Connection: close\r\n\r\n")
+            connection.sendall(
+                b"GET /forged\x85line\x9b31mred\xe2\x80\xae HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
             answer = b""
             while chunk := connection.recv(4096):
                 answer += chunk

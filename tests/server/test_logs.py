@@ -43,8 +43,13 @@ class Secrets:
 
     def from_reply(self, reply) -> None:
         body = reply.json if reply.body[:1] == b"{" else {}
-        self.add(*(str(body[key]) for key in ("access_token", "id_token", "session", "secret_code",
-                                              "otpauth_uri") if key in body))
+        self.add(
+            *(
+                str(body[key])
+                for key in ("access_token", "id_token", "session", "secret_code", "otpauth_uri")
+                if key in body
+            )
+        )
         for header in reply.history_set_cookies or reply.set_cookies():
             cookie = SimpleCookie()
             cookie.load(header)
@@ -79,7 +84,6 @@ def play_the_walkthrough(server: ServerProcess, data_dir: str, secrets: Secrets)
     secrets.from_reply(landed)
     assert landed.json["signed_in"] is True
     assert browser.request("GET", "/logout", follow=False).status in (302, 303)
-
 
     setup = call("QR_init", access_token=token, user=email).json
     app = pyotp.parse_uri(setup["otpauth_uri"])
@@ -130,16 +134,20 @@ def test_the_log_has_one_line_per_request_and_no_secret(tmp_path, log_format):
     if log_format == "json":
         records = [json.loads(line) for line in lines if line.strip()]  # every line is one JSON object
         access = [r for r in records if r["logger"] == "server.access"]
-        assert access and all({"http_method", "path", "rpc", "status", "duration_ms", "request_id"} <= set(r)
-                              for r in access)
+        assert access and all(
+            {"http_method", "path", "rpc", "status", "duration_ms", "request_id"} <= set(r) for r in access
+        )
         assert {r["rpc"] for r in access} >= {"signIn", "refresh", "respondToChallenge", "deleteAcct"}
         assert any(r["path"] == "/callback" for r in access)
-        kept = [line for line, r in zip([text for text in lines if text.strip()], records) if r["logger"] != "local_cognito.mail"]
+        kept = [
+            line
+            for line, r in zip([text for text in lines if text.strip()], records)
+            if r["logger"] != "local_cognito.mail"
+        ]
         mail = [r["message"] for r in records if r["logger"] == "local_cognito.mail"]
     else:
         access = [line for line in lines if "server.access" in line]
-        assert access and all(re.search(r"[A-Z]+ /\S* \S+ \d{3} [\d.]+ms request_id=\w+", line)
-                              for line in access)
+        assert access and all(re.search(r"[A-Z]+ /\S* \S+ \d{3} [\d.]+ms request_id=\w+", line) for line in access)
         kept = [line for line in lines if "local_cognito.mail" not in line]
         mail = [line for line in lines if "local_cognito.mail" in line]
     assert any(CODE in line for line in mail)  # the "email" with the code is there, where it belongs

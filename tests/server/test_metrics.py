@@ -35,8 +35,9 @@ def test_requests_are_counted_by_route_pattern_method_and_status(base_url, clien
     after = scrape(base_url)
 
     def grew(route: str, method: str, status: str) -> float:
-        return (after.value(REQUESTS, route=route, method=method, status=status)
-                - before.value(REQUESTS, route=route, method=method, status=status))
+        return after.value(REQUESTS, route=route, method=method, status=status) - before.value(
+            REQUESTS, route=route, method=method, status=status
+        )
 
     assert grew("/photos/{photo_id}", "DELETE", "401") == 1
     assert grew("/healthz", "GET", "200") == 1
@@ -44,8 +45,10 @@ def test_requests_are_counted_by_route_pattern_method_and_status(base_url, clien
     assert grew("unmatched", "GET", "404") == 1
     assert grew("/", "POST", "400") == 1
     # The duration histogram counts the same requests, by route and method.
-    assert (after.value(DURATION_COUNT, route="/photos/{photo_id}", method="DELETE")
-            - before.value(DURATION_COUNT, route="/photos/{photo_id}", method="DELETE")) == 1
+    assert (
+        after.value(DURATION_COUNT, route="/photos/{photo_id}", method="DELETE")
+        - before.value(DURATION_COUNT, route="/photos/{photo_id}", method="DELETE")
+    ) == 1
     # Never the path a caller wrote: neither the id nor the unknown path.
     assert photo_id not in after.text
 
@@ -58,8 +61,10 @@ def test_a_method_no_route_takes_is_counted_as_other(base_url):
         connection.sendall(b"BREWCOFFEE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert b" 405 " in connection.recv(4096).split(b"\r\n")[0]
     after = scrape(base_url)
-    assert (after.value(REQUESTS, route="/healthz", method="other", status="405")
-            - before.value(REQUESTS, route="/healthz", method="other", status="405")) == 1
+    assert (
+        after.value(REQUESTS, route="/healthz", method="other", status="405")
+        - before.value(REQUESTS, route="/healthz", method="other", status="405")
+    ) == 1
     assert "BREWCOFFEE" not in after.text
 
 
@@ -80,16 +85,23 @@ def test_cognito_calls_are_counted_by_operation_and_outcome(base_url, client, em
     assert grew(COGNITO_CALLS, operation="InitiateAuth", outcome="ok") == 1
     # The local Cognito counted the same operations, by the errors it answered.
     assert grew("local_cognito_operations_total", operation="SignUp", outcome="ok") == 1
-    assert grew("local_cognito_operations_total", operation="InitiateAuth",
-                outcome="NotAuthorizedException") == 1
+    assert grew("local_cognito_operations_total", operation="InitiateAuth", outcome="NotAuthorizedException") == 1
 
 
 def test_nothing_a_caller_sent_is_in_the_metrics(base_url, signed_in):
     client, email, answer = signed_in
     client.request("GET", "/callback?code=code-in-the-query-123&state=state-in-the-query-456")
     text = scrape(base_url).text
-    for secret in (email, email.split("@")[0], PASSWORD, answer["access_token"], answer["id_token"],
-                   *client.cookies.values(), "code-in-the-query-123", "state-in-the-query-456"):
+    for secret in (
+        email,
+        email.split("@")[0],
+        PASSWORD,
+        answer["access_token"],
+        answer["id_token"],
+        *client.cookies.values(),
+        "code-in-the-query-123",
+        "state-in-the-query-456",
+    ):
         assert secret not in text
 
 
@@ -116,8 +128,10 @@ def test_requests_in_flight_are_counted_until_answered(base_url):
     idle = scrape(base_url).value(gauge)  # the scrape itself is one
     host, port = urllib.parse.urlsplit(base_url).netloc.split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: 20\r\nConnection: close\r\n\r\n{\"env\":")
+        connection.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 20\r\nConnection: close\r\n\r\n{"env":'
+        )
         deadline = time.monotonic() + 10
         while scrape(base_url).value(gauge) != idle + 1:
             assert time.monotonic() < deadline, "the request in flight was never counted"
@@ -140,8 +154,10 @@ def test_scrapes_are_counted_but_not_logged(base_url, caplog):
     lines = [record.getMessage() for record in caplog.records if record.name == "server.access"]
     assert any(" /healthz " in line for line in lines)
     assert not any("/metrics" in line for line in lines)
-    assert (after.value(REQUESTS, route="/metrics", method="GET", status="200")
-            - before.value(REQUESTS, route="/metrics", method="GET", status="200")) == 2
+    assert (
+        after.value(REQUESTS, route="/metrics", method="GET", status="200")
+        - before.value(REQUESTS, route="/metrics", method="GET", status="200")
+    ) == 2
 
 
 def test_metrics_off_serves_no_metrics(config):
@@ -162,8 +178,7 @@ def test_the_local_cognito_counts_the_changes_it_could_not_store(tmp_path):
         client = Client(server.url)
         before = scrape(server.url)
         with unwritable(str(folder)):
-            reply = client.call("createAccount", user=f"u-{uuid.uuid4().hex[:8]}@example.com",
-                                **{"pass": PASSWORD})
+            reply = client.call("createAccount", user=f"u-{uuid.uuid4().hex[:8]}@example.com", **{"pass": PASSWORD})
         after = scrape(server.url)
     finally:
         server.stop()
@@ -171,9 +186,11 @@ def test_the_local_cognito_counts_the_changes_it_could_not_store(tmp_path):
     assert reply.status == 503 and reply.json["error"] == "LocalStorageUnavailable"
     name = "local_cognito_storage_failures_total"
     assert after.value(name) - before.value(name) == 1
-    assert (after.value("local_cognito_operations_total", operation="SignUp",
-                        outcome="LocalStorageUnavailableException")
-            - before.value("local_cognito_operations_total", operation="SignUp",
-                           outcome="LocalStorageUnavailableException")) == 1
-    assert (after.value(COGNITO_CALLS, operation="SignUp", outcome="LocalStorageUnavailable")
-            - before.value(COGNITO_CALLS, operation="SignUp", outcome="LocalStorageUnavailable")) == 1
+    assert (
+        after.value("local_cognito_operations_total", operation="SignUp", outcome="LocalStorageUnavailableException")
+        - before.value("local_cognito_operations_total", operation="SignUp", outcome="LocalStorageUnavailableException")
+    ) == 1
+    assert (
+        after.value(COGNITO_CALLS, operation="SignUp", outcome="LocalStorageUnavailable")
+        - before.value(COGNITO_CALLS, operation="SignUp", outcome="LocalStorageUnavailable")
+    ) == 1

@@ -14,8 +14,12 @@ import schemathesis
 import tornado.web
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from local_cognito import start_local_cognito
 from server import openapi
@@ -26,8 +30,13 @@ from server.errors import CATALOGUE
 from server.registry import METHODS
 from tests.support import CODE, PASSWORD, Client, Photos, local_config, picture, serve_app
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 OPERATIONS = openapi.described_operations(make_app(None))
 JSON_TYPES = {str: "string", int: "integer", bool: "boolean"}
 
@@ -38,8 +47,9 @@ def own_server(tmp_path_factory):
     must not reach the shared pool the other tests use. Its rate limits are off, so that the real
     calls after hundreds of generated ones still reach Cognito."""
     data = tmp_path_factory.mktemp("openapi-cognito")
-    local, config = start_local_cognito(load_config(local_config(
-        str(data), RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="off")))
+    local, config = start_local_cognito(
+        load_config(local_config(str(data), RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="off"))
+    )
     server = serve_app(config, config.port)
     yield config.base_url
     server.stop()
@@ -95,6 +105,7 @@ def request_validator(document: dict) -> jsonschema_rs.Validator:
 
 # --- the document ---------------------------------------------------------------------------------
 
+
 def test_schemathesis_reads_a_valid_openapi_3_1_document(api_schema, document):
     assert document["openapi"] == "3.1.0"
     api_schema.validate()  # raises when the document breaks the OpenAPI 3.1 schema
@@ -124,8 +135,9 @@ def test_a_route_nobody_described_is_listed_from_its_handler():
     document = openapi.build_document(tornado.web.Application([(r"/gadgets/([0-9]+)", Gadgets)]), "Gadgets")
     operation = document["paths"]["/gadgets/{gadget_id}"]["get"]
     assert operation["summary"] == "One gadget."
-    assert operation["parameters"] == [{"name": "gadget_id", "in": "path", "required": True,
-                                        "schema": {"type": "string", "pattern": "^(?:[0-9]+)$"}}]
+    assert operation["parameters"] == [
+        {"name": "gadget_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^(?:[0-9]+)$"}}
+    ]
 
 
 def test_path_parameters_come_from_the_route_table(document):
@@ -163,32 +175,37 @@ def test_the_methods_descriptions_are_their_handlers_docstrings(document):
     assert schemas["env.adminDeleteAcct"]["description"] == "Another name for `adminDeleteUser`."
 
 
-@pytest.mark.parametrize("body,valid", [
-    ({"env": "signIn", "user": "sam@example.com", "pass": PASSWORD}, True),
-    ({"env": "signIn", "user": "sam@example.com"}, False),
-    ({"env": "signIn", "user": ["sam"], "pass": PASSWORD}, False),
-    ({"env": "signIn", "user": "sam@example.com", "pass": PASSWORD, "pas": PASSWORD}, False),
-    ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "nickname": "Sam"}, True),
-    ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "nickname": 5}, False),
-    ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "pass_": "x"}, False),
-    ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "jsonrpc": "2.0"}, False),
-    ({"env": "refresh"}, True),
-    ({"env": "launchRockets"}, False),
-    ({"env": "respondToChallenge", "session": "s", "totp": "123456", "new_pass": None}, True),
-    ({"env": "adminListUsers", "access_token": "t", "limit": 20}, True),
-    ({"env": "adminListUsers", "access_token": "t", "limit": "20"}, False),
-    ({"env": "setMfa", "access_token": "t", "enabled": 1}, False),
-    ({"jsonrpc": "2.0", "method": "signIn", "params": {"user": "sam@example.com", "pass": PASSWORD}, "id": 1},
-     True),
-    ({"jsonrpc": "2.0", "method": "signIn", "params": ["sam@example.com", PASSWORD], "id": "a"}, True),
-    ({"jsonrpc": "2.0", "method": "signIn", "params": ["sam@example.com"], "id": 1}, False),
-    ({"jsonrpc": "2.0", "method": "signIn", "params": ["sam@example.com", PASSWORD, "x"], "id": 1}, False),
-    ({"jsonrpc": "2.0", "method": "signIn", "params": {"user": "sam@example.com"}, "id": 1}, False),
-    ({"jsonrpc": "2.0", "method": "refresh"}, True),
-    ({"jsonrpc": "1.0", "method": "refresh", "id": 1}, False),
-    ([{"jsonrpc": "2.0", "method": "refresh", "id": 1}, {"jsonrpc": "2.0", "method": "signOut"}], True),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    "body,valid",
+    [
+        ({"env": "signIn", "user": "sam@example.com", "pass": PASSWORD}, True),
+        ({"env": "signIn", "user": "sam@example.com"}, False),
+        ({"env": "signIn", "user": ["sam"], "pass": PASSWORD}, False),
+        ({"env": "signIn", "user": "sam@example.com", "pass": PASSWORD, "pas": PASSWORD}, False),
+        ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "nickname": "Sam"}, True),
+        ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "nickname": 5}, False),
+        ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "pass_": "x"}, False),
+        ({"env": "createAccount", "user": "sam@example.com", "pass": PASSWORD, "jsonrpc": "2.0"}, False),
+        ({"env": "refresh"}, True),
+        ({"env": "launchRockets"}, False),
+        ({"env": "respondToChallenge", "session": "s", "totp": "123456", "new_pass": None}, True),
+        ({"env": "adminListUsers", "access_token": "t", "limit": 20}, True),
+        ({"env": "adminListUsers", "access_token": "t", "limit": "20"}, False),
+        ({"env": "setMfa", "access_token": "t", "enabled": 1}, False),
+        (
+            {"jsonrpc": "2.0", "method": "signIn", "params": {"user": "sam@example.com", "pass": PASSWORD}, "id": 1},
+            True,
+        ),
+        ({"jsonrpc": "2.0", "method": "signIn", "params": ["sam@example.com", PASSWORD], "id": "a"}, True),
+        ({"jsonrpc": "2.0", "method": "signIn", "params": ["sam@example.com"], "id": 1}, False),
+        ({"jsonrpc": "2.0", "method": "signIn", "params": ["sam@example.com", PASSWORD, "x"], "id": 1}, False),
+        ({"jsonrpc": "2.0", "method": "signIn", "params": {"user": "sam@example.com"}, "id": 1}, False),
+        ({"jsonrpc": "2.0", "method": "refresh"}, True),
+        ({"jsonrpc": "1.0", "method": "refresh", "id": 1}, False),
+        ([{"jsonrpc": "2.0", "method": "refresh", "id": 1}, {"jsonrpc": "2.0", "method": "signOut"}], True),
+        ([], False),
+    ],
+)
 def test_the_request_schema_takes_what_the_registry_takes(document, body, valid):
     assert request_validator(document).is_valid(body) is valid
 
@@ -214,8 +231,19 @@ def test_post_lists_the_endpoints_codes_under_their_status(document):
     def codes(status: int) -> list[str]:
         return responses[str(status)]["content"]["application/json"]["schema"]["properties"]["error"]["enum"]
 
-    for code in ("MissingField", "NotAuthorized", "Forbidden", "UserNotFound", "UsernameExists", "BodyTooLarge",
-                 "RateLimited", "InternalError", "CognitoError", "AdminUnavailable", "CognitoTimeout"):
+    for code in (
+        "MissingField",
+        "NotAuthorized",
+        "Forbidden",
+        "UserNotFound",
+        "UsernameExists",
+        "BodyTooLarge",
+        "RateLimited",
+        "InternalError",
+        "CognitoError",
+        "AdminUnavailable",
+        "CognitoTimeout",
+    ):
         assert code in codes(CATALOGUE[code].status)
     assert "PhotoNotFound" not in codes(404) and "HostedUiOff" not in codes(503)  # other routes' codes
     assert "405" not in responses
@@ -225,17 +253,23 @@ def test_post_lists_the_endpoints_codes_under_their_status(document):
 
 # --- the live server ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path,method", OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS])
 def test_the_server_answers_generated_requests_as_documented(api_schema, photo_owner, path, method):
     operation = api_schema[path][method]
     # The photos routes get a real person's token; generated requests elsewhere need no sign-in.
     headers = {"Authorization": f"Bearer {photo_owner}"} if path.startswith("/photos") else {}
-    cases = hypothesis.strategies.one_of(operation.as_strategy(GenerationMode.POSITIVE),
-                                         operation.as_strategy(GenerationMode.NEGATIVE))
+    cases = hypothesis.strategies.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
+    )
 
     @hypothesis.given(case=cases)
-    @hypothesis.settings(max_examples=200 if path == "/" else 30, deadline=None, database=None,
-                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.settings(
+        max_examples=200 if path == "/" else 30,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
     def answers_as_documented(case):
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS, headers=headers)
@@ -265,8 +299,14 @@ def test_real_calls_are_answered_as_documented(api_schema):
     assert call({"env": "QR_TOTP", "access_token": token, "totp": pyotp.TOTP(secret).now()})["mfa_enabled"] is True
     step = call({"jsonrpc": "2.0", "method": "signIn", "params": [email, PASSWORD], "id": 7})
     assert step["result"]["message"] == "MFA_REQUIRED" and step["id"] == 7
-    batch = call([{"jsonrpc": "2.0", "method": "getUser", "params": {"access_token": token}, "id": "a"}, 5,
-                  {"jsonrpc": "2.0", "method": "nothing", "id": "b"}, {"jsonrpc": "2.0", "method": "refresh"}])
+    batch = call(
+        [
+            {"jsonrpc": "2.0", "method": "getUser", "params": {"access_token": token}, "id": "a"},
+            5,
+            {"jsonrpc": "2.0", "method": "nothing", "id": "b"},
+            {"jsonrpc": "2.0", "method": "refresh"},
+        ]
+    )
     assert [answer["id"] for answer in batch] == ["a", None, "b"]
     assert call({"jsonrpc": "2.0", "method": "refresh"}) is None  # a notification only: 204
     # A password change of this account (codes on): every session ends, and the new sign-in's step.

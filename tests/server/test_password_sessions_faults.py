@@ -10,8 +10,15 @@ from handlers.passwords import NEEDS_ADMIN
 from server.config import load_config
 from tests.support import PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, serve_app
 
-TOKENS = {"AuthenticationResult": {"AccessToken": issued_access_token(), "IdToken": "the-id-token",
-                                   "RefreshToken": "the-refresh-token", "ExpiresIn": 3600, "TokenType": "Bearer"}}
+TOKENS = {
+    "AuthenticationResult": {
+        "AccessToken": issued_access_token(),
+        "IdToken": "the-id-token",
+        "RefreshToken": "the-refresh-token",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
+}
 CHANGE = {"old_pass": PASSWORD, "new_pass": PASSWORD + "_new", "access_token": issued_access_token()}
 RESET = {"user": "sam@example.com", "conf_code": "123456", "new_pass": PASSWORD + "_new"}
 
@@ -25,8 +32,9 @@ def cognito(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     stand_in = StandInCognito()
-    server = serve_app(load_config(dict(STAND_IN_POOL, COGNITO_ENDPOINT_URL=stand_in.url,
-                                        PHOTOS_DATA=str(tmp_path / "photos"))))
+    server = serve_app(
+        load_config(dict(STAND_IN_POOL, COGNITO_ENDPOINT_URL=stand_in.url, PHOTOS_DATA=str(tmp_path / "photos")))
+    )
     stand_in.base_url = f"http://127.0.0.1:{server.port}"
     yield stand_in
     server.stop()
@@ -51,8 +59,11 @@ def test_a_sign_out_cognito_refuses_leaves_the_callers_session_and_says_the_othe
     cognito.fail("GlobalSignOut", "TooManyRequestsException")
     reply = signed_in.call("changePass", **CHANGE)
     assert reply.status == 200, reply.body
-    assert reply.json == {"message": "OK", "other_sessions_ended": False, "sign_out_error": {
-        "error": "TooManyRequests", "message": "Too many requests. Wait a moment and try again."}}
+    assert reply.json == {
+        "message": "OK",
+        "other_sessions_ended": False,
+        "sign_out_error": {"error": "TooManyRequests", "message": "Too many requests. Wait a moment and try again."},
+    }
     assert not reply.set_cookies() and signed_in.cookies["__Host-refresh"] == cookie
     assert operations(cognito)[0] == "ChangePassword" and "InitiateAuth" not in operations(cognito)
 
@@ -87,12 +98,16 @@ def test_a_reset_without_admin_credentials_signs_in_and_out_everywhere(cognito):
 
 
 def test_a_reset_that_cannot_end_the_sessions_says_so(cognito):
-    cognito.answer("InitiateAuth", body={"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s",
-                                         "ChallengeParameters": {}})
+    cognito.answer(
+        "InitiateAuth", body={"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s", "ChallengeParameters": {}}
+    )
     reply = Client(cognito.base_url).call("confirmForgotPassword", **RESET)
     assert reply.status == 200
-    assert reply.json == {"message": "OK", "all_sessions_ended": False,
-                          "sessions_error": {"error": "AdminUnavailable", "message": NEEDS_ADMIN}}
+    assert reply.json == {
+        "message": "OK",
+        "all_sessions_ended": False,
+        "sessions_error": {"error": "AdminUnavailable", "message": NEEDS_ADMIN},
+    }
     cognito.answer("InitiateAuth", body=TOKENS)
     cognito.fail("GlobalSignOut", "InternalErrorException", status=500)
     reply = Client(cognito.base_url).call("confirmForgotPassword", **RESET)

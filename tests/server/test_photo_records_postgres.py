@@ -29,6 +29,7 @@ def start_and_close(url: str) -> None:
         records = PostgresPhotoRecords(url, 2)
         await records.start()
         await records.close()
+
     asyncio.run(run())
 
 
@@ -38,9 +39,16 @@ def schema_versions(postgres, database: str) -> list[str]:
 
 def a_record(owner: str = "owner-1", created_at: float | None = None) -> PhotoRecord:
     """A record as the photo store makes one (its time to the microsecond)."""
-    return PhotoRecord(id=os.urandom(9).hex(), owner=owner, description="d",
-                       created_at=created_at or round(time.time(), 6),
-                       content_type="image/png", width=3, height=2, size=100)
+    return PhotoRecord(
+        id=os.urandom(9).hex(),
+        owner=owner,
+        description="d",
+        created_at=created_at or round(time.time(), 6),
+        content_type="image/png",
+        width=3,
+        height=2,
+        size=100,
+    )
 
 
 def test_the_schema_is_made_at_start_up_and_a_second_start_changes_nothing(postgres):
@@ -48,10 +56,22 @@ def test_the_schema_is_made_at_start_up_and_a_second_start_changes_nothing(postg
     start_and_close(postgres.url(database))
     assert schema_versions(postgres, database) == [str(version) for version, _, _ in MIGRATIONS]
     applied_at = postgres.psql(database, "SELECT applied_at FROM photos_schema")
-    columns = postgres.psql(database, "SELECT column_name, data_type FROM information_schema.columns "
-                                      "WHERE table_name = 'photos' ORDER BY ordinal_position")
-    assert [name for name, _ in columns] == ["id", "owner", "description", "created_at", "content_type", "width",
-                                            "height", "size", "added"]
+    columns = postgres.psql(
+        database,
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = 'photos' ORDER BY ordinal_position",
+    )
+    assert [name for name, _ in columns] == [
+        "id",
+        "owner",
+        "description",
+        "created_at",
+        "content_type",
+        "width",
+        "height",
+        "size",
+        "added",
+    ]
     assert dict(columns)["created_at"] == "timestamp with time zone"
 
     async def again() -> list[PhotoRecord]:
@@ -146,17 +166,27 @@ def test_each_process_opens_at_most_its_pool_of_connections(postgres):
 def test_a_database_that_refuses_the_url_stops_start_up_without_telling_the_password(postgres, tmp_path):
     database = postgres.new_database()
     visitor, visitor_password = postgres.new_user()  # may log in, but not create tables in this database
-    for url, refusal in ((postgres.url(database, password="not-the-password"), "InvalidPasswordError"),
-                         (postgres.url("no_such_database"), "InvalidCatalogNameError"),
-                         (postgres.url(database, user=visitor, password=visitor_password),
-                          "InsufficientPrivilegeError: permission denied for schema public")):
+    for url, refusal in (
+        (postgres.url(database, password="not-the-password"), "InvalidPasswordError"),
+        (postgres.url("no_such_database"), "InvalidCatalogNameError"),
+        (
+            postgres.url(database, user=visitor, password=visitor_password),
+            "InsufficientPrivilegeError: permission denied for schema public",
+        ),
+    ):
         with pytest.raises(ConfigError, match=f"PHOTOS_DATABASE_URL: PostgreSQL at 127.0.0.1.*{refusal}") as caught:
             start_and_close(url)
         assert "not-the-password" not in str(caught.value) and postgres.password not in str(caught.value)
     # The server itself says so and stops, with no traceback.
-    result = run_server("--port", "0", timeout=60, LOCAL_COGNITO_DATA=str(tmp_path / "cognito"),
-                        LOCAL_COGNITO_PORT="0", PHOTOS_DATA=str(tmp_path / "photos"),
-                        PHOTOS_DATABASE_URL=postgres.url(database, password="not-the-password"))
+    result = run_server(
+        "--port",
+        "0",
+        timeout=60,
+        LOCAL_COGNITO_DATA=str(tmp_path / "cognito"),
+        LOCAL_COGNITO_PORT="0",
+        PHOTOS_DATA=str(tmp_path / "photos"),
+        PHOTOS_DATABASE_URL=postgres.url(database, password="not-the-password"),
+    )
     assert result.returncode == 2, result.stderr
     assert "Cannot start: PHOTOS_DATABASE_URL: PostgreSQL at 127.0.0.1" in result.stderr
     assert "InvalidPasswordError" in result.stderr
@@ -176,8 +206,9 @@ def test_tls_with_sslmode_verify_full_checks_the_database_certificate(tmp_path):
             await records.start()
             try:
                 await records.add(a_record())
-                return await records._call(lambda connection: connection.fetchval(
-                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+                return await records._call(
+                    lambda connection: connection.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                )
             finally:
                 await records.close()
 
@@ -258,12 +289,17 @@ def test_an_unreachable_database_is_503_within_the_connect_timeout(config, tmp_p
         else:
             silent.close()
         started_at = time.monotonic()
-        with server_on(config, f"postgresql://photos:secret@127.0.0.1:{port}/photos?connect_timeout=1",
-                       tmp_path) as base_url:
+        with server_on(
+            config, f"postgresql://photos:secret@127.0.0.1:{port}/photos?connect_timeout=1", tmp_path
+        ) as base_url:
             assert time.monotonic() - started_at < 8  # start-up did not wait for a database
             photos = signed_in_photos(base_url)
-            for call in (photos.list, lambda: photos.upload(picture()), lambda: photos.get("NoSuchPhotoId123", "image"),
-                         lambda: photos.delete("NoSuchPhotoId123")):
+            for call in (
+                photos.list,
+                lambda: photos.upload(picture()),
+                lambda: photos.get("NoSuchPhotoId123", "image"),
+                lambda: photos.delete("NoSuchPhotoId123"),
+            ):
                 began = time.monotonic()
                 assert_unavailable(call())
                 assert time.monotonic() - began < 8  # the connect timeout (1 s) and the Cognito call, not more

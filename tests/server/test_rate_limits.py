@@ -35,9 +35,11 @@ LIMITED = {
 }
 NOT_ENFORCED = "Rate limits are not enforced"
 
+
 # A user pool of the stand-in Cognito: it answers at once, so timings are the limiter's.
-def attempt(client: Client, method: str = "signIn", user: str = "sam@example.com",
-            forwarded_for: str | None = None, **fields):
+def attempt(
+    client: Client, method: str = "signIn", user: str = "sam@example.com", forwarded_for: str | None = None, **fields
+):
     body = json.dumps({"env": method, "user": user, **LIMITED.get(method, {}), **fields}).encode()
     headers = {"Content-Type": "application/json"}
     if forwarded_for is not None:
@@ -91,6 +93,7 @@ def serve(stand_in):
 
 # --- per client address -------------------------------------------------------------------------
 
+
 def test_the_fourth_sign_in_from_one_address_is_refused_whatever_the_user_name(serve):
     client = serve(RATE_LIMIT_PER_ADDRESS="3/60", RATE_LIMIT_PER_USER="off")
     for _ in range(3):
@@ -135,6 +138,7 @@ def test_a_refused_call_costs_nothing(serve):
 
 # --- which address: X-Forwarded-For only from a trusted proxy -----------------------------------
 
+
 def test_a_forged_x_forwarded_for_does_not_change_the_address(serve):
     direct = serve(RATE_LIMIT_PER_ADDRESS="2/60", RATE_LIMIT_PER_USER="off")
     for n in (1, 2):
@@ -146,8 +150,7 @@ def test_a_forged_x_forwarded_for_does_not_change_the_address(serve):
     # The proxy appends the address it saw; what the client wrote before it proves nothing.
     for n in (1, 2):
         assert_answered(attempt(behind_proxy, user=new_user(), forwarded_for=f"10.9.9.{n}, 198.51.100.7"))
-    assert_rate_limited(attempt(behind_proxy, user=new_user(), forwarded_for="10.9.9.3, 198.51.100.7"),
-                        longest=30)
+    assert_rate_limited(attempt(behind_proxy, user=new_user(), forwarded_for="10.9.9.3, 198.51.100.7"), longest=30)
     # Another client of the proxy has its own count.
     assert_answered(attempt(behind_proxy, user=new_user(), forwarded_for="198.51.100.8"))
 
@@ -157,17 +160,21 @@ def test_ipv6_clients_are_counted_per_64(serve):
     assert_answered(attempt(client, user=new_user(), forwarded_for="2001:db8:1:1::1"))
     assert_answered(attempt(client, user=new_user(), forwarded_for="2001:db8:1:1::2"))
     # Another address of the same /64 is the same customer.
-    assert_rate_limited(attempt(client, user=new_user(), forwarded_for="2001:db8:1:1:ffff:ffff:ffff:3"),
-                        longest=30)
+    assert_rate_limited(attempt(client, user=new_user(), forwarded_for="2001:db8:1:1:ffff:ffff:ffff:3"), longest=30)
     assert_answered(attempt(client, user=new_user(), forwarded_for="2001:db8:1:2::1"))
 
 
 # --- per user name ------------------------------------------------------------------------------
 
+
 def test_a_third_sign_in_for_one_user_is_refused_from_any_address_and_spelling(config, signed_in):
     _, email, _ = signed_in
-    limited = dataclasses.replace(config, rate_limit_per_user=(2, 60.0), rate_limit_per_address=(100, 60.0),
-                                  trusted_proxies=load_config({"TRUSTED_PROXIES": "127.0.0.1"}).trusted_proxies)
+    limited = dataclasses.replace(
+        config,
+        rate_limit_per_user=(2, 60.0),
+        rate_limit_per_address=(100, 60.0),
+        trusted_proxies=load_config({"TRUSTED_PROXIES": "127.0.0.1"}).trusted_proxies,
+    )
     server = serve_app(limited)
     try:
         client = Client(server.url)
@@ -188,6 +195,7 @@ def test_a_third_sign_in_for_one_user_is_refused_from_any_address_and_spelling(c
 
 # --- the limit slides ---------------------------------------------------------------------------
 
+
 def test_calls_come_back_one_by_one_as_the_limit_slides(serve):
     client = serve(RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="2/2")
     assert_answered(attempt(client))
@@ -204,12 +212,17 @@ def test_calls_come_back_one_by_one_as_the_limit_slides(serve):
 
 # --- JSON-RPC 2.0 -------------------------------------------------------------------------------
 
+
 def test_json_rpc_gets_an_application_error_and_the_retry_after_header(serve):
     client = serve(RATE_LIMIT_PER_ADDRESS="off", RATE_LIMIT_PER_USER="1/60")
 
     def rpc(request_id, user="sam@example.com"):
-        return {"jsonrpc": "2.0", "method": "signIn", "params": {"user": user, "pass": "Not_the_password_1"},
-                "id": request_id}
+        return {
+            "jsonrpc": "2.0",
+            "method": "signIn",
+            "params": {"user": user, "pass": "Not_the_password_1"},
+            "id": request_id,
+        }
 
     first = client.post(rpc(1))
     assert first.status == 200 and first.json["error"]["data"]["error"] == "NotAuthorized"
@@ -233,6 +246,7 @@ def test_json_rpc_gets_an_application_error_and_the_retry_after_header(serve):
 
 
 # --- the in-process counters --------------------------------------------------------------------
+
 
 def test_the_in_process_counters_stay_bounded_under_many_distinct_keys(caplog):
     counters = LocalCounters(max_keys=1000)
@@ -277,14 +291,28 @@ def test_calls_fit_exactly_the_limit_and_the_wait_is_one_calls_share():
 
 # --- Redis ----------------------------------------------------------------------------------------
 
+
 def test_two_server_processes_enforce_one_limit_through_redis_and_let_calls_through_without_it(
-        redis_server, stand_in, tmp_path):
-    env = {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": stand_in.url, "REDIS_URL": redis_server.url,
-           "RATE_LIMIT_PER_ADDRESS": "5/60", "RATE_LIMIT_PER_USER": "3/60"}
+    redis_server, stand_in, tmp_path
+):
+    env = {
+        **STAND_IN_POOL,
+        "COGNITO_ENDPOINT_URL": stand_in.url,
+        "REDIS_URL": redis_server.url,
+        "RATE_LIMIT_PER_ADDRESS": "5/60",
+        "RATE_LIMIT_PER_USER": "3/60",
+    }
     # Both start at once, each with its own photos folder and its output in a file of its own.
-    processes = [ServerProcess(free_port(), dict(env, HOST="127.0.0.1", PHOTOS_DATA=str(tmp_path / f"photos-{name}")),
-                               log_path=str(tmp_path / f"server-{name}.log"), wait=False, host="127.0.0.1")
-                 for name in ("A", "B")]
+    processes = [
+        ServerProcess(
+            free_port(),
+            dict(env, HOST="127.0.0.1", PHOTOS_DATA=str(tmp_path / f"photos-{name}")),
+            log_path=str(tmp_path / f"server-{name}.log"),
+            wait=False,
+            host="127.0.0.1",
+        )
+        for name in ("A", "B")
+    ]
     try:
         for process in processes:
             process.wait_until_serving()

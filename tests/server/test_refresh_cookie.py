@@ -48,11 +48,18 @@ def test_cookie_secret_rotation_keeps_old_cookies_valid():
 def test_expired_cookie_is_refused():
     codec = RefreshCookieCodec(("s1",), 1)
     version = key_version("s1")
-    stale = create_signed_value({version: "s1"}, REFRESH_COOKIE, '{"t":"rt","u":"u"}', version=2,
-                                key_version=version, clock=lambda: time.time() - 2 * 86400).decode()
+    stale = create_signed_value(
+        {version: "s1"},
+        REFRESH_COOKIE,
+        '{"t":"rt","u":"u"}',
+        version=2,
+        key_version=version,
+        clock=lambda: time.time() - 2 * 86400,
+    ).decode()
     assert codec.decode(stale) is None
-    fresh = create_signed_value({version: "s1"}, REFRESH_COOKIE, '{"t":"rt","u":"u"}', version=2,
-                                key_version=version).decode()
+    fresh = create_signed_value(
+        {version: "s1"}, REFRESH_COOKIE, '{"t":"rt","u":"u"}', version=2, key_version=version
+    ).decode()
     assert codec.decode(fresh) == StoredRefreshToken("rt", "u")
 
 

@@ -28,8 +28,16 @@ from server.background import BackgroundServer
 from server.cognito import lacks_operation
 from server.config import load_config
 from server.refresh_cookie import RefreshCookieCodec
-from tests.support import (PASSWORD, STAND_IN_POOL, Client, StandInCognito, issued_access_token, local_config,
-                           new_account, serve_app)
+from tests.support import (
+    PASSWORD,
+    STAND_IN_POOL,
+    Client,
+    StandInCognito,
+    issued_access_token,
+    local_config,
+    new_account,
+    serve_app,
+)
 from tests.support.hosted_ui import hosted_sign_in_page, submit
 from tests.support.moto_server import MotoServer, app_client, user_with_password
 
@@ -55,9 +63,14 @@ def servers(tmp_path_factory):
     started = {}
     for rotation in ("on", "off"):
         data = str(tmp_path_factory.mktemp(f"rotation-{rotation}"))
-        local, config = start_local_cognito(load_config(local_config(
-            data, LOCAL_COGNITO_REFRESH_ROTATION=rotation, LOCAL_COGNITO_ROTATION_GRACE_SECONDS=str(GRACE))),
-            access_token_seconds=ACCESS_TOKEN_SECONDS)
+        local, config = start_local_cognito(
+            load_config(
+                local_config(
+                    data, LOCAL_COGNITO_REFRESH_ROTATION=rotation, LOCAL_COGNITO_ROTATION_GRACE_SECONDS=str(GRACE)
+                )
+            ),
+            access_token_seconds=ACCESS_TOKEN_SECONDS,
+        )
         clock = Clock()
         local.pool.clock = clock
         server = serve_app(config, config.port)
@@ -106,6 +119,7 @@ def assert_refused_and_cleared(reply) -> None:
 
 # --- rotation on -----------------------------------------------------------------------------------------
 
+
 def test_ten_refreshes_in_a_row_each_rotate_and_old_cookies_end_after_the_grace(rotating):
     base_url, clock, config = rotating
     client = signed_in(base_url)
@@ -136,8 +150,10 @@ def test_an_old_cookie_replayed_inside_the_grace_period_still_works(rotating):
     reply = replay.call("refresh")
     assert reply.status == 200, reply.body
     replayed_token = stored(config, replay.cookies["__Host-refresh"]).refresh_token
-    assert replayed_token not in (stored(config, old).refresh_token,
-                                  stored(config, client.cookies["__Host-refresh"]).refresh_token)
+    assert replayed_token not in (
+        stored(config, old).refresh_token,
+        stored(config, client.cookies["__Host-refresh"]).refresh_token,
+    )
     clock.offset += 5
     assert_refused_and_cleared(with_cookie(base_url, old).call("refresh"))
     assert replay.call("refresh").status == 200 and client.call("refresh").status == 200
@@ -153,8 +169,10 @@ def test_two_tabs_refreshing_at_once_both_succeed_and_the_cookie_works_after(rot
             replies = list(pool.map(lambda client: client.call("refresh"), (tab, other_tab)))
         assert [reply.status for reply in replies] == [200, 200], [reply.body for reply in replies]
         # The browser has one cookie jar: whichever answer came last set the cookie.
-        tokens = {stored(config, tab.cookies["__Host-refresh"]).refresh_token,
-                  stored(config, other_tab.cookies["__Host-refresh"]).refresh_token}
+        tokens = {
+            stored(config, tab.cookies["__Host-refresh"]).refresh_token,
+            stored(config, other_tab.cookies["__Host-refresh"]).refresh_token,
+        }
         assert len(tokens) == 2 and stored(config, old).refresh_token not in tokens
         last = tab.cookies["__Host-refresh"]
         other_tab.cookies["__Host-refresh"] = last
@@ -189,6 +207,7 @@ def test_global_sign_out_with_a_rotating_cookie_ends_every_session(rotating):
 
 # --- rotation off ----------------------------------------------------------------------------------------
 
+
 def test_without_rotation_the_cookie_keeps_its_token_and_old_cookies_keep_working(servers):
     base_url, clock, config = servers["off"]
     client = signed_in(base_url)
@@ -202,6 +221,7 @@ def test_without_rotation_the_cookie_keeps_its_token_and_old_cookies_keep_workin
 
 
 # --- the browser session's renewal -----------------------------------------------------------------------
+
 
 def hosted_ui_sign_in(base_url: str) -> Client:
     """A new account, signed in through the hosted UI: a browser with the session and refresh cookies."""
@@ -233,6 +253,7 @@ def test_the_browser_session_renews_with_the_refresh_cookie_and_keeps_a_rotated_
 
 # --- the fall-back to REFRESH_TOKEN_AUTH, against moto's own server ----------------------------------
 
+
 class CountingProxy:
     """Passes requests on to ``target`` and counts them by operation (and InitiateAuth by flow); while
     ``faults`` has answers left, a GetTokensFromRefreshToken gets the next of them instead (status,
@@ -258,11 +279,10 @@ class CountingProxy:
                     self.finish(body)
                     return
                 proxy.passed_on[operation] += 1
-                headers = {k: v for k, v in self.request.headers.items()
-                           if k.lower() not in ("host", "content-length")}
+                headers = {k: v for k, v in self.request.headers.items() if k.lower() not in ("host", "content-length")}
                 answer = await tornado.httpclient.AsyncHTTPClient().fetch(
-                    target + self.request.uri, method="POST", body=self.request.body, headers=headers,
-                    raise_error=False)
+                    target + self.request.uri, method="POST", body=self.request.body, headers=headers, raise_error=False
+                )
                 self.set_status(answer.code)
                 for name in ("Content-Type", "x-amzn-ErrorType", "x-amzn-RequestId"):
                     if name in answer.headers:
@@ -298,17 +318,28 @@ def moto_pool(tmp_path_factory):
 
 MOTO_PASSWORD = "Fallback_password_1"  # moto's default policy wants digits and capitals
 BARE_503 = (503, b"<html><body><b>Http/1.1 Service Unavailable</b></body></html>", "text/html", 0.0)
-THROTTLED = (400, json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode(),
-             "application/x-amz-json-1.1", 0.0)
-INTERNAL_ERROR = (500, json.dumps({"__type": "InternalErrorException", "message": "oops"}).encode(),
-                  "application/x-amz-json-1.1", 0.0)
+THROTTLED = (
+    400,
+    json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode(),
+    "application/x-amz-json-1.1",
+    0.0,
+)
+INTERNAL_ERROR = (
+    500,
+    json.dumps({"__type": "InternalErrorException", "message": "oops"}).encode(),
+    "application/x-amz-json-1.1",
+    0.0,
+)
 TOO_SLOW = (500, b"", "text/plain", 2.0)  # past the read timeout: nothing is read of it
 
 
 def decisions(caplog) -> list[logging.LogRecord]:
     """The log records that tell which way this process refreshes tokens."""
-    return [record for record in caplog.records
-            if record.name == "server.cognito" and "refreshing tokens with" in record.getMessage().lower()]
+    return [
+        record
+        for record in caplog.records
+        if record.name == "server.cognito" and "refreshing tokens with" in record.getMessage().lower()
+    ]
 
 
 def test_against_moto_it_falls_back_once_and_not_on_a_passing_fault(moto_pool, caplog):
@@ -316,19 +347,33 @@ def test_against_moto_it_falls_back_once_and_not_on_a_passing_fault(moto_pool, c
     proxy = CountingProxy(endpoint)
     # Two attempts per call (the default): a fault that may be retried is sent twice.
     proxy.faults = [TOO_SLOW, TOO_SLOW, BARE_503, BARE_503, THROTTLED, THROTTLED, INTERNAL_ERROR, INTERNAL_ERROR]
-    server = serve_app(load_config({
-        "COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": pool_id,
-        "COGNITO_USER_CLIENT_ID": app["ClientId"], "COGNITO_CLIENT_SECRET": app["ClientSecret"],
-        "COGNITO_ENDPOINT_URL": proxy.url, "COOKIE_SECRET": "test-cookie-secret", "COGNITO_READ_TIMEOUT": "1",
-        "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}))
+    server = serve_app(
+        load_config(
+            {
+                "COGNITO_REGION_NAME": "us-east-1",
+                "COGNITO_USER_POOL_ID": pool_id,
+                "COGNITO_USER_CLIENT_ID": app["ClientId"],
+                "COGNITO_CLIENT_SECRET": app["ClientSecret"],
+                "COGNITO_ENDPOINT_URL": proxy.url,
+                "COOKIE_SECRET": "test-cookie-secret",
+                "COGNITO_READ_TIMEOUT": "1",
+                "RATE_LIMIT_PER_ADDRESS": "off",
+                "RATE_LIMIT_PER_USER": "off",
+            }
+        )
+    )
     try:
         caplog.set_level(logging.INFO, logger="server.cognito")
         client = Client(server.url)
         assert client.call("signIn", user=email, **{"pass": MOTO_PASSWORD}).status == 200
         cookie = client.cookies["__Host-refresh"]
         # Passing faults: each refresh fails as it always did, keeps the cookie, and decides nothing.
-        for status, code in ((504, "CognitoTimeout"), (503, "CognitoUnavailable"), (429, "TooManyRequests"),
-                             (502, "CognitoError")):
+        for status, code in (
+            (504, "CognitoTimeout"),
+            (503, "CognitoUnavailable"),
+            (429, "TooManyRequests"),
+            (502, "CognitoError"),
+        ):
             reply = client.call("refresh")
             assert (reply.status, reply.json["error"]) == (status, code), reply.body
             assert client.cookies["__Host-refresh"] == cookie
@@ -354,12 +399,23 @@ def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
     reused) sign the person out and clear the cookie; they also settle the question for the process,
     so a later "unknown operation" answer is an error, not a reason to switch to REFRESH_TOKEN_AUTH."""
     stand_in = StandInCognito()
-    server = serve_app(load_config({
-        **STAND_IN_POOL, "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",
-        "COGNITO_ENDPOINT_URL": stand_in.url, "COGNITO_MAX_ATTEMPTS": "1"}))
+    server = serve_app(
+        load_config(
+            {
+                **STAND_IN_POOL,
+                "COGNITO_CLIENT_SECRET": "a-stand-in-client-secret-as-long-as-cognitos",
+                "COGNITO_ENDPOINT_URL": stand_in.url,
+                "COGNITO_MAX_ATTEMPTS": "1",
+            }
+        )
+    )
     caplog.set_level(logging.INFO, logger="server.cognito")
-    tokens = {"AccessToken": issued_access_token("5e0f-sub-id"), "IdToken": "i.d.t", "ExpiresIn": 3600,
-              "TokenType": "Bearer"}
+    tokens = {
+        "AccessToken": issued_access_token("5e0f-sub-id"),
+        "IdToken": "i.d.t",
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }
     try:
         stand_in.answer("InitiateAuth", body={"AuthenticationResult": dict(tokens, RefreshToken="first")})
         client = Client(server.url)
@@ -369,14 +425,16 @@ def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
             assert_refused_and_cleared(client.call("refresh"))
             assert "__Host-refresh" not in client.cookies
         assert client.call("signIn", user="sam@example.com", **{"pass": PASSWORD}).status == 200
-        stand_in.answer("GetTokensFromRefreshToken",
-                        body={"AuthenticationResult": dict(tokens, RefreshToken="next")})
+        stand_in.answer("GetTokensFromRefreshToken", body={"AuthenticationResult": dict(tokens, RefreshToken="next")})
         stand_in.received.clear()
         assert client.call("refresh").status == 200
         [(operation, params)] = stand_in.received
         assert operation == "GetTokensFromRefreshToken"
-        assert params == {"ClientId": STAND_IN_POOL["COGNITO_USER_CLIENT_ID"], "RefreshToken": "first",
-                          "ClientSecret": "a-stand-in-client-secret-as-long-as-cognitos"}
+        assert params == {
+            "ClientId": STAND_IN_POOL["COGNITO_USER_CLIENT_ID"],
+            "RefreshToken": "first",
+            "ClientSecret": "a-stand-in-client-secret-as-long-as-cognitos",
+        }
         stand_in.fail("GetTokensFromRefreshToken", "UnknownOperationException")
         assert client.call("refresh").status != 200
         assert not [op for op, _ in stand_in.received if op == "InitiateAuth"]
@@ -387,27 +445,38 @@ def test_once_cognito_has_answered_the_operation_it_is_never_given_up(caplog):
     assert said.levelno == logging.INFO and "GetTokensFromRefreshToken" in said.getMessage()
 
 
-@pytest.mark.parametrize("status,body,lacking", [
-    (500, b"<!doctype html><title>500 Internal Server Error</title>", True),  # moto
-    (501, b'{"__type": "InternalFailure", "message": "API action \'GetTokensFromRefreshToken\' for service '
-          b'\'cognito-idp\' not yet implemented or pro feature"}', True),  # LocalStack
-    (400, b'{"__type": "UnknownOperationException"}', True),  # the local Cognito, before it served it
-    (500, b'{"__type": "CognitoLocal#Unsupported", "message": "Cognito Local unsupported feature: '
-          b'Unsupported x-amz-target header \\"GetTokensFromRefreshToken\\""}', True),  # cognito-local
-    (400, b'{"__type": "NotAuthorizedException", "message": "Invalid Refresh Token"}', False),
-    (400, b'{"__type": "RefreshTokenReuseException"}', False),
-    (400, b'{"__type": "TooManyRequestsException"}', False),
-    (400, b'{"__type": "ThrottlingException"}', False),
-    (500, b'{"__type": "InternalErrorException"}', False),
-    (502, b"<html>Bad Gateway</html>", False),
-    (503, b"<html>Service Unavailable</html>", False),
-    (504, b"<html>Gateway Timeout</html>", False),
-])
+@pytest.mark.parametrize(
+    "status,body,lacking",
+    [
+        (500, b"<!doctype html><title>500 Internal Server Error</title>", True),  # moto
+        (
+            501,
+            b'{"__type": "InternalFailure", "message": "API action \'GetTokensFromRefreshToken\' for service '
+            b"'cognito-idp' not yet implemented or pro feature\"}",
+            True,
+        ),  # LocalStack
+        (400, b'{"__type": "UnknownOperationException"}', True),  # the local Cognito, before it served it
+        (
+            500,
+            b'{"__type": "CognitoLocal#Unsupported", "message": "Cognito Local unsupported feature: '
+            b'Unsupported x-amz-target header \\"GetTokensFromRefreshToken\\""}',
+            True,
+        ),  # cognito-local
+        (400, b'{"__type": "NotAuthorizedException", "message": "Invalid Refresh Token"}', False),
+        (400, b'{"__type": "RefreshTokenReuseException"}', False),
+        (400, b'{"__type": "TooManyRequestsException"}', False),
+        (400, b'{"__type": "ThrottlingException"}', False),
+        (500, b'{"__type": "InternalErrorException"}', False),
+        (502, b"<html>Bad Gateway</html>", False),
+        (503, b"<html>Service Unavailable</html>", False),
+        (504, b"<html>Gateway Timeout</html>", False),
+    ],
+)
 def test_only_an_unknown_operation_answer_means_the_endpoint_lacks_it(status, body, lacking):
     """Answers parsed by botocore's own JSON parser, as the client sees them."""
-    model = botocore.session.get_session().get_service_model("cognito-idp").operation_model(
-        "GetTokensFromRefreshToken")
+    model = botocore.session.get_session().get_service_model("cognito-idp").operation_model("GetTokensFromRefreshToken")
     parsed = botocore.parsers.create_parser("json").parse(
-        {"status_code": status, "headers": {}, "body": body}, model.output_shape)
+        {"status_code": status, "headers": {}, "body": body}, model.output_shape
+    )
     error = botocore.exceptions.ClientError(parsed, "GetTokensFromRefreshToken")
     assert lacks_operation(error, frozenset(shape.name for shape in model.error_shapes)) is lacking

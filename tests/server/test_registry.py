@@ -21,13 +21,16 @@ def test_bind_maps_the_tutorial_fields_to_parameters():
     assert arguments == {"user": "a@example.com", "pass_": "x"}
 
 
-@pytest.mark.parametrize("params,code,field", [
-    ({"user": "a@example.com"}, "MissingField", "pass"),
-    ({"user": 5, "pass": "x"}, "InvalidField", "user"),
-    ({"user": "a@example.com", "pass": None}, "InvalidField", "pass"),
-    ({"user": "a@example.com", "pass": "x", "pas": "y"}, "UnknownField", "pas"),
-    ({"user": "a@example.com", "pass_": "x"}, "UnknownField", "pass_"),
-])
+@pytest.mark.parametrize(
+    "params,code,field",
+    [
+        ({"user": "a@example.com"}, "MissingField", "pass"),
+        ({"user": 5, "pass": "x"}, "InvalidField", "user"),
+        ({"user": "a@example.com", "pass": None}, "InvalidField", "pass"),
+        ({"user": "a@example.com", "pass": "x", "pas": "y"}, "UnknownField", "pas"),
+        ({"user": "a@example.com", "pass_": "x"}, "UnknownField", "pass_"),
+    ],
+)
 def test_bind_refuses_bad_fields_naming_them(params, code, field):
     with pytest.raises(ApiError) as caught:
         bind(METHODS["signIn"], params)

@@ -15,20 +15,26 @@ from tests.support.processes import free_port
 def test_the_defaults_allow_every_way():
     config = load_config({})
     assert (config.local_feature_plan, config.local_first_auth_factors) == (
-        "ESSENTIALS", ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN"))
+        "ESSENTIALS",
+        ("PASSWORD", "EMAIL_OTP", "WEB_AUTHN"),
+    )
 
 
 def test_values_are_read_in_any_case_and_order():
-    config = load_config({"LOCAL_COGNITO_FEATURE_PLAN": "plus",
-                          "LOCAL_COGNITO_FIRST_AUTH_FACTORS": "web_authn, password"})
+    config = load_config(
+        {"LOCAL_COGNITO_FEATURE_PLAN": "plus", "LOCAL_COGNITO_FIRST_AUTH_FACTORS": "web_authn, password"}
+    )
     assert (config.local_feature_plan, config.local_first_auth_factors) == ("PLUS", ("PASSWORD", "WEB_AUTHN"))
 
 
-@pytest.mark.parametrize("name, value, needle", [
-    ("LOCAL_COGNITO_FEATURE_PLAN", "GOLD", "LOCAL_COGNITO_FEATURE_PLAN must be one of LITE, ESSENTIALS, PLUS"),
-    ("LOCAL_COGNITO_FIRST_AUTH_FACTORS", "PASSWORD,SMS_OTP", "LOCAL_COGNITO_FIRST_AUTH_FACTORS lists 'SMS_OTP'"),
-    ("LOCAL_COGNITO_FIRST_AUTH_FACTORS", "EMAIL_OTP", "LOCAL_COGNITO_FIRST_AUTH_FACTORS must include PASSWORD"),
-])
+@pytest.mark.parametrize(
+    "name, value, needle",
+    [
+        ("LOCAL_COGNITO_FEATURE_PLAN", "GOLD", "LOCAL_COGNITO_FEATURE_PLAN must be one of LITE, ESSENTIALS, PLUS"),
+        ("LOCAL_COGNITO_FIRST_AUTH_FACTORS", "PASSWORD,SMS_OTP", "LOCAL_COGNITO_FIRST_AUTH_FACTORS lists 'SMS_OTP'"),
+        ("LOCAL_COGNITO_FIRST_AUTH_FACTORS", "EMAIL_OTP", "LOCAL_COGNITO_FIRST_AUTH_FACTORS must include PASSWORD"),
+    ],
+)
 def test_bad_values_stop_start_up_naming_the_setting(name, value, needle):
     with pytest.raises(ConfigError, match=needle):
         load_config({name: value})
@@ -37,9 +43,16 @@ def test_bad_values_stop_start_up_naming_the_setting(name, value, needle):
 @pytest.fixture(scope="module")
 def lite_site(tmp_path_factory):
     port = free_port()
-    local, config = start_local_cognito(load_config(local_config(
-        str(tmp_path_factory.mktemp("lite")), PORT=str(port), BASE_URL=f"http://localhost:{port}",
-        LOCAL_COGNITO_FEATURE_PLAN="LITE")))
+    local, config = start_local_cognito(
+        load_config(
+            local_config(
+                str(tmp_path_factory.mktemp("lite")),
+                PORT=str(port),
+                BASE_URL=f"http://localhost:{port}",
+                LOCAL_COGNITO_FEATURE_PLAN="LITE",
+            )
+        )
+    )
     server = serve_app(config, port)
     yield config.base_url, local
     server.stop()

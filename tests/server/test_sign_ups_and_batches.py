@@ -60,8 +60,9 @@ def sign_ups(stand_in: StandInCognito) -> int:
 def test_the_tutorials_409_is_limited_per_address(tmp_path):
     """Sixty createAccount calls for an existing email from one address were all answered 409: now
     the address's limit ends them, as it ends guesses at every other method."""
-    local, config = start_local_cognito(load_config(local_config(str(tmp_path), RATE_LIMIT_PER_ADDRESS="5/60",
-                                                                 RATE_LIMIT_PER_USER="off")))
+    local, config = start_local_cognito(
+        load_config(local_config(str(tmp_path), RATE_LIMIT_PER_ADDRESS="5/60", RATE_LIMIT_PER_USER="off"))
+    )
     server = serve_app(config, config.port)
     try:
         client, email = Client(config.base_url), new_email()

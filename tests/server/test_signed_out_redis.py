@@ -46,8 +46,13 @@ def test_a_sign_out_on_one_process_stops_reads_on_the_other(redis_server, tmp_pa
     servers = {}
     try:
         for name in ("A", "B"):  # A starts the local Cognito, B joins it
-            servers[name] = local_server(data_dir, free_port(), log_path=str(tmp_path / f"server-{name}.log"),
-                                         PHOTOS_DATA=str(tmp_path / "photos"), **shared)
+            servers[name] = local_server(
+                data_dir,
+                free_port(),
+                log_path=str(tmp_path / f"server-{name}.log"),
+                PHOTOS_DATA=str(tmp_path / "photos"),
+                **shared,
+            )
         a, b = servers["A"].url, servers["B"].url
 
         client, token, photo = signed_in(a)

@@ -20,7 +20,7 @@ def test_the_group_and_k_are_cognitos():
     assert srp.K == aws_srp.hex_to_long(aws_srp.hex_hash("00" + aws_srp.N_HEX + "0" + aws_srp.G_HEX))
 
 
-@pytest.mark.parametrize("number", [0x1, 0xF, 0x7F, 0x80, 0xFF, 0x100, 0x8000, 0x7FFF, 2 ** 255, 2 ** 256 - 1])
+@pytest.mark.parametrize("number", [0x1, 0xF, 0x7F, 0x80, 0xFF, 0x100, 0x8000, 0x7FFF, 2**255, 2**256 - 1])
 def test_padding_is_amazon_cognito_identity_jss(number):
     assert srp.pad_hex(number) == aws_srp.pad_hex(number)
 
@@ -48,8 +48,13 @@ def test_the_claim_is_the_one_pycognito_makes():
     client = srp.ClientSession()
     theirs = aws_srp.AWSSRP("sam@example.com", password, f"us-east-1_{name}", "client", client=object())
     theirs.small_a_value, theirs.large_a_value = client.small_a, client.large_a
-    parameters = {"SALT": f"{salt:x}", "SRP_B": f"{server.large_b:x}", "USER_ID_FOR_SRP": user,
-                  "SECRET_BLOCK": base64.b64encode(os.urandom(64)).decode(), "USERNAME": user}
+    parameters = {
+        "SALT": f"{salt:x}",
+        "SRP_B": f"{server.large_b:x}",
+        "USER_ID_FOR_SRP": user,
+        "SECRET_BLOCK": base64.b64encode(os.urandom(64)).decode(),
+        "USERNAME": user,
+    }
     responses = theirs.process_challenge(parameters, {"USERNAME": "sam@example.com"})
     ours = client.claim(name, user, password, parameters, responses["TIMESTAMP"])
     assert ours == responses["PASSWORD_CLAIM_SIGNATURE"]
@@ -69,16 +74,22 @@ def test_the_timestamp_is_cognitos_every_day_of_the_week_and_month():
         moment = start + datetime.timedelta(days=days, hours=days % 24)
         naive = moment.replace(tzinfo=None)
         assert srp.cognito_timestamp(moment) == aws_srp.AWSSRP.get_cognito_formatted_timestamp(naive)
-    assert srp.cognito_timestamp(datetime.datetime(2026, 12, 2, 6, 5, 1, tzinfo=datetime.UTC)) == \
-        "Wed Dec 2 06:05:01 UTC 2026"
+    assert (
+        srp.cognito_timestamp(datetime.datetime(2026, 12, 2, 6, 5, 1, tzinfo=datetime.UTC))
+        == "Wed Dec 2 06:05:01 UTC 2026"
+    )
     paris = datetime.timezone(datetime.timedelta(hours=1))
-    assert srp.cognito_timestamp(datetime.datetime(2027, 1, 10, 0, 30, 0, tzinfo=paris)) == \
-        "Sat Jan 9 23:30:00 UTC 2027"
+    assert (
+        srp.cognito_timestamp(datetime.datetime(2027, 1, 10, 0, 30, 0, tzinfo=paris)) == "Sat Jan 9 23:30:00 UTC 2027"
+    )
 
 
 def test_the_flow_settings_are_checked_at_start_up():
-    for name, value in (("SIGN_IN_FLOW", "kerberos"), ("LOCAL_COGNITO_AUTH_FLOWS", "CUSTOM_AUTH"),
-                        ("LOCAL_COGNITO_AUTH_FLOWS", ",")):
+    for name, value in (
+        ("SIGN_IN_FLOW", "kerberos"),
+        ("LOCAL_COGNITO_AUTH_FLOWS", "CUSTOM_AUTH"),
+        ("LOCAL_COGNITO_AUTH_FLOWS", ","),
+    ):
         with pytest.raises(ConfigError, match=name):
             load_config({name: value})
     assert load_config({}).sign_in_flow == "auto"

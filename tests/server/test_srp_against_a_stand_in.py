@@ -22,10 +22,18 @@ EMAIL = "sam@example.com"
 
 @pytest.fixture
 def stand_in():
-    cognito = SrpStandIn(STAND_IN_POOL["COGNITO_USER_POOL_ID"], STAND_IN_POOL["COGNITO_USER_CLIENT_ID"],
-                         STAND_IN_POOL["COGNITO_CLIENT_SECRET"], EMAIL, PASSWORD)
-    server = serve_app(load_config({**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito.url, "SIGN_IN_FLOW": "srp",
-                                    "COGNITO_MAX_ATTEMPTS": "1"}))
+    cognito = SrpStandIn(
+        STAND_IN_POOL["COGNITO_USER_POOL_ID"],
+        STAND_IN_POOL["COGNITO_USER_CLIENT_ID"],
+        STAND_IN_POOL["COGNITO_CLIENT_SECRET"],
+        EMAIL,
+        PASSWORD,
+    )
+    server = serve_app(
+        load_config(
+            {**STAND_IN_POOL, "COGNITO_ENDPOINT_URL": cognito.url, "SIGN_IN_FLOW": "srp", "COGNITO_MAX_ATTEMPTS": "1"}
+        )
+    )
     yield cognito, server.url
     server.stop()
     cognito.stop()
@@ -39,8 +47,13 @@ def test_the_stand_in_accepts_the_servers_proof(stand_in, repeat):
     assert reply.json["access_token"] and cognito.refusals == []
     assert [operation for operation, _ in cognito.received] == ["InitiateAuth", "RespondToAuthChallenge"]
     responses = cognito.received[1][1]["ChallengeResponses"]
-    assert set(responses) == {"USERNAME", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP",
-                              "SECRET_HASH"}
+    assert set(responses) == {
+        "USERNAME",
+        "PASSWORD_CLAIM_SECRET_BLOCK",
+        "PASSWORD_CLAIM_SIGNATURE",
+        "TIMESTAMP",
+        "SECRET_HASH",
+    }
 
 
 def test_a_wrong_password_makes_a_proof_the_stand_in_refuses(stand_in):

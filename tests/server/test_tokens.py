@@ -69,8 +69,16 @@ def jwks(signer):
 
 def access_claims(**changes):
     now = int(time.time())
-    claims = {"sub": str(uuid.uuid4()), "iss": ISSUER, "token_use": "access", "client_id": CLIENT_ID,
-              "iat": now, "exp": now + 300, "username": "u", "cognito:groups": ["admin"]}
+    claims = {
+        "sub": str(uuid.uuid4()),
+        "iss": ISSUER,
+        "token_use": "access",
+        "client_id": CLIENT_ID,
+        "iat": now,
+        "exp": now + 300,
+        "username": "u",
+        "cognito:groups": ["admin"],
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -80,6 +88,7 @@ def verify(verifier, token, use="access", **kwargs):
         if use == "access":
             return await verifier.verify_access_token(token)
         return await verifier.verify_id_token(token, **kwargs)
+
     return asyncio.run(run())
 
 
@@ -98,33 +107,40 @@ def test_a_valid_access_token_gives_its_claims(jwks, signer):
     assert verify(make_verifier(jwks), signer.sign(claims))["sub"] == claims["sub"]
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"exp": int(time.time()) - 65}, "TokenExpired"),  # beyond the 60 s clock-skew allowance
-    ({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OTHER"}, "InvalidToken"),
-    ({"client_id": "another-client"}, "InvalidToken"),
-    ({"token_use": "id"}, "InvalidToken"),
-    ({"exp": None}, "InvalidToken"),
-    ({"iat": None}, "InvalidToken"),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"exp": int(time.time()) - 65}, "TokenExpired"),  # beyond the 60 s clock-skew allowance
+        ({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OTHER"}, "InvalidToken"),
+        ({"client_id": "another-client"}, "InvalidToken"),
+        ({"token_use": "id"}, "InvalidToken"),
+        ({"exp": None}, "InvalidToken"),
+        ({"iat": None}, "InvalidToken"),
+    ],
+)
 def test_claims_that_do_not_fit_are_refused(jwks, signer, changes, code):
     assert refused(make_verifier(jwks), signer.sign(access_claims(**changes))) == code
 
 
 def test_a_token_signed_by_another_key_with_our_kid_is_refused(jwks, signer, other_signer):
     import jwt
+
     forged = jwt.encode(access_claims(), other_signer._key, algorithm="RS256", headers={"kid": signer.kid})
     assert refused(make_verifier(jwks), forged) == "InvalidToken"
 
 
 def test_unsigned_symmetric_and_garbage_tokens_are_refused(jwks, signer):
     import jwt
+
     verifier = make_verifier(jwks)
     header = {"kid": signer.kid}
     assert refused(verifier, jwt.encode(access_claims(), None, algorithm="none", headers=header)) == "InvalidToken"
     # The public key's PEM used as an HMAC secret: the classic algorithm-confusion forgery.
     pem = signer._public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    signing_input = b".".join(base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
-                              for part in ({"alg": "HS256", "typ": "JWT", "kid": signer.kid}, access_claims()))
+    signing_input = b".".join(
+        base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
+        for part in ({"alg": "HS256", "typ": "JWT", "kid": signer.kid}, access_claims())
+    )
     mac = base64.urlsafe_b64encode(hmac.new(pem, signing_input, hashlib.sha256).digest()).rstrip(b"=")
     assert refused(verifier, (signing_input + b"." + mac).decode()) == "InvalidToken"
     for garbage in ("", "abc", "a.b.c", "e30.e30.", "." * 3000):

@@ -45,10 +45,18 @@ def spans_of(exporter: InMemorySpanExporter, trace_id: int) -> list:
 
 def every_attribute_value(exporter: InMemorySpanExporter) -> str:
     """Every attribute, event and status of every span, as one text to look for secrets in."""
-    return json.dumps([{"name": span.name, "attributes": dict(span.attributes or {}),
-                        "events": [dict(event.attributes or {}) for event in span.events],
-                        "status": span.status.description} for span in exporter.get_finished_spans()],
-                      default=str)
+    return json.dumps(
+        [
+            {
+                "name": span.name,
+                "attributes": dict(span.attributes or {}),
+                "events": [dict(event.attributes or {}) for event in span.events],
+                "status": span.status.description,
+            }
+            for span in exporter.get_finished_spans()
+        ],
+        default=str,
+    )
 
 
 def test_a_sign_in_is_a_server_span_with_a_cognito_span_under_it(traced, config):
@@ -60,16 +68,23 @@ def test_a_sign_in_is_a_server_span_with_a_cognito_span_under_it(traced, config)
     reply = client.call("signIn", user=email, **{"pass": PASSWORD})
     assert reply.status == 200
 
-    server_spans = finished(exporter, lambda span: span.kind == SpanKind.SERVER
-                            and span.attributes.get("request_id") == reply.headers["X-Request-Id"])
+    server_spans = finished(
+        exporter,
+        lambda span: (
+            span.kind == SpanKind.SERVER and span.attributes.get("request_id") == reply.headers["X-Request-Id"]
+        ),
+    )
     assert len(server_spans) == 1
     request = server_spans[0]
     assert request.name == "POST /"
     assert request.attributes["http.method"] == "POST"
     assert request.attributes["http.status_code"] == 200
 
-    children = [span for span in spans_of(exporter, request.context.trace_id)
-                if span.parent is not None and span.parent.span_id == request.context.span_id]
+    children = [
+        span
+        for span in spans_of(exporter, request.context.trace_id)
+        if span.parent is not None and span.parent.span_id == request.context.span_id
+    ]
     assert [span.name for span in children] == ["Cognito Identity Provider.InitiateAuth"]
     cognito = children[0]
     assert cognito.kind == SpanKind.CLIENT
@@ -86,8 +101,15 @@ def test_a_sign_in_is_a_server_span_with_a_cognito_span_under_it(traced, config)
     assert cognito.start_time >= request.start_time and cognito.end_time <= request.end_time
 
     answer = reply.json
-    secrets = [email, PASSWORD, answer["access_token"], answer["id_token"], config.client_secret,
-               secret_hash(email, config.client_id, config.client_secret), *client.cookies.values()]
+    secrets = [
+        email,
+        PASSWORD,
+        answer["access_token"],
+        answer["id_token"],
+        config.client_secret,
+        secret_hash(email, config.client_id, config.client_secret),
+        *client.cookies.values(),
+    ]
     text = every_attribute_value(exporter)
     for secret in secrets:
         assert secret not in text
@@ -115,8 +137,9 @@ def test_query_strings_are_not_exported(traced):
     client.request("GET", "/callback?code=secret-authorization-code&state=secret-state-value")
     client.request("GET", "/login?next=/photos")
     finished(exporter, lambda span: span.kind == SpanKind.SERVER and span.attributes.get("http.target") == "/login")
-    targets = {span.attributes.get("http.target") for span in exporter.get_finished_spans()
-               if span.kind == SpanKind.SERVER}
+    targets = {
+        span.attributes.get("http.target") for span in exporter.get_finished_spans() if span.kind == SpanKind.SERVER
+    }
     assert {"/callback", "/login"} <= targets
     text = every_attribute_value(exporter)
     for secret in ("secret-authorization-code", "secret-state-value", "next="):

@@ -34,15 +34,38 @@ from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, CODE, PASSWORD, 
 from tests.support.app_server import local_config, serve_app
 from tests.support.http import Client, Photos, Reply, form
 from tests.support.pictures import picture
-from tests.support.processes import (ROOT, ServerProcess, clean_environment, free_port, local_server, run_server,
-                                     wait_for_port)
+from tests.support.processes import (
+    ROOT,
+    ServerProcess,
+    clean_environment,
+    free_port,
+    local_server,
+    run_server,
+    wait_for_port,
+)
 from tests.support.stand_ins import STAND_IN_POOL, StandInCognito, issued_access_token
 
 __all__ = [
-    "ADMIN_EMAIL", "ADMIN_PASSWORD", "CODE", "PASSWORD", "new_account",
-    "local_config", "serve_app",
-    "Client", "Photos", "Reply", "form",
+    "ADMIN_EMAIL",
+    "ADMIN_PASSWORD",
+    "CODE",
+    "PASSWORD",
+    "new_account",
+    "local_config",
+    "serve_app",
+    "Client",
+    "Photos",
+    "Reply",
+    "form",
     "picture",
-    "ROOT", "ServerProcess", "clean_environment", "free_port", "local_server", "run_server", "wait_for_port",
-    "STAND_IN_POOL", "StandInCognito", "issued_access_token",
+    "ROOT",
+    "ServerProcess",
+    "clean_environment",
+    "free_port",
+    "local_server",
+    "run_server",
+    "wait_for_port",
+    "STAND_IN_POOL",
+    "StandInCognito",
+    "issued_access_token",
 ]

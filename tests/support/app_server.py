@@ -28,8 +28,15 @@ def local_config(data_dir: str, **env: str) -> dict[str, str]:
     tests set their own. The answers that must not tell who has an account get no time floor: the
     tests that measure it set their own UNIFORM_ANSWER_SECONDS."""
     port = free_port()
-    return {"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": CODE, "LOCAL_COGNITO_PORT": "0",
-            "PORT": str(port), "BASE_URL": f"http://127.0.0.1:{port}",
-            "PHOTOS_DATA": os.path.join(data_dir, "photos"),
-            "RATE_LIMIT_PER_ADDRESS": "100000/60", "RATE_LIMIT_PER_USER": "100000/60",
-            "UNIFORM_ANSWER_SECONDS": "0", **env}
+    return {
+        "LOCAL_COGNITO_DATA": data_dir,
+        "LOCAL_COGNITO_CODE": CODE,
+        "LOCAL_COGNITO_PORT": "0",
+        "PORT": str(port),
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "PHOTOS_DATA": os.path.join(data_dir, "photos"),
+        "RATE_LIMIT_PER_ADDRESS": "100000/60",
+        "RATE_LIMIT_PER_USER": "100000/60",
+        "UNIFORM_ANSWER_SECONDS": "0",
+        **env,
+    }

@@ -40,7 +40,9 @@ def axe_violations(page: Page) -> list[dict]:
                                                       resultTypes: ["violations"] });
              return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
                nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary) }));
-           }""", RULES)
+           }""",
+        RULES,
+    )
 
 
 def expect_no_axe_violations(page: Page, screen: str) -> None:

@@ -33,8 +33,14 @@ SIGNED_OUT = "Click log in/sign up to access this site"
 SIGNED_IN = "Click my photos to access your photos"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium_path() -> str:
@@ -46,9 +52,11 @@ def chromium_path() -> str:
         return configured
     path = shutil.which("chromium")
     if not path:
-        pytest.fail("Chromium is not installed, so the page cannot be tested in a browser. Install Debian's "
-                    "'chromium' package (.ci/run does) or set CHROMIUM_PATH to a Chromium executable.",
-                    pytrace=False)
+        pytest.fail(
+            "Chromium is not installed, so the page cannot be tested in a browser. Install Debian's "
+            "'chromium' package (.ci/run does) or set CHROMIUM_PATH to a Chromium executable.",
+            pytrace=False,
+        )
     return path
 
 
@@ -88,16 +96,21 @@ class PageProblems:
     def _console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
-        api_answer = (re.search(r"Failed to load resource: .* status of 4\d\d", message.text)
-                      and message.location.get("url") in {f"{self.base_url}/", *self.expected_4xx})
+        api_answer = re.search(r"Failed to load resource: .* status of 4\d\d", message.text) and message.location.get(
+            "url"
+        ) in {f"{self.base_url}/", *self.expected_4xx}
         if api_answer:
             self.refusals.append(message.text)
         else:
             self.found.append(f"console error: {message.text} at {message.location.get('url')}")
 
     def _response(self, response) -> None:
-        if (response.status >= 400 and response.url == f"{self.base_url}/" and is_call(response.request, "refresh")
-                and not self.refresh_refusals_expected):
+        if (
+            response.status >= 400
+            and response.url == f"{self.base_url}/"
+            and is_call(response.request, "refresh")
+            and not self.refresh_refusals_expected
+        ):
             self.found.append(f"refresh answered {response.status}: the page asked without a live session")
 
 
@@ -182,9 +195,19 @@ def virtual_authenticator(page: Page) -> tuple[object, str]:
     yes. Returns the CDP session and the authenticator's id."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
-    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     return cdp, added["authenticatorId"]
 
 

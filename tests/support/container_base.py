@@ -26,8 +26,12 @@ from tests.support.podman import podman, podman_ok, require_program
 VARIANT = "essential"
 PACKAGES = ("python3", "python3-venv", "ca-certificates", "passwd")
 # No manuals, translations or documentation besides the licences: nothing in the image reads them.
-DPKG_OPTIONS = ("path-exclude=/usr/share/man/*", "path-exclude=/usr/share/locale/*",
-                "path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright")
+DPKG_OPTIONS = (
+    "path-exclude=/usr/share/man/*",
+    "path-exclude=/usr/share/locale/*",
+    "path-exclude=/usr/share/doc/*",
+    "path-include=/usr/share/doc/*/copyright",
+)
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 BUILD_SECONDS = 900
 
@@ -41,8 +45,11 @@ def debian_release() -> str:
             fields[name] = value.strip('"')
     codename = fields.get("VERSION_CODENAME")
     if fields.get("ID") != "debian" or not codename:
-        pytest.fail("The container tests make their base image from Debian's packages for the host's release; "
-                    f"this host is {fields.get('PRETTY_NAME', 'not Debian')}.", pytrace=False)
+        pytest.fail(
+            "The container tests make their base image from Debian's packages for the host's release; "
+            f"this host is {fields.get('PRETTY_NAME', 'not Debian')}.",
+            pytrace=False,
+        )
     return codename
 
 
@@ -58,8 +65,9 @@ def _source_entries(text: str, deb822: bool) -> list[tuple[str, str]]:
                 name, _, value = line.partition(":")
                 fields[name.strip().lower()] = value.strip()
             if "deb" in fields.get("types", "").split() and fields.get("enabled", "yes").lower() != "no":
-                entries += [(uri, suite) for uri in fields.get("uris", "").split()
-                            for suite in fields.get("suites", "").split()]
+                entries += [
+                    (uri, suite) for uri in fields.get("uris", "").split() for suite in fields.get("suites", "").split()
+                ]
     else:
         for line in text.splitlines():
             words = line.split("#", 1)[0].split()
@@ -74,8 +82,11 @@ def debian_mirrors(release: str) -> list[str]:
     """The sources of the release, its updates and its security fixes that this machine's apt uses,
     as ``deb URI SUITE main`` lines; Debian's own mirror when it names none."""
     entries = []
-    for path in sorted(glob.glob("/etc/apt/sources.list") + glob.glob("/etc/apt/sources.list.d/*.list")
-                       + glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for path in sorted(
+        glob.glob("/etc/apt/sources.list")
+        + glob.glob("/etc/apt/sources.list.d/*.list")
+        + glob.glob("/etc/apt/sources.list.d/*.sources")
+    ):
         with open(path) as sources:
             entries += _source_entries(sources.read(), path.endswith(".sources"))
     suites = (release, f"{release}-updates", f"{release}-security")
@@ -110,12 +121,17 @@ def debian_base_image(folder: str) -> str:
     mmdebstrap = require_program("mmdebstrap", "apt-get install mmdebstrap")
     with tempfile.TemporaryDirectory(dir=folder) as work:
         tarball = os.path.join(work, "base.tar")
-        command = [mmdebstrap, f"--variant={VARIANT}", "--include=" + ",".join(PACKAGES),
-                   *(f"--dpkgopt={option}" for option in DPKG_OPTIONS), release, tarball,
-                   *debian_mirrors(release)]
+        command = [
+            mmdebstrap,
+            f"--variant={VARIANT}",
+            "--include=" + ",".join(PACKAGES),
+            *(f"--dpkgopt={option}" for option in DPKG_OPTIONS),
+            release,
+            tarball,
+            *debian_mirrors(release),
+        ]
         # Nothing to read from the terminal: with a closed stdin it cannot wait for an answer.
-        made = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=BUILD_SECONDS)
+        made = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=BUILD_SECONDS)
         assert made.returncode == 0, f"mmdebstrap failed:\n{made.stderr[-4000:]}"
         podman("import", tarball, tag, timeout=BUILD_SECONDS)
     remove_other_base_images(tag)

@@ -26,27 +26,51 @@ def confirmed(idp, tokens: dict, name: str = "Test browser", remember: bool = Tr
     UpdateDeviceStatus remembered (unless ``remember`` is false)."""
     metadata = tokens["NewDeviceMetadata"]
     secret, config = generate_hash_device(metadata["DeviceGroupKey"], metadata["DeviceKey"])
-    answer = idp.confirm_device(AccessToken=tokens["AccessToken"], DeviceKey=metadata["DeviceKey"],
-                                DeviceSecretVerifierConfig=config, DeviceName=name)
+    answer = idp.confirm_device(
+        AccessToken=tokens["AccessToken"],
+        DeviceKey=metadata["DeviceKey"],
+        DeviceSecretVerifierConfig=config,
+        DeviceName=name,
+    )
     assert answer["UserConfirmationNecessary"] is True
     if remember:
-        idp.update_device_status(AccessToken=tokens["AccessToken"], DeviceKey=metadata["DeviceKey"],
-                                 DeviceRememberedStatus="remembered")
+        idp.update_device_status(
+            AccessToken=tokens["AccessToken"], DeviceKey=metadata["DeviceKey"], DeviceRememberedStatus="remembered"
+        )
     return Device(metadata["DeviceKey"], metadata["DeviceGroupKey"], secret)
 
 
 def device_srp(idp, pool, email: str, device: Device, challenge: dict) -> dict:
     """Answer a DEVICE_SRP_AUTH challenge and its DEVICE_PASSWORD_VERIFIER step with pycognito's
     maths (the device secret ``device.secret``): RespondToAuthChallenge's last answer."""
-    client = AWSSRP(username=email, password=PASSWORD, pool_id=pool.pool_id, client_id=pool.client_id,
-                    client=idp, client_secret=pool.client_secret, device_key=device.key,
-                    device_group_key=device.group, device_password=device.secret)
+    client = AWSSRP(
+        username=email,
+        password=PASSWORD,
+        pool_id=pool.pool_id,
+        client_id=pool.client_id,
+        client=idp,
+        client_secret=pool.client_secret,
+        device_key=device.key,
+        device_group_key=device.group,
+        device_password=device.secret,
+    )
     username = challenge["ChallengeParameters"]["USER_ID_FOR_SRP"]
     verifier = idp.respond_to_auth_challenge(
-        ClientId=pool.client_id, ChallengeName="DEVICE_SRP_AUTH", Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": username, "DEVICE_KEY": device.key, "SECRET_HASH": idp.hash(username),
-                            "SRP_A": long_to_hex(client.large_a_value)})
+        ClientId=pool.client_id,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": username,
+            "DEVICE_KEY": device.key,
+            "SECRET_HASH": idp.hash(username),
+            "SRP_A": long_to_hex(client.large_a_value),
+        },
+    )
     assert verifier["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
     responses = client.process_device_challenge(verifier["ChallengeParameters"])
-    return idp.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="DEVICE_PASSWORD_VERIFIER",
-                                         Session=verifier["Session"], ChallengeResponses=responses)
+    return idp.respond_to_auth_challenge(
+        ClientId=pool.client_id,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier["Session"],
+        ChallengeResponses=responses,
+    )

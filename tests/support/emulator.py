@@ -23,14 +23,21 @@ class Emulator:
     in ``log_path``, with ``env`` added to a clean environment without any LOCAL_COGNITO_ setting;
     serving once constructed (with ``wait``). ``stop()`` sends SIGTERM and checks it exits 0."""
 
-    def __init__(self, data_dir: str, log_path: str, *args: str, port: int | None = None, wait: bool = True,
-                 **env: str):
+    def __init__(
+        self, data_dir: str, log_path: str, *args: str, port: int | None = None, wait: bool = True, **env: str
+    ):
         self.port = port or free_port()
         self.data_dir = data_dir
-        self.server = ServerProcess(self.port, {"LOCAL_COGNITO_DATA": data_dir, **env},
-                                    command=[*EMULATOR, "--port", str(self.port), *args], log_path=log_path,
-                                    host="127.0.0.1", wait=wait, unset=("LOCAL_COGNITO_",),
-                                    name="python -m local_cognito")
+        self.server = ServerProcess(
+            self.port,
+            {"LOCAL_COGNITO_DATA": data_dir, **env},
+            command=[*EMULATOR, "--port", str(self.port), *args],
+            log_path=log_path,
+            host="127.0.0.1",
+            wait=wait,
+            unset=("LOCAL_COGNITO_",),
+            name="python -m local_cognito",
+        )
         self.url = self.server.url
         self.process = self.server.process
 
@@ -55,9 +62,12 @@ class Emulator:
 def printed_client(printed: dict[str, str]):
     """An unsigned cognito-idp client made from the printed values alone, with ``hash(name)`` for
     the SECRET_HASH and ``client_id``."""
-    idp = boto3.client("cognito-idp", region_name=printed["COGNITO_REGION_NAME"],
-                       endpoint_url=printed["COGNITO_ENDPOINT_URL"],
-                       config=BotoConfig(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    idp = boto3.client(
+        "cognito-idp",
+        region_name=printed["COGNITO_REGION_NAME"],
+        endpoint_url=printed["COGNITO_ENDPOINT_URL"],
+        config=BotoConfig(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
     idp.client_id = printed["COGNITO_USER_CLIENT_ID"]
     idp.hash = lambda username: secret_hash(username, idp.client_id, printed["COGNITO_CLIENT_SECRET"])
     return idp

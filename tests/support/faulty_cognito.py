@@ -43,18 +43,25 @@ SLACK = 1.0
 CALL_BOUND = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + BACKOFF_BOUND + SLACK
 SLOW_ANSWER = 3.0  # seconds the stand-in sits on a request when told to be slow
 
-POOL = {**STAND_IN_POOL,
-        "COGNITO_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT), "COGNITO_READ_TIMEOUT": str(READ_TIMEOUT),
-        "COGNITO_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-        # Many sign-ins from one address and one user are the point here, not something to limit.
-        "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off"}
+POOL = {
+    **STAND_IN_POOL,
+    "COGNITO_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+    "COGNITO_READ_TIMEOUT": str(READ_TIMEOUT),
+    "COGNITO_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+    # Many sign-ins from one address and one user are the point here, not something to limit.
+    "RATE_LIMIT_PER_ADDRESS": "off",
+    "RATE_LIMIT_PER_USER": "off",
+}
 SIGN_IN = {"env": "signIn", "user": "sam@example.com", "pass": PASSWORD}
 
 
 def cognito_error(code: str, status: int = 400) -> tuple[int, bytes, dict[str, str]]:
     """An error answer as Cognito sends it: the code in ``__type`` and in x-amzn-ErrorType."""
-    return (status, json.dumps({"__type": code, "message": "Cognito's own words"}).encode(),
-            {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": f"{code}:"})
+    return (
+        status,
+        json.dumps({"__type": code, "message": "Cognito's own words"}).encode(),
+        {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": f"{code}:"},
+    )
 
 
 def bare_answer(status: int, body: bytes, content_type: str) -> tuple[int, bytes, dict[str, str]]:
@@ -137,7 +144,7 @@ class FaultyCognito:
                 piece = len(body) // pieces + 1
                 try:
                     for start in range(0, len(body), piece):
-                        self.write(body[start:start + piece])
+                        self.write(body[start : start + piece])
                         await self.flush()
                         await asyncio.sleep(every)
                 except tornado.iostream.StreamClosedError:
@@ -232,13 +239,20 @@ class FaultyCognito:
 def normal_answer(operation: str) -> dict:
     if operation != "InitiateAuth":
         return {}
-    return {"AuthenticationResult": {"AccessToken": issued_access_token(), "IdToken": "the-id-token",
-                                     "RefreshToken": "the-refresh-token", "ExpiresIn": 3600,
-                                     "TokenType": "Bearer"}}
+    return {
+        "AuthenticationResult": {
+            "AccessToken": issued_access_token(),
+            "IdToken": "the-id-token",
+            "RefreshToken": "the-refresh-token",
+            "ExpiresIn": 3600,
+            "TokenType": "Bearer",
+        }
+    }
 
 
-def timed_request(server: BackgroundServer, method: str, path: str, payload: dict | None = None,
-                  within: float = CALL_BOUND + SLACK) -> tuple[int, dict, http.client.HTTPMessage, float]:
+def timed_request(
+    server: BackgroundServer, method: str, path: str, payload: dict | None = None, within: float = CALL_BOUND + SLACK
+) -> tuple[int, dict, http.client.HTTPMessage, float]:
     """(status, JSON body, headers, seconds taken). Gives up after ``within`` seconds, so a timeout
     the server does not honour fails the test at the bound instead of hanging it."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=within)

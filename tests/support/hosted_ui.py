@@ -45,8 +45,13 @@ def submit(browser: Client, page: Reply, follow: bool = True, **typed: str) -> R
             value = typed[name]
         values.append((name, value))
     body = urllib.parse.urlencode(values).encode()
-    return browser.request(form.method.upper(), urllib.parse.urljoin(page.url, form.action), body,
-                           {"Content-Type": "application/x-www-form-urlencoded"}, follow=follow)
+    return browser.request(
+        form.method.upper(),
+        urllib.parse.urljoin(page.url, form.action),
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        follow=follow,
+    )
 
 
 def hosted_sign_in_page(browser: Client, path: str = "/login") -> Reply:
@@ -67,5 +72,9 @@ def signed_in_browser(base_url, email) -> Client:
 def me_answer(*, refresh_cookie: bool = False, **person) -> dict:
     """``GET /me``'s whole answer: signed out, or signed in as ``person`` (email, nickname, groups);
     whether the browser holds a refresh cookie; the password rules the page lists."""
-    return {"signed_in": bool(person), **person, "refresh_cookie": refresh_cookie,
-            "password_policy": PASSWORD_POLICY.answer()}
+    return {
+        "signed_in": bool(person),
+        **person,
+        "refresh_cookie": refresh_cookie,
+        "password_policy": PASSWORD_POLICY.answer(),
+    }

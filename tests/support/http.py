@@ -104,8 +104,15 @@ class Client:
     def jar(self, url: str) -> dict[str, str]:
         return self.jars.setdefault(urllib.parse.urlsplit(url).netloc, {})
 
-    def request(self, method: str, path: str = "/", body: bytes | None = None,
-                headers: dict[str, str] | None = None, send_cookies: bool = True, follow: bool = False) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str = "/",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        send_cookies: bool = True,
+        follow: bool = False,
+    ) -> Reply:
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         seen: list[str] = []
         for _ in range(20):
@@ -119,8 +126,9 @@ class Client:
                 method, body = "GET", None
         raise AssertionError("too many redirects")
 
-    def _once(self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None,
-              send_cookies: bool) -> Reply:
+    def _once(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None, send_cookies: bool
+    ) -> Reply:
         jar = self.jar(url)
         all_headers = dict(headers or {})
         if send_cookies and jar:
@@ -150,8 +158,12 @@ class Client:
         return self.post({"env": env, **fields})
 
 
-def form(photo: bytes | None, description: str | bytes | None = None, filename: str = "photo.jpg",
-         file_type: str = "image/jpeg") -> tuple[bytes, dict[str, str]]:
+def form(
+    photo: bytes | None,
+    description: str | bytes | None = None,
+    filename: str = "photo.jpg",
+    file_type: str = "image/jpeg",
+) -> tuple[bytes, dict[str, str]]:
     """A multipart/form-data body as a browser sends it."""
     boundary = uuid.uuid4().hex
     parts = []
@@ -159,8 +171,11 @@ def form(photo: bytes | None, description: str | bytes | None = None, filename: 
         text = description if isinstance(description, bytes) else description.encode()
         parts.append(b'Content-Disposition: form-data; name="description"\r\n\r\n' + text)
     if photo is not None:
-        parts.append(f'Content-Disposition: form-data; name="photo"; filename="{filename}"\r\n'
-                     f"Content-Type: {file_type}\r\n\r\n".encode() + photo)
+        parts.append(
+            f'Content-Disposition: form-data; name="photo"; filename="{filename}"\r\n'
+            f"Content-Type: {file_type}\r\n\r\n".encode()
+            + photo
+        )
     body = b"".join(b"--" + boundary.encode() + b"\r\n" + part + b"\r\n" for part in parts)
     body += b"--" + boundary.encode() + b"--\r\n"
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}

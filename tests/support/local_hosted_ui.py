@@ -30,10 +30,11 @@ class Browser:
         self.base_url = base_url
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Reply:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
         if path.startswith(self.base_url):
-            path = path[len(self.base_url):]
+            path = path[len(self.base_url) :]
         assert path.startswith("/"), f"the browser would leave the local Cognito for {path}"
         headers = dict(headers or {})
         if self.cookies:
@@ -60,8 +61,9 @@ class Browser:
         return self.request("GET", path + ("?" + urllib.parse.urlencode(params) if params else ""))
 
     def post(self, path: str, fields: dict[str, str]) -> Reply:
-        return self.request("POST", path, urllib.parse.urlencode(fields).encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded"})
+        return self.request(
+            "POST", path, urllib.parse.urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
 
 def pkce() -> tuple[str, str]:
@@ -84,10 +86,16 @@ class Authorization:
 
 def authorization(pool: LocalUserPool, **overrides: str | None) -> Authorization:
     verifier, challenge = pkce()
-    params = {"response_type": "code", "client_id": pool.client_id, "redirect_uri": CALLBACK,
-              "scope": "openid email profile", "state": secrets.token_urlsafe(12),
-              "nonce": secrets.token_urlsafe(12), "code_challenge": challenge,
-              "code_challenge_method": "S256"}
+    params = {
+        "response_type": "code",
+        "client_id": pool.client_id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid email profile",
+        "state": secrets.token_urlsafe(12),
+        "nonce": secrets.token_urlsafe(12),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     params.update(overrides)
     return Authorization({k: v for k, v in params.items() if v is not None}, verifier)
 
@@ -113,8 +121,9 @@ def code_from(reply: Reply, request: Authorization) -> str:
     return query["code"]
 
 
-def hosted_sign_in(browser: Browser, pool: LocalUserPool, email: str,
-                   **overrides: str | None) -> tuple[Authorization, str]:
+def hosted_sign_in(
+    browser: Browser, pool: LocalUserPool, email: str, **overrides: str | None
+) -> tuple[Authorization, str]:
     request = authorization(pool, **overrides)
     return request, code_from(submit_password(browser, sign_in_page(browser, request), email), request)
 
@@ -124,8 +133,9 @@ def basic(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
-def server_call(local: LocalCognito, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Reply:
+def server_call(
+    local: LocalCognito, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Reply:
     url = urllib.parse.urlsplit(local.endpoint_url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
@@ -136,8 +146,14 @@ def server_call(local: LocalCognito, method: str, path: str, body: bytes | None 
         connection.close()
 
 
-def token_request(local: LocalCognito, pool: LocalUserPool, fields: dict[str, str], *,
-                  auth: str | None = "basic", content_type: str = "application/x-www-form-urlencoded") -> Reply:
+def token_request(
+    local: LocalCognito,
+    pool: LocalUserPool,
+    fields: dict[str, str],
+    *,
+    auth: str | None = "basic",
+    content_type: str = "application/x-www-form-urlencoded",
+) -> Reply:
     headers = {"Content-Type": content_type}
     if auth == "basic":
         headers["Authorization"] = basic(pool.client_id, pool.client_secret)
@@ -146,10 +162,16 @@ def token_request(local: LocalCognito, pool: LocalUserPool, fields: dict[str, st
     return server_call(local, "POST", "/oauth2/token", urllib.parse.urlencode(fields).encode(), headers)
 
 
-def exchange(local: LocalCognito, pool: LocalUserPool, request: Authorization, code: str,
-             **overrides: str | None) -> Reply:
-    fields = {"grant_type": "authorization_code", "client_id": pool.client_id, "code": code,
-              "redirect_uri": request.params["redirect_uri"], "code_verifier": request.verifier}
+def exchange(
+    local: LocalCognito, pool: LocalUserPool, request: Authorization, code: str, **overrides: str | None
+) -> Reply:
+    fields = {
+        "grant_type": "authorization_code",
+        "client_id": pool.client_id,
+        "code": code,
+        "redirect_uri": request.params["redirect_uri"],
+        "code_verifier": request.verifier,
+    }
     fields.update(overrides)
     return token_request(local, pool, {k: v for k, v in fields.items() if v is not None})
 
@@ -171,4 +193,3 @@ def error_page(reply: Reply, status: int = 400) -> str:
     assert reply.location is None
     assert reply.headers["Content-Type"].startswith("text/html")
     return reply.text
-

@@ -41,8 +41,12 @@ class Clock:
 
 def public_client(endpoint_url: str, client_id: str, client_secret: str):
     """An unsigned cognito-idp client, with ``client_id`` and ``hash`` for the app client."""
-    idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint_url,
-                       config=BotoConfig(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    idp = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        config=BotoConfig(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
     idp.hash = lambda username: secret_hash(username, client_id, client_secret)
     idp.client_id = client_id
     return idp
@@ -51,9 +55,14 @@ def public_client(endpoint_url: str, client_id: str, client_secret: str):
 def clients(local: LocalCognito, pool: LocalUserPool):
     """(public client, unsigned; admin client, SigV4-signed with dummy keys), as the server uses them."""
     idp = public_client(local.endpoint_url, pool.client_id, pool.client_secret)
-    admin = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=local.endpoint_url,
-                         aws_access_key_id="local", aws_secret_access_key="local",
-                         config=BotoConfig(retries={"total_max_attempts": 1}))
+    admin = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=local.endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=BotoConfig(retries={"total_max_attempts": 1}),
+    )
     return idp, admin
 
 
@@ -78,22 +87,23 @@ def new_email() -> str:
 def signed_up(idp, email, confirm=True):
     idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, Password=PASSWORD)
     if confirm:
-        idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email,
-                            ConfirmationCode=CODE)
+        idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, ConfirmationCode=CODE)
 
 
 def password_auth(idp, email: str, password: str = PASSWORD, hash_for: str | None = None) -> dict:
     """InitiateAuth with USER_PASSWORD_AUTH; SECRET_HASH on ``hash_for`` when given, else on the email."""
-    return idp.initiate_auth(ClientId=idp.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-        "USERNAME": email, "PASSWORD": password, "SECRET_HASH": idp.hash(hash_for or email)})
+    return idp.initiate_auth(
+        ClientId=idp.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password, "SECRET_HASH": idp.hash(hash_for or email)},
+    )
 
 
 def signed_in(idp, email: str | None = None) -> dict:
     """A new confirmed user, signed in: the AuthenticationResult plus "email" and "sub"."""
     email = email or new_email()
     idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, Password=PASSWORD)
-    idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email,
-                        ConfirmationCode=CODE)
+    idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, ConfirmationCode=CODE)
     result = password_auth(idp, email)["AuthenticationResult"]
     sub = jwt.decode(result["AccessToken"], options={"verify_signature": False})["sub"]
     return dict(result, email=email, sub=sub)
@@ -102,19 +112,27 @@ def signed_in(idp, email: str | None = None) -> dict:
 def new_user(idp, nickname: str = "Hosted") -> str:
     """A new confirmed user with a nickname, not signed in: the email."""
     email = new_email()
-    idp.sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, Password=PASSWORD,
-                UserAttributes=[{"Name": "nickname", "Value": nickname}])
-    idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email,
-                        ConfirmationCode=CODE)
+    idp.sign_up(
+        ClientId=idp.client_id,
+        SecretHash=idp.hash(email),
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "nickname", "Value": nickname}],
+    )
+    idp.confirm_sign_up(ClientId=idp.client_id, SecretHash=idp.hash(email), Username=email, ConfirmationCode=CODE)
     return email
 
 
 def admin_created(admin, pool, temporary="temporary-pass-1") -> str:
     """A user an admin made with a temporary password (no invitation sent): the email."""
     email = new_email()
-    admin.admin_create_user(UserPoolId=pool.pool_id, Username=email, TemporaryPassword=temporary,
-                            MessageAction="SUPPRESS",
-                            UserAttributes=[{"Name": "nickname", "Value": "Nick"}])
+    admin.admin_create_user(
+        UserPoolId=pool.pool_id,
+        Username=email,
+        TemporaryPassword=temporary,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "nickname", "Value": "Nick"}],
+    )
     return email
 
 
@@ -126,10 +144,12 @@ def with_mfa(idp, clock) -> tuple[dict, str]:
     """A signed-in user with TOTP MFA verified and on, the clock moved past the verifying code."""
     user = signed_in(idp)
     secret = idp.associate_software_token(AccessToken=user["AccessToken"])["SecretCode"]
-    idp.verify_software_token(AccessToken=user["AccessToken"], UserCode=code_at(secret, clock()),
-                              FriendlyDeviceName="phone")
-    idp.set_user_mfa_preference(AccessToken=user["AccessToken"], SoftwareTokenMfaSettings={
-        "Enabled": True, "PreferredMfa": True})
+    idp.verify_software_token(
+        AccessToken=user["AccessToken"], UserCode=code_at(secret, clock()), FriendlyDeviceName="phone"
+    )
+    idp.set_user_mfa_preference(
+        AccessToken=user["AccessToken"], SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     clock.advance(STEP_SECONDS)  # the verifying code's step is spent
     return user, secret
 
@@ -137,9 +157,11 @@ def with_mfa(idp, clock) -> tuple[dict, str]:
 def respond_mfa(idp, user: dict, session: str, code: str, username: str | None = None) -> dict:
     username = username or user["sub"]
     return idp.respond_to_auth_challenge(
-        ClientId=idp.client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-        ChallengeResponses={"USERNAME": username, "SECRET_HASH": idp.hash(username),
-                            "SOFTWARE_TOKEN_MFA_CODE": code})
+        ClientId=idp.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, "SECRET_HASH": idp.hash(username), "SOFTWARE_TOKEN_MFA_CODE": code},
+    )
 
 
 def created(admin, pool, email=None, **params) -> dict:

@@ -25,8 +25,11 @@ class Samples:
     def total(self, name: str, **labels: str) -> float:
         """The sum of the samples ``name`` whose labels include these."""
         wanted = set(labels.items())
-        return sum(value for (sample, sample_labels), value in self.values.items()
-                   if sample == name and wanted <= sample_labels)
+        return sum(
+            value
+            for (sample, sample_labels), value in self.values.items()
+            if sample == name and wanted <= sample_labels
+        )
 
     def labels_of(self, name: str) -> list[dict[str, str]]:
         return [dict(labels) for sample, labels in self.values if sample == name]

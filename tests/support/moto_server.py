@@ -42,11 +42,22 @@ class MotoServer(ServerProcess):
 
     def __init__(self, log_path: str, **env: str):
         if not os.access(MOTO_SERVER, os.X_OK):
-            pytest.fail(f"moto_server is not installed next to {sys.executable}: install requirements-dev.txt "
-                        "(moto with its server extra: Flask and flask-cors).", pytrace=False)
+            pytest.fail(
+                f"moto_server is not installed next to {sys.executable}: install requirements-dev.txt "
+                "(moto with its server extra: Flask and flask-cors).",
+                pytrace=False,
+            )
         port = free_port()
-        super().__init__(port, env, command=[MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], log_path=log_path,
-                         wait=False, host="127.0.0.1", unset=UNSET_AGAINST_MOTO, name="moto_server")
+        super().__init__(
+            port,
+            env,
+            command=[MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)],
+            log_path=log_path,
+            wait=False,
+            host="127.0.0.1",
+            unset=UNSET_AGAINST_MOTO,
+            name="moto_server",
+        )
         self.wait_until_serving(START_SECONDS)
 
     def stop(self, check: bool = False) -> str:
@@ -58,9 +69,15 @@ class MotoServer(ServerProcess):
 
     def raw_call(self, operation: str, params: dict) -> urllib.request.addinfourl | urllib.error.HTTPError:
         """``operation`` of cognito-idp sent as botocore would, without botocore's retries or parsing."""
-        request = urllib.request.Request(self.url + "/", data=json.dumps(params).encode(), method="POST", headers={
-            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
-            "Content-Type": "application/x-amz-json-1.1"})
+        request = urllib.request.Request(
+            self.url + "/",
+            data=json.dumps(params).encode(),
+            method="POST",
+            headers={
+                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+        )
         try:
             return urllib.request.urlopen(request, timeout=10)
         except urllib.error.HTTPError as error:
@@ -74,8 +91,9 @@ def moto_issuer(pool_id: str) -> str:
 
 def app_client(idp, pool_id: str, name: str, **settings) -> dict:
     """An app client of AUTH_FLOWS with a secret, and ``settings``: CreateUserPoolClient's UserPoolClient."""
-    return idp.create_user_pool_client(UserPoolId=pool_id, ClientName=name, GenerateSecret=True,
-                                       ExplicitAuthFlows=AUTH_FLOWS, **settings)["UserPoolClient"]
+    return idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName=name, GenerateSecret=True, ExplicitAuthFlows=AUTH_FLOWS, **settings
+    )["UserPoolClient"]
 
 
 def user_with_password(idp, pool_id: str, username: str, password: str) -> None:
@@ -98,14 +116,20 @@ class Pool:
 
     def settings(self, moto: MotoServer) -> dict[str, str]:
         """Our server's settings for this pool at moto's server."""
-        return {"COGNITO_REGION_NAME": REGION, "COGNITO_USER_POOL_ID": self.id,
-                "COGNITO_USER_CLIENT_ID": self.client_id, "COGNITO_CLIENT_SECRET": self.client_secret,
-                "COOKIE_SECRET": "moto-suite-cookie-secret", "COGNITO_ENDPOINT_URL": moto.url,
-                # moto's tokens name AWS's issuer, not the endpoint's (test_moto_tokens_name_aws_as_issuer).
-                "COGNITO_ISSUER": self.issuer,
-                "RATE_LIMIT_PER_ADDRESS": "off", "RATE_LIMIT_PER_USER": "off",
-                # moto answers at once: no floor needed under the answers that must not tell who has an account.
-                "UNIFORM_ANSWER_SECONDS": "0"}
+        return {
+            "COGNITO_REGION_NAME": REGION,
+            "COGNITO_USER_POOL_ID": self.id,
+            "COGNITO_USER_CLIENT_ID": self.client_id,
+            "COGNITO_CLIENT_SECRET": self.client_secret,
+            "COOKIE_SECRET": "moto-suite-cookie-secret",
+            "COGNITO_ENDPOINT_URL": moto.url,
+            # moto's tokens name AWS's issuer, not the endpoint's (test_moto_tokens_name_aws_as_issuer).
+            "COGNITO_ISSUER": self.issuer,
+            "RATE_LIMIT_PER_ADDRESS": "off",
+            "RATE_LIMIT_PER_USER": "off",
+            # moto answers at once: no floor needed under the answers that must not tell who has an account.
+            "UNIFORM_ANSWER_SECONDS": "0",
+        }
 
 
 def make_pool(idp, name: str, email_as_user_name: bool = True) -> Pool:
@@ -115,12 +139,19 @@ def make_pool(idp, name: str, email_as_user_name: bool = True) -> Pool:
         **({"UsernameAttributes": ["email"]} if email_as_user_name else {}),
         AutoVerifiedAttributes=["email"],
         AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
-        Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": False, "RequireLowercase": False,
-                                     "RequireNumbers": False, "RequireSymbols": False}},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": False,
+                "RequireLowercase": False,
+                "RequireNumbers": False,
+                "RequireSymbols": False,
+            }
+        },
     )["UserPool"]["Id"]
-    idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
-                                 SoftwareTokenMfaConfiguration={"Enabled": True})
-    client = app_client(idp, pool_id, f"{name}-app", EnableTokenRevocation=True,
-                        PreventUserExistenceErrors="ENABLED")
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True}
+    )
+    client = app_client(idp, pool_id, f"{name}-app", EnableTokenRevocation=True, PreventUserExistenceErrors="ENABLED")
     idp.create_group(UserPoolId=pool_id, GroupName="admin")
     return Pool(pool_id, client["ClientId"], client["ClientSecret"])

@@ -50,17 +50,31 @@ def tls_certificate(folder: str) -> tuple[str, str]:
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
@@ -70,8 +84,11 @@ def tls_certificate(folder: str) -> tuple[str, str]:
     with open(cert_path, "wb") as out:
         out.write(certificate.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as out:
-        out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()))
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return cert_path, key_path
 
 
@@ -86,8 +103,9 @@ class Ports:
 def config_for_tests(deployed: str, folder: str, ports: Ports, cert_path: str, key_path: str) -> str:
     """deploy/nginx.conf as the tests run it. Every change is an exact replacement of a line the
     shipped file must contain, so a test never runs a file that has drifted from it unnoticed."""
-    temp_paths = "".join(f"    {kind}_temp_path {folder}/{kind}_temp;\n"
-                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp_paths = "".join(
+        f"    {kind}_temp_path {folder}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     replacements = [
         # Ignored when the tests run as a normal user. Under root, nginx would otherwise run its
         # workers as nobody, who cannot write in the test's folder (pytest makes it the owner's only).
@@ -124,8 +142,11 @@ class Nginx:
             out.write(config)
         self.output_path = os.path.join(folder, "nginx.out")
         with open(self.output_path, "wb") as output:
-            self.process = subprocess.Popen([NGINX, "-p", folder, "-c", self.config_path, "-g", "daemon off;"],
-                                            stdout=output, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [NGINX, "-p", folder, "-c", self.config_path, "-g", "daemon off;"],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         for port in (ports.http, ports.https):
             self._wait_for(port)
 
@@ -255,10 +276,12 @@ class Browser:
         self.source = source
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Reply:
-        connection = http.client.HTTPSConnection("127.0.0.1", self.stack.ports.https, context=self.stack.tls,
-                                                 source_address=(self.source, 0), timeout=30)
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", self.stack.ports.https, context=self.stack.tls, source_address=(self.source, 0), timeout=30
+        )
         all_headers = {"Host": f"localhost:{self.stack.ports.https}", **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -297,8 +320,14 @@ def start_stack(folder: str, on_teardown: Callable[[Callable[[], None]], None], 
         pytest.fail(f"nginx is not installed ({NGINX}): apt-get install nginx", pytrace=False)
     ports = Ports(http=free_port(), https=free_port(), server_a=free_port(), server_b=free_port())
     cert_path, key_path = tls_certificate(folder)
-    env = {"LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_COGNITO_CODE": CODE, "TRUSTED_PROXIES": "127.0.0.1",
-           "BASE_URL": f"https://localhost:{ports.https}", "LOG_FORMAT": "text", **server_env}
+    env = {
+        "LOCAL_COGNITO_PORT": str(free_port()),
+        "LOCAL_COGNITO_CODE": CODE,
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "BASE_URL": f"https://localhost:{ports.https}",
+        "LOG_FORMAT": "text",
+        **server_env,
+    }
     stack = Stack(folder, ports, cert_path, env)
     on_teardown(stack.stop)
     stack.start_servers()

@@ -35,26 +35,39 @@ class SoftAuthenticator:
         self.counts = counts
 
     def _client_data(self, kind: str, challenge: str, origin: str) -> bytes:
-        return json.dumps({"type": kind, "challenge": challenge, "origin": origin,
-                           "crossOrigin": False}).encode()
+        return json.dumps({"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}).encode()
 
     def create(self, options: dict, origin: str, rp_id: str | None = None) -> dict:
         """What navigator.credentials.create() gives for ``options`` (CredentialCreationOptions)."""
         rp_id = rp_id or options["rp"]["id"]
         key = ec.generate_private_key(ec.SECP256R1())
         numbers = key.public_key().public_numbers()
-        cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"),
-                            -3: numbers.y.to_bytes(32, "big")})
+        cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
         credential_id = os.urandom(16)
         self.keys[credential_id] = [key, rp_id, options["user"]["id"], 0]
-        auth_data = (hashlib.sha256(rp_id.encode()).digest() + bytes([UP | UV | AT]) + struct.pack(">I", 0)
-                     + bytes(16) + struct.pack(">H", len(credential_id)) + credential_id + cose)
+        auth_data = (
+            hashlib.sha256(rp_id.encode()).digest()
+            + bytes([UP | UV | AT])
+            + struct.pack(">I", 0)
+            + bytes(16)
+            + struct.pack(">H", len(credential_id))
+            + credential_id
+            + cose
+        )
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        return {"id": b64url(credential_id), "rawId": b64url(credential_id), "type": "public-key",
-                "authenticatorAttachment": "platform", "clientExtensionResults": {},
-                "response": {"clientDataJSON": b64url(client_data), "attestationObject": b64url(attestation),
-                             "transports": ["internal"]}}
+        return {
+            "id": b64url(credential_id),
+            "rawId": b64url(credential_id),
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": b64url(client_data),
+                "attestationObject": b64url(attestation),
+                "transports": ["internal"],
+            },
+        }
 
     def get(self, options: dict, origin: str, credential_id: bytes | None = None) -> dict:
         """What navigator.credentials.get() gives for ``options`` (the request options), with the
@@ -68,7 +81,16 @@ class SoftAuthenticator:
         auth_data = hashlib.sha256(rp_id.encode()).digest() + bytes([UP | UV]) + struct.pack(">I", count)
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
         signature = key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        return {"id": b64url(credential_id), "rawId": b64url(credential_id), "type": "public-key",
-                "authenticatorAttachment": "platform", "clientExtensionResults": {},
-                "response": {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
-                             "signature": b64url(signature), "userHandle": user_handle}}
+        return {
+            "id": b64url(credential_id),
+            "rawId": b64url(credential_id),
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": b64url(client_data),
+                "authenticatorData": b64url(auth_data),
+                "signature": b64url(signature),
+                "userHandle": user_handle,
+            },
+        }

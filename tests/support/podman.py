@@ -40,8 +40,7 @@ def require_program(name: str, install: str) -> str:
     """The path of ``name``; a test failure (never a skip) saying how to install it when it is missing."""
     path = shutil.which(name)
     if path is None:
-        pytest.fail(f"{name} is not installed: {install} (bash .ci/run installs what the tests drive).",
-                    pytrace=False)
+        pytest.fail(f"{name} is not installed: {install} (bash .ci/run installs what the tests drive).", pytrace=False)
     return path
 
 
@@ -51,16 +50,19 @@ def podman_command(*args: str) -> list[str]:
 
 def podman(*args: str, timeout: float = COMMAND_SECONDS) -> str:
     """Run ``podman ARGS``; its standard output. A failure shows its error output."""
-    done = subprocess.run(podman_command(*args), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        podman_command(*args), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+    )
     assert done.returncode == 0, f"podman {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}"
     return done.stdout
 
 
 def podman_ok(*args: str, timeout: float = COMMAND_SECONDS) -> bool:
     """Whether ``podman ARGS`` exits 0."""
-    return subprocess.run(podman_command(*args), stdin=subprocess.DEVNULL, capture_output=True,
-                          timeout=timeout).returncode == 0
+    return (
+        subprocess.run(podman_command(*args), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout).returncode
+        == 0
+    )
 
 
 def limits() -> list[str]:
@@ -85,8 +87,13 @@ def app_image_tag() -> str:
 
 
 def image_id(tag: str) -> str | None:
-    found = subprocess.run(podman_command("image", "inspect", "--format", "{{.Id}}", tag), capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL, timeout=COMMAND_SECONDS)
+    found = subprocess.run(
+        podman_command("image", "inspect", "--format", "{{.Id}}", tag),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=COMMAND_SECONDS,
+    )
     return found.stdout.strip() if found.returncode == 0 else None
 
 
@@ -96,12 +103,25 @@ def build_image(base: str) -> str:
     tag = app_image_tag()
     before = image_id(tag)
     secret = ca_bundle()
-    podman("build", "--format", "docker", *limits(), "--build-arg", f"BASE={base}", "--tag", tag,
-           *(["--secret", f"id=pip_ca,src={secret}"] if secret else []),
-           "--file", os.path.join(ROOT, "Containerfile"), ROOT, timeout=BUILD_SECONDS)
+    podman(
+        "build",
+        "--format",
+        "docker",
+        *limits(),
+        "--build-arg",
+        f"BASE={base}",
+        "--tag",
+        tag,
+        *(["--secret", f"id=pip_ca,src={secret}"] if secret else []),
+        "--file",
+        os.path.join(ROOT, "Containerfile"),
+        ROOT,
+        timeout=BUILD_SECONDS,
+    )
     if before is not None and before != image_id(tag):
-        subprocess.run(podman_command("rmi", before), capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=COMMAND_SECONDS)
+        subprocess.run(
+            podman_command("rmi", before), capture_output=True, stdin=subprocess.DEVNULL, timeout=COMMAND_SECONDS
+        )
     return tag
 
 
@@ -117,15 +137,30 @@ class Container:
     def __init__(self, image: str, name: str, env: dict[str, str], *options: str, stop_seconds: float):
         self.name = name
         settings = [item for key, value in env.items() for item in ("--env", f"{key}={value}")]
-        podman("run", "--detach", "--name", name, *limits(), "--stop-timeout", str(round(stop_seconds)),
-               *settings, *options, image)
+        podman(
+            "run",
+            "--detach",
+            "--name",
+            name,
+            *limits(),
+            "--stop-timeout",
+            str(round(stop_seconds)),
+            *settings,
+            *options,
+            image,
+        )
 
     def state(self) -> dict:
         return json.loads(podman("container", "inspect", self.name))[0]["State"]
 
     def logs(self) -> str:
-        done = subprocess.run(podman_command("logs", self.name), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=COMMAND_SECONDS)
+        done = subprocess.run(
+            podman_command("logs", self.name),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=COMMAND_SECONDS,
+        )
         return done.stdout + done.stderr
 
     def wait_until_serving(self, url: str, timeout: float = 60.0) -> None:
@@ -142,8 +177,13 @@ class Container:
 
     def health_check(self) -> tuple[int, str]:
         """Run the image's HEALTHCHECK now: (its exit status, the health podman records)."""
-        run = subprocess.run(podman_command("healthcheck", "run", self.name), capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL, timeout=COMMAND_SECONDS)
+        run = subprocess.run(
+            podman_command("healthcheck", "run", self.name),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=COMMAND_SECONDS,
+        )
         state = self.state()
         health = state.get("Health") or state.get("Healthcheck") or {}
         return run.returncode, health.get("Status", "")
@@ -155,5 +195,9 @@ class Container:
         return time.monotonic() - started
 
     def remove(self) -> None:
-        subprocess.run(podman_command("rm", "--force", self.name), capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=COMMAND_SECONDS)
+        subprocess.run(
+            podman_command("rm", "--force", self.name),
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=COMMAND_SECONDS,
+        )

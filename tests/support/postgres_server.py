@@ -30,8 +30,10 @@ SUPERUSER = "postgres"
 
 def postgres_bin() -> str | None:
     """The folder of the newest installed PostgreSQL's programs (Debian keeps them off PATH)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0,
+    )
     if found:
         return os.path.dirname(found[-1])
     initdb = shutil.which("initdb")
@@ -59,16 +61,34 @@ class PostgresServer:
             out.write(self.password + "\n")
         if self.owner is not None:
             os.chown(password_file, self.owner.pw_uid, self.owner.pw_gid)
-        self._as_owner("initdb", "-D", self.data, "-U", SUPERUSER, f"--pwfile={password_file}",
-                       "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
+        self._as_owner(
+            "initdb",
+            "-D",
+            self.data,
+            "-U",
+            SUPERUSER,
+            f"--pwfile={password_file}",
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         os.remove(password_file)
 
     def _as_owner(self, program: str, *args: str) -> subprocess.CompletedProcess:
         command = [os.path.join(self.bin, program), *args]
         if self.owner is not None:
             command = ["runuser", "-u", self.owner.pw_name, "--", *command]
-        result = subprocess.run(command, cwd=self.folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, timeout=120)
+        result = subprocess.run(
+            command,
+            cwd=self.folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{program} failed:\n{result.stdout}\n{self.server_log()}")
         return result
@@ -92,11 +112,12 @@ class PostgresServer:
 
     def start(self) -> None:
         """Serve on 127.0.0.1:``port`` (and a socket in the folder); returns once it takes connections."""
-        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
-                   "-c fsync=off -c max_connections=200")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
+            "-c fsync=off -c max_connections=200"
+        )
         if self.tls:
-            options += (f" -c ssl=on -c ssl_cert_file={self.folder}/server.crt"
-                        f" -c ssl_key_file={self.folder}/server.key")
+            options += f" -c ssl=on -c ssl_cert_file={self.folder}/server.crt -c ssl_key_file={self.folder}/server.key"
         self._as_owner("pg_ctl", "-D", self.data, "-l", self.log_path, "-o", options, "-w", "-t", "60", "start")
 
     def stop(self) -> None:
@@ -112,18 +133,41 @@ class PostgresServer:
             self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def url(self, database: str = "postgres", *, user: str = SUPERUSER, password: str | None = None,
-            query: str = "") -> str:
+    def url(
+        self, database: str = "postgres", *, user: str = SUPERUSER, password: str | None = None, query: str = ""
+    ) -> str:
         secret = urllib.parse.quote(self.password if password is None else password, safe="")
         return f"postgresql://{user}:{secret}@127.0.0.1:{self.port}/{database}" + (f"?{query}" if query else "")
 
     def psql(self, database: str, statement: str) -> list[list[str]]:
         """Rows of ``statement``, run by psql as the superuser: each a list of its fields as text."""
         result = subprocess.run(
-            [os.path.join(self.bin, "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d", database,
-             "-X", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-F", "\t", "-c", statement],
-            env={**os.environ, "PGPASSWORD": self.password, "PGCONNECT_TIMEOUT": "10"}, stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=60)
+            [
+                os.path.join(self.bin, "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                SUPERUSER,
+                "-d",
+                database,
+                "-X",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-A",
+                "-t",
+                "-F",
+                "\t",
+                "-c",
+                statement,
+            ],
+            env={**os.environ, "PGPASSWORD": self.password, "PGCONNECT_TIMEOUT": "10"},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"psql failed on {statement!r}: {result.stderr}")
         return [line.split("\t") for line in result.stdout.splitlines() if line]
@@ -156,8 +200,11 @@ def postgres_server():
     """A started PostgresServer, removed when the generator ends: the body of a fixture. Without
     PostgreSQL installed the test fails (never skips), saying how to install it."""
     if postgres_bin() is None:
-        pytest.fail("PostgreSQL is not installed, and the photo-records tests need it: "
-                    "apt-get install postgresql (.ci/run does).", pytrace=False)
+        pytest.fail(
+            "PostgreSQL is not installed, and the photo-records tests need it: "
+            "apt-get install postgresql (.ci/run does).",
+            pytrace=False,
+        )
     server = PostgresServer()
     try:
         server.start()

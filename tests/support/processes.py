@@ -28,10 +28,29 @@ STOP_SECONDS = 20
 def clean_environment(*, unset: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
     """This environment without the server's settings (a developer's shell may have some set), nor
     the variables whose names start with one of ``unset``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("COGNITO_", "COOKIE_", "ROOT_USER_", "STS_USER_", "LOCAL_ADMIN_", "ADMIN_GROUP",
-                                "WORKERS", "LOG_FORMAT", "TRUSTED_PROXIES", "RATE_LIMIT_", "REDIS_URL",
-                                "UNIFORM_ANSWER_SECONDS", "PHOTOS_DATABASE_", "DRAIN_SECONDS", *unset))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            (
+                "COGNITO_",
+                "COOKIE_",
+                "ROOT_USER_",
+                "STS_USER_",
+                "LOCAL_ADMIN_",
+                "ADMIN_GROUP",
+                "WORKERS",
+                "LOG_FORMAT",
+                "TRUSTED_PROXIES",
+                "RATE_LIMIT_",
+                "REDIS_URL",
+                "UNIFORM_ANSWER_SECONDS",
+                "PHOTOS_DATABASE_",
+                "DRAIN_SECONDS",
+                *unset,
+            )
+        )
+    }
     # The scripts call "python": the one running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)
@@ -75,10 +94,20 @@ class ServerProcess:
     several can start at once. A server that does not start in time is killed, and its output is
     the failure's message. ``url`` reaches it at ``host``."""
 
-    def __init__(self, port: int, env: dict[str, str] | None = None, *, args: tuple[str, ...] = (),
-                 command: list[str] | None = None, log_path: str | None = None, wait: bool = True,
-                 host: str = "localhost", new_session: bool = False, unset: tuple[str, ...] = (),
-                 name: str = "the server"):
+    def __init__(
+        self,
+        port: int,
+        env: dict[str, str] | None = None,
+        *,
+        args: tuple[str, ...] = (),
+        command: list[str] | None = None,
+        log_path: str | None = None,
+        wait: bool = True,
+        host: str = "localhost",
+        new_session: bool = False,
+        unset: tuple[str, ...] = (),
+        name: str = "the server",
+    ):
         self.port = port
         self.name = name
         self.url = f"http://{host}:{port}"
@@ -90,8 +119,15 @@ class ServerProcess:
         else:
             output = open(log_path, "w")
         try:
-            self.process = subprocess.Popen(command or [*SERVER, *args], cwd=ROOT, env=environment, stdout=output,
-                                            stderr=subprocess.STDOUT, text=True, start_new_session=new_session)
+            self.process = subprocess.Popen(
+                command or [*SERVER, *args],
+                cwd=ROOT,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=new_session,
+            )
         finally:
             if log_path is not None:
                 output.close()  # the process has its own copy
@@ -103,8 +139,9 @@ class ServerProcess:
         while not answers(self.url):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
-                raise AssertionError(f"{self.name} did not start on port {self.port}. Its output:\n"
-                                     f"{self.wait_for_exit()}")
+                raise AssertionError(
+                    f"{self.name} did not start on port {self.port}. Its output:\n{self.wait_for_exit()}"
+                )
             time.sleep(0.1)
 
     def output(self) -> str:
@@ -141,17 +178,35 @@ class ServerProcess:
         return output
 
 
-def local_server(data_dir: str, port: int, *, args: tuple[str, ...] = (), command: list[str] | None = None,
-                 log_path: str | None = None, **env: str) -> ServerProcess:
+def local_server(
+    data_dir: str,
+    port: int,
+    *,
+    args: tuple[str, ...] = (),
+    command: list[str] | None = None,
+    log_path: str | None = None,
+    **env: str,
+) -> ServerProcess:
     """A local-mode server: its local Cognito (on any free port) and photos in ``data_dir``, every
     emailed code LOCAL_SERVER_CODE; ``env`` adds settings or replaces these."""
-    return ServerProcess(port, {"LOCAL_COGNITO_DATA": data_dir, "LOCAL_COGNITO_CODE": LOCAL_SERVER_CODE,
-                                "LOCAL_COGNITO_PORT": "0", "PHOTOS_DATA": os.path.join(data_dir, "photos"), **env},
-                         args=args, command=command, log_path=log_path)
+    return ServerProcess(
+        port,
+        {
+            "LOCAL_COGNITO_DATA": data_dir,
+            "LOCAL_COGNITO_CODE": LOCAL_SERVER_CODE,
+            "LOCAL_COGNITO_PORT": "0",
+            "PHOTOS_DATA": os.path.join(data_dir, "photos"),
+            **env,
+        },
+        args=args,
+        command=command,
+        log_path=log_path,
+    )
 
 
 def run_server(*args: str, timeout: float, **env: str) -> subprocess.CompletedProcess:
     """``python tornado_server.py`` with ``args`` and ``env`` added to a clean environment, run to
     its end: for a start-up that must stop. Its output is captured."""
-    return subprocess.run([*SERVER, *args], cwd=ROOT, env=clean_environment(**env), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [*SERVER, *args], cwd=ROOT, env=clean_environment(**env), capture_output=True, text=True, timeout=timeout
+    )

@@ -15,7 +15,8 @@ import redis
 from tests.support.processes import free_port
 
 REDIS_SERVER = shutil.which("redis-server") or next(
-    (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(path)), None)
+    (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.exists(path)), None
+)
 
 
 class RedisServer:
@@ -33,8 +34,22 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.folder], stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT)
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.folder,
+            ],
+            stdout=open(self.log_path, "a"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -56,8 +71,10 @@ def redis_server_in(folder: str):
     """A started RedisServer in ``folder``, stopped when the generator ends: the body of a fixture.
     Without redis-server installed, the test fails (never skips), saying how to install it."""
     if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed, and the Redis tests need it: "
-                    "apt-get install redis-server (.ci/run does).", pytrace=False)
+        pytest.fail(
+            "redis-server is not installed, and the Redis tests need it: apt-get install redis-server (.ci/run does).",
+            pytrace=False,
+        )
     server = RedisServer(folder)
     try:
         server.start()

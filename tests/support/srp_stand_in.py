@@ -24,8 +24,10 @@ from pycognito import aws_srp
 
 from server.background import BackgroundServer
 
-TIMESTAMP = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-                       r"[1-9][0-9]? [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC [0-9]{4}")
+TIMESTAMP = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"[1-9][0-9]? [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC [0-9]{4}"
+)
 
 
 class SrpStandIn:
@@ -33,8 +35,15 @@ class SrpStandIn:
     ``client_id`` with ``client_secret``. ``received`` keeps (operation, parameters); ``refusals``
     says why each refused request was refused."""
 
-    def __init__(self, pool_id: str, client_id: str, client_secret: str, email: str, password: str,
-                 sub: str = "3f1c0d52-0b7e-4c55-9d1b-4d1a7e5b2c10"):
+    def __init__(
+        self,
+        pool_id: str,
+        client_id: str,
+        client_secret: str,
+        email: str,
+        password: str,
+        sub: str = "3f1c0d52-0b7e-4c55-9d1b-4d1a7e5b2c10",
+    ):
         self.pool_name = pool_id.split("_")[1]
         self.client_id, self.client_secret = client_id, client_secret
         self.email, self.sub = email, sub
@@ -85,9 +94,16 @@ class SrpStandIn:
             large_b = (self.k * self.verifier + pow(self.g, small_b, self.big_n)) % self.big_n
             secret_block = base64.b64encode(os.urandom(64)).decode()
             self.pending[secret_block] = (large_a, small_b, large_b)
-            return 200, {"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": {
-                "SALT": self.salt, "SRP_B": aws_srp.long_to_hex(large_b), "SECRET_BLOCK": secret_block,
-                "USERNAME": self.sub, "USER_ID_FOR_SRP": self.sub}}
+            return 200, {
+                "ChallengeName": "PASSWORD_VERIFIER",
+                "ChallengeParameters": {
+                    "SALT": self.salt,
+                    "SRP_B": aws_srp.long_to_hex(large_b),
+                    "SECRET_BLOCK": secret_block,
+                    "USERNAME": self.sub,
+                    "USER_ID_FOR_SRP": self.sub,
+                },
+            }
         if operation == "RespondToAuthChallenge" and params.get("ChallengeName") == "PASSWORD_VERIFIER":
             return self._claim(params["ChallengeResponses"])
         return 400, {"__type": "InvalidParameterException", "message": f"not served: {operation}"}
@@ -108,15 +124,26 @@ class SrpStandIn:
         large_a, small_b, large_b = pending
         u = aws_srp.calculate_u(large_a, large_b)
         shared = pow(large_a * pow(self.verifier, u, self.big_n), small_b, self.big_n)
-        key = aws_srp.compute_hkdf(bytearray.fromhex(aws_srp.pad_hex(shared)),
-                                   bytearray.fromhex(aws_srp.pad_hex(aws_srp.long_to_hex(u))))
-        message = (self.pool_name.encode() + self.sub.encode()
-                   + base64.b64decode(responses["PASSWORD_CLAIM_SECRET_BLOCK"]) + timestamp.encode())
+        key = aws_srp.compute_hkdf(
+            bytearray.fromhex(aws_srp.pad_hex(shared)), bytearray.fromhex(aws_srp.pad_hex(aws_srp.long_to_hex(u)))
+        )
+        message = (
+            self.pool_name.encode()
+            + self.sub.encode()
+            + base64.b64decode(responses["PASSWORD_CLAIM_SECRET_BLOCK"])
+            + timestamp.encode()
+        )
         expected = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
         if responses.get("PASSWORD_CLAIM_SIGNATURE") != expected:
             return self._refuse("signature")
-        access = jwt.encode({"username": self.sub, "sub": self.sub, "token_use": "access"}, "k" * 32,
-                            algorithm="HS256")
-        return 200, {"ChallengeParameters": {}, "AuthenticationResult": {
-            "AccessToken": access, "IdToken": access, "RefreshToken": "stand-in-refresh-token",
-            "ExpiresIn": 3600, "TokenType": "Bearer"}}
+        access = jwt.encode({"username": self.sub, "sub": self.sub, "token_use": "access"}, "k" * 32, algorithm="HS256")
+        return 200, {
+            "ChallengeParameters": {},
+            "AuthenticationResult": {
+                "AccessToken": access,
+                "IdToken": access,
+                "RefreshToken": "stand-in-refresh-token",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            },
+        }

@@ -14,9 +14,14 @@ from server.background import BackgroundServer
 # A real-pool configuration for a server pointed at a stand-in (add COGNITO_ENDPOINT_URL). A stand-in
 # answers at once, so the answers that must not tell who has an account need no time floor (the
 # tests of that floor set their own UNIFORM_ANSWER_SECONDS).
-STAND_IN_POOL = {"COGNITO_REGION_NAME": "us-east-1", "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
-                 "COGNITO_USER_CLIENT_ID": "standinclient", "COGNITO_CLIENT_SECRET": "standin-secret",
-                 "COOKIE_SECRET": "test-cookie-secret", "UNIFORM_ANSWER_SECONDS": "0"}
+STAND_IN_POOL = {
+    "COGNITO_REGION_NAME": "us-east-1",
+    "COGNITO_USER_POOL_ID": "us-east-1_stand1n",
+    "COGNITO_USER_CLIENT_ID": "standinclient",
+    "COGNITO_CLIENT_SECRET": "standin-secret",
+    "COOKIE_SECRET": "test-cookie-secret",
+    "UNIFORM_ANSWER_SECONDS": "0",
+}
 
 
 def issued_access_token(username: str = "5e0f-sub-id") -> str:

@@ -14,32 +14,32 @@ EMAIL = "shieldmousetower734@gmail.com"
 
 # The bodies exactly as the tutorial prints them (tabs, spaces and all). CONFIRM's code is the one
 # local-mode server processes pin (LOCAL_SERVER_CODE).
-CREATE = b'''{
+CREATE = b"""{
 	"env":"createAccount",
 	"user":"shieldmousetower734@gmail.com",
 	"pass":"I_love_apples" 
-}'''  # noqa: W291 (the tutorial's own trailing space)
-CONFIRM = b'''{
+}"""  # noqa: W291 (the tutorial's own trailing space)
+CONFIRM = b"""{
 	"env":"confirmAccount",
 	"user":"shieldmousetower734@gmail.com",
     "pass":"I_love_apples",
 	"conf_code":"110260" 
-}'''  # noqa: W291 (the tutorial's own trailing space)
-CHANGE = '''{
+}"""  # noqa: W291 (the tutorial's own trailing space)
+CHANGE = """{
 	"env":"changePass",
     "old_pass":"I_love_apples",
     "new_pass":"I_love_apples_again",
     "access_token":"%s"
-}'''
-SIGN_IN = b'''{
+}"""
+SIGN_IN = b"""{
 	"env":"signIn",
 	"user":"shieldmousetower734@gmail.com",
     "pass":"I_love_apples_again"
-}'''
-DELETE = '''{
+}"""
+DELETE = """{
 	"env":"deleteAcct",
     "access_token":"%s"
-}'''
+}"""
 
 
 @dataclasses.dataclass

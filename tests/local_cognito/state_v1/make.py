@@ -51,15 +51,29 @@ def main(folder: str) -> None:
         return dict(client, SecretHash=secret_hash(name, pool.client_id, pool.client_secret))
 
     def sign_up(email: str, confirm: bool = True, **attributes: str) -> None:
-        pool.accounts.sign_up(dict(hashed(email), Username=email, Password=PASSWORD, UserAttributes=[
-            {"Name": name, "Value": value} for name, value in attributes.items()]))
+        pool.accounts.sign_up(
+            dict(
+                hashed(email),
+                Username=email,
+                Password=PASSWORD,
+                UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
+            )
+        )
         if confirm:
             pool.accounts.confirm_sign_up(dict(hashed(email), Username=email, ConfirmationCode=CODE))
 
     def sign_in(email: str) -> dict:
-        return pool.sign_in.initiate_auth(dict(client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-            "USERNAME": email, "PASSWORD": PASSWORD, "SECRET_HASH": secret_hash(email, pool.client_id,
-                                                                                pool.client_secret)}))
+        return pool.sign_in.initiate_auth(
+            dict(
+                client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={
+                    "USERNAME": email,
+                    "PASSWORD": PASSWORD,
+                    "SECRET_HASH": secret_hash(email, pool.client_id, pool.client_secret),
+                },
+            )
+        )
 
     sign_up("confirmed@example.com", nickname="Conf")
     sign_up("totp@example.com")
@@ -70,8 +84,9 @@ def main(folder: str) -> None:
     sign_up("resetting@example.com")
     sign_up("disabled@example.com")
     pool_id = {"UserPoolId": pool.pool_id}
-    pool.admin.admin_create_user(dict(pool_id, Username="invited@example.com", TemporaryPassword="temporary-pass-1",
-                                      MessageAction="SUPPRESS"))
+    pool.admin.admin_create_user(
+        dict(pool_id, Username="invited@example.com", TemporaryPassword="temporary-pass-1", MessageAction="SUPPRESS")
+    )
     pool.admin.create_group(dict(pool_id, GroupName="staff", Precedence=1, Description="The staff"))
     pool.admin.create_group(dict(pool_id, GroupName="admin", RoleArn="arn:aws:iam::123456789012:role/admin"))
     for group in ("staff", "admin"):
@@ -81,10 +96,10 @@ def main(folder: str) -> None:
     # TOTP: a verified secret, MFA on and preferred, a step used, and a pending secret besides.
     tokens = sign_in("totp@example.com")["AuthenticationResult"]
     secret = pool.mfa.associate_software_token({"AccessToken": tokens["AccessToken"]})["SecretCode"]
-    pool.mfa.verify_software_token({"AccessToken": tokens["AccessToken"],
-                                    "UserCode": pyotp.TOTP(secret).at(clock())})
-    pool.mfa.set_user_mfa_preference({"AccessToken": tokens["AccessToken"], "SoftwareTokenMfaSettings": {
-        "Enabled": True, "PreferredMfa": True}})
+    pool.mfa.verify_software_token({"AccessToken": tokens["AccessToken"], "UserCode": pyotp.TOTP(secret).at(clock())})
+    pool.mfa.set_user_mfa_preference(
+        {"AccessToken": tokens["AccessToken"], "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}}
+    )
     pending = pool.mfa.associate_software_token({"AccessToken": tokens["AccessToken"]})["SecretCode"]
 
     first = sign_in("confirmed@example.com")["AuthenticationResult"]
@@ -95,8 +110,9 @@ def main(folder: str) -> None:
     pool.admin.admin_disable_user(dict(pool_id, Username="disabled@example.com"))
     # A rotated family: the first token in its grace period, the token it was rotated into.
     pool.refresh.configure_rotation(True, 60)
-    rotated = pool.refresh.get_tokens_from_refresh_token(dict(client, ClientSecret=pool.client_secret,
-                                                               RefreshToken=second["RefreshToken"]))
+    rotated = pool.refresh.get_tokens_from_refresh_token(
+        dict(client, ClientSecret=pool.client_secret, RefreshToken=second["RefreshToken"])
+    )
     pool.refresh.configure_rotation(False)
     # One that has expired.
     expired = sign_in("resetting@example.com")["AuthenticationResult"]["RefreshToken"]
@@ -112,9 +128,13 @@ def main(folder: str) -> None:
         "totp_secret": secret,
         "totp_pending": pending,
         "access_token": first["AccessToken"],
-        "refresh_tokens": {"first": first["RefreshToken"], "rotated_out": second["RefreshToken"],
-                           "rotated_in": rotated["AuthenticationResult"]["RefreshToken"],
-                           "disabled_user": disabled["RefreshToken"], "expired": expired},
+        "refresh_tokens": {
+            "first": first["RefreshToken"],
+            "rotated_out": second["RefreshToken"],
+            "rotated_in": rotated["AuthenticationResult"]["RefreshToken"],
+            "disabled_user": disabled["RefreshToken"],
+            "expired": expired,
+        },
     }
     with open(os.path.join(folder, "expected.json"), "w", encoding="utf-8") as handle:
         json.dump(expected, handle, indent=1, sort_keys=True)
