@@ -40,41 +40,39 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def banner(config: Config, cognito_url: str, host: str) -> str:
-    return "\n".join(
-        [
-            "",
-            "  Local Cognito: no AWS account needed.",
-            f"    endpoint    {cognito_url}  (loopback only)",
-            f"    user pool   {config.user_pool_id}  (email as user name, passwords of "
-            f"{PASSWORD_POLICY.min_length}+ characters)",
-            f"    app client  {config.client_id}  (with a secret, kept on this server)",
-            f"    data        {os.path.abspath(config.local_data_dir)}  (users survive a restart)",
-            "    codes       printed below as 'Email to ...'"
-            + (" and pinned by LOCAL_COGNITO_CODE" if config.local_code else ""),
-            (
-                f"    admin       {config.local_admin_email}  (in the {config.admin_group!r} group; "
-                "password from LOCAL_ADMIN_PASSWORD)"
-            )
-            if config.local_admin_email
-            else "    admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
-            *(
-                [
-                    f"    clock       {abs(config.local_cognito_clock_offset):g} s "
-                    f"{'ahead of' if config.local_cognito_clock_offset > 0 else 'behind'} this server's "
-                    f"(LOCAL_COGNITO_CLOCK_OFFSET; tokens are checked with {config.token_clock_skew_seconds:g} s "
-                    "of allowance)"
-                ]
-                if config.local_cognito_clock_offset
-                else []
-            ),
-            f"  Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/"
-            + (f"  ({config.workers} processes)" if config.workers > 1 else ""),
-            f"  Hosted-UI sign-in: {config.base_url}/login",
-            f"  The photos page: {config.base_url}/  (photos kept in {os.path.abspath(config.photos_dir)})",
-            "",
-        ]
-    )
+def banner(config: Config, cognito_url: str, host: str) -> list[str]:
+    """The lines that tell a newcomer what local mode made: logged one record each, since the log
+    escapes a line break inside a record."""
+    return [
+        "Local Cognito: no AWS account needed.",
+        f"  endpoint    {cognito_url}  (loopback only)",
+        f"  user pool   {config.user_pool_id}  (email as user name, passwords of "
+        f"{PASSWORD_POLICY.min_length}+ characters)",
+        f"  app client  {config.client_id}  (with a secret, kept on this server)",
+        f"  data        {os.path.abspath(config.local_data_dir)}  (users survive a restart)",
+        "  codes       printed below as 'Email to ...'"
+        + (" and pinned by LOCAL_COGNITO_CODE" if config.local_code else ""),
+        (
+            f"  admin       {config.local_admin_email}  (in the {config.admin_group!r} group; "
+            "password from LOCAL_ADMIN_PASSWORD)"
+        )
+        if config.local_admin_email
+        else "  admin       none: set LOCAL_ADMIN_EMAIL and LOCAL_ADMIN_PASSWORD to make one",
+        *(
+            [
+                f"  clock       {abs(config.local_cognito_clock_offset):g} s "
+                f"{'ahead of' if config.local_cognito_clock_offset > 0 else 'behind'} this server's "
+                f"(LOCAL_COGNITO_CLOCK_OFFSET; tokens are checked with {config.token_clock_skew_seconds:g} s "
+                "of allowance)"
+            ]
+            if config.local_cognito_clock_offset
+            else []
+        ),
+        f"Serving POST http://{'localhost' if host in ('localhost', '127.0.0.1') else host}:{config.port}/"
+        + (f"  ({config.workers} processes)" if config.workers > 1 else ""),
+        f"Hosted-UI sign-in: {config.base_url}/login",
+        f"The photos page: {config.base_url}/  (photos kept in {os.path.abspath(config.photos_dir)})",
+    ]
 
 
 def announce(config: Config, local, host: str) -> None:
@@ -104,7 +102,8 @@ def announce(config: Config, local, host: str) -> None:
                 config.base_url,
             )
     elif local is not None:
-        log.info(banner(config, local.endpoint_url, host))
+        for line in banner(config, local.endpoint_url, host):
+            log.info("%s", line)
     else:
         log.info(
             "Serving POST on port %d for user pool %s%s",

@@ -39,6 +39,11 @@ def test_the_tutorial_walkthrough_with_its_exact_bodies(data_dir):
 
     log = first_run_log + second_run_log
     assert "Local Cognito" in log and "110260" in log  # the banner, and the "email" with the code
+    # Each of the banner's lines is a line of the log, not one record with its breaks escaped.
+    lines = first_run_log.splitlines()
+    for told in ("Local Cognito: no AWS account needed.", "(users survive a restart)", "Hosted-UI sign-in: "):
+        assert any(told in line for line in lines), told
+    assert not [line for line in lines if "Local Cognito: no AWS" in line and "\\n" in line]
     for secret in ("I_love_apples", before.access_token):
         assert secret not in log
 
