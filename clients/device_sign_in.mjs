@@ -6,52 +6,15 @@
 //   COGNITO_ENDPOINT, COGNITO_USER_POOL_ID, COGNITO_USER_CLIENT_ID, COGNITO_CLIENT_SECRET,
 //   DEVICE_EMAIL, DEVICE_PASSWORD, DEVICE_MFA_CODE (the text message's code: the pool's pinned one).
 //
-// As clients/srp_sign_in.mjs, this script adds SECRET_HASH (node's crypto, on the USERNAME each
-// request sends) to the library's requests, and nothing else. It prints one line of JSON: the sub of
-// each sign-in's tokens, whether ConfirmDevice said UserConfirmationNecessary, and the calls made.
+// The library's requests get SECRET_HASH, and nothing else (identity_js_pool.mjs). It prints one line
+// of JSON: the sub of each sign-in's tokens, whether ConfirmDevice said UserConfirmationNecessary,
+// and the calls made.
 
-import crypto from "node:crypto";
+import { AuthenticationDetails, CognitoUser, pool, sent, setting } from "./identity_js_pool.mjs";
 
-import pkg from "amazon-cognito-identity-js";
-
-const { AuthenticationDetails, CognitoUser, CognitoUserPool } = pkg;
-
-function setting(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const endpoint = setting("COGNITO_ENDPOINT");
-const poolId = setting("COGNITO_USER_POOL_ID");
-const clientId = setting("COGNITO_USER_CLIENT_ID");
-const clientSecret = setting("COGNITO_CLIENT_SECRET");
 const email = setting("DEVICE_EMAIL");
 const password = setting("DEVICE_PASSWORD");
 const code = setting("DEVICE_MFA_CODE");
-
-function secretHash(username) {
-  return crypto.createHmac("sha256", clientSecret).update(username + clientId).digest("base64");
-}
-
-const sent = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = (url, options) => {
-  const body = JSON.parse(options.body);
-  for (const parameters of [body.AuthParameters, body.ChallengeResponses]) {
-    if (parameters && parameters.USERNAME) parameters.SECRET_HASH = secretHash(parameters.USERNAME);
-  }
-  sent.push(options.headers["X-Amz-Target"].split(".").pop() + (body.AuthFlow ? ` ${body.AuthFlow}` : "")
-    + (body.ChallengeName ? ` ${body.ChallengeName}` : ""));
-  return realFetch(url, { ...options, body: JSON.stringify(body) });
-};
-
-// One pool object: its storage (the library's memory storage under node) keeps the device's key,
-// group key and secret between the two sign-ins, as a browser's localStorage would.
-const pool = new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint });
 
 function signIn() {
   const user = new CognitoUser({ Username: email, Pool: pool });

@@ -5,51 +5,15 @@
 //   COGNITO_ENDPOINT (the user pool's endpoint, e.g. the local Cognito's), COGNITO_USER_POOL_ID,
 //   COGNITO_USER_CLIENT_ID, COGNITO_CLIENT_SECRET, SRP_EMAIL, SRP_PASSWORD.
 //
-// The library does not support app clients with a secret, so this script adds SECRET_HASH (computed
-// with node's crypto on the USERNAME each request sends) to the requests it makes, and nothing else.
+// The library does not support app clients with a secret, so its requests get SECRET_HASH (computed
+// with node's crypto on the USERNAME each request sends) and nothing else (identity_js_pool.mjs).
 // It signs in with the password, then with a wrong one, and prints one line of JSON: the sub of the
 // tokens it got, and the error of the refusal.
 
-import crypto from "node:crypto";
+import { AuthenticationDetails, CognitoUser, pool, sent, setting } from "./identity_js_pool.mjs";
 
-import pkg from "amazon-cognito-identity-js";
-
-const { AuthenticationDetails, CognitoUser, CognitoUserPool } = pkg;
-
-function setting(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const endpoint = setting("COGNITO_ENDPOINT");
-const poolId = setting("COGNITO_USER_POOL_ID");
-const clientId = setting("COGNITO_USER_CLIENT_ID");
-const clientSecret = setting("COGNITO_CLIENT_SECRET");
 const email = setting("SRP_EMAIL");
 const password = setting("SRP_PASSWORD");
-
-// SECRET_HASH: Base64(HMAC-SHA256(key = client secret, message = user name + client id)).
-function secretHash(username) {
-  return crypto.createHmac("sha256", clientSecret).update(username + clientId).digest("base64");
-}
-
-const sent = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = (url, options) => {
-  const body = JSON.parse(options.body);
-  for (const parameters of [body.AuthParameters, body.ChallengeResponses]) {
-    if (parameters && parameters.USERNAME) parameters.SECRET_HASH = secretHash(parameters.USERNAME);
-  }
-  sent.push(options.headers["X-Amz-Target"].split(".").pop() + (body.AuthFlow ? ` ${body.AuthFlow}` : "")
-    + (body.ChallengeName ? ` ${body.ChallengeName}` : ""));
-  return realFetch(url, { ...options, body: JSON.stringify(body) });
-};
-
-const pool = new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint });
 
 function signIn(withPassword) {
   const user = new CognitoUser({ Username: email, Pool: pool });
