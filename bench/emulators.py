@@ -37,7 +37,7 @@ from bench.procfs import cpu_seconds
 from bench.report import machine_description
 from bench.results_file import write_emulators_part
 from bench.servers import ROOT
-from bench.wrk import Cell, run_wrk, wrk_version
+from bench.wrk import Cell, run_wrk, tally, wrk_version
 
 DEFAULT_OUTPUT = ROOT / "bench" / "results.md"
 SMALL_POOL_USERS = 10
@@ -55,14 +55,7 @@ def measure(wrk: str, emulator: EmulatorProcess, clients: int, duration: float, 
     cpu_before = cpu_seconds(pids)
     result = run_wrk(wrk, request.url, clients, duration, max(30.0, 2 * duration), request.body, request.headers)
     cpu = cpu_seconds(pids) - cpu_before
-    successes = result["requests"] - result["status_errors"]
-    errors = (
-        result["connect_errors"]
-        + result["read_errors"]
-        + result["write_errors"]
-        + result["status_errors"]
-        + result["timeouts"]
-    )
+    successes, errors = tally(result)
     per_sign_in = 1000 / max(successes, 1)
     return Cell(
         server=emulator.key,

@@ -86,6 +86,18 @@ def run_wrk(
     raise RuntimeError(f"wrk gave no result (status {completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
 
 
+def tally(result: dict) -> tuple[int, int]:
+    """(sign-ins answered 2xx, requests that failed: refused, cut, timed out or not 2xx) of a wrk run."""
+    errors = (
+        result["connect_errors"]
+        + result["read_errors"]
+        + result["write_errors"]
+        + result["status_errors"]
+        + result["timeouts"]
+    )
+    return result["requests"] - result["status_errors"], errors
+
+
 def measure(
     wrk: str, server: ServerProcess, standin_pid: int, clients: int, duration: float, repeat: int, sample_memory: bool
 ) -> Cell:
@@ -102,14 +114,7 @@ def measure(
     # Answers still in flight when wrk stops are counted by neither side: near enough at these rates.
     server_cpu, standin_cpu = cpu_seconds(pids) - server_cpu, cpu_seconds([standin_pid]) - standin_cpu
     seconds = result["duration_us"] / 1e6
-    successes = result["requests"] - result["status_errors"]
-    errors = (
-        result["connect_errors"]
-        + result["read_errors"]
-        + result["write_errors"]
-        + result["status_errors"]
-        + result["timeouts"]
-    )
+    successes, errors = tally(result)
     per_sign_in = 1000 / max(successes, 1)
     return Cell(
         server=server.key,
