@@ -29,6 +29,7 @@ from local_cognito.admin import needs_signature
 from local_cognito.faults import CognitoFault, StorageUnavailable
 from local_cognito.hosted_federation import federation_routes
 from local_cognito.hosted_password_reset import password_reset_routes
+from local_cognito.hosted_sign_up import sign_up_routes
 from local_cognito.hosted_ui import HostedUi, hosted_ui_routes
 from local_cognito.metrics import observe
 from local_cognito.pages import Branding
@@ -140,6 +141,7 @@ def make_local_cognito_app(
             (r"/([^/]+)/\.well-known/jwks\.json", JwksHandler, {"pool": pool}),
             (LOCAL_READINESS_PATH, ReadinessHandler, {"pool": pool}),
             *hosted_ui_routes(ui),
+            *sign_up_routes(ui),
             *password_reset_routes(ui),
             *federation_routes(ui),
         ],

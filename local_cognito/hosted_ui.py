@@ -2,8 +2,9 @@
 
 - ``GET /oauth2/authorize``: checks the request; with a hosted-UI session, straight back to the app
   with a code, otherwise on to the sign-in page (``/login``, with the same parameters, as Cognito).
-- ``GET /login`` and ``/signup`` show the forms; ``POST /login``, ``/login/mfa``,
-  ``/login/new-password``, ``/signup`` and ``/confirm`` take each step of a sign-in or sign-up.
+- ``GET /login`` shows the form; ``POST /login``, ``/login/mfa`` and ``/login/new-password`` take
+  each step of a sign-in.
+- ``/signup`` and ``/confirm``: sign-up and its confirmation code (``hosted_sign_up.py``).
 - ``/forgotPassword`` and ``/confirmforgotPassword``: the password reset (``hosted_password_reset.py``).
 - ``/oauth2/idpresponse``: back from an identity provider (``hosted_federation.py``).
 - ``POST /oauth2/token``, ``GET``/``POST /oauth2/userInfo``: JSON, for the app's server
@@ -43,7 +44,7 @@ from local_cognito.oauth.operations import HOSTED_SESSION_SECONDS
 from local_cognito.oauth.parameters import as_lists, one
 from local_cognito.oauth.records import AuthorizeRequest, SignInStep
 from local_cognito.oauth_endpoints import OpenIdConfigurationHandler, TokenHandler, UserInfoHandler
-from local_cognito.password_work import new_account_work, new_password_form_work, sign_in_form_work
+from local_cognito.password_work import new_password_form_work, sign_in_form_work
 from local_cognito.passwords import Work
 from local_cognito.pool_handler import UNSAVED, PoolHandler
 from local_cognito.service import LocalUserPool
@@ -392,78 +393,6 @@ class NewPasswordHandler(PageHandler):
         self.continue_sign_in(request, step)
 
 
-class SignUpHandler(PageHandler):
-    def show_sign_up(
-        self,
-        request: AuthorizeRequest,
-        *,
-        email: str = "",
-        values: dict[str, str] | None = None,
-        error: str | None = None,
-        status: int = 200,
-    ) -> None:
-        self.show(
-            pages.sign_up(
-                xsrf=self.xsrf_form_html(),
-                flow=self.flow("signup", request),
-                request=request.params(),
-                email=email,
-                values=values,
-                required=self.pool.required_attributes,
-                error=error,
-            ),
-            status,
-        )
-
-    @answers_with_pages
-    def get(self) -> None:
-        self.show_sign_up(self.pool.oauth.authorize_request(self.query()))
-
-    def password_work(self) -> Work | None:
-        if not self.posted_form("signup"):
-            return None
-        return new_account_work(
-            self.pool, self.get_body_argument("email", "").strip(), self.get_body_argument("password", "")
-        )
-
-    @answers_with_pages
-    def post(self) -> None:
-        request, _flow_state = self.posted_flow("signup")
-        email = self.get_body_argument("email", "").strip()
-        names = dict.fromkeys(["nickname", *self.pool.required_attributes])
-        values = {name: self.get_body_argument(name, "").strip() for name in names}
-        try:
-            sub, delivery = self.pool.hosted_sign_in.sign_up(email, self.get_body_argument("password", ""), values)
-        except CognitoFault as fault:
-            self.show_sign_up(request, email=email, values=values, error=fault.message, status=400)
-            return
-        self.show_confirm(
-            self.flow("confirm", request, sub=sub),
-            note=_("We emailed a confirmation code to {destination}.", destination=delivery["Destination"]),
-        )
-
-
-class ConfirmHandler(PageHandler):
-    @answers_with_pages
-    def post(self) -> None:
-        request, state = self.posted_flow("confirm")
-        flow = self.get_body_argument("flow")
-        try:
-            if self.get_body_argument("action", "confirm") == "resend":
-                delivery = self.pool.hosted_sign_in.resend_code(state.get("sub"))
-                self.show_confirm(
-                    flow, note=_("We emailed a new code to {destination}.", destination=delivery["Destination"])
-                )
-                return
-            step = self.pool.hosted_sign_in.confirm(
-                state.get("sub"), SPACES.sub("", self.get_body_argument("code", ""))
-            )
-        except CognitoFault as fault:
-            self.show_confirm(flow, error=fault.message, status=400)
-            return
-        self.continue_sign_in(request, step)
-
-
 class FaviconHandler(PageHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "image/svg+xml")
@@ -491,8 +420,6 @@ def hosted_ui_routes(ui: HostedUi) -> list:
         (r"/login", LoginHandler, {"ui": ui}),
         (r"/login/mfa", MfaHandler, {"ui": ui}),
         (r"/login/new-password", NewPasswordHandler, {"ui": ui}),
-        (r"/signup", SignUpHandler, {"ui": ui}),
-        (r"/confirm", ConfirmHandler, {"ui": ui}),
         (r"/logout", LogoutHandler, {"ui": ui}),
         (r"/favicon\.svg", FaviconHandler, {"ui": ui}),
         (r"/([^/]+)/\.well-known/openid-configuration", OpenIdConfigurationHandler, {"ui": ui}),

@@ -17,7 +17,12 @@ from tests.support.local_hosted_ui import Browser, authorization, error_page, si
 from tests.support.local_pool import new_email, new_user, password_auth
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PAGE_MODULES = ("pages.py", "hosted_ui.py", "hosted_password_reset.py", "hosted_federation.py", "amazon_stand_in.py")
+# Every module that words a page: those that import ``_`` (a new page module is found without a list).
+PAGE_MODULES = sorted(
+    str(path.relative_to(ROOT / "local_cognito"))
+    for path in (ROOT / "local_cognito").rglob("*.py")
+    if "from local_cognito.page_languages import" in path.read_text()
+)
 
 
 def sentences_given_to_underscore() -> dict[str, str]:
