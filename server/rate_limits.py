@@ -58,11 +58,11 @@ import logging
 import socket
 import time
 import unicodedata
-import urllib.parse
 from typing import Any
 
 from server.config import Config
 from server.errors import ApiError
+from server.fail_open_redis import WARNING_INTERVAL, FailOpenRedis
 from server.metrics import Instruments, instruments
 from server.registry import METHODS
 
@@ -78,7 +78,6 @@ REDIS_TIMEOUT = 0.5
 REDIS_CONNECTIONS = 32
 KEY_PREFIX = "cognito-backend:rate-limit:"
 # A warning that the limits are not enforced is logged at most this often, in seconds.
-WARNING_INTERVAL = 30.0
 
 MICROSECONDS = 1_000_000
 IPV4_MAPPED = bytes(10) + b"\xff\xff"  # ::ffff:a.b.c.d
@@ -204,31 +203,23 @@ class LocalCounters:
 
 
 class RedisCounters:
-    """The counters in Redis, shared by every process using it; failing open."""
+    """The counters in Redis, shared by every process using it; failing open. A call whose script ran
+    before its answer was lost is charged again by the connection's one retry: stricter, not looser."""
 
     def __init__(self, url: str):
-        import redis.asyncio  # only servers configured with REDIS_URL need the client
-        import redis.asyncio.retry
-        import redis.backoff
+        import redis.exceptions
 
-        self.where = _where(url)
-        # Commands wait at most REDIS_TIMEOUT for a free connection, to connect and to be answered.
-        # One immediate retry on a broken connection: a pooled connection that Redis closed (a
-        # restart, an idle timeout) is replaced instead of letting that call through uncounted.
-        # Had the script run before its answer was lost, the call is charged twice: stricter, not looser.
-        self._pool = redis.asyncio.BlockingConnectionPool.from_url(
+        self._shared = FailOpenRedis(
             url,
-            max_connections=REDIS_CONNECTIONS,
+            connections=REDIS_CONNECTIONS,
             timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 1),
-            protocol=2,
-        )  # RESP2: every Redis speaks it, and a new connection needs no HELLO first
-        self._redis = redis.asyncio.Redis(connection_pool=self._pool)
+            log=log,
+            problem="Rate limits are not enforced",
+            meanwhile="Calls are allowed until it answers again",
+            again="the rate limits are enforced again.",
+        )
+        self.where = self._shared.where
         self._no_script = redis.exceptions.NoScriptError
-        self._failing = False
-        self._warned_at: float | None = None
 
     async def take(self, keys: list[str], limits: list[Limit]) -> int:
         arguments: list[str | int] = [KEY_PREFIX + key for key in keys]
@@ -237,52 +228,26 @@ class RedisCounters:
         try:
             async with asyncio.timeout(REDIS_TIMEOUT):
                 try:
-                    wait = await self._redis.evalsha(GCRA_SCRIPT_SHA, len(keys), *arguments)
+                    wait = await self._shared.redis.evalsha(GCRA_SCRIPT_SHA, len(keys), *arguments)
                 except self._no_script:
-                    wait = await self._redis.eval(GCRA_SCRIPT, len(keys), *arguments)
+                    wait = await self._shared.redis.eval(GCRA_SCRIPT, len(keys), *arguments)
         except Exception as error:  # whatever it is, the store is out of reach: the call goes on
-            self._failed(error)
+            self._shared.failed(error)
             return 0
-        if self._failing:
-            self._failing = False
-            log.info("Redis at %s answers again: the rate limits are enforced again.", self.where)
+        self._shared.answered()
         return int(wait)
 
     async def ping(self) -> bool:
         try:
             async with asyncio.timeout(REDIS_TIMEOUT):
-                await self._redis.ping()
+                await self._shared.redis.ping()
         except Exception as error:
-            self._failed(error)
+            self._shared.failed(error)
             return False
         return True
 
-    def _failed(self, error: Exception) -> None:
-        self._failing = True
-        now = time.monotonic()
-        if self._warned_at is not None and now - self._warned_at < WARNING_INTERVAL:
-            return
-        self._warned_at = now
-        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        log.warning(
-            "Rate limits are not enforced: Redis at %s cannot be used (%s). Calls are allowed "
-            "until it answers again (said at most every %d s).",
-            self.where,
-            reason,
-            WARNING_INTERVAL,
-        )
-
     async def close(self) -> None:
-        await self._redis.aclose()
-        await self._pool.disconnect()
-
-
-def _where(url: str) -> str:
-    """The Redis server named in ``url``, for the log: no password."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "unix":
-        return parts.path
-    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+        await self._shared.close()
 
 
 class RateLimits:

@@ -48,11 +48,11 @@ import asyncio
 import collections
 import logging
 import time
-import urllib.parse
 from typing import Iterable, TypeGuard
 
 from server.config import Config
 from server.errors import ApiError
+from server.fail_open_redis import WARNING_INTERVAL, FailOpenRedis
 
 log = logging.getLogger("server.revocations")
 
@@ -65,7 +65,6 @@ LONGEST_ACCESS_TOKEN_SECONDS = 86400
 REDIS_TIMEOUT = 0.5
 REDIS_CONNECTIONS = 16
 KEY_PREFIX = "cognito-backend:signed-out:"
-WARNING_INTERVAL = 30.0
 # An origin_jti is a UUID; anything much longer is not one of Cognito's.
 MAX_ORIGIN_JTI = 128
 
@@ -114,80 +113,41 @@ class RedisRecords:
     """The records in Redis, shared by every process using it; failing open."""
 
     def __init__(self, url: str):
-        import redis.asyncio  # only servers configured with REDIS_URL need the client
-        import redis.asyncio.retry
-        import redis.backoff
-
-        self.where = _where(url)
-        self._pool = redis.asyncio.BlockingConnectionPool.from_url(
+        self._shared = FailOpenRedis(
             url,
-            max_connections=REDIS_CONNECTIONS,
+            connections=REDIS_CONNECTIONS,
             timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 1),
-            protocol=2,
+            log=log,
+            problem="Signed-out sessions are not shared",
+            meanwhile="Until it answers again, the access tokens of sessions signed out through another "
+            "process are taken for reads",
+            again="sessions signed out through any process are refused again.",
         )
-        self._redis = redis.asyncio.Redis(connection_pool=self._pool)
-        self._failing = False
-        self._warned_at: float | None = None
 
     async def add(self, records: dict[str, float]) -> None:
         try:
             async with asyncio.timeout(REDIS_TIMEOUT):
-                async with self._redis.pipeline(transaction=False) as pipe:
+                async with self._shared.redis.pipeline(transaction=False) as pipe:
                     for origin_jti, seconds in records.items():
                         pipe.set(KEY_PREFIX + origin_jti, "1", px=max(1, round(seconds * 1000)))
                     await pipe.execute()
         except Exception as error:  # whatever it is, Redis is out of reach: this process's record stays
-            self._failed(error)
+            self._shared.failed(error)
             return
-        self._answered()
+        self._shared.answered()
 
     async def has(self, origin_jti: str) -> bool:
         try:
             async with asyncio.timeout(REDIS_TIMEOUT):
-                found = await self._redis.exists(KEY_PREFIX + origin_jti)
+                found = await self._shared.redis.exists(KEY_PREFIX + origin_jti)
         except Exception as error:
-            self._failed(error)
+            self._shared.failed(error)
             return False
-        self._answered()
+        self._shared.answered()
         return bool(found)
 
-    def _answered(self) -> None:
-        if self._failing:
-            self._failing = False
-            log.info(
-                "Redis at %s answers again: sessions signed out through any process are refused again.", self.where
-            )
-
-    def _failed(self, error: Exception) -> None:
-        self._failing = True
-        now = time.monotonic()
-        if self._warned_at is not None and now - self._warned_at < WARNING_INTERVAL:
-            return
-        self._warned_at = now
-        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        log.warning(
-            "Signed-out sessions are not shared: Redis at %s cannot be used (%s). Until it answers "
-            "again, the access tokens of sessions signed out through another process are taken for "
-            "reads (said at most every %d s).",
-            self.where,
-            reason,
-            WARNING_INTERVAL,
-        )
-
     async def close(self) -> None:
-        await self._redis.aclose()
-        await self._pool.disconnect()
-
-
-def _where(url: str) -> str:
-    """The Redis server named in ``url``, for the log: no password."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "unix":
-        return parts.path
-    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+        await self._shared.close()
 
 
 class Revocations:
