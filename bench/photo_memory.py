@@ -31,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
@@ -40,7 +39,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as ``python bench/photo_memory.py``: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.procfs import children_of, memory_kb
+from bench.procfs import LargestReading, children_of, memory_kb
 from bench.servers import CLEARED_ENV, ROOT, UNREACHED_RATE_LIMIT, free_port
 
 PEAK_TARGET_MB = 400
@@ -179,29 +178,6 @@ def upload(url: str, token: str, picture: bytes) -> tuple[int, dict]:
         connection.close()
 
 
-class PeakSampler:
-    """The largest RSS of a process tree, sampled every 20 ms while it runs."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.largest_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.largest_kb = max(self.largest_kb, tree_rss_kb(self.pid))
-            self._stop.wait(0.02)
-
-
 def one_run(picture: bytes, size: tuple[int, int], uploads: int, waits: tuple[int, ...]) -> dict:
     """One fresh server: RSS before, at the peak and after the burst (MB), and whether every upload
     was answered as it should be."""
@@ -213,11 +189,14 @@ def one_run(picture: bytes, size: tuple[int, int], uploads: int, waits: tuple[in
             time.sleep(1)
             baseline = tree_rss_kb(server.process.pid)
             started = time.monotonic()
-            with PeakSampler(server.process.pid) as sampler, concurrent.futures.ThreadPoolExecutor(uploads) as senders:
+            with (
+                LargestReading(lambda: tree_rss_kb(server.process.pid), 0.02) as sampler,
+                concurrent.futures.ThreadPoolExecutor(uploads) as senders,
+            ):
                 answers = list(senders.map(lambda _: upload(server.url, token, picture), range(uploads)))
             finished = time.monotonic()
             took = finished - started
-            peak = max(sampler.largest_kb, memory_kb(server.process.pid)[1])
+            peak = max(sampler.largest, memory_kb(server.process.pid)[1])
             after, settled_at = {}, None
             while True:
                 elapsed = time.monotonic() - finished

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
+from typing import Callable, Self
 
 
 def children_of(pid: int) -> list[int]:
@@ -66,16 +66,18 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return values["VmRSS:"], values["VmHWM:"]
 
 
-class MemorySampler:
-    """Samples the RSS of ``pids()`` every 0.2 s while it runs; keeps the largest per process."""
+class LargestReading:
+    """Reads ``read()`` every ``interval`` seconds on a thread of its own while it runs (``with``),
+    and keeps the largest reading in ``largest``."""
 
-    def __init__(self, pids: Callable[[], list[int]]):
-        self.pids = pids
-        self.largest_rss_kb = 0
+    def __init__(self, read: Callable[[], int], interval: float):
+        self.read = read
+        self.interval = interval
+        self.largest = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> MemorySampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -85,9 +87,16 @@ class MemorySampler:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            for pid in self.pids():
-                self.largest_rss_kb = max(self.largest_rss_kb, memory_kb(pid)[0])
-            self._stop.wait(0.2)
+            self.largest = max(self.largest, self.read())
+            self._stop.wait(self.interval)
+
+
+class MemorySampler(LargestReading):
+    """The largest RSS of any one of ``pids()`` (KiB), sampled every 0.2 s while it runs."""
+
+    def __init__(self, pids: Callable[[], list[int]]):
+        super().__init__(lambda: max((memory_kb(pid)[0] for pid in pids()), default=0), 0.2)
+        self.pids = pids
 
     def peak_kb(self) -> int:
         return max((memory_kb(pid)[1] for pid in self.pids()), default=0)

@@ -107,7 +107,7 @@ def measure(
     if sample_memory:
         with MemorySampler(server.serving_pids) as sampler:
             result = run_wrk(wrk, server.url, clients, duration, timeout)
-        rss_mb, peak_mb = sampler.largest_rss_kb / 1024, sampler.peak_kb() / 1024
+        rss_mb, peak_mb = sampler.largest / 1024, sampler.peak_kb() / 1024
     else:
         result = run_wrk(wrk, server.url, clients, duration, timeout)
         rss_mb = peak_mb = None
